@@ -1,0 +1,217 @@
+"""``derive(spec)``: the closed forms of a convolution's gradients, obtained and checked by the engine.
+
+The symbolic work depends only on the configuration's *structure* (spatial rank, grouped or not, bias or
+not), so it is done once per structure with every size a symbol; a concrete configuration then substitutes
+its kernel size, stride, dilation, padding and groups into those closed forms.
+
+>>> from symconv import ConvSpec
+>>> d = derive(ConvSpec(2, 2, 3, padding=1))
+>>> print(d.grad_input)
+correlate(pad(g, 1), rot180(swap_io(h)))
+>>> print(d.grad_weight)
+batch_correlate(pad(x, 1), g)
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import sympy as sp
+
+from . import ops
+from .engine import RULES, Context, Step, base_tensors, definition, recognise, to_layout, _check, _check_terms
+from .errors import InputError
+from .index import Symbols, evaluate_term, from_sympy
+from .latex import Printer, document
+from .spec import ConvSpec
+
+TARGETS = (("grad_input", "x"), ("grad_weight", "h"), ("grad_bias", "b"))
+
+
+@dataclass(frozen=True)
+class General:
+    """The symbolic result for one structure: closed forms holding for every size, and the steps."""
+
+    sym: Symbols
+    closed: dict[str, ops.Expr]
+    steps: tuple[Step, ...]
+
+
+def _free(sym: Symbols, tensor: str) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Expr, ...]]:
+    if tensor == "x":
+        return (sym.n_,) + sym.group_(sym.c_) + sym.u_, (sym.N,) + sym.group_size(sym.C) + sym.H
+    if tensor == "h":
+        return sym.group_(sym.o_, sym.c_) + sym.a_, sym.group_size(sym.O, sym.C) + sym.K
+    return sym.group_(sym.o_), sym.group_size(sym.O)
+
+
+def _printer(sym: Symbols, tensors: Mapping[str, Any]) -> Printer:
+    return Printer({k: v.latex for k, v in tensors.items()}, sym.latex_names())
+
+
+@functools.lru_cache(maxsize=None)
+def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -> General:
+    """Derive every gradient for one structure, every size symbolic, every step checked."""
+    sym = Symbols(ndim, grouped)
+    y, L, L_terms = definition(sym, bias)
+    tensors = base_tensors(sym)
+    pr = _printer(sym, tensors)
+    y_idx = ",".join(pr.doprint(v) for v in (sym.n,) + sym.group(sym.o) + sym.i)
+    ho = r",\ ".join(
+        rf"{pr.doprint(o)} = \left\lfloor \frac{{{pr.doprint(h)} + P^{{\mathrm{{low}}}} + P^{{\mathrm{{high}}}}"
+        rf" - {pr.doprint(d)}({pr.doprint(k)}-1) - 1}}{{{pr.doprint(s)}}} \right\rfloor + 1"
+        .replace("P^{\\mathrm{low}}", pr.doprint(p))
+        for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P))
+    steps = [Step("definition", "definition of the template operation (cross-correlation, no kernel flip); "
+                  "x is zero outside its range",
+                  rf"y_{{{y_idx}}} = {pr.doprint(y)}",
+                  rf"output size: {ho}, where $P^{{\mathrm{{high}}}}$ is the padding after each axis"
+                  .replace(rf"{ho}", f"${ho}$")),
+             Step("definition", "the loss, with g the given upstream gradient", rf"L = {pr.doprint(L)}",
+                  r"$g = \partial L / \partial y$")]
+    closed: dict[str, ops.Expr] = {}
+    for target, tensor in TARGETS:
+        if tensor == "b" and not bias:
+            continue
+        free, sizes = _free(sym, tensor)
+        ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), target, seed)
+        wrt = sp.IndexedBase(tensor)[free]
+        term = from_sympy(L.diff(wrt))
+        _check_derivative(ctx, term, L_terms, tensor)
+        lhs = rf"\frac{{\partial L}}{{\partial {_printer(sym, ctx.tensors).doprint(wrt)}}}"
+        steps.append(Step(target, r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
+                          " (product rule; checked against $L(x + e_u) - L(x)$)",
+                          rf"{lhs} = {_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}"))
+        progress = True
+        while progress:
+            progress = False
+            for rule in RULES:
+                known = set(ctx.tensors)
+                found = rule(term, ctx)
+                if found is None:
+                    continue
+                text, new = found
+                _check_terms(ctx, rule.__name__, term, new)
+                notes = [rf"${ctx.tensors[n].definition}$" for n in ctx.tensors if n not in known]
+                term = new
+                steps.append(Step(target, text, rf"{lhs} = "
+                                  f"{_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}",
+                                  "; ".join(notes)))
+                progress = True
+                break
+        form = recognise(term, ctx)
+        _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
+               lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
+        steps.append(Step(target, "recognise the closed form (checked against the last sum at random sizes)",
+                          rf"\frac{{\partial L}}{{\partial {tensor}}} = {form.to_latex()}"))
+        closed[target] = form
+    return General(sym, closed, tuple(steps))
+
+
+def _bases(ctx: Context) -> dict[str, sp.IndexedBase]:
+    return {name: sp.IndexedBase(name) for name in ctx.tensors}
+
+
+def _check_derivative(ctx: Context, term: Any, L_terms: list[Any], tensor: str) -> None:
+    """SymPy's derivative against the exact difference L(v + e) − L(v) (L is linear in each argument)."""
+    def bumped(sizes: Any, env: Any, point: Any) -> Any:
+        plus = {k: v.copy() for k, v in env.items()}
+        flat = np.zeros(plus[tensor].shape, dtype=int)
+        to_layout_index(ctx, flat, point, sizes)
+        plus[tensor] = plus[tensor] + flat
+        return (sum(evaluate_term(t, ctx.tensors, plus, sizes, {}) for t in L_terms)
+                - sum(evaluate_term(t, ctx.tensors, env, sizes, {}) for t in L_terms))
+    _check(ctx, "differentiate", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p), bumped,
+           trials=2, most=4)
+
+
+def to_layout_index(ctx: Context, array: np.ndarray, point: Any, sizes: Any) -> None:
+    """Set the entry at a Term-layout free index to 1 (a unit vector e_u)."""
+    view = array.reshape(-1)
+    marker = np.arange(array.size).reshape(array.shape)
+    view[int(to_layout(ctx, marker, point, sizes))] = 1
+
+
+def concrete_sizes(spec: ConvSpec, sym: Symbols) -> dict[sp.Symbol, Any]:
+    """The spec's values for the size symbols; the output size in terms of the (still symbolic) input size."""
+    values: dict[sp.Symbol, Any] = {sym.G: spec.groups}
+    for k, (K, S, D, (lo, hi)) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
+                                                spec.pads)):
+        X = sym.H[k] + lo + hi - D * (K - 1) - 1
+        # S·(H_o − 1) = X − (X mod S): written with Mod so that widths read as a remainder.
+        values.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: lo,
+                       sym.Ho[k]: (X - sp.Mod(X, S)) / S + 1})
+    return values
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The closed forms of one configuration's gradients, with the steps that produced them."""
+
+    spec: ConvSpec
+    general: General
+    grad_input: ops.Expr
+    grad_weight: ops.Expr
+    grad_bias: ops.Expr | None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self.general.steps
+
+    @property
+    def closed_forms(self) -> dict[str, ops.Expr]:
+        forms = {"grad_input": self.grad_input, "grad_weight": self.grad_weight}
+        if self.grad_bias is not None:
+            forms["grad_bias"] = self.grad_bias
+        return forms
+
+    def sizes(self, x: np.ndarray, g: np.ndarray | None = None) -> dict[sp.Symbol, int]:
+        sym = self.general.sym
+        out = {h: int(n) for h, n in zip(sym.H, x.shape[2:])}
+        if g is not None:
+            out.update({ho: int(n) for ho, n in zip(sym.Ho, g.shape[2:])})
+        return out
+
+    def evaluate(self, x: Any, h: Any, g: Any) -> dict[str, np.ndarray]:
+        """Gradients from the closed forms: float arrays give NumPy results, object arrays exact ones."""
+        x, h, g = (np.asarray(v) for v in (x, h, g))
+        check_shapes(self.spec, x, h, g=g)
+        env = {"x": x, "h": h, "g": g}
+        return {name: form.evaluate(env, self.sizes(x, g)) for name, form in self.closed_forms.items()}
+
+    def to_latex(self, full: bool = False) -> str:
+        """The step-by-step derivation: a fragment, or a complete document with ``full=True``."""
+        from .report import derivation_latex
+        body = derivation_latex(self)
+        return document(body, "Backward pass of a convolution") if full else body
+
+    def _repr_latex_(self) -> str:
+        return "$$" + r"\\".join(rf"\frac{{\partial L}}{{\partial {t}}} = {f.to_latex()}"
+                                 for t, f in zip("xhb", self.closed_forms.values())) + "$$"
+
+
+def check_shapes(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray | None = None,
+                 bias: np.ndarray | None = None) -> None:
+    """Raise :class:`InputError` naming the array whose shape does not fit the spec."""
+    nd = spec.ndim
+    if x.ndim != nd + 2 or x.shape[1] != spec.in_channels:
+        raise InputError(f"x must have shape (N, {spec.in_channels}, {nd} spatial sizes), got {x.shape}")
+    want_h = (spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size)  # type: ignore
+    if h.shape != want_h:
+        raise InputError(f"h must have shape {want_h}, got {h.shape}")
+    out = (x.shape[0], spec.out_channels) + spec.output_size(tuple(x.shape[2:]))
+    if g is not None and g.shape != out:
+        raise InputError(f"g (dL/dy) must have the output's shape {out}, got {g.shape}")
+    if bias is not None and bias.shape != (spec.out_channels,):
+        raise InputError(f"bias must have shape ({spec.out_channels},), got {bias.shape}")
+
+
+def derive(spec: ConvSpec) -> Derivation:
+    """The closed forms of ∂L/∂x, ∂L/∂h (and ∂L/∂b) for ``spec``, derived and checked by the engine."""
+    general = derive_general(spec.ndim, spec.groups > 1, spec.bias)
+    values = concrete_sizes(spec, general.sym)
+    forms = {k: f.map_sizes(values) for k, f in general.closed.items()}
+    return Derivation(spec, general, forms["grad_input"], forms["grad_weight"], forms.get("grad_bias"))

@@ -1,0 +1,467 @@
+"""The derivation engine: from the definition of y = x ⊗ h to recognised closed forms of its gradients.
+
+Pipeline for each gradient (∂L/∂x, ∂L/∂h, ∂L/∂b), every size a SymPy symbol:
+
+1. *differentiate* ``L = Σ g·y`` with SymPy: ``∂x[t]/∂x[u] = δ(t, u)``;
+2. rewrite with the rules below, each one applied where it fits, until none fits:
+
+   - *delta elimination*: ``Σ_j f(j) δ(j, k) = f(k)`` (unit coefficient, same range);
+   - *stride*: ``Σ_i g[i] δ(t, S·i) = ĝ[t]`` with ĝ = dilate(g, S) (the divisibility condition S | t);
+   - *change of summation variable* ``a → K−1−a`` where the kernel index runs backwards;
+   - *rotation*: ``h[K−1−a] = rot180(h)[a]``;
+   - *channel swap*: a kernel indexed (contracted, kept) is swap_io of one indexed (kept, contracted);
+   - *bounds to padding*: an offset or a range mismatch becomes zero padding (negative: cropping);
+
+3. *recognise* the result as a correlation (or a sum over axes) of the tensors the rules introduced.
+
+Every step is checked when it is taken: both sides are evaluated exactly, with random integers, at several
+random concrete sizes, and a mismatch raises :class:`DerivationError`. The differentiation itself is checked
+against the exact difference ``L(x + e_u) − L(x)`` (L is linear in each argument).
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Mapping
+
+import numpy as np
+import sympy as sp
+
+from . import ops
+from .errors import DerivationError
+from .index import Factor, Symbols, TensorInfo, Term, evaluate_term, from_sympy
+from .latex import Printer
+
+
+@dataclass(frozen=True)
+class Step:
+    """One equation of a derivation and the rule that produced it."""
+
+    target: str          # "grad_input", "grad_weight", "grad_bias" or "definition"
+    rule: str            # plain-language rule
+    latex: str           # the equation
+    note: str = ""       # LaTeX: definitions of tensors introduced here
+
+
+@dataclass
+class Context:
+    """What one gradient's derivation knows: symbols, tensors, the free indices and their ranges."""
+
+    sym: Symbols
+    tensors: dict[str, TensorInfo]
+    free: tuple[sp.Symbol, ...]
+    free_size: dict[sp.Symbol, sp.Expr]
+    target: str
+    seed: int
+
+
+# ---------------------------------------------------------------------------------------------- definition
+
+def base_tensors(sym: Symbols) -> dict[str, TensorInfo]:
+    sp_ = ("s",) * sym.ndim
+    return {
+        "x": TensorInfo("x", "x", ("n",) + sym.layout("c") + sp_, (sym.N,) + sym.group_size(sym.C) + sym.H,
+                        ops.Tensor("x")),
+        "h": TensorInfo("h", "h", sym.layout("c", "l") + sp_, sym.group_size(sym.O, sym.C) + sym.K, ops.Tensor("h")),
+        "g": TensorInfo("g", "g", ("n",) + sym.layout("c") + sp_, (sym.N,) + sym.group_size(sym.O) + sym.Ho,
+                        ops.Tensor("g")),
+        "b": TensorInfo("b", "b", sym.layout("c"), sym.group_size(sym.O), ops.Tensor("b")),
+    }
+
+
+def _grid(sym: Symbols) -> tuple[tuple[sp.Symbol, sp.Expr, sp.Expr], ...]:
+    """Summation limits over every entry of y."""
+    lims = [(sym.n, 0, sym.N - 1)] + ([(sym.gam, 0, sym.G - 1)] if sym.grouped else [])
+    lims.append((sym.o, 0, sym.O - 1))
+    lims += [(i, 0, ho - 1) for i, ho in zip(sym.i, sym.Ho)]
+    return tuple((v, sp.sympify(lo), hi) for v, lo, hi in lims)
+
+
+def definition(sym: Symbols, bias: bool) -> tuple[sp.Expr, sp.Expr, list[Term]]:
+    """y[n, γ, o, i] and L = Σ g·y as SymPy expressions, and L as Terms (for exact checks)."""
+    x, h, g, b = (sp.IndexedBase(name) for name in "xhgb")
+    pos = tuple(s * i + d * a - p for s, i, d, a, p in zip(sym.S, sym.i, sym.D, sym.a, sym.P))
+    inner = ((sym.c, 0, sym.C - 1),) + tuple((a, 0, k - 1) for a, k in zip(sym.a, sym.K))
+    y = sp.Sum(x[(sym.n,) + sym.group(sym.c) + pos] * h[sym.group(sym.o, sym.c) + sym.a], *inner)
+    y_index = (sym.n,) + sym.group(sym.o) + sym.i
+    if bias:
+        y = y + b[sym.group(sym.o)]
+    lims = _grid(sym)
+    L = sp.Sum(g[y_index] * y, *lims)
+    terms = [Term((Factor("g", y_index), Factor("x", (sym.n,) + sym.group(sym.c) + pos),
+                   Factor("h", sym.group(sym.o, sym.c) + sym.a)), (), lims + inner)]
+    if bias:
+        terms.append(Term((Factor("g", y_index), Factor("b", sym.group(sym.o))), (), lims))
+    return y, L, terms
+
+
+# ------------------------------------------------------------------------------------------------- checks
+
+def random_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    """A consistent set of small concrete sizes (the output size follows from the others)."""
+    small = sym.ndim == 3
+    sizes = {sym.N: rng.randint(1, 2), sym.G: rng.randint(1, 2) if sym.grouped else 1,
+             sym.C: rng.randint(1, 2), sym.O: rng.randint(1, 2)}
+    for k in range(sym.ndim):
+        K, S, D = rng.randint(1, 2 if small else 3), rng.randint(1, 3), rng.randint(1, 2)
+        P, Phi = rng.randint(0, 3), rng.randint(0, 3)
+        span = D * (K - 1) + 1
+        low = max(1, span - P - Phi)
+        H = rng.randint(low, low + (2 if small else 4))
+        sizes.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: P, sym.H[k]: H,
+                      sym.Ho[k]: (H + P + Phi - span) // S + 1})
+    return sizes
+
+
+def random_env(tensors: Mapping[str, TensorInfo], sizes: Mapping[sp.Symbol, int],
+               rng: random.Random) -> dict[str, np.ndarray]:
+    """Random small integers (as Python ints, so every sum is exact) for x, h, g and b."""
+    env = {}
+    for name in "xhgb":
+        info = tensors[name]
+        shape = [int(s.xreplace(dict(sizes))) for s in info.shape]
+        # Joined group and channel axes are one PyTorch axis.
+        shape_pt: list[int] = []
+        skip = False
+        for kind, n in zip(info.layout, shape):
+            if skip:
+                shape_pt[-1] *= n
+                skip = False
+                continue
+            shape_pt.append(n)
+            skip = kind == "g"
+        values = [rng.randint(-4, 4) for _ in range(int(np.prod(shape_pt)))]
+        env[name] = np.array(values, dtype=object).reshape(shape_pt)
+    return env
+
+
+def _free_points(ctx: Context, sizes: Mapping[sp.Symbol, int], rng: random.Random,
+                 most: int) -> list[dict[sp.Symbol, int]]:
+    ranges = [int(ctx.free_size[f].xreplace(dict(sizes))) for f in ctx.free]
+    total = int(np.prod(ranges))
+    picks = range(total) if total <= most else rng.sample(range(total), most)
+    points = []
+    for flat in picks:
+        idx = np.unravel_index(flat, ranges)
+        points.append({f: int(v) for f, v in zip(ctx.free, idx)})
+    return points
+
+
+def _check(ctx: Context, rule: str, left: Callable[[Any, Any, Any], Any],
+           right: Callable[[Any, Any, Any], Any], trials: int = 3, most: int = 8) -> None:
+    """Compare two evaluations of the same quantity at random sizes, arrays and free indices."""
+    rng = random.Random(f"{ctx.seed}:{ctx.target}:{rule}")
+    for _ in range(trials):
+        sizes = random_sizes(ctx.sym, rng)
+        env = random_env(ctx.tensors, sizes, rng)
+        for point in _free_points(ctx, sizes, rng, most):
+            lv, rv = left(sizes, env, point), right(sizes, env, point)
+            if lv != rv:
+                shown = {str(k): v for k, v in {**sizes, **point}.items()}
+                raise DerivationError(f"step '{rule}' of {ctx.target} failed its check: {lv} != {rv} at {shown}")
+
+
+def _check_terms(ctx: Context, rule: str, before: Term, after: Term) -> None:
+    _check(ctx, rule,
+           lambda s, e, p: evaluate_term(before, ctx.tensors, e, s, p),
+           lambda s, e, p: evaluate_term(after, ctx.tensors, e, s, p))
+
+
+# -------------------------------------------------------------------------------------------------- rules
+
+Rule = Callable[[Term, Context], "tuple[str, Term] | None"]
+
+
+def _coeff(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    return sp.expand(expr).coeff(var)
+
+
+def _range_size(term: Term, var: sp.Symbol) -> sp.Expr:
+    for v, lo, hi in term.limits:
+        if v == var:
+            return sp.expand(hi - lo + 1)
+    raise KeyError(var)
+
+
+def eliminate_deltas(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """Σ_j f(j) δ(j, k) = f(k) for each delta whose bound variable has coefficient ±1 and the range of k."""
+    done = False
+    for _ in range(len(term.deltas)):
+        for pos, (lhs, rhs) in enumerate(term.deltas):
+            diff = sp.expand(lhs - rhs)
+            for var in sorted(term.bound() & diff.free_symbols, key=str):
+                c = _coeff(diff, var)
+                if c not in (1, -1) or (diff - c * var).has(var):
+                    continue
+                value = sp.expand(-(diff - c * var) / c)
+                if not (value in ctx.free_size and sp.expand(ctx.free_size[value] - _range_size(term, var)) == 0
+                        or value in term.bound() and sp.expand(_range_size(term, value)
+                                                               - _range_size(term, var)) == 0):
+                    continue
+                rest = term.deltas[:pos] + term.deltas[pos + 1:]
+                term = replace(term, deltas=rest).subs({var: value}, drop=[var])
+                done = True
+                break
+            else:
+                continue
+            break
+    return ("Kronecker-delta elimination: $\\sum_j f(j)\\,\\delta_{j,k} = f(k)$ for $k$ in the range of $j$",
+            term) if done else None
+
+
+def _long_sum_first(term: Term, ctx: Context, var: sp.Symbol) -> int:
+    # Collapse the sum over output positions (its range involves an output size), keep the short kernel sum.
+    hi = next(h for v, _, h in term.limits if v == var)
+    return 0 if hi.free_symbols & set(ctx.sym.Ho) else 1
+
+
+def absorb_stride(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """Σ_i T[.., i, ..] δ(t, S·i + r) = T̂[.., t − r, ..] with T̂ = dilate(T, S): the stride's divisibility."""
+    for fpos, factor in enumerate(term.factors):
+        info = ctx.tensors[factor.tensor]
+        spatial = [k for k, kind in enumerate(info.layout) if kind == "s"]
+        changes: dict[int, tuple[int, sp.Symbol, sp.Expr, sp.Expr]] = {}   # axis -> (delta, var, coef, t)
+        for dpos, (lhs, rhs) in enumerate(term.deltas):
+            diff = sp.expand(lhs - rhs)
+            cands = []
+            for var in term.bound() & diff.free_symbols:
+                c = _coeff(diff, var)
+                axes = [k for k in spatial if factor.index[k] == var]
+                used_elsewhere = sum(e.has(var) for f in term.factors for e in f.index) != 1
+                if c in (1, -1) or (diff - c * var).has(var) or len(axes) != 1 or used_elsewhere:
+                    continue
+                cands.append((_long_sum_first(term, ctx, var), str(var), var, c, axes[0]))
+            if cands:
+                _, _, var, c, axis = min(cands)
+                sign = 1 if (c.is_positive or c.could_extract_minus_sign() is False) else -1
+                coef = c * sign
+                t = sp.expand(-(diff - c * var) * sign)     # S·i = t
+                changes[axis] = (dpos, var, coef, t)
+        if not changes:
+            continue
+        factors = tuple(changes[k][2] if k in changes else 1 for k in spatial)
+        name = factor.tensor + "_dil"
+        latex = rf"\hat{{{info.latex}}}"
+        shape = list(info.shape)
+        index = list(factor.index)
+        for k, (_, var, coef, t) in changes.items():
+            shape[k] = sp.expand((shape[k] - 1) * coef + 1)
+            index[k] = t
+        idx = [sp.Symbol(f"t_{j + 1}" if len(spatial) > 1 else "t", integer=True) for j in range(len(spatial))]
+        pr = Printer(symbol_names=ctx.sym.latex_names())
+        lhs_idx = ",".join(["\\dots"] + [pr.doprint(v) for v in idx])
+        rhs_idx = ",".join(["\\dots"] + [pr.doprint(v / f) for v, f in zip(idx, factors)])
+        cond = r",\ ".join(rf"{pr.doprint(f)} \mid {pr.doprint(v)}" for v, f in zip(idx, factors) if f != 1)
+        definition = (rf"{latex}_{{{lhs_idx}}} = {info.latex}_{{{rhs_idx}}}"
+                      rf" \text{{ if }} {cond}, \text{{ else }} 0")
+        ctx.tensors[name] = TensorInfo(name, latex, info.layout, tuple(shape), ops.dilate(info.op, factors),
+                                       definition)
+        drop = {changes[k][1] for k in changes}
+        keep = tuple(d for j, d in enumerate(term.deltas) if j not in {changes[k][0] for k in changes})
+        new_factors = list(term.factors)
+        new_factors[fpos] = Factor(name, tuple(index))
+        new = Term(tuple(new_factors), keep, tuple(lim for lim in term.limits if lim[0] not in drop))
+        return ("stride: $\\sum_i T_i\\,\\delta_{t,\\,S i} = \\hat T_t$, where $\\hat T$ is $T$ dilated by $S$ "
+                "(zero unless $S$ divides $t$)", new)
+    return None
+
+
+def _roles(term: Term, ctx: Context) -> tuple[int, int] | None:
+    """(data, kernel) positions: the kernel's spatial indices hold no free index, the data's do."""
+    if len(term.factors) != 2 or term.deltas:
+        return None
+    free = set(ctx.free)
+
+    def spatial(f: Factor) -> list[sp.Expr]:
+        return [e for e, kind in zip(f.index, ctx.tensors[f.tensor].layout) if kind == "s"]
+    has_free = [any(e.free_symbols & free for e in spatial(f)) for f in term.factors]
+    if has_free == [True, False]:
+        return 0, 1
+    if has_free == [False, True]:
+        return 1, 0
+    return None
+
+
+def reverse_kernel_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """Change of summation variable a → K−1−a where the data index runs backwards in a."""
+    roles = _roles(term, ctx)
+    if roles is None:
+        return None
+    data = term.factors[roles[0]]
+    mapping = {}
+    for var, lo, hi in term.limits:
+        coefs = [_coeff(e, var) for e in data.index if e.has(var)]
+        if lo == 0 and coefs and all(c.could_extract_minus_sign() for c in coefs):
+            mapping[var] = hi - var
+    if not mapping:
+        return None
+    pr = Printer(symbol_names=ctx.sym.latex_names())
+    subst = ", ".join(f"{pr.doprint(v)} \\to {pr.doprint(e)}" for v, e in mapping.items())
+    return f"change of summation variable ${subst}$", term.subs(mapping)
+
+
+def _derived(ctx: Context, base: TensorInfo, name: str, latex: str, layout_shape: tuple[sp.Expr, ...],
+             op: ops.Expr, definition: str) -> str:
+    ctx.tensors[name] = TensorInfo(name, latex, base.layout, layout_shape, op, definition)
+    return name
+
+
+def rotate_kernel(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """h[.., K−1−a] = rot180(h)[.., a]: a kernel read backwards on every spatial axis is the rotated kernel."""
+    roles = _roles(term, ctx)
+    if roles is None:
+        return None
+    kernel = term.factors[roles[1]]
+    info = ctx.tensors[kernel.tensor]
+    spatial = [k for k, kind in enumerate(info.layout) if kind == "s"]
+    new_index = list(kernel.index)
+    for k in spatial:
+        e = kernel.index[k]
+        var = next((v for v in term.bound() if _coeff(e, v) == -1), None)
+        if var is None or sp.expand(e + var - (info.shape[k] - 1)) != 0:
+            return None
+        new_index[k] = var
+    latex = rf"\overline{{{info.latex}}}"
+    lhs = ",".join(["\\dots"] + [f"a_{{{j + 1}}}" if len(spatial) > 1 else "a" for j in range(len(spatial))])
+    rhs = ",".join(["\\dots"] + [(f"K_{{{j + 1}}}-1-a_{{{j + 1}}}" if len(spatial) > 1 else "K-1-a")
+                                 for j in range(len(spatial))])
+    name = _derived(ctx, info, kernel.tensor + "_rot", latex, info.shape, ops.Rot180(info.op, ctx.sym.ndim),
+                    rf"{latex}_{{{lhs}}} = {info.latex}_{{{rhs}}}")
+    factors = list(term.factors)
+    factors[roles[1]] = Factor(name, tuple(new_index))
+    return "rotation by 180°: a kernel read backwards on every spatial axis", replace(term, factors=tuple(factors))
+
+
+def swap_channels(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """A kernel indexed (contracted, kept) channels is swap_io of the kernel indexed (kept, contracted)."""
+    roles = _roles(term, ctx)
+    if roles is None:
+        return None
+    data, kernel = term.factors[roles[0]], term.factors[roles[1]]
+    info = ctx.tensors[kernel.tensor]
+    dinfo = ctx.tensors[data.tensor]
+    if dinfo.layout[0] != "n" or data.index[0] not in ctx.free:      # only the batch-kept correlation
+        return None
+    kc, kl = info.layout.index("c"), info.layout.index("l")
+    if not (kernel.index[kc] in term.bound() and kernel.index[kl] in ctx.free):
+        return None
+    shape, index = list(info.shape), list(kernel.index)
+    shape[kc], shape[kl] = shape[kl], shape[kc]
+    index[kc], index[kl] = index[kl], index[kc]
+    latex = rf"{info.latex}^{{\top}}"
+    groups = ctx.sym.G if ctx.sym.grouped else 1
+    name = _derived(ctx, info, kernel.tensor + "_swap", latex, tuple(shape), ops.SwapIO(info.op, groups),
+                    rf"{latex}_{{\dots,c,o,\dots}} = {info.latex}_{{\dots,o,c,\dots}}")
+    factors = list(term.factors)
+    factors[roles[1]] = Factor(name, tuple(index))
+    return ("channel swap: the kernel's input and output channel axes exchanged (within each group)",
+            replace(term, factors=tuple(factors)))
+
+
+def _data_axes(term: Term, ctx: Context, roles: tuple[int, int]) -> list[tuple[int, Any, Any, Any, Any, Any]]:
+    """Per spatial axis of the data: (axis, α, free u, β, kernel var, offset) of the index α·u + β·a + offset."""
+    data, kernel = term.factors[roles[0]], term.factors[roles[1]]
+    dinfo, kinfo = ctx.tensors[data.tensor], ctx.tensors[kernel.tensor]
+    dsp = [k for k, kind in enumerate(dinfo.layout) if kind == "s"]
+    ksp = [k for k, kind in enumerate(kinfo.layout) if kind == "s"]
+    axes = []
+    for dk, kk in zip(dsp, ksp):
+        e, a = sp.expand(data.index[dk]), kernel.index[kk]
+        us = [u for u in ctx.free if e.has(u)]
+        if len(us) != 1 or a not in term.bound():
+            raise DerivationError(f"{ctx.target}: cannot read the data index {e} as a correlation")
+        u = us[0]
+        alpha, beta = _coeff(e, u), _coeff(e, a)
+        offset = sp.expand(e - alpha * u - beta * a)
+        if offset.free_symbols & (term.bound() | set(ctx.free)):
+            raise DerivationError(f"{ctx.target}: the data index {e} is not affine in one output and one "
+                                  f"kernel index")
+        axes.append((dk, alpha, u, beta, kk, offset))
+    return axes
+
+
+def bounds_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """T[α·u + β·a + r] over the exact ranges is T̃[α·u + β·a] with T̃ = T padded by (−r, just enough)."""
+    roles = _roles(term, ctx)
+    if roles is None:
+        return None
+    data, kernel = term.factors[roles[0]], term.factors[roles[1]]
+    dinfo, kinfo = ctx.tensors[data.tensor], ctx.tensors[kernel.tensor]
+    widths, shape, index = [], list(dinfo.shape), list(data.index)
+    for dk, alpha, u, beta, kk, offset in _data_axes(term, ctx, roles):
+        need = sp.expand(alpha * (ctx.free_size[u] - 1) + beta * (kinfo.shape[kk] - 1) + 1)
+        lo = sp.expand(-offset)
+        hi = sp.expand(need - lo - dinfo.shape[dk])
+        widths.append((lo, hi))
+        shape[dk] = need
+        index[dk] = sp.expand(alpha * u + beta * kernel.index[kk])
+    if all(lo == 0 and hi == 0 for lo, hi in widths):
+        return None
+    latex = rf"\tilde{{{dinfo.latex}}}"
+    pr = Printer(symbol_names=ctx.sym.latex_names())
+    where = r",\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
+    name = _derived(ctx, dinfo, data.tensor + "_pad", latex, tuple(shape), ops.pad(dinfo.op, tuple(widths)),
+                    rf"{latex} = {dinfo.latex} \text{{ with zeros added (low, high) on its spatial axes: }} {where}"
+                    r" \text{ (a negative width removes entries)}")
+    factors = list(term.factors)
+    factors[roles[0]] = Factor(name, tuple(index))
+    return ("bounds to padding: the range conditions become zero padding (or cropping) of the data",
+            replace(term, factors=tuple(factors)))
+
+
+RULES: tuple[Rule, ...] = (eliminate_deltas, absorb_stride, swap_channels, reverse_kernel_index,
+                           rotate_kernel, bounds_to_padding)
+
+
+# ------------------------------------------------------------------------------------------- recognition
+
+def _array_axes(layout: tuple[str, ...]) -> list[int]:
+    """Array axis of each layout position (a group axis shares the following channel's axis)."""
+    out, axis = [], 0
+    for kind in layout:
+        out.append(axis)
+        if kind != "g":
+            axis += 1
+    return out
+
+
+def recognise(term: Term, ctx: Context) -> ops.Expr:
+    """Read the rewritten Term as an operator expression; :class:`DerivationError` when it is not one."""
+    if len(term.factors) == 1 and not term.deltas:
+        (factor,) = term.factors
+        info = ctx.tensors[factor.tensor]
+        kept = [e for e in factor.index if e in ctx.free]
+        if kept != list(ctx.free):
+            raise DerivationError(f"{ctx.target}: the kept indices are out of order")
+        axes = _array_axes(info.layout)
+        summed = tuple(axes[k] for k, e in enumerate(factor.index) if e in term.bound())
+        return ops.SumAxes(info.op, summed)
+    roles = _roles(term, ctx)
+    if roles is None:
+        raise DerivationError(f"{ctx.target}: the rewritten sum is not a correlation of two tensors")
+    data, kernel = term.factors[roles[0]], term.factors[roles[1]]
+    dinfo, kinfo = ctx.tensors[data.tensor], ctx.tensors[kernel.tensor]
+    axes = _data_axes(term, ctx, roles)
+    if any(off != 0 for *_, off in axes):
+        raise DerivationError(f"{ctx.target}: an offset is left after padding")
+    stride = tuple(alpha for _, alpha, *_ in axes)
+    dilation = tuple(beta for _, _, _, beta, _, _ in axes)
+    groups = ctx.sym.G if ctx.sym.grouped else 1
+    if data.index[0] in ctx.free:
+        return ops.Correlate(dinfo.op, kinfo.op, stride, dilation, groups)
+    if data.index[0] in term.bound() and kernel.index[0] == data.index[0]:
+        return ops.BatchCorrelate(dinfo.op, kinfo.op, stride, dilation, groups)
+    raise DerivationError(f"{ctx.target}: the batch index is neither kept nor shared")
+
+
+def to_layout(ctx: Context, array: np.ndarray, point: Mapping[sp.Symbol, int],
+              sizes: Mapping[sp.Symbol, int]) -> Any:
+    """The entry of a PyTorch-layout array at a Term-layout free index."""
+    values = [point[f] for f in ctx.free]
+    if ctx.sym.grouped:
+        # free = (.., γ', chan, ..): join the group with the channel that follows it.
+        k = ctx.free.index(ctx.sym.gam_)
+        per_group = int(ctx.free_size[ctx.free[k + 1]].xreplace(dict(sizes)))
+        values[k:k + 2] = [values[k] * per_group + values[k + 1]]
+    return array[tuple(values)]

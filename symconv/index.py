@@ -1,0 +1,245 @@
+"""Index expressions: the convolution's definition as SymPy sums over indexed tensors.
+
+The data model is one :class:`Term`: a sum, over rectangular ranges, of a product of indexed tensors and
+Kronecker deltas::
+
+    Term(factors=(g[n, o, i], h[o, c, a]),         # Factor(tensor name, index expressions)
+         deltas=((u', S*i + D*a - P),),           # δ(lhs, rhs)
+         limits=((n, 0, N-1), (o, 0, O-1), ...))  # inclusive, as in sympy.Sum
+
+Sizes (H, K, S, D, P, the output size H_o, channel counts) are SymPy symbols, so a Term holds for every size.
+Channels are indexed per group: ``x[n, γ, c, u]`` is PyTorch's ``x[n, γ*C + c, u]`` with C = C_in/G; when the
+configuration has one group the group index is left out.
+
+Every tensor a Term may name is described by a :class:`TensorInfo`: its layout, its index ranges and the
+operator expression (:mod:`symconv.ops`) that computes it from x, h and g. :func:`evaluate_term` evaluates a
+Term at concrete sizes with concrete arrays; that is how each rewrite step is checked.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import sympy as sp
+
+from . import ops
+
+# Axis kinds of a tensor's index layout:
+#   "n" batch · "g" group (joins the following "c" into one PyTorch channel axis)
+#   "c" channel (joined with a preceding "g") · "l" channel local to a group · "s" spatial
+Layout = tuple[str, ...]
+
+
+def _int_symbols(names: Iterable[str], **assumptions: bool) -> tuple[sp.Symbol, ...]:
+    return tuple(sp.Symbol(name, integer=True, **assumptions) for name in names)
+
+
+@dataclass(frozen=True)
+class Symbols:
+    """The symbols of one structure of convolution (spatial rank, grouped or not)."""
+
+    ndim: int
+    grouped: bool
+
+    def _axes(self, base: str) -> tuple[str, ...]:
+        return (base,) if self.ndim == 1 else tuple(f"{base}_{k + 1}" for k in range(self.ndim))
+
+    def __post_init__(self) -> None:
+        pos = dict(positive=True)
+        set_ = lambda name, value: object.__setattr__(self, name, value)  # noqa: E731 (frozen dataclass)
+        set_("N", sp.Symbol("N", integer=True, positive=True))
+        set_("G", sp.Symbol("G", integer=True, positive=True))
+        set_("C", sp.Symbol("C", integer=True, positive=True))   # input channels per group
+        set_("O", sp.Symbol("O", integer=True, positive=True))   # output channels per group
+        for name in ("H", "K", "S", "D"):
+            set_(name, _int_symbols(self._axes(name), **pos))
+        set_("P", _int_symbols(self._axes("P"), nonnegative=True))
+        set_("Ho", _int_symbols(self._axes("H^o"), **pos))
+        set_("n", sp.Symbol("n", integer=True))
+        set_("gam", sp.Symbol("gamma", integer=True))
+        set_("o", sp.Symbol("o", integer=True))
+        set_("c", sp.Symbol("c", integer=True))
+        set_("i", _int_symbols(self._axes("i")))
+        set_("a", _int_symbols(self._axes("a")))
+        # The indices a derivative is taken at; primed so they never meet a bound index of the definition.
+        set_("n_", sp.Symbol("n'", integer=True))
+        set_("gam_", sp.Symbol("gamma'", integer=True))
+        set_("o_", sp.Symbol("o'", integer=True))
+        set_("c_", sp.Symbol("c'", integer=True))
+        set_("u_", _int_symbols([s + "'" for s in self._axes("u")]))
+        set_("a_", _int_symbols([s + "'" for s in self._axes("a")]))
+
+    # These attributes are set in __post_init__; the annotations are for readers and type checkers.
+    N: sp.Symbol = field(init=False, repr=False, compare=False)
+    G: sp.Symbol = field(init=False, repr=False, compare=False)
+    C: sp.Symbol = field(init=False, repr=False, compare=False)
+    O: sp.Symbol = field(init=False, repr=False, compare=False)
+    H: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    K: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    S: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    D: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    P: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    Ho: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    n: sp.Symbol = field(init=False, repr=False, compare=False)
+    gam: sp.Symbol = field(init=False, repr=False, compare=False)
+    o: sp.Symbol = field(init=False, repr=False, compare=False)
+    c: sp.Symbol = field(init=False, repr=False, compare=False)
+    i: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    a: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    n_: sp.Symbol = field(init=False, repr=False, compare=False)
+    gam_: sp.Symbol = field(init=False, repr=False, compare=False)
+    o_: sp.Symbol = field(init=False, repr=False, compare=False)
+    c_: sp.Symbol = field(init=False, repr=False, compare=False)
+    u_: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    a_: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+
+    def group(self, *rest: Any) -> tuple[Any, ...]:
+        """``(γ, *rest)`` when grouped, else ``rest``: the group index is left out with one group."""
+        return ((self.gam,) if self.grouped else ()) + rest
+
+    def group_size(self, *rest: Any) -> tuple[Any, ...]:
+        """``(G, *rest)`` when grouped, else ``rest``: sizes in the same layout as :meth:`group`."""
+        return ((self.G,) if self.grouped else ()) + rest
+
+    def group_(self, *rest: Any) -> tuple[Any, ...]:
+        return ((self.gam_,) if self.grouped else ()) + rest
+
+    def layout(self, *kinds: str) -> Layout:
+        return (("g",) if self.grouped else ()) + kinds
+
+    def size_symbols(self) -> tuple[sp.Symbol, ...]:
+        return (self.N, self.G, self.C, self.O) + self.H + self.K + self.S + self.D + self.P + self.Ho
+
+    def latex_names(self) -> dict[sp.Symbol, str]:
+        """How the printer writes the symbols whose names are not LaTeX already."""
+        names: dict[sp.Symbol, str] = {self.gam: r"\gamma", self.gam_: r"\gamma'"}
+        for group in (self.u_, self.a_):
+            for sym in group:
+                base = sym.name.rstrip("'")
+                names[sym] = sp.latex(sp.Symbol(base)) + "'"
+        return names
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One indexed tensor in a product: ``tensor[index...]``."""
+
+    tensor: str
+    index: tuple[sp.Expr, ...]
+
+    def subs(self, mapping: Mapping[sp.Symbol, sp.Expr]) -> "Factor":
+        return Factor(self.tensor, tuple(sp.expand(e.xreplace(dict(mapping))) for e in self.index))
+
+
+@dataclass(frozen=True)
+class Term:
+    """``sum over limits of (product of factors) * (product of deltas)``."""
+
+    factors: tuple[Factor, ...]
+    deltas: tuple[tuple[sp.Expr, sp.Expr], ...]
+    limits: tuple[tuple[sp.Symbol, sp.Expr, sp.Expr], ...]
+
+    def subs(self, mapping: Mapping[sp.Symbol, sp.Expr], drop: Iterable[sp.Symbol] = ()) -> "Term":
+        """Substitute index symbols everywhere and drop the named summations."""
+        dropped = set(drop)
+        m = dict(mapping)
+        return Term(tuple(f.subs(m) for f in self.factors),
+                    tuple((sp.expand(l.xreplace(m)), sp.expand(r.xreplace(m))) for l, r in self.deltas),
+                    tuple(lim for lim in self.limits if lim[0] not in dropped))
+
+    def bound(self) -> set[sp.Symbol]:
+        return {lim[0] for lim in self.limits}
+
+    def to_sympy(self, bases: Mapping[str, sp.IndexedBase]) -> sp.Expr:
+        body = sp.Mul(*[bases[f.tensor][f.index] for f in self.factors],
+                      *[sp.KroneckerDelta(l, r, evaluate=False) for l, r in self.deltas], evaluate=False)
+        return sp.Sum(body, *self.limits) if self.limits else body
+
+
+def from_sympy(expr: sp.Expr) -> Term:
+    """Read a derivative that SymPy produced back into a :class:`Term` (nested sums are flattened)."""
+    limits: list[tuple[sp.Symbol, sp.Expr, sp.Expr]] = []
+    factors: list[Factor] = []
+    deltas: list[tuple[sp.Expr, sp.Expr]] = []
+
+    def walk(e: sp.Expr) -> None:
+        if isinstance(e, sp.Sum):
+            limits.extend(tuple(lim) for lim in e.limits)
+            walk(e.function)
+        elif isinstance(e, sp.Mul):
+            for arg in e.args:
+                walk(arg)
+        elif isinstance(e, sp.Indexed):
+            factors.append(Factor(str(e.base.label), tuple(e.indices)))
+        elif isinstance(e, sp.KroneckerDelta):
+            deltas.append((e.args[0], e.args[1]))
+        elif e == 1:
+            return
+        else:
+            raise ValueError(f"unexpected part {e!r} in a derivative")
+
+    walk(expr)
+    return Term(tuple(factors), tuple(deltas), tuple(limits))
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """A tensor that may appear in a Term: its layout, index ranges, and how to compute it."""
+
+    name: str
+    latex: str
+    layout: Layout
+    shape: tuple[sp.Expr, ...]
+    op: ops.Expr
+    definition: str = ""           # LaTeX of its definition, shown where it is introduced
+
+
+def _array_index(info: TensorInfo, index: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """Map an index in the Term layout to the PyTorch array index; None when out of range (value 0)."""
+    out: list[int] = []
+    group = None
+    for kind, value, size in zip(info.layout, index, shape):
+        if not 0 <= value < size:
+            return None
+        if kind == "g":
+            group = value
+        elif kind == "c" and group is not None:
+            out.append(group * size + value)
+            group = None
+        else:
+            out.append(value)
+    return tuple(out)
+
+
+def evaluate_term(term: Term, tensors: Mapping[str, TensorInfo], env: Mapping[str, np.ndarray],
+                  sizes: Mapping[sp.Symbol, int], free: Mapping[sp.Symbol, int]) -> Any:
+    """The Term's value at concrete sizes, arrays and free indices; out-of-range entries are 0."""
+    arrays = {f.tensor: np.asarray(tensors[f.tensor].op.evaluate(env, sizes)) for f in term.factors}
+    shapes = {name: tuple(int(sp.sympify(s).xreplace(dict(sizes))) for s in tensors[name].shape)
+              for name in arrays}
+    bound = [lim[0] for lim in term.limits]
+    ranges = [range(int(sp.sympify(lo).xreplace(dict(sizes))), int(sp.sympify(hi).xreplace(dict(sizes))) + 1)
+              for _, lo, hi in term.limits]
+    exprs = [e for f in term.factors for e in f.index] + [l - r for l, r in term.deltas]
+    fixed = {**sizes, **free}
+    compiled = sp.lambdify(bound, [sp.sympify(e).xreplace(fixed) for e in exprs], "math")
+    total: Any = 0
+    nfac = sum(len(f.index) for f in term.factors)
+    for values in itertools.product(*ranges):
+        idx = [int(v) for v in compiled(*values)]
+        if any(idx[nfac:]):
+            continue
+        prod: Any = 1
+        pos = 0
+        for f in term.factors:
+            at = _array_index(tensors[f.tensor], tuple(idx[pos:pos + len(f.index)]), shapes[f.tensor])
+            pos += len(f.index)
+            if at is None:
+                prod = 0
+                break
+            prod = prod * arrays[f.tensor][at]
+        total += prod
+    return total

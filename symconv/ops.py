@@ -1,0 +1,400 @@
+"""Closed-form operators: the vocabulary in which the engine states a gradient.
+
+An expression is a small tree of operators over named tensors, laid out as PyTorch lays them out:
+data ``(N, C, *spatial)``, kernels ``(C_out, C_in/groups, *kernel)``. For example::
+
+    correlate(pad(dilate(g, 2), (1, 2)), rot180(swap_io(h)))
+    │         │   └ dilate: S-1 zeros between entries of each spatial axis
+    │         └ pad: zeros added (low, high) on each spatial axis; a negative width crops
+    └ correlate: out[n,o,i] = sum_{c in group(o), a} data[n, c, s*i + d*a] * kernel[o, c, a]
+
+Each operator is defined once, by array operations that do not care about the element type, so the same
+definition is both evaluators: on ``float`` arrays it is fast NumPy, on ``object`` arrays of SymPy numbers or
+symbols it is exact.
+
+>>> import numpy as np
+>>> g = np.arange(1, 4).reshape(1, 1, 3)
+>>> str(pad(dilate(Tensor("g"), (2,)), ((1, 0),)))
+'pad(dilate(g, 2), (1, 0))'
+>>> pad(dilate(Tensor("g"), (2,)), ((1, 0),)).evaluate({"g": g})
+array([[[0, 1, 0, 2, 0, 3]]])
+>>> dilate(Tensor("g"), (1,)) == Tensor("g")       # identities vanish when built
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import sympy as sp
+from numpy.lib.stride_tricks import sliding_window_view
+
+Widths = tuple[tuple[Any, Any], ...]   # (low, high) per spatial axis; ints or SymPy expressions of sizes
+Env = Mapping[str, np.ndarray]
+Sizes = Mapping[sp.Symbol, int]
+
+
+def _int(value: Any, sizes: Sizes) -> int:
+    """An int from an int or a SymPy expression of the size symbols."""
+    if isinstance(value, sp.Basic):
+        value = sp.sympify(value.xreplace(dict(sizes)))
+        if not value.is_Integer:
+            raise ValueError(f"size expression {value} did not evaluate to an integer")
+    return int(value)
+
+
+def _zeros(shape: tuple[int, ...], like: np.ndarray) -> np.ndarray:
+    # Exact arrays hold SymPy/Python numbers: their zero must be the exact 0, not np.int64(0).
+    if like.dtype == object:
+        out = np.empty(shape, dtype=object)
+        out.fill(sp.Integer(0))
+        return out
+    return np.zeros(shape, dtype=like.dtype)
+
+
+def _spatial(array: np.ndarray, ndim: int) -> tuple[slice, ...]:
+    return (slice(None),) * (array.ndim - ndim)
+
+
+def _fmt_widths(widths: Widths) -> str:
+    def pair(lo: Any, hi: Any) -> str:
+        return str(lo) if lo == hi else f"({lo}, {hi})"
+    if len(set(widths)) == 1:
+        return pair(*widths[0])
+    return "(" + ", ".join(pair(lo, hi) for lo, hi in widths) + ")"
+
+
+def _fmt_axes(values: tuple[Any, ...]) -> str:
+    return str(values[0]) if len(set(values)) == 1 else "(" + ", ".join(map(str, values)) + ")"
+
+
+def _latex(value: Any) -> str:
+    return sp.latex(value) if isinstance(value, sp.Basic) else str(value)
+
+
+class Expr:
+    """Base of the operator tree."""
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        raise NotImplementedError
+
+    def to_latex(self) -> str:
+        raise NotImplementedError
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> "Expr":
+        """The same tree with size symbols replaced (and identities dropped again)."""
+        raise NotImplementedError
+
+    def _repr_latex_(self) -> str:
+        return f"${self.to_latex()}$"
+
+
+@dataclass(frozen=True)
+class Tensor(Expr):
+    """A named input: ``x``, ``h``, ``g`` (that is ∂L/∂y) ..."""
+
+    name: str
+    latex: str = ""
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        return np.asarray(env[self.name])
+
+    def __str__(self) -> str:
+        return self.name
+
+    def to_latex(self) -> str:
+        return self.latex or self.name
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return self
+
+
+def _sub(value: Any, mapping: Mapping[sp.Symbol, Any]) -> Any:
+    if isinstance(value, sp.Basic):
+        value = sp.simplify(value.xreplace(dict(mapping)))
+        return int(value) if value.is_Integer else value
+    return value
+
+
+@dataclass(frozen=True)
+class Pad(Expr):
+    """Zeros added on each spatial axis, ``(low, high)``; a negative width removes entries (a crop)."""
+
+    arg: Expr
+    widths: Widths
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        a = self.arg.evaluate(env, sizes)
+        ws = [(_int(lo, sizes or {}), _int(hi, sizes or {})) for lo, hi in self.widths]
+        lead = _spatial(a, len(ws))
+        crop = lead + tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(ws, a.shape[len(lead):]))
+        a = a[crop]
+        shape = a.shape[:len(lead)] + tuple(n + max(lo, 0) + max(hi, 0) for (lo, hi), n
+                                             in zip(ws, a.shape[len(lead):]))
+        out = _zeros(shape, a)
+        out[lead + tuple(slice(max(lo, 0), max(lo, 0) + n) for (lo, _), n in zip(ws, a.shape[len(lead):]))] = a
+        return out
+
+    def __str__(self) -> str:
+        return f"pad({self.arg}, {_fmt_widths(self.widths)})"
+
+    def to_latex(self) -> str:
+        return rf"\operatorname{{pad}}_{{{_latex_widths(self.widths)}}}\left({self.arg.to_latex()}\right)"
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return pad(self.arg.map_sizes(mapping), tuple((_sub(lo, mapping), _sub(hi, mapping))
+                                                      for lo, hi in self.widths))
+
+
+def _latex_widths(widths: Widths) -> str:
+    def pair(lo: Any, hi: Any) -> str:
+        return _latex(lo) if lo == hi else f"({_latex(lo)}, {_latex(hi)})"
+    if len(set(widths)) == 1:
+        return pair(*widths[0])
+    return ", ".join(pair(lo, hi) for lo, hi in widths)
+
+
+@dataclass(frozen=True)
+class Dilate(Expr):
+    """``factor - 1`` zeros inserted between neighbours on each spatial axis: length n becomes (n-1)s+1."""
+
+    arg: Expr
+    factors: tuple[Any, ...]
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        a = self.arg.evaluate(env, sizes)
+        fs = [_int(f, sizes or {}) for f in self.factors]
+        lead = _spatial(a, len(fs))
+        shape = a.shape[:len(lead)] + tuple((n - 1) * f + 1 for n, f in zip(a.shape[len(lead):], fs))
+        out = _zeros(shape, a)
+        out[lead + tuple(slice(None, None, f) for f in fs)] = a
+        return out
+
+    def __str__(self) -> str:
+        return f"dilate({self.arg}, {_fmt_axes(self.factors)})"
+
+    def to_latex(self) -> str:
+        return rf"\operatorname{{dilate}}_{{{_latex(self.factors[0]) if len(set(self.factors)) == 1 else ', '.join(map(_latex, self.factors))}}}\left({self.arg.to_latex()}\right)"
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return dilate(self.arg.map_sizes(mapping), tuple(_sub(f, mapping) for f in self.factors))
+
+
+@dataclass(frozen=True)
+class Rot180(Expr):
+    """Every spatial axis reversed: ``rot180(h)[o, c, a] = h[o, c, K-1-a]``."""
+
+    arg: Expr
+    ndim: int
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        a = self.arg.evaluate(env, sizes)
+        return a[_spatial(a, self.ndim) + (slice(None, None, -1),) * self.ndim]
+
+    def __str__(self) -> str:
+        return f"rot180({self.arg})"
+
+    def to_latex(self) -> str:
+        return rf"\operatorname{{rot180}}\left({self.arg.to_latex()}\right)"
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return Rot180(self.arg.map_sizes(mapping), self.ndim)
+
+
+@dataclass(frozen=True)
+class SwapIO(Expr):
+    """A kernel's two channel axes exchanged within each group: (C_out, C_in/G, ...) -> (C_in, C_out/G, ...)."""
+
+    arg: Expr
+    groups: Any = 1
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        a = self.arg.evaluate(env, sizes)
+        g = _int(self.groups, sizes or {})
+        o, c = a.shape[:2]
+        rest = a.shape[2:]
+        a = a.reshape((g, o // g, c) + rest).swapaxes(1, 2)
+        return a.reshape((g * c, o // g) + rest)
+
+    def __str__(self) -> str:
+        return f"swap_io({self.arg}{_opts(groups=self.groups)})"
+
+    def to_latex(self) -> str:
+        return rf"\operatorname{{swap}}_{{io}}\left({self.arg.to_latex()}\right)"
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return SwapIO(self.arg.map_sizes(mapping), _sub(self.groups, mapping))
+
+
+def _opts(**values: Any) -> str:
+    shown = [f"{k}={_fmt_axes(v) if isinstance(v, tuple) else v}" for k, v in values.items()
+             if (set(v) != {1} if isinstance(v, tuple) else v != 1)]
+    return "".join(", " + s for s in shown)
+
+
+def _latex_opts(stride: tuple[Any, ...], dilation: tuple[Any, ...], groups: Any) -> str:
+    parts = []
+    for sym, v in (("s", stride), ("d", dilation)):
+        if set(v) != {1}:
+            parts.append(f"{sym}={_latex(v[0]) if len(set(v)) == 1 else ','.join(map(_latex, v))}")
+    if groups != 1:
+        parts.append(f"G={_latex(groups)}")
+    return ", ".join(parts)
+
+
+def _windows(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int, ...],
+             dilation: tuple[int, ...]) -> np.ndarray:
+    """data (N, C, *L) -> view (N, C, *out, *kernel) with view[..., i, a] = data[..., s*i + d*a]."""
+    nd = len(kernel_shape)
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel_shape, dilation))
+    if any(n < span for n, span in zip(data.shape[2:], spans)):
+        raise ValueError(f"kernel span {spans} exceeds the data's spatial size {data.shape[2:]}")
+    view = sliding_window_view(data, spans, axis=tuple(range(2, 2 + nd)))
+    return view[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
+                + tuple(slice(None, None, d) for d in dilation)]
+
+
+def _einsum(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.dtype == object or b.dtype == object:
+        return np.einsum(spec, a.astype(object), b.astype(object))
+    return np.einsum(spec, a, b, optimize=True)
+
+
+@dataclass(frozen=True)
+class Correlate(Expr):
+    """``out[n, o, i] = sum_{c in group(o), a} data[n, c, s*i + d*a] * kernel[o, c, a]`` (PyTorch's conv)."""
+
+    data: Expr
+    kernel: Expr
+    stride: tuple[Any, ...]
+    dilation: tuple[Any, ...]
+    groups: Any = 1
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        x = self.data.evaluate(env, sizes)
+        k = self.kernel.evaluate(env, sizes)
+        nd, g = x.ndim - 2, _int(self.groups, sizes or {})
+        s = tuple(_int(v, sizes or {}) for v in self.stride)
+        d = tuple(_int(v, sizes or {}) for v in self.dilation)
+        w = _windows(x, k.shape[2:], s, d)
+        n, c = w.shape[:2]
+        w = w.reshape((n, g, c // g) + w.shape[2:])
+        kk = k.reshape((g, k.shape[0] // g) + k.shape[1:])
+        out_ax, ker_ax = "ijk"[:nd], "pqr"[:nd]   # N, G, C, O name the other axes
+        y = _einsum(f"NGC{out_ax}{ker_ax},GOC{ker_ax}->NGO{out_ax}", w, kk)
+        return y.reshape((n, k.shape[0]) + y.shape[3:])
+
+    def __str__(self) -> str:
+        return (f"correlate({self.data}, {self.kernel}"
+                f"{_opts(stride=self.stride, dilation=self.dilation, groups=self.groups)})")
+
+    def to_latex(self) -> str:
+        opts = _latex_opts(self.stride, self.dilation, self.groups)
+        op = rf"\otimes_{{{opts}}}" if opts else r"\otimes"
+        return rf"{self.data.to_latex()} {op} {self.kernel.to_latex()}"
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return Correlate(self.data.map_sizes(mapping), self.kernel.map_sizes(mapping),
+                         tuple(_sub(v, mapping) for v in self.stride),
+                         tuple(_sub(v, mapping) for v in self.dilation), _sub(self.groups, mapping))
+
+
+@dataclass(frozen=True)
+class BatchCorrelate(Expr):
+    """``out[o, c, a] = sum_{n, i} data[n, group(o)*C/G + c, s*a + d*i] * kernel[n, o, i]``.
+
+    The correlation that gives a weight gradient: the batch axis is summed and both channel axes are kept.
+    """
+
+    data: Expr
+    kernel: Expr
+    stride: tuple[Any, ...]
+    dilation: tuple[Any, ...]
+    groups: Any = 1
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        x = self.data.evaluate(env, sizes)
+        k = self.kernel.evaluate(env, sizes)
+        nd, g = x.ndim - 2, _int(self.groups, sizes or {})
+        s = tuple(_int(v, sizes or {}) for v in self.stride)
+        d = tuple(_int(v, sizes or {}) for v in self.dilation)
+        w = _windows(x, k.shape[2:], s, d)
+        n, c = w.shape[:2]
+        w = w.reshape((n, g, c // g) + w.shape[2:])
+        kk = k.reshape((n, g, k.shape[1] // g) + k.shape[2:])
+        out_ax, ker_ax = "ijk"[:nd], "pqr"[:nd]   # N, G, C, O name the other axes
+        y = _einsum(f"NGC{out_ax}{ker_ax},NGO{ker_ax}->GOC{out_ax}", w, kk)
+        return y.reshape((k.shape[1], c // g) + y.shape[3:])
+
+    def __str__(self) -> str:
+        return (f"batch_correlate({self.data}, {self.kernel}"
+                f"{_opts(stride=self.stride, dilation=self.dilation, groups=self.groups)})")
+
+    def to_latex(self) -> str:
+        opts = _latex_opts(self.stride, self.dilation, self.groups)
+        sub = r"\Sigma n" + (", " + opts if opts else "")
+        return rf"{self.data.to_latex()} \otimes_{{{sub}}} {self.kernel.to_latex()}"
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return BatchCorrelate(self.data.map_sizes(mapping), self.kernel.map_sizes(mapping),
+                              tuple(_sub(v, mapping) for v in self.stride),
+                              tuple(_sub(v, mapping) for v in self.dilation), _sub(self.groups, mapping))
+
+
+@dataclass(frozen=True)
+class SumAxes(Expr):
+    """The sum over the given axes, e.g. ``sum_axes(g, (0, 2, 3))`` for a bias gradient."""
+
+    arg: Expr
+    axes: tuple[int, ...]
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        a = self.arg.evaluate(env, sizes)
+        return a.sum(axis=self.axes)
+
+    def __str__(self) -> str:
+        return f"sum_axes({self.arg}, {self.axes})"
+
+    def to_latex(self) -> str:
+        return rf"\operatorname{{sum}}_{{{','.join(map(str, self.axes))}}}\left({self.arg.to_latex()}\right)"
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return SumAxes(self.arg.map_sizes(mapping), self.axes)
+
+
+@dataclass(frozen=True)
+class AddBias(Expr):
+    """``out[n, o, ...] = arg[n, o, ...] + bias[o]``."""
+
+    arg: Expr
+    bias: Expr
+
+    def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        a = self.arg.evaluate(env, sizes)
+        b = self.bias.evaluate(env, sizes)
+        return a + b.reshape((1, -1) + (1,) * (a.ndim - 2))
+
+    def __str__(self) -> str:
+        return f"{self.arg} + {self.bias}"
+
+    def to_latex(self) -> str:
+        return rf"{self.arg.to_latex()} + {self.bias.to_latex()}"
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return AddBias(self.arg.map_sizes(mapping), self.bias.map_sizes(mapping))
+
+
+# Smart constructors: identities vanish, so a closed form reads as simply as the configuration allows.
+
+def pad(arg: Expr, widths: Widths) -> Expr:
+    if all(lo == 0 and hi == 0 for lo, hi in widths):
+        return arg
+    return Pad(arg, tuple(widths))
+
+
+def dilate(arg: Expr, factors: tuple[Any, ...]) -> Expr:
+    if all(f == 1 for f in factors):
+        return arg
+    return Dilate(arg, tuple(factors))

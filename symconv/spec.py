@@ -1,0 +1,121 @@
+"""The convolution's configuration: a frozen, validated, hashable :class:`ConvSpec`.
+
+Per-axis fields (``kernel_size``, ``stride``, ``dilation``) are stored as tuples with one int per spatial
+axis; ``padding`` keeps what the user asked for (an int, a tuple, or ``"valid"``/``"same"``/``"full"``) and
+:attr:`ConvSpec.pads` gives the resolved ``(low, high)`` pair per axis.
+
+>>> spec = ConvSpec(2, 2, 3, padding=1)
+>>> spec.kernel_size, spec.pads
+((3, 3), ((1, 1), (1, 1)))
+>>> ConvSpec(1, 1, 4, ndim=1, padding="same").pads   # even kernel: PyTorch puts the extra zero on the right
+((1, 2),)
+>>> ConvSpec(1, 1, 3, stride=0)
+Traceback (most recent call last):
+...
+symconv.errors.SpecError: stride must be a positive integer or one per spatial axis (2 here), got 0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from .errors import SpecError
+
+PerAxis = Union[int, tuple[int, ...]]
+PADDING_MODES = ("valid", "same", "full")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ...]:
+    what = "a positive integer" if minimum == 1 else "a non-negative integer"
+    if isinstance(value, list):
+        value = tuple(value)
+    if _is_int(value):
+        value = (value,) * ndim
+    if (not isinstance(value, tuple) or len(value) != ndim
+            or not all(_is_int(v) and v >= minimum for v in value)):
+        raise SpecError(f"{name} must be {what} or one per spatial axis ({ndim} here), got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    """A convolution layer as PyTorch's ``ConvNd`` describes it (cross-correlation, no kernel flip)."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: PerAxis
+    stride: PerAxis = 1
+    padding: Union[PerAxis, str] = 0
+    dilation: PerAxis = 1
+    groups: int = 1
+    ndim: int = 2
+    bias: bool = False
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.ndim) or self.ndim not in (1, 2, 3):
+            raise SpecError(f"ndim must be 1, 2 or 3, got {self.ndim!r}")
+        if not _is_int(self.groups) or self.groups < 1:
+            raise SpecError(f"groups must be a positive integer, got {self.groups!r}")
+        for name in ("in_channels", "out_channels"):
+            value = getattr(self, name)
+            if not _is_int(value) or value < 1:
+                raise SpecError(f"{name} must be a positive integer, got {value!r}")
+            if value % self.groups:
+                raise SpecError(f"{name} must be divisible by groups ({self.groups}), got {value}")
+        if not isinstance(self.bias, bool):
+            raise SpecError(f"bias must be true or false, got {self.bias!r}")
+        for name, minimum in (("kernel_size", 1), ("stride", 1), ("dilation", 1)):
+            object.__setattr__(self, name, _per_axis(name, getattr(self, name), self.ndim, minimum))
+        padding = self.padding
+        if isinstance(padding, str):
+            if padding not in PADDING_MODES:
+                raise SpecError(f"padding must be an integer, one per axis, or one of "
+                                f"{', '.join(PADDING_MODES)}; got {padding!r}")
+            if padding == "same" and any(s != 1 for s in self.stride):  # type: ignore[union-attr]
+                raise SpecError(f"padding 'same' needs stride 1, got stride {self.stride}")
+        else:
+            object.__setattr__(self, "padding", _per_axis("padding", padding, self.ndim, 0))
+
+    @property
+    def pads(self) -> tuple[tuple[int, int], ...]:
+        """The zero padding ``(low, high)`` added on each spatial axis."""
+        if isinstance(self.padding, tuple):
+            return tuple((p, p) for p in self.padding)
+        spans = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]  # type: ignore[arg-type]
+        if self.padding == "valid":
+            return tuple((0, 0) for _ in spans)
+        if self.padding == "full":
+            return tuple((s, s) for s in spans)
+        return tuple((s // 2, s - s // 2) for s in spans)
+
+    def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
+        """Spatial output size for a spatial input size; :class:`SpecError` when the kernel does not fit."""
+        if len(input_size) != self.ndim:
+            raise SpecError(f"input size must have {self.ndim} spatial axes, got {tuple(input_size)}")
+        out = []
+        for axis, (n, k, s, d, (lo, hi)) in enumerate(zip(input_size, self.kernel_size, self.stride,
+                                                          self.dilation, self.pads)):  # type: ignore[arg-type]
+            span = d * (k - 1) + 1
+            if n + lo + hi < span:
+                raise SpecError(f"kernel_size: the dilated kernel ({span}) is larger than the padded input "
+                                f"({n} + {lo} + {hi}) on spatial axis {axis + 1}")
+            out.append((n + lo + hi - span) // s + 1)
+        return tuple(out)
+
+    def describe(self) -> str:
+        """A short plain-text summary, used in report titles and file names."""
+        def axes(v: tuple[int, ...]) -> str:
+            return str(v[0]) if len(set(v)) == 1 else "x".join(map(str, v))
+        pad = self.padding if isinstance(self.padding, str) else axes(self.padding)  # type: ignore[arg-type]
+        parts = [f"{self.ndim}d", f"k{axes(self.kernel_size)}", f"s{axes(self.stride)}",  # type: ignore[arg-type]
+                 f"p{pad}", f"d{axes(self.dilation)}"]  # type: ignore[arg-type]
+        if self.groups > 1:
+            parts.append(f"g{self.groups}")
+        if self.bias:
+            parts.append("bias")
+        return "_".join(parts)
