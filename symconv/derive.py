@@ -15,7 +15,7 @@ batch_correlate(pad(x, 1), g)
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -23,7 +23,7 @@ import sympy as sp
 
 from . import ops
 from .engine import RULES, Context, Step, base_tensors, definition, recognise, to_layout, _check, _check_terms
-from .errors import InputError
+from .errors import DerivationError, InputError
 from .index import Symbols, evaluate_term, from_sympy
 from .latex import Printer, document
 from .spec import ConvSpec
@@ -156,6 +156,7 @@ class Derivation:
     grad_input: ops.Expr
     grad_weight: ops.Expr
     grad_bias: ops.Expr | None
+    proofs: tuple[Any, ...] = ()     # proof.Proof results at small concrete sizes
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -214,4 +215,23 @@ def derive(spec: ConvSpec) -> Derivation:
     general = derive_general(spec.ndim, spec.groups > 1, spec.bias)
     values = concrete_sizes(spec, general.sym)
     forms = {k: f.map_sizes(values) for k, f in general.closed.items()}
-    return Derivation(spec, general, forms["grad_input"], forms["grad_weight"], forms.get("grad_bias"))
+    found = Derivation(spec, general, forms["grad_input"], forms["grad_weight"], forms.get("grad_bias"))
+    return replace(found, proofs=_prove_small(found))
+
+
+def _prove_small(derivation: Derivation) -> tuple[Any, ...]:
+    """Prove the closed forms exactly at two small sizes (with at most two channels per group)."""
+    from .proof import prove, small_input_size
+    spec = derivation.spec
+    g = spec.groups
+    small = replace(spec, in_channels=g * min(2, spec.in_channels // g),
+                    out_channels=g * min(2, spec.out_channels // g))
+    trial = replace(derivation, spec=small)
+    proofs = []
+    for extra in (1, 2 + max(spec.stride)):  # type: ignore[arg-type]
+        proof = prove(trial, small_input_size(small, extra))
+        if not proof.ok:
+            raise DerivationError(f"the closed forms of {spec.describe()} failed their exact proof: "
+                                  f"{proof.detail}")
+        proofs.append(proof)
+    return tuple(proofs)

@@ -330,7 +330,7 @@ def rotate_kernel(term: Term, ctx: Context) -> tuple[str, Term] | None:
                     rf"{latex}_{{{lhs}}} = {info.latex}_{{{rhs}}}")
     factors = list(term.factors)
     factors[roles[1]] = Factor(name, tuple(new_index))
-    return "rotation by 180°: a kernel read backwards on every spatial axis", replace(term, factors=tuple(factors))
+    return "rotation by $180^\\circ$: a kernel read backwards on every spatial axis", replace(term, factors=tuple(factors))
 
 
 def swap_channels(term: Term, ctx: Context) -> tuple[str, Term] | None:

@@ -1,0 +1,134 @@
+"""The command line: ``symconv derive``, ``symconv homework``.
+
+Each command reads like its pipeline: build, derive, verify, render. A :class:`SymconvError` becomes one line
+on stderr and exit status 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import SymconvError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"symconv: error: {message}\n")
+
+
+def _per_axis(field: str) -> Any:
+    def parse(text: str) -> Any:
+        parts = text.split(",")
+        try:
+            values = tuple(int(p) for p in parts)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{field} must be an integer or comma-separated integers, "
+                                             f"got {text!r}") from None
+        return values[0] if len(values) == 1 else values
+    return parse
+
+
+def _padding(text: str) -> Any:
+    if text in ("valid", "same", "full"):
+        return text
+    return _per_axis("--padding")(text)
+
+
+def _add_spec_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kernel-size", type=_per_axis("--kernel-size"), default=3, metavar="K")
+    p.add_argument("--stride", type=_per_axis("--stride"), default=1, metavar="S")
+    p.add_argument("--padding", type=_padding, default=1, metavar="P|valid|same|full")
+    p.add_argument("--dilation", type=_per_axis("--dilation"), default=1, metavar="D")
+    p.add_argument("--groups", type=_per_axis("--groups"), default=1, metavar="G")
+    p.add_argument("--ndim", type=int, choices=(1, 2, 3), default=2)
+    p.add_argument("--in-channels", type=_per_axis("--in-channels"), default=None, metavar="C")
+    p.add_argument("--out-channels", type=_per_axis("--out-channels"), default=None, metavar="C")
+    p.add_argument("--bias", action="store_true", help="the layer has a bias")
+
+
+def _spec(args: argparse.Namespace) -> Any:
+    from .spec import ConvSpec
+    groups = args.groups
+    cin = args.in_channels if args.in_channels is not None else 2 * (groups if isinstance(groups, int) else 1)
+    cout = args.out_channels if args.out_channels is not None else cin
+    return ConvSpec(cin, cout, args.kernel_size, stride=args.stride, padding=args.padding,
+                    dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias)
+
+
+def _write(out: Path, stem: str, tex: str, md: str, pdf: bool) -> list[str]:
+    from .pdf import compile_pdf
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.tex").write_text(tex, encoding="utf-8")
+    (out / f"{stem}.md").write_text(md, encoding="utf-8")
+    lines = [f"wrote {out / stem}.tex", f"wrote {out / stem}.md"]
+    if pdf:
+        lines.append(compile_pdf(out / f"{stem}.tex")[1])
+    return lines
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    from .derive import derive
+    from .report import render
+    from .seed import check_seed
+
+    spec = _spec(args)
+    derivation = derive(spec)
+    homework_like = spec.ndim == 2 and spec.groups == 1 and set(spec.stride) == {1} \
+        and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels
+    seed = check_seed(derivation) if homework_like else None
+    title = f"Backward pass of a convolution ({spec.describe()})"
+    tex, md = render(derivation, title, list(derivation.proofs), seed)
+    if args.json:
+        print(json.dumps(derivation_json(derivation, seed), indent=2))
+    else:
+        for name, form in derivation.closed_forms.items():
+            print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
+    for line in _write(Path(args.out), f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf):
+        print(line, file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
+    spec = derivation.spec
+    return {
+        "spec": {"in_channels": spec.in_channels, "out_channels": spec.out_channels,
+                 "kernel_size": list(spec.kernel_size), "stride": list(spec.stride),
+                 "padding": [list(p) for p in spec.pads], "dilation": list(spec.dilation),
+                 "groups": spec.groups, "ndim": spec.ndim, "bias": spec.bias},
+        "closed_forms": {k: {"form": str(f), "latex": f.to_latex()} for k, f in derivation.closed_forms.items()},
+        "general": {k: {"form": str(f), "latex": f.to_latex()} for k, f in derivation.general.closed.items()},
+        "steps": [{"target": s.target, "rule": s.rule, "latex": s.latex, "note": s.note}
+                  for s in derivation.steps],
+        "proofs": [{"ok": p.ok, "checked": p.checked, "detail": p.detail} for p in derivation.proofs],
+        "seed": [{"claim": c.label, "holds": c.holds, "detail": c.detail} for c in seed or []],
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="symconv", description="Derive, prove and explain the backward pass of "
+                                                 "convolutions symbolically.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    d = sub.add_parser("derive", help="derive the closed forms of a convolution's gradients")
+    _add_spec_options(d)
+    d.add_argument("--out", default="reports", help="folder for the .tex/.md/.pdf (default: reports/)")
+    d.add_argument("--json", action="store_true", help="print the closed forms and steps as JSON")
+    d.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
+    d.set_defaults(run=cmd_derive)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except SymconvError as exc:
+        print(f"symconv: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""A tiny document model rendered to both LaTeX and GitHub Markdown, so the two never drift apart.
+
+Text in :class:`Para` and table cells is trusted (written by symconv) and may hold inline ``$math$``; any
+user-supplied string must pass through :func:`user_text` first, which escapes it for both targets.
+
+>>> blocks = [Heading("Result", 2), Para("It is $x^2$."), Math(r"y = x^{2}")]
+>>> print(to_markdown(blocks))
+## Result
+<BLANKLINE>
+It is $x^2$.
+<BLANKLINE>
+$$
+y = x^{2}
+$$
+<BLANKLINE>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .latex import document, escape_latex, escape_markdown
+
+
+@dataclass(frozen=True)
+class UserText:
+    """A user's string: escaped differently for each target."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Mono:
+    """Program text in a table cell (a closed form's ``str``): typewriter in LaTeX, code in Markdown."""
+
+    text: str
+
+
+Cell = str | Mono | UserText
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str | UserText
+    level: int = 2
+
+
+@dataclass(frozen=True)
+class Para:
+    text: str
+
+
+@dataclass(frozen=True)
+class Math:
+    latex: str
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+Block = Heading | Para | Math | Table | Code
+
+
+def user_text(text: str) -> UserText:
+    return UserText(text)
+
+
+def _text(value: Cell, latex: bool) -> str:
+    if isinstance(value, Mono):
+        return rf"\texttt{{{escape_latex(value.text)}}}" if latex else f"`{value.text}`"
+    if isinstance(value, UserText):
+        return escape_latex(value.text) if latex else escape_markdown(value.text)
+    return value
+
+
+def to_latex(blocks: list[Block], title: str | UserText, full: bool = True) -> str:
+    out = []
+    for b in blocks:
+        if isinstance(b, Heading):
+            cmd = {1: "section", 2: "section", 3: "subsection"}.get(b.level, "subsubsection")
+            out.append(f"\\{cmd}*{{{_text(b.text, True)}}}")
+        elif isinstance(b, Para):
+            out.append(b.text)
+        elif isinstance(b, Math):
+            out.append("\\begin{center}\n\\adjustbox{max width=\\linewidth}{$\\displaystyle "
+                       f"{b.latex}$}}\n\\end{{center}}")
+        elif isinstance(b, Table):
+            cols = "l" * len(b.header)
+            rows = "\n".join(" & ".join(_text(c, True) for c in r) + r" \\" for r in b.rows)
+            out.append(f"\\begin{{center}}\n\\begin{{tabular}}{{{cols}}}\n\\hline\n"
+                       f"{' & '.join(b.header)} \\\\\n\\hline\n{rows}\n\\hline\n\\end{{tabular}}\n\\end{{center}}")
+        elif isinstance(b, Code):
+            out.append(f"\\begin{{verbatim}}\n{b.text}\n\\end{{verbatim}}")
+    body = "\n\n".join(out)
+    return document(body, _text(title, True), packages=("adjustbox",)) if full else body + "\n"
+
+
+def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str:
+    out = [f"# {_text(title, False)}"] if title is not None else []
+    for b in blocks:
+        if isinstance(b, Heading):
+            out.append("#" * b.level + " " + _text(b.text, False))
+        elif isinstance(b, Para):
+            out.append(b.text)
+        elif isinstance(b, Math):
+            out.append(f"$$\n{b.latex}\n$$")
+        elif isinstance(b, Table):
+            head = "| " + " | ".join(b.header) + " |"
+            rule = "|" + "---|" * len(b.header)
+            rows = ["| " + " | ".join(_text(c, False) for c in r) + " |" for r in b.rows]
+            out.append("\n".join([head, rule, *rows]))
+        elif isinstance(b, Code):
+            out.append(f"```\n{b.text}\n```")
+    return "\n\n".join(out) + "\n"

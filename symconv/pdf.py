@@ -1,0 +1,50 @@
+"""Compile a .tex file to PDF safely: no shell escape, in a temporary folder, with a time limit.
+
+The PDF is reproducible: SOURCE_DATE_EPOCH and FORCE_SOURCE_DATE fix the dates pdfTeX writes into it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+TIME_LIMIT = 120  # seconds for one compilation
+
+
+def latex_engine() -> list[str] | None:
+    """The command that will build a PDF, or None when neither latexmk nor pdflatex is on the PATH."""
+    if shutil.which("latexmk"):
+        return ["latexmk", "-pdf", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-quiet"]
+    if shutil.which("pdflatex"):
+        return ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"]
+    return None
+
+
+def compile_pdf(tex: Path) -> tuple[Path | None, str]:
+    """Build ``tex``'s PDF beside it. Returns (path or None, a one-line message)."""
+    cmd = latex_engine()
+    if cmd is None:
+        return None, "no PDF: neither latexmk nor pdflatex is on the PATH"
+    env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1", openout_any="p", openin_any="p",
+               shell_escape="f")
+    with tempfile.TemporaryDirectory(prefix="symconv-tex-") as tmp:
+        work = Path(tmp) / tex.name
+        shutil.copyfile(tex, work)
+        runs = 1 if cmd[0] == "latexmk" else 2
+        for _ in range(runs):
+            try:
+                done = subprocess.run(cmd + [work.name], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
+                                      capture_output=True, text=True, timeout=TIME_LIMIT)
+            except subprocess.TimeoutExpired:
+                return None, f"no PDF: LaTeX took longer than {TIME_LIMIT} s on {tex.name}"
+            if done.returncode != 0:
+                log = work.with_suffix(".log")
+                tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
+                errors = [line for line in tail if line.startswith("!")] or tail[-3:]
+                return None, f"no PDF: LaTeX failed on {tex.name}: {' '.join(errors).strip()}"
+        pdf = tex.with_suffix(".pdf")
+        shutil.copyfile(work.with_suffix(".pdf"), pdf)
+    return pdf, f"wrote {pdf}"

@@ -1,0 +1,80 @@
+"""The homework's own answers to problem 1, formulas (3) and (6), read literally and tested.
+
+The seed states ∂L/∂x = ∂L/∂y ⊗ h^{rotate 180°} (3) and ∂L/∂h = ∂L/∂y ⊗ x^{rotate 180°} (6). Each reading is
+an operator expression (nothing is computed by hand); it is compared with the engine's closed form on small
+random integers, and any difference is reported as a concrete counterexample.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ops
+from .derive import Derivation
+from .spec import ConvSpec
+
+
+@dataclass(frozen=True)
+class SeedClaim:
+    label: str            # "(3) as written"
+    formula: str          # LaTeX of the reading
+    expr: ops.Expr
+    target: str           # which gradient it claims to be
+    holds: bool
+    detail: str           # agreement, or the counterexample
+
+
+def _readings(spec: ConvSpec) -> list[tuple[str, str, ops.Expr, str]]:
+    g, h, x = ops.Tensor("g"), ops.Tensor("h"), ops.Tensor("x")
+    full = tuple((k - 1 - lo, k - 1 - hi) for k, (lo, hi) in zip(spec.kernel_size, spec.pads))  # type: ignore
+    gp = ops.pad(g, full)
+    return [
+        ("(3) as written", r"\frac{\partial L}{\partial y} \otimes h^{\mathrm{rotate}\ 180^\circ}",
+         ops.Correlate(gp, ops.Rot180(h, spec.ndim), (1,) * spec.ndim, (1,) * spec.ndim), "grad_input"),
+        ("(3) with the channel swap of its formula (2)",
+         r"\frac{\partial L}{\partial y} \otimes \operatorname{rot180}(\operatorname{swap}_{io}(h))",
+         ops.Correlate(gp, ops.Rot180(ops.SwapIO(h), spec.ndim), (1,) * spec.ndim, (1,) * spec.ndim),
+         "grad_input"),
+        ("(6) as written", r"\frac{\partial L}{\partial y} \otimes x^{\mathrm{rotate}\ 180^\circ}",
+         ops.SwapIO(ops.BatchCorrelate(gp, ops.Rot180(x, spec.ndim), (1,) * spec.ndim, (1,) * spec.ndim)),
+         "grad_weight"),
+    ]
+
+
+def check_seed(derivation: Derivation, input_size: tuple[int, ...] = (4, 4), seed: int = 11) -> list[SeedClaim]:
+    """Test each reading against the closed form on random integers (both with ∂L/∂y padded by K−1−P)."""
+    spec = derivation.spec
+    rng = random.Random(seed)
+    out = spec.output_size(input_size)
+
+    def ints(shape: tuple[int, ...]) -> np.ndarray:
+        return np.array([rng.randint(-3, 3) for _ in range(int(np.prod(shape)))], dtype=object).reshape(shape)
+    env = {"x": ints((1, spec.in_channels) + input_size),
+           "h": ints((spec.out_channels, spec.in_channels) + tuple(spec.kernel_size)),  # type: ignore
+           "g": ints((1, spec.out_channels) + out)}
+    truth = derivation.evaluate(env["x"], env["h"], env["g"])
+    claims = []
+    for label, formula, expr, target in _readings(spec):
+        try:
+            got = expr.evaluate(env)
+        except ValueError as exc:
+            claims.append(SeedClaim(label, formula, expr, target, False, f"cannot even be evaluated: {exc}"))
+            continue
+        want = truth[target]
+        if got.shape != want.shape:
+            claims.append(SeedClaim(label, formula, expr, target, False,
+                                    f"gives shape {got.shape}, the gradient has shape {want.shape}"))
+            continue
+        diff = [idx for idx in np.ndindex(*want.shape) if got[idx] != want[idx]]
+        if not diff:
+            claims.append(SeedClaim(label, formula, expr, target, True,
+                                    f"equal to the engine's closed form on all {want.size} entries"))
+            continue
+        idx = diff[0]
+        claims.append(SeedClaim(label, formula, expr, target, False,
+                                f"{len(diff)} of {want.size} entries differ; e.g. at {list(idx)} it gives "
+                                f"{got[idx]} where the gradient is {want[idx]}"))
+    return claims
