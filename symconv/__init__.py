@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .errors import DerivationError, InputError, SpecError, SymconvError, UnsupportedError
 from .spec import ConvSpec
-from .derive import Derivation, derive
+from .derivation import Derivation, derive
 
 __all__ = [
     "ConvSpec",

@@ -71,7 +71,7 @@ def _write(out: Path, stem: str, tex: str, md: str, pdf: bool) -> list[str]:
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
-    from .derive import derive
+    from .derivation import derive
     from .report import render
     from .seed import check_seed
 

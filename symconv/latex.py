@@ -1,11 +1,10 @@
-"""LaTeX and Markdown building blocks: a SymPy printer for our tensors, escaping, and document wrappers.
+r"""LaTeX and Markdown building blocks: a SymPy printer for our tensors, escaping, and document wrappers.
 
->>> escape_latex(r"50% of {x} & \\ more_")
-'50\\% of \\{x\\} \\& \\textbackslash{} more\\_'
+>>> print(escape_latex(r"50% of {x} & \ more_"))
+50\% of \{x\} \& \textbackslash{} more\_
 >>> import sympy as sp
->>> g = sp.IndexedBase("g")
->>> Printer({"g": r"\\hat{g}"}).doprint(g[sp.Symbol("n"), 2])
-'\\hat{g}_{n,2}'
+>>> print(Printer({"g": r"\hat{g}"}).doprint(sp.IndexedBase("g")[sp.Symbol("n"), 2]))
+\hat{g}_{n,2}
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def forward_expr(spec: ConvSpec, bias: bool = False) -> ops.Expr:
 
 def conv(x: Any, h: Any, spec: ConvSpec, bias: Any = None) -> np.ndarray:
     """The forward pass (PyTorch layout); object arrays of SymPy numbers give exact results."""
-    from .derive import check_shapes
+    from .derivation import check_shapes
     x, h = np.asarray(x), np.asarray(h)
     b = None if bias is None else np.asarray(bias)
     check_shapes(spec, x, h, bias=b)

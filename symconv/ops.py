@@ -30,6 +30,7 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
+from sympy.printing.str import StrPrinter
 
 Widths = tuple[tuple[Any, Any], ...]   # (low, high) per spatial axis; ints or SymPy expressions of sizes
 Env = Mapping[str, np.ndarray]
@@ -58,16 +59,28 @@ def _spatial(array: np.ndarray, ndim: int) -> tuple[slice, ...]:
     return (slice(None),) * (array.ndim - ndim)
 
 
+class _StrPrinter(StrPrinter):
+    """SymPy's str, with ``Mod(a, b)`` written ``(a) mod b`` as a reader expects in a width."""
+
+    def _print_Mod(self, expr: sp.Mod) -> str:
+        a, b = (self._print(arg) for arg in expr.args)
+        return f"{a if expr.args[0].is_Atom else f'({a})'} mod {b}"
+
+
+def _str(value: Any) -> str:
+    return _StrPrinter().doprint(value) if isinstance(value, sp.Basic) else str(value)
+
+
 def _fmt_widths(widths: Widths) -> str:
     def pair(lo: Any, hi: Any) -> str:
-        return str(lo) if lo == hi else f"({lo}, {hi})"
+        return _str(lo) if lo == hi else f"({_str(lo)}, {_str(hi)})"
     if len(set(widths)) == 1:
         return pair(*widths[0])
     return "(" + ", ".join(pair(lo, hi) for lo, hi in widths) + ")"
 
 
 def _fmt_axes(values: tuple[Any, ...]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else "(" + ", ".join(map(str, values)) + ")"
+    return _str(values[0]) if len(set(values)) == 1 else "(" + ", ".join(map(_str, values)) + ")"
 
 
 def _latex(value: Any) -> str:

@@ -1,21 +1,22 @@
 """Exact proofs at concrete sizes: every closed form against SymPy's derivative of the definition.
 
-Each entry of x, h, g (and b) is its own SymPy symbol. L = Σ g·y is built from the *definition* (the same
-index expression the engine differentiates, summed out at concrete sizes, never from the closed forms), then
-``sympy.diff`` gives every entry of every gradient, and the closed form, evaluated on arrays of symbols by
-its exact evaluator, must agree with it as a polynomial.
+Each entry of x, h, g (and b) is its own variable of an integer polynomial (:mod:`symconv.poly`). L = Σ g·y
+is built from the *definition* (the same index expression the engine differentiates, summed out at concrete
+sizes, never from the closed forms); its derivative by each variable gives every entry of every gradient, and
+the closed form, evaluated on arrays of variables by its exact evaluator, must equal it as a polynomial.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from .derive import Derivation, check_shapes, derive_general
+from .derivation import Derivation, check_shapes, derive_general
 from .engine import base_tensors, definition
 from .index import evaluate_term
+from .poly import Poly
 from .spec import ConvSpec
 
 _NAMES = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
@@ -28,23 +29,27 @@ class Proof:
     detail: str
 
 
-def symbol_array(name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """An object array whose entries are the symbols ``name_i_j_...``."""
+def symbol_array(name: str, shape: tuple[int, ...], names: list[str]) -> np.ndarray:
+    """An object array of fresh polynomial variables ``name_i_j_...`` (their names appended to ``names``)."""
     out = np.empty(shape, dtype=object)
     for idx in np.ndindex(*shape):
-        out[idx] = sp.Symbol(f"{name}_{'_'.join(map(str, idx))}")
+        out[idx] = Poly.var(len(names))
+        names.append(f"{name}_{'_'.join(map(str, idx))}")
     return out
 
 
-def small_input_size(spec: ConvSpec, extra: int = 1) -> tuple[int, ...]:
-    """The smallest spatial size the kernel fits in, plus ``extra`` (so the output has a few entries)."""
+def small_input_size(spec: ConvSpec, outputs: int = 3, remainder: int = 0) -> tuple[int, ...]:
+    """The smallest spatial size with ``outputs`` output positions per axis, plus ``remainder`` (< stride).
+
+    At least two outputs per axis are needed for a proof to see the stride and the dilation at all.
+    """
     sizes = []
-    for k, d, (lo, hi) in zip(spec.kernel_size, spec.dilation, spec.pads):  # type: ignore[arg-type]
-        sizes.append(max(1, d * (k - 1) + 1 - lo - hi) + extra)
+    for k, s, d, (lo, hi) in zip(spec.kernel_size, spec.stride, spec.dilation, spec.pads):  # type: ignore
+        sizes.append(max(1, s * (outputs - 1) + d * (k - 1) + 1 - lo - hi) + min(remainder, s - 1))
     return tuple(sizes)
 
 
-def definition_loss(spec: ConvSpec, env: dict[str, np.ndarray]) -> sp.Expr:
+def definition_loss(spec: ConvSpec, env: dict[str, np.ndarray]) -> Any:
     """L = Σ g·y at concrete sizes, summed out from the index expression of the definition."""
     sym = derive_general(spec.ndim, spec.groups > 1, spec.bias).sym
     _, _, terms = definition(sym, spec.bias)
@@ -57,7 +62,7 @@ def definition_loss(spec: ConvSpec, env: dict[str, np.ndarray]) -> sp.Expr:
                                                spec.pads)):
         sizes.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: lo, sym.H[k]: x.shape[2 + k],
                       sym.Ho[k]: out[k]})
-    return sp.Add(*[evaluate_term(t, tensors, env, sizes, {}) for t in terms])
+    return sum((evaluate_term(t, tensors, env, sizes, {}) for t in terms), Poly())
 
 
 def prove(derivation: Derivation, input_size: tuple[int, ...] | None = None, batch: int = 1) -> Proof:
@@ -65,23 +70,31 @@ def prove(derivation: Derivation, input_size: tuple[int, ...] | None = None, bat
     spec = derivation.spec
     size = input_size or small_input_size(spec)
     out = spec.output_size(size)
-    env = {"x": symbol_array("x", (batch, spec.in_channels) + size),
+    names: list[str] = []
+    env = {"x": symbol_array("x", (batch, spec.in_channels) + size, names),
            "h": symbol_array("h", (spec.out_channels, spec.in_channels // spec.groups)
-                             + tuple(spec.kernel_size)),  # type: ignore[operator]
-           "g": symbol_array("g", (batch, spec.out_channels) + out)}
+                             + tuple(spec.kernel_size), names),  # type: ignore[operator]
+           "g": symbol_array("g", (batch, spec.out_channels) + out, names)}
     if spec.bias:
-        env["b"] = symbol_array("b", (spec.out_channels,))
+        env["b"] = symbol_array("b", (spec.out_channels,), names)
     check_shapes(spec, env["x"], env["h"], env["g"])
-    L = sp.expand(definition_loss(spec, env))
-    got = derivation.evaluate(env["x"], env["h"], env["g"])
+    L = definition_loss(spec, env)
+    try:
+        got = derivation.evaluate(env["x"], env["h"], env["g"])
+    except (ValueError, IndexError) as exc:
+        return Proof(False, 0, f"the closed forms cannot be evaluated at this size: {exc}")
     checked = 0
     for name, values in got.items():
         wrt = env[_NAMES[name]]
+        if values.shape != wrt.shape:
+            return Proof(False, checked, f"{name} has shape {values.shape}, {_NAMES[name]} has {wrt.shape}")
         for idx in np.ndindex(*wrt.shape):
-            expected = sp.diff(L, wrt[idx])
-            if sp.expand(values[idx] - expected) != 0:
-                return Proof(False, checked, f"{name}{list(idx)}: closed form gives {values[idx]}, "
-                                             f"the derivative of the definition is {expected}")
+            (var,) = next(iter(wrt[idx].terms))
+            expected = L.diff(var)
+            given = Poly.lift(values[idx])
+            if given != expected:
+                return Proof(False, checked, f"{name}{list(idx)}: closed form gives {given.show(names)}, "
+                                             f"the derivative of the definition is {expected.show(names)}")
             checked += 1
     return Proof(True, checked, f"{checked} entries equal to the derivative of the definition "
                                 f"(input {batch}x{spec.in_channels}x{'x'.join(map(str, size))})")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .derive import Derivation
+from .derivation import Derivation
 from .doc import Block, Heading, Math, Mono, Para, Table, to_latex, to_markdown, user_text
 from .proof import Proof
 from .seed import SeedClaim

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ops
-from .derive import Derivation
+from .derivation import Derivation
 from .spec import ConvSpec
 
 

@@ -32,13 +32,14 @@ def _is_int(value: object) -> bool:
 
 def _per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ...]:
     what = "a positive integer" if minimum == 1 else "a non-negative integer"
+    raw = value
     if isinstance(value, list):
         value = tuple(value)
     if _is_int(value):
         value = (value,) * ndim
     if (not isinstance(value, tuple) or len(value) != ndim
             or not all(_is_int(v) and v >= minimum for v in value)):
-        raise SpecError(f"{name} must be {what} or one per spatial axis ({ndim} here), got {value!r}")
+        raise SpecError(f"{name} must be {what} or one per spatial axis ({ndim} here), got {raw!r}")
     return value
 
 

@@ -228,8 +228,8 @@ def _prove_small(derivation: Derivation) -> tuple[Any, ...]:
                     out_channels=g * min(2, spec.out_channels // g))
     trial = replace(derivation, spec=small)
     proofs = []
-    for extra in (1, 2 + max(spec.stride)):  # type: ignore[arg-type]
-        proof = prove(trial, small_input_size(small, extra))
+    for outputs, remainder in ((2, max(spec.stride) - 1), (3, 0)):  # type: ignore[arg-type]
+        proof = prove(trial, small_input_size(small, outputs, remainder))
         if not proof.ok:
             raise DerivationError(f"the closed forms of {spec.describe()} failed their exact proof: "
                                   f"{proof.detail}")

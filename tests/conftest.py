@@ -1,0 +1,81 @@
+"""Shared oracles and helpers: PyTorch autograd (when installed), mutants, golden files."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symconv import ops
+from symconv.spec import ConvSpec
+
+GOLDEN = Path(__file__).parent / "golden"
+
+try:
+    import torch
+except ImportError:  # PyTorch is an optional oracle
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+
+def torch_grads(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray,
+                b: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Gradients of L = Σ g·conv(x, h, b) by PyTorch autograd, in float64."""
+    conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}
+    tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    th = torch.tensor(h, dtype=torch.float64, requires_grad=True)
+    tb = None if b is None else torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    # Explicit (low, high) padding: F.pad lists the last axis first.
+    xp = torch.nn.functional.pad(tx, [w for pair in reversed(spec.pads) for w in pair])
+    y = conv[spec.ndim](xp, th, tb, stride=spec.stride, dilation=spec.dilation, groups=spec.groups)
+    assert tuple(y.shape) == g.shape
+    (y * torch.tensor(g, dtype=torch.float64)).sum().backward()
+    out = {"grad_input": tx.grad.numpy(), "grad_weight": th.grad.numpy()}
+    if tb is not None:
+        out["grad_bias"] = tb.grad.numpy()
+    return out
+
+
+def random_arrays(spec: ConvSpec, size: tuple[int, ...], batch: int = 2, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, spec.in_channels) + size)
+    h = rng.standard_normal((spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size))
+    g = rng.standard_normal((batch, spec.out_channels) + spec.output_size(size))
+    b = rng.standard_normal(spec.out_channels) if spec.bias else None
+    return x, h, g, b
+
+
+def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
+    """A wrong closed form: drop a rotation, a channel swap or a dilation, or shift a padding by one."""
+    def walk(e: ops.Expr) -> ops.Expr:
+        if kind == "no_rotation" and isinstance(e, ops.Rot180):
+            return walk(e.arg)
+        if kind == "no_swap" and isinstance(e, ops.SwapIO):
+            return walk(e.arg)
+        if kind == "no_dilation" and isinstance(e, ops.Dilate):
+            return walk(e.arg)
+        if kind == "pad_off_by_one" and isinstance(e, ops.Pad):
+            widths = ((e.widths[0][0] + 1, e.widths[0][1] - 1),) + tuple(e.widths[1:])
+            return ops.Pad(walk(e.arg), widths)
+        if not dataclasses.is_dataclass(e):
+            return e
+        changes = {f.name: walk(getattr(e, f.name)) for f in dataclasses.fields(e)
+                   if isinstance(getattr(e, f.name), ops.Expr)}
+        return dataclasses.replace(e, **changes)
+    return walk(expr)
+
+
+def golden(name: str, text: str) -> None:
+    """Compare with tests/golden/NAME; on a mismatch write NAME.obtained. SYMCONV_REGEN=1 rewrites."""
+    path = GOLDEN / name
+    if os.environ.get("SYMCONV_REGEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    expected = path.read_text(encoding="utf-8") if path.exists() else None
+    if expected != text:
+        path.with_name(name + ".obtained").write_text(text, encoding="utf-8")
+        raise AssertionError(f"{name} differs from its golden file; see {path}.obtained "
+                             f"(SYMCONV_REGEN=1 regenerates on purpose)")
