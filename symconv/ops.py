@@ -24,7 +24,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -397,6 +397,15 @@ class AddBias(Expr):
 
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         return AddBias(self.arg.map_sizes(mapping), self.bias.map_sizes(mapping))
+
+
+def rename(expr: Expr, latex: Mapping[str, str]) -> Expr:
+    """The same tree with some tensors given another LaTeX name (``g`` shown as ``∂L/∂y``)."""
+    if isinstance(expr, Tensor):
+        return Tensor(expr.name, latex.get(expr.name, expr.latex))
+    changes = {f.name: rename(getattr(expr, f.name), latex) for f in fields(expr)  # type: ignore[arg-type]
+               if isinstance(getattr(expr, f.name), Expr)}
+    return replace(expr, **changes)  # type: ignore[type-var]
 
 
 # Smart constructors: identities vanish, so a closed form reads as simply as the configuration allows.

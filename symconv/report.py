@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import ops
 from .derivation import Derivation
 from .doc import Block, Heading, Math, Mono, Para, Table, to_latex, to_markdown, user_text
 from .proof import Proof
@@ -68,12 +69,17 @@ def derivation_blocks(d: Derivation, proofs: list[Proof] | None = None,
     if proofs:
         blocks.append(Heading("Proof at concrete sizes", 2))
         blocks.append(Para("Every entry of every gradient, from the closed form's exact evaluator with one "
-                           "symbol per entry of x, h, g (and b), against sympy.diff of L built from the "
-                           "definition:"))
+                           "variable per entry of x, h, g (and b), against the derivative of L, an exact "
+                           "integer polynomial summed out from the definition:"))
         blocks.append(Table(("result", "detail"), tuple(("proved" if p.ok else "FAILED", p.detail)
                                                         for p in proofs)))
     if seed:
         blocks.append(Heading("The homework's own formulas (3) and (6)", 2))
+        dy = {"g": r"\frac{\partial L}{\partial y}"}
+        blocks.append(Para("The result in the homework's notation, with the channel swap and the padding "
+                           "made explicit:"))
+        for name, form in d.closed_forms.items():
+            blocks.append(Math(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {ops.rename(form, dy).to_latex()}"))
         blocks.append(Para(r"Each reading, with $\partial L/\partial y$ padded by $K-1-P$, is compared with "
                            r"the closed form above on random integers in $[-3, 3]$ (seed 11), input "
                            r"$1 \times C_{in} \times 4 \times 4$."))
