@@ -1,4 +1,4 @@
-"""The command line: ``symconv derive``, ``symconv homework``.
+"""The command line: ``symconv homework``, ``symconv derive``.
 
 Each command reads like its pipeline: build, derive, verify, render. A :class:`SymconvError` becomes one line
 on stderr and exit status 2; anything else is a bug and keeps its traceback.
@@ -43,17 +43,17 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stride", type=_per_axis("--stride"), default=1, metavar="S")
     p.add_argument("--padding", type=_padding, default=1, metavar="P|valid|same|full")
     p.add_argument("--dilation", type=_per_axis("--dilation"), default=1, metavar="D")
-    p.add_argument("--groups", type=_per_axis("--groups"), default=1, metavar="G")
+    p.add_argument("--groups", type=int, default=1, metavar="G")
     p.add_argument("--ndim", type=int, choices=(1, 2, 3), default=2)
-    p.add_argument("--in-channels", type=_per_axis("--in-channels"), default=None, metavar="C")
-    p.add_argument("--out-channels", type=_per_axis("--out-channels"), default=None, metavar="C")
+    p.add_argument("--in-channels", type=int, default=None, metavar="C")
+    p.add_argument("--out-channels", type=int, default=None, metavar="C")
     p.add_argument("--bias", action="store_true", help="the layer has a bias")
 
 
 def _spec(args: argparse.Namespace) -> Any:
     from .spec import ConvSpec
     groups = args.groups
-    cin = args.in_channels if args.in_channels is not None else 2 * (groups if isinstance(groups, int) else 1)
+    cin = args.in_channels if args.in_channels is not None else 2 * groups
     cout = args.out_channels if args.out_channels is not None else cin
     return ConvSpec(cin, cout, args.kernel_size, stride=args.stride, padding=args.padding,
                     dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias)
@@ -108,6 +108,63 @@ def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
     }
 
 
+def cmd_homework(args: argparse.Namespace) -> int:
+    from .homework import solve
+    from .homework_report import render
+    from .inputs import load
+
+    homework = load(args.file or _packaged_homework())
+    solution = solve(homework)
+    tex, md = render(solution)
+    if args.json:
+        print(json.dumps(solution_json(solution), indent=2))
+    else:
+        print(summary_table(solution))
+    for line in _write(Path(args.out), homework.name, tex, md, not args.no_pdf):
+        print(line, file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _packaged_homework() -> Path:
+    from importlib.resources import files
+    return Path(str(files("symconv.data").joinpath("homework11.toml")))
+
+
+def _nested(a: Any, leaf: Any) -> Any:
+    import numpy as np
+    a = np.asarray(a, dtype=object)
+    if a.ndim == 0:
+        return leaf(a[()])
+    return [_nested(v, leaf) for v in a]
+
+
+def solution_json(s: Any) -> dict[str, Any]:
+    import sympy as sp
+    parts = {name: {"shape": list(v.shape), "exact": _nested(v, str),
+                    "float": _nested(v, lambda e: float(sp.N(e, 30)))} for name, v in s.exact.items()}
+    checks = {name: {"float64": s.max_error(name, "float64"),
+                     "finite_difference": s.max_error(name, "finite-difference")} for name in s.exact}
+    return {"title": s.homework.title, "parts": parts, "checks": checks,
+            "relu_ties": [list(t) for t in s.relu_ties]}
+
+
+def summary_table(s: Any) -> str:
+    import sympy as sp
+    rows = [("part", "shape", "exact (first entries)", "float64", "fin. diff.")]
+    for name, v in s.exact.items():
+        flat = [str(e) for e in v.reshape(-1)] if v.ndim else [str(v[()])]
+        shown = ", ".join(flat[:4]) + (", ..." if len(flat) > 4 else "")
+        fd = s.max_error(name, "finite-difference")
+        rows.append((name, "x".join(map(str, v.shape)) or "scalar", shown,
+                     f"{s.max_error(name, 'float64'):.1e}", "-" if fd is None else f"{fd:.1e}"))
+    widths = [max(len(r[k]) for r in rows) for k in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    L = s.exact["L"][()]
+    lines.append(f"L = {L} ~ {float(sp.N(L, 30)):.6g}")
+    return "\n".join(lines)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Derive, prove and explain the backward pass of "
                                                  "convolutions symbolically.")
@@ -118,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="print the closed forms and steps as JSON")
     d.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
     d.set_defaults(run=cmd_derive)
+    h = sub.add_parser("homework", help="solve the homework exactly and write the report")
+    h.add_argument("file", nargs="?", help="homework TOML (default: the packaged homework11.toml)")
+    h.add_argument("--out", default="reports", help="folder for the .tex/.md/.pdf (default: reports/)")
+    h.add_argument("--json", action="store_true", help="print every part and check as JSON")
+    h.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
+    h.set_defaults(run=cmd_homework)
     return parser
 
 

@@ -54,8 +54,27 @@ def _to_float(a: np.ndarray) -> np.ndarray:
     return np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(a)
 
 
-def _simplify(a: np.ndarray) -> np.ndarray:
-    return np.vectorize(lambda v: sp.simplify(v), otypes=[object])(a)
+def _cancel(a: np.ndarray) -> np.ndarray:
+    """Each entry as one reduced fraction (cheap: every entry is a rational function of a few symbols)."""
+    return np.vectorize(lambda v: sp.cancel(v), otypes=[object])(a)
+
+
+def _exponentials(fc1: np.ndarray) -> tuple[dict[sp.Symbol, Any], dict[sp.Symbol, Any]]:
+    """Values for the softmax's inputs as ``c + log E_j`` with c = max fc1 and E_j = exp(fc1_j - c) > 0.
+
+    Softmax and its Jacobian are then rational functions of the E_j (exp(c) cancels), which SymPy reduces
+    quickly; at the end each E_j is replaced by its exponential. Where fc1_j = c, E_j is just 1.
+    """
+    c = max(fc1)
+    values, back = {}, {}
+    for j, v in enumerate(fc1):
+        if v == c:
+            values[j] = c
+        else:
+            E = sp.Symbol(f"E{j + 1}", positive=True)
+            values[j] = c + sp.log(E)
+            back[E] = sp.exp(v - c)
+    return values, back
 
 
 def layer_definitions(n: int, m: int, target: int) -> dict[str, Any]:
@@ -99,26 +118,31 @@ def solve(hw: Homework) -> Solution:
     values = {**dict(zip(d["r"], r)), **dict(zip(list(d["W"]), hw.fc_weight.reshape(-1))),
               **dict(zip(d["b"], bias))}
     fc1 = np.array(_subs(d["fc"], values), dtype=object).reshape(m)
-    fvals = dict(zip(d["f"], fc1))
-    p = _simplify(np.array(_subs(d["softmax"], fvals), dtype=object).reshape(m))
+    shifted, back = _exponentials(fc1)
+    fvals = {d["f"][j]: v for j, v in shifted.items()}
+    p = _cancel(np.array(_subs(d["softmax"], fvals), dtype=object).reshape(m))
     qvals = dict(zip(d["q"], p))
-    L = np.array(sp.simplify(d["loss"].xreplace(qvals)), dtype=object)
+    L = d["loss"].xreplace(qvals)
     # Backward: each step multiplies by the transpose of the layer's Jacobian (SymPy's derivative).
-    dL_dp = np.array(_subs(d["dloss"], qvals), dtype=object).reshape(m)
-    dL_dfc1 = _simplify(np.array(_subs(d["dsoftmax"], fvals).T * sp.Matrix(dL_dp), dtype=object).reshape(m))
+    dL_dp = _cancel(np.array(_subs(d["dloss"], qvals), dtype=object).reshape(m))
+    dL_dfc1 = _cancel(np.array(_subs(d["dsoftmax"], fvals).T * sp.Matrix(dL_dp), dtype=object).reshape(m))
     dL_dr = np.array(_subs(d["dfc_dr"], values).T * sp.Matrix(dL_dfc1), dtype=object).reshape(-1)
-    dL_drelu1 = _simplify(dL_dr.reshape(relu1.shape))
+    dL_drelu1 = _cancel(dL_dr.reshape(relu1.shape))
     dL_dconv1 = drelu_at(conv1) * dL_drelu1
-    dL_dW = _simplify(np.array(_subs(d["dfc_dW"], values).T * sp.Matrix(dL_dfc1), dtype=object).reshape(m, n))
+    dL_dW = _cancel(np.array(_subs(d["dfc_dW"], values).T * sp.Matrix(dL_dfc1), dtype=object).reshape(m, n))
     grads = derivation.evaluate(x4, hw.h, dL_dconv1[None])
-    exact = {"conv1": conv1, "relu1": relu1, "fc1": fc1, "p": p, "L": L, "dL_dp": dL_dp, "dL_dfc1": dL_dfc1,
-             "dL_drelu1": dL_drelu1, "dL_dconv1": dL_dconv1, "dL_dW": dL_dW,
-             "dL_dh": _simplify(grads["grad_weight"]), "dL_dx": _simplify(grads["grad_input"][0])}
+    exact = {"conv1": conv1, "relu1": relu1, "fc1": fc1, "p": p, "L": np.array(L, dtype=object),
+             "dL_dp": dL_dp, "dL_dfc1": dL_dfc1, "dL_drelu1": dL_drelu1, "dL_dconv1": dL_dconv1,
+             "dL_dW": dL_dW, "dL_dh": _cancel(grads["grad_weight"]), "dL_dx": _cancel(grads["grad_input"][0])}
     if hw.conv_bias is not None:
-        exact["dL_dconv_bias"] = _simplify(grads["grad_bias"])
+        exact["dL_dconv_bias"] = _cancel(grads["grad_bias"])
     if hw.fc_bias is not None:
-        exact["dL_dfc_bias"] = _simplify(np.array(_subs(d["dfc_db"], values).T * sp.Matrix(dL_dfc1),
-                                                  dtype=object).reshape(m))
+        exact["dL_dfc_bias"] = _cancel(np.array(_subs(d["dfc_db"], values).T * sp.Matrix(dL_dfc1),
+                                                dtype=object).reshape(m))
+    if back:
+        to_exp = np.vectorize(lambda v: sp.sympify(v).xreplace(back), otypes=[object])
+        exact = {k: to_exp(v) for k, v in exact.items()}
+        exact["L"] = np.array(sp.expand_log(exact["L"][()], force=True), dtype=object)
     ties = [tuple(int(i) for i in idx) for idx in np.ndindex(*conv1.shape) if conv1[idx] == 0]
     approx = float_recompute(hw, d, derivation)
     fd = finite_differences(hw, approx)

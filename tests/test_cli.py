@@ -1,0 +1,90 @@
+"""The derive command: what it prints, what it writes, how it fails."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symconv.derivation import derive
+from symconv.report import render
+from symconv.seed import check_seed
+from symconv.spec import ConvSpec
+
+from conftest import golden
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symconv", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_derive_default_is_problem_1(tmp_path):
+    done = _run("derive", "--no-pdf", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["dL/dx = correlate(pad(g, 1), rot180(swap_io(h)))",
+                         "dL/dh = batch_correlate(pad(x, 1), g)"]
+    assert (tmp_path / "reports" / "conv_backward_2d_k3_s1_p1_d1.tex").exists()
+    assert (tmp_path / "reports" / "conv_backward_2d_k3_s1_p1_d1.md").exists()
+
+
+def test_derive_json(tmp_path):
+    done = _run("derive", "--ndim", "1", "--stride", "2", "--bias", "--json", "--no-pdf", "--out", "o",
+                cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["closed_forms"]["grad_bias"]["form"] == "sum_axes(g, (0, 2))"
+    assert doc["closed_forms"]["grad_input"]["form"].startswith("correlate(pad(dilate(g, 2)")
+    assert all(p["ok"] for p in doc["proofs"]) and len(doc["steps"]) > 10
+    assert doc["spec"]["stride"] == [2]
+
+
+@pytest.mark.parametrize("args,pattern", [
+    (["--stride", "0"], r"^symconv: error: stride must be a positive integer"),
+    (["--stride", "two"], r"^symconv: error: argument --stride: --stride must be an integer"),
+    (["--padding", "half"], r"^symconv: error: argument --padding: --padding must be an integer"),
+    (["--ndim", "4"], r"^symconv: error: argument --ndim: invalid choice"),
+    (["--groups", "3", "--in-channels", "4"], r"^symconv: error: in_channels must be divisible by groups \(3\), got 4$"),
+    (["--padding", "same", "--stride", "2"], r"^symconv: error: padding 'same' needs stride 1"),
+])
+def test_bad_options_exit_2_without_traceback(tmp_path, args, pattern):
+    done = _run("derive", "--no-pdf", *args, cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert re.match(pattern, done.stderr.strip().splitlines()[-1]), done.stderr
+
+
+def test_problem_1_report_matches_golden():
+    d = derive(ConvSpec(2, 2, 3, padding=1))
+    tex, md = render(d, "Backward pass of a convolution (2d_k3_s1_p1_d1)", list(d.proofs), check_seed(d))
+    assert render(d, "Backward pass of a convolution (2d_k3_s1_p1_d1)", list(d.proofs), check_seed(d)) == (tex, md)
+    golden("conv_backward_2d_k3_s1_p1_d1.tex", tex)
+    golden("conv_backward_2d_k3_s1_p1_d1.md", md)
+
+
+def test_seed_formulas_verdicts():
+    claims = {c.label: c for c in check_seed(derive(ConvSpec(2, 2, 3, padding=1)))}
+    assert not claims["(3) as written"].holds
+    assert claims["(3) with the channel swap of its formula (2)"].holds
+    assert not claims["(6) as written"].holds
+    assert re.match(r"^\d+ of 36 entries differ; e\.g\. at \[", claims["(6) as written"].detail)
+
+
+@pytest.mark.skipif(shutil.which("latexmk") is None and shutil.which("pdflatex") is None,
+                    reason="no LaTeX on this machine")
+def test_pdf_shows_every_step(tmp_path):
+    done = _run("derive", "--out", "o", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "o" / "conv_backward_2d_k3_s1_p1_d1.pdf"
+    assert pdf.exists(), done.stdout
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        for phrase in ("Kronecker-delta elimination", "change of summation variable", "rotation by",
+                       "channel swap", "bounds to padding", "recognise the closed form", "does not hold"):
+            assert phrase in text, phrase

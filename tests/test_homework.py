@@ -1,0 +1,217 @@
+"""Problem 2 end to end: the seed's hand-checked answers, PyTorch on other data, bad input, determinism."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symconv import InputError
+from symconv.homework import solve
+from symconv.homework_report import render
+from symconv.inputs import load, parse
+
+from conftest import golden, needs_torch, torch
+
+ROOT = Path(__file__).resolve().parents[1]
+HOMEWORK = ROOT / "derivations" / "homework11.toml"
+R = sp.Rational
+
+
+@pytest.fixture(scope="module")
+def seed_solution():
+    return solve(load(HOMEWORK))
+
+
+def _list(a):
+    return np.asarray(a, dtype=object).tolist()
+
+
+def test_reproduces_the_homework_answers(seed_solution):
+    e = seed_solution.exact
+    # (7): conv1 per output channel
+    assert _list(e["conv1"]) == [[[-22, -22], [-26, -26]], [[98, 100], [100, 98]]]
+    # (8)
+    assert _list(e["relu1"]) == [[[0, 0], [0, 0]], [[98, 100], [100, 98]]]
+    # (9): 39.6 = 198/5, exactly
+    assert _list(e["fc1"]) == [R(198, 5)] * 5
+    # (10), (5)
+    assert _list(e["p"]) == [R(1, 5)] * 5
+    assert e["L"][()] == sp.log(5)
+    # (11), (12), (13), (14)
+    assert _list(e["dL_dp"]) == [0, 0, -5, 0, 0]
+    assert _list(e["dL_dfc1"]) == [R(1, 5), R(1, 5), R(-4, 5), R(1, 5), R(1, 5)]
+    assert all(v == 0 for v in e["dL_drelu1"].reshape(-1))
+    assert all(v == 0 for v in e["dL_dconv1"].reshape(-1))
+    # (16): rows [0 0 0 0 19.6 20 20 19.6], the target's row times -4
+    row = [0, 0, 0, 0, R(98, 5), 20, 20, R(98, 5)]
+    assert _list(e["dL_dW"]) == [row, row, [-4 * v for v in row], row, row]
+    # (18)
+    assert e["dL_dh"].shape == (2, 2, 3, 3) and all(v == 0 for v in e["dL_dh"].reshape(-1))
+
+
+def test_checks_are_tight(seed_solution):
+    for name in seed_solution.exact:
+        assert seed_solution.max_error(name, "float64") < 1e-9, name
+        fd = seed_solution.max_error(name, "finite-difference")
+        assert fd is None or fd < 1e-5, name
+
+
+def test_degenerate_gradient_is_explained(seed_solution):
+    _, md = render(seed_solution)
+    assert r"Every row of $W$ is the same row $w$" in md
+    assert "is therefore zero" in md
+
+
+OTHER = """
+title = "Variant: stride 2, padding 1, biases, full W"
+[input]
+x = [[[1, -2, 3, 0, 1], [0.5, 1, -1, 2, 0], [2, 0, 1, -3, 1], [1, 1, 0, 2, -1], [0, 3, 1, 1, 2]],
+     [[0, 1, "1/3", 2, 1], [1, 0, -2, 1, 0], [3, 1, 0, 0, 2], [-1, 2, 1, 0, 1], [2, 0, -1, 1, 0]]]
+[conv]
+h = [[[[1, 0, -1], [0.5, 1, 0], [0, -1, 2]], [[0, 1, 0], [1, -1, 0], [2, 0, 1]]],
+     [[[0, 0, 1], [1, 0, 0], [0, 2, 0]], [[-1, 0, 0], [0, 1, 1], [0, 0, -0.25]]],
+     [[[1, 1, 1], [0, 0, 0], [-1, 0, 1]], [[0, 0.5, 0], [0, 0, 0], [1, 0, 0]]]]
+stride = 2
+padding = 1
+bias = ["1/2", -1, 0]
+[fc]
+out_features = 4
+weight = WEIGHT
+bias = [0.1, 0, -0.2, 0.3]
+[loss]
+target = 2
+"""
+
+
+def _other_text(seed: int = 0) -> str:
+    rng = np.random.default_rng(seed)
+    w = rng.integers(-3, 4, size=(4, 27)) / 10
+    rows = ", ".join("[" + ", ".join(f'"{v}"' for v in row) + "]" for row in w)
+    return OTHER.replace("WEIGHT", f"[{rows}]")
+
+
+@needs_torch
+def test_other_data_matches_torch_autograd(tmp_path):
+    path = tmp_path / "variant.toml"
+    path.write_text(_other_text(), encoding="utf-8")
+    hw = load(path)
+    s = solve(hw)
+    f64 = lambda a: torch.tensor(np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(a))  # noqa: E731
+    x = f64(hw.x)[None].requires_grad_()
+    h = f64(hw.h).requires_grad_()
+    cb = f64(hw.conv_bias).requires_grad_()
+    W = f64(hw.fc_weight).requires_grad_()
+    fb = f64(hw.fc_bias).requires_grad_()
+    conv1 = torch.nn.functional.conv2d(x, h, cb, stride=2, padding=1)
+    relu1 = torch.relu(conv1)
+    fc1 = torch.nn.functional.linear(relu1.reshape(-1), W, fb)
+    p = torch.softmax(fc1, 0)
+    L = -torch.log(p[hw.target - 1])
+    for t in (conv1, relu1, fc1, p):
+        t.retain_grad()
+    L.backward()
+    torch_parts = {"conv1": conv1[0], "relu1": relu1[0], "fc1": fc1, "p": p, "L": L,
+                   "dL_dfc1": fc1.grad, "dL_drelu1": relu1.grad[0], "dL_dconv1": conv1.grad[0],
+                   "dL_dW": W.grad, "dL_dh": h.grad, "dL_dx": x.grad[0], "dL_dconv_bias": cb.grad,
+                   "dL_dfc_bias": fb.grad, "dL_dp": p.grad}
+    for name, want in torch_parts.items():
+        got = np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(s.exact[name])
+        np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+    assert any(v != 0 for v in s.exact["dL_dh"].reshape(-1))
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symconv", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+BAD = [
+    ("title = 'x'\n", r"^symconv: error: \[input\]: missing section$"),
+    ("[input]\nx = 1\n", r"^symconv: error: input.x: the value should be a non-empty list"),
+    ("[input]\nx = [[[1, 2], [3]]]\n", r"^symconv: error: input.x: ragged array: \[0\]\[1\] has shape \[1\], "
+                                       r"\[0\]\[0\] has \[2\]"),
+    ("[input]\nx = [[[1, 'two'], [3, 4]]]\n",
+     r"^symconv: error: input.x\[0\]\[0\]\[1\]: 'two' is not a number"),
+    ("[input]\nx = [[[1, 2], [3, 4]]]\n[conv]\nh = [[[[1]], [[1]]]]\n",
+     r"^symconv: error: conv.h: has 2 input channels, input.x has 1 channels$"),
+    ("[input]\nx = [[[1, 2], [3, 4]]]\n[conv]\nh = [[[[1, 1, 1], [1, 1, 1], [1, 1, 1]]]]\n",
+     r"^symconv: error: conv: kernel_size: the dilated kernel \(3\) is larger than the padded input"),
+    ("[input]\nx = [[[1, 2], [3, 4]]]\n[conv]\nh = [[[[1]]]]\nstride = 0\n",
+     r"^symconv: error: conv.stride: expected a positive integer, got 0$"),
+    ("[input]\nx = [[[1, 2], [3, 4]]]\n[conv]\nh = [[[[1]]]]\npadding = -1\n",
+     r"^symconv: error: conv.padding: expected an integer >= 0, got -1$"),
+    ("[input]\nx = [[[1, 2], [3, 4]]]\n[conv]\nh = [[[[1]]]]\n[fc]\nout_features = 2\nweight = [[1, 2]]\n"
+     "[loss]\ntarget = 1\n", r"^symconv: error: fc.weight: expected a 2 x 4 matrix"),
+    ("[input]\nx = [[[1, 2], [3, 4]]]\n[conv]\nh = [[[[1]]]]\n[fc]\nout_features = 2\nweight = 1\n"
+     "[loss]\ntarget = 3\n", r"^symconv: error: loss.target: expected a class from 1 to 2, got 3$"),
+    ("[input]\nx = [[[1, 2], [3, 4]]]\n[conv]\nh = [[[[1]]]]\n[fc]\nout_features = 2\nweight = '__import__'\n"
+     "[loss]\ntarget = 1\n", r"^symconv: error: fc.weight: '__import__' is not a number"),
+    ("[input]\nx = [[[1, 2]]\n", r"^symconv: error: bad.toml: not valid TOML"),
+]
+
+
+@pytest.mark.parametrize("text,pattern", BAD, ids=[str(i) for i in range(len(BAD))])
+def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, text, pattern):
+    (tmp_path / "bad.toml").write_text(text, encoding="utf-8")
+    done = _run("homework", "bad.toml", "--out", "out", "--no-pdf", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert __import__("re").match(pattern, lines[0]), lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_file(tmp_path):
+    done = _run("homework", "nope.toml", "--no-pdf", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == "symconv: error: nope.toml: no such file"
+
+
+def test_title_is_escaped_in_latex(tmp_path):
+    text = HOMEWORK.read_text(encoding="utf-8").replace('title = "Homework 11"',
+                                                        'title = "50% \\\\input{/etc/passwd} $x$ & #_"')
+    hw = parse(__import__("tomllib").loads(text), "evil")
+    tex, md = render(solve(hw))
+    assert r"\title{50\% \textbackslash{}input\{/etc/passwd\} \$x\$ \& \#\_}" in tex
+    assert r"\input{/etc" not in tex
+
+
+def test_report_is_deterministic_and_matches_golden(seed_solution):
+    tex, md = render(seed_solution)
+    again = render(solve(load(HOMEWORK)))
+    assert (tex, md) == again
+    golden("homework11.tex", tex)
+    golden("homework11.md", md)
+
+
+def test_json_document(tmp_path):
+    done = _run("homework", str(HOMEWORK), "--json", "--no-pdf", "--out", str(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["title"] == "Homework 11"
+    assert list(doc["parts"]) == ["conv1", "relu1", "fc1", "p", "L", "dL_dp", "dL_dfc1", "dL_drelu1",
+                                  "dL_dconv1", "dL_dW", "dL_dh", "dL_dx"]
+    assert doc["parts"]["L"] == {"shape": [], "exact": "log(5)", "float": pytest.approx(np.log(5))}
+    assert doc["parts"]["conv1"]["shape"] == [2, 2, 2]
+    assert sp.sympify(doc["parts"]["fc1"]["exact"][0]) == R(198, 5)
+    assert set(doc["checks"]["dL_dh"]) == {"float64", "finite_difference"}
+    assert (tmp_path / "homework11.tex").exists() and (tmp_path / "homework11.md").exists()
+
+
+def test_packaged_copy_is_the_same_file():
+    packaged = ROOT / "symconv" / "data" / "homework11.toml"
+    assert packaged.read_bytes() == HOMEWORK.read_bytes()
+
+
+def test_decimal_floats_are_exact():
+    text = HOMEWORK.read_text(encoding="utf-8").replace('weight = "1/10"', "weight = 0.1")
+    hw = parse(__import__("tomllib").loads(text, parse_float=__import__("decimal").Decimal), "x")
+    assert hw.fc_weight[0, 0] == R(1, 10)
+    with pytest.raises(InputError, match=r"^fc.weight: expected a number, got a table$"):
+        parse(__import__("tomllib").loads(text.replace("weight = 0.1", "weight = {a = 1}")), "x")
