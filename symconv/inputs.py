@@ -32,6 +32,8 @@ def number(value: Any, field: str) -> sp.Rational:
     """An exact rational from a TOML value; :class:`InputError` naming ``field`` otherwise."""
     if isinstance(value, bool):
         raise InputError(f"{field}: expected a number, got {str(value).lower()}")
+    if isinstance(value, float):   # parsed without parse_float=Decimal: its shortest repr is what was written
+        value = Decimal(repr(value))
     if isinstance(value, (int, Decimal)):
         if isinstance(value, Decimal) and not value.is_finite():
             raise InputError(f"{field}: {value} is not a finite number")

@@ -96,11 +96,27 @@ def _other_text(seed: int = 0) -> str:
     return OTHER.replace("WEIGHT", f"[{rows}]")
 
 
+VARIANTS = {
+    "stride2": lambda t: t,
+    "dilation2-full": lambda t: t.replace("stride = 2\npadding = 1", "dilation = 2\npadding = \"full\"")
+                                 .replace("out_features = 4", "out_features = 4").replace("target = 2", "target = 4"),
+}
+
+
 @needs_torch
-def test_other_data_matches_torch_autograd(tmp_path):
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_other_data_matches_torch_autograd(tmp_path, variant):
+    text = _other_text()
+    if variant != "stride2":
+        hw0 = parse(__import__("tomllib").loads(VARIANTS[variant](OTHER.replace("WEIGHT", "1"))), "v")
+        n = hw0.fc_weight.shape[1]
+        rng = np.random.default_rng(1)
+        rows = ", ".join("[" + ", ".join(f'"{v}"' for v in row) + "]" for row in rng.integers(-3, 4, (4, n)) / 10)
+        text = VARIANTS[variant](OTHER.replace("WEIGHT", f"[{rows}]"))
     path = tmp_path / "variant.toml"
-    path.write_text(_other_text(), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     hw = load(path)
+    st, pd, dl = hw.spec.stride[0], hw.spec.pads[0][0], hw.spec.dilation[0]
     s = solve(hw)
     f64 = lambda a: torch.tensor(np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(a))  # noqa: E731
     x = f64(hw.x)[None].requires_grad_()
@@ -108,7 +124,7 @@ def test_other_data_matches_torch_autograd(tmp_path):
     cb = f64(hw.conv_bias).requires_grad_()
     W = f64(hw.fc_weight).requires_grad_()
     fb = f64(hw.fc_bias).requires_grad_()
-    conv1 = torch.nn.functional.conv2d(x, h, cb, stride=2, padding=1)
+    conv1 = torch.nn.functional.conv2d(x, h, cb, stride=st, padding=pd, dilation=dl)
     relu1 = torch.relu(conv1)
     fc1 = torch.nn.functional.linear(relu1.reshape(-1), W, fb)
     p = torch.softmax(fc1, 0)
