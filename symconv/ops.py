@@ -126,7 +126,7 @@ class Tensor(Expr):
 
 def _sub(value: Any, mapping: Mapping[sp.Symbol, Any]) -> Any:
     if isinstance(value, sp.Basic):
-        value = sp.simplify(value.xreplace(dict(mapping)))
+        value = sp.expand(value.xreplace(dict(mapping)))
         return int(value) if value.is_Integer else value
     return value
 
@@ -299,6 +299,28 @@ class Correlate(Expr):
         y = _einsum(f"NGC{out_ax}{ker_ax},GOC{ker_ax}->NGO{out_ax}", w, kk)
         return y.reshape((n, k.shape[0]) + y.shape[3:])
 
+    def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
+        """The monomials of the result: (output entry, data source, kernel source), for index-map operands.
+
+        ``ids`` holds each input's entries numbered from 1 (0 is a zero entry); the operands, evaluated on
+        those numbers, say which input entry each of their entries is. Same windows as :meth:`evaluate`.
+        """
+        x = self.data.evaluate(ids, sizes)
+        k = self.kernel.evaluate(ids, sizes)
+        nd, g = x.ndim - 2, _int(self.groups, sizes or {})
+        s = tuple(_int(v, sizes or {}) for v in self.stride)
+        d = tuple(_int(v, sizes or {}) for v in self.dilation)
+        w = _windows(x, k.shape[2:], s, d)
+        n, c = w.shape[:2]
+        out_shape = w.shape[2:2 + nd]
+        w = w.reshape((n, g, 1, c // g) + w.shape[2:])                      # N G 1 C out kernel
+        kk = k.reshape((1, g, k.shape[0] // g, k.shape[1]) + (1,) * nd + k.shape[2:])   # 1 G O C 1 kernel
+        data, kern = np.broadcast_arrays(w, kk)
+        out = np.broadcast_to(np.arange(n * k.shape[0] * int(np.prod(out_shape))).reshape(
+            (n, g, k.shape[0] // g, 1) + out_shape + (1,) * nd), data.shape)
+        keep = (data != 0) & (kern != 0)
+        return out[keep], data[keep] - 1, kern[keep] - 1
+
     def __str__(self) -> str:
         return (f"correlate({self.data}, {self.kernel}"
                 f"{_opts(stride=self.stride, dilation=self.dilation, groups=self.groups)})")
@@ -341,6 +363,25 @@ class BatchCorrelate(Expr):
         y = _einsum(f"NGC{out_ax}{ker_ax},NGO{ker_ax}->GOC{out_ax}", w, kk)
         return y.reshape((k.shape[1], c // g) + y.shape[3:])
 
+    def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
+        """(output entry, data source, kernel source) of every monomial; see :meth:`Correlate.triples`."""
+        x = self.data.evaluate(ids, sizes)
+        k = self.kernel.evaluate(ids, sizes)
+        nd, g = x.ndim - 2, _int(self.groups, sizes or {})
+        s = tuple(_int(v, sizes or {}) for v in self.stride)
+        d = tuple(_int(v, sizes or {}) for v in self.dilation)
+        w = _windows(x, k.shape[2:], s, d)
+        n, c = w.shape[:2]
+        out_shape = w.shape[2:2 + nd]
+        o = k.shape[1] // g
+        w = w.reshape((n, g, 1, c // g) + w.shape[2:])                          # N G 1 C out kernel
+        kk = k.reshape((n, g, o, 1) + (1,) * nd + k.shape[2:])                   # N G O 1 1 kernel
+        data, kern = np.broadcast_arrays(w, kk)
+        out = np.broadcast_to(np.arange(g * o * (c // g) * int(np.prod(out_shape))).reshape(
+            (1, g, o, c // g) + out_shape + (1,) * nd), data.shape)
+        keep = (data != 0) & (kern != 0)
+        return out[keep], data[keep] - 1, kern[keep] - 1
+
     def __str__(self) -> str:
         return (f"batch_correlate({self.data}, {self.kernel}"
                 f"{_opts(stride=self.stride, dilation=self.dilation, groups=self.groups)})")
@@ -366,6 +407,16 @@ class SumAxes(Expr):
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         a = self.arg.evaluate(env, sizes)
         return a.sum(axis=self.axes)
+
+    def pairs(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
+        """(output entry, source) of every term of the sum, for an index-map operand."""
+        a = self.arg.evaluate(ids, sizes)
+        kept = [ax for ax in range(a.ndim) if ax not in self.axes]
+        order = np.moveaxis(a, kept, list(range(len(kept))))
+        out = np.broadcast_to(np.arange(int(np.prod([a.shape[ax] for ax in kept]))).reshape(
+            tuple(a.shape[ax] for ax in kept) + (1,) * len(self.axes)), order.shape)
+        keep = order != 0
+        return out[keep], order[keep] - 1
 
     def __str__(self) -> str:
         return f"sum_axes({self.arg}, {self.axes})"
