@@ -1,4 +1,4 @@
-"""The command line: ``symconv homework``, ``symconv derive``.
+"""The command line: ``symconv homework``, ``symconv derive``, ``symconv verify``.
 
 Each command reads like its pipeline: build, derive, verify, render. A :class:`SymconvError` becomes one line
 on stderr and exit status 2; anything else is a bug and keeps its traceback.
@@ -165,6 +165,68 @@ def summary_table(s: Any) -> str:
     return "\n".join(lines)
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    if args.sweep:
+        return _sweep(args)
+    from .derivation import derive
+    from .mutants import mutate_derivation
+    from .proof import small_input_size
+    from .verify import verify
+
+    spec = _spec(args)
+    size = (args.input_size if isinstance(args.input_size, tuple) else (args.input_size,)) if args.input_size \
+        else small_input_size(spec, 3)
+    if len(size) == 1 and spec.ndim > 1:
+        size = size * spec.ndim
+    derivation = derive(spec, prove=False)
+    if args.mutant:
+        derivation = mutate_derivation(derivation, args.mutant)
+    v = verify(spec, size, batch=args.batch, method=args.method, derivation=derivation)
+    if args.json:
+        print(json.dumps({"spec": spec.describe(), "input_size": list(size), "batch": args.batch,
+                          "ok": v.ok, "method": v.method, "checked": v.checked, "seconds": v.seconds,
+                          "detail": v.detail}, indent=2))
+    else:
+        print(f"{'ok' if v.ok else 'FAILED'}  {spec.describe()}  input {'x'.join(map(str, size))}  "
+              f"{v.method}: {v.detail} ({v.seconds:.3f} s)")
+    return 0 if v.ok else 1
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    import time
+
+    from .sweep import grid, progress_bar, sweep
+
+    cases = list(grid(ndims=tuple(args.sweep_ndim)))
+    start = time.perf_counter()
+    outcomes = sweep(cases, jobs=args.jobs, mutant=args.mutant,
+                     progress=None if args.json else progress_bar)
+    wall = time.perf_counter() - start
+    by: dict[int, dict[str, Any]] = {}
+    for o in outcomes:
+        row = by.setdefault(o.case.spec.ndim, {"configurations": 0, "proved": 0, "failed": 0, "monomials": 0,
+                                               "seconds": 0.0})
+        row["configurations"] += 1
+        row["proved" if o.ok else "failed"] += 1
+        row["monomials"] += o.checked
+        row["seconds"] += o.seconds
+    failures = [{"spec": o.case.spec.describe(), "input_size": list(o.case.input_size), "detail": o.detail}
+                for o in outcomes if not o.ok]
+    proved = sum(o.ok for o in outcomes)
+    if args.json:
+        print(json.dumps({"total": len(outcomes), "proved": proved, "failed": len(failures),
+                          "wall_seconds": wall, "by_ndim": by, "failures": failures[:20]}, indent=2))
+    else:
+        print(f"{'ndim':>4}  {'configs':>7}  {'proved':>6}  {'failed':>6}  {'monomials':>11}  {'cpu s':>7}")
+        for nd, row in sorted(by.items()):
+            print(f"{nd:>4}  {row['configurations']:>7}  {row['proved']:>6}  {row['failed']:>6}  "
+                  f"{row['monomials']:>11}  {row['seconds']:>7.1f}")
+        print(f"{proved} of {len(outcomes)} configurations proved exactly in {wall:.1f} s")
+        for f in failures[:5]:
+            print(f"FAILED {f['spec']} input {f['input_size']}: {f['detail']}")
+    return 0 if not failures else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Derive, prove and explain the backward pass of "
                                                  "convolutions symbolically.")
@@ -181,6 +243,19 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--json", action="store_true", help="print every part and check as JSON")
     h.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
     h.set_defaults(run=cmd_homework)
+    v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)")
+    _add_spec_options(v)
+    v.add_argument("--input-size", type=_per_axis("--input-size"), default=None, metavar="H[,W[,D]]")
+    v.add_argument("--batch", type=int, default=1)
+    v.add_argument("--method", choices=("exact", "identity", "finite-difference", "torch"), default="exact")
+    v.add_argument("--json", action="store_true", help="print the result as JSON")
+    v.add_argument("--sweep", action="store_true", help="prove every configuration of the grid exactly")
+    v.add_argument("--sweep-ndim", type=int, nargs="+", choices=(1, 2, 3), default=[1, 2, 3],
+                   help="spatial ranks in the sweep (default: 1 2 3)")
+    v.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation"),
+                   help="self-test: check a deliberately wrong closed form instead (must fail)")
+    v.set_defaults(run=cmd_verify)
     return parser
 
 

@@ -18,6 +18,7 @@ Term at concrete sizes with concrete arrays; that is how each rewrite step is ch
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
@@ -214,22 +215,32 @@ def _array_index(info: TensorInfo, index: tuple[int, ...], shape: tuple[int, ...
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(term: Term) -> tuple[Any, tuple[sp.Symbol, ...]]:
+    """The Term's index expressions as one Python function of (every other symbol, bound indices)."""
+    exprs = [e for f in term.factors for e in f.index] + [l - r for l, r in term.deltas]
+    bound = tuple(lim[0] for lim in term.limits)
+    others = set().union(*(sp.sympify(e).free_symbols for e in exprs)) - set(bound)
+    others |= set().union(*(sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols for _, lo, hi in term.limits))
+    params = tuple(sorted(others, key=str))
+    return sp.lambdify(params + bound, exprs, "math"), params
+
+
 def evaluate_term(term: Term, tensors: Mapping[str, TensorInfo], env: Mapping[str, np.ndarray],
                   sizes: Mapping[sp.Symbol, int], free: Mapping[sp.Symbol, int]) -> Any:
     """The Term's value at concrete sizes, arrays and free indices; out-of-range entries are 0."""
     arrays = {f.tensor: np.asarray(tensors[f.tensor].op.evaluate(env, sizes)) for f in term.factors}
     shapes = {name: tuple(int(sp.sympify(s).xreplace(dict(sizes))) for s in tensors[name].shape)
               for name in arrays}
-    bound = [lim[0] for lim in term.limits]
     ranges = [range(int(sp.sympify(lo).xreplace(dict(sizes))), int(sp.sympify(hi).xreplace(dict(sizes))) + 1)
               for _, lo, hi in term.limits]
-    exprs = [e for f in term.factors for e in f.index] + [l - r for l, r in term.deltas]
+    fn, params = _compiled(term)
     fixed = {**sizes, **free}
-    compiled = sp.lambdify(bound, [sp.sympify(e).xreplace(fixed) for e in exprs], "math")
+    head = [fixed[p] for p in params]
     total: Any = 0
     nfac = sum(len(f.index) for f in term.factors)
     for values in itertools.product(*ranges):
-        idx = [int(v) for v in compiled(*values)]
+        idx = [int(v) for v in fn(*head, *values)]
         if any(idx[nfac:]):
             continue
         prod: Any = 1

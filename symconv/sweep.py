@@ -1,0 +1,114 @@
+"""``symconv verify --sweep``: the exact proof over a grid of configurations, in parallel.
+
+The grid: ndim 1-3, kernel 1-5, stride 1-3, padding 0-3 and valid/same/full, dilation 1-3, one or two
+groups, with and without bias, at two small input sizes per configuration (the smallest giving two outputs
+per axis, and one giving three outputs plus the largest remainder the stride allows; both at least the
+dilated kernel's span, so that every kernel entry meets the data).
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from .derivation import derive, derive_general
+from .errors import SpecError
+from .mutants import mutate_derivation
+from .proof import small_input_size
+from .spec import ConvSpec
+from .verify import verify
+
+
+@dataclass(frozen=True)
+class Case:
+    spec: ConvSpec
+    input_size: tuple[int, ...]
+
+
+def grid(ndims: tuple[int, ...] = (1, 2, 3), kernels: tuple[int, ...] = (1, 2, 3, 4, 5),
+         strides: tuple[int, ...] = (1, 2, 3), paddings: tuple[Any, ...] = (0, 1, 2, 3, "valid", "same", "full"),
+         dilations: tuple[int, ...] = (1, 2, 3), groups: tuple[int, ...] = (1, 2),
+         biases: tuple[bool, ...] = (False, True)) -> Iterator[Case]:
+    for nd, k, s, p, d, g, b in itertools.product(ndims, kernels, strides, paddings, dilations, groups, biases):
+        if p == "same" and s != 1:
+            continue
+        spec = ConvSpec(2 * g, 3 * g, k, stride=s, padding=p, dilation=d, groups=g, ndim=nd, bias=b)
+        # At least the kernel's span per axis, so that every kernel entry meets the data somewhere.
+        span = tuple(d * (k - 1) + 1 for _ in range(nd))
+        sizes = {tuple(map(max, small_input_size(spec, 2), span)),
+                 tuple(map(max, small_input_size(spec, 3, s - 1), span))}
+        for size in sorted(sizes):
+            try:
+                spec.output_size(size)
+            except SpecError:
+                continue
+            yield Case(spec, size)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    ok: bool
+    checked: int
+    seconds: float
+    detail: str
+
+
+_MUTANT: str | None = None
+
+
+def run_case(case: Case) -> Outcome:
+    d = derive(case.spec, prove=False)
+    if _MUTANT:
+        d = mutate_derivation(d, _MUTANT)
+    v = verify(case.spec, case.input_size, derivation=d)
+    return Outcome(case, v.ok, v.checked, v.seconds, v.detail)
+
+
+def _init(mutant: str | None) -> None:
+    global _MUTANT
+    _MUTANT = mutant
+
+
+def sweep(cases: list[Case], jobs: int | None = None, mutant: str | None = None,
+          progress: Callable[[int, int], None] | None = None) -> list[Outcome]:
+    """Prove every case exactly; the symbolic derivations are made once, before the workers fork."""
+    for nd, grouped, bias in {(c.spec.ndim, c.spec.groups > 1, c.spec.bias) for c in cases}:
+        derive_general(nd, grouped, bias)
+    jobs = jobs or os.cpu_count() or 1
+    out: list[Outcome] = []
+    if jobs == 1:
+        _init(mutant)
+        for c in cases:
+            out.append(run_case(c))
+            if progress:
+                progress(len(out), len(cases))
+        _init(None)
+        return out
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(jobs, initializer=_init, initargs=(mutant,)) as pool:
+        for outcome in pool.imap(run_case, cases, chunksize=16):
+            out.append(outcome)
+            if progress:
+                progress(len(out), len(cases))
+    return out
+
+
+def progress_bar(done: int, total: int, started: list[float] = []) -> None:  # noqa: B006 (start time)
+    if not started:
+        started.append(time.perf_counter())
+    if done % 50 and done != total:
+        return
+    width = 30
+    filled = width * done // total
+    elapsed = time.perf_counter() - started[0]
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {elapsed:5.1f}s")
+    if done == total:
+        sys.stderr.write("\n")
+        started.clear()
+    sys.stderr.flush()
