@@ -300,7 +300,8 @@ class Correlate(Expr):
         return y.reshape((n, k.shape[0]) + y.shape[3:])
 
     def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
-        """The monomials of the result: (output entry, data source, kernel source), for index-map operands.
+        """The monomials of the result: (output entry, data source, kernel source), for index-map operands,
+        and the result's shape.
 
         ``ids`` holds each input's entries numbered from 1 (0 is a zero entry); the operands, evaluated on
         those numbers, say which input entry each of their entries is. Same windows as :meth:`evaluate`.
@@ -319,7 +320,7 @@ class Correlate(Expr):
         out = np.broadcast_to(np.arange(n * k.shape[0] * int(np.prod(out_shape))).reshape(
             (n, g, k.shape[0] // g, 1) + out_shape + (1,) * nd), data.shape)
         keep = (data != 0) & (kern != 0)
-        return out[keep], data[keep] - 1, kern[keep] - 1
+        return out[keep], data[keep] - 1, kern[keep] - 1, (n, k.shape[0]) + out_shape
 
     def __str__(self) -> str:
         return (f"correlate({self.data}, {self.kernel}"
@@ -380,7 +381,7 @@ class BatchCorrelate(Expr):
         out = np.broadcast_to(np.arange(g * o * (c // g) * int(np.prod(out_shape))).reshape(
             (1, g, o, c // g) + out_shape + (1,) * nd), data.shape)
         keep = (data != 0) & (kern != 0)
-        return out[keep], data[keep] - 1, kern[keep] - 1
+        return out[keep], data[keep] - 1, kern[keep] - 1, (g * o, c // g) + out_shape
 
     def __str__(self) -> str:
         return (f"batch_correlate({self.data}, {self.kernel}"
@@ -416,7 +417,7 @@ class SumAxes(Expr):
         out = np.broadcast_to(np.arange(int(np.prod([a.shape[ax] for ax in kept]))).reshape(
             tuple(a.shape[ax] for ax in kept) + (1,) * len(self.axes)), order.shape)
         keep = order != 0
-        return out[keep], order[keep] - 1
+        return out[keep], order[keep] - 1, tuple(a.shape[ax] for ax in kept)
 
     def __str__(self) -> str:
         return f"sum_axes({self.arg}, {self.axes})"

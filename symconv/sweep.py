@@ -8,6 +8,7 @@ dilated kernel's span, so that every kernel entry meets the data).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import multiprocessing
 import os
@@ -62,8 +63,14 @@ class Outcome:
 _MUTANT: str | None = None
 
 
+@functools.lru_cache(maxsize=64)
+def _closed_forms(spec: ConvSpec) -> Any:
+    # A configuration comes at two sizes, one after the other: derive its closed forms once.
+    return derive(spec, prove=False)
+
+
 def run_case(case: Case) -> Outcome:
-    d = derive(case.spec, prove=False)
+    d = _closed_forms(case.spec)
     if _MUTANT:
         d = mutate_derivation(d, _MUTANT)
     v = verify(case.spec, case.input_size, derivation=d)
