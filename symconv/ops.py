@@ -257,6 +257,20 @@ def _latex_opts(stride: tuple[Any, ...], dilation: tuple[Any, ...], groups: Any)
     return ", ".join(parts)
 
 
+def _out_shape(size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int, ...],
+               dilation: tuple[int, ...]) -> tuple[int, ...]:
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+    if any(n < span for n, span in zip(size, spans)):
+        raise ValueError(f"kernel span {spans} exceeds the data's spatial size {tuple(size)}")
+    return tuple((n - span) // s + 1 for n, span, s in zip(size, spans, stride))
+
+
+def _shifted(offset: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...],
+             out: tuple[int, ...]) -> tuple[slice, ...]:
+    """data[..., s*i + d*a] for every output i, at one kernel offset a."""
+    return tuple(slice(d * a, d * a + s * (o - 1) + 1, s) for a, s, d, o in zip(offset, stride, dilation, out))
+
+
 def _windows(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int, ...],
              dilation: tuple[int, ...]) -> np.ndarray:
     """data (N, C, *L) -> view (N, C, *out, *kernel) with view[..., i, a] = data[..., s*i + d*a]."""
@@ -267,12 +281,6 @@ def _windows(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int,
     view = sliding_window_view(data, spans, axis=tuple(range(2, 2 + nd)))
     return view[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
                 + tuple(slice(None, None, d) for d in dilation)]
-
-
-def _einsum(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if a.dtype == object or b.dtype == object:
-        return np.einsum(spec, a.astype(object), b.astype(object))
-    return np.einsum(spec, a, b, optimize=True)
 
 
 @dataclass(frozen=True)
@@ -288,16 +296,23 @@ class Correlate(Expr):
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         x = self.data.evaluate(env, sizes)
         k = self.kernel.evaluate(env, sizes)
-        nd, g = x.ndim - 2, _int(self.groups, sizes or {})
+        g = _int(self.groups, sizes or {})
         s = tuple(_int(v, sizes or {}) for v in self.stride)
         d = tuple(_int(v, sizes or {}) for v in self.dilation)
-        w = _windows(x, k.shape[2:], s, d)
-        n, c = w.shape[:2]
-        w = w.reshape((n, g, c // g) + w.shape[2:])
-        kk = k.reshape((g, k.shape[0] // g) + k.shape[1:])
-        out_ax, ker_ax = "ijk"[:nd], "pqr"[:nd]   # N, G, C, O name the other axes
-        y = _einsum(f"NGC{out_ax}{ker_ax},GOC{ker_ax}->NGO{out_ax}", w, kk)
-        return y.reshape((n, k.shape[0]) + y.shape[3:])
+        n, c = x.shape[:2]
+        o = k.shape[0]
+        out = _out_shape(x.shape[2:], k.shape[2:], s, d)
+        npos = int(np.prod(out))
+        y = None
+        # One matrix product per kernel offset: kernel[:, :, a] (G, O/G, C/G) @ shifted data (G, C/G, N*out).
+        for a in np.ndindex(*k.shape[2:]):
+            part = x[(slice(None),) * 2 + _shifted(a, s, d, out)]
+            part = part.reshape(n, g, c // g, npos).transpose(1, 2, 0, 3).reshape(g, c // g, n * npos)
+            term = np.matmul(k[(slice(None),) * 2 + a].reshape(g, o // g, c // g), part)
+            y = term if y is None else y + term
+        if y is None:
+            raise ValueError("empty kernel")
+        return y.reshape(o, n, *out).swapaxes(0, 1)
 
     def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
         """The monomials of the result: (output entry, data source, kernel source), for index-map operands,
@@ -353,16 +368,23 @@ class BatchCorrelate(Expr):
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         x = self.data.evaluate(env, sizes)
         k = self.kernel.evaluate(env, sizes)
-        nd, g = x.ndim - 2, _int(self.groups, sizes or {})
+        g = _int(self.groups, sizes or {})
         s = tuple(_int(v, sizes or {}) for v in self.stride)
         d = tuple(_int(v, sizes or {}) for v in self.dilation)
-        w = _windows(x, k.shape[2:], s, d)
-        n, c = w.shape[:2]
-        w = w.reshape((n, g, c // g) + w.shape[2:])
-        kk = k.reshape((n, g, k.shape[1] // g) + k.shape[2:])
-        out_ax, ker_ax = "ijk"[:nd], "pqr"[:nd]   # N, G, C, O name the other axes
-        y = _einsum(f"NGC{out_ax}{ker_ax},NGO{ker_ax}->GOC{out_ax}", w, kk)
-        return y.reshape((k.shape[1], c // g) + y.shape[3:])
+        n, c = x.shape[:2]
+        o = k.shape[1]
+        # Output positions a step by the stride, the kernel (here: g's) positions i by the dilation.
+        out = _out_shape(x.shape[2:], k.shape[2:], s, d)
+        kk = k.reshape(n, g, o // g, -1).transpose(1, 0, 3, 2).reshape(g, -1, o // g)      # G, N*I, O/G
+        y = np.empty((g, c // g, o // g) + out, dtype=np.result_type(x, k))
+        # One matrix product per output position: data window (G, C/G, N*I) @ kernel (G, N*I, O/G).
+        for a in np.ndindex(*out):
+            start = tuple(si * ai for si, ai in zip(s, a))
+            part = x[(slice(None),) * 2 + tuple(slice(b, b + di * (ki - 1) + 1, di)
+                                                 for b, di, ki in zip(start, d, k.shape[2:]))]
+            part = part.reshape(n, g, c // g, -1).transpose(1, 2, 0, 3).reshape(g, c // g, -1)
+            y[(slice(None),) * 3 + a] = np.matmul(part, kk)
+        return y.transpose((0, 2, 1) + tuple(range(3, 3 + len(out)))).reshape((o, c // g) + out)
 
     def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
         """(output entry, data source, kernel source) of every monomial; see :meth:`Correlate.triples`."""
