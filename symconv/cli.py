@@ -1,4 +1,4 @@
-"""The command line: ``symconv homework``, ``symconv derive``, ``symconv verify``.
+"""The command line: ``symconv homework``, ``symconv derive``, ``symconv verify``, ``symconv check``.
 
 Each command reads like its pipeline: build, derive, verify, render. A :class:`SymconvError` becomes one line
 on stderr and exit status 2; anything else is a bug and keeps its traceback.
@@ -165,6 +165,28 @@ def summary_table(s: Any) -> str:
     return "\n".join(lines)
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from .answers import read_answers
+    from .grading import exit_status, grade, sheet, summary, table
+    from .homework import solve
+    from .inputs import load
+
+    answers = read_answers(args.answers)
+    solution = solve(load(args.against or _packaged_homework()))
+    grades = grade(answers, solution)
+    if args.json:
+        print(json.dumps({"parts": {g.part: {"verdict": g.verdict, "expected": g.expected, "given": g.given,
+                                             "detail": g.detail} for g in grades},
+                          "summary": summary(grades)}, indent=2))
+    else:
+        print(table(grades))
+    if args.out:
+        tex, md = sheet(grades, f"Grading of {Path(args.answers).name}")
+        for line in _write(Path(args.out), f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf):
+            print(line, file=sys.stderr if args.json else sys.stdout)
+    return exit_status(grades)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.sweep:
         return _sweep(args)
@@ -243,6 +265,13 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--json", action="store_true", help="print every part and check as JSON")
     h.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
     h.set_defaults(run=cmd_homework)
+    c = sub.add_parser("check", help="grade answers written in LaTeX against the exact solution")
+    c.add_argument("answers", help=".tex file with \\label{ans:PART} in each answer, or .toml of PART = LaTeX")
+    c.add_argument("--against", help="homework TOML to grade against (default: the packaged homework)")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--out", help="also write a grading sheet (.tex/.md/.pdf) into this folder")
+    c.add_argument("--no-pdf", action="store_true")
+    c.set_defaults(run=cmd_check)
     v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)")
     _add_spec_options(v)
     v.add_argument("--input-size", type=_per_axis("--input-size"), default=None, metavar="H[,W[,D]]")

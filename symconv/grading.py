@@ -1,0 +1,120 @@
+"""Grading answers against the exact homework solution: ``symconv check``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from .answers import ParseError, parse_answer
+from .doc import Block, Heading, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
+from .homework import PARTS, Solution
+
+VERDICTS = ("correct", "wrong", "unparsed", "missing")
+
+
+@dataclass(frozen=True)
+class Grade:
+    part: str
+    verdict: str
+    expected: str
+    given: str
+    detail: str
+
+
+def _flat(a: Any) -> list[Any]:
+    return list(np.asarray(a, dtype=object).reshape(-1))
+
+
+def _shape_to(given: Any, expected: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """The given value in the expected tensor's shape: as it is, flattened in (channel, row, column) order,
+    or one matrix standing for every channel pair (as the homework writes ∂L/∂h)."""
+    g = np.asarray(given, dtype=object)
+    if g.shape == expected.shape:
+        return g, ""
+    if g.size == expected.size:
+        return g.reshape(expected.shape), " (read in (channel, row, column) order)"
+    if expected.ndim > g.ndim and expected.shape[expected.ndim - g.ndim:] == g.shape:
+        return np.broadcast_to(g, expected.shape), " (one matrix for every channel)"
+    return None, ""
+
+
+def grade_part(part: str, latex: str | None, expected: np.ndarray) -> Grade:
+    exp_text = str(_flat(expected) if expected.ndim else expected[()])
+    if latex is None:
+        return Grade(part, "missing", exp_text, "", "no answer labelled ans:" + part)
+    try:
+        answer = parse_answer(latex)
+    except ParseError as exc:
+        return Grade(part, "unparsed", exp_text, latex.strip(), str(exc))
+    given_text = str(_flat(answer.value) if np.ndim(answer.value) else answer.value)
+    value, how = _shape_to(answer.value, expected)
+    if value is None:
+        return Grade(part, "wrong", exp_text, given_text,
+                     f"shape {list(np.shape(answer.value))}, expected {list(expected.shape)}")
+    differ, rounded = [], False
+    tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
+    for idx in np.ndindex(*expected.shape):
+        want, got = sp.sympify(expected[idx]), sp.sympify(value[idx])
+        if sp.simplify(got - want) == 0:
+            continue
+        # An answer written with decimals may be rounded: accept half a unit of its last written place.
+        if tol is not None and abs(float(sp.N(got - want, 30))) <= tol * (1 + 1e-9):
+            rounded = True
+            continue
+        differ.append((idx, got, want))
+    if differ:
+        shown = "; ".join(f"{list(map(int, i))}: given {g}, expected {w}" for i, g, w in differ[:4])
+        more = f" (and {len(differ) - 4} more)" if len(differ) > 4 else ""
+        return Grade(part, "wrong", exp_text, given_text, f"{len(differ)} entries differ{how}: {shown}{more}")
+    note = f"equal within rounding to {answer.decimals} decimal places" if rounded else "exactly equal"
+    return Grade(part, "correct", exp_text, given_text, note + how)
+
+
+def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
+    """A grade per known part, in the homework's order; unknown labels are reported as unparsed."""
+    grades = [grade_part(p, answers.get(p), solution.exact[p]) for p in PARTS if p in solution.exact]
+    for label in answers:
+        if label not in solution.exact:
+            grades.append(Grade(label, "unparsed", "", answers[label].strip(),
+                                f"unknown part {label!r}; known: {', '.join(PARTS)}"))
+    return grades
+
+
+def summary(grades: list[Grade]) -> dict[str, int]:
+    return {v: sum(g.verdict == v for g in grades) for v in VERDICTS}
+
+
+def exit_status(grades: list[Grade]) -> int:
+    present = [g for g in grades if g.verdict != "missing"]
+    return 0 if all(g.verdict == "correct" for g in present) else 1
+
+
+def table(grades: list[Grade]) -> str:
+    rows = [("part", "verdict", "detail")] + [(g.part, g.verdict, g.detail) for g in grades]
+    w = [max(len(r[k]) for r in rows[:]) for k in range(2)]
+    lines = [f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]}" for r in rows]
+    lines.insert(1, "-" * (w[0] + w[1] + 12))
+    s = summary(grades)
+    lines.append(", ".join(f"{n} {v}" for v, n in s.items()))
+    return "\n".join(lines)
+
+
+def sheet(grades: list[Grade], title: str) -> tuple[str, str]:
+    """A grading sheet as (.tex, .md)."""
+    blocks: list[Block] = [Heading("Grades", 2), Table(
+        ("part", "verdict", "detail"),
+        tuple((Mono(g.part), g.verdict, UserText(g.detail)) for g in grades))]
+    s = summary(grades)
+    blocks.append(Para(", ".join(f"{n} {v}" for v, n in s.items()) + "."))
+    for g in grades:
+        if g.verdict in ("wrong", "unparsed"):
+            blocks += [Heading(g.part, 3), Para("Given:"), _mono(g.given), Para("Expected:"), _mono(g.expected)]
+    return to_latex(blocks, user_text(title)), to_markdown(blocks, user_text(title))
+
+
+def _mono(text: str) -> Block:
+    from .doc import Code
+    return Code(text)
