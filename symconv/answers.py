@@ -97,7 +97,8 @@ def _latex2sympy(text: str) -> Any:
     try:
         return latex2sympy(text)
     except Exception as exc:  # latex2sympy2 raises many kinds (ANTLR, SymPy, its own); all mean "unreadable"
-        raise ParseError(f"latex2sympy2 could not read it ({exc.__class__.__name__}: {exc})") from None
+        reason = " ".join(str(exc).split())     # its messages span lines; a verdict is one line
+        raise ParseError(f"latex2sympy2 could not read it ({exc.__class__.__name__}: {reason})") from None
 
 
 def _clean(value: Any) -> Any:
@@ -164,15 +165,12 @@ def read_answers(path: Any) -> dict[str, str]:
     import tomllib
     from pathlib import Path
 
+    from .inputs import read_user_file
+
     path = Path(path)
     if path.suffix not in (".tex", ".toml"):
         raise InputError(f"{path}: answers must be a .tex or .toml file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    text = read_user_file(path)
     if path.suffix == ".tex":
         answers = read_tex_answers(text)
     else:

@@ -17,6 +17,7 @@ $$
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .latex import document, escape_latex, escape_markdown
@@ -98,7 +99,9 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True) -> s
             out.append(f"\\begin{{center}}\n\\begin{{tabular}}{{{cols}}}\n\\hline\n"
                        f"{' & '.join(b.header)} \\\\\n\\hline\n{rows}\n\\hline\n\\end{{tabular}}\n\\end{{center}}")
         elif isinstance(b, Code):
-            out.append(f"\\begin{{verbatim}}\n{b.text}\n\\end{{verbatim}}")
+            # Code may hold a user's text: escaped, never verbatim (which \end{verbatim} would break out of).
+            out.append("\\begin{flushleft}\\ttfamily\n" + escape_latex(b.text).replace("\n", "\\\\\n")
+                       + "\n\\end{flushleft}")
     body = "\n\n".join(out)
     return document(body, _text(title, True), packages=("adjustbox",)) if full else body + "\n"
 
@@ -118,5 +121,6 @@ def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str
             rows = ["| " + " | ".join(_text(c, False) for c in r) + " |" for r in b.rows]
             out.append("\n".join([head, rule, *rows]))
         elif isinstance(b, Code):
-            out.append(f"```\n{b.text}\n```")
+            fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", b.text)), default=0))
+            out.append(f"{fence}\n{b.text}\n{fence}")
     return "\n\n".join(out) + "\n"

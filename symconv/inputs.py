@@ -119,15 +119,20 @@ def _int(value: Any, field: str, minimum: int) -> int:
     return value
 
 
-def load(path: str | Path) -> Homework:
-    """Read and validate a homework file; :class:`InputError` (one line, naming the field) otherwise."""
-    path = Path(path)
+def read_user_file(path: Path) -> str:
+    """A user's text file, or :class:`InputError` naming it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+
+
+def load(path: str | Path) -> Homework:
+    """Read and validate a homework file; :class:`InputError` (one line, naming the field) otherwise."""
+    path = Path(path)
+    text = read_user_file(path)
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:

@@ -271,6 +271,13 @@ def _shifted(offset: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[i
     return tuple(slice(d * a, d * a + s * (o - 1) + 1, s) for a, s, d, o in zip(offset, stride, dilation, out))
 
 
+def _operands(op: Any, env: Env, sizes: Sizes | None) -> tuple[np.ndarray, np.ndarray, int, tuple[int, ...],
+                                                             tuple[int, ...]]:
+    """A correlation's evaluated operands, groups, stride and dilation, as plain numbers."""
+    return (op.data.evaluate(env, sizes), op.kernel.evaluate(env, sizes), _int(op.groups, sizes or {}),
+            tuple(_int(v, sizes or {}) for v in op.stride), tuple(_int(v, sizes or {}) for v in op.dilation))
+
+
 def _windows(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int, ...],
              dilation: tuple[int, ...]) -> np.ndarray:
     """data (N, C, *L) -> view (N, C, *out, *kernel) with view[..., i, a] = data[..., s*i + d*a]."""
@@ -294,11 +301,7 @@ class Correlate(Expr):
     groups: Any = 1
 
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
-        x = self.data.evaluate(env, sizes)
-        k = self.kernel.evaluate(env, sizes)
-        g = _int(self.groups, sizes or {})
-        s = tuple(_int(v, sizes or {}) for v in self.stride)
-        d = tuple(_int(v, sizes or {}) for v in self.dilation)
+        x, k, g, s, d = _operands(self, env, sizes)
         n, c = x.shape[:2]
         o = k.shape[0]
         out = _out_shape(x.shape[2:], k.shape[2:], s, d)
@@ -321,11 +324,8 @@ class Correlate(Expr):
         ``ids`` holds each input's entries numbered from 1 (0 is a zero entry); the operands, evaluated on
         those numbers, say which input entry each of their entries is. Same windows as :meth:`evaluate`.
         """
-        x = self.data.evaluate(ids, sizes)
-        k = self.kernel.evaluate(ids, sizes)
-        nd, g = x.ndim - 2, _int(self.groups, sizes or {})
-        s = tuple(_int(v, sizes or {}) for v in self.stride)
-        d = tuple(_int(v, sizes or {}) for v in self.dilation)
+        x, k, g, s, d = _operands(self, ids, sizes)
+        nd = x.ndim - 2
         w = _windows(x, k.shape[2:], s, d)
         n, c = w.shape[:2]
         out_shape = w.shape[2:2 + nd]
@@ -366,11 +366,7 @@ class BatchCorrelate(Expr):
     groups: Any = 1
 
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
-        x = self.data.evaluate(env, sizes)
-        k = self.kernel.evaluate(env, sizes)
-        g = _int(self.groups, sizes or {})
-        s = tuple(_int(v, sizes or {}) for v in self.stride)
-        d = tuple(_int(v, sizes or {}) for v in self.dilation)
+        x, k, g, s, d = _operands(self, env, sizes)
         n, c = x.shape[:2]
         o = k.shape[1]
         # Output positions a step by the stride, the kernel (here: g's) positions i by the dilation.
@@ -388,11 +384,8 @@ class BatchCorrelate(Expr):
 
     def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
         """(output entry, data source, kernel source) of every monomial; see :meth:`Correlate.triples`."""
-        x = self.data.evaluate(ids, sizes)
-        k = self.kernel.evaluate(ids, sizes)
-        nd, g = x.ndim - 2, _int(self.groups, sizes or {})
-        s = tuple(_int(v, sizes or {}) for v in self.stride)
-        d = tuple(_int(v, sizes or {}) for v in self.dilation)
+        x, k, g, s, d = _operands(self, ids, sizes)
+        nd = x.ndim - 2
         w = _windows(x, k.shape[2:], s, d)
         n, c = w.shape[:2]
         out_shape = w.shape[2:2 + nd]

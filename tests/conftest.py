@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from symconv import ops
+from symconv.mutants import mutate  # noqa: F401 (re-exported for the tests)
 from symconv.spec import ConvSpec
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -47,26 +46,6 @@ def random_arrays(spec: ConvSpec, size: tuple[int, ...], batch: int = 2, seed: i
     g = rng.standard_normal((batch, spec.out_channels) + spec.output_size(size))
     b = rng.standard_normal(spec.out_channels) if spec.bias else None
     return x, h, g, b
-
-
-def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
-    """A wrong closed form: drop a rotation, a channel swap or a dilation, or shift a padding by one."""
-    def walk(e: ops.Expr) -> ops.Expr:
-        if kind == "no_rotation" and isinstance(e, ops.Rot180):
-            return walk(e.arg)
-        if kind == "no_swap" and isinstance(e, ops.SwapIO):
-            return walk(e.arg)
-        if kind == "no_dilation" and isinstance(e, ops.Dilate):
-            return walk(e.arg)
-        if kind == "pad_off_by_one" and isinstance(e, ops.Pad):
-            widths = ((e.widths[0][0] + 1, e.widths[0][1] - 1),) + tuple(e.widths[1:])
-            return ops.Pad(walk(e.arg), widths)
-        if not dataclasses.is_dataclass(e):
-            return e
-        changes = {f.name: walk(getattr(e, f.name)) for f in dataclasses.fields(e)
-                   if isinstance(getattr(e, f.name), ops.Expr)}
-        return dataclasses.replace(e, **changes)
-    return walk(expr)
 
 
 def golden(name: str, text: str) -> None:

@@ -135,3 +135,14 @@ def test_grading_sheet(tmp_path):
     assert "| `conv1` | correct | exactly equal |" in md
     tex = (tmp_path / "sheet" / "grades_homework_answers.tex").read_text(encoding="utf-8")
     assert r"\texttt{dL\_dx} & missing" in tex
+
+
+def test_sheet_escapes_the_given_text(tmp_path):
+    (tmp_path / "evil.toml").write_text('L = "\\\\end{verbatim} \\\\input{/etc/passwd} ```"\n', encoding="utf-8")
+    done = _check("evil.toml", "--out", "o", "--no-pdf", cwd=tmp_path)
+    assert done.returncode == 1
+    tex = (tmp_path / "o" / "grades_evil.tex").read_text(encoding="utf-8")
+    assert r"\input{" not in tex and r"\end{verbatim}" not in tex
+    assert r"\textbackslash{}input\{/etc/passwd\}" in tex
+    line = [ln for ln in done.stdout.splitlines() if ln.startswith("L ")][0]
+    assert "unparsed" in line and "latex2sympy2 could not read it" in line
