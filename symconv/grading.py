@@ -23,6 +23,9 @@ class Grade:
     given: str
     detail: str
 
+    def _repr_markdown_(self) -> str:
+        return f"**{self.part}**: {self.verdict} ({self.detail})"
+
 
 def _flat(a: Any) -> list[Any]:
     return list(np.asarray(a, dtype=object).reshape(-1))

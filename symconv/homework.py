@@ -49,6 +49,17 @@ class Solution:
     def names(self) -> list[str]:
         return [n for n in self.exact]
 
+    def _repr_markdown_(self) -> str:
+        """In Jupyter: every part with its exact value (LaTeX) and its checks."""
+        rows = ["| part | exact | float64 check | finite differences |", "|---|---|---|---|"]
+        for name, value in self.exact.items():
+            flat = np.asarray(value, dtype=object).reshape(-1)
+            shown = ", ".join(sp.latex(v) for v in flat[:6]) + (", \\dots" if flat.size > 6 else "")
+            fd = self.max_error(name, "finite-difference")
+            rows.append(f"| `{name}` | ${shown}$ | {self.max_error(name, 'float64'):.1e} | "
+                        f"{'-' if fd is None else f'{fd:.1e}'} |")
+        return "\n".join(rows)
+
 
 def _to_float(a: np.ndarray) -> np.ndarray:
     return np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(a)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from .derivation import derive, derive_general
-from .errors import SpecError
+from .errors import InputError, SpecError
 from .mutants import mutate_derivation
 from .proof import small_input_size
 from .spec import ConvSpec
@@ -87,6 +87,8 @@ def sweep(cases: list[Case], jobs: int | None = None, mutant: str | None = None,
     """Prove every case exactly; the symbolic derivations are made once, before the workers fork."""
     for nd, grouped, bias in {(c.spec.ndim, c.spec.groups > 1, c.spec.bias) for c in cases}:
         derive_general(nd, grouped, bias)
+    if jobs is not None and jobs < 1:
+        raise InputError(f"jobs must be a positive integer, got {jobs}")
     jobs = jobs or os.cpu_count() or 1
     out: list[Outcome] = []
     if jobs == 1:

@@ -88,3 +88,22 @@ def test_pdf_shows_every_step(tmp_path):
         for phrase in ("Kronecker-delta elimination", "change of summation variable", "rotation by",
                        "channel swap", "bounds to padding", "recognise the closed form", "does not hold"):
             assert phrase in text, phrase
+
+
+@pytest.mark.skipif(shutil.which("latexmk") is None and shutil.which("pdflatex") is None,
+                    reason="no LaTeX on this machine")
+def test_pdf_is_reproducible(tmp_path):
+    for out in ("a", "b"):
+        assert _run("derive", "--ndim", "1", "--out", out, cwd=tmp_path).returncode == 0
+    a, b = (tmp_path / d / "conv_backward_1d_k3_s1_p1_d1.pdf" for d in "ab")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_notebook_display():
+    from symconv.homework import solve
+    from symconv.inputs import load
+    d = derive(ConvSpec(2, 2, 3, padding=1))
+    assert d._repr_latex_().startswith("$$\\frac{\\partial L}{\\partial x} = ")
+    assert d.grad_input._repr_latex_().startswith("$\\operatorname{pad}_{1}")
+    md = solve(load(Path(__file__).parents[1] / "derivations" / "homework11.toml"))._repr_markdown_()
+    assert "| `fc1` | $\\frac{198}{5}" in md
