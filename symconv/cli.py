@@ -193,7 +193,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .derivation import derive
     from .mutants import mutate_derivation
     from .proof import small_input_size
-    from .verify import verify
+    from .verification import verify
 
     spec = _spec(args)
     size = (args.input_size if isinstance(args.input_size, tuple) else (args.input_size,)) if args.input_size \

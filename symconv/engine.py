@@ -30,7 +30,7 @@ import sympy as sp
 
 from . import ops
 from .errors import DerivationError
-from .index import Factor, Symbols, TensorInfo, Term, evaluate_term, from_sympy
+from .index import Factor, Symbols, TensorInfo, Term, evaluate_term
 from .latex import Printer
 
 
@@ -245,7 +245,7 @@ def absorb_stride(term: Term, ctx: Context) -> tuple[str, Term] | None:
         latex = rf"\hat{{{info.latex}}}"
         shape = list(info.shape)
         index = list(factor.index)
-        for k, (_, var, coef, t) in changes.items():
+        for k, (_, _var, coef, t) in changes.items():
             shape[k] = sp.expand((shape[k] - 1) * coef + 1)
             index[k] = t
         idx = [sp.Symbol(f"t_{j + 1}" if len(spatial) > 1 else "t", integer=True) for j in range(len(spatial))]

@@ -22,7 +22,7 @@ from .errors import InputError, SpecError
 from .mutants import mutate_derivation
 from .proof import small_input_size
 from .spec import ConvSpec
-from .verify import verify
+from .verification import verify
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from symconv import ConvSpec, InputError
 from symconv.derivation import derive
 from symconv.mutants import KINDS, mutate_derivation
 from symconv.sweep import grid, sweep
-from symconv.verify import verify
+from symconv.verification import verify
 
 from conftest import needs_torch
 

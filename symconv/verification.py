@@ -29,7 +29,7 @@ from . import ops
 from .derivation import Derivation, derive, derive_general
 from .engine import base_tensors, definition
 from .errors import InputError, UnsupportedError
-from .index import Term, _array_index
+from .index import Term
 from .numeric import conv, finite_difference_grads
 from .spec import ConvSpec
 
