@@ -59,14 +59,16 @@ def _spec(args: argparse.Namespace) -> Any:
                     dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias)
 
 
-def _write(out: Path, stem: str, tex: str, md: str, pdf: bool) -> list[str]:
+def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en") -> list[str]:
     from .pdf import compile_pdf
+    if lang != "en":
+        stem = f"{stem}_{lang}"
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{stem}.tex").write_text(tex, encoding="utf-8")
     (out / f"{stem}.md").write_text(md, encoding="utf-8")
     lines = [f"wrote {out / stem}.tex", f"wrote {out / stem}.md"]
     if pdf:
-        lines.append(compile_pdf(out / f"{stem}.tex")[1])
+        lines.append(compile_pdf(out / f"{stem}.tex", lang)[1])
     return lines
 
 
@@ -80,14 +82,15 @@ def cmd_derive(args: argparse.Namespace) -> int:
     homework_like = spec.ndim == 2 and spec.groups == 1 and set(spec.stride) == {1} \
         and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels
     seed = check_seed(derivation) if homework_like else None
-    title = f"Backward pass of a convolution ({spec.describe()})"
-    tex, md = render(derivation, title, list(derivation.proofs), seed)
+    from .wording import w
+    title = w("derive.title", args.lang, name=spec.describe())
+    tex, md = render(derivation, title, list(derivation.proofs), seed, args.lang)
     if args.json:
         print(json.dumps(derivation_json(derivation, seed), indent=2))
     else:
         for name, form in derivation.closed_forms.items():
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
-    for line in _write(Path(args.out), f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf):
+    for line in _write(Path(args.out), f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang):
         print(line, file=sys.stderr if args.json else sys.stdout)
     return 0
 
@@ -115,12 +118,12 @@ def cmd_homework(args: argparse.Namespace) -> int:
 
     homework = load(args.file or _packaged_homework())
     solution = solve(homework)
-    tex, md = render(solution)
+    tex, md = render(solution, args.lang)
     if args.json:
         print(json.dumps(solution_json(solution), indent=2))
     else:
         print(summary_table(solution))
-    for line in _write(Path(args.out), homework.name, tex, md, not args.no_pdf):
+    for line in _write(Path(args.out), homework.name, tex, md, not args.no_pdf, args.lang):
         print(line, file=sys.stderr if args.json else sys.stdout)
     return 0
 
@@ -181,8 +184,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print(table(grades))
     if args.out:
-        tex, md = sheet(grades, f"Grading of {Path(args.answers).name}")
-        for line in _write(Path(args.out), f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf):
+        tex, md = sheet(grades, Path(args.answers).name, args.lang)
+        for line in _write(Path(args.out), f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf,
+                           args.lang):
             print(line, file=sys.stderr if args.json else sys.stdout)
     return exit_status(grades)
 
@@ -257,12 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_spec_options(d)
     d.add_argument("--out", default="reports", help="folder for the .tex/.md/.pdf (default: reports/)")
     d.add_argument("--json", action="store_true", help="print the closed forms and steps as JSON")
+    d.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
     d.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
     d.set_defaults(run=cmd_derive)
     h = sub.add_parser("homework", help="solve the homework exactly and write the report")
     h.add_argument("file", nargs="?", help="homework TOML (default: the packaged homework11.toml)")
     h.add_argument("--out", default="reports", help="folder for the .tex/.md/.pdf (default: reports/)")
     h.add_argument("--json", action="store_true", help="print every part and check as JSON")
+    h.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
     h.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
     h.set_defaults(run=cmd_homework)
     c = sub.add_parser("check", help="grade answers written in LaTeX against the exact solution")
@@ -270,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--against", help="homework TOML to grade against (default: the packaged homework)")
     c.add_argument("--json", action="store_true")
     c.add_argument("--out", help="also write a grading sheet (.tex/.md/.pdf) into this folder")
+    c.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
     c.add_argument("--no-pdf", action="store_true")
     c.set_defaults(run=cmd_check)
     v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)")

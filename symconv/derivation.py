@@ -65,13 +65,9 @@ def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -> Gener
         rf" - {pr.doprint(d)}({pr.doprint(k)}-1) - 1}}{{{pr.doprint(s)}}} \right\rfloor + 1"
         .replace("P^{\\mathrm{low}}", pr.doprint(p))
         for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P))
-    steps = [Step("definition", "definition of the template operation (cross-correlation, no kernel flip); "
-                  "x is zero outside its range",
-                  rf"y_{{{y_idx}}} = {pr.doprint(y)}",
-                  rf"output size: {ho}, where $P^{{\mathrm{{high}}}}$ is the padding after each axis"
-                  .replace(rf"{ho}", f"${ho}$")),
-             Step("definition", "the loss, with g the given upstream gradient", rf"L = {pr.doprint(L)}",
-                  r"$g = \partial L / \partial y$")]
+    steps = [Step("definition", "definition_y", rf"y_{{{y_idx}}} = {pr.doprint(y)}",
+                  note_key="note.output_size", note_arg=ho),
+             Step("definition", "definition_L", rf"L = {pr.doprint(L)}", r"$g = \partial L / \partial y$")]
     closed: dict[str, ops.Expr] = {}
     for target, tensor in TARGETS:
         if tensor == "b" and not bias:
@@ -82,8 +78,7 @@ def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -> Gener
         term = from_sympy(L.diff(wrt))
         _check_derivative(ctx, term, L_terms, tensor)
         lhs = rf"\frac{{\partial L}}{{\partial {_printer(sym, ctx.tensors).doprint(wrt)}}}"
-        steps.append(Step(target, r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
-                          " (product rule; checked against $L(x + e_u) - L(x)$)",
+        steps.append(Step(target, "differentiate",
                           rf"{lhs} = {_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}"))
         progress = True
         while progress:
@@ -93,20 +88,19 @@ def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -> Gener
                 found = rule(term, ctx)
                 if found is None:
                     continue
-                text, new = found
+                arg, new = found
                 _check_terms(ctx, rule.__name__, term, new)
                 notes = [rf"${ctx.tensors[n].definition}$" for n in ctx.tensors if n not in known]
                 term = new
-                steps.append(Step(target, text, rf"{lhs} = "
+                steps.append(Step(target, rule.__name__, rf"{lhs} = "
                                   f"{_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}",
-                                  "; ".join(notes)))
+                                  "; ".join(notes), arg=arg))
                 progress = True
                 break
         form = recognise(term, ctx)
         _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
                lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
-        steps.append(Step(target, "recognise the closed form (checked against the last sum at random sizes)",
-                          rf"\frac{{\partial L}}{{\partial {tensor}}} = {form.to_latex()}"))
+        steps.append(Step(target, "recognise", rf"\frac{{\partial L}}{{\partial {tensor}}} = {form.to_latex()}"))
         closed[target] = form
     return General(sym, closed, tuple(steps))
 

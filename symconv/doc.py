@@ -82,7 +82,7 @@ def _text(value: Cell, latex: bool) -> str:
     return value
 
 
-def to_latex(blocks: list[Block], title: str | UserText, full: bool = True) -> str:
+def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang: str = "en") -> str:
     out = []
     for b in blocks:
         if isinstance(b, Heading):
@@ -103,7 +103,7 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True) -> s
             out.append("\\begin{flushleft}\\ttfamily\n" + escape_latex(b.text).replace("\n", "\\\\\n")
                        + "\n\\end{flushleft}")
     body = "\n\n".join(out)
-    return document(body, _text(title, True), packages=("adjustbox",)) if full else body + "\n"
+    return document(body, _text(title, True), packages=("adjustbox",), lang=lang) if full else body + "\n"
 
 
 def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str:

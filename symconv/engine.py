@@ -32,16 +32,36 @@ from . import ops
 from .errors import DerivationError
 from .index import Factor, Symbols, TensorInfo, Term, evaluate_term
 from .latex import Printer
+from .wording import w
 
 
 @dataclass(frozen=True)
 class Step:
-    """One equation of a derivation and the rule that produced it."""
+    """One equation of a derivation and the rule that produced it.
+
+    The rule is named by ``key`` (its wording, per language, is in :mod:`symconv.wording`), with ``arg`` the
+    LaTeX it quotes; ``note`` holds language-neutral LaTeX (definitions of the tensors introduced here) and
+    ``note_key``/``note_arg`` a worded note.
+    """
 
     target: str          # "grad_input", "grad_weight", "grad_bias" or "definition"
-    rule: str            # plain-language rule
+    key: str             # rule name: "differentiate", "eliminate_deltas", ...
     latex: str           # the equation
-    note: str = ""       # LaTeX: definitions of tensors introduced here
+    note: str = ""
+    arg: str = ""
+    note_key: str = ""
+    note_arg: str = ""
+
+    def rule_text(self, lang: str = "en") -> str:
+        return w("rule." + self.key, lang, arg=self.arg) if self.arg else w("rule." + self.key, lang)
+
+    def note_text(self, lang: str = "en") -> str:
+        worded = w(self.note_key, lang, arg=self.note_arg) if self.note_key else ""
+        return "; ".join(t for t in (worded, self.note) if t)
+
+    @property
+    def rule(self) -> str:
+        return self.rule_text("en")
 
 
 @dataclass
@@ -170,6 +190,7 @@ def _check_terms(ctx: Context, rule: str, before: Term, after: Term) -> None:
 
 # -------------------------------------------------------------------------------------------------- rules
 
+# A rule returns None where it does not fit, else (the LaTeX its wording quotes, or "", the new Term).
 Rule = Callable[[Term, Context], "tuple[str, Term] | None"]
 
 
@@ -206,8 +227,7 @@ def eliminate_deltas(term: Term, ctx: Context) -> tuple[str, Term] | None:
             else:
                 continue
             break
-    return ("Kronecker-delta elimination: $\\sum_j f(j)\\,\\delta_{j,k} = f(k)$ for $k$ in the range of $j$",
-            term) if done else None
+    return ("", term) if done else None
 
 
 def _long_sum_first(term: Term, ctx: Context, var: sp.Symbol) -> int:
@@ -252,9 +272,8 @@ def absorb_stride(term: Term, ctx: Context) -> tuple[str, Term] | None:
         pr = Printer(symbol_names=ctx.sym.latex_names())
         lhs_idx = ",".join(["\\dots"] + [pr.doprint(v) for v in idx])
         rhs_idx = ",".join(["\\dots"] + [pr.doprint(v / f) for v, f in zip(idx, factors)])
-        cond = r",\ ".join(rf"{pr.doprint(f)} \mid {pr.doprint(v)}" for v, f in zip(idx, factors) if f != 1)
-        definition = (rf"{latex}_{{{lhs_idx}}} = {info.latex}_{{{rhs_idx}}}"
-                      rf" \text{{ if }} {cond}, \text{{ else }} 0")
+        cond = "".join(rf"[{pr.doprint(f)} \mid {pr.doprint(v)}]" for v, f in zip(idx, factors) if f != 1)
+        definition = rf"{latex}_{{{lhs_idx}}} = {cond}\, {info.latex}_{{{rhs_idx}}}"
         ctx.tensors[name] = TensorInfo(name, latex, info.layout, tuple(shape), ops.dilate(info.op, factors),
                                        definition)
         drop = {changes[k][1] for k in changes}
@@ -262,8 +281,7 @@ def absorb_stride(term: Term, ctx: Context) -> tuple[str, Term] | None:
         new_factors = list(term.factors)
         new_factors[fpos] = Factor(name, tuple(index))
         new = Term(tuple(new_factors), keep, tuple(lim for lim in term.limits if lim[0] not in drop))
-        return ("stride: $\\sum_i T_i\\,\\delta_{t,\\,S i} = \\hat T_t$, where $\\hat T$ is $T$ dilated by $S$ "
-                "(zero unless $S$ divides $t$)", new)
+        return "", new
     return None
 
 
@@ -298,7 +316,7 @@ def reverse_kernel_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
         return None
     pr = Printer(symbol_names=ctx.sym.latex_names())
     subst = ", ".join(f"{pr.doprint(v)} \\to {pr.doprint(e)}" for v, e in mapping.items())
-    return f"change of summation variable ${subst}$", term.subs(mapping)
+    return subst, term.subs(mapping)
 
 
 def _derived(ctx: Context, base: TensorInfo, name: str, latex: str, layout_shape: tuple[sp.Expr, ...],
@@ -330,7 +348,7 @@ def rotate_kernel(term: Term, ctx: Context) -> tuple[str, Term] | None:
                     rf"{latex}_{{{lhs}}} = {info.latex}_{{{rhs}}}")
     factors = list(term.factors)
     factors[roles[1]] = Factor(name, tuple(new_index))
-    return "rotation by $180^\\circ$: a kernel read backwards on every spatial axis", replace(term, factors=tuple(factors))
+    return "", replace(term, factors=tuple(factors))
 
 
 def swap_channels(term: Term, ctx: Context) -> tuple[str, Term] | None:
@@ -355,8 +373,7 @@ def swap_channels(term: Term, ctx: Context) -> tuple[str, Term] | None:
                     rf"{latex}_{{\dots,c,o,\dots}} = {info.latex}_{{\dots,o,c,\dots}}")
     factors = list(term.factors)
     factors[roles[1]] = Factor(name, tuple(index))
-    return ("channel swap: the kernel's input and output channel axes exchanged (within each group)",
-            replace(term, factors=tuple(factors)))
+    return "", replace(term, factors=tuple(factors))
 
 
 def _data_axes(term: Term, ctx: Context, roles: tuple[int, int]) -> list[tuple[int, Any, Any, Any, Any, Any]]:
@@ -402,12 +419,10 @@ def bounds_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
     pr = Printer(symbol_names=ctx.sym.latex_names())
     where = r",\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
     name = _derived(ctx, dinfo, data.tensor + "_pad", latex, tuple(shape), ops.pad(dinfo.op, tuple(widths)),
-                    rf"{latex} = {dinfo.latex} \text{{ with zeros added (low, high) on its spatial axes: }} {where}"
-                    r" \text{ (a negative width removes entries)}")
+                    rf"{latex} = \operatorname{{pad}}_{{{where}}}\left({dinfo.latex}\right)")
     factors = list(term.factors)
     factors[roles[0]] = Factor(name, tuple(index))
-    return ("bounds to padding: the range conditions become zero padding (or cropping) of the data",
-            replace(term, factors=tuple(factors)))
+    return "", replace(term, factors=tuple(factors))
 
 
 RULES: tuple[Rule, ...] = (eliminate_deltas, absorb_stride, swap_channels, reverse_kernel_index,

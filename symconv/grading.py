@@ -11,6 +11,7 @@ import sympy as sp
 from .answers import ParseError, parse_answer
 from .doc import Block, Heading, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
 from .homework import PARTS, Solution
+from .wording import w
 
 VERDICTS = ("correct", "wrong", "unparsed", "missing")
 
@@ -105,17 +106,19 @@ def table(grades: list[Grade]) -> str:
     return "\n".join(lines)
 
 
-def sheet(grades: list[Grade], title: str) -> tuple[str, str]:
+def sheet(grades: list[Grade], name: str, lang: str = "en") -> tuple[str, str]:
     """A grading sheet as (.tex, .md)."""
-    blocks: list[Block] = [Heading("Grades", 2), Table(
-        ("part", "verdict", "detail"),
-        tuple((Mono(g.part), g.verdict, UserText(g.detail)) for g in grades))]
+    blocks: list[Block] = [Heading(w("g.grades", lang), 2), Table(
+        (w("part", lang), w("verdict", lang), w("detail", lang)),
+        tuple((Mono(g.part), w("v." + g.verdict, lang), UserText(g.detail)) for g in grades))]
     s = summary(grades)
-    blocks.append(Para(", ".join(f"{n} {v}" for v, n in s.items()) + "."))
+    blocks.append(Para(", ".join(f"{n} {w('v.' + v, lang)}" for v, n in s.items()) + "."))
     for g in grades:
         if g.verdict in ("wrong", "unparsed"):
-            blocks += [Heading(g.part, 3), Para("Given:"), _mono(g.given), Para("Expected:"), _mono(g.expected)]
-    return to_latex(blocks, user_text(title)), to_markdown(blocks, user_text(title))
+            blocks += [Heading(g.part, 3), Para(w("g.given", lang)), _mono(g.given), Para(w("g.expected", lang)),
+                       _mono(g.expected)]
+    title = user_text(w("g.title", lang, name=name))
+    return to_latex(blocks, title, lang=lang), to_markdown(blocks, title)
 
 
 def _mono(text: str) -> Block:

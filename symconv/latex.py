@@ -47,9 +47,13 @@ class Printer(LatexPrinter):
         return rf"\delta_{{{self._print(expr.args[0])},\,{self._print(expr.args[1])}}}"
 
 
-def document(body: str, title: str, packages: tuple[str, ...] = ()) -> str:
-    """A complete, self-contained LaTeX document (title already escaped by the caller)."""
+def document(body: str, title: str, packages: tuple[str, ...] = (), lang: str = "en") -> str:
+    """A complete, self-contained LaTeX document (title already escaped by the caller).
+
+    Chinese documents use ctex (compiled with XeLaTeX) and its Fandol fonts, which TeX Live ships.
+    """
     uses = "\n".join(rf"\usepackage{{{p}}}" for p in ("amsmath", "amssymb", "geometry", *packages))
-    return (f"\\documentclass[11pt]{{article}}\n{uses}\n\\geometry{{margin=2cm}}\n"
+    cls = "\\documentclass[11pt,UTF8,fontset=fandol]{ctexart}" if lang == "zh" else "\\documentclass[11pt]{article}"
+    return (f"{cls}\n{uses}\n\\geometry{{margin=2cm}}\n"
             f"\\allowdisplaybreaks\n\\title{{{title}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n"
             f"{body}\n\\end{{document}}\n")

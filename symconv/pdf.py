@@ -14,20 +14,23 @@ from pathlib import Path
 TIME_LIMIT = 120  # seconds for one compilation
 
 
-def latex_engine() -> list[str] | None:
-    """The command that will build a PDF, or None when neither latexmk nor pdflatex is on the PATH."""
-    if shutil.which("latexmk"):
-        return ["latexmk", "-pdf", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-quiet"]
-    if shutil.which("pdflatex"):
-        return ["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"]
+def latex_engine(xelatex: bool = False) -> list[str] | None:
+    """The command that will build a PDF (XeLaTeX for Chinese), or None when none is on the PATH."""
+    engine = "xelatex" if xelatex else "pdflatex"
+    if shutil.which("latexmk") and shutil.which(engine):
+        return ["latexmk", "-xelatex" if xelatex else "-pdf", "-no-shell-escape", "-interaction=nonstopmode",
+                "-halt-on-error", "-quiet"]
+    if shutil.which(engine):
+        return [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"]
     return None
 
 
-def compile_pdf(tex: Path) -> tuple[Path | None, str]:
+def compile_pdf(tex: Path, lang: str = "en") -> tuple[Path | None, str]:
     """Build ``tex``'s PDF beside it. Returns (path or None, a one-line message)."""
-    cmd = latex_engine()
+    cmd = latex_engine(xelatex=lang == "zh")
     if cmd is None:
-        return None, "no PDF: neither latexmk nor pdflatex is on the PATH"
+        need = "xelatex" if lang == "zh" else "latexmk or pdflatex"
+        return None, f"no PDF: {need} is not on the PATH"
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1", openout_any="p", openin_any="p",
                shell_escape="f")
     with tempfile.TemporaryDirectory(prefix="symconv-tex-") as tmp:

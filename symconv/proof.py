@@ -27,6 +27,7 @@ class Proof:
     ok: bool
     checked: int
     detail: str
+    size: str = ""       # the input's shape, e.g. "1x2x4x4"
 
 
 def symbol_array(name: str, shape: tuple[int, ...], names: list[str]) -> np.ndarray:
@@ -96,5 +97,6 @@ def prove(derivation: Derivation, input_size: tuple[int, ...] | None = None, bat
                 return Proof(False, checked, f"{name}{list(idx)}: closed form gives {given.show(names)}, "
                                              f"the derivative of the definition is {expected.show(names)}")
             checked += 1
-    return Proof(True, checked, f"{checked} entries equal to the derivative of the definition "
-                                f"(input {batch}x{spec.in_channels}x{'x'.join(map(str, size))})")
+    shape = f"{batch}x{spec.in_channels}x{'x'.join(map(str, size))}"
+    return Proof(True, checked, f"{checked} entries equal to the derivative of the definition (input {shape})",
+                 shape)

@@ -24,7 +24,18 @@ class SeedClaim:
     expr: ops.Expr
     target: str           # which gradient it claims to be
     holds: bool
-    detail: str           # agreement, or the counterexample
+    total: int = 0        # entries compared
+    differ: int = 0       # entries that differ
+    at: str = ""          # the first differing entry, with the reading's and the gradient's values
+    got: str = ""
+    want: str = ""
+    shape: tuple[str, str] | None = None   # (reading's, gradient's) when they do not even match
+    error: str = ""
+
+    @property
+    def detail(self) -> str:
+        from .report import seed_claim_text
+        return seed_claim_text(self)
 
 
 def _readings(spec: ConvSpec) -> list[tuple[str, str, ops.Expr, str]]:
@@ -61,20 +72,17 @@ def check_seed(derivation: Derivation, input_size: tuple[int, ...] = (4, 4), see
         try:
             got = expr.evaluate(env)
         except ValueError as exc:
-            claims.append(SeedClaim(label, formula, expr, target, False, f"cannot even be evaluated: {exc}"))
+            claims.append(SeedClaim(label, formula, expr, target, False, error=str(exc)))
             continue
         want = truth[target]
         if got.shape != want.shape:
-            claims.append(SeedClaim(label, formula, expr, target, False,
-                                    f"gives shape {got.shape}, the gradient has shape {want.shape}"))
+            claims.append(SeedClaim(label, formula, expr, target, False, shape=(str(got.shape), str(want.shape))))
             continue
         diff = [idx for idx in np.ndindex(*want.shape) if got[idx] != want[idx]]
         if not diff:
-            claims.append(SeedClaim(label, formula, expr, target, True,
-                                    f"equal to the engine's closed form on all {want.size} entries"))
+            claims.append(SeedClaim(label, formula, expr, target, True, total=want.size))
             continue
         idx = diff[0]
-        claims.append(SeedClaim(label, formula, expr, target, False,
-                                f"{len(diff)} of {want.size} entries differ; e.g. at {list(idx)} it gives "
-                                f"{got[idx]} where the gradient is {want[idx]}"))
+        claims.append(SeedClaim(label, formula, expr, target, False, total=want.size, differ=len(diff),
+                                at=str([int(i) for i in idx]), got=str(got[idx]), want=str(want[idx])))
     return claims

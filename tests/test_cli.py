@@ -107,3 +107,16 @@ def test_notebook_display():
     assert d.grad_input._repr_latex_().startswith("$\\operatorname{pad}_{1}")
     md = solve(load(Path(__file__).parents[1] / "derivations" / "homework11.toml"))._repr_markdown_()
     assert "| `fc1` | $\\frac{198}{5}" in md
+
+
+@pytest.mark.skipif(shutil.which("xelatex") is None, reason="needs xelatex")
+def test_chinese_derive_and_check_reports_compile(tmp_path):
+    done = _run("derive", "--lang", "zh", "--out", "o", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "o" / "conv_backward_2d_k3_s1_p1_d1_zh.pdf").exists(), done.stdout
+    answers = Path(__file__).parent / "data" / "homework_answers.tex"
+    done = _run("check", str(answers), "--lang", "zh", "--out", "o", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    md = (tmp_path / "o" / "grades_homework_answers_zh.md").read_text(encoding="utf-8")
+    assert "| `conv1` | 正确 |" in md and "homework\\_answers\\.tex 的评分" in md
+    assert (tmp_path / "o" / "grades_homework_answers_zh.pdf").exists(), done.stdout

@@ -231,3 +231,30 @@ def test_decimal_floats_are_exact():
     assert hw.fc_weight[0, 0] == R(1, 10)
     with pytest.raises(InputError, match=r"^fc.weight: expected a number, got a table$"):
         parse(__import__("tomllib").loads(text.replace("weight = 0.1", "weight = {a = 1}")), "x")
+
+
+def test_chinese_report_uses_the_homework_terms(seed_solution):
+    tex, md = render(seed_solution, "zh")
+    assert render(seed_solution, "zh") == (tex, md)
+    assert r"\documentclass[11pt,UTF8,fontset=fandol]{ctexart}" in tex
+    for term in ("模板运算", "卷积核", "损失函数", "第 1 题", "第 2 题", "(8) 模板（卷积核）的导数", "交叉熵"):
+        assert term in md, term
+    assert "Problem" not in md and "Check:" not in md
+    golden("homework11_zh.tex", tex)
+    golden("homework11_zh.md", md)
+
+
+@pytest.mark.skipif(__import__("shutil").which("xelatex") is None or __import__("shutil").which("pdftotext") is None,
+                    reason="needs xelatex and pdftotext")
+@pytest.mark.parametrize("lang,phrases", [
+    ("en", ["Problem 1", "Problem 2", "(5) Cross-entropy", "(8) Gradient of the kernels", "does not hold"]),
+    ("zh", ["第1题", "第2题", "交叉熵", "模板（卷积核）的导数", "不成立"]),   # ctex drops the spaces
+])
+def test_reports_compile_in_both_languages(tmp_path, lang, phrases):
+    done = _run("homework", str(HOMEWORK), "--lang", lang, "--out", "o", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "o" / ("homework11.pdf" if lang == "en" else "homework11_zh.pdf")
+    assert pdf.exists(), done.stdout
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    for phrase in phrases:
+        assert phrase in text, phrase

@@ -1,0 +1,192 @@
+"""Every sentence a report shows, once per language (``en``, ``zh``).
+
+The Chinese wording uses the homework's own terms: 模板运算 (the template operation), 卷积核 / 模板 (kernel),
+损失函数 (loss), 填充 (padding), 步长 (stride).
+
+>>> w("step", "zh", n=3, rule="x")
+'第 3 步：x。'
+"""
+
+from __future__ import annotations
+
+LANGS = ("en", "zh")
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        # derivation steps (the engine's rules)
+        "rule.definition_y": "definition of the template operation (cross-correlation, no kernel flip); "
+                             "x is zero outside its range",
+        "rule.definition_L": "the loss, with g the given upstream gradient",
+        "rule.differentiate": r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$ "
+                              r"(product rule; checked against $L(x + e_u) - L(x)$)",
+        "rule.eliminate_deltas": r"Kronecker-delta elimination: $\sum_j f(j)\,\delta_{j,k} = f(k)$ for $k$ in "
+                                 r"the range of $j$",
+        "rule.absorb_stride": r"stride: $\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$, where $\hat T$ is $T$ dilated "
+                              r"by $S$ (zero unless $S$ divides $t$)",
+        "rule.swap_channels": "channel swap: the kernel's input and output channel axes exchanged "
+                              "(within each group)",
+        "rule.reverse_kernel_index": "change of summation variable ${arg}$",
+        "rule.rotate_kernel": r"rotation by $180^\circ$: a kernel read backwards on every spatial axis",
+        "rule.bounds_to_padding": "bounds to padding: the range conditions become zero padding (or cropping) "
+                                  "of the data",
+        "rule.recognise": "recognise the closed form (checked against the last sum at random sizes)",
+        "note.output_size": r"output size: ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding after each axis",
+        "step": "Step {n}: {rule}.",
+        "where": "where {note}.",
+        # derivation report
+        "h.configuration": "Configuration", "h.closed_forms": "Closed forms", "h.definition": "Definition",
+        "h.grad_input": r"Gradient with respect to the input $x$",
+        "h.grad_weight": r"Gradient with respect to the kernel $h$",
+        "h.grad_bias": r"Gradient with respect to the bias $b$",
+        "h.proof": "Proof at concrete sizes", "h.seed": "The homework's own formulas (3) and (6)",
+        "field": "field", "value": "value", "yes": "yes", "no": "no",
+        "f.ndim": "spatial axes", "f.channels": "channels in / out", "f.kernel": "kernel size $K$",
+        "f.stride": "stride $S$", "f.padding": "padding $P$ (low, high)", "f.dilation": "dilation $D$",
+        "f.groups": "groups $G$", "f.bias": "bias",
+        "legend": r"Operators: $a \otimes k$ is the template operation (cross-correlation, no flip) summed over "
+                  r"the input channels of each group, $a \otimes_{\Sigma n} k$ the same correlation summed over "
+                  r"the batch with both channel axes kept; $\operatorname{rot180}$ reverses every spatial axis, "
+                  r"$\operatorname{swap}_{io}$ exchanges a kernel's input and output channel axes (per group), "
+                  r"$\operatorname{dilate}_S$ puts $S-1$ zeros between neighbours, $\operatorname{pad}_{(l, r)}$ "
+                  r"adds zeros (a negative width crops), $[S \mid t]$ is 1 when $S$ divides $t$ and 0 otherwise; "
+                  r"$s$ and $d$ under $\otimes$ are its stride and dilation. $g = \partial L / \partial y$.",
+        "gradient": "gradient", "closed_form": "closed form",
+        "every_size": "For every size (every size a symbol; the configuration above substitutes its values):",
+        "proof.intro": "Every entry of every gradient, from the closed form's exact evaluator with one variable "
+                       "per entry of x, h, g (and b), against the derivative of L, an exact integer polynomial "
+                       "summed out from the definition:",
+        "result": "result", "detail": "detail", "proved": "proved", "failed": "FAILED",
+        "proof.detail": "{checked} entries equal to the derivative of the definition (input {size})",
+        "seed.notation": "The result in the homework's notation, with the channel swap and the padding made "
+                         "explicit:",
+        "seed.intro": r"Each reading, with $\partial L/\partial y$ padded by $K-1-P$, is compared with the closed "
+                      r"form above on random integers in $[-3, 3]$ (seed 11), input "
+                      r"$1 \times C_{in} \times 4 \times 4$.",
+        "seed.(3) as written": "(3) as written",
+        "seed.(3) with the channel swap of its formula (2)": "(3) with the channel swap of its formula (2)",
+        "seed.(6) as written": "(6) as written",
+        "holds": "holds", "does_not_hold": "does not hold",
+        "seed.equal": "equal to the engine's closed form on all {total} entries",
+        "seed.shape": "gives shape {got}, the gradient has shape {want}",
+        "seed.differ": "{differ} of {total} entries differ; e.g. at {at} it gives {got} where the gradient is {want}",
+        "seed.error": "cannot even be evaluated: {error}",
+        # homework report
+        "hw.problem1": "Problem 1", "hw.problem2": "Problem 2",
+        "hw.p1.intro": r"Derivatives of $L$ for $y = x \otimes h$ ($\otimes$: the template operation, "
+                       r"cross-correlation without flipping the kernel), $3\times 3$ kernel, padding 1, stride 1, "
+                       r"derived by symconv's engine from the definition; $g = \partial L/\partial y$.",
+        "hw.data": "The data (input $F$ with its channels, kernels $h$):",
+        "hw.setting": r"Template operation with stride {stride}, padding {pads}, dilation {dilation}; fully "
+                      r"connected layer with {m} outputs over the {n} entries of $\mathrm{{relu}}_1$ taken in "
+                      r"(channel, row, column) order; target class $y_{{{t}}} = 1$.",
+        "hw.1": "(1) The template operation", "hw.2": "(2) ReLU", "hw.3": "(3) Fully connected",
+        "hw.4": "(4) Softmax", "hw.5": "(5) Cross-entropy", "hw.6": "(6) Gradients back to the template operation",
+        "hw.7": "(7) Gradient of the fully connected weights", "hw.8": "(8) Gradient of the kernels",
+        "hw.beyond": "Beyond the homework", "hw.checks": "Checks",
+        "hw.natural_log": "The logarithm is natural.",
+        "hw.closed_form": "From the closed form that the engine derived for this convolution (problem 1's method):",
+        "check": "Check: {items}.",
+        "check.float": r"float64 recomputation from the same expressions: max $|\Delta|$ = {err}",
+        "check.fd": r"central finite differences of $L$: max $|\Delta|$ = {err}",
+        "hw.same_rows": r"Every row of $W$ is the same row $w$, so $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$, "
+                        r"and $\sum_i p_i = 1 = \sum_i y_i$: the gradient vanishes. ",
+        "hw.vanishes": r"$W^{T}(p - y)$ happens to vanish for these numbers. ",
+        "hw.zero_after": r"Every gradient before this one in the network ($\partial L/\partial \mathrm{conv}_1$, "
+                         r"$\partial L/\partial h$, $\partial L/\partial x$) is therefore zero.",
+        "hw.no_ties": r"No entry of $\mathrm{conv}_1$ is exactly 0, so ReLU's derivative is 0 or 1 everywhere.",
+        "hw.ties": r"At {where} $\mathrm{{conv}}_1$ is exactly 0: ReLU's derivative there is taken as 0 "
+                   r"(PyTorch's convention); finite differences are one-sided there and are not compared.",
+        "part": "part", "shape": "shape", "scalar": "scalar", "float_diff": "float64 max diff",
+        "fd_diff": "finite-difference max diff",
+        # grading sheet
+        "g.title": "Grading of {name}", "g.grades": "Grades", "verdict": "verdict",
+        "g.given": "Given:", "g.expected": "Expected:",
+        "v.correct": "correct", "v.wrong": "wrong", "v.unparsed": "unparsed", "v.missing": "missing",
+        "derive.title": "Backward pass of a convolution ({name})",
+    },
+    "zh": {
+        "rule.definition_y": "模板运算的定义（互相关，卷积核不翻转）；x 在其范围之外为 0",
+        "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
+        "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
+                              r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
+        "rule.eliminate_deltas": r"消去 Kronecker delta：当 $k$ 在 $j$ 的范围内时 "
+                                 r"$\sum_j f(j)\,\delta_{j,k} = f(k)$",
+        "rule.absorb_stride": r"步长：$\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$，其中 $\hat T$ 是 $T$ 按 $S$ "
+                              r"膨胀的结果（$S$ 不整除 $t$ 时为 0）",
+        "rule.swap_channels": "通道交换：卷积核的输入通道轴与输出通道轴互换（在每个分组内）",
+        "rule.reverse_kernel_index": "求和变量代换 ${arg}$",
+        "rule.rotate_kernel": r"旋转 $180^\circ$：在每个空间轴上倒序读取卷积核",
+        "rule.bounds_to_padding": "边界变为填充：范围条件变成对数据的零填充（或裁剪）",
+        "rule.recognise": "识别闭式解（已在随机尺寸上与最后一个求和式核对）",
+        "note.output_size": r"输出尺寸：${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
+        "step": "第 {n} 步：{rule}。",
+        "where": "其中 {note}。",
+        "h.configuration": "配置", "h.closed_forms": "闭式解", "h.definition": "定义",
+        "h.grad_input": r"损失函数相对于输入 $x$ 的导数",
+        "h.grad_weight": r"损失函数相对于模板（卷积核）$h$ 的导数",
+        "h.grad_bias": r"损失函数相对于偏置 $b$ 的导数",
+        "h.proof": "在具体尺寸上的证明", "h.seed": "作业自身的公式 (3) 与 (6)",
+        "field": "项目", "value": "取值", "yes": "是", "no": "否",
+        "f.ndim": "空间维数", "f.channels": "输入 / 输出通道数", "f.kernel": "卷积核尺寸 $K$",
+        "f.stride": "步长 $S$", "f.padding": "填充 $P$（前，后）", "f.dilation": "膨胀 $D$",
+        "f.groups": "分组数 $G$", "f.bias": "偏置",
+        "legend": r"算子：$a \otimes k$ 是模板运算（互相关，不翻转），在每个分组的输入通道上求和；"
+                  r"$a \otimes_{\Sigma n} k$ 是同样的互相关，但在批次上求和并保留两个通道轴；"
+                  r"$\operatorname{rot180}$ 把每个空间轴倒序，$\operatorname{swap}_{io}$ 交换卷积核的输入与输出通道轴"
+                  r"（按分组），$\operatorname{dilate}_S$ 在相邻元素之间插入 $S-1$ 个零，"
+                  r"$\operatorname{pad}_{(l, r)}$ 补零（宽度为负表示裁剪），$[S \mid t]$ 在 $S$ 整除 $t$ 时为 1，否则为 0；"
+                  r"$\otimes$ 下标中的 $s$ 与 $d$ 是其步长与膨胀。$g = \partial L / \partial y$。",
+        "gradient": "梯度", "closed_form": "闭式",
+        "every_size": "对任意尺寸（所有尺寸都是符号；上面的配置代入其取值）：",
+        "proof.intro": "对每个梯度的每个元素：用闭式解的精确求值（x、h、g（及 b）的每个元素各为一个变量）与 L 的导数比较，"
+                       "L 是由定义展开得到的精确整系数多项式：",
+        "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",
+        "proof.detail": "{checked} 个元素与定义的导数相等（输入 {size}）",
+        "seed.notation": "用作业的记号写出的结果，通道交换与填充均已显式写出：",
+        "seed.intro": r"每种读法（$\partial L/\partial y$ 填充 $K-1-P$）都在 $[-3, 3]$ 中的随机整数（种子 11）、"
+                      r"输入 $1 \times C_{in} \times 4 \times 4$ 上与上面的闭式解比较。",
+        "seed.(3) as written": "按原文的 (3)",
+        "seed.(3) with the channel swap of its formula (2)": "带有其公式 (2) 中通道交换的 (3)",
+        "seed.(6) as written": "按原文的 (6)",
+        "holds": "成立", "does_not_hold": "不成立",
+        "seed.equal": "在全部 {total} 个元素上与引擎的闭式解相等",
+        "seed.shape": "得到的形状为 {got}，而梯度的形状为 {want}",
+        "seed.differ": "{total} 个元素中有 {differ} 个不同；例如在 {at} 处得到 {got}，而梯度为 {want}",
+        "seed.error": "无法求值：{error}",
+        "hw.problem1": "第 1 题", "hw.problem2": "第 2 题",
+        "hw.p1.intro": r"对 $y = x \otimes h$（$\otimes$：模板运算，即不翻转卷积核的互相关），$3\times 3$ 卷积核，"
+                       r"Padding = 1，Stride = 1，由 symconv 的引擎从定义推导损失函数 $L$ 的导数；"
+                       r"$g = \partial L/\partial y$。",
+        "hw.data": "数据（输入特征 $F$ 的各通道，模板 $h$）：",
+        "hw.setting": r"模板运算的步长为 {stride}，填充为 {pads}，膨胀为 {dilation}；全连接层有 {m} 个输出节点，"
+                      r"输入为 $\mathrm{{relu}}_1$ 按（通道，行，列）顺序拉成的 {n} 维向量；目标类别 $y_{{{t}}} = 1$。",
+        "hw.1": "(1) 模板运算", "hw.2": "(2) ReLU 激活", "hw.3": "(3) 全连接", "hw.4": "(4) softmax",
+        "hw.5": "(5) 交叉熵", "hw.6": "(6) 反向传播到模板运算", "hw.7": "(7) 全连接权重的导数",
+        "hw.8": "(8) 模板（卷积核）的导数", "hw.beyond": "作业之外", "hw.checks": "核对",
+        "hw.natural_log": "对数为自然对数。",
+        "hw.closed_form": "由引擎为该模板运算推导出的闭式解（第 1 题的方法）：",
+        "check": "核对：{items}。",
+        "check.float": r"用相同表达式以 float64 重新计算：最大 $|\Delta|$ = {err}",
+        "check.fd": r"对 $L$ 的中心差分：最大 $|\Delta|$ = {err}",
+        "hw.same_rows": r"$W$ 的每一行都是同一行 $w$，所以 $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$，"
+                        r"而 $\sum_i p_i = 1 = \sum_i y_i$：该梯度为零。",
+        "hw.vanishes": r"对这组数据，$W^{T}(p - y)$ 恰好为零。",
+        "hw.zero_after": r"因此网络中在它之前的所有梯度（$\partial L/\partial \mathrm{conv}_1$、"
+                         r"$\partial L/\partial h$、$\partial L/\partial x$）都为零。",
+        "hw.no_ties": r"$\mathrm{conv}_1$ 没有恰好为 0 的元素，所以 ReLU 的导数处处为 0 或 1。",
+        "hw.ties": r"在 {where} 处 $\mathrm{{conv}}_1$ 恰好为 0：此处 ReLU 的导数取 0（与 PyTorch 相同）；"
+                   r"中心差分在此处是单侧的，不参与比较。",
+        "part": "部分", "shape": "形状", "scalar": "标量", "float_diff": "float64 最大差",
+        "fd_diff": "中心差分最大差",
+        "g.title": "{name} 的评分", "g.grades": "评分", "verdict": "结论",
+        "g.given": "给出的答案：", "g.expected": "正确答案：",
+        "v.correct": "正确", "v.wrong": "错误", "v.unparsed": "无法解析", "v.missing": "缺失",
+        "derive.title": "模板运算的反向传播（{name}）",
+    },
+}
+
+
+def w(key: str, lang: str = "en", **values: object) -> str:
+    """The sentence ``key`` in ``lang``, with ``values`` filled in."""
+    text = WORDS[lang][key]
+    return text.format(**values) if values else text
