@@ -59,11 +59,14 @@ def _spec(args: argparse.Namespace) -> Any:
                     dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias)
 
 
-def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en") -> list[str]:
+def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
+           extra: dict[str, str] | None = None) -> list[str]:
     from .pdf import compile_pdf
     if lang != "en":
         stem = f"{stem}_{lang}"
     out.mkdir(parents=True, exist_ok=True)
+    for name, text in (extra or {}).items():
+        (out / name).write_text(text, encoding="utf-8")
     (out / f"{stem}.tex").write_text(tex, encoding="utf-8")
     (out / f"{stem}.md").write_text(md, encoding="utf-8")
     lines = [f"wrote {out / stem}.tex", f"wrote {out / stem}.md"]
@@ -90,7 +93,9 @@ def cmd_derive(args: argparse.Namespace) -> int:
     else:
         for name, form in derivation.closed_forms.items():
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
-    for line in _write(Path(args.out), f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang):
+    from .report import figure_files
+    for line in _write(Path(args.out), f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
+                       figure_files(spec, args.lang)):
         print(line, file=sys.stderr if args.json else sys.stdout)
     return 0
 
@@ -123,7 +128,10 @@ def cmd_homework(args: argparse.Namespace) -> int:
         print(json.dumps(solution_json(solution), indent=2))
     else:
         print(summary_table(solution))
-    for line in _write(Path(args.out), homework.name, tex, md, not args.no_pdf, args.lang):
+    from .homework import problem1_spec
+    from .report import figure_files
+    for line in _write(Path(args.out), homework.name, tex, md, not args.no_pdf, args.lang,
+                       figure_files(problem1_spec(homework), args.lang)):
         print(line, file=sys.stderr if args.json else sys.stdout)
     return 0
 

@@ -67,7 +67,16 @@ class Code:
     text: str
 
 
-Block = Heading | Para | Math | Table | Code
+@dataclass(frozen=True)
+class Figure:
+    """A figure drawn twice: TikZ for LaTeX, an SVG file (written beside the .md) for Markdown."""
+
+    tikz: str
+    svg_file: str
+    caption: str
+
+
+Block = Heading | Para | Math | Table | Code | Figure
 
 
 def user_text(text: str) -> UserText:
@@ -96,14 +105,18 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
         elif isinstance(b, Table):
             cols = "l" * len(b.header)
             rows = "\n".join(" & ".join(_text(c, True) for c in r) + r" \\" for r in b.rows)
-            out.append(f"\\begin{{center}}\n\\begin{{tabular}}{{{cols}}}\n\\hline\n"
-                       f"{' & '.join(b.header)} \\\\\n\\hline\n{rows}\n\\hline\n\\end{{tabular}}\n\\end{{center}}")
+            out.append(f"\\begin{{center}}\n\\adjustbox{{max width=\\linewidth}}{{\\begin{{tabular}}{{{cols}}}\n"
+                       f"\\hline\n{' & '.join(b.header)} \\\\\n\\hline\n{rows}\n\\hline\n\\end{{tabular}}}}\n"
+                       f"\\end{{center}}")
+        elif isinstance(b, Figure):
+            out.append(f"\\begin{{center}}\n\\adjustbox{{max width=\\linewidth}}{{{b.tikz}}}\n\n"
+                       f"{b.caption}\n\\end{{center}}")
         elif isinstance(b, Code):
             # Code may hold a user's text: escaped, never verbatim (which \end{verbatim} would break out of).
             out.append("\\begin{flushleft}\\ttfamily\n" + escape_latex(b.text).replace("\n", "\\\\\n")
                        + "\n\\end{flushleft}")
     body = "\n\n".join(out)
-    return document(body, _text(title, True), packages=("adjustbox",), lang=lang) if full else body + "\n"
+    return document(body, _text(title, True), packages=("adjustbox", "tikz"), lang=lang) if full else body + "\n"
 
 
 def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str:
@@ -120,6 +133,8 @@ def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str
             rule = "|" + "---|" * len(b.header)
             rows = ["| " + " | ".join(_text(c, False) for c in r) + " |" for r in b.rows]
             out.append("\n".join([head, rule, *rows]))
+        elif isinstance(b, Figure):
+            out.append(f"![{b.caption}]({b.svg_file})")
         elif isinstance(b, Code):
             fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", b.text)), default=0))
             out.append(f"{fence}\n{b.text}\n{fence}")

@@ -6,7 +6,8 @@ from typing import Any
 
 from . import ops
 from .derivation import Derivation
-from .doc import Block, Heading, Math, Mono, Para, Table, to_latex, to_markdown, user_text
+from .doc import Block, Figure, Heading, Math, Mono, Para, Table, to_latex, to_markdown, user_text
+from .figure import svg, tikz
 from .proof import Proof
 from .seed import SeedClaim
 from .wording import w
@@ -55,6 +56,8 @@ def derivation_blocks(d: Derivation, proofs: list[Proof] | None = None,
     blocks: list[Block] = [Heading(w("h.configuration", lang), 2), spec_table(d, lang),
                            Heading(w("h.closed_forms", lang), 2)]
     blocks += closed_form_blocks(d, lang)
+    blocks += [Heading(w("h.figure", lang), 2),
+               Figure(tikz(d.spec, lang), figure_name(d.spec, lang), w("fig.caption", lang))]
     blocks.append(Para(w("every_size", lang)))
     for name, form in d.general.closed.items():
         blocks.append(Math(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}"))
@@ -87,6 +90,15 @@ def derivation_blocks(d: Derivation, proofs: list[Proof] | None = None,
             blocks.append(Math(c.formula))
             blocks.append(Para(seed_claim_text(c, lang) + ("." if lang == "en" else "。")))
     return blocks
+
+
+def figure_name(spec: Any, lang: str = "en") -> str:
+    """The SVG's file name, written beside the .md that shows it."""
+    return f"fig_{spec.describe()}{'' if lang == 'en' else '_' + lang}.svg"
+
+
+def figure_files(spec: Any, lang: str = "en") -> dict[str, str]:
+    return {figure_name(spec, lang): svg(spec, lang)}
 
 
 def derivation_latex(d: Derivation, lang: str = "en") -> str:

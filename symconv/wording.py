@@ -103,6 +103,10 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "Given:", "g.expected": "Expected:",
         "v.correct": "correct", "v.wrong": "wrong", "v.unparsed": "unparsed", "v.missing": "missing",
         "derive.title": "Backward pass of a convolution ({name})",
+        "h.figure": "Which entries meet",
+        "fig.caption": "One input entry u, the entries of g = dL/dy it meets (each labelled with the entry of "
+                       "the rotated, channel-swapped kernel that collects it), their places in dilate(g, S) "
+                       "when the stride is above 1, and the kernel entries used.",
     },
     "zh": {
         "rule.definition_y": "模板运算的定义（互相关，卷积核不翻转）；x 在其范围之外为 0",
@@ -182,6 +186,9 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "给出的答案：", "g.expected": "正确答案：",
         "v.correct": "正确", "v.wrong": "错误", "v.unparsed": "无法解析", "v.missing": "缺失",
         "derive.title": "模板运算的反向传播（{name}）",
+        "h.figure": "哪些元素相遇",
+        "fig.caption": "一个输入元素 u、它所遇到的 g = dL/dy 的元素（每个标注了收集它的、旋转并交换通道后的卷积核元素），"
+                       "步长大于 1 时它们在 dilate(g, S) 中的位置，以及用到的卷积核元素。",
     },
 }
 

@@ -120,3 +120,24 @@ def test_chinese_derive_and_check_reports_compile(tmp_path):
     md = (tmp_path / "o" / "grades_homework_answers_zh.md").read_text(encoding="utf-8")
     assert "| `conv1` | 正确 |" in md and "homework\\_answers\\.tex 的评分" in md
     assert (tmp_path / "o" / "grades_homework_answers_zh.pdf").exists(), done.stdout
+
+
+def test_figure_marks_the_entries_the_definition_pairs():
+    from symconv.figure import panels, svg, tikz
+    # stride 2, padding 1, 3x3, input 7x7, u = (3, 3): 2i + a - 1 = 3 gives (i, a) = (1, 2) and (2, 0),
+    # i.e. rows/columns 1 and 2 of g, meeting rot180 entries K-1-a = 0 and 2.
+    x, g, dil, k = panels(ConvSpec(2, 2, 3, stride=2, padding=1))
+    assert x.filled == {(3, 3): "u"}
+    assert g.filled == {(1, 1): "0,0", (1, 2): "0,2", (2, 1): "2,0", (2, 2): "2,2"}
+    assert set(dil.filled) == {(2, 2), (2, 4), (4, 2), (4, 4)} and (1, 1) in dil.grey
+    assert set(k.filled) == {(0, 0), (0, 2), (2, 0), (2, 2)}
+    assert len(panels(ConvSpec(2, 2, 3, padding=1))) == 3          # no dilation panel at stride 1
+    assert svg(ConvSpec(1, 1, 3, ndim=1)).startswith("<svg ") and "tikzpicture" in tikz(ConvSpec(1, 1, 3, ndim=1))
+
+
+def test_derive_writes_the_figure_beside_the_markdown(tmp_path):
+    done = _run("derive", "--no-pdf", "--out", "o", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    md = (tmp_path / "o" / "conv_backward_2d_k3_s1_p1_d1.md").read_text(encoding="utf-8")
+    assert "](fig_2d_k3_s1_p1_d1.svg)" in md
+    assert (tmp_path / "o" / "fig_2d_k3_s1_p1_d1.svg").read_text(encoding="utf-8").startswith("<svg ")
