@@ -24,6 +24,7 @@ import numpy as np
 import sympy as sp
 
 from .errors import InputError
+from .exprs import as_expr
 
 
 class ParseError(ValueError):
@@ -102,7 +103,7 @@ def _latex2sympy(text: str) -> Any:
 
 
 def _clean(value: Any) -> Any:
-    value = sp.sympify(value)
+    value = as_expr(value)
     # latex2sympy2 leaves log(a, E) unevaluated; a two-argument log is log(a)/log(b).
     value = value.replace(lambda e: isinstance(e, sp.log) and len(e.args) == 2,
                           lambda e: sp.log(e.args[0]) / sp.log(e.args[1]))

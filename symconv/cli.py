@@ -261,31 +261,30 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0 if not failures else 1
 
 
+def _add_report_options(p: argparse.ArgumentParser, out: str | None, json_help: str) -> None:
+    p.add_argument("--out", default=out, help="folder for the .tex/.md/.pdf"
+                   + (f" (default: {out}/)" if out else " (default: none is written)"))
+    p.add_argument("--json", action="store_true", help=json_help)
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
+    p.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Derive, prove and explain the backward pass of "
                                                  "convolutions symbolically.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     d = sub.add_parser("derive", help="derive the closed forms of a convolution's gradients")
     _add_spec_options(d)
-    d.add_argument("--out", default="reports", help="folder for the .tex/.md/.pdf (default: reports/)")
-    d.add_argument("--json", action="store_true", help="print the closed forms and steps as JSON")
-    d.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
-    d.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
+    _add_report_options(d, "reports", "print the closed forms and steps as JSON")
     d.set_defaults(run=cmd_derive)
     h = sub.add_parser("homework", help="solve the homework exactly and write the report")
     h.add_argument("file", nargs="?", help="homework TOML (default: the packaged homework11.toml)")
-    h.add_argument("--out", default="reports", help="folder for the .tex/.md/.pdf (default: reports/)")
-    h.add_argument("--json", action="store_true", help="print every part and check as JSON")
-    h.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
-    h.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
+    _add_report_options(h, "reports", "print every part and check as JSON")
     h.set_defaults(run=cmd_homework)
     c = sub.add_parser("check", help="grade answers written in LaTeX against the exact solution")
     c.add_argument("answers", help=".tex file with \\label{ans:PART} in each answer, or .toml of PART = LaTeX")
     c.add_argument("--against", help="homework TOML to grade against (default: the packaged homework)")
-    c.add_argument("--json", action="store_true")
-    c.add_argument("--out", help="also write a grading sheet (.tex/.md/.pdf) into this folder")
-    c.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
-    c.add_argument("--no-pdf", action="store_true")
+    _add_report_options(c, None, "print every verdict as JSON")
     c.set_defaults(run=cmd_check)
     v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)")
     _add_spec_options(v)

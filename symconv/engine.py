@@ -33,6 +33,7 @@ from .errors import DerivationError
 from .index import Factor, Symbols, TensorInfo, Term, evaluate_term
 from .latex import Printer
 from .wording import w
+from .exprs import as_expr
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def _grid(sym: Symbols) -> tuple[tuple[sp.Symbol, sp.Expr, sp.Expr], ...]:
     lims = [(sym.n, 0, sym.N - 1)] + ([(sym.gam, 0, sym.G - 1)] if sym.grouped else [])
     lims.append((sym.o, 0, sym.O - 1))
     lims += [(i, 0, ho - 1) for i, ho in zip(sym.i, sym.Ho)]
-    return tuple((v, sp.sympify(lo), hi) for v, lo, hi in lims)
+    return tuple((v, as_expr(lo), hi) for v, lo, hi in lims)
 
 
 def definition(sym: Symbols, bias: bool) -> tuple[sp.Expr, sp.Expr, list[Term]]:

@@ -12,6 +12,7 @@ from .answers import ParseError, parse_answer
 from .doc import Block, Heading, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
 from .homework import PARTS, Solution
 from .wording import w
+from .exprs import as_expr
 
 VERDICTS = ("correct", "wrong", "unparsed", "missing")
 
@@ -61,7 +62,7 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray) -> Grade:
     differ, rounded = [], False
     tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
     for idx in np.ndindex(*expected.shape):
-        want, got = sp.sympify(expected[idx]), sp.sympify(value[idx])
+        want, got = as_expr(expected[idx]), as_expr(value[idx])
         if sp.simplify(got - want) == 0:
             continue
         # An answer written with decimals may be rounded: accept half a unit of its last written place.

@@ -20,6 +20,7 @@ from .derivation import Derivation, derive
 from .inputs import Homework
 from .numeric import central_difference, conv
 from .spec import ConvSpec
+from .exprs import as_expr
 
 PARTS = ("conv1", "relu1", "fc1", "p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh",
          "dL_dx")
@@ -151,7 +152,7 @@ def solve(hw: Homework) -> Solution:
         exact["dL_dfc_bias"] = _cancel(np.array(_subs(d["dfc_db"], values).T * sp.Matrix(dL_dfc1),
                                                 dtype=object).reshape(m))
     if back:
-        to_exp = np.vectorize(lambda v: sp.sympify(v).xreplace(back), otypes=[object])
+        to_exp = np.vectorize(lambda v: as_expr(v).xreplace(back), otypes=[object])
         exact = {k: to_exp(v) for k, v in exact.items()}
         exact["L"] = np.array(sp.expand_log(exact["L"][()], force=True), dtype=object)
     ties = [tuple(int(i) for i in idx) for idx in np.ndindex(*conv1.shape) if conv1[idx] == 0]

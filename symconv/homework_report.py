@@ -14,6 +14,7 @@ from .homework import Solution, problem1_spec
 from .report import derivation_blocks
 from .seed import check_seed
 from .wording import w
+from .exprs import as_expr
 
 TITLES = {
     "conv1": r"\mathrm{conv}_1", "relu1": r"\mathrm{relu}_1", "fc1": r"\mathrm{fc}_1", "p": "p", "L": "L",
@@ -67,7 +68,7 @@ def _part(s: Solution, name: str, formula: str, substituted: str | None, note: s
     if substituted:
         blocks.append(Math(rf"{TITLES[name]} = {substituted}"))
     blocks.append(Math(rf"{TITLES[name]} = {tensor_latex(s.exact[name])}"))
-    if not all(sp.sympify(v).is_Integer for v in np.asarray(s.exact[name]).reshape(-1)):
+    if not all(as_expr(v).is_Integer for v in np.asarray(s.exact[name]).reshape(-1)):
         blocks.append(Math(rf"{TITLES[name]} \approx {tensor_latex(s.exact[name], _dec)}"))
     checks = [w("check.float", lang, err=_err(s, name, "float64"))]
     fd = s.max_error(name, "finite-difference")

@@ -27,6 +27,7 @@ import numpy as np
 import sympy as sp
 
 from . import ops
+from .exprs import as_expr
 
 # Axis kinds of a tensor's index layout:
 #   "n" batch · "g" group (joins the following "c" into one PyTorch channel axis)
@@ -220,8 +221,8 @@ def _compiled(term: Term) -> tuple[Any, tuple[sp.Symbol, ...]]:
     """The Term's index expressions as one Python function of (every other symbol, bound indices)."""
     exprs = [e for f in term.factors for e in f.index] + [l - r for l, r in term.deltas]
     bound = tuple(lim[0] for lim in term.limits)
-    others = set().union(*(sp.sympify(e).free_symbols for e in exprs)) - set(bound)
-    others |= set().union(*(sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols for _, lo, hi in term.limits))
+    others = set().union(*(as_expr(e).free_symbols for e in exprs)) - set(bound)
+    others |= set().union(*(as_expr(lo).free_symbols | as_expr(hi).free_symbols for _, lo, hi in term.limits))
     params = tuple(sorted(others, key=str))
     return sp.lambdify(params + bound, exprs, "math"), params
 
@@ -230,9 +231,9 @@ def evaluate_term(term: Term, tensors: Mapping[str, TensorInfo], env: Mapping[st
                   sizes: Mapping[sp.Symbol, int], free: Mapping[sp.Symbol, int]) -> Any:
     """The Term's value at concrete sizes, arrays and free indices; out-of-range entries are 0."""
     arrays = {f.tensor: np.asarray(tensors[f.tensor].op.evaluate(env, sizes)) for f in term.factors}
-    shapes = {name: tuple(int(sp.sympify(s).xreplace(dict(sizes))) for s in tensors[name].shape)
+    shapes = {name: tuple(int(as_expr(s).xreplace(dict(sizes))) for s in tensors[name].shape)
               for name in arrays}
-    ranges = [range(int(sp.sympify(lo).xreplace(dict(sizes))), int(sp.sympify(hi).xreplace(dict(sizes))) + 1)
+    ranges = [range(int(as_expr(lo).xreplace(dict(sizes))), int(as_expr(hi).xreplace(dict(sizes))) + 1)
               for _, lo, hi in term.limits]
     fn, params = _compiled(term)
     fixed = {**sizes, **free}

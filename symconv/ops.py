@@ -31,6 +31,7 @@ import numpy as np
 import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
 from sympy.printing.str import StrPrinter
+from .exprs import as_expr
 
 Widths = tuple[tuple[Any, Any], ...]   # (low, high) per spatial axis; ints or SymPy expressions of sizes
 Env = Mapping[str, np.ndarray]
@@ -40,7 +41,7 @@ Sizes = Mapping[sp.Symbol, int]
 def _int(value: Any, sizes: Sizes) -> int:
     """An int from an int or a SymPy expression of the size symbols."""
     if isinstance(value, sp.Basic):
-        value = sp.sympify(value.xreplace(dict(sizes)))
+        value = as_expr(value.xreplace(dict(sizes)))
         if not value.is_Integer:
             raise ValueError(f"size expression {value} did not evaluate to an integer")
     return int(value)

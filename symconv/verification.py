@@ -32,6 +32,7 @@ from .errors import InputError, UnsupportedError
 from .index import Term
 from .numeric import conv, finite_difference_grads
 from .spec import ConvSpec
+from .exprs import as_expr
 
 METHODS = ("exact", "identity", "finite-difference", "torch")
 CHUNK = 2_000_000        # monomials enumerated at once
@@ -105,12 +106,12 @@ def _flat(layout: tuple[str, ...], idx: list[np.ndarray], shape: list[int]) -> t
 
 def definition_monomials(term: Term, tensors: dict[str, Any], sizes: dict[sp.Symbol, int]):
     """Yield, chunk by chunk, each factor's flat entry for every monomial of the definition's Term."""
-    ranges = [range(int(sp.sympify(lo).xreplace(sizes)), int(sp.sympify(hi).xreplace(sizes)) + 1)
+    ranges = [range(int(as_expr(lo).xreplace(sizes)), int(as_expr(hi).xreplace(sizes)) + 1)
               for _, lo, hi in term.limits]
     names = [lim[0] for lim in term.limits]
-    exprs = [[sp.sympify(e).xreplace(sizes) for e in f.index] for f in term.factors]
+    exprs = [[as_expr(e).xreplace(sizes) for e in f.index] for f in term.factors]
     fn = sp.lambdify(names, [e for es in exprs for e in es], "numpy")
-    shapes = [[int(sp.sympify(s).xreplace(sizes)) for s in tensors[f.tensor].shape] for f in term.factors]
+    shapes = [[int(as_expr(s).xreplace(sizes)) for s in tensors[f.tensor].shape] for f in term.factors]
     # Enumerate the outer variables in Python and the inner ones as a NumPy grid, within CHUNK monomials.
     split = len(ranges)
     while split > 0 and int(np.prod([len(r) for r in ranges[split - 1:]])) <= CHUNK:

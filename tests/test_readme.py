@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _quick_start() -> list[str]:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = text.split("## Quick start", 1)[1].split("```", 2)[1]
+    block = text.split("(quick start)", 1)[1].split("```", 2)[1]
     return [line for line in block.splitlines()[1:] if line.strip() and not line.lstrip().startswith("#")]
 
 
