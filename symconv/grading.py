@@ -23,33 +23,54 @@ class Grade:
     verdict: str
     expected: str
     given: str
-    detail: str
+    reason: tuple[str, dict[str, Any]] | str   # (wording key, values), or the parser's own message
+
+    def detail_text(self, lang: str = "en") -> str:
+        if isinstance(self.reason, str):
+            return self.reason
+        key, values = self.reason
+        return w(key, lang, **{k: _fill(v, lang) for k, v in values.items()})
+
+    @property
+    def detail(self) -> str:
+        return self.detail_text("en")
 
     def _repr_markdown_(self) -> str:
         return f"**{self.part}**: {self.verdict} ({self.detail})"
+
+
+def _fill(value: Any, lang: str) -> Any:
+    """A detail's value: ("w", key) is a worded phrase, (key, values) a worded sentence, a list the entries."""
+    if isinstance(value, tuple) and value[0] == "w":
+        return w(value[1], lang)
+    if isinstance(value, tuple):
+        return w(value[0], lang, **value[1])
+    if isinstance(value, list):
+        return "; ".join(w("g.entry", lang, **e) for e in value)
+    return value
 
 
 def _flat(a: Any) -> list[Any]:
     return list(np.asarray(a, dtype=object).reshape(-1))
 
 
-def _shape_to(given: Any, expected: np.ndarray) -> tuple[np.ndarray | None, str]:
+def _shape_to(given: Any, expected: np.ndarray) -> tuple[np.ndarray | None, Any]:
     """The given value in the expected tensor's shape: as it is, flattened in (channel, row, column) order,
     or one matrix standing for every channel pair (as the homework writes ∂L/∂h)."""
     g = np.asarray(given, dtype=object)
     if g.shape == expected.shape:
         return g, ""
     if g.size == expected.size:
-        return g.reshape(expected.shape), " (read in (channel, row, column) order)"
+        return g.reshape(expected.shape), ("w", "g.flat")
     if expected.ndim > g.ndim and expected.shape[expected.ndim - g.ndim:] == g.shape:
-        return np.broadcast_to(g, expected.shape), " (one matrix for every channel)"
+        return np.broadcast_to(g, expected.shape), ("w", "g.broadcast")
     return None, ""
 
 
 def grade_part(part: str, latex: str | None, expected: np.ndarray) -> Grade:
     exp_text = str(_flat(expected) if expected.ndim else expected[()])
     if latex is None:
-        return Grade(part, "missing", exp_text, "", "no answer labelled ans:" + part)
+        return Grade(part, "missing", exp_text, "", ("g.missing", {"part": part}))
     try:
         answer = parse_answer(latex)
     except ParseError as exc:
@@ -58,7 +79,7 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray) -> Grade:
     value, how = _shape_to(answer.value, expected)
     if value is None:
         return Grade(part, "wrong", exp_text, given_text,
-                     f"shape {list(np.shape(answer.value))}, expected {list(expected.shape)}")
+                     ("g.shape", {"got": list(np.shape(answer.value)), "want": list(expected.shape)}))
     differ, rounded = [], False
     tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
     for idx in np.ndindex(*expected.shape):
@@ -71,11 +92,13 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray) -> Grade:
             continue
         differ.append((idx, got, want))
     if differ:
-        shown = "; ".join(f"{list(map(int, i))}: given {g}, expected {w}" for i, g, w in differ[:4])
-        more = f" (and {len(differ) - 4} more)" if len(differ) > 4 else ""
-        return Grade(part, "wrong", exp_text, given_text, f"{len(differ)} entries differ{how}: {shown}{more}")
-    note = f"equal within rounding to {answer.decimals} decimal places" if rounded else "exactly equal"
-    return Grade(part, "correct", exp_text, given_text, note + how)
+        shown = [{"at": list(map(int, i)), "given": g, "want": e} for i, g, e in differ[:4]]
+        more = ("g.more", {"n": len(differ) - 4}) if len(differ) > 4 else ""
+        return Grade(part, "wrong", exp_text, given_text,
+                     ("g.differ", {"n": len(differ), "how": how, "shown": shown, "more": more}))
+    if rounded:
+        return Grade(part, "correct", exp_text, given_text, ("g.rounded", {"places": answer.decimals, "how": how}))
+    return Grade(part, "correct", exp_text, given_text, ("g.exact", {"how": how}))
 
 
 def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
@@ -84,7 +107,7 @@ def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
     for label in answers:
         if label not in solution.exact:
             grades.append(Grade(label, "unparsed", "", answers[label].strip(),
-                                f"unknown part {label!r}; known: {', '.join(PARTS)}"))
+                                ("g.unknown", {"label": repr(label), "known": ", ".join(PARTS)})))
     return grades
 
 
@@ -111,7 +134,7 @@ def sheet(grades: list[Grade], name: str, lang: str = "en") -> tuple[str, str]:
     """A grading sheet as (.tex, .md)."""
     blocks: list[Block] = [Heading(w("g.grades", lang), 2), Table(
         (w("part", lang), w("verdict", lang), w("detail", lang)),
-        tuple((Mono(g.part), w("v." + g.verdict, lang), UserText(g.detail)) for g in grades))]
+        tuple((Mono(g.part), w("v." + g.verdict, lang), UserText(g.detail_text(lang))) for g in grades))]
     s = summary(grades)
     blocks.append(Para(", ".join(f"{n} {w('v.' + v, lang)}" for v, n in s.items()) + "."))
     for g in grades:

@@ -118,7 +118,7 @@ def test_chinese_derive_and_check_reports_compile(tmp_path):
     done = _run("check", str(answers), "--lang", "zh", "--out", "o", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     md = (tmp_path / "o" / "grades_homework_answers_zh.md").read_text(encoding="utf-8")
-    assert "| `conv1` | 正确 |" in md and "homework\\_answers\\.tex 的评分" in md
+    assert "| `conv1` | 正确 | 完全相等 |" in md and "homework\\_answers\\.tex 的评分" in md
     assert (tmp_path / "o" / "grades_homework_answers_zh.pdf").exists(), done.stdout
 
 
