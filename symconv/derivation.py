@@ -141,6 +141,18 @@ def concrete_sizes(spec: ConvSpec, sym: Symbols) -> dict[sp.Symbol, Any]:
     return values
 
 
+def sizes_at(spec: ConvSpec, sym: Symbols, input_size: tuple[int, ...], batch: int) -> dict[sp.Symbol, int]:
+    """Every size symbol's value for ``spec`` at one concrete input size and batch."""
+    out = spec.output_size(tuple(input_size))
+    sizes = {sym.N: batch, sym.G: spec.groups, sym.C: spec.in_channels // spec.groups,
+             sym.O: spec.out_channels // spec.groups}
+    for k, (K, S, D, (lo, _)) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
+                                               spec.pads)):
+        sizes.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: lo, sym.H[k]: input_size[k],
+                      sym.Ho[k]: out[k]})
+    return sizes
+
+
 @dataclass(frozen=True)
 class Derivation:
     """The closed forms of one configuration's gradients, with the steps that produced them."""

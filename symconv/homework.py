@@ -40,15 +40,10 @@ class Solution:
         other = self.approx if against == "float64" else self.finite_difference
         if name not in other:
             return None
-        exact = np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(self.exact[name])
-        diff = np.abs(exact - other[name])
+        diff = np.abs(_to_float(self.exact[name]) - other[name])
         if against == "finite-difference" and name == "dL_dconv1" and self.relu_ties:
             diff[tuple(np.array(self.relu_ties).T)] = 0.0   # a kink: the difference quotient is one-sided
         return float(diff.max()) if diff.size else 0.0
-
-    @property
-    def names(self) -> list[str]:
-        return [n for n in self.exact]
 
     def _repr_markdown_(self) -> str:
         """In Jupyter: every part with its exact value (LaTeX) and its checks."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .derivation import Derivation, check_shapes, derive_general
+from .derivation import Derivation, check_shapes, derive_general, sizes_at
 from .engine import base_tensors, definition
 from .index import evaluate_term
 from .poly import Poly
@@ -56,13 +56,7 @@ def definition_loss(spec: ConvSpec, env: dict[str, np.ndarray]) -> Any:
     _, _, terms = definition(sym, spec.bias)
     tensors = base_tensors(sym)
     x = env["x"]
-    sizes = {sym.N: x.shape[0], sym.G: spec.groups, sym.C: spec.in_channels // spec.groups,
-             sym.O: spec.out_channels // spec.groups}
-    out = spec.output_size(tuple(x.shape[2:]))
-    for k, (K, S, D, (lo, _)) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
-                                               spec.pads)):
-        sizes.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: lo, sym.H[k]: x.shape[2 + k],
-                      sym.Ho[k]: out[k]})
+    sizes = sizes_at(spec, sym, tuple(x.shape[2:]), x.shape[0])
     return sum((evaluate_term(t, tensors, env, sizes, {}) for t in terms), Poly())
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 
 from . import ops
-from .derivation import Derivation, derive, derive_general
+from .derivation import Derivation, derive, derive_general, sizes_at
 from .engine import base_tensors, definition
 from .errors import InputError, UnsupportedError
 from .index import Term
@@ -68,17 +68,6 @@ def verify(spec: ConvSpec, input_size: tuple[int, ...], batch: int = 1, method: 
 
 
 # ------------------------------------------------------------------------------------------------- exact
-
-def _sizes(spec: ConvSpec, sym: Any, input_size: tuple[int, ...], batch: int) -> dict[sp.Symbol, int]:
-    out = spec.output_size(input_size)
-    sizes = {sym.N: batch, sym.G: spec.groups, sym.C: spec.in_channels // spec.groups,
-             sym.O: spec.out_channels // spec.groups}
-    for k, (K, S, D, (lo, _)) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
-                                               spec.pads)):
-        sizes.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: lo, sym.H[k]: input_size[k],
-                      sym.Ho[k]: out[k]})
-    return sizes
-
 
 def _flat(layout: tuple[str, ...], idx: list[np.ndarray], shape: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Flat PyTorch-layout positions of Term-layout indices, and the in-range mask (the same mapping as
@@ -158,7 +147,7 @@ def _exact(d: Derivation, input_size: tuple[int, ...], batch: int, **_: Any) -> 
     spec = d.spec
     general = derive_general(spec.ndim, spec.groups > 1, spec.bias)
     sym = general.sym
-    sizes = _sizes(spec, sym, input_size, batch)
+    sizes = sizes_at(spec, sym, input_size, batch)
     tensors = base_tensors(sym)
     _, _, terms = definition(sym, spec.bias)
     out = spec.output_size(input_size)
