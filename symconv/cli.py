@@ -60,7 +60,11 @@ def _spec(args: argparse.Namespace) -> Any:
 
 
 def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
-           extra: dict[str, str] | None = None) -> list[str]:
+           extra: dict[str, str] | None = None, quiet: bool = False) -> int:
+    """Write the report files, compile the PDF, say what was written; 1 when LaTeX failed, else 0.
+
+    A failed PDF is an error: its message (with LaTeX's first error line) goes to stderr.
+    """
     from .pdf import compile_pdf
     if lang != "en":
         stem = f"{stem}_{lang}"
@@ -70,9 +74,20 @@ def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
     (out / f"{stem}.tex").write_text(tex, encoding="utf-8")
     (out / f"{stem}.md").write_text(md, encoding="utf-8")
     lines = [f"wrote {out / stem}.tex", f"wrote {out / stem}.md"]
-    if pdf:
-        lines.append(compile_pdf(out / f"{stem}.tex", lang)[1])
-    return lines
+    for line in lines:
+        print(line, file=sys.stderr if quiet else sys.stdout)
+    if not pdf:
+        return 0
+    result = compile_pdf(out / f"{stem}.tex", lang)
+    print(result.message, file=sys.stderr if quiet or result.failed else sys.stdout)
+    return 1 if result.failed else 0
+
+
+def _out_dir(args: argparse.Namespace) -> Path | None:
+    """Where reports go: --out when given; else reports/, except with --json (JSON alone, no files)."""
+    if args.out is not None:
+        return Path(args.out)
+    return None if args.json else Path("reports")
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
@@ -94,10 +109,11 @@ def cmd_derive(args: argparse.Namespace) -> int:
         for name, form in derivation.closed_forms.items():
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
     from .report import figure_files
-    for line in _write(Path(args.out), f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
-                       figure_files(spec, args.lang)):
-        print(line, file=sys.stderr if args.json else sys.stdout)
-    return 0
+    out = _out_dir(args)
+    if out is None:
+        return 0
+    return _write(out, f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
+                  figure_files(spec, args.lang), quiet=args.json)
 
 
 def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
@@ -130,10 +146,11 @@ def cmd_homework(args: argparse.Namespace) -> int:
         print(summary_table(solution))
     from .homework import problem1_spec
     from .report import figure_files
-    for line in _write(Path(args.out), homework.name, tex, md, not args.no_pdf, args.lang,
-                       figure_files(problem1_spec(homework), args.lang)):
-        print(line, file=sys.stderr if args.json else sys.stdout)
-    return 0
+    out = _out_dir(args)
+    if out is None:
+        return 0
+    return _write(out, homework.name, tex, md, not args.no_pdf, args.lang,
+                  figure_files(problem1_spec(homework), args.lang), quiet=args.json)
 
 
 def _packaged_homework() -> Path:
@@ -191,12 +208,13 @@ def cmd_check(args: argparse.Namespace) -> int:
                           "summary": summary(grades)}, indent=2))
     else:
         print(table(grades))
+    status = exit_status(grades)
     if args.out:
         tex, md = sheet(grades, Path(args.answers).name, args.lang)
-        for line in _write(Path(args.out), f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf,
-                           args.lang):
-            print(line, file=sys.stderr if args.json else sys.stdout)
-    return exit_status(grades)
+        if _write(Path(args.out), f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf, args.lang,
+                  quiet=args.json):
+            status = max(status, 1)
+    return status
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -262,8 +280,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _add_report_options(p: argparse.ArgumentParser, out: str | None, json_help: str) -> None:
-    p.add_argument("--out", default=out, help="folder for the .tex/.md/.pdf"
-                   + (f" (default: {out}/)" if out else " (default: none is written)"))
+    p.add_argument("--out", default=None, help="folder for the .tex/.md/.pdf"
+                   + (f" (default: {out}/, or none with --json)" if out else " (default: none is written)"))
     p.add_argument("--json", action="store_true", help=json_help)
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="report language (default: en)")
     p.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")

@@ -140,15 +140,20 @@ class Pad(Expr):
     widths: Widths
 
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        # out[j] = a[j - low] where 0 <= j - low < n, else 0; the length is n + low + high. A crop wider than
+        # the array (low < -n) carries on into the zeros the other side adds, as the formula says.
         a = self.arg.evaluate(env, sizes)
         ws = [(_int(lo, sizes or {}), _int(hi, sizes or {})) for lo, hi in self.widths]
         lead = _spatial(a, len(ws))
-        crop = lead + tuple(slice(max(-lo, 0), n - max(-hi, 0)) for (lo, hi), n in zip(ws, a.shape[len(lead):]))
-        a = a[crop]
-        shape = a.shape[:len(lead)] + tuple(n + max(lo, 0) + max(hi, 0) for (lo, hi), n
-                                             in zip(ws, a.shape[len(lead):]))
-        out = _zeros(shape, a)
-        out[lead + tuple(slice(max(lo, 0), max(lo, 0) + n) for (lo, _), n in zip(ws, a.shape[len(lead):]))] = a
+        lengths = a.shape[len(lead):]
+        shape = tuple(n + lo + hi for (lo, hi), n in zip(ws, lengths))
+        if any(m < 0 for m in shape):
+            raise ValueError(f"pad widths {ws} leave a negative length from {tuple(lengths)}")
+        out = _zeros(a.shape[:len(lead)] + shape, a)
+        src = tuple(slice(max(-lo, 0), min(n, m - lo)) for (lo, _), n, m in zip(ws, lengths, shape))
+        dst = tuple(slice(max(lo, 0), max(lo, 0) + max(sl.stop - sl.start, 0)) for (lo, _), sl in zip(ws, src))
+        if all(sl.stop > sl.start for sl in src):
+            out[lead + dst] = a[lead + src]
         return out
 
     def __str__(self) -> str:

@@ -1,6 +1,8 @@
 """Compile a .tex file to PDF safely: no shell escape, in a temporary folder, with a time limit.
 
-The PDF is reproducible: SOURCE_DATE_EPOCH and FORCE_SOURCE_DATE fix the dates pdfTeX writes into it.
+The user's file name never reaches LaTeX or latexmk: the source is copied to a fixed name (``report.tex``)
+inside the temporary folder, so no name can be read as an option. The PDF is reproducible:
+SOURCE_DATE_EPOCH and FORCE_SOURCE_DATE fix the dates pdfTeX writes into it.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 TIME_LIMIT = 120  # seconds for one compilation
@@ -25,16 +28,26 @@ def latex_engine(xelatex: bool = False) -> list[str] | None:
     return None
 
 
-def compile_pdf(tex: Path, lang: str = "en") -> tuple[Path | None, str]:
-    """Build ``tex``'s PDF beside it. Returns (path or None, a one-line message)."""
+@dataclass(frozen=True)
+class PdfResult:
+    """What a compilation gave: the PDF's path (None when none was built), a one-line message, and whether
+    LaTeX ran and failed (a failure is an error; LaTeX missing from the machine is not)."""
+
+    path: Path | None
+    message: str
+    failed: bool = False
+
+
+def compile_pdf(tex: Path, lang: str = "en") -> PdfResult:
+    """Build ``tex``'s PDF beside it."""
     cmd = latex_engine(xelatex=lang == "zh")
     if cmd is None:
         need = "xelatex" if lang == "zh" else "latexmk or pdflatex"
-        return None, f"no PDF: {need} is not on the PATH"
+        return PdfResult(None, f"no PDF: {need} is not on the PATH")
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1", openout_any="p", openin_any="p",
                shell_escape="f")
     with tempfile.TemporaryDirectory(prefix="symconv-tex-") as tmp:
-        work = Path(tmp) / tex.name
+        work = Path(tmp) / "report.tex"      # a fixed name: the user's file name is never an argument
         shutil.copyfile(tex, work)
         runs = 1 if cmd[0] == "latexmk" else 2
         for _ in range(runs):
@@ -42,12 +55,12 @@ def compile_pdf(tex: Path, lang: str = "en") -> tuple[Path | None, str]:
                 done = subprocess.run(cmd + [work.name], cwd=tmp, env=env, stdin=subprocess.DEVNULL,
                                       capture_output=True, text=True, timeout=TIME_LIMIT)
             except subprocess.TimeoutExpired:
-                return None, f"no PDF: LaTeX took longer than {TIME_LIMIT} s on {tex.name}"
+                return PdfResult(None, f"no PDF: LaTeX took longer than {TIME_LIMIT} s on {tex.name}", True)
             if done.returncode != 0:
                 log = work.with_suffix(".log")
                 tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
                 errors = [line for line in tail if line.startswith("!")] or tail[-3:]
-                return None, f"no PDF: LaTeX failed on {tex.name}: {' '.join(errors).strip()}"
+                return PdfResult(None, f"no PDF: LaTeX failed on {tex.name}: {' '.join(errors).strip()}", True)
         pdf = tex.with_suffix(".pdf")
         shutil.copyfile(work.with_suffix(".pdf"), pdf)
-    return pdf, f"wrote {pdf}"
+    return PdfResult(pdf, f"wrote {pdf}")
