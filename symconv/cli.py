@@ -232,7 +232,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
         size = size * spec.ndim
     derivation = derive(spec, prove=False)
     if args.mutant:
-        derivation = mutate_derivation(derivation, args.mutant)
+        from .errors import SpecError
+        from .mutants import same_values
+        mutant = mutate_derivation(derivation, args.mutant)
+        if same_values(derivation, mutant, size, args.batch):
+            raise SpecError(f"--mutant {args.mutant} gives the true gradients of {spec.describe()} at input "
+                            f"{'x'.join(map(str, size))}: it is no mutant here; choose a configuration it changes")
+        derivation = mutant
     v = verify(spec, size, batch=args.batch, method=args.method, derivation=derivation)
     if args.json:
         print(json.dumps({"spec": spec.describe(), "input_size": list(size), "batch": args.batch,

@@ -220,7 +220,7 @@ def derive(spec: ConvSpec, prove: bool = True) -> Derivation:
     """The closed forms of ∂L/∂x, ∂L/∂h (and ∂L/∂b) for ``spec``, derived and checked by the engine.
 
     Every rewrite step is checked as it is taken; with ``prove`` (the default) the concrete closed forms are
-    also proved exactly at two small sizes before they are returned.
+    also proved exactly at three small sizes before they are returned.
     """
     general = derive_general(spec.ndim, spec.groups > 1, spec.bias)
     values = concrete_sizes(spec, general.sym)
@@ -230,7 +230,7 @@ def derive(spec: ConvSpec, prove: bool = True) -> Derivation:
 
 
 def _prove_small(derivation: Derivation) -> tuple[Any, ...]:
-    """Prove the closed forms exactly at two small sizes (with at most two channels per group)."""
+    """Prove the closed forms exactly at three small sizes (with at most two channels per group)."""
     from .proof import prove, small_input_size
     spec = derivation.spec
     g = spec.groups
@@ -238,7 +238,9 @@ def _prove_small(derivation: Derivation) -> tuple[Any, ...]:
                     out_channels=g * min(2, spec.out_channels // g))
     trial = replace(derivation, spec=small)
     proofs = []
-    for outputs, remainder in ((2, max(spec.stride) - 1), (3, 0)):  # type: ignore[arg-type]
+    # One output position (where a padding wider than the kernel's span crops beyond the data), two with
+    # the stride's largest remainder, three with none.
+    for outputs, remainder in ((1, 0), (2, max(spec.stride) - 1), (3, 0)):  # type: ignore[arg-type]
         proof = prove(trial, small_input_size(small, outputs, remainder))
         if not proof.ok:
             raise DerivationError(f"the closed forms of {spec.describe()} failed their exact proof: "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 from . import ops
+from .errors import SpecError
 
 KINDS = ("no_rotation", "no_swap", "pad_off_by_one", "no_dilation")
 
@@ -26,6 +27,9 @@ def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
             return walk(e.arg)
         if kind == "no_dilation" and isinstance(e, ops.Dilate):
             return walk(e.arg)
+        if kind == "no_dilation" and isinstance(e, ops.BatchCorrelate):
+            # The weight gradient meets the stride as its dilation: forgetting the stride drops it there too.
+            return ops.BatchCorrelate(walk(e.data), walk(e.kernel), e.stride, (1,) * len(e.dilation), e.groups)
         if kind == "pad_off_by_one" and isinstance(e, ops.Pad):
             widths = ((e.widths[0][0] + 1, e.widths[0][1] - 1),) + tuple(e.widths[1:])
             return ops.Pad(walk(e.arg), widths)
@@ -36,6 +40,39 @@ def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
 
 
 def mutate_derivation(derivation, kind: str):  # type: ignore[no-untyped-def]
-    """The derivation with every closed form mutated."""
+    """The derivation with every closed form mutated.
+
+    A mutant that changes nothing (``no_dilation`` at stride 1, ``no_swap`` with one channel each way ...)
+    is not a mutant: :class:`SpecError` says so rather than let a self-test pass.
+    """
     forms = {k: mutate(v, kind) for k, v in derivation.closed_forms.items()}
+    if forms == derivation.closed_forms:
+        raise SpecError(f"--mutant {kind} does not change the closed forms of {derivation.spec.describe()}"
+                        f"{_why(kind)}; a self-test needs a configuration it changes")
     return dataclasses.replace(derivation, **forms)
+
+
+def _why(kind: str) -> str:
+    return {"no_dilation": " (at stride 1 there is no dilation to drop: use --stride 2 or more)",
+            "no_rotation": " (a kernel of size 1 has nothing to rotate)",
+            "no_swap": ""}.get(kind, "")
+
+
+def same_values(original, mutant, input_size: tuple[int, ...], batch: int = 1, seed: int = 0) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the mutant gives the true closed forms' values at this size on random integers (it is then
+    no mutant here: ``no_swap`` with one channel each way, for instance). A mutant that cannot even be
+    evaluated at this size differs."""
+    import numpy as np
+
+    from .numeric import conv
+    spec = original.spec
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-9, 10, (batch, spec.in_channels) + tuple(input_size))
+    h = rng.integers(-9, 10, (spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size))
+    g = rng.integers(-9, 10, conv(x, h, spec).shape)
+    want = original.evaluate(x, h, g)
+    try:
+        got = mutant.evaluate(x, h, g)
+    except (ValueError, IndexError, SpecError):
+        return False
+    return all(got[k].shape == v.shape and np.array_equal(got[k], v) for k, v in want.items())

@@ -30,6 +30,7 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 from .exprs import as_expr
 
@@ -61,23 +62,40 @@ def _spatial(array: np.ndarray, ndim: int) -> tuple[slice, ...]:
 
 
 class _StrPrinter(StrPrinter):
-    """SymPy's str, with ``Mod(a, b)`` written ``(a) mod b`` as a reader expects in a width."""
+    r"""SymPy's str, with ``Mod(a, b)`` written ``(a mod b)``: the parentheses keep ``-(H mod 2)`` from
+    reading as ``(-H) mod 2``."""
 
     def _print_Mod(self, expr: sp.Mod) -> str:
         a, b = (self._print(arg) for arg in expr.args)
-        return f"{a if expr.args[0].is_Atom else f'({a})'} mod {b}"
+        return f"({a if expr.args[0].is_Atom else f'({a})'} mod {b})"
+
+
+class _LatexPrinter(LatexPrinter):
+    r"""SymPy's LaTeX, except that a negated remainder keeps its parentheses: ``- \left(H \bmod 2\right)``
+    (SymPy writes ``- H \bmod 2``, which reads as (−H) mod 2)."""
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        coeff, rest = expr.as_coeff_Mul()
+        if coeff == -1 and isinstance(rest, sp.Mod):
+            return rf"- \left({self._print(rest)}\right)"
+        return super()._print_Mul(expr)
 
 
 def _str(value: Any) -> str:
-    return _StrPrinter().doprint(value) if isinstance(value, sp.Basic) else str(value)
+    if not isinstance(value, sp.Basic):
+        return str(value)
+    text = _StrPrinter().doprint(value)
+    return text[1:-1] if isinstance(value, sp.Mod) else text     # alone, a remainder needs no parentheses
 
 
 def _fmt_widths(widths: Widths) -> str:
+    """One axis's ``(low, high)`` as ``p`` when equal, else ``(low, high)``; several axes that differ as a
+    tuple of those, each axis a pair: ``((2, 2), (1, 1))``, never ``(2, 1)``, which means low 2, high 1."""
     def pair(lo: Any, hi: Any) -> str:
         return _str(lo) if lo == hi else f"({_str(lo)}, {_str(hi)})"
     if len(set(widths)) == 1:
         return pair(*widths[0])
-    return "(" + ", ".join(pair(lo, hi) for lo, hi in widths) + ")"
+    return "(" + ", ".join(f"({_str(lo)}, {_str(hi)})" for lo, hi in widths) + ")"
 
 
 def _fmt_axes(values: tuple[Any, ...]) -> str:
@@ -85,7 +103,7 @@ def _fmt_axes(values: tuple[Any, ...]) -> str:
 
 
 def _latex(value: Any) -> str:
-    return sp.latex(value) if isinstance(value, sp.Basic) else str(value)
+    return _LatexPrinter().doprint(value) if isinstance(value, sp.Basic) else str(value)
 
 
 class Expr:
@@ -168,11 +186,12 @@ class Pad(Expr):
 
 
 def _latex_widths(widths: Widths) -> str:
+    """As :func:`_fmt_widths`: axes that differ are listed as pairs, ``(2,2),(1,1)``."""
     def pair(lo: Any, hi: Any) -> str:
         return _latex(lo) if lo == hi else f"({_latex(lo)}, {_latex(hi)})"
     if len(set(widths)) == 1:
         return pair(*widths[0])
-    return ", ".join(pair(lo, hi) for lo, hi in widths)
+    return ", ".join(f"({_latex(lo)}, {_latex(hi)})" for lo, hi in widths)
 
 
 @dataclass(frozen=True)
@@ -377,14 +396,17 @@ class BatchCorrelate(Expr):
         o = k.shape[1]
         # Output positions a step by the stride, the kernel (here: g's) positions i by the dilation.
         out = _out_shape(x.shape[2:], k.shape[2:], s, d)
-        kk = k.reshape(n, g, o // g, -1).transpose(1, 0, 3, 2).reshape(g, -1, o // g)      # G, N*I, O/G
+        taps = int(np.prod(k.shape[2:]))      # explicit sizes: -1 cannot be inferred when N = 0
+        kk = k.reshape(n, g, o // g, taps).transpose(1, 0, 3, 2).reshape(g, n * taps, o // g)  # G, N*I, O/G
+        if n == 0:                            # an empty batch: the sum over it is zero
+            return _zeros((o, c // g) + out, np.empty(0, dtype=np.result_type(x, k)))
         y = np.empty((g, c // g, o // g) + out, dtype=np.result_type(x, k))
         # One matrix product per output position: data window (G, C/G, N*I) @ kernel (G, N*I, O/G).
         for a in np.ndindex(*out):
             start = tuple(si * ai for si, ai in zip(s, a))
             part = x[(slice(None),) * 2 + tuple(slice(b, b + di * (ki - 1) + 1, di)
                                                  for b, di, ki in zip(start, d, k.shape[2:]))]
-            part = part.reshape(n, g, c // g, -1).transpose(1, 2, 0, 3).reshape(g, c // g, -1)
+            part = part.reshape(n, g, c // g, taps).transpose(1, 2, 0, 3).reshape(g, c // g, n * taps)
             y[(slice(None),) * 3 + a] = np.matmul(part, kk)
         return y.transpose((0, 2, 1) + tuple(range(3, 3 + len(out)))).reshape((o, c // g) + out)
 
@@ -428,6 +450,8 @@ class SumAxes(Expr):
 
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         a = self.arg.evaluate(env, sizes)
+        if a.size == 0:                       # exact arrays keep SymPy's 0, not Python's
+            return _zeros(tuple(n for ax, n in enumerate(a.shape) if ax not in self.axes), a)
         return a.sum(axis=self.axes)
 
     def pairs(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:

@@ -311,10 +311,18 @@ def _torch(d: Derivation, input_size: tuple[int, ...], batch: int, seed: int = 0
     fn = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}[spec.ndim]
     tx, th = (torch.tensor(v, requires_grad=True) for v in (x, h))
     tb = None if b is None else torch.tensor(b, requires_grad=True)
-    xp = torch.nn.functional.pad(tx, [w for pair in reversed(spec.pads) for w in pair])
-    y = fn(xp, th, tb, stride=spec.stride, dilation=spec.dilation, groups=spec.groups)
+    y = fn(tx, th, tb, stride=spec.stride, padding=torch_padding(spec), dilation=spec.dilation,
+           groups=spec.groups)
     (y * torch.tensor(g)).sum().backward()
     theirs = {"grad_input": tx.grad.numpy(), "grad_weight": th.grad.numpy()}
     if tb is not None:
         theirs["grad_bias"] = tb.grad.numpy()
     return _compare(d.evaluate(x, h, g), theirs, 1e-9)
+
+
+def torch_padding(spec: ConvSpec) -> Any:
+    """The padding as the user asked for it, in PyTorch's own terms (never our resolved widths): an int or a
+    tuple, ``'same'`` or ``'valid'``; ``'full'``, which PyTorch lacks, is its definition D(K-1) per axis."""
+    if spec.padding == "full":
+        return tuple(d * (k - 1) for k, d in zip(spec.kernel_size, spec.dilation))  # type: ignore[arg-type]
+    return spec.padding

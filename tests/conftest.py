@@ -28,9 +28,12 @@ def torch_grads(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray,
     tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     th = torch.tensor(h, dtype=torch.float64, requires_grad=True)
     tb = None if b is None else torch.tensor(b, dtype=torch.float64, requires_grad=True)
-    # Explicit (low, high) padding: F.pad lists the last axis first.
-    xp = torch.nn.functional.pad(tx, [w for pair in reversed(spec.pads) for w in pair])
-    y = conv[spec.ndim](xp, th, tb, stride=spec.stride, dilation=spec.dilation, groups=spec.groups)
+    # PyTorch's own padding argument (its 'same'/'valid'), never symconv's resolved widths; 'full', which
+    # PyTorch lacks, by its definition D(K-1).
+    padding = spec.padding if spec.padding != "full" else tuple(
+        d * (k - 1) for k, d in zip(spec.kernel_size, spec.dilation))
+    y = conv[spec.ndim](tx, th, tb, stride=spec.stride, padding=padding, dilation=spec.dilation,
+                        groups=spec.groups)
     assert tuple(y.shape) == g.shape
     (y * torch.tensor(g, dtype=torch.float64)).sum().backward()
     out = {"grad_input": tx.grad.numpy(), "grad_weight": th.grad.numpy()}

@@ -97,8 +97,8 @@ def test_homework_problem_1_closed_forms():
 
 def test_stride_brings_dilation_and_remainder_padding():
     d = derive(ConvSpec(1, 1, 3, stride=2, padding=1, ndim=1, bias=True))
-    assert str(d.grad_input) == "correlate(pad(dilate(g, 2), (1, (H + 1) mod 2 + 1)), rot180(swap_io(h)))"
-    assert str(d.grad_weight) == "batch_correlate(pad(x, (1, 1 - (H + 1) mod 2)), g, dilation=2)"
+    assert str(d.grad_input) == "correlate(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), rot180(swap_io(h)))"
+    assert str(d.grad_weight) == "batch_correlate(pad(x, (1, 1 - ((H + 1) mod 2))), g, dilation=2)"
     assert str(d.grad_bias) == "sum_axes(g, (0, 2))"
 
 
@@ -168,5 +168,6 @@ def test_evaluate_rejects_mismatched_shapes():
 
 def test_proofs_run_inside_derive():
     d = derive(ConvSpec(2, 2, 3, padding=1))
-    assert len(d.proofs) == 2 and all(p.ok for p in d.proofs)
-    assert d.proofs[1].checked == 2 * 3 * 3 + 2 * 2 * 3 * 3     # every entry of dL/dx (3x3 input) and dL/dh
+    assert len(d.proofs) == 3 and all(p.ok for p in d.proofs)
+    assert d.proofs[0].size == "1x2x1x1"                           # one output position
+    assert d.proofs[2].checked == 2 * 3 * 3 + 2 * 2 * 3 * 3     # every entry of dL/dx (3x3 input) and dL/dh
