@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import SymconvError
+from .errors import InputError, SymconvError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,31 +63,42 @@ def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
            extra: dict[str, str] | None = None, quiet: bool = False) -> int:
     """Write the report files, compile the PDF, say what was written; 1 when LaTeX failed, else 0.
 
-    A failed PDF is an error: its message (with LaTeX's first error line) goes to stderr.
+    Everything is built in a temporary folder inside ``out`` and moved in at the end (:mod:`.output`). A
+    failed PDF is an error: its message (with LaTeX's first error line) goes to stderr; the .tex and .md
+    are still written.
     """
+    from .output import Staging
     from .pdf import compile_pdf
     if lang != "en":
         stem = f"{stem}_{lang}"
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in (extra or {}).items():
-        (out / name).write_text(text, encoding="utf-8")
-    (out / f"{stem}.tex").write_text(tex, encoding="utf-8")
-    (out / f"{stem}.md").write_text(md, encoding="utf-8")
-    lines = [f"wrote {out / stem}.tex", f"wrote {out / stem}.md"]
-    for line in lines:
-        print(line, file=sys.stderr if quiet else sys.stdout)
-    if not pdf:
-        return 0
-    result = compile_pdf(out / f"{stem}.tex", lang)
-    print(result.message, file=sys.stderr if quiet or result.failed else sys.stdout)
-    return 1 if result.failed else 0
+    with Staging(out) as stage:
+        for name, text in {**(extra or {}), f"{stem}.tex": tex, f"{stem}.md": md}.items():
+            stage.path(name).write_text(text, encoding="utf-8")
+        result = compile_pdf(stage.path(f"{stem}.tex"), lang) if pdf else None
+        for name in stage.commit():
+            if not name.endswith(".svg"):
+                print(f"wrote {out / name}", file=sys.stderr if quiet else sys.stdout)
+    if result is not None and result.path is None:
+        print(result.message, file=sys.stderr)
+    return 1 if result is not None and result.failed else 0
 
 
 def _out_dir(args: argparse.Namespace) -> Path | None:
-    """Where reports go: --out when given; else reports/, except with --json (JSON alone, no files)."""
+    """Where reports go, checked before any work: --out when given; else reports/, except with --json
+    (JSON alone, no files)."""
+    from .output import out_folder
     if args.out is not None:
-        return Path(args.out)
-    return None if args.json else Path("reports")
+        return out_folder(args.out)
+    return None if args.json else out_folder("reports")
+
+
+def _json(value: Any) -> str:
+    """Strict JSON: a value too large for a float (inf) or undefined (nan) is an input error, not NaN."""
+    try:
+        return json.dumps(value, indent=2, allow_nan=False)
+    except ValueError:
+        raise InputError("--json: a value is too large or too small for a JSON number (it overflows a "
+                         "float); run without --json for the exact values") from None
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
@@ -96,6 +107,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from .seed import check_seed
 
     spec = _spec(args)
+    out = _out_dir(args)
     derivation = derive(spec)
     homework_like = spec.ndim == 2 and spec.groups == 1 and set(spec.stride) == {1} \
         and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels
@@ -104,12 +116,11 @@ def cmd_derive(args: argparse.Namespace) -> int:
     title = w("derive.title", args.lang, name=spec.describe())
     tex, md = render(derivation, title, list(derivation.proofs), seed, args.lang)
     if args.json:
-        print(json.dumps(derivation_json(derivation, seed), indent=2))
+        print(_json(derivation_json(derivation, seed)))
     else:
         for name, form in derivation.closed_forms.items():
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
     from .report import figure_files
-    out = _out_dir(args)
     if out is None:
         return 0
     return _write(out, f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
@@ -137,16 +148,16 @@ def cmd_homework(args: argparse.Namespace) -> int:
     from .homework_report import render
     from .inputs import load
 
+    out = _out_dir(args)
     homework = load(args.file or _packaged_homework())
     solution = solve(homework)
     tex, md = render(solution, args.lang)
     if args.json:
-        print(json.dumps(solution_json(solution), indent=2))
+        print(_json(solution_json(solution)))
     else:
         print(summary_table(solution))
     from .homework import problem1_spec
     from .report import figure_files
-    out = _out_dir(args)
     if out is None:
         return 0
     return _write(out, homework.name, tex, md, not args.no_pdf, args.lang,
@@ -199,19 +210,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     from .homework import solve
     from .inputs import load
 
+    from .output import out_folder
+    out = out_folder(args.out) if args.out is not None else None
     answers = read_answers(args.answers)
     solution = solve(load(args.against or _packaged_homework()))
     grades = grade(answers, solution)
     if args.json:
-        print(json.dumps({"parts": {g.part: {"verdict": g.verdict, "expected": g.expected, "given": g.given,
+        print(_json({"parts": {g.part: {"verdict": g.verdict, "expected": g.expected, "given": g.given,
                                              "detail": g.detail} for g in grades},
-                          "summary": summary(grades)}, indent=2))
+                          "summary": summary(grades)}))
     else:
         print(table(grades))
     status = exit_status(grades)
-    if args.out:
+    if out is not None:
         tex, md = sheet(grades, Path(args.answers).name, args.lang)
-        if _write(Path(args.out), f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf, args.lang,
+        if _write(out, f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf, args.lang,
                   quiet=args.json):
             status = max(status, 1)
     return status
@@ -241,9 +254,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         derivation = mutant
     v = verify(spec, size, batch=args.batch, method=args.method, derivation=derivation)
     if args.json:
-        print(json.dumps({"spec": spec.describe(), "input_size": list(size), "batch": args.batch,
+        print(_json({"spec": spec.describe(), "input_size": list(size), "batch": args.batch,
                           "ok": v.ok, "method": v.method, "checked": v.checked, "seconds": v.seconds,
-                          "detail": v.detail}, indent=2))
+                          "detail": v.detail}))
     else:
         print(f"{'ok' if v.ok else 'FAILED'}  {spec.describe()}  input {'x'.join(map(str, size))}  "
               f"{v.method}: {v.detail} ({v.seconds:.3f} s)")
@@ -272,8 +285,8 @@ def _sweep(args: argparse.Namespace) -> int:
                 for o in outcomes if not o.ok]
     proved = sum(o.ok for o in outcomes)
     if args.json:
-        print(json.dumps({"total": len(outcomes), "proved": proved, "failed": len(failures),
-                          "wall_seconds": wall, "by_ndim": by, "failures": failures[:20]}, indent=2))
+        print(_json({"total": len(outcomes), "proved": proved, "failed": len(failures),
+                          "wall_seconds": wall, "by_ndim": by, "failures": failures[:20]}))
     else:
         print(f"{'ndim':>4}  {'configs':>7}  {'proved':>6}  {'failed':>6}  {'monomials':>11}  {'cpu s':>7}")
         for nd, row in sorted(by.items()):

@@ -1,0 +1,62 @@
+"""--out: problems are one line and exit 2 before any work; files appear only when the run has made them
+all; a symbolic link in the folder is replaced, never followed; --json output is strict JSON."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from symconv import cli
+from symconv.cli import main
+
+
+@pytest.mark.parametrize("out,message", [("", "the folder name is empty"), ("afile", "exists and is not a folder"),
+                                         ("afile/sub", "is not a folder"), ("/dev/null", "is not a folder")])
+def test_bad_out_is_refused_before_any_work(out, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("")
+    monkeypatch.setattr("symconv.derivation.derive", lambda *a, **k: pytest.fail("work started"))
+    assert main(["derive", "--no-pdf", "--out", out]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("symconv: error: --out: ") and message in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_a_symlink_in_out_is_replaced_not_followed(tmp_path, capsys):
+    target = tmp_path / "precious.txt"
+    target.write_text("keep me")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "conv_backward_2d_k3_s1_p1_d1.md").symlink_to(target)
+    assert main(["derive", "--no-pdf", "--out", str(out)]) == 0
+    assert target.read_text() == "keep me"
+    md = out / "conv_backward_2d_k3_s1_p1_d1.md"
+    assert not md.is_symlink() and md.read_text().startswith("#")
+
+
+def test_a_failing_run_leaves_nothing(tmp_path, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the PDF step broke")
+    monkeypatch.setattr("symconv.pdf.compile_pdf", broken)
+    with pytest.raises(RuntimeError):
+        main(["derive", "--out", str(tmp_path / "out")])
+    assert list((tmp_path / "out").iterdir()) == []          # no .svg, no .tex, no staging folder
+
+
+def test_failed_pdf_is_exit_1_with_the_reason_on_stderr(tmp_path, monkeypatch, capsys):
+    from symconv.pdf import PdfResult
+    monkeypatch.setattr("symconv.pdf.compile_pdf", lambda tex, lang="en": PdfResult(
+        None, f"no PDF: LaTeX failed on {tex.name}: ! Undefined control sequence. l.12 \\foo", True))
+    assert main(["derive", "--out", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert "! Undefined control sequence" in captured.err and "Undefined" not in captured.out
+    assert {p.suffix for p in tmp_path.iterdir()} == {".tex", ".md", ".svg"}   # the sources are still written
+
+
+def test_json_is_strict(capsys):
+    assert json.loads(cli._json({"a": 1.5}))
+    with pytest.raises(cli.InputError, match=r"^--json: a value is too large"):
+        cli._json({"a": float("inf")})
+    with pytest.raises(cli.InputError):
+        cli._json([float("nan")])
