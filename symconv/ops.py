@@ -32,7 +32,10 @@ import sympy as sp
 from numpy.lib.stride_tricks import sliding_window_view
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
+
 from .exprs import as_expr
+from .affine import Extent, IndexSpace, tup, variables
+from .errors import UnsupportedError
 
 Widths = tuple[tuple[Any, Any], ...]   # (low, high) per spatial axis; ints or SymPy expressions of sizes
 Env = Mapping[str, np.ndarray]
@@ -119,6 +122,23 @@ class Expr:
         """The same tree with size symbols replaced (and identities dropped again)."""
         raise NotImplementedError
 
+    # The affine reading (see symconv.affine): indices in the uniform layout, sizes as isl parameters.
+
+    def extent(self, space: IndexSpace) -> Extent:
+        """The result's uniform-layout shape, as SymPy size expressions."""
+        raise NotImplementedError
+
+    def relation(self, space: IndexSpace) -> Any:
+        """An index map's result index → the base tensor entry it holds (entries that are zeros are left
+        out); a correlation's or a sum's (result index → summation index) → the entries it multiplies."""
+        raise NotImplementedError
+
+    def requires(self, space: IndexSpace) -> list[tuple[str, "Expr", str]]:
+        """Constraints (isl text, the operator, why) on the sizes without which the evaluators refuse the
+        expression."""
+        return [c for f in fields(self) if isinstance(getattr(self, f.name), Expr)  # type: ignore[arg-type]
+                for c in getattr(self, f.name).requires(space)]
+
     def _repr_latex_(self) -> str:
         return f"${self.to_latex()}$"
 
@@ -141,6 +161,14 @@ class Tensor(Expr):
 
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         return self
+
+    def extent(self, space: IndexSpace) -> Extent:
+        return space.tensor_extent(self.name)
+
+    def relation(self, space: IndexSpace) -> Any:
+        # x[v] -> x[v] on the tensor's box: the identity.
+        v = variables("z", len(self.extent(space).sizes))
+        return space.map(tup(v), tup(v, self.name), space.box(v, self.extent(space).sizes))
 
 
 def _sub(value: Any, mapping: Mapping[sp.Symbol, Any]) -> Any:
@@ -184,6 +212,24 @@ class Pad(Expr):
         return pad(self.arg.map_sizes(mapping), tuple((_sub(lo, mapping), _sub(hi, mapping))
                                                       for lo, hi in self.widths))
 
+    def extent(self, space: IndexSpace) -> Extent:
+        kind, sizes = _spatial_arg(self, space, len(self.widths))
+        lead = len(sizes) - len(self.widths)
+        return Extent(kind, sizes[:lead] + tuple(n + lo + hi for n, (lo, hi) in zip(sizes[lead:], self.widths)))
+
+    def relation(self, space: IndexSpace) -> Any:
+        # out[j] = a[j - low] (j inside the padded length; j - low outside a's box holds a zero).
+        out = self.extent(space).sizes
+        v = variables("z", len(out))
+        lead = len(out) - len(self.widths)
+        src = v[:lead] + [f"{j} - ({space.aff(lo)})" for j, (lo, _) in zip(v[lead:], self.widths)]
+        shift = space.map(tup(v), tup(src), space.box(v, out))
+        return shift.apply_range(_moved(self.arg, space))
+
+    def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+        out = self.extent(space).sizes[-len(self.widths):]
+        return super().requires(space) + [(f"{space.aff(n)} >= 0", self, "leaves a negative length") for n in out]
+
 
 def _latex_widths(widths: Widths) -> str:
     """As :func:`_fmt_widths`: axes that differ are listed as pairs, ``(2,2),(1,1)``."""
@@ -219,6 +265,24 @@ class Dilate(Expr):
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         return dilate(self.arg.map_sizes(mapping), tuple(_sub(f, mapping) for f in self.factors))
 
+    def extent(self, space: IndexSpace) -> Extent:
+        kind, sizes = _spatial_arg(self, space, len(self.factors))
+        fs = [space.int(f, "dilation factor") for f in self.factors]
+        lead = len(sizes) - len(fs)
+        return Extent(kind, sizes[:lead] + tuple((n - 1) * f + 1 for n, f in zip(sizes[lead:], fs)))
+
+    def relation(self, space: IndexSpace) -> Any:
+        # out[t] = a[t / f] where f divides t: t = f·i for an entry i of a.
+        n = len(self.extent(space).sizes)
+        lead = n - len(self.factors)
+        w = variables("w", n)
+        spread = w[:lead] + [f"{space.int(f, 'dilation factor')}*{i}" for i, f in zip(w[lead:], self.factors)]
+        return space.map(tup(w), tup(spread), "true").reverse().apply_range(_moved(self.arg, space))
+
+    def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+        out = self.extent(space).sizes[-len(self.factors):]
+        return super().requires(space) + [(f"{space.aff(n)} >= 0", self, "dilates an empty axis") for n in out]
+
 
 @dataclass(frozen=True)
 class Rot180(Expr):
@@ -239,6 +303,17 @@ class Rot180(Expr):
 
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         return Rot180(self.arg.map_sizes(mapping), self.ndim)
+
+    def extent(self, space: IndexSpace) -> Extent:
+        return Extent(*_spatial_arg(self, space, self.ndim))
+
+    def relation(self, space: IndexSpace) -> Any:
+        # out[a] = arg[K - 1 - a] on each spatial axis.
+        sizes = self.extent(space).sizes
+        v = variables("z", len(sizes))
+        lead = len(sizes) - self.ndim
+        src = v[:lead] + [f"{space.aff(n)} - 1 - {a}" for a, n in zip(v[lead:], sizes[lead:])]
+        return space.map(tup(v), tup(src), space.box(v, sizes)).apply_range(_moved(self.arg, space))
 
 
 @dataclass(frozen=True)
@@ -264,6 +339,22 @@ class SwapIO(Expr):
 
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         return SwapIO(self.arg.map_sizes(mapping), _sub(self.groups, mapping))
+
+    def extent(self, space: IndexSpace) -> Extent:
+        kind, sizes = self.arg.extent(space)
+        if kind != "kernel":
+            raise UnsupportedError(f"{self}: swap_io exchanges a kernel's channel axes; {self.arg} is not a kernel")
+        return Extent("kernel", (sizes[0], sizes[2], sizes[1]) + tuple(sizes[3:]))
+
+    def relation(self, space: IndexSpace) -> Any:
+        # out[γ, c, o, a] = arg[γ, o, c, a]: within a group, the two channel indices exchanged.
+        sizes = self.extent(space).sizes
+        v = variables("z", len(sizes))
+        src = [v[0], v[2], v[1]] + v[3:]
+        return space.map(tup(v), tup(src), space.box(v, sizes)).apply_range(_moved(self.arg, space))
+
+    def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+        return super().requires(space) + _group_requires(self, space)
 
 
 def _opts(**values: Any) -> str:
@@ -376,6 +467,30 @@ class Correlate(Expr):
                          tuple(_sub(v, mapping) for v in self.stride),
                          tuple(_sub(v, mapping) for v in self.dilation), _sub(self.groups, mapping))
 
+    def extent(self, space: IndexSpace) -> Extent:
+        data, kern, s, d = _correlation_operands(self, space, "data", "kernel")
+        return Extent("data", (data[0], data[1], kern[1]) + _window_counts(data[3:], kern[3:], s, d))
+
+    def relation(self, space: IndexSpace) -> Any:
+        # [out[n, γ, o, i] -> (c, a)] -> [data[n, γ, c, s·i + d·a] -> kernel[γ, o, c, a]] (as entries of the
+        # tensors the operands move), for every output entry and every c < C/G, a < K.
+        data, kern, s, d = _correlation_operands(self, space, "data", "kernel")
+        out = self.extent(space).sizes
+        nd = len(s)
+        n, q, o, *i = variables("z", 3 + nd)
+        c, *a = ["c"] + variables("a", nd)
+        dom = f"[{tup([n, q, o] + i)} -> {tup([c] + a)}]"
+        box = " and ".join([space.box([n, q, o] + i, out), space.box([c] + a, (data[2],) + tuple(kern[3:]))])
+        pos = [f"{si}*{ii} + {di}*{ai}" for si, ii, di, ai in zip(s, i, d, a)]
+        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved(self.data, space))
+        weights = space.map(dom, tup([q, o, c] + a), box).apply_range(_moved(self.kernel, space))
+        return taken.range_product(weights)
+
+    def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+        data, kern, s, d = _correlation_operands(self, space, "data", "kernel")
+        return super().requires(space) + _correlation_requires(self, space, data, kern, s, d, kern[2], data[2],
+                                                               "input channels per group")
+
 
 @dataclass(frozen=True)
 class BatchCorrelate(Expr):
@@ -440,6 +555,29 @@ class BatchCorrelate(Expr):
                               tuple(_sub(v, mapping) for v in self.stride),
                               tuple(_sub(v, mapping) for v in self.dilation), _sub(self.groups, mapping))
 
+    def extent(self, space: IndexSpace) -> Extent:
+        data, kern, s, d = _correlation_operands(self, space, "data", "data")
+        return Extent("kernel", (data[1], kern[2], data[2]) + _window_counts(data[3:], kern[3:], s, d))
+
+    def relation(self, space: IndexSpace) -> Any:
+        # [out[γ, o, c, a] -> (n, i)] -> [data[n, γ, c, s·a + d·i] -> kernel[n, γ, o, i]].
+        data, kern, s, d = _correlation_operands(self, space, "data", "data")
+        out = self.extent(space).sizes
+        nd = len(s)
+        q, o, c, *a = variables("z", 3 + nd)
+        n, *i = ["n"] + variables("i", nd)
+        dom = f"[{tup([q, o, c] + a)} -> {tup([n] + i)}]"
+        box = " and ".join([space.box([q, o, c] + a, out), space.box([n] + i, (data[0],) + tuple(kern[3:]))])
+        pos = [f"{si}*{ai} + {di}*{ii}" for si, ai, di, ii in zip(s, a, d, i)]
+        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved(self.data, space))
+        weights = space.map(dom, tup([n, q, o] + i), box).apply_range(_moved(self.kernel, space))
+        return taken.range_product(weights)
+
+    def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+        data, kern, s, d = _correlation_operands(self, space, "data", "data")
+        return super().requires(space) + _correlation_requires(self, space, data, kern, s, d, kern[0], data[0],
+                                                               "batch entries")
+
 
 @dataclass(frozen=True)
 class SumAxes(Expr):
@@ -473,6 +611,27 @@ class SumAxes(Expr):
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         return SumAxes(self.arg.map_sizes(mapping), self.axes)
 
+    def _split(self, space: IndexSpace) -> tuple[list[int], list[int], Extent]:
+        """Uniform-layout positions kept and summed (a grouped channel axis is two positions)."""
+        arg = self.arg.extent(space)
+        per_axis = _uniform_axes(arg)
+        if any(not 0 <= ax < len(per_axis) for ax in self.axes):
+            raise UnsupportedError(f"{self}: an axis outside 0..{len(per_axis) - 1}")
+        summed = [p for ax in sorted(set(self.axes)) for p in per_axis[ax]]
+        return [p for p in range(len(arg.sizes)) if p not in summed], summed, arg
+
+    def extent(self, space: IndexSpace) -> Extent:
+        kept, _, arg = self._split(space)
+        kind = "bias" if arg.kind == "data" and kept == [1, 2] else "other"
+        return Extent(kind, tuple(arg.sizes[p] for p in kept))
+
+    def relation(self, space: IndexSpace) -> Any:
+        # [out[kept] -> (summed)] -> the entry of arg at those indices.
+        kept, summed, arg = self._split(space)
+        v = variables("z", len(arg.sizes))
+        dom = f"[{tup([v[p] for p in kept])} -> {tup([v[p] for p in summed])}]"
+        return space.map(dom, tup(v), space.box(v, arg.sizes)).apply_range(_moved(self.arg, space))
+
 
 @dataclass(frozen=True)
 class AddBias(Expr):
@@ -495,6 +654,25 @@ class AddBias(Expr):
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         return AddBias(self.arg.map_sizes(mapping), self.bias.map_sizes(mapping))
 
+    def extent(self, space: IndexSpace) -> Extent:
+        return self.arg.extent(space)
+
+    def relation(self, space: IndexSpace) -> Any:
+        # A sum: the union of the argument's relation and out[n, γ, o, i] -> bias[γ, o].
+        import islpy as isl
+        sizes = self.extent(space).sizes
+        v = variables("z", len(sizes))
+        bias = space.map(tup(v), tup(v[1:3]), space.box(v, sizes)).apply_range(
+            _moved(self.bias, space))
+        return isl.UnionMap.from_map(self.arg.relation(space)).union(isl.UnionMap.from_map(bias))
+
+    def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+        arg, bias = self.arg.extent(space), self.bias.extent(space)
+        if arg.kind != "data" or bias.kind != "bias":
+            raise UnsupportedError(f"{self}: a bias (γ, o) is added to data (n, γ, o, ...)")
+        return super().requires(space) + [(f"{space.aff(a)} = {space.aff(b)}", self, "the bias does not match "
+                                           "the channels") for a, b in zip(arg.sizes[1:3], bias.sizes)]
+
 
 def rename(expr: Expr, latex: Mapping[str, str]) -> Expr:
     """The same tree with some tensors given another LaTeX name (``g`` shown as ``∂L/∂y``)."""
@@ -503,6 +681,80 @@ def rename(expr: Expr, latex: Mapping[str, str]) -> Expr:
     changes = {f.name: rename(getattr(expr, f.name), latex) for f in fields(expr)  # type: ignore[arg-type]
                if isinstance(getattr(expr, f.name), Expr)}
     return replace(expr, **changes)  # type: ignore[type-var]
+
+
+# Helpers of the affine reading, shared by the operators above.
+
+_MOVES = (Tensor, Pad, Dilate, Rot180, SwapIO)
+
+
+def _moved(expr: Expr, space: IndexSpace) -> Any:
+    """The relation of an operand that only moves entries (pad, dilate, rot180, swap_io of a tensor)."""
+    e = expr
+    while not isinstance(e, Tensor):
+        if not isinstance(e, _MOVES):
+            raise UnsupportedError(f"the affine reading composes operators that move entries; {expr} is not one")
+        e = e.arg  # type: ignore[attr-defined]
+    return expr.relation(space)
+
+
+def _spatial_arg(op: Any, space: IndexSpace, count: int) -> Extent:
+    arg = op.arg.extent(space)
+    if count != space.ndim or len(arg.sizes) < count:
+        raise UnsupportedError(f"{op}: {count} spatial axes given, the convolution has {space.ndim}")
+    return arg
+
+
+def _group_requires(op: Any, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+    """An operator whose groups differ from the convolution's mixes channels of different groups: its
+    channel counts are off by the factor G, so it fits only where the two group counts agree. The reading
+    (extent, relation) then treats its groups as the convolution's."""
+    if space.same(op.groups, space.groups):
+        return []
+    return [(f"{space.aff(space.groups)} = {space.aff(op.groups)}", op,
+             f"takes groups={op.groups} where the convolution has {space.groups} groups: its channel counts "
+             f"fit only when G = {op.groups}")]
+
+
+def _uniform_axes(ext: Extent) -> list[list[int]]:
+    """For each PyTorch axis, its positions in the uniform layout (a grouped channel axis has two)."""
+    rank = len(ext.sizes)
+    if ext.kind == "data":
+        return [[0], [1, 2]] + [[p] for p in range(3, rank)]
+    if ext.kind == "kernel":
+        return [[0, 1], [2]] + [[p] for p in range(3, rank)]
+    if ext.kind == "bias":
+        return [[0, 1]]
+    return [[p] for p in range(rank)]
+
+
+def _correlation_operands(op: Any, space: IndexSpace, data_kind: str, kernel_kind: str) -> tuple[Any, ...]:
+    data, kern = op.data.extent(space), op.kernel.extent(space)
+    if data.kind != data_kind or kern.kind != kernel_kind:
+        raise UnsupportedError(f"{op}: operands of kinds ({data.kind}, {kern.kind}), "
+                               f"expected ({data_kind}, {kernel_kind})")
+    if len(op.stride) != space.ndim or len(op.dilation) != space.ndim:
+        raise UnsupportedError(f"{op}: stride and dilation need {space.ndim} axes")
+    s = tuple(space.int(v, "stride") for v in op.stride)
+    d = tuple(space.int(v, "dilation") for v in op.dilation)
+    return data.sizes, kern.sizes, s, d
+
+
+def _window_counts(lengths: tuple[Any, ...], taps: tuple[Any, ...], s: tuple[int, ...],
+                   d: tuple[int, ...]) -> tuple[Any, ...]:
+    # floor((L - d(K - 1) - 1) / s) + 1 windows fit on each axis (as _out_shape computes).
+    return tuple(sp.floor((n - di * (k - 1) - 1) / si) + 1 for n, k, si, di in zip(lengths, taps, s, d))
+
+
+def _correlation_requires(op: Any, space: IndexSpace, data: tuple[Any, ...], kern: tuple[Any, ...],
+                          s: tuple[int, ...], d: tuple[int, ...], kern_count: Any, data_count: Any,
+                          what: str) -> list[tuple[str, Expr, str]]:
+    out = _group_requires(op, space)
+    out.append((f"{space.aff(kern_count)} = {space.aff(data_count)}", op, f"has operands whose {what} differ"))
+    for n, k, di in zip(data[3:], kern[3:], d):
+        out.append((f"{space.aff(k)} >= 1", op, "has an empty kernel"))
+        out.append((f"{space.aff(n)} >= {di}*({space.aff(k)} - 1) + 1", op, "has a kernel wider than its data"))
+    return out
 
 
 # Smart constructors: identities vanish, so a closed form reads as simply as the configuration allows.

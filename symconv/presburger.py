@@ -1,0 +1,585 @@
+"""Proofs for every size: the closed forms against the definition, decided by Presburger arithmetic (isl).
+
+L = Σ g·y is trilinear, so each gradient is a sum of monomials: ∂L/∂x[u] = Σ g[j]·h[k] over a set of index
+triples (u, j, k); ∂L/∂h and ∂L/∂b likewise. For a fixed stride and dilation, those sets are *Presburger
+sets* in the sizes: affine constraints and floor divisions by constants in N, G, C_in/G, C_out/G, every input
+size H, kernel size K and padding (low P and high Q). Two readings give them:
+
+- the **definition**: the index expression of ∂L/∂x that SymPy differentiates from y = x ⊗ h
+  (:func:`symconv.engine.definition`), read term by term (its factors, Kronecker deltas and limits) — never
+  a closed form;
+- the **closed form**: each operator's affine relation (:meth:`symconv.ops.Expr.relation`), composed.
+
+The proof of one gradient, every size at once: the closed form can be evaluated (its pads and windows fit),
+its result has the gradient's shape, the two sets of monomials are equal, and both maps from summation
+indices to monomials are injective (so no monomial is counted twice and every coefficient is 1). When a
+condition fails, the counterexample has the smallest sizes: isl's lexicographic minimum of (sum of the
+sizes, N, G, C, O, K, P, Q, H), symmetric padding preferred.
+
+>>> proof = prove(1, grouped=False, bias=False, stride=(2,), dilation=(1,))
+>>> proof.ok, proof.statement
+(True, 'for every N, C_in, C_out, H, K, P_low, P_high at stride 2, dilation 1')
+>>> from symconv.mutants import mutate
+>>> wrong = {k: mutate(v, "no_rotation") for k, v in general_forms(1, False, False, (1,), (1,)).items()}
+>>> print(prove(1, False, False, (1,), (1,), wrong).counterexample)
+at C_in = 1, C_out = 1, H = 2, K = 2, P = 0: ∂L/∂x[0,0,0] should contain g[0,0,0]·h[0,0,0] but the formula gives g[0,0,0]·h[0,0,1]
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import islpy as isl
+import sympy as sp
+
+from . import ops
+from .affine import KINDS, IndexSpace, tup
+from .derivation import derive_general
+from .engine import base_tensors, definition
+from .errors import SymconvError, UnsupportedError
+from .index import Symbols, Term, from_sympy
+
+TARGETS = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
+# The order of a monomial's factors once the gradient's own index is put first.
+OTHERS = {"x": ("g", "h"), "h": ("x", "g"), "b": ("g",)}
+Form = "ops.Expr | Sequence[ops.Expr]"       # one closed form, or a sum of several
+
+
+# ------------------------------------------------------------------------------------------- the space
+
+def _axis_name(base: str, ndim: int, k: int) -> str:
+    return base if ndim == 1 else f"{base}{k + 1}"
+
+
+def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[
+        IndexSpace, Symbols]:
+    """The isl space of one structure at one stride and dilation: every other size a parameter.
+
+    Parameters (in the order a counterexample minimises them): N, G (when grouped), C = C_in/G, O = C_out/G,
+    then per axis K, P (low padding), Q (high padding), H, and the output size Ho, which the context defines:
+    S·(Ho − 1) ≤ H + P + Q − D(K − 1) − 1 < S·Ho.
+    """
+    sym = Symbols(ndim, grouped)
+    names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C", sym.O: "O"}
+    values: dict[sp.Symbol, int] = {}
+    if grouped:
+        names[sym.G] = "G"
+    else:
+        values[sym.G] = 1
+    params = ["N"] + (["G"] if grouped else []) + ["C", "O"]
+    context = ["N >= 1", "C >= 1", "O >= 1"] + (["G >= 1"] if grouped else [])
+    per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("K", "P", "Q", "H", "Ho")}
+    for b in ("K", "P", "Q", "H"):
+        params += per_axis[b]
+    params += per_axis["Ho"]
+    for k in range(ndim):
+        K, P, Q, H, Ho = (per_axis[b][k] for b in ("K", "P", "Q", "H", "Ho"))
+        s, d = stride[k], dilation[k]
+        names.update({sym.K[k]: K, sym.P[k]: P, sym.H[k]: H, sym.Ho[k]: Ho})
+        values.update({sym.S[k]: s, sym.D[k]: d})
+        span = f"{H} + {P} + {Q} - {d}*({K} - 1) - 1"
+        context += [f"{K} >= 1", f"{P} >= 0", f"{Q} >= 0", f"{H} >= 1", f"{span} >= 0",
+                    f"{s}*({Ho} - 1) <= {span} < {s}*{Ho}"]
+    G = sym.G if grouped else 1
+    shapes = {"x": (sym.N, G, sym.C) + sym.H, "h": (G, sym.O, sym.C) + sym.K,
+              "g": (sym.N, G, sym.O) + sym.Ho, "b": (G, sym.O)}
+    space = IndexSpace(ndim, tuple(params), names, values, shapes, G, " and ".join(context))
+    return space, sym
+
+
+def _uniform(layout: tuple[str, ...], index: Sequence[str]) -> list[str]:
+    """A Term-layout index in the uniform layout: without a group axis, γ = 0 goes before the channel."""
+    index = list(index)
+    if "g" not in layout:
+        index.insert(layout.index("c"), "0")
+    return index
+
+
+# ------------------------------------------------------------------------------------- the definition
+
+def _free(sym: Symbols, tensor: str) -> tuple[sp.Symbol, ...]:
+    if tensor == "x":
+        return (sym.n_,) + sym.group_(sym.c_) + sym.u_
+    if tensor == "h":
+        return sym.group_(sym.o_, sym.c_) + sym.a_
+    return sym.group_(sym.o_)
+
+
+@functools.lru_cache(maxsize=None)
+def derivative_term(ndim: int, grouped: bool, bias: bool, tensor: str) -> tuple[Term, tuple[sp.Symbol, ...]]:
+    """∂L/∂tensor[free] as a Term (factors, deltas, limits), as SymPy differentiates the definition."""
+    sym = Symbols(ndim, grouped)
+    _, L, _ = definition(sym, bias)
+    free = _free(sym, tensor)
+    return from_sympy(L.diff(sp.IndexedBase(tensor)[free])), free
+
+
+def definition_relation(space: IndexSpace, sym: Symbols, bias: bool, tensor: str) -> isl.Map:
+    """{ [free index → summation index] → [tensor[free] → [other factors]] }: the definition's terms of
+    ∂L/∂tensor, read from the Term of its derivative (limits, deltas, and every factor's index in range)."""
+    term, free = derivative_term(sym.ndim, sym.grouped, bias, tensor)
+    return _definition_map(space, sym, term, free, tensor)
+
+
+def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.Symbol, ...],
+                    tensor: str) -> isl.Map:
+    tensors = base_tensors(sym)
+    local = {v: f"f{k}" for k, v in enumerate(free)}
+    local.update({lim[0]: f"s{k}" for k, lim in enumerate(term.limits)})
+    text = {f.tensor: _uniform(tensors[f.tensor].layout, [space.aff(e, local) for e in f.index])
+            for f in term.factors}
+    own = _uniform(tensors[tensor].layout, [local[v] for v in free])
+    if sorted(text) != sorted(OTHERS[tensor]):
+        raise SymconvError(f"the derivative of L by {tensor} has factors {sorted(text)}")
+    conds = [f"{space.aff(lo)} <= {local[v]} <= {space.aff(hi)}" for v, lo, hi in term.limits]
+    conds += [f"{space.aff(lhs, local)} = {space.aff(rhs, local)}" for lhs, rhs in term.deltas]
+    conds.append(space.box(own, space.shapes[tensor]))
+    conds += [space.box(idx, space.shapes[name]) for name, idx in text.items()]
+    others = [tup(text[name], name) for name in OTHERS[tensor]]
+    mono = f"[{tup(own, tensor)} -> {others[0] if len(others) == 1 else f'[{others[0]} -> {others[1]}]'}]"
+    dom = f"[{tup([local[v] for v in free])} -> {tup([local[lim[0]] for lim in term.limits])}]"
+    return space.map(dom, mono, ' and '.join(conds))
+
+
+# ---------------------------------------------------------------------------------------- closed forms
+
+def form_relation(space: IndexSpace, form: ops.Expr, tensor: str) -> isl.Map:
+    """{ [result index → summation index] → [tensor[result index] → [other factors]] } of a closed form
+    (a correlation, a batch correlation or a sum over axes), its factors in the definition's order."""
+    terms = form.relation(space)
+    if not isinstance(terms, isl.Map) or not terms.domain().is_wrapping():
+        raise UnsupportedError(f"{form} is not a correlation or a sum over axes")
+    want = OTHERS[tensor]
+    rng = terms.range()
+    if rng.is_wrapping():
+        pair = rng.unwrap()
+        names = (pair.get_tuple_name(isl.dim_type.in_), pair.get_tuple_name(isl.dim_type.out))
+        if names == want[::-1]:
+            terms = terms.range_reverse()
+            names = want
+    else:
+        names = (rng.get_tuple_name(),)
+    if names != want:
+        raise _Mismatch(f"the formula multiplies {' and '.join(names)}, but ∂L/∂{tensor} needs "
+                        f"{' and '.join(want)}")
+    own = terms.domain().unwrap().domain_map().set_tuple_name(isl.dim_type.out, tensor)
+    return own.range_product(terms)
+
+
+class _Mismatch(Exception):
+    """A closed form that multiplies the wrong tensors: wrong at every size."""
+
+
+# ------------------------------------------------------------------------------------------ the proof
+
+@dataclass(frozen=True)
+class Counterexample:
+    """The smallest sizes at which a closed form is wrong, the gradient entry, and what goes wrong there.
+
+    ``kind`` is ``missing`` (a monomial of the definition the formula lacks), ``extra`` (one it adds),
+    ``doubled`` (one it counts ``count`` times), ``undefined`` (the formula cannot be evaluated) or
+    ``shape`` (its result has another shape). Indices are PyTorch's (the channel joins group and channel).
+    """
+
+    target: str
+    kind: str
+    sizes: Mapping[str, int]               # isl parameter -> value (N, G, C, O, K, P, Q, H, Ho ...)
+    ndim: int
+    grouped: bool
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    entry: tuple[int, ...] = ()
+    monomial: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    formula: tuple[tuple[tuple[str, tuple[int, ...]], ...], ...] = ()   # the other side at that entry
+    count: int = 0
+    reason: str = ""
+
+    def _axis(self, base: str) -> list[int]:
+        return [self.sizes[_axis_name(base, self.ndim, k)] for k in range(self.ndim)]
+
+    @property
+    def batch(self) -> int:
+        return self.sizes["N"]
+
+    @property
+    def groups(self) -> int:
+        return self.sizes.get("G", 1)
+
+    @property
+    def in_channels(self) -> int:
+        return self.groups * self.sizes["C"]
+
+    @property
+    def out_channels(self) -> int:
+        return self.groups * self.sizes["O"]
+
+    @property
+    def input_size(self) -> tuple[int, ...]:
+        return tuple(self._axis("H"))
+
+    @property
+    def kernel_size(self) -> tuple[int, ...]:
+        return tuple(self._axis("K"))
+
+    @property
+    def pads(self) -> tuple[tuple[int, int], ...]:
+        return tuple(zip(self._axis("P"), self._axis("Q")))
+
+    def symbol_values(self, sym: Symbols) -> dict[sp.Symbol, int]:
+        """Every size symbol of :class:`symconv.index.Symbols`, to evaluate a general closed form here."""
+        out = {sym.N: self.batch, sym.G: self.groups, sym.C: self.sizes["C"], sym.O: self.sizes["O"]}
+        for k in range(self.ndim):
+            out.update({sym.H[k]: self.input_size[k], sym.K[k]: self.kernel_size[k], sym.P[k]: self.pads[k][0],
+                        sym.S[k]: self.stride[k], sym.D[k]: self.dilation[k],
+                        sym.Ho[k]: self.sizes[_axis_name("Ho", self.ndim, k)]})
+        return out
+
+    def where(self) -> str:
+        """"C_in = 1, C_out = 1, H = 2, K = 2, P = 1": the sizes a student would set."""
+        parts = [f"N = {self.batch}"] if self.batch != 1 else []
+        if self.grouped:
+            parts.append(f"G = {self.groups}")
+        parts += [f"C_in = {self.in_channels}", f"C_out = {self.out_channels}"]
+        axes = ("H",) if self.ndim == 1 else ("H", "W") if self.ndim == 2 else ("H_1", "H_2", "H_3")
+        one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
+        parts += [f"{a} = {n}" for a, n in zip(axes, self.input_size)]
+        parts.append(f"K = {one(self.kernel_size)}")
+        parts.append(f"P = {ops._fmt_widths(self.pads)}")     # ((low, high) per axis) as symconv prints
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        tensor = TARGETS[self.target]
+        entry = f"∂L/∂{tensor}[{','.join(map(str, self.entry))}]"
+        mono = _show(self.monomial)
+        gives = " + ".join(_show(m) for m in self.formula) or "0"
+        at = f"at {self.where()}: "
+        if self.kind == "missing":
+            return at + f"{entry} should contain {mono} but the formula gives {gives}"
+        if self.kind == "extra":
+            return at + f"{entry} should not contain {mono}, which the formula gives; the definition gives {gives}"
+        if self.kind == "doubled":
+            return at + f"the formula counts {mono} in {entry} {self.count} times; the definition has it once"
+        return at + f"∂L/∂{tensor}: {self.reason}"
+
+
+def _show(mono: Sequence[tuple[str, tuple[int, ...]]]) -> str:
+    return "·".join(f"{name}[{','.join(map(str, idx))}]" for name, idx in mono)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One gradient's proof: ``ok``, or the counterexample (``None`` with ``detail`` when unsupported)."""
+
+    target: str
+    ok: bool
+    counterexample: Counterexample | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The closed forms of one structure at one stride and dilation, proved (or refuted) for every size."""
+
+    ndim: int
+    grouped: bool
+    bias: bool
+    stride: tuple[int, ...]
+    dilation: tuple[int, ...]
+    results: tuple[Result, ...]
+    seconds: float
+    statement: str = field(default="")
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def counterexample(self) -> Counterexample | None:
+        return next((r.counterexample for r in self.results if r.counterexample is not None), None)
+
+
+def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...]) -> str:
+    axes = ("H",) if ndim == 1 else ("H", "W") if ndim == 2 else ("H_1", "H_2", "H_3")
+    sizes = ["N"] + (["G"] if grouped else []) + ["C_in", "C_out"] + list(axes) + ["K", "P_low", "P_high"]
+    one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
+    return f"for every {', '.join(sizes)} at stride {one(stride)}, dilation {one(dilation)}"
+
+
+@dataclass(frozen=True, eq=False)
+class _Structure:
+    """What one gradient's proof needs: the space, the context, the definition's terms."""
+
+    space: IndexSpace
+    sym: Symbols
+    context: isl.Set
+    definition: isl.Map
+
+
+@functools.lru_cache(maxsize=None)
+def _space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[
+        IndexSpace, Symbols, isl.Set]:
+    space, sym = index_space(ndim, grouped, stride, dilation)
+    return space, sym, space.set(f": {space.context}")
+
+
+@functools.lru_cache(maxsize=None)
+def _definition(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], tensor: str,
+                term: Term, free: tuple[sp.Symbol, ...]) -> _Structure:
+    # Keyed by the derivative's Term itself: with or without a bias, ∂L/∂x and ∂L/∂h are the same Term.
+    space, sym, context = _space(ndim, grouped, stride, dilation)
+    rel = _definition_map(space, sym, term, free, tensor).intersect_params(context)
+    if not rel.is_injective():
+        raise SymconvError(f"the definition's terms of ∂L/∂{tensor} are not injective")
+    return _Structure(space, sym, context, rel)
+
+
+def general_forms(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...],
+                  dilation: tuple[int, ...]) -> dict[str, ops.Expr]:
+    """The engine's closed forms for one structure, with the stride and dilation put in."""
+    sym = Symbols(ndim, grouped)
+    values = {**dict(zip(sym.S, stride)), **dict(zip(sym.D, dilation))}
+    return {k: f.map_sizes(values) for k, f in derive_general(ndim, grouped, bias).closed.items()}
+
+
+def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
+          forms: Mapping[str, Any] | None = None) -> Proof:
+    """Prove (or refute, with the smallest counterexample) closed forms for every size at this stride and
+    dilation. ``forms`` maps ``grad_input``/``grad_weight``/``grad_bias`` to a closed form in the symbols of
+    :class:`symconv.index.Symbols`, or to a sequence of closed forms meaning their sum; by default the
+    engine's own forms. Each gradient's proof is cached (per structure, stride, dilation and form)."""
+    start = time.perf_counter()
+    stride, dilation = tuple(stride), tuple(dilation)
+    if len(stride) != ndim or len(dilation) != ndim or not all(
+            isinstance(v, int) and v >= 1 for v in stride + dilation):
+        raise UnsupportedError(f"stride and dilation need {ndim} positive integers each, got {stride} and "
+                               f"{dilation}")
+    if forms is None:
+        forms = general_forms(ndim, grouped, bias, stride, dilation)
+    results = []
+    for target, tensor in TARGETS.items():
+        if tensor == "b" and not bias:
+            continue
+        if target not in forms:
+            results.append(Result(target, False, detail=f"no closed form given for {target}"))
+            continue
+        form = forms[target]
+        parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
+        term, free = derivative_term(ndim, grouped, bias, tensor)
+        results.append(_result(ndim, grouped, stride, dilation, target, term, free, parts))
+    return Proof(ndim, grouped, bias, stride, dilation, tuple(results), time.perf_counter() - start,
+                 _statement(ndim, grouped, stride, dilation))
+
+
+@functools.lru_cache(maxsize=8192)
+def _result(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], target: str,
+            term: Term, free: tuple[sp.Symbol, ...], parts: tuple[ops.Expr, ...]) -> Result:
+    st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free)
+    try:
+        bad = _refute(st, target, parts)
+    except UnsupportedError as exc:
+        return Result(target, False, detail=str(exc))
+    if bad is None:
+        return Result(target, True)
+    example = _counterexample(st, target, parts, *bad)
+    return Result(target, False, example, str(example))
+
+
+def _refute(st: _Structure, target: str, parts: tuple[ops.Expr, ...]) -> tuple[str, isl.Set, Any] | None:
+    """None when the closed form is proved; else (kind, the parametric set of bad things, detail)."""
+    space, ctx, tensor = st.space, st.context, TARGETS[target]
+    want = space.tensor_extent(tensor)
+    for part in parts:
+        for cond, op, why in part.requires(space):
+            bad = ctx.subtract(space.set(f": {cond}"))
+            if not bad.is_empty():
+                return "undefined", bad, f"{op} {why}"
+        ext = part.extent(space)
+        if ext.kind != want.kind or len(ext.sizes) != len(want.sizes):
+            return "shape", ctx, f"the formula's result is laid out as {ext.kind}, {tensor} as {want.kind}"
+        same = " and ".join(f"{space.aff(a)} = {space.aff(b)}" for a, b in zip(ext.sizes, want.sizes))
+        bad = ctx.subtract(space.set(f": {same}"))
+        if not bad.is_empty():
+            return "shape", bad, (part, ext)
+    monos = []
+    for part in parts:
+        try:
+            monos.append(form_relation(space, part, tensor).intersect_params(ctx))
+        except _Mismatch as exc:
+            return "shape", ctx, str(exc)
+    defined = st.definition.range()
+    got = monos[0].range()
+    for m in monos[1:]:
+        got = got.union(m.range())
+    for kind, bad in (("missing", defined.subtract(got)), ("extra", got.subtract(defined))):
+        if not bad.is_empty():
+            return kind, bad, None
+    doubled = None
+    for j, m in enumerate(monos):
+        twice = m.apply_range(m.reverse()).subtract(isl.Map.identity(m.get_space().domain().map_from_set()))
+        here = twice.domain().apply(m)
+        for other in monos[j + 1:]:
+            here = here.union(m.range().intersect(other.range()))
+        doubled = here if doubled is None else doubled.union(here)
+    if doubled is not None and not doubled.is_empty():
+        return "doubled", doubled, monos
+    return None
+
+
+# ---------------------------------------------------------------------------------- counterexamples
+
+def _smallest(space: IndexSpace, sizes: isl.Set) -> dict[str, int]:
+    """The parameter values of a non-empty parameter set with the smallest sum, then lexicographically
+    smallest in (N, G, C, O, K..., P..., Q..., H...); symmetric padding (P = Q) when there is one."""
+    params = list(space.params)
+    chosen = [p for p in params if not p.startswith("Ho")]
+    sym_pads = " and ".join(f"{p} = Q{p[1:]}" for p in params if p.startswith("P"))
+    for candidate in (sizes.intersect_params(space.set(f": {sym_pads}")), sizes):
+        if candidate.is_empty():
+            continue
+        dims = ["t"] + [f"v_{p}" for p in params]
+        eqs = [f"t = {' + '.join(chosen)}"] + [f"v_{p} = {p}" for p in params]
+        grid = space.set(f"{tup(dims)} : {' and '.join(eqs)}").intersect_params(candidate.params())
+        grid = grid.project_out(isl.dim_type.param, 0, grid.dim(isl.dim_type.param))
+        point = grid.lexmin().sample_point()
+        return {p: point.get_coordinate_val(isl.dim_type.set, k + 1).to_python() for k, p in enumerate(params)}
+    raise SymconvError("no sizes in an empty set")
+
+
+def _fix(space: IndexSpace, values: Mapping[str, int]) -> isl.Set:
+    return space.set(": " + " and ".join(f"{p} = {v}" for p, v in values.items()))
+
+
+def _points(s: isl.Set, most: int = 8) -> list[list[int]]:
+    out: list[list[int]] = []
+
+    def take(p: isl.Point) -> None:
+        if len(out) < most:
+            out.append([p.get_coordinate_val(isl.dim_type.set, k).to_python() for k in range(s.n_dim())])
+    s.foreach_point(take)
+    return sorted(out)
+
+
+def _torch_index(name: str, index: list[int], sizes: Mapping[str, int]) -> tuple[int, ...]:
+    """A uniform-layout index in PyTorch's layout: the group joins the channel that follows it."""
+    per_group = {"x": sizes["C"], "g": sizes["O"], "h": sizes["O"], "b": sizes["O"]}[name]
+    at = 1 if KINDS[name] == "data" else 0
+    return tuple(index[:at]) + (index[at] * per_group + index[at + 1],) + tuple(index[at + 2:])
+
+
+def _split(space: IndexSpace, tensor: str, coords: list[int], sizes: Mapping[str, int]) -> tuple[
+        tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+    """(the gradient entry, the monomial's factors) of a monomial point, in PyTorch indices."""
+    ranks = [len(space.shapes[t]) for t in (tensor,) + OTHERS[tensor]]
+    cuts = list(itertools.accumulate(ranks))
+    pieces = [coords[a:b] for a, b in zip([0] + cuts, cuts)]
+    entry = _torch_index(tensor, pieces[0], sizes)
+    return entry, tuple((t, _torch_index(t, p, sizes)) for t, p in zip(OTHERS[tensor], pieces[1:]))
+
+
+def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...], kind: str, bad: isl.Set,
+                    detail: Any) -> Counterexample:
+    space, tensor = st.space, TARGETS[target]
+    stride = tuple(space.values[s] for s in st.sym.S)
+    dilation = tuple(st.space.values[d] for d in st.sym.D)
+    sizes = _smallest(space, bad.params())
+    base = dict(target=target, kind=kind, sizes=sizes, ndim=space.ndim, grouped="G" in space.params,
+                stride=stride, dilation=dilation)
+    if kind == "undefined":
+        return Counterexample(**base, reason=f"the formula cannot be evaluated: {detail}")
+    if kind == "shape":
+        if isinstance(detail, tuple):
+            part, ext = detail
+            detail = (f"the formula's result has shape {_torch_shape(space, ext, sizes)} but {tensor} has "
+                      f"{_torch_shape(space, space.tensor_extent(tensor), sizes)}")
+        return Counterexample(**base, reason=detail)
+    at = bad.intersect_params(_fix(space, sizes))
+    first = at.lexmin()
+    coords = _points(first, 1)[0]
+    entry, mono = _split(space, tensor, coords, sizes)
+    rank = len(space.shapes[tensor])
+    # The other side's monomials at the same gradient entry, to show what it gives instead.
+    if kind == "missing":
+        other = functools.reduce(lambda a, b: a.union(b),
+                                 [form_relation(space, p, tensor).range() for p in parts])
+    else:
+        other = st.definition.range()
+    if kind == "doubled":
+        count = sum(len(_points(m.intersect_range(first).domain().intersect_params(_fix(space, sizes)), 100))
+                    for m in detail)
+        return Counterexample(**base, entry=entry, monomial=mono, count=count)
+    here = _entry_set(other.intersect_params(_fix(space, sizes)), coords[:rank])
+    gives = tuple(_split(space, tensor, c, sizes)[1] for c in _points(here, 4))
+    return Counterexample(**base, entry=entry, monomial=mono, formula=gives)
+
+
+def _entry_set(monomials: isl.Set, entry: list[int]) -> isl.Set:
+    """The monomials whose gradient index (the leading coordinates) is ``entry``."""
+    for k, v in enumerate(entry):
+        monomials = monomials.fix_dim_si(isl.dim_type.set, k, v) if False else monomials.fix_val(isl.dim_type.set, k, isl.Val.int_from_si(monomials.get_ctx(), v))
+    return monomials
+
+
+def _torch_shape(space: IndexSpace, ext: Any, sizes: Mapping[str, int]) -> str:
+    """A uniform-layout shape as PyTorch's: the group count multiplies the channel axis it belongs to."""
+    n = [_value(space, e, sizes) for e in ext.sizes]
+    if ext.kind == "data":
+        n = [n[0], n[1] * n[2]] + n[3:]
+    elif ext.kind in ("kernel", "bias"):
+        n = [n[0] * n[1]] + n[2:]
+    return "(" + ", ".join(map(str, n)) + ")"
+
+
+def _value(space: IndexSpace, expr: Any, sizes: Mapping[str, int]) -> int:
+    sub = {s: sizes[n] for s, n in space.names.items() if n in sizes}
+    value = expr.xreplace({**{k: sp.Integer(v) for k, v in space.values.items()}, **sub}) \
+        if isinstance(expr, sp.Basic) else expr
+    return int(value)
+
+
+# -------------------------------------------------------------------------------------------- sweep
+
+@dataclass(frozen=True)
+class Sweep:
+    """Every structure at every per-axis stride and dilation, each proved for every size."""
+
+    proofs: tuple[Proof, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok for p in self.proofs)
+
+    @property
+    def failures(self) -> tuple[Proof, ...]:
+        return tuple(p for p in self.proofs if not p.ok)
+
+
+def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)) -> list[tuple[Any, ...]]:
+    """(ndim, grouped, bias, stride, dilation) for every structure and per-axis stride and dilation."""
+    out = []
+    for ndim in ndims:
+        per_axis = list(itertools.product(values, repeat=ndim))
+        for grouped, bias in itertools.product((False, True), repeat=2):
+            out += [(ndim, grouped, bias, s, d) for s in per_axis for d in per_axis]
+    return out
+
+
+def _prove_family(family: tuple[Any, ...]) -> Proof:
+    return prove(*family)
+
+
+def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), jobs: int = 1) -> Sweep:
+    """Prove the engine's closed forms for every family of :func:`families`, in ``jobs`` processes."""
+    start = time.perf_counter()
+    todo = families(ndims, values)
+    if jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            proofs = tuple(pool.map(_prove_family, todo, chunksize=8))
+    else:
+        proofs = tuple(map(_prove_family, todo))
+    return Sweep(proofs, time.perf_counter() - start)
