@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -20,34 +21,65 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"symconv: error: {message}\n")
 
 
-def _per_axis(field: str) -> Any:
+def _per_axis(field: str, minimum: int | None = None, maximum: int | None = None, single: bool = False,
+              modes: str = "") -> Any:
+    """An argparse type: an integer or comma-separated integers (one per spatial axis; ``single``: one
+    integer only), each from ``minimum`` to ``maximum`` when given; the message names the option."""
+    if single:
+        what = "an integer"
+    else:
+        what = "an integer or comma-separated integers" if not modes else \
+            f"an integer, comma-separated integers, or {modes}"
+    if minimum is not None:
+        bound = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+        what += f" {bound}" if single else f", each {bound}"
+
     def parse(text: str) -> Any:
         parts = text.split(",")
         try:
             values = tuple(int(p) for p in parts)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{field} must be an integer or comma-separated integers, "
-                                             f"got {text!r}") from None
+            values = ()
+        if not values or (single and len(values) > 1) \
+                or (minimum is not None and min(values) < minimum) \
+                or (maximum is not None and max(values) > maximum):
+            raise argparse.ArgumentTypeError(f"{field} must be {what}, got {text!r}")
         return values[0] if len(values) == 1 else values
     return parse
 
 
 def _padding(text: str) -> Any:
-    if text in ("valid", "same", "full"):
-        return text
-    return _per_axis("--padding")(text)
+    if text.strip().lower() in ("valid", "same", "full"):
+        return text.strip().lower()
+    return _per_axis("--padding", modes="valid/same/full")(text)
+
+
+MAX_CHANNELS = 4096      # stated limits of the command line, checked before any work starts
+MAX_BATCH = 1024
+MAX_INPUT_SIZE = 4096
+MAX_JOBS = 1024
 
 
 def _add_spec_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kernel-size", type=_per_axis("--kernel-size"), default=3, metavar="K")
-    p.add_argument("--stride", type=_per_axis("--stride"), default=1, metavar="S")
-    p.add_argument("--padding", type=_padding, default=1, metavar="P|valid|same|full")
-    p.add_argument("--dilation", type=_per_axis("--dilation"), default=1, metavar="D")
-    p.add_argument("--groups", type=int, default=1, metavar="G")
-    p.add_argument("--ndim", type=int, choices=(1, 2, 3), default=2)
-    p.add_argument("--in-channels", type=int, default=None, metavar="C")
-    p.add_argument("--out-channels", type=int, default=None, metavar="C")
-    p.add_argument("--bias", action="store_true", help="the layer has a bias")
+    # Kernel, stride, padding and dilation are range-checked by ConvSpec, whose message names the field.
+    p.add_argument("--kernel-size", type=_per_axis("--kernel-size"), default=3, metavar="K",
+                   help="kernel size: one integer, or one per spatial axis such as 3,5 (default: 3)")
+    p.add_argument("--stride", type=_per_axis("--stride"), default=1, metavar="S",
+                   help="stride: one integer or one per axis (default: 1)")
+    p.add_argument("--padding", type=_padding, default=1, metavar="P|valid|same|full",
+                   help="zero padding: an integer, comma-separated integers (one per axis), or valid/same/full "
+                        "(default: 1, the homework's problem 1)")
+    p.add_argument("--dilation", type=_per_axis("--dilation"), default=1, metavar="D",
+                   help="kernel dilation: one integer or one per axis (default: 1)")
+    p.add_argument("--groups", type=_per_axis("--groups", 1, MAX_CHANNELS, single=True), default=1, metavar="G",
+                   help="channel groups; both channel counts must be divisible by it (default: 1)")
+    p.add_argument("--ndim", type=int, choices=(1, 2, 3), default=2,
+                   help="number of spatial axes (default: 2)")
+    p.add_argument("--in-channels", type=_per_axis("--in-channels", 1, MAX_CHANNELS, single=True), default=None,
+                   metavar="C", help="input channels (default: 2 x groups)")
+    p.add_argument("--out-channels", type=_per_axis("--out-channels", 1, MAX_CHANNELS, single=True),
+                   default=None, metavar="C", help="output channels (default: as many as the input channels)")
+    p.add_argument("--bias", action="store_true", help="the layer has a bias (default: no bias)")
 
 
 def _spec(args: argparse.Namespace) -> Any:
@@ -165,8 +197,8 @@ def cmd_homework(args: argparse.Namespace) -> int:
 
 
 def _packaged_homework() -> Path:
-    from importlib.resources import files
-    return Path(str(files("symconv.data").joinpath("homework11.toml")))
+    from .inputs import packaged
+    return packaged()
 
 
 def _nested(a: Any, leaf: Any) -> Any:
@@ -233,6 +265,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.sweep:
         return _sweep(args)
+    if args.jobs is not None:
+        raise InputError("--jobs: only --sweep runs in parallel; a single verification uses one process")
     from .derivation import derive
     from .mutants import mutate_derivation
     from .proof import small_input_size
@@ -243,6 +277,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         else small_input_size(spec, 3)
     if len(size) == 1 and spec.ndim > 1:
         size = size * spec.ndim
+    from .verification import check_work
+    check_work(spec, tuple(size), args.batch, args.method)       # before any work
     derivation = derive(spec, prove=False)
     if args.mutant:
         from .errors import SpecError
@@ -325,14 +361,20 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(run=cmd_check)
     v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)")
     _add_spec_options(v)
-    v.add_argument("--input-size", type=_per_axis("--input-size"), default=None, metavar="H[,W[,D]]")
-    v.add_argument("--batch", type=int, default=1)
-    v.add_argument("--method", choices=("exact", "identity", "finite-difference", "torch"), default="exact")
+    v.add_argument("--input-size", type=_per_axis("--input-size", 1, MAX_INPUT_SIZE), default=None,
+                   metavar="H[,W[,D]]", help="spatial input size: one integer for every axis, or one per axis "
+                                             "(default: a small size where every kernel entry is used)")
+    v.add_argument("--batch", type=_per_axis("--batch", 1, MAX_BATCH, single=True), default=1, metavar="N",
+                   help="batch size (default: 1)")
+    v.add_argument("--method", choices=("exact", "identity", "finite-difference", "torch"), default="exact",
+                   help="exact: a proof, entry by entry, as polynomials; identity: the adjoint identity on "
+                        "random integers; finite-difference or torch: compare with that oracle (default: exact)")
     v.add_argument("--json", action="store_true", help="print the result as JSON")
     v.add_argument("--sweep", action="store_true", help="prove every configuration of the grid exactly")
     v.add_argument("--sweep-ndim", type=int, nargs="+", choices=(1, 2, 3), default=[1, 2, 3],
                    help="spatial ranks in the sweep (default: 1 2 3)")
-    v.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per core)")
+    v.add_argument("--jobs", type=_per_axis("--jobs", 1, MAX_JOBS, single=True), default=None, metavar="N",
+                   help="worker processes for --sweep (default: one per core)")
     v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
     v.set_defaults(run=cmd_verify)
@@ -340,12 +382,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
-    except SymconvError as exc:
-        print(f"symconv: error: {exc}", file=sys.stderr)
-        return 2
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit:
+            sys.stdout.flush()      # --help wrote to stdout: a closed pipe surfaces here, not at exit
+            raise
+        try:
+            status = int(args.run(args))
+        except SymconvError as exc:
+            message = " ".join(str(exc).splitlines())     # one line, whatever the message quotes
+            print(f"symconv: error: {message}", file=sys.stderr)
+            status = 2
+        sys.stdout.flush()      # a closed pipe surfaces here, inside the handler below
+        return status
+    except BrokenPipeError:
+        # `symconv ... | head` closed the pipe: Python's documented recipe. Point stdout at devnull so the
+        # interpreter's last flush does not raise again, and exit quietly.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):    # stdout without a file descriptor (captured)
+            pass
+        return 1
 
 
 if __name__ == "__main__":

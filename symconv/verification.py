@@ -56,6 +56,7 @@ def verify(spec: ConvSpec, input_size: tuple[int, ...], batch: int = 1, method: 
     spec.output_size(input_size)  # SpecError when the kernel does not fit
     if batch < 1:
         raise InputError(f"batch must be a positive integer, got {batch}")
+    check_work(spec, input_size, batch, method)
     d = derivation or derive(spec, prove=False)
     start = time.perf_counter()
     run = {"exact": _exact, "identity": _identity, "finite-difference": _finite_difference,
@@ -65,6 +66,30 @@ def verify(spec: ConvSpec, input_size: tuple[int, ...], batch: int = 1, method: 
     except (ValueError, IndexError) as exc:   # a closed form whose shapes do not even fit
         ok, checked, detail = False, 0, f"the closed forms cannot be evaluated at this size: {exc}"
     return Verification(ok, method, checked, time.perf_counter() - start, detail)
+
+
+# Stated limits (README, "Limits"), checked from the sizes alone, before anything is allocated.
+MAX_MONOMIALS = 40_000_000        # exact: about 1.5 GiB at the peak
+MAX_ENTRIES = 50_000_000          # identity, torch: entries of x or of y (400 MB each in float64)
+MAX_FD_ENTRIES = 20_000           # finite differences: two forward passes per entry of x and h
+
+
+def check_work(spec: ConvSpec, input_size: tuple[int, ...], batch: int, method: str) -> None:
+    """Refuse, from the sizes alone, work over the stated limits: :class:`InputError` naming the estimate."""
+    out = spec.output_size(input_size)
+    taps = int(np.prod(spec.kernel_size))  # type: ignore[arg-type]
+    x = batch * spec.in_channels * int(np.prod(input_size))
+    y = batch * spec.out_channels * int(np.prod(out))
+    h = spec.out_channels * spec.in_channels // spec.groups * taps
+    if method == "exact":
+        work, limit, what = y * spec.in_channels // spec.groups * taps, MAX_MONOMIALS, "monomials per gradient"
+    elif method == "finite-difference":
+        work, limit, what = x + h, MAX_FD_ENTRIES, "entries of x and h (two forward passes each)"
+    else:
+        work, limit, what = max(x, y), MAX_ENTRIES, "entries in x or y"
+    if work > limit:
+        raise InputError(f"--method {method}: this size needs {work:,} {what}, over the limit of {limit:,}; "
+                         f"choose a smaller --input-size, --batch or channel count")
 
 
 # ------------------------------------------------------------------------------------------------- exact
@@ -295,8 +320,6 @@ def _compare(ours: dict[str, np.ndarray], theirs: dict[str, np.ndarray], tol: fl
 def _finite_difference(d: Derivation, input_size: tuple[int, ...], batch: int, seed: int = 0,
                        **_: Any) -> tuple[bool, int, str]:
     x, h, g, b = _arrays(d, input_size, batch, seed)
-    if x.size + h.size > 20_000:
-        raise InputError("finite differences are for small sizes (at most 20,000 entries of x and h)")
     return _compare(d.evaluate(x, h, g), finite_difference_grads(d.spec, x, h, g, b), 1e-5)
 
 

@@ -200,3 +200,21 @@ def test_json_alone_writes_no_files(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.iterdir()) == []
     assert main(["derive", "--json", "--no-pdf", "--out", "here"]) == 0
     assert sorted(p.suffix for p in (tmp_path / "here").iterdir()) == [".md", ".svg", ".tex"]
+
+
+def test_derive_seed_check_fits_any_kernel(tmp_path):
+    """The seed's formulas were checked on a fixed 4x4 input: a 5x5 kernel without padding did not fit."""
+    assert main(["derive", "--kernel-size", "5", "--padding", "0", "--no-pdf", "--out", str(tmp_path)]) == 0
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--method", "finite-difference", "--input-size", "100", "--in-channels", "4"], "over the limit of 20,000"),
+    (["--input-size", "56", "--batch", "8", "--in-channels", "64", "--out-channels", "64"],
+     "924,844,032 monomials per gradient, over the limit"),
+    (["--jobs", "2"], "^symconv: error: --jobs: only --sweep"),
+])
+def test_verify_refuses_impossible_work_at_once(args, message, capsys, monkeypatch):
+    monkeypatch.setattr("symconv.derivation.derive", lambda *a, **k: pytest.fail("work started"))
+    assert main(["verify"] + args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and __import__("re").search(message, err)
