@@ -103,7 +103,9 @@ def _text(e: sp.Expr, names: Mapping[sp.Symbol, str], whole: sp.Expr) -> str:
     if isinstance(e, sp.floor):
         arg = sp.expand(e.args[0])
         q = _denominator(arg)
-        return f"floor(({_text(sp.expand(q * arg), names, whole)})/{q})" if q != 1 else _text(arg, names, whole)
+        if q == 1:
+            return _text(arg, names, whole)
+        return f"floor(({_text(sp.expand(q * arg), names, whole)})/{q})"
     raise UnsupportedError(f"{whole} is not affine in the sizes (a product or power of sizes)")
 
 
