@@ -27,6 +27,7 @@ at C_in = 1, C_out = 1, H = 2, K = 2, P = 0: ∂L/∂x[0,0,0] should contain g[0
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import time
@@ -55,36 +56,100 @@ def _axis_name(base: str, ndim: int, k: int) -> str:
     return base if ndim == 1 else f"{base}{k + 1}"
 
 
-def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[
-        IndexSpace, Symbols]:
+@dataclass(frozen=True)
+class Fixed:
+    """Sizes fixed to numbers beside the stride and dilation: a concrete configuration's kernel size, padding
+    (low, high) per axis and group count. ``None`` leaves that size a parameter (every value).
+
+    >>> Fixed(kernel_size=(3, 3), pads=((1, 1), (1, 1))).words()
+    'K = 3, P = 1'
+    """
+
+    kernel_size: tuple[int, ...] | None = None
+    pads: tuple[tuple[int, int], ...] | None = None
+    groups: int | None = None
+
+    def check(self, ndim: int, grouped: bool) -> None:
+        def whole(v: Any, least: int) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= least
+        if self.kernel_size is not None and (len(self.kernel_size) != ndim
+                                             or not all(whole(k, 1) for k in self.kernel_size)):
+            raise UnsupportedError(f"a fixed kernel size needs {ndim} positive integers, "
+                                   f"got {self.kernel_size}")
+        if self.pads is not None and (len(self.pads) != ndim or not all(
+                len(p) == 2 and whole(p[0], 0) and whole(p[1], 0) for p in self.pads)):
+            raise UnsupportedError(f"fixed padding needs {ndim} (low, high) pairs of non-negative integers, "
+                                   f"got {self.pads}")
+        if self.groups is not None and (not whole(self.groups, 1) or (not grouped and self.groups != 1)):
+            raise UnsupportedError(f"a fixed group count needs a positive integer (1 when not grouped), "
+                                   f"got {self.groups}")
+
+    def words(self) -> str:
+        """"G = 2, K = 3, P = 1": what is fixed, as symconv prints sizes ("" when nothing is)."""
+        one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
+        parts = [f"G = {self.groups}"] if self.groups is not None and self.groups != 1 else []
+        if self.kernel_size is not None:
+            parts.append(f"K = {one(self.kernel_size)}")
+        if self.pads is not None:
+            parts.append(f"P = {ops._fmt_widths(self.pads)}")
+        return ", ".join(parts)
+
+    def sizes(self, ndim: int, grouped: bool) -> dict[str, int]:
+        """The fixed values under their isl parameter names (G, K1, P1, Q1, ...)."""
+        out = {"G": self.groups} if grouped and self.groups is not None else {}
+        for k in range(ndim):
+            if self.kernel_size is not None:
+                out[_axis_name("K", ndim, k)] = self.kernel_size[k]
+            if self.pads is not None:
+                out[_axis_name("P", ndim, k)], out[_axis_name("Q", ndim, k)] = self.pads[k]
+        return out
+
+
+def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
+                fixed: Fixed | None = None) -> tuple[IndexSpace, Symbols]:
     """The isl space of one structure at one stride and dilation: every other size a parameter.
 
     Parameters (in the order a counterexample minimises them): N, G (when grouped), C = C_in/G, O = C_out/G,
     then per axis K, P (low padding), Q (high padding), H, and the output size Ho, which the context defines:
-    S·(Ho − 1) ≤ H + P + Q − D(K − 1) − 1 < S·Ho.
+    S·(Ho − 1) ≤ H + P + Q − D(K − 1) − 1 < S·Ho. With ``fixed``, its kernel size, padding and group count
+    are numbers instead of parameters (a concrete configuration, proved for every N, C_in, C_out and input
+    size).
     """
+    fixed = fixed or Fixed()
+    fixed.check(ndim, grouped)
     sym = Symbols(ndim, grouped)
     names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C", sym.O: "O"}
     values: dict[sp.Symbol, int] = {}
-    if grouped:
+    if grouped and fixed.groups is None:
         names[sym.G] = "G"
     else:
-        values[sym.G] = 1
-    params = ["N"] + (["G"] if grouped else []) + ["C", "O"]
-    context = ["N >= 1", "C >= 1", "O >= 1"] + (["G >= 1"] if grouped else [])
+        values[sym.G] = fixed.groups or 1
+    params = ["N"] + (["G"] if sym.G in names else []) + ["C", "O"]
+    context = ["N >= 1", "C >= 1", "O >= 1"] + (["G >= 1"] if sym.G in names else [])
     per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("K", "P", "Q", "H", "Ho")}
     for b in ("K", "P", "Q", "H"):
+        if b == "K" and fixed.kernel_size is not None or b in "PQ" and fixed.pads is not None:
+            continue
         params += per_axis[b]
     params += per_axis["Ho"]
     for k in range(ndim):
         K, P, Q, H, Ho = (per_axis[b][k] for b in ("K", "P", "Q", "H", "Ho"))
         s, d = stride[k], dilation[k]
-        names.update({sym.K[k]: K, sym.P[k]: P, sym.H[k]: H, sym.Ho[k]: Ho})
+        names.update({sym.H[k]: H, sym.Ho[k]: Ho})
         values.update({sym.S[k]: s, sym.D[k]: d})
+        if fixed.kernel_size is None:
+            names[sym.K[k]] = K
+        else:
+            values[sym.K[k]] = K = str(fixed.kernel_size[k])          # type: ignore[assignment]
+        if fixed.pads is None:
+            names[sym.P[k]] = P
+        else:
+            values[sym.P[k]] = fixed.pads[k][0]
+            P, Q = (str(w) for w in fixed.pads[k])
         span = f"{H} + {P} + {Q} - {d}*({K} - 1) - 1"
         context += [f"{K} >= 1", f"{P} >= 0", f"{Q} >= 0", f"{H} >= 1", f"{span} >= 0",
                     f"{s}*({Ho} - 1) <= {span} < {s}*{Ho}"]
-    G = sym.G if grouped else 1
+    G = sym.G if sym.G in names else values[sym.G]
     shapes = {"x": (sym.N, G, sym.C) + sym.H, "h": (G, sym.O, sym.C) + sym.K,
               "g": (sym.N, G, sym.O) + sym.Ho, "b": (G, sym.O)}
     space = IndexSpace(ndim, tuple(params), names, values, shapes, G, " and ".join(context))
@@ -304,11 +369,16 @@ class Proof:
         return next((r.counterexample for r in self.results if r.counterexample is not None), None)
 
 
-def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...]) -> str:
+def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
+               fixed: Fixed | None = None) -> str:
+    fixed = fixed or Fixed()
     axes = ("H",) if ndim == 1 else ("H", "W") if ndim == 2 else ("H_1", "H_2", "H_3")
-    sizes = ["N"] + (["G"] if grouped else []) + ["C_in", "C_out"] + list(axes) + ["K", "P_low", "P_high"]
+    sizes = ["N"] + (["G"] if grouped and fixed.groups is None else []) + ["C_in", "C_out"] + list(axes)
+    sizes += ([] if fixed.kernel_size is not None else ["K"]) + ([] if fixed.pads is not None
+                                                                 else ["P_low", "P_high"])
     one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
-    return f"for every {', '.join(sizes)} at stride {one(stride)}, dilation {one(dilation)}"
+    at = f"{fixed.words()}, " if fixed.words() else ""
+    return f"for every {', '.join(sizes)} at {at}stride {one(stride)}, dilation {one(dilation)}"
 
 
 @dataclass(frozen=True, eq=False)
@@ -319,24 +389,26 @@ class _Structure:
     sym: Symbols
     context: isl.Set
     definition: isl.Map
+    fixed: Mapping[str, int] = field(default_factory=dict)    # sizes fixed to numbers, by parameter name
 
 
 @functools.lru_cache(maxsize=None)
-def _space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[
-        IndexSpace, Symbols, isl.Set]:
-    space, sym = index_space(ndim, grouped, stride, dilation)
+def _space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
+           fixed: Fixed | None = None) -> tuple[IndexSpace, Symbols, isl.Set]:
+    space, sym = index_space(ndim, grouped, stride, dilation, fixed)
     return space, sym, space.set(f": {space.context}")
 
 
 @functools.lru_cache(maxsize=None)
 def _definition(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], tensor: str,
-                term: Term, free: tuple[sp.Symbol, ...]) -> _Structure:
+                term: Term, free: tuple[sp.Symbol, ...], fixed: Fixed | None = None) -> _Structure:
     # Keyed by the derivative's Term itself: with or without a bias, ∂L/∂x and ∂L/∂h are the same Term.
-    space, sym, context = _space(ndim, grouped, stride, dilation)
+    space, sym, context = _space(ndim, grouped, stride, dilation, fixed)
     rel = _definition_map(space, sym, term, free, tensor).intersect_params(context)
     if not rel.is_injective():
         raise SymconvError(f"the definition's terms of ∂L/∂{tensor} are not injective")
-    return _Structure(space, sym, context, rel)
+    known = {"G": 1} if not grouped else {}
+    return _Structure(space, sym, context, rel, {**known, **(fixed or Fixed()).sizes(ndim, grouped)})
 
 
 def general_forms(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...],
@@ -348,11 +420,21 @@ def general_forms(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...],
 
 
 def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
-          forms: Mapping[str, Any] | None = None) -> Proof:
+          forms: Mapping[str, Any] | None = None, fixed: Fixed | None = None,
+          targets: Sequence[str] | None = None) -> Proof:
     """Prove (or refute, with the smallest counterexample) closed forms for every size at this stride and
     dilation. ``forms`` maps ``grad_input``/``grad_weight``/``grad_bias`` to a closed form in the symbols of
     :class:`symconv.index.Symbols`, or to a sequence of closed forms meaning their sum; by default the
-    engine's own forms. Each gradient's proof is cached (per structure, stride, dilation and form)."""
+    engine's own forms. ``fixed`` fixes the kernel size, padding or group count to numbers (the statement
+    then names them); ``targets`` limits the proof to some gradients. Each gradient's proof is cached (per
+    structure, stride, dilation, fixed sizes and form).
+
+    >>> forms = {"grad_input": ops.Correlate(ops.pad(ops.Tensor("g"), ((1, 1),)),
+    ...          ops.Rot180(ops.SwapIO(ops.Tensor("h")), 1), (1,), (1,))}
+    >>> proof = prove(1, False, False, (1,), (1,), forms, Fixed((3,), ((1, 1),)), ["grad_input"])
+    >>> proof.ok, proof.statement
+    (True, 'for every N, C_in, C_out, H at K = 3, P = 1, stride 1, dilation 1')
+    """
     start = time.perf_counter()
     stride, dilation = tuple(stride), tuple(dilation)
     if len(stride) != ndim or len(dilation) != ndim or not all(
@@ -361,9 +443,13 @@ def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilatio
                                f"{dilation}")
     if forms is None:
         forms = general_forms(ndim, grouped, bias, stride, dilation)
+    if fixed is not None:
+        fixed.check(ndim, grouped)
+        if fixed == Fixed() or fixed == Fixed(groups=1):
+            fixed = None
     results = []
     for target, tensor in TARGETS.items():
-        if tensor == "b" and not bias:
+        if tensor == "b" and not bias or targets is not None and target not in targets:
             continue
         if target not in forms:
             results.append(Result(target, False, detail=f"no closed form given for {target}"))
@@ -371,15 +457,16 @@ def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilatio
         form = forms[target]
         parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
         term, free = derivative_term(ndim, grouped, bias, tensor)
-        results.append(_result(ndim, grouped, stride, dilation, target, term, free, parts))
+        results.append(_result(ndim, grouped, stride, dilation, target, term, free, parts, fixed))
     return Proof(ndim, grouped, bias, stride, dilation, tuple(results), time.perf_counter() - start,
-                 _statement(ndim, grouped, stride, dilation))
+                 _statement(ndim, grouped, stride, dilation, fixed))
 
 
 @functools.lru_cache(maxsize=8192)
 def _result(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], target: str,
-            term: Term, free: tuple[sp.Symbol, ...], parts: tuple[ops.Expr, ...]) -> Result:
-    st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free)
+            term: Term, free: tuple[sp.Symbol, ...], parts: tuple[ops.Expr, ...],
+            fixed: Fixed | None = None) -> Result:
+    st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free, fixed)
     try:
         bad = _refute(st, target, parts)
     except UnsupportedError as exc:
@@ -390,10 +477,45 @@ def _result(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[i
     return Result(target, False, example, str(example))
 
 
+# The operands each correlation takes (as ops checks them when it reads one): a formula that correlates the
+# wrong kinds of arrays, or swaps the channels of data, is wrong at every size — a counterexample at the
+# smallest sizes, not an "unsupported" formula.
+_OPERANDS = {ops.Correlate: ("correlate", "data", "kernel"),
+             ops.BatchCorrelate: ("batch_correlate", "data", "data")}
+_KIND_WORDS = {"data": "data (N, C, ...)", "kernel": "a kernel (C_out, C_in/G, ...)",
+               "bias": "a bias (C_out)", "other": "a sum over axes"}
+
+
+def _misplaced(expr: ops.Expr, space: IndexSpace) -> str | None:
+    """Why ``expr`` puts an array where its operator takes another kind, or None."""
+    for f in dataclasses.fields(expr):  # type: ignore[arg-type]
+        child = getattr(expr, f.name)
+        if isinstance(child, ops.Expr):
+            found = _misplaced(child, space)
+            if found:
+                return found
+    if isinstance(expr, ops.SwapIO):
+        kind = expr.arg.extent(space).kind
+        if kind != "kernel":
+            return f"{expr} exchanges a kernel's channel axes, but {expr.arg} is {_KIND_WORDS[kind]}"
+    if type(expr) in _OPERANDS:
+        name, *want = _OPERANDS[type(expr)]
+        for operand, role, need in zip((expr.data, expr.kernel), ("first", "second"), want):  # type: ignore
+            kind = operand.extent(space).kind
+            if kind != need:
+                return (f"{expr}: {name} takes {_KIND_WORDS[need]} as its {role} operand, but {operand} is "
+                        f"{_KIND_WORDS[kind]}")
+    return None
+
+
 def _refute(st: _Structure, target: str, parts: tuple[ops.Expr, ...]) -> tuple[str, isl.Set, Any] | None:
     """None when the closed form is proved; else (kind, the parametric set of bad things, detail)."""
     space, ctx, tensor = st.space, st.context, TARGETS[target]
     want = space.tensor_extent(tensor)
+    for part in parts:
+        why = _misplaced(part, space)
+        if why is not None:
+            return "shape", ctx, why
     for part in parts:
         for cond, op, why in part.requires(space):
             bad = ctx.subtract(space.set(f": {cond}"))
@@ -439,7 +561,9 @@ def _smallest(space: IndexSpace, sizes: isl.Set) -> dict[str, int]:
     params = list(space.params)
     chosen = [p for p in params if not p.startswith("Ho")]
     sym_pads = " and ".join(f"{p} = Q{p[1:]}" for p in params if p.startswith("P"))
-    for candidate in (sizes.intersect_params(space.set(f": {sym_pads}")), sizes):
+    # With the padding fixed to numbers there is no padding to prefer symmetric.
+    preferred = [sizes.intersect_params(space.set(f": {sym_pads}"))] if sym_pads else []
+    for candidate in preferred + [sizes]:
         if candidate.is_empty():
             continue
         dims = ["t"] + [f"v_{p}" for p in params]
@@ -489,8 +613,9 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...], ki
     stride = tuple(space.values[s] for s in st.sym.S)
     dilation = tuple(st.space.values[d] for d in st.sym.D)
     sizes = _smallest(space, bad.params())
-    base = dict(target=target, kind=kind, sizes=sizes, ndim=space.ndim, grouped="G" in space.params,
-                stride=stride, dilation=dilation)
+    # The Counterexample names every size, the fixed ones too (isl only knows the parameters).
+    base = dict(target=target, kind=kind, sizes={**st.fixed, **sizes}, ndim=space.ndim,
+                grouped=st.sym.grouped, stride=stride, dilation=dilation)
     if kind == "undefined":
         return Counterexample(**base, reason=f"the formula cannot be evaluated: {detail}")
     if kind == "shape":
