@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .latex import document, escape_latex, escape_markdown
+from .latex import document, escape_latex, escape_markdown, one_line
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,16 @@ class Math:
 
 
 @dataclass(frozen=True)
+class Lines:
+    """A display too long for one line: ``lhs = rows[0]``, then each further row continued below it (an
+    ``align*`` in LaTeX, which may break across pages; ``aligned`` in Markdown). Never shrunk to fit."""
+
+    lhs: str
+    rows: tuple[str, ...]
+    rel: str = "="
+
+
+@dataclass(frozen=True)
 class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
@@ -76,18 +86,28 @@ class Figure:
     caption: str
 
 
-Block = Heading | Para | Math | Table | Code | Figure
+Block = Heading | Para | Math | Lines | Table | Code | Figure
 
 
 def user_text(text: str) -> UserText:
     return UserText(text)
 
 
+def _code_span(text: str) -> str:
+    """``text`` as a Markdown code span that nothing in it can end (a longer fence than any backtick run
+    inside) and that stays in its table cell (``|`` escaped, which GitHub honours inside code spans)."""
+    text = one_line(text).replace("|", "\\|")
+    fence = "`" * (1 + max((len(r) for r in re.findall(r"`+", text)), default=0))
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _text(value: Cell, latex: bool) -> str:
+    """A heading's, title's or cell's text: a user's string on one line, escaped for the target."""
     if isinstance(value, Mono):
-        return rf"\texttt{{{escape_latex(value.text)}}}" if latex else f"`{value.text}`"
+        return rf"\texttt{{{escape_latex(one_line(value.text))}}}" if latex else _code_span(value.text)
     if isinstance(value, UserText):
-        return escape_latex(value.text) if latex else escape_markdown(value.text)
+        return escape_latex(one_line(value.text)) if latex else escape_markdown(one_line(value.text))
     return value
 
 
@@ -102,6 +122,8 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
         elif isinstance(b, Math):
             out.append("\\begin{center}\n\\adjustbox{max width=\\linewidth}{$\\displaystyle "
                        f"{b.latex}$}}\n\\end{{center}}")
+        elif isinstance(b, Lines):
+            out.append("\\begin{align*}\n" + _aligned(b) + "\n\\end{align*}")
         elif isinstance(b, Table):
             cols = "l" * len(b.header)
             rows = "\n".join(" & ".join(_text(c, True) for c in r) + r" \\" for r in b.rows)
@@ -109,14 +131,22 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
                        f"\\hline\n{' & '.join(b.header)} \\\\\n\\hline\n{rows}\n\\hline\n\\end{{tabular}}}}\n"
                        f"\\end{{center}}")
         elif isinstance(b, Figure):
-            out.append(f"\\begin{{center}}\n\\adjustbox{{max width=\\linewidth}}{{{b.tikz}}}\n\n"
-                       f"{b.caption}\n\\end{{center}}")
+            # A minipage cannot break across pages: the drawing and its caption stay together.
+            out.append(f"\\begin{{center}}\n\\begin{{minipage}}{{\\linewidth}}\n\\centering\n"
+                       f"\\adjustbox{{max width=\\linewidth}}{{{b.tikz}}}\n\n\\medskip\n{b.caption}\n"
+                       f"\\end{{minipage}}\n\\end{{center}}")
         elif isinstance(b, Code):
             # Code may hold a user's text: escaped, never verbatim (which \end{verbatim} would break out of).
             out.append("\\begin{flushleft}\\ttfamily\n" + escape_latex(b.text).replace("\n", "\\\\\n")
                        + "\n\\end{flushleft}")
     body = "\n\n".join(out)
     return document(body, _text(title, True), packages=("adjustbox", "tikz"), lang=lang) if full else body + "\n"
+
+
+def _aligned(b: Lines) -> str:
+    # A row starting with "=" is a new right-hand side (aligned at "="); any other row continues the last.
+    return f"{b.lhs} &{b.rel} {b.rows[0]}" + "".join(
+        f" \\\\\n&{row}" if row.startswith("=") else f" \\\\\n&\\quad {row}" for row in b.rows[1:])
 
 
 def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str:
@@ -128,6 +158,8 @@ def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str
             out.append(b.text)
         elif isinstance(b, Math):
             out.append(f"$$\n{b.latex}\n$$")
+        elif isinstance(b, Lines):
+            out.append(f"$$\n\\begin{{aligned}}\n{_aligned(b)}\n\\end{{aligned}}\n$$")
         elif isinstance(b, Table):
             head = "| " + " | ".join(b.header) + " |"
             rule = "|" + "---|" * len(b.header)

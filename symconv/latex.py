@@ -2,6 +2,10 @@ r"""LaTeX and Markdown building blocks: a SymPy printer for our tensors, escapin
 
 >>> print(escape_latex(r"50% of {x} & \ more_"))
 50\% of \{x\} \& \textbackslash{} more\_
+>>> print(escape_markdown("<img onerror=x> [a](b)"))
+&lt;img onerror=x&gt; \[a\]\(b\)
+>>> print(one_line("two\nlines\x00"))
+two lines
 >>> import sympy as sp
 >>> print(Printer({"g": r"\hat{g}"}).doprint(sp.IndexedBase("g")[sp.Symbol("n"), 2]))
 \hat{g}_{n,2}
@@ -9,6 +13,7 @@ r"""LaTeX and Markdown building blocks: a SymPy printer for our tensors, escapin
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 import sympy as sp
@@ -17,17 +22,33 @@ from sympy.printing.latex import LatexPrinter
 _ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
     "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}",
+    # Not special, but misprinted by the default OT1 font encoding (< as an inverted !, | as a dash).
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
 }
+_MARKDOWN_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def _printable(ch: str) -> bool:
+    # A control character is invalid input to TeX and invisible in Markdown: dropped (newlines are kept).
+    return ch == "\n" or ch == "\t" or not (ord(ch) < 32 or 127 <= ord(ch) < 160)
+
+
+def one_line(text: str) -> str:
+    """A user string for a heading, a title or a table cell: control characters dropped, whitespace runs
+    (newlines too, which would end a LaTeX heading's paragraph or a Markdown line) made one space."""
+    return " ".join("".join(ch for ch in text if _printable(ch)).split())
 
 
 def escape_latex(text: str) -> str:
     """Make any user string safe as LaTeX text: every special character becomes a literal."""
-    return "".join(_ESCAPES.get(ch, ch) for ch in text)
+    return "".join(_ESCAPES.get(ch, ch) for ch in text if _printable(ch))
 
 
 def escape_markdown(text: str) -> str:
-    """Make a user string inert in Markdown (no links, emphasis, HTML or math)."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>$&~" else ch for ch in text)
+    """Make a user string inert in Markdown: no HTML (``<`` and ``>`` become entities), links, emphasis,
+    headings, list markers, table cells or math."""
+    return "".join(_MARKDOWN_ENTITIES.get(ch) or ("\\" + ch if ch in "\\`*_{}[]()#+-.!|$~:@" else ch)
+                   for ch in text if _printable(ch))
 
 
 class Printer(LatexPrinter):
@@ -47,13 +68,21 @@ class Printer(LatexPrinter):
         return rf"\delta_{{{self._print(expr.args[0])},\,{self._print(expr.args[1])}}}"
 
 
+def matrix_columns(body: str) -> int:
+    """The most columns any row of ``body`` has (an upper bound: every ``&`` between row ends counts)."""
+    return 1 + max((row.count("&") for row in re.split(r"\\\\|\\(?:begin|end)\{", body)), default=0)
+
+
 def document(body: str, title: str, packages: tuple[str, ...] = (), lang: str = "en") -> str:
-    """A complete, self-contained LaTeX document (title already escaped by the caller).
+    """A complete, self-contained LaTeX document (title already escaped by the caller), on A4 paper.
 
     Chinese documents use ctex (compiled with XeLaTeX) and its Fandol fonts, which TeX Live ships.
+    amsmath's matrices stop at MaxMatrixCols columns (10 by default): the counter is raised to what the
+    body needs, so a fully connected layer with many inputs still prints.
     """
     uses = "\n".join(rf"\usepackage{{{p}}}" for p in ("amsmath", "amssymb", "geometry", *packages))
     cls = "\\documentclass[11pt,UTF8,fontset=fandol]{ctexart}" if lang == "zh" else "\\documentclass[11pt]{article}"
-    return (f"{cls}\n{uses}\n\\geometry{{margin=2cm}}\n"
-            f"\\allowdisplaybreaks\n\\title{{{title}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n"
+    cols = max(10, matrix_columns(body))
+    return (f"{cls}\n{uses}\n\\geometry{{a4paper,margin=2cm}}\n\\setcounter{{MaxMatrixCols}}{{{cols}}}\n"
+            f"\\allowdisplaybreaks\n\\renewcommand{{\\arraystretch}}{{1.3}}\n\\title{{{title}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n"
             f"{body}\n\\end{{document}}\n")

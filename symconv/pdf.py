@@ -8,6 +8,7 @@ SOURCE_DATE_EPOCH and FORCE_SOURCE_DATE fix the dates pdfTeX writes into it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +27,20 @@ def latex_engine(xelatex: bool = False) -> list[str] | None:
     if shutil.which(engine):
         return [engine, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error"]
     return None
+
+
+def first_error(log: str) -> str:
+    """LaTeX's first error on one line: the line starting with "!" and the "l.N ..." line that says where.
+
+    >>> first_error("x\\n! Undefined control sequence.\\n<recently read> \\\\foo \\n\\nl.12 \\\\foo\\n      bar\\n")
+    '! Undefined control sequence. (l.12 \\\\foo)'
+    """
+    lines = log.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("!")), None)
+    if start is None:
+        return " ".join(line.strip() for line in lines[-3:] if line.strip()) or "no log"
+    where = next((line.strip() for line in lines[start + 1:start + 30] if re.match(r"l\.\d+", line)), "")
+    return " ".join(lines[start].split()) + (f" ({' '.join(where.split())})" if where else "")
 
 
 @dataclass(frozen=True)
@@ -58,9 +73,8 @@ def compile_pdf(tex: Path, lang: str = "en") -> PdfResult:
                 return PdfResult(None, f"no PDF: LaTeX took longer than {TIME_LIMIT} s on {tex.name}", True)
             if done.returncode != 0:
                 log = work.with_suffix(".log")
-                tail = log.read_text(errors="replace").splitlines()[-15:] if log.exists() else []
-                errors = [line for line in tail if line.startswith("!")] or tail[-3:]
-                return PdfResult(None, f"no PDF: LaTeX failed on {tex.name}: {' '.join(errors).strip()}", True)
+                text = log.read_text(errors="replace") if log.exists() else done.stdout
+                return PdfResult(None, f"no PDF: LaTeX failed on {tex.name}: {first_error(text)}", True)
         pdf = tex.with_suffix(".pdf")
         shutil.copyfile(work.with_suffix(".pdf"), pdf)
     return PdfResult(pdf, f"wrote {pdf}")
