@@ -9,8 +9,8 @@ import sympy as sp
 
 from . import ops
 from .derivation import derive
-from .doc import Block, Heading, Math, Para, Table, to_latex, to_markdown, user_text
-from .homework import Solution, problem1_spec
+from .doc import Block, Heading, Lines, Math, Para, Table, to_latex, to_markdown, user_text
+from .homework import TOLERANCES, Solution, problem1_spec
 from .report import derivation_blocks
 from .seed import check_seed
 from .wording import w
@@ -62,25 +62,147 @@ def _fill(a: np.ndarray, name: str) -> str:
     return tensor_latex(a)
 
 
-def _part(s: Solution, name: str, formula: str, substituted: str | None, note: str = "",
+def _part(s: Solution, name: str, formula: str, substituted: str | Lines | None, note: str = "",
           lang: str = "en") -> list[Block]:
     blocks: list[Block] = [Math(rf"{TITLES[name]} = {formula}")]
-    if substituted:
+    if isinstance(substituted, Lines):
+        blocks.append(substituted)
+    elif substituted:
         blocks.append(Math(rf"{TITLES[name]} = {substituted}"))
-    blocks.append(Math(rf"{TITLES[name]} = {tensor_latex(s.exact[name])}"))
+    blocks += _display(TITLES[name], "=", shown(s, name), _num)
     if not all(as_expr(v).is_Integer for v in np.asarray(s.exact[name]).reshape(-1)):
-        blocks.append(Math(rf"{TITLES[name]} \approx {tensor_latex(s.exact[name], _dec)}"))
-    checks = [w("check.float", lang, err=_err(s, name, "float64"))]
-    fd = s.max_error(name, "finite-difference")
-    if fd is not None:
-        checks.append(w("check.fd", lang, err=f"{fd:.1e}"))
-    blocks.append(Para(w("check", lang, items="; ".join(checks)) + (" " + note if note else "")))
+        blocks += _display(TITLES[name], r"\approx", s.exact[name], _dec)
+    checks = [w("check.float", lang, err=_bound(s, name, "float64", lang))]
+    if s.max_error(name, "finite-difference") is not None:
+        checks.append(w("check.fd", lang, err=_bound(s, name, "finite-difference", lang)))
+    blocks.append(Para(w("check", lang, items=w("check.sep", lang).join(checks)) + (" " + note if note else "")))
     return blocks
 
 
-def _err(s: Solution, name: str, against: str) -> str:
+WIDE = 10   # columns beyond which a matrix is written transposed, or a tensor one channel to a row
+
+
+def _display(title: str, rel: str, a: Any, fmt: Any) -> list[Block]:
+    """``title rel a`` at a readable size: a wide matrix transposed, a wide 3-D tensor one channel per row,
+    a wide kernel gradient one output channel per line."""
+    a = np.asarray(a, dtype=object)
+    if a.ndim == 2 and a.shape[1] > max(WIDE, a.shape[0]):
+        return [Math(rf"\left({title}\right)^{{T}} {rel} {tensor_latex(a.T, fmt)}")]
+    if a.ndim == 3 and a.shape[0] > 1 and a.shape[0] * a.shape[2] > WIDE - 1:
+        rows = [tensor_latex(c, fmt) + "," for c in a[:-1]] + [tensor_latex(a[-1], fmt)]
+        return [Lines(title, tuple(rows), rel)]
+    if a.ndim == 4 and a.shape[0] > 1 and a.shape[1] * a.shape[3] > WIDE - 1:
+        return [Math(rf"\left({title}\right)_{{o = {o + 1}}} {rel} {tensor_latex(a[o], fmt)}")
+                for o in range(a.shape[0])]
+    return [Math(f"{title} {rel} {tensor_latex(a, fmt)}")]
+
+
+def _power_of_ten(v: float) -> str:
+    """1e-12 as 10^{-12}, 3.25e-05 as 3.2 \\cdot 10^{-5} (LaTeX); a value that is not finite as itself."""
+    if not np.isfinite(v):
+        return r"\infty" if v > 0 else r"\mathrm{NaN}"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return (f"10^{{{int(exponent)}}}" if mantissa == "1.0" else
+            rf"{mantissa} \cdot 10^{{{int(exponent)}}}")
+
+
+def _bound(s: Solution, name: str, against: str, lang: str = "en", cell: bool = False) -> str:
+    """A check as the bound it meets ("max |Δ| < 10^{-12}"), the same on every machine; the measured value
+    only when it exceeds the bound (a failure, which no machine should show)."""
     e = s.max_error(name, against)
-    return "n/a" if e is None else f"{e:.1e}"
+    if e is None:
+        return "n/a"
+    bound = _power_of_ten(TOLERANCES[against])
+    if e < TOLERANCES[against]:
+        return f"$< {bound}$" if cell else w("bound.within", lang, bound=bound)
+    value = _power_of_ten(e)
+    return (f"${value} > {bound}$ ({w('failed', lang)})" if cell else
+            w("bound.exceeds", lang, value=value, bound=bound))
+
+
+def _exponentials(s: Solution) -> tuple[dict[sp.Symbol, Any], sp.Symbol, Any] | None:
+    """When softmax's inputs differ, the E_j = exp(fc1_j - max fc1) that the exact values are written in,
+    the symbol S and its value sum_j E_j (an E_j with fc1_j = max fc1 is 1); None when there are none."""
+    back = s.local.get("E")
+    if not back:
+        return None
+    by_name = {str(e): e for e in back}
+    E = [by_name.get(f"E{j + 1}", sp.Integer(1)) for j in range(len(s.exact["fc1"]))]
+    return back, sp.Symbol("S", positive=True), sp.Add(*E)
+
+
+def _with_S(v: Any, Es: list[sp.Symbol], S: sp.Symbol, total: Any) -> Any:
+    """A rational function of the E_j with every factor sum_j E_j written as S: (E_1 - S)/(10 S)."""
+    n, d = sp.fraction(sp.cancel(as_expr(v)))
+
+    def pull(poly: Any) -> Any:
+        k = 0
+        while poly != 0 and Es:
+            q, r = sp.div(poly, total, *Es)
+            if r != 0:
+                break
+            poly, k = q, k + 1
+        return poly * S ** k
+    return pull(n) / pull(d)
+
+
+def shown(s: Solution, name: str) -> np.ndarray:
+    """A part as the report writes it: exactly, in terms of E_j and S when softmax's exponentials enter."""
+    ex = _exponentials(s)
+    if ex is None or name not in s.local["in_E"]:
+        return s.exact[name]
+    back, S, total = ex
+    if name == "L":    # -log(E_t / S) = log S - (fc1_t - max fc1)
+        f = s.exact["fc1"]
+        return np.array(sp.log(S) - (f[s.homework.target - 1] - max(f)), dtype=object)
+    Es = sorted(back, key=str)
+    a = np.asarray(s.local["in_E"][name], dtype=object)
+    if not any(as_expr(v).free_symbols for v in a.reshape(-1)):
+        return s.exact[name]
+    return np.vectorize(lambda v: _with_S(v, Es, S, total), otypes=[object])(a)
+
+
+def _exact_latex(s: Solution, name: str) -> str:
+    return tensor_latex(shown(s, name))
+
+
+def _exponential_blocks(s: Solution, lang: str) -> list[Block]:
+    """The E_j and S, defined once, before the first part written in terms of them."""
+    ex = _exponentials(s)
+    if ex is None:
+        return []
+    back, S, total = ex
+    f = s.exact["fc1"]
+    c = max(f)
+    values = r",\ ".join(rf"E_{{{j + 1}}} = " + (_num(sp.exp(v - c)) if v != c else "1") for j, v in enumerate(f))
+    return [Para(w("hw.E", lang)),
+            Math(r"E_{j} = e^{\mathrm{fc}_{1;j} - \max_k \mathrm{fc}_{1;k}},\quad S = \sum_j E_j"),
+            Math(rf"{values},\quad S = {_num(total)} \approx {_dec(total.xreplace(back))}")]
+
+
+def _conv1_entry(s: Solution) -> Lines:
+    """conv1[0, 0, 0] written out: the products of every input channel, a few to a row (never shrunk)."""
+    hw, spec = s.homework, s.homework.spec
+    x0, c0 = hw.x, s.exact["conv1"]
+    K1, K2 = hw.h.shape[2:]
+    (lo1, _), (lo2, _) = spec.pads
+    D1, D2 = spec.dilation  # type: ignore[misc]
+    rows = []
+    for c in range(hw.x.shape[0]):
+        terms = []
+        for a in range(K1):
+            for b in range(K2):
+                u, v = D1 * a - lo1, D2 * b - lo2
+                xv = x0[c, u, v] if 0 <= u < x0.shape[1] and 0 <= v < x0.shape[2] else 0
+                terms.append(rf"({_num(xv)})({_num(hw.h[0, c, a, b])})")
+        rows += [" + ".join(terms[i:i + ROW_TERMS]) for i in range(0, len(terms), ROW_TERMS)]
+    rows = [rows[0]] + ["+ " + r for r in rows[1:]]
+    if hw.conv_bias is not None:
+        rows[-1] += f" + ({_num(hw.conv_bias[0])})"
+    return Lines(r"\mathrm{conv}_{1;\,0,0,0}", (*rows, f"= {_num(c0[0, 0, 0])}"))
+
+
+ROW_TERMS = 5   # products per row of the written-out conv1 entry: a row fits the A4 text width at 11 pt
 
 
 def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
@@ -94,40 +216,35 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     pads = ", ".join(f"({lo}, {hi})" for lo, hi in spec.pads)
     blocks.append(Para(w("hw.setting", lang, stride=spec.stride[0], pads=pads,  # type: ignore[index]
                          dilation=spec.dilation[0], m=m, n=n, t=t)))  # type: ignore[index]
-    x0, c0 = hw.x, s.exact["conv1"]
-    # (1) one entry written out: the products that make conv1[0, 0, 0].
-    K1, K2 = hw.h.shape[2:]
-    (lo1, _), (lo2, _) = spec.pads
-    S1, S2 = spec.stride  # type: ignore[misc]
-    D1, D2 = spec.dilation  # type: ignore[misc]
-    terms = []
-    for c in range(hw.x.shape[0]):
-        for a in range(K1):
-            for b in range(K2):
-                u, v = D1 * a - lo1, D2 * b - lo2
-                xv = x0[c, u, v] if 0 <= u < x0.shape[1] and 0 <= v < x0.shape[2] else 0
-                terms.append(rf"({_num(xv)})({_num(hw.h[0, c, a, b])})")
-    bias0 = "" if hw.conv_bias is None else f" + ({_num(hw.conv_bias[0])})"
+    c0 = s.exact["conv1"]
     blocks += [Heading(w("hw.1", lang), 2),
                *_part(s, "conv1", r"F \otimes h" + (" + b" if hw.conv_bias is not None else "") +
                       r",\quad \mathrm{conv}_{1;\,o,i,j} = \sum_{c,a,b} F_{c,\,S i + D a - P,\,S j + D b - P}\,"
                       r"h_{o,c,a,b}" + (" + b_o" if hw.conv_bias is not None else ""),
-                      r"\Big(" + " + ".join(terms) + bias0 + rf" = {_num(c0[0, 0, 0])},\ \dots\Big)", lang=lang)]
+                      _conv1_entry(s), lang=lang)]
     blocks += [Heading(w("hw.2", lang), 2),
                *_part(s, "relu1", r"\max(\mathrm{conv}_1, 0)", rf"\max\left({tensor_latex(c0)},\ 0\right)",
                       lang=lang)]
     r = s.exact["relu1"].reshape(-1)
     fc_b = "" if hw.fc_bias is None else r" + b^{\mathrm{fc}}"
-    blocks += [Heading(w("hw.3", lang), 2),
-               *_part(s, "fc1", r"W\,\mathrm{vec}(\mathrm{relu}_1)" + fc_b,
-                      rf"{_fill(hw.fc_weight, 'W')}\,{tensor_latex(r)}"
-                      + ("" if hw.fc_bias is None else rf" + {tensor_latex(hw.fc_bias)}"), lang=lang)]
+    fc_values = rf"{_fill(hw.fc_weight, 'W')}\,{tensor_latex(r)}" + ("" if hw.fc_bias is None else
+                                                                     rf" + {tensor_latex(hw.fc_bias)}")
+    if n > WIDE and len(set(hw.fc_weight.reshape(-1))) > 1:
+        # W written out is too wide for a line: its transpose is tall and narrow.
+        blocks += [Heading(w("hw.3", lang), 2), Math(rf"W^{{T}} = {tensor_latex(hw.fc_weight.T)}"),
+                   *_part(s, "fc1", r"W\,\mathrm{vec}(\mathrm{relu}_1)" + fc_b,
+                          Lines(TITLES["fc1"], (rf"W\,{tensor_latex(r)}",) + (() if hw.fc_bias is None else
+                                                                            (rf"+ {tensor_latex(hw.fc_bias)}",))),
+                          lang=lang)]
+    else:
+        blocks += [Heading(w("hw.3", lang), 2),
+                   *_part(s, "fc1", r"W\,\mathrm{vec}(\mathrm{relu}_1)" + fc_b, fc_values, lang=lang)]
     f = s.exact["fc1"]
-    blocks += [Heading(w("hw.4", lang), 2),
+    blocks += [Heading(w("hw.4", lang), 2), *_exponential_blocks(s, lang),
                *_part(s, "p", r"\left[\frac{e^{\mathrm{fc}_{1;i}}}{\sum_j e^{\mathrm{fc}_{1;j}}}\right]_i",
                       rf"\left[\frac{{e^{{{_num(f[0])}}}}}{{{' + '.join(f'e^{{{_num(v)}}}' for v in f)}}},\ "
                       r"\dots\right]", lang=lang)]
-    pt = s.exact["p"][t - 1]
+    pt = shown(s, "p")[t - 1]
     blocks += [Heading(w("hw.5", lang), 2),
                *_part(s, "L", r"-\sum_{i} y_i \log p_i = -\log p_" + str(t), rf"-\log\left({_num(pt)}\right)",
                       w("hw.natural_log", lang), lang=lang)]
@@ -135,25 +252,28 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     blocks += [Heading(w("hw.6", lang), 2),
                *_part(s, "dL_dp", r"\left[-\frac{y_i}{p_i}\right]_i",
                       r"\left[" + r",\ ".join(rf"-\frac{{{y}}}{{{_num(p)}}}"
-                                              for y, p in zip(s.local["y"], s.exact["p"])) + r"\right]", lang=lang),
+                                              for y, p in zip(s.local["y"], shown(s, "p"))) + r"\right]", lang=lang),
                *_part(s, "dL_dfc1", r"J_{\mathrm{softmax}}^{T}\,\frac{\partial L}{\partial p}"
                       r",\quad J_{ij} = \frac{\partial p_i}{\partial \mathrm{fc}_{1;j}} = p_i(\delta_{ij} - p_j)",
                       _p_minus_y(s), lang=lang),
                *_part(s, "dL_drelu1", r"W^{T}\,\frac{\partial L}{\partial \mathrm{fc}_1}",
-                      rf"{_fill(hw.fc_weight.T, 'W')}\,{tensor_latex(s.exact['dL_dfc1'])}",
+                      rf"{_fill(hw.fc_weight.T, 'W')}\,{tensor_latex(shown(s, 'dL_dfc1'))}",
                       _degenerate(s, same_rows, lang), lang=lang),
-               *_part(s, "dL_dconv1", r"\mathbb{1}[\mathrm{conv}_1 > 0] \odot \frac{\partial L}{\partial \mathrm{relu}_1}",
+               *_part(s, "dL_dconv1", r"[\,\mathrm{conv}_1 > 0\,] \odot \frac{\partial L}{\partial \mathrm{relu}_1}",
                       None, _ties(s, lang), lang=lang)]
     blocks += [Heading(w("hw.7", lang), 2),
                *_part(s, "dL_dW", r"\frac{\partial L}{\partial \mathrm{fc}_1}\,\mathrm{vec}(\mathrm{relu}_1)^{T}",
-                      rf"{tensor_latex(s.exact['dL_dfc1'])}\,{tensor_latex(r)[:-len('^{T}')]}", lang=lang)]
-    dh = ops.rename(s.derivation.grad_weight, g_name).to_latex()
+                      rf"{tensor_latex(shown(s, 'dL_dfc1'))}\,{tensor_latex(r)[:-len('^{T}')]}", lang=lang)]
+    # The closed forms at this input's size (no size symbol such as (H_1 + 1) mod 2 is left).
+    sizes = s.derivation.sizes(hw.x[None], c0[None])
+    dh = ops.rename(s.derivation.grad_weight.map_sizes(sizes), g_name).to_latex()
     blocks += [Heading(w("hw.8", lang), 2), Para(w("hw.closed_form", lang)),
                *_part(s, "dL_dh", dh, None, lang=lang)]
-    dx = ops.rename(s.derivation.grad_input, g_name).to_latex()
+    dx = ops.rename(s.derivation.grad_input.map_sizes(sizes), g_name).to_latex()
     blocks += [Heading(w("hw.beyond", lang), 2), *_part(s, "dL_dx", dx, None, lang=lang)]
     if "dL_dconv_bias" in s.exact:
-        blocks += _part(s, "dL_dconv_bias", ops.rename(s.derivation.grad_bias, g_name).to_latex(), None,
+        blocks += _part(s, "dL_dconv_bias", ops.rename(s.derivation.grad_bias.map_sizes(sizes), g_name).to_latex(),
+                        None,
                         lang=lang)
     if "dL_dfc_bias" in s.exact:
         blocks += _part(s, "dL_dfc_bias", r"\frac{\partial L}{\partial \mathrm{fc}_1}", None, lang=lang)
@@ -165,7 +285,7 @@ def _p_minus_y(s: Solution) -> str:
     p, y = s.exact["p"], s.local["y"]
     diff = [sp.simplify(pi - yi) for pi, yi in zip(p, y)]
     assert all(sp.simplify(a - b) == 0 for a, b in zip(diff, s.exact["dL_dfc1"])), "p - y identity"
-    return (r"p - y = " + tensor_latex(np.array(p, dtype=object)) + " - "
+    return (r"p - y = " + tensor_latex(np.array(shown(s, "p"), dtype=object)) + " - "
             + tensor_latex(np.array(y, dtype=object)))
 
 
@@ -185,7 +305,8 @@ def check_table(s: Solution, lang: str = "en") -> Table:
     rows = []
     for name in s.exact:
         rows.append((f"${TITLES[name]}$", "x".join(map(str, s.exact[name].shape)) or w("scalar", lang),
-                     _err(s, name, "float64"), _err(s, name, "finite-difference")))
+                     _bound(s, name, "float64", lang, cell=True),
+                     _bound(s, name, "finite-difference", lang, cell=True)))
     return Table((w("part", lang), w("shape", lang), w("float_diff", lang), w("fd_diff", lang)), tuple(rows))
 
 

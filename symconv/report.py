@@ -48,7 +48,7 @@ def seed_claim_text(c: SeedClaim, lang: str = "en") -> str:
         return w("seed.equal", lang, total=c.total)
     if c.shape:
         return w("seed.shape", lang, got=c.shape[0], want=c.shape[1])
-    return w("seed.differ", lang, differ=c.differ, total=c.total, at=c.at, got=c.got, want=c.want)
+    return w("seed.differ1" if c.differ == 1 else "seed.differ", lang, differ=c.differ, total=c.total, at=c.at, got=c.got, want=c.want)
 
 
 def derivation_blocks(d: Derivation, proofs: list[Proof] | None = None,

@@ -69,6 +69,7 @@ WORDS: dict[str, dict[str, str]] = {
         "seed.equal": "equal to the engine's closed form on all {total} entries",
         "seed.shape": "gives shape {got}, the gradient has shape {want}",
         "seed.differ": "{differ} of {total} entries differ; e.g. at {at} it gives {got} where the gradient is {want}",
+        "seed.differ1": "1 of {total} entries differs: at {at} it gives {got} where the gradient is {want}",
         "seed.error": "cannot even be evaluated: {error}",
         # homework report
         "hw.problem1": "Problem 1", "hw.problem2": "Problem 2",
@@ -86,8 +87,14 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.natural_log": "The logarithm is natural.",
         "hw.closed_form": "From the closed form that the engine derived for this convolution (problem 1's method):",
         "check": "Check: {items}.",
-        "check.float": r"float64 recomputation from the same expressions: max $|\Delta|$ = {err}",
-        "check.fd": r"central finite differences of $L$: max $|\Delta|$ = {err}",
+        "check.float": "float64 recomputation from the same expressions: {err}",
+        "check.fd": "central finite differences of $L$: {err}",
+        "check.sep": "; ",
+        "bound.within": r"max $|\Delta| < {bound}$",
+        "bound.exceeds": r"max $|\Delta| = {value}$, above the tolerance ${bound}$ (FAILED)",
+        "hw.E": r"The inputs of softmax differ, so its exact values hold exponentials. They are written once, "
+                r"as $E_j$ (the largest input gives $E_j = 1$), with $S$ their sum; every value below is "
+                r"exact in terms of them, with decimals beside:",
         "hw.same_rows": r"Every row of $W$ is the same row $w$, so $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$, "
                         r"and $\sum_i p_i = 1 = \sum_i y_i$: the gradient vanishes. ",
         "hw.vanishes": r"$W^{T}(p - y)$ happens to vanish for these numbers. ",
@@ -108,6 +115,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.rounded": "equal within rounding to {places} decimal places{how}",
         "g.shape": "shape {got}, expected {want}",
         "g.differ": "{n} entries differ{how}: {shown}{more}",
+        "g.differ1": "1 entry differs{how}: {shown}{more}",
         "g.entry": "{at}: given {given}, expected {want}",
         "g.more": " (and {n} more)",
         "g.flat": " (read in (channel, row, column) order)",
@@ -166,6 +174,7 @@ WORDS: dict[str, dict[str, str]] = {
         "seed.equal": "在全部 {total} 个元素上与引擎的闭式解相等",
         "seed.shape": "得到的形状为 {got}，而梯度的形状为 {want}",
         "seed.differ": "{total} 个元素中有 {differ} 个不同；例如在 {at} 处得到 {got}，而梯度为 {want}",
+        "seed.differ1": "{total} 个元素中有 1 个不同：在 {at} 处得到 {got}，而梯度为 {want}",
         "seed.error": "无法求值：{error}",
         "hw.problem1": "第 1 题", "hw.problem2": "第 2 题",
         "hw.p1.intro": r"对 $y = x \otimes h$（$\otimes$：模板运算，即不翻转卷积核的互相关），$3\times 3$ 卷积核，"
@@ -180,8 +189,13 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.natural_log": "对数为自然对数。",
         "hw.closed_form": "由引擎为该模板运算推导出的闭式解（第 1 题的方法）：",
         "check": "核对：{items}。",
-        "check.float": r"用相同表达式以 float64 重新计算：最大 $|\Delta|$ = {err}",
-        "check.fd": r"对 $L$ 的中心差分：最大 $|\Delta|$ = {err}",
+        "check.float": "用相同表达式以 float64 重新计算：{err}",
+        "check.fd": "对 $L$ 的中心差分：{err}",
+        "check.sep": "；",
+        "bound.within": r"最大 $|\Delta| < {bound}$",
+        "bound.exceeds": r"最大 $|\Delta| = {value}$，超过容差 ${bound}$（失败）",
+        "hw.E": r"softmax 的各个输入不相等，所以其精确值含有指数。这些指数只写一次，记为 $E_j$"
+                r"（最大的输入对应 $E_j = 1$），$S$ 为它们的和；下面每个值都用它们精确地写出，并附上小数：",
         "hw.same_rows": r"$W$ 的每一行都是同一行 $w$，所以 $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$，"
                         r"而 $\sum_i p_i = 1 = \sum_i y_i$：该梯度为零。",
         "hw.vanishes": r"对这组数据，$W^{T}(p - y)$ 恰好为零。",
@@ -201,6 +215,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",
         "g.shape": "形状为 {got}，应为 {want}",
         "g.differ": "{n} 个元素不同{how}：{shown}{more}",
+        "g.differ1": "1 个元素不同{how}：{shown}{more}",
         "g.entry": "{at}：给出 {given}，应为 {want}",
         "g.more": "（另有 {n} 个）",
         "g.flat": "（按（通道，行，列）顺序读取）",

@@ -258,3 +258,77 @@ def test_reports_compile_in_both_languages(tmp_path, lang, phrases):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     for phrase in phrases:
         assert phrase in text, phrase
+
+
+VARIANT = Path(__file__).parent / "data" / "variant_3ch_stride2.toml"
+
+
+@pytest.fixture(scope="module")
+def variant_solution():
+    return solve(load(VARIANT))
+
+
+def test_reports_hold_bounds_not_measured_errors(seed_solution, variant_solution, monkeypatch):
+    from symconv.homework import Solution
+    before = [render(s, lang) for s in (seed_solution, variant_solution) for lang in ("en", "zh")]
+    real = Solution.max_error
+
+    def other_machine(self, name, against):      # another machine's last bits differ
+        e = real(self, name, against)
+        return None if e is None else e * 0.97 + 1e-17
+
+    monkeypatch.setattr(Solution, "max_error", other_machine)
+    after = [render(s, lang) for s in (seed_solution, variant_solution) for lang in ("en", "zh")]
+    assert after == before
+    tex, md = before[0]
+    assert r"max $|\Delta| < 10^{-12}$" in md and r"max $|\Delta| < 10^{-6}$" in md
+    assert "e-09" not in tex and "e+00" not in tex
+    assert r"最大 $|\Delta| < 10^{-12}$" in before[1][1]
+
+
+def test_an_error_above_its_bound_is_shown_as_a_failure(seed_solution, monkeypatch):
+    from symconv.homework import Solution
+    monkeypatch.setattr(Solution, "max_error", lambda self, name, against: 3.25e-5)
+    _, md = render(seed_solution)
+    assert r"max $|\Delta| = 3.2 \cdot 10^{-5}$, above the tolerance $10^{-12}$" in md
+
+
+def test_finite_differences_skip_entries_that_move_a_relu_tie(variant_solution):
+    s = variant_solution
+    assert s.relu_ties == [(1, 2, 2)]
+    for name in s.exact:
+        fd = s.max_error(name, "finite-difference")
+        assert fd is None or fd < 1e-6, (name, fd)
+        assert s.max_error(name, "float64") < 1e-12, name
+
+
+def test_variant_report_is_readable(variant_solution):
+    tex, md = render(variant_solution)
+    # (c) an indicator that renders with the standard packages
+    assert r"\mathbb{1}" not in tex
+    # (h) the known input size is substituted: no symbolic size in problem 2's closed forms
+    problem2 = tex[tex.index("Problem 2"):]
+    assert "H_{1}" not in problem2 and r"\bmod" not in problem2 and "mod" not in problem2
+    # (g) the softmax's exponentials are named once, entries are written in terms of them
+    assert r"E_{j} = e^{\mathrm{fc}_{1;j} - \max_k \mathrm{fc}_{1;k}}" in tex
+    assert tex.count("e^{- \\frac") <= 6, tex.count("e^{- \\frac")
+    # (f) the conv1 substitution is broken into rows of a few products each, never one shrunken line
+    start = tex.index("\\begin{align*}\n\\mathrm{conv}_{1;\\,0,0,0} &= ")
+    block = tex[start:tex.index(r"\end{align*}", start)]
+    rows = block.split(r"\\")
+    assert len(rows) >= 3 and all(row.count(")(") <= 5 for row in rows)
+    assert "adjustbox" not in block
+
+
+def test_documents_are_a4_and_keep_figures_with_captions(seed_solution):
+    for lang in ("en", "zh"):
+        tex, _ = render(seed_solution, lang)
+        assert r"\geometry{a4paper,margin=2cm}" in tex
+        fig = tex[tex.index(r"\begin{tikzpicture}") - 200:]
+        assert r"\begin{minipage}" in fig[:200]
+        assert fig.index(r"\end{minipage}") > fig.index(w_caption(lang))
+
+
+def w_caption(lang):
+    from symconv.wording import w
+    return w("fig.caption", lang)
