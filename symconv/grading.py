@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ import sympy as sp
 
 from .answers import ParseError, parse_answer
 from .doc import Block, Heading, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
-from .homework import PARTS, Solution
+from .homework import Solution
 from .wording import w
 from .exprs import as_expr
 
@@ -95,19 +96,21 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray) -> Grade:
         shown = [{"at": list(map(int, i)), "given": g, "want": e} for i, g, e in differ[:4]]
         more = ("g.more", {"n": len(differ) - 4}) if len(differ) > 4 else ""
         return Grade(part, "wrong", exp_text, given_text,
-                     ("g.differ", {"n": len(differ), "how": how, "shown": shown, "more": more}))
+                     ("g.differ1" if len(differ) == 1 else "g.differ",
+                      {"n": len(differ), "how": how, "shown": shown, "more": more}))
     if rounded:
         return Grade(part, "correct", exp_text, given_text, ("g.rounded", {"places": answer.decimals, "how": how}))
     return Grade(part, "correct", exp_text, given_text, ("g.exact", {"how": how}))
 
 
 def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
-    """A grade per known part, in the homework's order; unknown labels are reported as unparsed."""
-    grades = [grade_part(p, answers.get(p), solution.exact[p]) for p in PARTS if p in solution.exact]
+    """A grade per part of the solution (the biases' too, when the homework has them), in the homework's
+    order; a label naming no part of this solution is reported as unparsed, never ignored."""
+    grades = [grade_part(p, answers.get(p), solution.exact[p]) for p in solution.exact]
     for label in answers:
         if label not in solution.exact:
             grades.append(Grade(label, "unparsed", "", answers[label].strip(),
-                                ("g.unknown", {"label": repr(label), "known": ", ".join(PARTS)})))
+                                ("g.unknown", {"label": repr(label), "known": ", ".join(solution.exact)})))
     return grades
 
 
@@ -134,15 +137,21 @@ def sheet(grades: list[Grade], name: str, lang: str = "en") -> tuple[str, str]:
     """A grading sheet as (.tex, .md)."""
     blocks: list[Block] = [Heading(w("g.grades", lang), 2), Table(
         (w("part", lang), w("verdict", lang), w("detail", lang)),
-        tuple((Mono(g.part), w("v." + g.verdict, lang), UserText(g.detail_text(lang))) for g in grades))]
+        tuple((_part_cell(g.part), w("v." + g.verdict, lang), UserText(g.detail_text(lang))) for g in grades))]
     s = summary(grades)
     blocks.append(Para(", ".join(f"{n} {w('v.' + v, lang)}" for v, n in s.items()) + "."))
     for g in grades:
         if g.verdict in ("wrong", "unparsed"):
-            blocks += [Heading(g.part, 3), Para(w("g.given", lang)), _mono(g.given), Para(w("g.expected", lang)),
-                       _mono(g.expected)]
+            blocks += [Heading(user_text(g.part), 3), Para(w("g.given", lang)), _mono(g.given),
+                       Para(w("g.expected", lang)), _mono(g.expected)]
     title = user_text(w("g.title", lang, name=name))
     return to_latex(blocks, title, lang=lang), to_markdown(blocks, title)
+
+
+def _part_cell(part: str) -> Mono | UserText:
+    """A part's name in the table: typewriter when it is a name (a known part, or a label from a .tex), escaped
+    text otherwise (a .toml key can hold anything)."""
+    return Mono(part) if re.fullmatch(r"[A-Za-z0-9_]+", part) else UserText(part)
 
 
 def _mono(text: str) -> Block:

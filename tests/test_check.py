@@ -146,3 +146,56 @@ def test_sheet_escapes_the_given_text(tmp_path):
     assert r"\textbackslash{}input\{/etc/passwd\}" in tex
     line = [ln for ln in done.stdout.splitlines() if ln.startswith("L ")][0]
     assert "unparsed" in line and "latex2sympy2 could not read it" in line
+
+
+VARIANT = Path(__file__).parent / "data" / "variant_3ch_stride2.toml"
+
+
+def test_bias_answers_are_graded(tmp_path):
+    (tmp_path / "b.toml").write_text('dL_dconv_bias = "[1 \\\\quad 2]^T"\ndL_dfc_bias = "[0 \\\\quad 0 \\\\quad 0 '
+                                     '\\\\quad 0]^T"\n', encoding="utf-8")
+    done = _check("b.toml", "--against", str(VARIANT), "--json", cwd=tmp_path)
+    assert done.returncode == 1, done.stdout
+    parts = json.loads(done.stdout)["parts"]
+    assert parts["dL_dconv_bias"]["verdict"] == "wrong" and parts["dL_dfc_bias"]["verdict"] == "wrong"
+    assert parts["dL_dfc_bias"]["detail"].startswith("4 entries differ")
+    assert list(parts)[-2:] == ["dL_dconv_bias", "dL_dfc_bias"]
+
+
+def test_a_bias_answer_without_a_bias_is_unknown(tmp_path):
+    (tmp_path / "b.toml").write_text('L = "\\\\ln 5"\ndL_dfc_bias = "0"\n', encoding="utf-8")
+    done = _check("b.toml", "--json", cwd=tmp_path)
+    assert done.returncode == 1
+    parts = json.loads(done.stdout)["parts"]
+    assert parts["L"]["verdict"] == "correct"
+    assert parts["dL_dfc_bias"]["verdict"] == "unparsed"
+    assert parts["dL_dfc_bias"]["detail"].startswith("unknown part 'dL_dfc_bias'; known: conv1, ")
+    assert "dL_dfc_bias" not in parts["dL_dfc_bias"]["detail"].split("known: ")[1]
+
+
+def test_one_entry_differs_is_singular(tmp_path):
+    (tmp_path / "a.toml").write_text('fc1 = "[39.6 \\\\quad 39.6 \\\\quad 39.6 \\\\quad 39.6 \\\\quad 39.7]"\n',
+                                     encoding="utf-8")
+    done = _check("a.toml", "--json", cwd=tmp_path)
+    assert json.loads(done.stdout)["parts"]["fc1"]["detail"].startswith("1 entry differs: [4]: given")
+    done = _check("a.toml", "--json", "--lang", "zh", cwd=tmp_path)     # JSON stays English
+    assert json.loads(done.stdout)["parts"]["fc1"]["detail"].startswith("1 entry differs")
+
+
+EVIL_KEY = "dL_dconv1<img src=x onerror=alert(1)>[a](http://e.vil) `x` | y \\\\textbf{z}"
+
+
+def test_part_names_are_escaped_in_the_sheet(tmp_path):
+    (tmp_path / "evil.toml").write_text(f'"{EVIL_KEY}" = "1"\ndL_dconv1 = "\\\\frac{{"\nfc1 = "3"\n',
+                                        encoding="utf-8")
+    done = _check("evil.toml", "--out", "o", "--no-pdf", cwd=tmp_path)
+    assert done.returncode == 1
+    tex = (tmp_path / "o" / "grades_evil.tex").read_text(encoding="utf-8")
+    md = (tmp_path / "o" / "grades_evil.md").read_text(encoding="utf-8")
+    assert r"\subsection*{dL\_dconv1}" in tex and r"\subsection*{fc1}" in tex
+    assert r"\textbf{z}" not in tex and r"\textbackslash{}textbf\{z\}" in tex
+    for bad in ("<img", "](http", "\n### dL_dconv1<", "`x`", "\\textbf{z}"):
+        assert bad not in md, bad
+    assert "### dL\\_dconv1\n" in md
+    row = [line for line in md.splitlines() if line.startswith("| ") and "onerror" in line][0]
+    assert row.replace("\\|", "").count("|") == 4       # the key's own | is escaped: still three cells
