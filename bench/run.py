@@ -18,7 +18,7 @@ import sympy as sp
 
 from symconv import ConvSpec, derive
 from symconv.numeric import conv
-from symconv.verification import verify
+from symconv.proof.checks import verify
 
 try:
     import torch

@@ -8,7 +8,7 @@ Public API:
 - :func:`verify` / :class:`Verification` — exact proofs and tests at any size (``exact``, ``identity``,
   ``finite-difference``, ``torch``).
 - :mod:`symconv.numeric` — the forward pass ``conv`` and finite differences.
-- :mod:`symconv.homework`, :mod:`symconv.inputs` — the homework solved exactly; :mod:`symconv.answers`,
+- :mod:`symconv.homework`, :mod:`symconv.inputs` — the homework solved exactly; :mod:`symconv.grading.answers`,
   :mod:`symconv.grading` — answers in LaTeX read and graded.
 - Errors: :class:`SymconvError` (root), :class:`SpecError`, :class:`InputError`, :class:`UnsupportedError`,
   :class:`DerivationError`.
@@ -17,9 +17,10 @@ Public API:
 from __future__ import annotations
 
 from .errors import DerivationError, InputError, SpecError, SymconvError, UnsupportedError
-from .spec import ConvSpec
-from .derivation import Derivation, derive
-from .verification import Verification, verify
+from .derivation.spec import ConvSpec
+from .derivation.forms import Derivation
+from .proof.attach import derive
+from .proof.checks import Verification, verify
 
 __all__ = [
     "ConvSpec",

@@ -83,7 +83,7 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
 
 
 def _spec(args: argparse.Namespace) -> Any:
-    from .spec import ConvSpec
+    from .derivation.spec import ConvSpec
     groups = args.groups
     cin = args.in_channels if args.in_channels is not None else 2 * groups
     cout = args.out_channels if args.out_channels is not None else cin
@@ -99,8 +99,8 @@ def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
     failed PDF is an error: its message (with LaTeX's first error line) goes to stderr; the .tex and .md
     are still written.
     """
-    from .output import Staging
-    from .pdf import compile_pdf
+    from .report.output import Staging
+    from .report.pdf import compile_pdf
     if lang != "en":
         stem = f"{stem}_{lang}"
     with Staging(out) as stage:
@@ -118,7 +118,7 @@ def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
 def _out_dir(args: argparse.Namespace) -> Path | None:
     """Where reports go, checked before any work: --out when given; else reports/, except with --json
     (JSON alone, no files)."""
-    from .output import out_folder
+    from .report.output import out_folder
     if args.out is not None:
         return out_folder(args.out)
     return None if args.json else out_folder("reports")
@@ -134,9 +134,9 @@ def _json(value: Any) -> str:
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
-    from .derivation import derive
-    from .report import render
-    from .seed import check_seed
+    from .proof.attach import derive
+    from .report.derivation import render
+    from .proof.seed import check_seed
 
     spec = _spec(args)
     out = _out_dir(args)
@@ -146,13 +146,13 @@ def cmd_derive(args: argparse.Namespace) -> int:
     seed = check_seed(derivation) if homework_like else None
     from .wording import w
     title = w("derive.title", args.lang, name=spec.describe())
-    tex, md = render(derivation, title, list(derivation.proofs), seed, args.lang)
+    tex, md = render(derivation, title, seed, args.lang)
     if args.json:
         print(_json(derivation_json(derivation, seed)))
     else:
         for name, form in derivation.closed_forms.items():
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
-    from .report import figure_files
+    from .report.derivation import figure_files
     if out is None:
         return 0
     return _write(out, f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
@@ -161,6 +161,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
     spec = derivation.spec
+    from .report.derivation import seed_claim_text
     return {
         "spec": {"in_channels": spec.in_channels, "out_channels": spec.out_channels,
                  "kernel_size": list(spec.kernel_size), "stride": list(spec.stride),
@@ -170,15 +171,18 @@ def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
         "general": {k: {"form": str(f), "latex": f.to_latex()} for k, f in derivation.general.closed.items()},
         "steps": [{"target": s.target, "rule": s.rule, "latex": s.latex, "note": s.note}
                   for s in derivation.steps],
-        "proofs": [{"ok": p.ok, "checked": p.checked, "detail": p.detail} for p in derivation.proofs],
-        "seed": [{"claim": c.label, "holds": c.holds, "detail": c.detail} for c in seed or []],
+        "proof": {"ok": derivation.proof.ok, "statement": derivation.proof.statement,
+                  "results": {r.target: {"ok": r.ok, "counterexample": None if r.counterexample is None
+                                         else str(r.counterexample), "detail": r.detail}
+                              for r in derivation.proof.results}},
+        "seed": [{"claim": c.label, "holds": c.holds, "detail": seed_claim_text(c)} for c in seed or []],
     }
 
 
 def cmd_homework(args: argparse.Namespace) -> int:
-    from .homework import solve
-    from .homework_report import render
-    from .inputs import load
+    from .homework.solution import solve
+    from .report.homework import render
+    from .homework.inputs import load
 
     out = _out_dir(args)
     homework = load(args.file or _packaged_homework())
@@ -188,8 +192,8 @@ def cmd_homework(args: argparse.Namespace) -> int:
         print(_json(solution_json(solution)))
     else:
         print(summary_table(solution))
-    from .homework import problem1_spec
-    from .report import figure_files
+    from .homework.solution import problem1_spec
+    from .report.derivation import figure_files
     if out is None:
         return 0
     return _write(out, homework.name, tex, md, not args.no_pdf, args.lang,
@@ -197,7 +201,7 @@ def cmd_homework(args: argparse.Namespace) -> int:
 
 
 def _packaged_homework() -> Path:
-    from .inputs import packaged
+    from .homework.inputs import packaged
     return packaged()
 
 
@@ -237,12 +241,13 @@ def summary_table(s: Any) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from .answers import read_answers
-    from .grading import exit_status, grade, sheet, summary, table
-    from .homework import solve
-    from .inputs import load
+    from .grading.answers import read_answers
+    from .grading.grade import exit_status, grade, summary, table
+    from .report.grading import sheet
+    from .homework.solution import solve
+    from .homework.inputs import load
 
-    from .output import out_folder
+    from .report.output import out_folder
     out = out_folder(args.out) if args.out is not None else None
     answers = read_answers(args.answers)
     solution = solve(load(args.against or _packaged_homework()))
@@ -263,26 +268,31 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.claim is not None or args.wrt is not None:
+        return _claim(args)
+    if args.all_sizes and not args.sweep:
+        raise InputError("--all-sizes: only with --sweep (a single configuration is proved for every size by "
+                         "symconv derive)")
     if args.sweep:
-        return _sweep(args)
+        return _all_sizes(args) if args.all_sizes else _sweep(args)
     if args.jobs is not None:
         raise InputError("--jobs: only --sweep runs in parallel; a single verification uses one process")
-    from .derivation import derive
-    from .mutants import mutate_derivation
-    from .proof import small_input_size
-    from .verification import verify
+    from .derivation.forms import derive_forms
+    from .proof.exact import small_input_size
+    from .proof.mutants import mutate_derivation
+    from .proof.checks import verify
 
     spec = _spec(args)
     size = (args.input_size if isinstance(args.input_size, tuple) else (args.input_size,)) if args.input_size \
         else small_input_size(spec, 3)
     if len(size) == 1 and spec.ndim > 1:
         size = size * spec.ndim
-    from .verification import check_work
+    from .proof.checks import check_work
     check_work(spec, tuple(size), args.batch, args.method)       # before any work
-    derivation = derive(spec, prove=False)
+    derivation = derive_forms(spec)
     if args.mutant:
         from .errors import SpecError
-        from .mutants import same_values
+        from .proof.mutants import same_values
         mutant = mutate_derivation(derivation, args.mutant)
         if same_values(derivation, mutant, size, args.batch):
             raise SpecError(f"--mutant {args.mutant} gives the true gradients of {spec.describe()} at input "
@@ -299,10 +309,52 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if v.ok else 1
 
 
+def _claim(args: argparse.Namespace) -> int:
+    """``verify --claim FORM --wrt x``: the user's closed form proved or refuted for every size."""
+    from .proof.claims import prove_claim
+    if args.claim is None or args.wrt is None:
+        raise InputError("--claim and --wrt go together: --claim FORM --wrt x|h|b")
+    if args.mutant or args.sweep:
+        raise InputError("--claim: not with --mutant or --sweep")
+    spec = _spec(args)
+    result = prove_claim(spec, args.wrt, args.claim)
+    c = result.counterexample
+    if args.json:
+        print(_json({"spec": spec.describe(), "claim": args.claim, "wrt": args.wrt, "verdict": result.verdict,
+                     "form": str(result.form), "statement": result.statement,
+                     "counterexample": None if c is None else str(c), "detail": result.detail}))
+    else:
+        print(result)
+    return 0 if result.verdict == "proved" else 1
+
+
+def _all_sizes(args: argparse.Namespace) -> int:
+    """``verify --sweep --all-sizes``: every structure at every stride and dilation, for every size."""
+    from .proof.presburger import sweep as all_sizes
+    if args.mutant:
+        raise InputError("--all-sizes: --mutant is not supported here (a mutant is refuted by "
+                         "verify --claim with the mutated form)")
+    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1)
+    failures = [{"family": f"{p.ndim}d grouped={p.grouped} bias={p.bias} stride={p.stride} "
+                           f"dilation={p.dilation}", "counterexample": str(p.counterexample)}
+                for p in result.failures]
+    total = len(result.proofs)
+    if args.json:
+        print(_json({"total": total, "proved": total - len(failures), "failed": len(failures),
+                     "wall_seconds": result.seconds, "cpu_seconds": result.cpu_seconds,
+                     "failures": failures[:20]}))
+    else:
+        print(f"{total - len(failures)} of {total} families proved for every size in {result.seconds:.1f} s "
+              f"({result.cpu_seconds:.1f} s of processor time)")
+        for f in failures[:5]:
+            print(f"FAILED {f['family']}: {f['counterexample']}")
+    return 0 if not failures else 1
+
+
 def _sweep(args: argparse.Namespace) -> int:
     import time
 
-    from .sweep import grid, progress_bar, sweep
+    from .proof.sweep import grid, progress_bar, sweep
 
     cases = list(grid(ndims=tuple(args.sweep_ndim)))
     start = time.perf_counter()
@@ -377,6 +429,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes for --sweep (default: one per core)")
     v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
+    v.add_argument("--claim", metavar="FORM",
+                   help="prove or refute your own closed form for every size, in symconv's operator syntax or "
+                        "its LaTeX, e.g. \"correlate(pad(g, 1), rot180(swap_io(h)))\" (needs --wrt)")
+    v.add_argument("--wrt", choices=("x", "h", "b"), help="the gradient a --claim states: dL/dx, dL/dh or dL/db")
+    v.add_argument("--all-sizes", action="store_true",
+                   help="with --sweep: prove every structure (ndim, groups, bias) at every per-axis stride and "
+                        "dilation in 1-3 for every size (isl), instead of the concrete grid")
     v.set_defaults(run=cmd_verify)
     return parser
 

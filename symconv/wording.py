@@ -38,7 +38,7 @@ WORDS: dict[str, dict[str, str]] = {
         "h.grad_input": r"Gradient with respect to the input $x$",
         "h.grad_weight": r"Gradient with respect to the kernel $h$",
         "h.grad_bias": r"Gradient with respect to the bias $b$",
-        "h.proof": "Proof at concrete sizes", "h.seed": "The homework's own formulas (3) and (6)",
+        "h.proof": "Proof for every size", "h.seed": "The homework's own formulas (3) and (6)",
         "field": "field", "value": "value", "yes": "yes", "no": "no",
         "f.ndim": "spatial axes", "f.channels": "channels in / out", "f.kernel": "kernel size $K$",
         "f.stride": "stride $S$", "f.padding": "padding $P$ (low, high)", "f.dilation": "dilation $D$",
@@ -52,11 +52,18 @@ WORDS: dict[str, dict[str, str]] = {
                   r"$s$ and $d$ under $\otimes$ are its stride and dilation. $g = \partial L / \partial y$.",
         "gradient": "gradient", "closed_form": "closed form",
         "every_size": "For every size (every size a symbol; the configuration above substitutes its values):",
-        "proof.intro": "Every entry of every gradient, from the closed form's exact evaluator with one variable "
-                       "per entry of x, h, g (and b), against the derivative of L, an exact integer polynomial "
-                       "summed out from the definition:",
+        "proof.intro": "Decided by Presburger arithmetic (isl), not by sampling. $L = \\sum g\\,y$ is trilinear, so "
+                       "each gradient entry is a sum of monomials; write $\\mathcal{M}(\\cdot)$ for the set of "
+                       "(entry, monomial) pairs of a tensor. For each gradient, the set read from the derivative of "
+                       "the definition (its index expression) must equal the set the closed form produces (each "
+                       "operator read as an affine relation on indices), and the closed form must produce every "
+                       "monomial once:",
+        "proof.statement": "Proved {statement}.",
+        "proof.once": "each monomial once",
+        "proof.second": "A second opinion at one concrete size (input {size}), from the evaluator's reading "
+                        "of the same operators, compared exactly: {verdict}.",
         "result": "result", "detail": "detail", "proved": "proved", "failed": "FAILED",
-        "proof.detail": "{checked} entries equal to the derivative of the definition (input {size})",
+        "proof.detail": "{checked} monomials equal to those of the derivative of the definition",
         "seed.notation": "The result in the homework's notation, with the channel swap and the padding made "
                          "explicit:",
         "seed.intro": r"Each reading, with $\partial L/\partial y$ padded by $K-1-P$, is compared with the closed "
@@ -147,7 +154,7 @@ WORDS: dict[str, dict[str, str]] = {
         "h.grad_input": r"损失函数相对于输入 $x$ 的导数",
         "h.grad_weight": r"损失函数相对于模板（卷积核）$h$ 的导数",
         "h.grad_bias": r"损失函数相对于偏置 $b$ 的导数",
-        "h.proof": "在具体尺寸上的证明", "h.seed": "作业自身的公式 (3) 与 (6)",
+        "h.proof": "对任意尺寸的证明", "h.seed": "作业自身的公式 (3) 与 (6)",
         "field": "项目", "value": "取值", "yes": "是", "no": "否",
         "f.ndim": "空间维数", "f.channels": "输入 / 输出通道数", "f.kernel": "卷积核尺寸 $K$",
         "f.stride": "步长 $S$", "f.padding": "填充 $P$（前，后）", "f.dilation": "膨胀 $D$",
@@ -160,10 +167,14 @@ WORDS: dict[str, dict[str, str]] = {
                   r"$\otimes$ 下标中的 $s$ 与 $d$ 是其步长与膨胀。$g = \partial L / \partial y$。",
         "gradient": "梯度", "closed_form": "闭式",
         "every_size": "对任意尺寸（所有尺寸都是符号；上面的配置代入其取值）：",
-        "proof.intro": "对每个梯度的每个元素：用闭式解的精确求值（x、h、g（及 b）的每个元素各为一个变量）与 L 的导数比较，"
-                       "L 是由定义展开得到的精确整系数多项式：",
+        "proof.intro": "由 Presburger 算术（isl）判定，而非抽样。$L = \\sum g\\,y$ 是三线性的，梯度的每个元素都是若干单项式之和；"
+                       "记 $\\mathcal{M}(\\cdot)$ 为一个张量的（元素，单项式）对的集合。对每个梯度，由定义（其指标表达式）"
+                       "求导得到的集合必须等于闭式解（每个算子读作指标上的仿射关系）给出的集合，且闭式解中每个单项式只出现一次：",
+        "proof.statement": "已证明：{statement}。",
+        "proof.once": "每个单项式只出现一次",
+        "proof.second": "在一个具体尺寸（输入 {size}）上的第二意见（由同一组算子的求值解读给出，精确比较）：{verdict}。",
         "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",
-        "proof.detail": "{checked} 个元素与定义的导数相等（输入 {size}）",
+        "proof.detail": "{checked} 个单项式与定义的导数的单项式相同",
         "seed.notation": "用作业的记号写出的结果，通道交换与填充均已显式写出：",
         "seed.intro": r"每种读法（$\partial L/\partial y$ 填充 $K-1-P$）都在 $[-3, 3]$ 中的随机整数（种子 11）、"
                       r"输入 $1 \times C_{in} \times 4 \times 4$ 上与上面的闭式解比较。",

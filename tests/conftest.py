@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from symconv.mutants import mutate  # noqa: F401 (re-exported for the tests)
-from symconv.spec import ConvSpec
+from symconv.proof.mutants import mutate  # noqa: F401 (re-exported for the tests)
+from symconv.derivation.spec import ConvSpec
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symconv.answers import ParseError, parse_answer, read_tex_answers
+from symconv.grading.answers import ParseError, parse_answer, read_tex_answers
 
 ANSWERS = Path(__file__).parent / "data" / "homework_answers.tex"
 

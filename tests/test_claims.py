@@ -5,6 +5,7 @@ with a message naming the token and its column."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
 from pathlib import Path
@@ -12,12 +13,13 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from symconv import ConvSpec, derive, ops
-from symconv.claims import ClaimError, parse, prove_claim
-from symconv.derivation import derive_general
+from symconv import ConvSpec, derive
+from symconv.derivation import ops
+from symconv.proof.claims import ClaimError, parse, prove_claim
+from symconv.derivation.forms import derive_general
 from symconv.errors import InputError, SymconvError
-from symconv.index import Symbols
-from symconv.presburger import Fixed, general_forms, prove
+from symconv.derivation.index import Symbols
+from symconv.proof.presburger import Fixed, general_forms, prove
 
 from conftest import needs_torch
 
@@ -174,7 +176,7 @@ def test_error_column_is_kept():
 
 
 def test_the_parser_never_evaluates_text():
-    source = (Path(__file__).resolve().parents[1] / "symconv" / "claims.py").read_text(encoding="utf-8")
+    source = (Path(__file__).resolve().parents[1] / "symconv" / "proof" / "claims.py").read_text(encoding="utf-8")
     code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("#", ">>>")))
     for word in ("eval(", "exec(", "sympify(", "parse_expr(", "import ast", "S("):
         assert word not in code, word
@@ -312,3 +314,17 @@ def test_claim_counterexamples_differ_from_torch(spec, wrt, text):
     assert claim.verdict == "refuted", claim.detail
     parts = claim.form
     assert _differs_from_torch(claim.counterexample, parts), str(claim)
+
+
+def test_cli_claims_and_all_sizes(capsys):
+    from symconv.cli import main
+    assert main(["verify", "--claim", "correlate(pad(g, 1), rot180(swap_io(h)))", "--wrt", "x"]) == 0
+    assert "proved for every N, C_in, C_out, H, W at K = 3, P = 1" in capsys.readouterr().out
+    assert main(["verify", "--claim", "correlate(pad(g, 1), rot180(h))", "--wrt", "x"]) == 1
+    assert "refuted, at C_in = 1" in capsys.readouterr().out
+    assert main(["verify", "--claim", "correlate(pad(g, 1), rot180(swap_io(h))) + 100", "--wrt", "x"]) == 2
+    assert capsys.readouterr().err.startswith("symconv: error: claim: ")
+    assert main(["verify", "--claim", "correlate(g, h)"]) == 2                      # --wrt missing
+    assert main(["verify", "--all-sizes"]) == 2                                     # --sweep missing
+    assert main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["failed"] == 0

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import symconv
 from symconv import ConvSpec, DerivationError, InputError, derive
 from symconv.numeric import finite_difference_grads
-from symconv.proof import prove
+from symconv.proof.exact import exact, small_input_size
 
 from conftest import mutate, needs_torch, random_arrays, torch_grads
 
@@ -121,8 +121,9 @@ def test_mutants_fail_the_exact_proof(spec, kind):
     mutant = dataclasses.replace(d, grad_input=mutate(d.grad_input, kind), grad_weight=mutate(d.grad_weight, kind))
     if mutant.closed_forms == d.closed_forms:
         pytest.skip(f"{kind} changes nothing here (no such operator in this closed form)")
-    assert prove(d).ok
-    assert not prove(mutant).ok
+    size = small_input_size(spec, 3)
+    assert exact(d, size)[0]
+    assert not exact(mutant, size)[0]
 
 
 @needs_torch
@@ -141,7 +142,7 @@ def test_mutants_fail_against_torch(kind):
 
 
 def test_a_wrong_rewrite_rule_is_caught(monkeypatch):
-    from symconv import derivation as derive_module, engine
+    from symconv.derivation import engine, forms as derive_module
 
     def off_by_one(term, ctx):
         found = engine.bounds_to_padding(term, ctx)
@@ -168,6 +169,22 @@ def test_evaluate_rejects_mismatched_shapes():
 
 def test_proofs_run_inside_derive():
     d = derive(ConvSpec(2, 2, 3, padding=1))
-    assert len(d.proofs) == 3 and all(p.ok for p in d.proofs)
-    assert d.proofs[0].size == "1x2x1x1"                           # one output position
-    assert d.proofs[2].checked == 2 * 3 * 3 + 2 * 2 * 3 * 3     # every entry of dL/dx (3x3 input) and dL/dh
+    assert d.proof.ok and [r.target for r in d.proof.results] == ["grad_input", "grad_weight"]
+    assert d.proof.statement == "for every N, C_in, C_out, H, W at K = 3, P = 1, stride 1, dilation 1"
+    g = derive(ConvSpec(4, 6, (3, 2), stride=(2, 1), padding=1, groups=2, bias=True))
+    assert g.proof.statement == ("for every N, C_in, C_out, H, W at G = 2, K = (3, 2), P = 1, "
+                                 "stride (2, 1), dilation 1")
+    assert [r.target for r in g.proof.results] == ["grad_input", "grad_weight", "grad_bias"]
+
+
+def test_derive_refuses_a_form_that_fails_its_proof(monkeypatch):
+    from symconv.derivation import forms
+    from symconv.proof import attach
+    real = forms.derive_forms
+
+    def wrong(spec):
+        d = real(spec)
+        return dataclasses.replace(d, grad_input=mutate(d.grad_input, "no_rotation"))
+    monkeypatch.setattr(attach, "derive_forms", wrong)
+    with pytest.raises(DerivationError, match=r"failed their proof for every size: at C_in = 1"):
+        derive(ConvSpec(2, 2, 3, padding=1))

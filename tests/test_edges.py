@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symconv import ConvSpec, DerivationError, SpecError, derive, ops
+from symconv import ConvSpec, DerivationError, SpecError, derive
+from symconv.derivation import ops
 from symconv.cli import main
-from symconv.mutants import mutate_derivation
+from symconv.proof.mutants import mutate_derivation
 from symconv.numeric import conv
 
 from conftest import needs_torch, random_arrays, torch_grads
@@ -84,8 +85,11 @@ def test_derive_proves_at_one_output_position(monkeypatch):
         out[lead + tuple(slice(max(lo, 0), max(lo, 0) + n) for (lo, _), n in zip(ws, a.shape[len(lead):]))] = a
         return out
     monkeypatch.setattr(ops.Pad, "evaluate", old_pad)
+    from symconv.proof import attach
+    attach._evaluator_check.cache_clear()
     with pytest.raises(DerivationError, match="failed their exact proof"):
         derive(ConvSpec(1, 1, 1, stride=5, padding=2, ndim=1))
+    attach._evaluator_check.cache_clear()
 
 
 @pytest.mark.parametrize("spec", [ConvSpec(2, 4, 3, padding=1, groups=2, bias=True),
@@ -214,7 +218,7 @@ def test_derive_seed_check_fits_any_kernel(tmp_path):
     (["--jobs", "2"], "^symconv: error: --jobs: only --sweep"),
 ])
 def test_verify_refuses_impossible_work_at_once(args, message, capsys, monkeypatch):
-    monkeypatch.setattr("symconv.derivation.derive", lambda *a, **k: pytest.fail("work started"))
+    monkeypatch.setattr("symconv.derivation.forms.derive_forms", lambda *a, **k: pytest.fail("work started"))
     assert main(["verify"] + args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and __import__("re").search(message, err)

@@ -13,7 +13,7 @@ import sympy as sp
 
 from symconv import InputError
 from symconv.homework import solve
-from symconv.homework_report import render
+from symconv.report.homework import render
 from symconv.inputs import load, parse
 
 from conftest import golden, needs_torch, torch
@@ -221,7 +221,7 @@ def test_json_document(tmp_path):
 
 
 def test_packaged_copy_is_the_same_file():
-    packaged = ROOT / "symconv" / "data" / "homework11.toml"
+    packaged = ROOT / "symconv" / "homework" / "data" / "homework11.toml"
     assert packaged.read_bytes() == HOMEWORK.read_bytes()
 
 

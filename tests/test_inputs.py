@@ -10,7 +10,7 @@ import pytest
 import sympy as sp
 
 from symconv.errors import InputError, SymconvError
-from symconv.inputs import FIELDS, MAX_FC_ENTRIES, load, number, packaged, parse
+from symconv.homework.inputs import FIELDS, MAX_FC_ENTRIES, load, number, packaged, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"input": {"x": [[[1, 2, 0], [0, 1, 3], [2, 1, 1]]]}, "conv": {"h": [[[[1, -1], [0, 1]]]]},

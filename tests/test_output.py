@@ -16,7 +16,7 @@ from symconv.cli import main
 def test_bad_out_is_refused_before_any_work(out, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("")
-    monkeypatch.setattr("symconv.derivation.derive", lambda *a, **k: pytest.fail("work started"))
+    monkeypatch.setattr("symconv.proof.attach.derive", lambda *a, **k: pytest.fail("work started"))
     assert main(["derive", "--no-pdf", "--out", out]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("symconv: error: --out: ") and message in err
@@ -38,15 +38,15 @@ def test_a_symlink_in_out_is_replaced_not_followed(tmp_path, capsys):
 def test_a_failing_run_leaves_nothing(tmp_path, monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("the PDF step broke")
-    monkeypatch.setattr("symconv.pdf.compile_pdf", broken)
+    monkeypatch.setattr("symconv.report.pdf.compile_pdf", broken)
     with pytest.raises(RuntimeError):
         main(["derive", "--out", str(tmp_path / "out")])
     assert list((tmp_path / "out").iterdir()) == []          # no .svg, no .tex, no staging folder
 
 
 def test_failed_pdf_is_exit_1_with_the_reason_on_stderr(tmp_path, monkeypatch, capsys):
-    from symconv.pdf import PdfResult
-    monkeypatch.setattr("symconv.pdf.compile_pdf", lambda tex, lang="en": PdfResult(
+    from symconv.report.pdf import PdfResult
+    monkeypatch.setattr("symconv.report.pdf.compile_pdf", lambda tex, lang="en": PdfResult(
         None, f"no PDF: LaTeX failed on {tex.name}: ! Undefined control sequence. l.12 \\foo", True))
     assert main(["derive", "--out", str(tmp_path)]) == 1
     captured = capsys.readouterr()

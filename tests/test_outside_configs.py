@@ -7,7 +7,7 @@
 2. Every 1-D (H, K, S, P, D) with H 1-7, K 1-4, S 1-8, P 0-5, D 1-3 whose output is not empty, plus
    channel and group variants, compared with a naive loop over the definition written below (no symconv
    operator, no torch) and with PyTorch when it is installed. Shapes must match exactly.
-3. The mutants of :mod:`symconv.mutants` must fail the same comparisons wherever they change a result.
+3. The mutants of :mod:`symconv.proof.mutants` must fail the same comparisons wherever they change a result.
 
 The default run takes every single configuration of the table and a fixed, seeded slice of the product loops
 and 5% of the sweep (about 45 s of CPU). The full run takes everything (about 4 minutes of CPU):
@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from symconv import ConvSpec, SpecError, derive
-from symconv.mutants import KINDS, mutate_derivation
+from symconv.proof.mutants import KINDS, mutate_derivation
 from symconv.numeric import conv
 
 FULL = os.environ.get("SYMCONV_FULL") == "1"

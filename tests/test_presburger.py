@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symconv import ops
-from symconv.affine import aff
+from symconv.derivation import ops
+from symconv.derivation.affine import aff
 from symconv.errors import UnsupportedError
-from symconv.index import Symbols
-from symconv.mutants import KINDS, mutate
-from symconv.presburger import Counterexample, families, general_forms, index_space, prove, sweep
+from symconv.derivation.index import Symbols
+from symconv.proof.mutants import KINDS, mutate
+from symconv.proof.presburger import Counterexample, families, general_forms, index_space, prove, sweep
 
 from conftest import needs_torch, torch
 

@@ -21,3 +21,45 @@ def test_quick_start_is_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert _quick_start()[1] in ci.splitlines()
+
+
+def _blocks(lang: str) -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    parts = text.split("```")
+    return [p.split("\n", 1)[1] for p in parts[1::2] if p.split("\n", 1)[0].strip() == lang]
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    """Every ```python block of the README runs as written (Jupyter's ``In [n]:`` prompts stripped), from a
+    folder that is not the repository: the packaged homework must be reachable from anywhere."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my_homework.toml").write_bytes((ROOT / "derivations" / "homework11.toml").read_bytes())
+    blocks = _blocks("python")
+    assert len(blocks) >= 2
+    for block in blocks:
+        code = "\n".join(line.split(":", 1)[1].lstrip() if line.startswith("In [") else line
+                         for line in block.splitlines())
+        namespace: dict = {}
+        exec(compile(code, "README.md", "exec"), namespace)       # noqa: S102 (our own README)
+
+
+def test_readme_command_outputs_are_what_the_commands_print(tmp_path, capsys, monkeypatch):
+    """Every ``$ symconv ...`` block shows what the command prints: its first lines, and after a ``...``
+    line its last lines."""
+    import shlex
+
+    from symconv.cli import main
+    monkeypatch.chdir(ROOT)
+    shown = [b for b in _blocks("") if b.startswith("$ symconv ")]
+    assert len(shown) >= 3
+    for block in shown:
+        command, *expected = block.rstrip("\n").splitlines()
+        args = shlex.split(command.split("#")[0])[2:]
+        main(args + ["--out", str(tmp_path)] if args[0] == "derive" else args)
+        printed = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("wrote ")]
+        head, _, tail = "\n".join(expected).partition("...")
+        head_lines, tail_lines = head.split("\n")[:-1] if tail or "..." in expected else head.splitlines(), \
+            [line for line in tail.splitlines() if line.strip()]
+        head_lines = [line for line in head_lines if line.strip()]
+        assert printed[:len(head_lines)] == head_lines, command
+        assert not tail_lines or printed[-len(tail_lines):] == tail_lines, command

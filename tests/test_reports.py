@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from symconv.pdf import compile_pdf
+from symconv.report.pdf import compile_pdf
 
 DATA = Path(__file__).parent / "data"
 VARIANT = DATA / "variant_3ch_stride2.toml"

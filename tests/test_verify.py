@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symconv import ConvSpec, InputError
-from symconv.derivation import derive
-from symconv.mutants import KINDS, mutate_derivation
-from symconv.sweep import grid, sweep
-from symconv.verification import verify
+from symconv import derive
+from symconv.proof.mutants import KINDS, mutate_derivation
+from symconv.proof.sweep import grid, sweep
+from symconv.proof.checks import verify
 
 from conftest import needs_torch
 

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from .errors import InputError
+from ..errors import InputError
 
 
 def out_folder(text: str) -> Path:

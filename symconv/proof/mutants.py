@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from . import ops
-from .errors import SpecError
+from ..derivation import ops
+from ..errors import SpecError
 
 KINDS = ("no_rotation", "no_swap", "pad_off_by_one", "no_dilation")
 
@@ -64,7 +64,7 @@ def same_values(original, mutant, input_size: tuple[int, ...], batch: int = 1, s
     evaluated at this size differs."""
     import numpy as np
 
-    from .numeric import conv
+    from ..derivation.numeric import conv
     spec = original.spec
     rng = np.random.default_rng(seed)
     x = rng.integers(-9, 10, (batch, spec.in_channels) + tuple(input_size))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from .proof import small_input_size
-from .spec import ConvSpec
+from ..proof.exact import small_input_size
+from ..derivation.spec import ConvSpec
 
 CELL_CM, CELL_PX = 0.42, 18
 

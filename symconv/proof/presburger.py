@@ -6,9 +6,9 @@ sets* in the sizes: affine constraints and floor divisions by constants in N, G,
 size H, kernel size K and padding (low P and high Q). Two readings give them:
 
 - the **definition**: the index expression of ∂L/∂x that SymPy differentiates from y = x ⊗ h
-  (:func:`symconv.engine.definition`), read term by term (its factors, Kronecker deltas and limits) — never
+  (:func:`symconv.derivation.engine.definition`), read term by term (its factors, Kronecker deltas and limits) — never
   a closed form;
-- the **closed form**: each operator's affine relation (:meth:`symconv.ops.Expr.relation`), composed.
+- the **closed form**: each operator's affine relation (:meth:`symconv.derivation.ops.Expr.relation`), composed.
 
 The proof of one gradient, every size at once: the closed form can be evaluated (its pads and windows fit),
 its result has the gradient's shape, the two sets of monomials are equal, and both maps from summation
@@ -19,7 +19,7 @@ sizes, N, G, C, O, K, P, Q, H), symmetric padding preferred.
 >>> proof = prove(1, grouped=False, bias=False, stride=(2,), dilation=(1,))
 >>> proof.ok, proof.statement
 (True, 'for every N, C_in, C_out, H, K, P_low, P_high at stride 2, dilation 1')
->>> from symconv.mutants import mutate
+>>> from symconv.proof.mutants import mutate
 >>> wrong = {k: mutate(v, "no_rotation") for k, v in general_forms(1, False, False, (1,), (1,)).items()}
 >>> print(prove(1, False, False, (1,), (1,), wrong).counterexample)
 at C_in = 1, C_out = 1, H = 2, K = 2, P = 0: ∂L/∂x[0,0,0] should contain g[0,0,0]·h[0,0,0] but the formula gives g[0,0,0]·h[0,0,1]
@@ -38,12 +38,12 @@ from typing import Any, Mapping, Sequence
 import islpy as isl
 import sympy as sp
 
-from . import ops
-from .affine import KINDS, IndexSpace, tup
-from .derivation import derive_general
-from .engine import base_tensors, definition
-from .errors import SymconvError, UnsupportedError
-from .index import Symbols, Term, from_sympy
+from ..derivation import ops
+from ..derivation.affine import KINDS, IndexSpace, tup
+from ..derivation.forms import derive_general
+from ..derivation.engine import base_tensors, definition
+from ..errors import SymconvError, UnsupportedError
+from ..derivation.index import Symbols, Term, from_sympy
 
 TARGETS = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
 # The order of a monomial's factors once the gradient's own index is put first.
@@ -295,7 +295,7 @@ class Counterexample:
         return tuple(zip(self._axis("P"), self._axis("Q")))
 
     def symbol_values(self, sym: Symbols) -> dict[sp.Symbol, int]:
-        """Every size symbol of :class:`symconv.index.Symbols`, to evaluate a general closed form here."""
+        """Every size symbol of :class:`symconv.derivation.index.Symbols`, to evaluate a general closed form here."""
         out = {sym.N: self.batch, sym.G: self.groups, sym.C: self.sizes["C"], sym.O: self.sizes["O"]}
         for k in range(self.ndim):
             out.update({sym.H[k]: self.input_size[k], sym.K[k]: self.kernel_size[k],
@@ -424,7 +424,7 @@ def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilatio
           targets: Sequence[str] | None = None) -> Proof:
     """Prove (or refute, with the smallest counterexample) closed forms for every size at this stride and
     dilation. ``forms`` maps ``grad_input``/``grad_weight``/``grad_bias`` to a closed form in the symbols of
-    :class:`symconv.index.Symbols`, or to a sequence of closed forms meaning their sum; by default the
+    :class:`symconv.derivation.index.Symbols`, or to a sequence of closed forms meaning their sum; by default the
     engine's own forms. ``fixed`` fixes the kernel size, padding or group count to numbers (the statement
     then names them); ``targets`` limits the proof to some gradients. Each gradient's proof is cached (per
     structure, stride, dilation, fixed sizes and form).

@@ -29,10 +29,10 @@ import numpy as np
 import sympy as sp
 
 from . import ops
-from .errors import DerivationError
+from ..errors import DerivationError
 from .index import Factor, Symbols, TensorInfo, Term, evaluate_term
-from .latex import Printer
-from .wording import w
+from .printing import Printer
+from ..wording import w
 from .exprs import as_expr
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from . import ops
-from .derivation import Derivation
-from .doc import Block, Figure, Heading, Math, Mono, Para, Table, to_latex, to_markdown, user_text
+from ..derivation import ops
+from ..derivation.forms import Derivation
+from .doc import Block, Figure, Heading, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
 from .figure import svg, tikz
-from .proof import Proof
-from .seed import SeedClaim
-from .wording import w
+from ..proof.exact import exact, small_input_size
+from ..proof.seed import SeedClaim
+from ..wording import w
 
 _SYMBOL = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
 
@@ -51,8 +52,39 @@ def seed_claim_text(c: SeedClaim, lang: str = "en") -> str:
     return w("seed.differ1" if c.differ == 1 else "seed.differ", lang, differ=c.differ, total=c.total, at=c.at, got=c.got, want=c.want)
 
 
-def derivation_blocks(d: Derivation, proofs: list[Proof] | None = None,
-                      seed: list[SeedClaim] | None = None, lang: str = "en") -> list[Block]:
+def statement_text(statement: str, lang: str = "en") -> str:
+    """The proof's statement ("for every N, C_in ... at K = 3, P = 1, stride 1, dilation 1") in ``lang``."""
+    if lang != "zh":
+        return statement
+    for en, zh in (("for every ", "对任意 "), (" at ", "，在 "), ("stride", "步长"), ("dilation", "膨胀")):
+        statement = statement.replace(en, zh)
+    return statement
+
+
+def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
+    """The proof for every size: what was proved, the obligation per gradient, and a second opinion."""
+    p = d.proof
+    blocks: list[Block] = [Heading(w("h.proof", lang), 2), Para(w("proof.intro", lang))]
+    once = w("proof.once", lang)
+    for name, form in d.closed_forms.items():
+        t = _SYMBOL[name]
+        blocks.append(Math(rf"\mathcal{{M}}\!\left(\frac{{\partial L}}{{\partial {t}}}\right) = "
+                           rf"\mathcal{{M}}\!\left({form.to_latex()}\right), \quad \text{{{once}}}"))
+    blocks.append(Table((w("gradient", lang), w("result", lang), w("detail", lang)), tuple(
+        (Mono(r.target), w("proved" if r.ok else "failed", lang),
+         UserText(statement_text(p.statement, lang) if r.ok else str(r.counterexample or r.detail)))
+        for r in p.results)))
+    # Sizes with an index (C_in, H_1) as math: a paragraph is LaTeX and Markdown at once.
+    said = re.sub(r"\b([A-Z])_(\w+)\b", r"$\1_{\\mathrm{\2}}$", statement_text(p.statement, lang))
+    blocks.append(Para(w("proof.statement", lang, statement=said)))
+    size = small_input_size(d.spec, 3)
+    ok, checked, detail = exact(d, size, 1)
+    verdict = w("proof.detail", lang, checked=checked) if ok else detail
+    blocks.append(Para(w("proof.second", lang, size="x".join(map(str, size)), verdict=verdict)))
+    return blocks
+
+
+def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: str = "en") -> list[Block]:
     blocks: list[Block] = [Heading(w("h.configuration", lang), 2), spec_table(d, lang),
                            Heading(w("h.closed_forms", lang), 2)]
     blocks += closed_form_blocks(d, lang)
@@ -70,12 +102,8 @@ def derivation_blocks(d: Derivation, proofs: list[Proof] | None = None,
         blocks.append(Math(step.latex))
         if step.note_text(lang):
             blocks.append(Para(w("where", lang, note=step.note_text(lang))))
-    if proofs:
-        blocks.append(Heading(w("h.proof", lang), 2))
-        blocks.append(Para(w("proof.intro", lang)))
-        blocks.append(Table((w("result", lang), w("detail", lang)), tuple(
-            (w("proved" if p.ok else "failed", lang),
-             w("proof.detail", lang, checked=p.checked, size=p.size) if p.ok else p.detail) for p in proofs)))
+    if d.proof is not None:
+        blocks += proof_blocks(d, lang)
     if seed:
         blocks.append(Heading(w("h.seed", lang), 2))
         dy = {"g": r"\frac{\partial L}{\partial y}"}
@@ -105,8 +133,7 @@ def derivation_latex(d: Derivation, lang: str = "en") -> str:
     return to_latex(derivation_blocks(d, lang=lang), "", full=False, lang=lang)
 
 
-def render(d: Derivation, title: str, proofs: list[Proof], seed: list[SeedClaim] | None,
-           lang: str = "en") -> tuple[str, str]:
+def render(d: Derivation, title: str, seed: list[SeedClaim] | None, lang: str = "en") -> tuple[str, str]:
     """(.tex, .md) of a derivation report."""
-    blocks = derivation_blocks(d, proofs, seed, lang)
+    blocks = derivation_blocks(d, seed, lang)
     return to_latex(blocks, user_text(title), lang=lang), to_markdown(blocks, user_text(title))

@@ -1,6 +1,6 @@
 """The affine reading's vocabulary: SymPy size expressions as isl text, and the space relations live in.
 
-Every closed-form operator (:mod:`symconv.ops`) can be read a third way, beside its NumPy and exact
+Every closed-form operator (:mod:`symconv.derivation.ops`) can be read a third way, beside its NumPy and exact
 evaluators: as an affine relation between indices, with the sizes as isl parameters. For a fixed stride and
 dilation every index in a convolution's gradient is affine in the indices and the sizes, up to floor
 divisions and remainders by constants, so these relations are Presburger relations and isl decides their
@@ -39,7 +39,7 @@ from typing import Any, Mapping, NamedTuple
 import islpy as isl
 import sympy as sp
 
-from .errors import UnsupportedError
+from ..errors import UnsupportedError
 
 
 def _denominator(expr: sp.Expr) -> int:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
-from .derivation import Derivation
-from .spec import ConvSpec
+from ..derivation import ops
+from ..derivation.forms import Derivation
+from ..derivation.spec import ConvSpec
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,6 @@ class SeedClaim:
     shape: tuple[str, str] | None = None   # (reading's, gradient's) when they do not even match
     error: str = ""
 
-    @property
-    def detail(self) -> str:
-        from .report import seed_claim_text
-        return seed_claim_text(self)
 
 
 def _readings(spec: ConvSpec) -> list[tuple[str, str, ops.Expr, str]]:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-from .errors import SpecError
+from ..errors import SpecError
 
 PerAxis = Union[int, tuple[int, ...]]
 PADDING_MODES = ("valid", "same", "full")

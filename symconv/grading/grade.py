@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,10 +9,9 @@ import numpy as np
 import sympy as sp
 
 from .answers import ParseError, parse_answer
-from .doc import Block, Heading, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
-from .homework import Solution
-from .wording import w
-from .exprs import as_expr
+from ..homework.solution import Solution
+from ..wording import w
+from ..derivation.exprs import as_expr
 
 VERDICTS = ("correct", "wrong", "unparsed", "missing")
 
@@ -131,29 +129,3 @@ def table(grades: list[Grade]) -> str:
     s = summary(grades)
     lines.append(", ".join(f"{n} {v}" for v, n in s.items()))
     return "\n".join(lines)
-
-
-def sheet(grades: list[Grade], name: str, lang: str = "en") -> tuple[str, str]:
-    """A grading sheet as (.tex, .md)."""
-    blocks: list[Block] = [Heading(w("g.grades", lang), 2), Table(
-        (w("part", lang), w("verdict", lang), w("detail", lang)),
-        tuple((_part_cell(g.part), w("v." + g.verdict, lang), UserText(g.detail_text(lang))) for g in grades))]
-    s = summary(grades)
-    blocks.append(Para(", ".join(f"{n} {w('v.' + v, lang)}" for v, n in s.items()) + "."))
-    for g in grades:
-        if g.verdict in ("wrong", "unparsed"):
-            blocks += [Heading(user_text(g.part), 3), Para(w("g.given", lang)), _mono(g.given),
-                       Para(w("g.expected", lang)), _mono(g.expected)]
-    title = user_text(w("g.title", lang, name=name))
-    return to_latex(blocks, title, lang=lang), to_markdown(blocks, title)
-
-
-def _part_cell(part: str) -> Mono | UserText:
-    """A part's name in the table: typewriter when it is a name (a known part, or a label from a .tex), escaped
-    text otherwise (a .toml key can hold anything)."""
-    return Mono(part) if re.fullmatch(r"[A-Za-z0-9_]+", part) else UserText(part)
-
-
-def _mono(text: str) -> Block:
-    from .doc import Code
-    return Code(text)

@@ -16,11 +16,12 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from .derivation import Derivation, derive
+from ..derivation.forms import Derivation
+from ..proof.attach import derive
 from .inputs import Homework
-from .numeric import central_difference, conv
-from .spec import ConvSpec
-from .exprs import as_expr
+from ..derivation.numeric import central_difference, conv
+from ..derivation.spec import ConvSpec
+from ..derivation.exprs import as_expr
 
 # The stated tolerance of each check: reports print "max |Δ| < bound" (what every machine computes the same),
 # and the measured value only when it exceeds the bound.

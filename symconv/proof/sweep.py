@@ -17,12 +17,12 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-from .derivation import derive, derive_general
-from .errors import InputError, SpecError
+from ..derivation.forms import derive_forms, derive_general
+from ..errors import InputError, SpecError
 from .mutants import mutate_derivation
-from .proof import small_input_size
-from .spec import ConvSpec
-from .verification import verify
+from .exact import small_input_size
+from ..derivation.spec import ConvSpec
+from .checks import verify
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ _MUTANT: str | None = None
 @functools.lru_cache(maxsize=64)
 def _closed_forms(spec: ConvSpec) -> Any:
     # A configuration comes at two sizes, one after the other: derive its closed forms once.
-    return derive(spec, prove=False)
+    return derive_forms(spec)
 
 
 def run_case(case: Case) -> Outcome:

@@ -1,4 +1,4 @@
-r"""LaTeX and Markdown building blocks: a SymPy printer for our tensors, escaping, and document wrappers.
+r"""LaTeX and Markdown building blocks: escaping user strings, and document wrappers.
 
 >>> print(escape_latex(r"50% of {x} & \ more_"))
 50\% of \{x\} \& \textbackslash{} more\_
@@ -6,18 +6,11 @@ r"""LaTeX and Markdown building blocks: a SymPy printer for our tensors, escapin
 &lt;img onerror=x&gt; \[a\]\(b\)
 >>> print(one_line("two\nlines\x00"))
 two lines
->>> import sympy as sp
->>> print(Printer({"g": r"\hat{g}"}).doprint(sp.IndexedBase("g")[sp.Symbol("n"), 2]))
-\hat{g}_{n,2}
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
-
-import sympy as sp
-from sympy.printing.latex import LatexPrinter
 
 _ESCAPES = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
@@ -49,23 +42,6 @@ def escape_markdown(text: str) -> str:
     headings, list markers, table cells or math."""
     return "".join(_MARKDOWN_ENTITIES.get(ch) or ("\\" + ch if ch in "\\`*_{}[]()#+-.!|$~:@" else ch)
                    for ch in text if _printable(ch))
-
-
-class Printer(LatexPrinter):
-    """SymPy's LaTeX printer, writing our tensors by their display names (``g`` -> ``\\hat{g}``)."""
-
-    def __init__(self, tensor_names: Mapping[str, str] | None = None,
-                 symbol_names: Mapping[sp.Symbol, str] | None = None, **settings: Any) -> None:
-        super().__init__({"symbol_names": dict(symbol_names or {}), **settings})
-        self._tensor_names = dict(tensor_names or {})
-
-    def _print_Indexed(self, expr: sp.Indexed) -> str:
-        label = str(expr.base.label)
-        name = self._tensor_names.get(label, self._print(expr.base.label))
-        return f"{name}_{{{','.join(self._print(i) for i in expr.indices)}}}"
-
-    def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: Any = None) -> str:
-        return rf"\delta_{{{self._print(expr.args[0])},\,{self._print(expr.args[1])}}}"
 
 
 def matrix_columns(body: str) -> int:

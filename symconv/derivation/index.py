@@ -12,7 +12,7 @@ Channels are indexed per group: ``x[n, γ, c, u]`` is PyTorch's ``x[n, γ*C + c,
 configuration has one group the group index is left out.
 
 Every tensor a Term may name is described by a :class:`TensorInfo`: its layout, its index ranges and the
-operator expression (:mod:`symconv.ops`) that computes it from x, h and g. :func:`evaluate_term` evaluates a
+operator expression (:mod:`symconv.derivation.ops`) that computes it from x, h and g. :func:`evaluate_term` evaluates a
 Term at concrete sizes with concrete arrays; that is how each rewrite step is checked.
 """
 

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .errors import InputError
-from .exprs import as_expr
+from ..errors import InputError
+from ..derivation.exprs import as_expr
 
 
 class ParseError(ValueError):
@@ -166,7 +166,7 @@ def read_answers(path: Any) -> dict[str, str]:
     import tomllib
     from pathlib import Path
 
-    from .inputs import read_user_file
+    from ..homework.inputs import read_user_file
 
     path = Path(path)
     if path.suffix not in (".tex", ".toml"):

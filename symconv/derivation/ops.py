@@ -35,7 +35,7 @@ from sympy.printing.str import StrPrinter
 
 from .exprs import as_expr
 from .affine import Extent, IndexSpace, tup, variables
-from .errors import UnsupportedError
+from ..errors import UnsupportedError
 
 Widths = tuple[tuple[Any, Any], ...]   # (low, high) per spatial axis; ints or SymPy expressions of sizes
 Env = Mapping[str, np.ndarray]
@@ -122,7 +122,7 @@ class Expr:
         """The same tree with size symbols replaced (and identities dropped again)."""
         raise NotImplementedError
 
-    # The affine reading (see symconv.affine): indices in the uniform layout, sizes as isl parameters.
+    # The affine reading (see symconv.derivation.affine): indices in the uniform layout, sizes as isl parameters.
 
     def extent(self, space: IndexSpace) -> Extent:
         """The result's uniform-layout shape, as SymPy size expressions."""

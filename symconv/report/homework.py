@@ -7,14 +7,14 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from . import ops
-from .derivation import derive
+from ..derivation import ops
+from ..proof.attach import derive
 from .doc import Block, Heading, Lines, Math, Para, Table, to_latex, to_markdown, user_text
-from .homework import TOLERANCES, Solution, problem1_spec
-from .report import derivation_blocks
-from .seed import check_seed
-from .wording import w
-from .exprs import as_expr
+from ..homework.solution import TOLERANCES, Solution, problem1_spec
+from .derivation import derivation_blocks
+from ..proof.seed import check_seed
+from ..wording import w
+from ..derivation.exprs import as_expr
 
 TITLES = {
     "conv1": r"\mathrm{conv}_1", "relu1": r"\mathrm{relu}_1", "fc1": r"\mathrm{fc}_1", "p": "p", "L": "L",
@@ -313,7 +313,7 @@ def check_table(s: Solution, lang: str = "en") -> Table:
 def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
     d1 = derive(problem1_spec(s.homework))
     blocks: list[Block] = [Heading(w("hw.problem1", lang), 1), Para(w("hw.p1.intro", lang))]
-    blocks += derivation_blocks(d1, list(d1.proofs), check_seed(d1), lang)
+    blocks += derivation_blocks(d1, check_seed(d1), lang)
     return blocks + problem2_blocks(s, lang)
 
 

@@ -28,7 +28,7 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
   the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes).
   LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``; OTIMES: ``\otimes`` or
   ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
-- SIZE: the names :class:`symconv.index.Symbols` prints for the spatial rank: ``N G C O`` and ``H K S D P
+- SIZE: the names :class:`symconv.derivation.index.Symbols` prints for the spatial rank: ``N G C O`` and ``H K S D P
   H^o`` in 1-D, ``H_1 ... K_2 ... H^o_2`` in 2-D and 3-D (LaTeX: ``H_{1}``, ``H^{o}_{1}``). NUMBER: at most
   9 digits.
 - One value for several spatial axes means every axis (``pad(g, 1)``, ``dilate(g, 2)``); a pad's ``(lo, hi)``
@@ -54,22 +54,22 @@ pad(g, (D*K - D - P, 0))
 >>> parse("correlate(g, k)", 2)
 Traceback (most recent call last):
 ...
-symconv.claims.ClaimError: claim: unknown name 'k' at column 14 (names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes)
+symconv.proof.claims.ClaimError: claim: unknown name 'k' at column 14 (names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes)
 >>> parse("correlate(g, h) + 100", 2)
 Traceback (most recent call last):
 ...
-symconv.claims.ClaimError: claim: expected a tensor (g, x, h, b) or an operator at column 19, got the number 100
+symconv.proof.claims.ClaimError: claim: expected a tensor (g, x, h, b) or an operator at column 19, got the number 100
 >>> parse("pad(g, 1))", 2)
 Traceback (most recent call last):
 ...
-symconv.claims.ClaimError: claim: ')' at column 10 has no matching '('
+symconv.proof.claims.ClaimError: claim: ')' at column 10 has no matching '('
 >>> parse("dilate(g, (2, 1, 1))", 2)
 Traceback (most recent call last):
 ...
-symconv.claims.ClaimError: claim: dilate factors at column 11: one value or one per spatial axis (2 here), got 3
+symconv.proof.claims.ClaimError: claim: dilate factors at column 11: one value or one per spatial axis (2 here), got 3
 
 :func:`prove_claim` proves a claim for one configuration, for every batch size, channel count and input size
-at its kernel size, padding, groups, stride and dilation (:func:`symconv.presburger.prove`), or refutes it
+at its kernel size, padding, groups, stride and dilation (:func:`symconv.proof.presburger.prove`), or refutes it
 with the smallest counterexample:
 
 >>> from symconv import ConvSpec
@@ -86,10 +86,12 @@ from typing import Any, NamedTuple, Sequence
 
 import sympy as sp
 
-from . import ops, presburger
-from .errors import InputError
-from .index import Symbols
-from .spec import ConvSpec
+from ..derivation import ops
+
+from . import presburger
+from ..errors import InputError
+from ..derivation.index import Symbols
+from ..derivation.spec import ConvSpec
 
 TENSORS = ("g", "x", "h", "b")
 OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io", "sum_axes")

@@ -1,11 +1,11 @@
-"""``derive(spec)``: the closed forms of a convolution's gradients, obtained and checked by the engine.
+"""``derive_forms(spec)``: the closed forms of a convolution's gradients, obtained and checked by the engine.
 
 The symbolic work depends only on the configuration's *structure* (spatial rank, grouped or not, bias or
 not), so it is done once per structure with every size a symbol; a concrete configuration then substitutes
 its kernel size, stride, dilation, padding and groups into those closed forms.
 
 >>> from symconv import ConvSpec
->>> d = derive(ConvSpec(2, 2, 3, padding=1))
+>>> d = derive_forms(ConvSpec(2, 2, 3, padding=1))
 >>> print(d.grad_input)
 correlate(pad(g, 1), rot180(swap_io(h)))
 >>> print(d.grad_weight)
@@ -15,7 +15,7 @@ batch_correlate(pad(x, 1), g)
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 import numpy as np
@@ -23,9 +23,9 @@ import sympy as sp
 
 from . import ops
 from .engine import RULES, Context, Step, base_tensors, definition, recognise, to_layout, _check, _check_terms
-from .errors import DerivationError, InputError
+from ..errors import InputError
 from .index import Symbols, evaluate_term, from_sympy
-from .latex import Printer, document
+from .printing import Printer
 from .spec import ConvSpec
 
 TARGETS = (("grad_input", "x"), ("grad_weight", "h"), ("grad_bias", "b"))
@@ -162,7 +162,7 @@ class Derivation:
     grad_input: ops.Expr
     grad_weight: ops.Expr
     grad_bias: ops.Expr | None
-    proofs: tuple[Any, ...] = ()     # proof.Proof results at small concrete sizes
+    proof: Any = None     # attached by the proof stage (symconv.derive): a proof for every size
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -189,12 +189,6 @@ class Derivation:
         env = {"x": x, "h": h, "g": g}
         return {name: form.evaluate(env, self.sizes(x, g)) for name, form in self.closed_forms.items()}
 
-    def to_latex(self, full: bool = False) -> str:
-        """The step-by-step derivation: a fragment, or a complete document with ``full=True``."""
-        from .report import derivation_latex
-        body = derivation_latex(self)
-        return document(body, "Backward pass of a convolution") if full else body
-
     def _repr_latex_(self) -> str:
         return "$$" + r"\\".join(rf"\frac{{\partial L}}{{\partial {t}}} = {f.to_latex()}"
                                  for t, f in zip("xhb", self.closed_forms.values())) + "$$"
@@ -216,34 +210,13 @@ def check_shapes(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray | N
         raise InputError(f"bias must have shape ({spec.out_channels},), got {bias.shape}")
 
 
-def derive(spec: ConvSpec, prove: bool = True) -> Derivation:
-    """The closed forms of ∂L/∂x, ∂L/∂h (and ∂L/∂b) for ``spec``, derived and checked by the engine.
+def derive_forms(spec: ConvSpec) -> Derivation:
+    """The closed forms of ∂L/∂x, ∂L/∂h (and ∂L/∂b) for ``spec``, derived by the engine, every step checked.
 
-    Every rewrite step is checked as it is taken; with ``prove`` (the default) the concrete closed forms are
-    also proved exactly at three small sizes before they are returned.
+    The forms are the structure's general forms (:func:`derive_general`, cached) with the spec's sizes
+    substituted; :func:`symconv.derive` (the proof stage) attaches their proof for every size.
     """
     general = derive_general(spec.ndim, spec.groups > 1, spec.bias)
     values = concrete_sizes(spec, general.sym)
     forms = {k: f.map_sizes(values) for k, f in general.closed.items()}
-    found = Derivation(spec, general, forms["grad_input"], forms["grad_weight"], forms.get("grad_bias"))
-    return replace(found, proofs=_prove_small(found)) if prove else found
-
-
-def _prove_small(derivation: Derivation) -> tuple[Any, ...]:
-    """Prove the closed forms exactly at three small sizes (with at most two channels per group)."""
-    from .proof import prove, small_input_size
-    spec = derivation.spec
-    g = spec.groups
-    small = replace(spec, in_channels=g * min(2, spec.in_channels // g),
-                    out_channels=g * min(2, spec.out_channels // g))
-    trial = replace(derivation, spec=small)
-    proofs = []
-    # One output position (where a padding wider than the kernel's span crops beyond the data), two with
-    # the stride's largest remainder, three with none.
-    for outputs, remainder in ((1, 0), (2, max(spec.stride) - 1), (3, 0)):  # type: ignore[arg-type]
-        proof = prove(trial, small_input_size(small, outputs, remainder))
-        if not proof.ok:
-            raise DerivationError(f"the closed forms of {spec.describe()} failed their exact proof: "
-                                  f"{proof.detail}")
-        proofs.append(proof)
-    return tuple(proofs)
+    return Derivation(spec, general, forms["grad_input"], forms["grad_weight"], forms.get("grad_bias"))
