@@ -407,14 +407,31 @@ def _windows(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int,
 
 
 @dataclass(frozen=True)
-class Correlate(Expr):
-    """``out[n, o, i] = sum_{c in group(o), a} data[n, c, s*i + d*a] * kernel[o, c, a]`` (PyTorch's conv)."""
+class _Correlation(Expr):
+    """What the two correlations share: their operands and options, their printed name, their sizes."""
 
     data: Expr
     kernel: Expr
     stride: tuple[Any, ...]
     dilation: tuple[Any, ...]
     groups: Any = 1
+    name = ""
+
+    def __str__(self) -> str:
+        return (f"{self.name}({self.data}, {self.kernel}"
+                f"{_opts(stride=self.stride, dilation=self.dilation, groups=self.groups)})")
+
+    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
+        return type(self)(self.data.map_sizes(mapping), self.kernel.map_sizes(mapping),
+                          tuple(_sub(v, mapping) for v in self.stride),
+                          tuple(_sub(v, mapping) for v in self.dilation), _sub(self.groups, mapping))
+
+
+@dataclass(frozen=True)
+class Correlate(_Correlation):
+    """``out[n, o, i] = sum_{c in group(o), a} data[n, c, s*i + d*a] * kernel[o, c, a]`` (PyTorch's conv)."""
+
+    name = "correlate"
 
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         x, k, g, s, d = _operands(self, env, sizes)
@@ -453,19 +470,10 @@ class Correlate(Expr):
         keep = (data != 0) & (kern != 0)
         return out[keep], data[keep] - 1, kern[keep] - 1, (n, k.shape[0]) + out_shape
 
-    def __str__(self) -> str:
-        return (f"correlate({self.data}, {self.kernel}"
-                f"{_opts(stride=self.stride, dilation=self.dilation, groups=self.groups)})")
-
     def to_latex(self) -> str:
         opts = _latex_opts(self.stride, self.dilation, self.groups)
         op = rf"\otimes_{{{opts}}}" if opts else r"\otimes"
         return rf"{self.data.to_latex()} {op} {self.kernel.to_latex()}"
-
-    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
-        return Correlate(self.data.map_sizes(mapping), self.kernel.map_sizes(mapping),
-                         tuple(_sub(v, mapping) for v in self.stride),
-                         tuple(_sub(v, mapping) for v in self.dilation), _sub(self.groups, mapping))
 
     def extent(self, space: IndexSpace) -> Extent:
         data, kern, s, d = _correlation_operands(self, space, "data", "kernel")
@@ -493,17 +501,13 @@ class Correlate(Expr):
 
 
 @dataclass(frozen=True)
-class BatchCorrelate(Expr):
+class BatchCorrelate(_Correlation):
     """``out[o, c, a] = sum_{n, i} data[n, group(o)*C/G + c, s*a + d*i] * kernel[n, o, i]``.
 
     The correlation that gives a weight gradient: the batch axis is summed and both channel axes are kept.
     """
 
-    data: Expr
-    kernel: Expr
-    stride: tuple[Any, ...]
-    dilation: tuple[Any, ...]
-    groups: Any = 1
+    name = "batch_correlate"
 
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         x, k, g, s, d = _operands(self, env, sizes)
@@ -541,19 +545,10 @@ class BatchCorrelate(Expr):
         keep = (data != 0) & (kern != 0)
         return out[keep], data[keep] - 1, kern[keep] - 1, (g * o, c // g) + out_shape
 
-    def __str__(self) -> str:
-        return (f"batch_correlate({self.data}, {self.kernel}"
-                f"{_opts(stride=self.stride, dilation=self.dilation, groups=self.groups)})")
-
     def to_latex(self) -> str:
         opts = _latex_opts(self.stride, self.dilation, self.groups)
         sub = r"\Sigma n" + (", " + opts if opts else "")
         return rf"{self.data.to_latex()} \otimes_{{{sub}}} {self.kernel.to_latex()}"
-
-    def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
-        return BatchCorrelate(self.data.map_sizes(mapping), self.kernel.map_sizes(mapping),
-                              tuple(_sub(v, mapping) for v in self.stride),
-                              tuple(_sub(v, mapping) for v in self.dilation), _sub(self.groups, mapping))
 
     def extent(self, space: IndexSpace) -> Extent:
         data, kern, s, d = _correlation_operands(self, space, "data", "data")
