@@ -335,7 +335,8 @@ class SwapIO(Expr):
         return f"swap_io({self.arg}{_opts(groups=self.groups)})"
 
     def to_latex(self) -> str:
-        return rf"\operatorname{{swap}}_{{io}}\left({self.arg.to_latex()}\right)"
+        sub = "io" if self.groups == 1 else f"io, G={_latex(self.groups)}"   # groups stated: never implied
+        return rf"\operatorname{{swap}}_{{{sub}}}\left({self.arg.to_latex()}\right)"
 
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         return SwapIO(self.arg.map_sizes(mapping), _sub(self.groups, mapping))

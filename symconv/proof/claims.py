@@ -35,8 +35,8 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
   pair likewise; per-axis values are a tuple of one entry per axis (``dilate(g, (2, 1))``, and for widths
   pairs: ``((2, 2), (1, 1))``), in LaTeX subscripts the same entries without the outer parentheses.
 - ``mod`` binds like ``*``, unary minus tighter (``-H mod 2`` is (−H) mod 2), as symconv prints.
-- ``\operatorname{swap}_{io}`` has the group count of the ``⊗`` whose kernel it is (LaTeX does not print
-  it; ``\operatorname{swap}_{io, G=2}`` states it); ``swap_io(h)`` in operator syntax has one group.
+- ``\operatorname{swap}_{io}`` has one group; ``\operatorname{swap}_{io, G=2}`` has two, as symconv prints it
+  (so a swap inside a grouped ``⊗`` cannot silently take the ⊗'s groups); ``swap_io(h)`` likewise.
 
 Anything else is a :class:`ClaimError` (an :class:`~symconv.errors.InputError`) naming the token and its
 column; nothing is ever dropped or guessed.
@@ -360,7 +360,7 @@ class _Parser:
                              f"{', '.join(LATEX_OPERATORS)})", name.col)
         items: list[Any] = []
         start = self.tok
-        groups = self.groups[-1] if self.groups else 1
+        groups = 1                  # swap_{io} has one group unless its subscript states G (as printed)
         if op == "swap_io":
             self.expect("_", r"'_{io}' after \operatorname{swap}")
             groups = self.swap_subscript(groups)
