@@ -30,7 +30,7 @@ import sympy as sp
 
 from . import ops
 from ..errors import DerivationError
-from .index import Factor, Symbols, TensorInfo, Term, evaluate_term
+from .index import Factor, Symbols, TensorInfo, Term, array_axes, evaluate_term, join_groups
 from .printing import Printer
 from ..wording import w
 from .exprs import as_expr
@@ -142,16 +142,7 @@ def random_env(tensors: Mapping[str, TensorInfo], sizes: Mapping[sp.Symbol, int]
     for name in "xhgb":
         info = tensors[name]
         shape = [int(s.xreplace(dict(sizes))) for s in info.shape]
-        # Joined group and channel axes are one PyTorch axis.
-        shape_pt: list[int] = []
-        skip = False
-        for kind, n in zip(info.layout, shape):
-            if skip:
-                shape_pt[-1] *= n
-                skip = False
-                continue
-            shape_pt.append(n)
-            skip = kind == "g"
+        _, shape_pt, _ = join_groups(info.layout, [0] * len(shape), shape)
         values = [rng.randint(-4, 4) for _ in range(int(np.prod(shape_pt)))]
         env[name] = np.array(values, dtype=object).reshape(shape_pt)
     return env
@@ -432,16 +423,6 @@ RULES: tuple[Rule, ...] = (eliminate_deltas, absorb_stride, swap_channels, rever
 
 # ------------------------------------------------------------------------------------------- recognition
 
-def _array_axes(layout: tuple[str, ...]) -> list[int]:
-    """Array axis of each layout position (a group axis shares the following channel's axis)."""
-    out, axis = [], 0
-    for kind in layout:
-        out.append(axis)
-        if kind != "g":
-            axis += 1
-    return out
-
-
 def recognise(term: Term, ctx: Context) -> ops.Expr:
     """Read the rewritten Term as an operator expression; :class:`DerivationError` when it is not one."""
     if len(term.factors) == 1 and not term.deltas:
@@ -450,7 +431,7 @@ def recognise(term: Term, ctx: Context) -> ops.Expr:
         kept = [e for e in factor.index if e in ctx.free]
         if kept != list(ctx.free):
             raise DerivationError(f"{ctx.target}: the kept indices are out of order")
-        axes = _array_axes(info.layout)
+        axes = array_axes(info.layout)
         summed = tuple(axes[k] for k, e in enumerate(factor.index) if e in term.bound())
         return ops.SumAxes(info.op, summed)
     roles = _roles(term, ctx)
@@ -474,10 +455,10 @@ def recognise(term: Term, ctx: Context) -> ops.Expr:
 def to_layout(ctx: Context, array: np.ndarray, point: Mapping[sp.Symbol, int],
               sizes: Mapping[sp.Symbol, int]) -> Any:
     """The entry of a PyTorch-layout array at a Term-layout free index."""
-    values = [point[f] for f in ctx.free]
-    if ctx.sym.grouped:
-        # free = (.., γ', chan, ..): join the group with the channel that follows it.
-        k = ctx.free.index(ctx.sym.gam_)
-        per_group = int(ctx.free_size[ctx.free[k + 1]].xreplace(dict(sizes)))
-        values[k:k + 2] = [values[k] * per_group + values[k + 1]]
-    return array[tuple(values)]
+    layout = ctx.tensors[_TENSOR[ctx.target]].layout
+    shape = [int(as_expr(ctx.free_size[f]).xreplace(dict(sizes))) for f in ctx.free]
+    index, _, _ = join_groups(layout, [point[f] for f in ctx.free], shape)
+    return array[tuple(index)]
+
+
+_TENSOR = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}

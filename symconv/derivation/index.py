@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import itertools
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import sympy as sp
@@ -199,21 +199,49 @@ class TensorInfo:
     definition: str = ""           # LaTeX of its definition, shown where it is introduced
 
 
-def _array_index(info: TensorInfo, index: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...] | None:
-    """Map an index in the Term layout to the PyTorch array index; None when out of range (value 0)."""
-    out: list[int] = []
+def join_groups(layout: Layout, index: Sequence[Any], shape: Sequence[Any]) -> tuple[list[Any], list[Any], Any]:
+    """A Term-layout index as a PyTorch-layout one: a group axis joins the channel axis after it (γ·C + c).
+
+    Returns (the PyTorch index, the PyTorch shape, whether the index is in range). The one place the join is
+    written: it works on ints and, elementwise, on NumPy arrays of indices.
+
+    >>> join_groups(("n", "g", "c", "s"), (0, 1, 2, 3), (1, 2, 3, 4))
+    ([0, 5, 3], [1, 6, 4], True)
+    >>> join_groups(("n", "c", "s"), (0, 0, 4), (1, 1, 4))[2]
+    False
+    """
+    out: list[Any] = []
+    dims: list[Any] = []
+    ok: Any = True
     group = None
-    for kind, value, size in zip(info.layout, index, shape):
-        if not 0 <= value < size:
-            return None
+    for kind, value, size in zip(layout, index, shape):
+        ok = ok & (value >= 0) & (value < size)
         if kind == "g":
-            group = value
+            group = (value, size)
         elif kind == "c" and group is not None:
-            out.append(group * size + value)
+            out.append(group[0] * size + value)
+            dims.append(group[1] * size)
             group = None
         else:
             out.append(value)
-    return tuple(out)
+            dims.append(size)
+    return out, dims, ok
+
+
+def array_axes(layout: Layout) -> list[int]:
+    """The PyTorch array axis of each layout position (a group axis shares the following channel's axis)."""
+    out, axis = [], 0
+    for kind in layout:
+        out.append(axis)
+        if kind != "g":          # the group's axis is the next channel's: join_groups' rule
+            axis += 1
+    return out
+
+
+def _array_index(info: TensorInfo, index: tuple[int, ...], shape: tuple[int, ...]) -> tuple[int, ...] | None:
+    """Map an index in the Term layout to the PyTorch array index; None when out of range (value 0)."""
+    out, _, ok = join_groups(info.layout, index, shape)
+    return tuple(out) if ok else None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -25,7 +25,7 @@ from ..derivation import ops
 from ..derivation.engine import base_tensors, definition
 from ..derivation.exprs import as_expr
 from ..derivation.forms import Derivation, derive_general, sizes_at
-from ..derivation.index import Term
+from ..derivation.index import Term, join_groups
 from ..derivation.spec import ConvSpec
 from ..errors import UnsupportedError
 
@@ -45,23 +45,9 @@ def small_input_size(spec: ConvSpec, outputs: int = 3, remainder: int = 0) -> tu
 
 
 def _flat(layout: tuple[str, ...], idx: list[np.ndarray], shape: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """Flat PyTorch-layout positions of Term-layout indices, and the in-range mask (the same mapping as
-    :func:`symconv.derivation.index._array_index`, vectorised)."""
-    ok = np.ones(idx[0].shape, dtype=bool)
-    axes: list[np.ndarray] = []
-    dims: list[int] = []
-    group = None
-    for kind, v, n in zip(layout, idx, shape):
-        ok &= (v >= 0) & (v < n)
-        if kind == "g":
-            group = (v, n)
-        elif kind == "c" and group is not None:
-            axes.append(group[0] * n + v)
-            dims.append(group[1] * n)
-            group = None
-        else:
-            axes.append(v)
-            dims.append(n)
+    """Flat PyTorch-layout positions of Term-layout indices, and the in-range mask (:func:`join_groups`,
+    on arrays of indices)."""
+    axes, dims, ok = join_groups(layout, idx, shape)
     flat = np.zeros(idx[0].shape, dtype=np.int64)
     for v, n in zip(axes, dims):
         flat = flat * n + np.where(ok, v, 0)
