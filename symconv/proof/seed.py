@@ -8,13 +8,15 @@ random integers, and any difference is reported as a concrete counterexample.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..derivation import ops
 from ..derivation.forms import Derivation
 from ..derivation.spec import ConvSpec
+from ..errors import UnsupportedError
+from . import presburger
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class SeedClaim:
     want: str = ""
     shape: tuple[str, str] | None = None   # (reading's, gradient's) when they do not even match
     error: str = ""
+    every_size: str = ""  # the reading judged for every size: "proved ...", "refuted, at ..." or "undecided ..."
 
 
 
@@ -72,20 +75,40 @@ def check_seed(derivation: Derivation, input_size: tuple[int, ...] | None = None
     truth = derivation.evaluate(env["x"], env["h"], env["g"])
     claims = []
     for label, formula, expr, target in _readings(spec):
-        try:
-            got = expr.evaluate(env)
-        except ValueError as exc:
-            claims.append(SeedClaim(label, formula, expr, target, False, error=str(exc)))
-            continue
-        want = truth[target]
-        if got.shape != want.shape:
-            claims.append(SeedClaim(label, formula, expr, target, False, shape=(str(got.shape), str(want.shape))))
-            continue
-        diff = [idx for idx in np.ndindex(*want.shape) if got[idx] != want[idx]]
-        if not diff:
-            claims.append(SeedClaim(label, formula, expr, target, True, total=want.size))
-            continue
-        idx = diff[0]
-        claims.append(SeedClaim(label, formula, expr, target, False, total=want.size, differ=len(diff),
-                                at=str([int(i) for i in idx]), got=str(got[idx]), want=str(want[idx])))
-    return claims
+        claims.append(_numeric(spec, env, truth, label, formula, expr, target))
+    return [replace(c, every_size=judge(spec, c.expr, c.target)) for c in claims]
+
+
+def judge(spec: ConvSpec, expr: ops.Expr, target: str) -> str:
+    """The reading proved or refuted for every size at the spec (isl), as one sentence."""
+    grouped = spec.groups > 1
+    fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
+                             spec.groups if grouped else None)
+    try:
+        proof = presburger.prove(spec.ndim, grouped, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
+                                 tuple(spec.dilation), {target: expr}, fixed, [target])  # type: ignore[arg-type]
+    except UnsupportedError as exc:
+        return f"undecided ({exc})"
+    (result,) = proof.results
+    if result.ok:
+        return f"proved {proof.statement}"
+    if result.counterexample is not None:
+        return f"refuted, {result.counterexample}"
+    return f"undecided ({result.detail})"
+
+
+def _numeric(spec: ConvSpec, env: dict[str, np.ndarray], truth: dict[str, np.ndarray], label: str, formula: str,
+             expr: ops.Expr, target: str) -> SeedClaim:
+    try:
+        got = expr.evaluate(env)
+    except ValueError as exc:
+        return SeedClaim(label, formula, expr, target, False, error=str(exc))
+    want = truth[target]
+    if got.shape != want.shape:
+        return SeedClaim(label, formula, expr, target, False, shape=(str(got.shape), str(want.shape)))
+    diff = [idx for idx in np.ndindex(*want.shape) if got[idx] != want[idx]]
+    if not diff:
+        return SeedClaim(label, formula, expr, target, True, total=want.size)
+    idx = diff[0]
+    return SeedClaim(label, formula, expr, target, False, total=want.size, differ=len(diff),
+                     at=str([int(i) for i in idx]), got=str(got[idx]), want=str(want[idx]))

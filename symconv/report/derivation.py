@@ -61,6 +61,11 @@ def statement_text(statement: str, lang: str = "en") -> str:
     return statement
 
 
+def _plain(text: str) -> str:
+    """A verdict sentence in characters every TeX engine sets: ∂L/∂x as dL/dx, a product's dot as *."""
+    return text.replace("∂", "d").replace("·", "*")
+
+
 def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     """The proof for every size: what was proved, the obligation per gradient, and a second opinion."""
     p = d.proof
@@ -117,6 +122,10 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
             blocks.append(Para(f"{w('seed.' + c.label, lang)}: {verdict}."))
             blocks.append(Math(c.formula))
             blocks.append(Para(seed_claim_text(c, lang) + ("." if lang == "en" else "。")))
+        if any(c.every_size for c in seed):
+            blocks.append(Para(w("seed.every_size", lang)))
+            blocks.append(Table((w("reading", lang), w("every_size_verdict", lang)), tuple(
+                (w("seed." + c.label, lang), UserText(_plain(statement_text(c.every_size, lang)))) for c in seed)))
     return blocks
 
 
