@@ -108,8 +108,7 @@ def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
             stage.path(name).write_text(text, encoding="utf-8")
         result = compile_pdf(stage.path(f"{stem}.tex"), lang) if pdf else None
         for name in stage.commit():
-            if not name.endswith(".svg"):
-                print(f"wrote {out / name}", file=sys.stderr if quiet else sys.stdout)
+            print(f"wrote {out / name}", file=sys.stderr if quiet else sys.stdout)
     if result is not None and result.path is None:
         print(result.message, file=sys.stderr)
     return 1 if result is not None and result.failed else 0
