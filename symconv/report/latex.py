@@ -49,6 +49,15 @@ def matrix_columns(body: str) -> int:
     return 1 + max((row.count("&") for row in re.split(r"\\\\|\\(?:begin|end)\{", body)), default=0)
 
 
+def needs_unicode_engine(tex: str) -> bool:
+    """Whether a LaTeX source holds characters beyond ASCII: it is then built with XeLaTeX.
+
+    >>> needs_unicode_engine("Homework 11"), needs_unicode_engine("作业 11")
+    (False, True)
+    """
+    return any(ord(ch) > 127 for ch in tex)
+
+
 def document(body: str, title: str, packages: tuple[str, ...] = (), lang: str = "en") -> str:
     """A complete, self-contained LaTeX document (title already escaped by the caller), on A4 paper.
 
@@ -57,7 +66,14 @@ def document(body: str, title: str, packages: tuple[str, ...] = (), lang: str = 
     body needs, so a fully connected layer with many inputs still prints.
     """
     uses = "\n".join(rf"\usepackage{{{p}}}" for p in ("amsmath", "amssymb", "geometry", *packages))
-    cls = "\\documentclass[11pt,UTF8,fontset=fandol]{ctexart}" if lang == "zh" else "\\documentclass[11pt]{article}"
+    if lang == "zh":
+        cls = "\\documentclass[11pt,UTF8,fontset=fandol]{ctexart}"
+    elif needs_unicode_engine(body + title):
+        # A user's string beyond ASCII (a Chinese title in an English report): pdfLaTeX cannot set it, so the
+        # English document is built like a Chinese one (XeLaTeX, ctex's fonts) with English conventions.
+        cls = "\\documentclass[11pt,UTF8,fontset=fandol,scheme=plain]{ctexart}"
+    else:
+        cls = "\\documentclass[11pt]{article}"
     cols = max(10, matrix_columns(body))
     return (f"{cls}\n{uses}\n\\geometry{{a4paper,margin=2cm}}\n\\setcounter{{MaxMatrixCols}}{{{cols}}}\n"
             f"\\allowdisplaybreaks\n\\renewcommand{{\\arraystretch}}{{1.3}}\n\\title{{{title}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n"

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .latex import needs_unicode_engine
+
 TIME_LIMIT = 120  # seconds for one compilation
 
 
@@ -54,10 +56,11 @@ class PdfResult:
 
 
 def compile_pdf(tex: Path, lang: str = "en") -> PdfResult:
-    """Build ``tex``'s PDF beside it."""
-    cmd = latex_engine(xelatex=lang == "zh")
+    """Build ``tex``'s PDF beside it (with XeLaTeX for Chinese, and for any source beyond ASCII)."""
+    xelatex = lang == "zh" or needs_unicode_engine(tex.read_text(encoding="utf-8"))
+    cmd = latex_engine(xelatex=xelatex)
     if cmd is None:
-        need = "xelatex" if lang == "zh" else "latexmk or pdflatex"
+        need = "xelatex" if xelatex else "latexmk or pdflatex"
         return PdfResult(None, f"no PDF: {need} is not on the PATH")
     env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1", openout_any="p", openin_any="p",
                shell_escape="f")
