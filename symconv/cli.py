@@ -248,6 +248,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from .report.output import out_folder
     out = out_folder(args.out) if args.out is not None else None
+    if len(args.answers) > 1 or Path(args.answers[0]).is_dir():
+        return _check_class(args, out)
+    args.answers = args.answers[0]
     answers = read_answers(args.answers)
     solution = solve(load(args.against or _packaged_homework()))
     grades = grade(answers, solution)
@@ -262,6 +265,63 @@ def cmd_check(args: argparse.Namespace) -> int:
         tex, md = sheet(grades, Path(args.answers).name, args.lang)
         if _write(out, f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf, args.lang,
                   quiet=args.json):
+            status = max(status, 1)
+    return status
+
+
+def _check_class(args: argparse.Namespace, out: Path | None) -> int:
+    """Many sheets (or a folder): each graded on its own, an unreadable one reported and skipped; the
+    gradebook (CSV, JSON) and one graded sheet per student written into ``--out``."""
+    from .grading.answers import read_answers
+    from .grading.grade import grade
+    from .grading.gradebook import Gradebook, Progress, sheets, students
+    from .homework.inputs import load
+    from .homework.solution import solve
+    from .report.grading import sheet
+    from .report.output import Staging
+    from .report.pdf import compile_pdf
+
+    files = sheets(args.answers)
+    if not files:
+        raise InputError(f"{', '.join(args.answers)}: no .tex or .toml answer sheets")
+    solution = solve(load(args.against or _packaged_homework()))
+    names, book, progress = students(files), Gradebook(), Progress(len(files))
+    for f in files:
+        progress.step(f.name)
+        try:
+            book.add(names[f], str(f), grade(read_answers(f), solution))
+        except InputError as exc:          # this sheet is unusable; the others are still graded
+            book.fail(str(f), str(exc))
+    progress.close()
+    for f, message in book.errors:
+        print(f"symconv: skipped {f}: {message}", file=sys.stderr)
+    print(book.to_json().rstrip() if args.json else book.table())
+    status = book.exit_status()
+    if out is not None and book.sheets:
+        suffix = "" if args.lang == "en" else f"_{args.lang}"
+        failed, said = False, set()
+        with Staging(out) as stage:
+            stage.path("gradebook.csv").write_text(book.to_csv(), encoding="utf-8")
+            stage.path("gradebook.json").write_text(book.to_json(), encoding="utf-8")
+            for s in book.sheets:
+                stem = f"grades_{s.student}{suffix}".replace("/", "_")
+                try:
+                    tex, md = sheet(s.grades, Path(s.file).name, args.lang)
+                except (TypeError, KeyError, ValueError) as exc:     # a detail that cannot be worded
+                    print(f"symconv: no graded sheet for {s.file}: {exc}", file=sys.stderr)
+                    failed = True
+                    continue
+                stage.path(f"{stem}.tex").write_text(tex, encoding="utf-8")
+                stage.path(f"{stem}.md").write_text(md, encoding="utf-8")
+                if not args.no_pdf:
+                    result = compile_pdf(stage.path(f"{stem}.tex"), args.lang)
+                    if result.path is None and result.message not in said:
+                        said.add(result.message)
+                        print(result.message, file=sys.stderr)
+                    failed = failed or result.failed
+            for name in stage.commit():
+                print(f"wrote {out / name}", file=sys.stderr if args.json else sys.stdout)
+        if failed:
             status = max(status, 1)
     return status
 
@@ -406,7 +466,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(h, "reports", "print every part and check as JSON")
     h.set_defaults(run=cmd_homework)
     c = sub.add_parser("check", help="grade answers written in LaTeX against the exact solution")
-    c.add_argument("answers", help=".tex file with \\label{ans:PART} in each answer, or .toml of PART = LaTeX")
+    c.add_argument("answers", nargs="+", help=".tex file with \\label{ans:PART} in each answer, or .toml of "
+                                              "PART = LaTeX; several files or a folder grade a class")
     c.add_argument("--against", help="homework TOML to grade against (default: the packaged homework)")
     _add_report_options(c, None, "print every verdict as JSON")
     c.set_defaults(run=cmd_check)

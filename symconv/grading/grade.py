@@ -106,7 +106,10 @@ def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
     order; a label naming no part of this solution is reported as unparsed, never ignored."""
     grades = [grade_part(p, answers.get(p), solution.exact[p]) for p in solution.exact]
     for label in answers:
-        if label not in solution.exact:
+        if label.endswith("_formula"):           # problem 1's formulas, proved for every size
+            from .formulas import grade_formula
+            grades.append(grade_formula(label, answers[label], solution, Grade))
+        elif label not in solution.exact:
             grades.append(Grade(label, "unparsed", "", answers[label].strip(),
                                 ("g.unknown", {"label": repr(label), "known": ", ".join(solution.exact)})))
     return grades

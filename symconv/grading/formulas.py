@@ -1,0 +1,592 @@
+r"""Problem 1's formula answers: ∂L/∂x and ∂L/∂h written as closed forms, graded for every size.
+
+Two answer labels hold formulas (every other ``ans:`` label holds numbers, see :mod:`.grade`):
+
+- ``\label{ans:dL_dx_formula}``: a formula for ∂L/∂x;
+- ``\label{ans:dL_dh_formula}``: a formula for ∂L/∂h.
+
+Each is read in the homework's notation, translated into the grammar of :mod:`symconv.proof.claims`, and
+proved or refuted by :func:`~symconv.proof.claims.prove_claim` for problem 1's convolution
+(:func:`~symconv.homework.solution.problem1_spec`: 3×3 kernel, padding 1, stride 1, the homework's channel
+counts) for every batch size, channel count and input size. A refutation carries the smallest
+counterexample; a wrong formula also names the mistake when one of the usual ones explains it exactly: the
+formula with that one mistake corrected is itself proved (see :func:`diagnose`).
+
+How the homework's notation is read (everything else is the claim grammar, symconv's printed forms
+included):
+
+========================================================  ========================================================
+written                                                   read as
+========================================================  ========================================================
+``\frac{\partial L}{\partial y}``, ``\frac{dL}{dy}``,      g (∂L/∂y); ``\mathbf{y}``, ``\mathcal{L}`` too; a channel
+``\partial L/\partial y``, ``\delta``, ``\nabla_y L``      subscript (``y_o``) is dropped
+``A \otimes B`` (also ``\star``, ``\ast``, ``*``,          the homework's template operation: a correlation that
+``\operatorname{conv}(A, B)``)                            pads A by the problem's padding (1) unless the formula
+                                                          states a padding; for ∂L/∂h it sums over the batch
+``h^{\text{rotate } 180^\circ}``, ``h^{rot180}``,          rot180(h)
+``\mathrm{rot180}(h)``, ``\operatorname{rot}_{180}(h)``,
+``\operatorname{flip}(h)``, ``\mathrm{rot}(h, 180^\circ)``
+``h^T``, ``h^{\top}``, ``\operatorname{swap}(h)``,         swap_io(h) (the kernel's channel axes exchanged)
+``h_{c,o}`` (input channel first), ``\sum_o`` with
+``h_{o,c}`` (the per-channel form)
+``\operatorname{pad}_1(A)``, ``\mathrm{pad}(A, 1)``,       pad(A, 1); a stated padding (``padding 1``, ``p = 1``,
+``\text{padding } 1``, ``填充 1``, ``same``/``full``       ``same`` = 1, ``full`` = K − 1) pads the first operand
+========================================================  ========================================================
+
+For ∂L/∂h, ``∂L/∂y ⊗ x`` (∂L/∂y first, as the homework's formula (6) writes it) gives the kernel's channel
+axes in (C_in, C_out) order; it is read with them exchanged back, as :mod:`symconv.proof.seed` reads (6).
+
+The text is only read by regular expressions and the claim parser: never evaluated.
+
+>>> print(read_formula(r"\frac{\partial L}{\partial y} \otimes \mathrm{rot180}(h^T)", "x", ConvSpec(2, 2, 3, padding=1)))
+correlate(pad(g, 1), rot180(swap_io(h)))
+>>> print(read_formula(r"x \otimes \frac{\partial L}{\partial y}", "h", ConvSpec(2, 2, 3, padding=1)))
+batch_correlate(pad(x, 1), g)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from typing import Any, Callable
+
+from ..derivation import ops
+from ..derivation.spec import ConvSpec
+from ..errors import SymconvError
+from ..proof.claims import ClaimError, ClaimProof, parse, prove_claim
+
+PARTS = {"dL_dx_formula": "x", "dL_dh_formula": "h"}
+TARGETS = {"x": "grad_input", "h": "grad_weight"}
+MISTAKES = {
+    "no_rotation": "no rotation (the kernel must be rotated by 180 degrees)",
+    "extra_rotation": "a rotation where none belongs",
+    "no_swap": "no channel swap (the kernel's input and output channels must be exchanged)",
+    "extra_swap": "a channel swap where none belongs",
+    "pad_off_by_one": "padding off by one",
+    "no_dilation": "the stride's dilation is missing",
+}
+
+
+# ------------------------------------------------------------------------------------------ reading
+
+def _strip_answer(text: str) -> str:
+    """The formula: labels, alignment and sizing commands dropped, the right-hand side of the last ``=``."""
+    text = re.sub(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\nonumber|\\notag|\\displaystyle|\\limits", " ", text)
+    text = re.sub(r"(?<!\\)%.*", " ", text)
+    text = text.replace("&", " ").replace("\\\\", " ")
+    text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
+    text = re.sub(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![A-Za-z])", " ", text)
+    text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", text)
+    text = re.sub(r"\\(?:mathbf|boldsymbol|bm|mathit|mathcal|vec)\s*\{\s*([A-Za-z])\s*\}", r"\1", text)
+    text = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s+([A-Za-z])\b", r"\1", text)
+    return text
+
+
+_WORD = r"\\(?:text|textrm|mathrm|mbox|textit|operatorname\*?)\s*\{([^{}]*)\}"
+_PAD_WORDS = re.compile(r"padding|padded|\bpad\b|填充|补零|零填充|补\s*0", re.I)
+
+
+def _stated_padding(text: str, spec: ConvSpec) -> tuple[str, int | None]:
+    """The text without its padding statement (``\text{padding } 1``, ``(p = 1)``, ``填充 1`` ...) and the
+    padding it states (``same`` is the problem's, ``full`` is K − 1, ``valid`` or ``no padding`` 0)."""
+    found: list[int] = []
+
+    def word(m: re.Match[str]) -> str:
+        inner = m.group(1)
+        after = m.group(2) or ""
+        if not _PAD_WORDS.search(inner) or m.group(3):           # pad followed by '_' or '(' is an operator
+            return m.group(0)
+        low = inner.lower()
+        num = re.search(r"\d+", inner) or re.search(r"\d+", after)
+        if num:
+            found.append(int(num.group(0)))
+        elif "same" in low:
+            found.append(int(spec.pads[0][0]))
+        elif "full" in low:
+            found.append(int(spec.kernel_size[0]) - 1)
+        elif "valid" in low or "no " in low or "无" in inner:
+            found.append(0)
+        else:
+            return m.group(0)
+        return " "
+    text = re.sub(_WORD + r"(\s*[=:：]?\s*\$?\s*\d+\b)?(\s*[_(])?", word, text)
+    m = re.search(r"[,;]?\s*(?:\\q?quad|\\[,;:]|~)*\s*\(?\s*(?:p|P|padding|pad)\s*=\s*(\d+)\s*\)?\s*[.,;]?\s*$", text)
+    if m:
+        found.append(int(m.group(1)))
+        text = text[:m.start()]
+    if len(set(found)) > 1:
+        raise ClaimError(f"the formula states two paddings ({', '.join(map(str, sorted(set(found))))})")
+    text = re.sub(r"\(\s*[,;]?\s*\)", " ", text)             # what a statement in parentheses leaves
+    return text, (found[0] if found else None)
+
+
+def _rhs(text: str) -> str:
+    """The right-hand side of the last ``=`` outside braces and parentheses."""
+    depth, cut = 0, 0
+    for i, ch in enumerate(text):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == "=" and depth == 0 and (i == 0 or text[i - 1] != "\\"):
+            cut = i + 1
+    return text[cut:].strip().rstrip(".,;").strip()
+
+
+_G = (r"\\frac\s*\{\s*(?:\\partial|d|\\mathrm\s*\{\s*d\s*\}|∂)\s*(?:L|E|J|\\ell)\s*\}\s*"
+      r"\{\s*(?:\\partial|d|\\mathrm\s*\{\s*d\s*\}|∂)\s*[yY]\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*\}"
+      r"|(?:\\partial|∂|d)\s*(?:L|E|\\ell)\s*/\s*(?:\\partial|∂|d)\s*[yY](?![A-Za-z])"
+      r"|\\nabla\s*_\s*(?:\{\s*[yY]\s*\}|[yY])\s*(?:L|E|\\ell)(?![A-Za-z])"
+      r"|\\partial\s*_\s*(?:\{\s*[yY]\s*\}|[yY])\s*L(?![A-Za-z])"
+      r"|\\delta(?![A-Za-z])(?:\s*_\s*(?:\{\s*[yY]\s*\}|[yY]))?(?:\s*\^\s*\{\s*\(\s*l\s*\)\s*\})?")
+_ROT = re.compile(r"rot|flip|180|旋转|翻转", re.I)
+_T = re.compile(r"(?:^|[\s,{}])(?:T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\}|\\mathrm\s*\{\s*T\s*\}|"
+                r"\\text\s*\{\s*T\s*\}|'|swap)(?=$|[\s,{}])")
+_OPWORDS = {"rot": "rot", "rot180": "rot", "rotate": "rot", "rotate180": "rot", "rot180°": "rot", "flip": "rot",
+            "flip180": "rot", "rotation": "rot", "swap": "swap", "swapio": "swap", "swap_io": "swap",
+            "transpose": "swap", "pad": "pad", "zeropad": "pad", "padding": "pad", "conv": "conv",
+            "conv2d": "conv", "corr": "conv", "corr2d": "conv", "xcorr": "conv", "correlate": "correlate",
+            "batch_correlate": "batch_correlate", "dilate": "dilate", "sum": "sum", "sum_axes": "sum_axes"}
+_TOKENS = [
+    ("space", re.compile(r"\s+|\\[,;:! ]|\\q?quad(?![A-Za-z])|~")),
+    ("g", re.compile(_G)),
+    ("sum", re.compile(r"\\sum(?![A-Za-z])\s*(?:_\s*(\{[^{}]*\}|[A-Za-z]))?(?:\s*\^\s*(?:\{[^{}]*\}|\S))?")),
+    ("word", re.compile(_WORD)),
+    ("word", re.compile(r"(batch_correlate|correlate|swap_io|sum_axes|rot180|rotate|rot|flip|swap|pad|dilate|"
+                        r"conv2d|conv|xcorr|corr)(?![A-Za-z0-9])")),
+    ("otimes", re.compile(r"\\otimes(?![A-Za-z])|⊗|\\star(?![A-Za-z])|\\ast(?![A-Za-z])|\\circledast(?![A-Za-z])"
+                          r"|\*")),
+    ("sup", re.compile(r"\^\s*(\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|\\[A-Za-z]+|.)")),
+    ("sub", re.compile(r"_\s*(\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])")),
+    ("tensor", re.compile(r"[xhgX](?![A-Za-z])")),
+    ("(", re.compile(r"\(|\\\{")),
+    (")", re.compile(r"\)|\\\}")),
+    ("other", re.compile(r"\\[A-Za-z]+|[0-9]+|[A-Za-z]+|.")),
+]
+_IN = {"c", "i", "ci", "cin", "c_in", "c_i", "in", "k"}
+_OUT = {"o", "j", "co", "cout", "c_out", "c_o", "out", "m"}
+
+
+def _unbrace(s: str) -> str:
+    s = s.strip()
+    return s[1:-1].strip() if s.startswith("{") and s.endswith("}") else s
+
+
+def _channel_pair(sub: str) -> tuple[str, str] | None:
+    text = re.sub(r"\\(?:text|mathrm)\s*\{([^{}]*)\}", r"\1", _unbrace(sub)).replace(" ", "")
+    text = re.sub(r"[{}]", "", text)
+    parts = text.split(",") if "," in text else list(text) if len(text) == 2 else [text]
+    return (parts[0].lower(), parts[1].lower()) if len(parts) == 2 else None
+
+
+def _translate(text: str) -> tuple[str, bool]:
+    """The formula in the claim grammar, and whether it used the homework's operation (⊗ and its spellings,
+    conv) rather than symconv's explicit ``correlate``."""
+    toks: list[list[str]] = []            # [kind, text] in the claim grammar: atom, call, (, ), otimes, raw
+    summed: set[str] = set()
+    h_pairs: list[tuple[int, tuple[str, str]]] = []
+    homework_op, pos = False, 0
+    while pos < len(text):
+        for kind, rule in _TOKENS:
+            m = rule.match(text, pos)
+            if m:
+                break
+        pos = m.end()                                                  # type: ignore[union-attr]
+        word = m.group(0)                                              # type: ignore[union-attr]
+        if kind == "space":
+            continue
+        if kind == "g":
+            toks.append(["atom", "g"])
+        elif kind == "tensor":
+            toks.append(["atom", word.lower()])
+        elif kind == "sum":
+            if m.group(1):                                             # type: ignore[union-attr]
+                summed.add(re.split(r"[=\s]", _unbrace(m.group(1)))[0].lower())  # type: ignore[union-attr]
+        elif kind == "word":
+            name = _OPWORDS.get((m.group(1) or "").replace(" ", "").replace("\\", "").lower())  # type: ignore
+            if name is None:
+                continue                                               # text around the maths
+            if name in ("correlate", "batch_correlate", "dilate", "sum_axes"):
+                toks.append(["call", name])
+            elif name == "conv":
+                homework_op = True
+                toks.append(["call", "conv"])
+            elif name != "sum":
+                toks.append(["call", name, ""])
+        elif kind == "otimes":
+            homework_op = True
+            toks.append(["otimes", r"\otimes"])
+        elif kind == "sup":
+            toks.append(["sup", _unbrace(m.group(1))])                 # type: ignore[union-attr]
+        elif kind == "sub":
+            toks.append(["sub", m.group(1)])                           # type: ignore[union-attr]
+        elif kind in "()":
+            toks.append([kind, kind])
+        else:
+            toks.append(["raw", word])
+    # subscripts: an operator's (rot_{180}, pad_{1}, swap_{io}), a tensor's (channels, rot)
+    out: list[list[str]] = []
+    for t in toks:
+        prev = out[-1] if out else None
+        if t[0] == "sub" and prev is not None and prev[0] == "call" and len(prev) == 3:
+            prev[2] = _unbrace(t[1])
+            continue
+        if t[0] == "sub" and prev is not None and prev[0] == "atom":
+            content = _unbrace(t[1])
+            if _ROT.search(content):
+                out.append(["sup", "rot"])
+            elif prev[1] == "h":
+                pair = _channel_pair(t[1])
+                if pair is None:
+                    raise ClaimError(f"h_{{{content}}}: expected two channel indices such as h_{{o,c}}")
+                h_pairs.append((len(out) - 1, pair))
+            continue                                                   # a channel index of g or x
+        if t[0] == "sup" and prev is not None and prev[0] == "call":
+            if _ROT.search(t[1]):
+                continue                                               # \operatorname{rot}^{180}
+        out.append(t)
+    for i, (a, b) in h_pairs:
+        if summed:
+            swap = a in summed and b not in summed
+            if not swap and not (b in summed and a not in summed):
+                raise ClaimError(f"h_{{{a},{b}}}: neither index is the summed channel "
+                                 f"({', '.join(sorted(summed))})")
+        elif a in _IN and b in _OUT:
+            swap = True
+        elif a in _OUT and b in _IN:
+            swap = False
+        else:
+            raise ClaimError(f"h_{{{a},{b}}}: cannot tell the input channel from the output channel "
+                             f"(write h_{{o,c}} or h_{{c,o}})")
+        if swap:
+            out[i:i + 1] = [["call", "swap", ""], ["(", "("], ["atom", "h"], [")", ")"]]
+            h_pairs = [(j + 3 if j > i else j, p) for j, p in h_pairs]
+    out = _postfix(out)
+    return " ".join(_emit(out)), homework_op
+
+
+def _span_start(toks: list[list[str]], end: int) -> int:
+    """Where the operand ending at ``end`` (inclusive) begins: an atom, or ( ... ) with its call."""
+    if toks[end][0] != ")":
+        return end
+    depth = 0
+    for i in range(end, -1, -1):
+        depth += toks[i][0] == ")"
+        depth -= toks[i][0] == "("
+        if depth == 0:
+            return i - 1 if i > 0 and toks[i - 1][0] == "call" else i
+    raise ClaimError("')' has no matching '('")
+
+
+def _postfix(toks: list[list[str]]) -> list[list[str]]:
+    """``A^{T}``, ``A^{rot 180°}``: the superscript's operators put in front of A."""
+    out: list[list[str]] = []
+    for t in toks:
+        if t[0] != "sup":
+            out.append(t)
+            continue
+        content = t[1]
+        rot, swap = bool(_ROT.search(content)), bool(_T.search(" " + content + " "))
+        if not (rot or swap) or not out or out[-1][0] not in ("atom", ")"):
+            raise ClaimError(f"superscript ^{{{content}}}: expected a rotation (^{{rot180}}) or a channel "
+                             f"swap (^T)")
+        start = _span_start(out, len(out) - 1)
+        inner = out[start:]
+        for name, on in (("swap", swap), ("rot", rot)):
+            if on:
+                inner = [["call", name, ""], ["(", "("]] + inner + [[")", ")"]]
+        out[start:] = inner
+    # an operator written without parentheses takes the operand that follows it
+    i = 0
+    while i < len(out):
+        if out[i][0] == "call" and (i + 1 >= len(out) or out[i + 1][0] != "("):
+            j = i + 1
+            if j >= len(out):
+                raise ClaimError(f"{out[i][1]}: nothing to apply it to")
+            end = j
+            if out[j][0] == "call":
+                depth = 0
+                for end in range(j + 1, len(out)):
+                    depth += out[end][0] == "("
+                    depth -= out[end][0] == ")"
+                    if depth == 0:
+                        break
+            elif out[j][0] == "(":
+                depth = 0
+                for end in range(j, len(out)):
+                    depth += out[end][0] == "("
+                    depth -= out[end][0] == ")"
+                    if depth == 0:
+                        break
+            out[j:end + 1] = [["(", "("]] + out[j:end + 1] + [[")", ")"]]
+        i += 1
+    return out
+
+
+def _emit(toks: list[list[str]]) -> list[str]:
+    words: list[str] = []
+    for i, t in enumerate(toks):
+        if t[0] == "call":
+            name = t[1]
+            if name == "rot":
+                words.append("rot180")
+            elif name == "swap":
+                words.append("swap_io")
+            elif name == "pad":
+                width = re.sub(r"[{}]", "", t[2]) if len(t) > 2 else ""
+                if width:
+                    words.append(rf"\operatorname{{pad}}_{{{width}}}")
+                else:
+                    words.append("pad")                                 # pad(A, w)
+            elif name == "conv":
+                words.append("CONV")
+            else:
+                words.append(name)
+        else:
+            words.append(t[1])
+    text = " ".join(words)
+    # conv(A, B) is A ⊗ B: the homework's operation
+    while "CONV" in text:
+        text = re.sub(r"CONV\s*\(", "__CONV__(", text, count=1)
+        start = text.index("__CONV__(") + len("__CONV__(")
+        depth, comma = 1, None
+        for k in range(start, len(text)):
+            if text[k] == "(":
+                depth += 1
+            elif text[k] == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            elif text[k] == "," and depth == 1 and comma is None:
+                comma = k
+        if comma is None:
+            raise ClaimError("conv(A, B): expected two operands")
+        text = text[:comma] + r" \otimes " + text[comma + 1:]
+        text = text.replace("__CONV__(", "(", 1)
+    return [text]
+
+
+def _walk(expr: ops.Expr, fn: Callable[[ops.Expr], ops.Expr | None]) -> ops.Expr:
+    """``expr`` with ``fn`` applied top-down: where it returns a tree, that replaces the node."""
+    new = fn(expr)
+    if new is not None:
+        return new
+    changes = {f.name: _walk(getattr(expr, f.name), fn) for f in dataclasses.fields(expr)  # type: ignore
+               if isinstance(getattr(expr, f.name), ops.Expr)}
+    return dataclasses.replace(expr, **changes) if changes else expr  # type: ignore[type-var]
+
+
+def _nodes(expr: ops.Expr) -> list[ops.Expr]:
+    out = [expr]
+    for f in dataclasses.fields(expr):  # type: ignore[arg-type]
+        v = getattr(expr, f.name)
+        if isinstance(v, ops.Expr):
+            out += _nodes(v)
+    return out
+
+
+def _leaves(expr: ops.Expr) -> set[str]:
+    return {n.name for n in _nodes(expr) if isinstance(n, ops.Tensor)}
+
+
+def read_formula(latex: str, wrt: str, spec: ConvSpec) -> ops.Expr:
+    """The closed form a formula answer states for ∂L/∂wrt (``x`` or ``h``), read as the module explains.
+    Raises :class:`~symconv.proof.claims.ClaimError` for a formula it cannot read."""
+    text, stated = _stated_padding(_strip_answer(latex), spec)
+    text = _rhs(text)
+    text = re.sub(r",\s*180\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)?\s*\)", ")", text)   # rot(h, 180°)
+    if not text:
+        raise ClaimError("the formula is empty")
+    try:
+        form, homework_op = parse(text, spec.ndim), not re.search(r"correlate\s*\(", text)
+    except ClaimError as first:
+        try:
+            claim, homework_op = _translate(text)
+            form = parse(claim, spec.ndim)
+        except ClaimError as exc:
+            raise (first if "unknown" in str(exc) or "unexpected" in str(exc) else exc) from None
+    has_pad = any(isinstance(n, ops.Pad) for n in _nodes(form))
+    ones = (1,) * spec.ndim
+    width = stated if stated is not None else None if has_pad or not homework_op else spec.pads[0][0]
+
+    def reading(e: ops.Expr) -> ops.Expr | None:
+        if not isinstance(e, ops.Correlate | ops.BatchCorrelate):
+            return None
+        data, kernel = e.data, e.kernel
+        if width is not None:
+            data = ops.Pad(data, ((width, width),) * spec.ndim) if width else data
+        cls = type(e)
+        if wrt == "h" and homework_op and cls is ops.Correlate:
+            cls = ops.BatchCorrelate
+        new: ops.Expr = cls(data, kernel, e.stride, e.dilation, e.groups)
+        if wrt == "h" and homework_op and "g" in _leaves(e.data) and "x" in _leaves(e.kernel):
+            new = ops.SwapIO(new)                # ∂L/∂y ⊗ x: (C_in, C_out) back to the kernel's order
+        return new
+    if width is not None or (wrt == "h" and homework_op):
+        top = [n for n in _nodes(form) if isinstance(n, ops.Correlate | ops.BatchCorrelate)]
+        if top:
+            outer = top[0]
+            form = _walk(form, lambda e: reading(e) if e is outer else None)
+        elif width:
+            raise ClaimError("a padding is stated but the formula has no ⊗ to apply it to")
+    return form
+
+
+# ------------------------------------------------------------------------------------------ judging
+
+@functools.lru_cache(maxsize=8)
+def true_forms(spec: ConvSpec) -> dict[str, ops.Expr]:
+    from ..derivation.forms import derive_forms
+    d = derive_forms(spec)
+    return {"x": d.grad_input, "h": d.grad_weight}
+
+
+def _proves(spec: ConvSpec, wrt: str, form: ops.Expr) -> bool:
+    try:
+        return prove_claim(spec, wrt, str(form)).ok
+    except SymconvError:
+        return False
+
+
+def concrete_counterexample(spec: ConvSpec, wrt: str, form: ops.Expr) -> str | None:
+    """For a formula the affine reading cannot express: the first of a few small sizes where it differs
+    from the true closed form on random integers (exact arithmetic), described; None when none differs."""
+    import numpy as np
+
+    from ..derivation.numeric import conv
+    rng = np.random.default_rng(13)
+    truth = true_forms(spec)[wrt]
+    kernel = tuple(int(k) for k in spec.kernel_size)                       # type: ignore[union-attr]
+    for n, c_in, c_out, size in ((1, spec.in_channels, spec.out_channels, 4), (1, 1, 2, 3), (2, 2, 3, 5)):
+        small = dataclasses.replace(spec, in_channels=c_in, out_channels=c_out)
+        x = rng.integers(-9, 10, (n, c_in) + (size,) * spec.ndim).astype(object)
+        h = rng.integers(-9, 10, (c_out, c_in) + kernel).astype(object)
+        g = rng.integers(-9, 10, conv(x, h, small).shape).astype(object)
+        env = {"x": x, "h": h, "g": g}
+        want = truth.evaluate(env)
+        where = f"at N = {n}, C_in = {c_in}, C_out = {c_out}, input {'x'.join([str(size)] * spec.ndim)}"
+        try:
+            got = form.evaluate(env)
+        except (ValueError, IndexError, SymconvError) as exc:
+            return f"{where}: the formula cannot be evaluated ({exc})"
+        if got.shape != want.shape:
+            return f"{where}: the formula's result has shape {got.shape} but ∂L/∂{wrt} has {want.shape}"
+        for idx in np.ndindex(*want.shape):
+            if got[idx] != want[idx]:
+                return (f"{where} on random integers: ∂L/∂{wrt}{list(map(int, idx))} is {want[idx]}, the "
+                        f"formula gives {got[idx]}")
+    return None
+
+
+def _fixes(spec: ConvSpec, wrt: str, form: ops.Expr) -> list[tuple[str, ops.Expr]]:
+    """Single corrections of ``form``, each named by the mistake it undoes."""
+    nodes = _nodes(form)
+    has_rot = any(isinstance(n, ops.Rot180) for n in nodes)
+    has_swap = any(isinstance(n, ops.SwapIO) for n in nodes)
+    out: list[tuple[str, ops.Expr]] = []
+
+    def substitute(name: str, wrap: Callable[[ops.Expr], ops.Expr]) -> ops.Expr:
+        return _walk(form, lambda e: wrap(e) if isinstance(e, ops.Tensor) and e.name == name else None)
+    # rot180 and swap_io are involutions: replacing h by rot180(h) adds a missing rotation or undoes one
+    for name in ("h", "g", "x"):
+        if name in _leaves(form) and name != wrt:
+            out.append(("extra_rotation" if has_rot else "no_rotation",
+                        substitute(name, lambda e: ops.Rot180(e, spec.ndim))))
+    if wrt == "x" and "h" in _leaves(form):
+        out.append(("extra_swap" if has_swap else "no_swap", substitute("h", lambda e: ops.SwapIO(e))))
+    if wrt == "h":
+        out.append(("extra_swap" if has_swap else "no_swap", ops.SwapIO(form)))
+    pads = [n for n in nodes if isinstance(n, ops.Pad)]
+    for p in pads:
+        for dlo, dhi in ((1, 1), (-1, -1), (1, -1), (-1, 1)):
+            widths = tuple((lo + dlo, hi + dhi) for lo, hi in p.widths)  # type: ignore[operator]
+            out.append(("pad_off_by_one", _walk(form, lambda e, p=p, widths=widths:
+                                                ops.Pad(e.arg, widths) if e is p else None)))  # type: ignore
+    if not pads:
+        corr = [n for n in nodes if isinstance(n, ops.Correlate | ops.BatchCorrelate)]
+        if corr:
+            c = corr[0]
+            out.append(("pad_off_by_one", _walk(form, lambda e: dataclasses.replace(
+                e, data=ops.Pad(e.data, ((1, 1),) * spec.ndim)) if e is c else None)))  # type: ignore
+    if any(s != 1 for s in spec.stride) and not any(isinstance(n, ops.Dilate) for n in nodes):
+        if wrt == "x":
+            out.append(("no_dilation", substitute("g", lambda e: ops.Dilate(e, tuple(spec.stride)))))
+        else:
+            out.append(("no_dilation", _walk(form, lambda e: dataclasses.replace(e, dilation=tuple(spec.stride))
+                                             if isinstance(e, ops.BatchCorrelate) else None)))  # type: ignore
+    return out
+
+
+def diagnose(spec: ConvSpec, wrt: str, form: ops.Expr) -> tuple[str, ...]:
+    """The mistakes (one, or two together) whose correction makes ``form`` proved for every size; () when
+    none of :data:`MISTAKES` explains it.
+
+    >>> spec = ConvSpec(2, 2, 3, padding=1)
+    >>> diagnose(spec, "x", parse("correlate(pad(g, 1), swap_io(h))", 2))
+    ('no_rotation',)
+    >>> diagnose(spec, "x", parse("correlate(pad(g, 1), h)", 2))
+    ('no_rotation', 'no_swap')
+    """
+    first = _fixes(spec, wrt, form)
+    for kind, fixed in first:
+        if _proves(spec, wrt, fixed):
+            return (kind,)
+    for kind, fixed in first:
+        for kind2, fixed2 in _fixes(spec, wrt, fixed):
+            if kind2 != kind and _proves(spec, wrt, fixed2):
+                return tuple(sorted((kind, kind2)))
+    return ()
+
+
+@functools.lru_cache(maxsize=None)
+def formula_grade(base: type) -> type:
+    """``base`` (:class:`symconv.grading.grade.Grade`, passed in by :func:`~symconv.grading.grade.grade`, so
+    that this module needs no import of it) with one more field, ``mistake``: the mistakes named, as
+    comma-separated keys of :data:`MISTAKES`, empty when none is."""
+    return dataclasses.make_dataclass("FormulaGrade", [("mistake", str, dataclasses.field(default=""))],
+                                      bases=(base,), frozen=True)
+
+
+def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> Any:
+    """The grade (a ``grade_class``, with :func:`formula_grade`'s ``mistake``) of a formula answer
+    (``dL_dx_formula`` or ``dL_dh_formula``) against problem 1 of the solution's homework: ``correct`` when proved for every size, ``wrong`` with the smallest
+    counterexample (and the mistake, when one explains it), ``unparsed`` when it cannot be read."""
+    from ..homework.solution import problem1_spec
+    FormulaGrade = formula_grade(grade_class)
+    if part not in PARTS:
+        return FormulaGrade(part, "unparsed", "", latex.strip(),
+                            f"unknown formula part {part!r}; known: {', '.join(PARTS)}")
+    wrt = PARTS[part]
+    spec = problem1_spec(solution.homework)
+    expected = str(true_forms(spec)[wrt])
+    given = " ".join(re.sub(r"\\label\s*\{[^{}]*\}", " ", latex).split())
+    try:
+        form = read_formula(latex, wrt, spec)
+        proof: ClaimProof = prove_claim(spec, wrt, str(form))
+    except SymconvError as exc:
+        return FormulaGrade(part, "unparsed", expected, given, _plain(str(exc)))
+    read = f"read as dL/d{wrt} = {form}"
+    if proof.ok:
+        return FormulaGrade(part, "correct", expected, given, _plain(f"{read}: proved {proof.statement}"))
+    if proof.counterexample is None:
+        found = concrete_counterexample(spec, wrt, form)
+        if found is None:
+            return FormulaGrade(part, "unparsed", expected, given, _plain(f"{read}: not decided ({proof.detail})"))
+        return FormulaGrade(part, "wrong", expected, given, _plain(f"{read}: refuted, {found} (not expressible "
+                                                                   f"for every size: {proof.detail})"))
+    mistakes = diagnose(spec, wrt, form)
+    named = "; likely mistake: " + " and ".join(MISTAKES[m] for m in mistakes) if mistakes else ""
+    return FormulaGrade(part, "wrong", expected, given, _plain(f"{read}: refuted, {proof.counterexample}{named}"),
+                        ",".join(mistakes))
+
+
+def _plain(text: str) -> str:
+    """A detail in ASCII where the proofs' messages use symbols (∂L/∂x, g·h): the English sheet's PDF is
+    built with pdfLaTeX, which has no glyphs for them."""
+    for sym, plain in (("∂", "d"), ("·", "*"), ("°", " degrees"), ("⊗", "(x)"), ("−", "-"), ("≠", "!=")):
+        text = text.replace(sym, plain)
+    return text
+
+
+__all__ = ["MISTAKES", "PARTS", "diagnose", "grade_formula", "read_formula"]
