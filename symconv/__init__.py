@@ -16,11 +16,34 @@ Public API:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import DerivationError, InputError, SpecError, SymconvError, UnsupportedError
-from .derivation.spec import ConvSpec
-from .derivation.forms import Derivation
-from .proof.attach import derive
-from .proof.checks import Verification, verify
+
+if TYPE_CHECKING:
+    from .derivation.forms import Derivation
+    from .derivation.spec import ConvSpec
+    from .proof.attach import derive
+    from .proof.checks import Verification, verify
+
+# The rest of the public API is imported on first use (PEP 562), so that ``import symconv`` and a command
+# that needs only part of it (the homework never verifies) do not pay for SymPy, NumPy and the proof stage
+# up front.
+_LAZY = {"ConvSpec": "derivation.spec", "Derivation": "derivation.forms", "derive": "proof.attach",
+         "Verification": "proof.checks", "verify": "proof.checks"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'symconv' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "ConvSpec",

@@ -21,6 +21,19 @@ except ImportError:  # PyTorch is an optional oracle
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _derivation_cache_in_tmp(tmp_path_factory):
+    """symconv's on-disk derivation cache (XDG_CACHE_HOME/symconv) in a fresh folder for the run, commands
+    run as subprocesses included: tests never read what an earlier run or the user's cache holds."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 def torch_grads(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray,
                 b: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Gradients of L = Σ g·conv(x, h, b) by PyTorch autograd, in float64."""

@@ -34,10 +34,15 @@ import functools
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Mapping, NamedTuple
 
-import islpy as isl
 import sympy as sp
+
+if TYPE_CHECKING:
+    import islpy as isl
+
+# islpy (~60 ms to import) is imported where a relation is built, so that commands that never build one
+# (the homework, a numeric check) do not pay for it.
 
 from ..errors import UnsupportedError
 
@@ -166,6 +171,7 @@ class IndexSpace:
     def map(self, domain: str, image: str, constraints: str) -> isl.Map:
         """``{ domain -> image : constraints }``, the image an affine function of the domain's variables
         (read as a multi-affine function and a set: isl reads those much faster than the relation)."""
+        import islpy as isl
         function = _parse_multi_aff(f"[{self._used(image)}] -> {{ {domain} -> {image} }}")
         where = _parse_set(f"[{self._used(constraints)}] -> {{ {domain} : {constraints} }}")
         return isl.Map.from_multi_aff(function).intersect_domain(where)
@@ -187,11 +193,13 @@ class IndexSpace:
 # values (every operation returns a new one), so a parsed text can be shared.
 @functools.lru_cache(maxsize=65536)
 def _parse_multi_aff(text: str) -> isl.MultiAff:
+    import islpy as isl
     return isl.MultiAff(text)
 
 
 @functools.lru_cache(maxsize=65536)
 def _parse_set(text: str) -> isl.Set:
+    import islpy as isl
     return isl.Set(text)
 
 

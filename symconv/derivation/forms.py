@@ -15,7 +15,14 @@ batch_correlate(pad(x, 1), g)
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
+import pickle
+import re
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -54,7 +61,93 @@ def _printer(sym: Symbols, tensors: Mapping[str, Any]) -> Printer:
 
 @functools.lru_cache(maxsize=None)
 def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -> General:
-    """Derive every gradient for one structure, every size symbolic, every step checked."""
+    """Derive every gradient for one structure, every size symbolic, every step checked.
+
+    The result is also kept on disk (:func:`cache_folder`), so that the next process reads it instead of
+    deriving it again; see :func:`_load` for when a stored result is trusted.
+    """
+    key = f"general-{ndim}d-{'grouped' if grouped else 'plain'}-{'bias' if bias else 'nobias'}-{seed}"
+    found = _load(key)
+    if found is not None:
+        return found
+    general = _derive_general(ndim, grouped, bias, seed)
+    _store(key, general)
+    return general
+
+
+# ------------------------------------------------------------------------------------------ on-disk cache
+# One file per structure: a JSON header line {"version", "source", "sha256"} and the pickled General. The
+# file is used only when the package version and the SHA-256 of the derivation stage's source files equal
+# this installation's, and the payload's SHA-256 equals the header's; anything else (another version,
+# edited code, a truncated or altered file) is derived again and overwritten. Deleting the folder is always
+# safe. Pickle is read only from files in this folder, owned by this user and not writable by others.
+
+def cache_folder() -> Path | None:
+    """``$XDG_CACHE_HOME/symconv`` (default ``~/.cache/symconv``); None when ``SYMCONV_CACHE=0``."""
+    if os.environ.get("SYMCONV_CACHE", "1") == "0":
+        return None
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "symconv"
+
+
+@functools.lru_cache(maxsize=1)
+def _fingerprint() -> tuple[str, str]:
+    """The package version (``__version__`` as written in symconv/__init__.py, read as text: asking
+    importlib.metadata costs ~70 ms) and the SHA-256 of this stage's source files and of that file."""
+    package = Path(__file__).parent.parent
+    digest = hashlib.sha256()
+    ver = "unknown"
+    for path in sorted(Path(__file__).parent.glob("*.py")) + [package / "__init__.py", package / "errors.py"]:
+        text = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + text + b"\0")
+        if path.parent == package and path.name == "__init__.py":
+            found = re.search(rb'^__version__ = "([^"]+)"', text, re.M)
+            ver = found.group(1).decode() if found else ver
+    return ver, digest.hexdigest()
+
+
+def _load(key: str) -> General | None:
+    folder = cache_folder()
+    if folder is None:
+        return None
+    path = folder / f"{key}.pickle"
+    try:
+        st = path.stat()
+        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+            return None
+        head, _, payload = path.read_bytes().partition(b"\n")
+        header = json.loads(head)
+        ver, source = _fingerprint()
+        if (header.get("version"), header.get("source")) != (ver, source) \
+                or header.get("sha256") != hashlib.sha256(payload).hexdigest():
+            return None
+        general = pickle.loads(payload)   # symconv's own file, hash verified (see above)
+    except Exception:                     # missing, unreadable, malformed: derive again
+        return None
+    return general if isinstance(general, General) else None
+
+
+def _store(key: str, general: General) -> None:
+    folder = cache_folder()
+    if folder is None:
+        return
+    try:
+        payload = pickle.dumps(general, protocol=pickle.HIGHEST_PROTOCOL)
+        ver, source = _fingerprint()
+        header = json.dumps({"version": ver, "source": source, "sha256": hashlib.sha256(payload).hexdigest()})
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", dir=folder)
+        with os.fdopen(fd, "wb") as f:
+            f.write(header.encode() + b"\n" + payload)
+        os.replace(tmp, folder / f"{key}.pickle")      # atomic: a reader sees the old file or the new one
+    except Exception:                      # a read-only or full disk: the cache is only an optimisation
+        try:
+            os.unlink(tmp)                 # type: ignore[possibly-undefined]
+        except Exception:
+            pass
+
+
+def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int) -> General:
     sym = Symbols(ndim, grouped)
     y, L, L_terms = definition(sym, bias)
     tensors = base_tensors(sym)

@@ -382,12 +382,6 @@ def _out_shape(size: tuple[int, ...], kernel: tuple[int, ...], stride: tuple[int
     return tuple((n - span) // s + 1 for n, span, s in zip(size, spans, stride))
 
 
-def _shifted(offset: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...],
-             out: tuple[int, ...]) -> tuple[slice, ...]:
-    """data[..., s*i + d*a] for every output i, at one kernel offset a."""
-    return tuple(slice(d * a, d * a + s * (o - 1) + 1, s) for a, s, d, o in zip(offset, stride, dilation, out))
-
-
 def _operands(op: Any, env: Env, sizes: Sizes | None) -> tuple[np.ndarray, np.ndarray, int, tuple[int, ...],
                                                              tuple[int, ...]]:
     """A correlation's evaluated operands, groups, stride and dilation, as plain numbers."""
@@ -405,6 +399,41 @@ def _windows(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int,
     view = sliding_window_view(data, spans, axis=tuple(range(2, 2 + nd)))
     return view[(slice(None),) * 2 + tuple(slice(None, None, s) for s in stride)
                 + tuple(slice(None, None, d) for d in dilation)]
+
+
+def _columns(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int, ...],
+             dilation: tuple[int, ...], groups: int) -> tuple[np.ndarray, tuple[int, ...]]:
+    """im2col: every window of data (N, C, *L), copied once into one contiguous buffer laid out
+    (G, C/G·K, N·out), so that a correlation is one matrix product per group (a stack of products
+    broadcast over N is several times slower in NumPy); and the output shape. The copy reads each
+    (c, a, n) as a strided plane of data, rows contiguous at stride 1."""
+    w = _windows(data, kernel_shape, stride, dilation)     # N C out kernel
+    nd = len(kernel_shape)
+    n, c = w.shape[:2]
+    out = tuple(w.shape[2:2 + nd])
+    cols = np.empty((c,) + tuple(kernel_shape) + (n,) + out, dtype=data.dtype)
+    np.copyto(cols, w.transpose((1,) + tuple(range(2 + nd, 2 + 2 * nd)) + (0,) + tuple(range(2, 2 + nd))))
+    return cols.reshape(groups, (c // groups) * int(np.prod(kernel_shape)), n * int(np.prod(out))), out
+
+
+def _runs(entries: int, per: int, chunk: int | None) -> Any:
+    """Consecutive output entries, as index arrays of about ``chunk // per`` entries each (one run: None)."""
+    step = entries if chunk is None else max(1, chunk // max(per, 1))
+    for e0 in range(0, entries, max(step, 1)):
+        yield np.arange(e0, min(e0 + step, entries))
+
+
+def _kept(out: np.ndarray, data: np.ndarray, kern: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The monomials whose two factors are entries (an id 0 is a zero the operators put in), ids from 0."""
+    keep = (data != 0) & (kern != 0)
+    return out[keep], data[keep] - 1, kern[keep] - 1
+
+
+def _joined(chunks: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    parts = list(chunks)
+    if not parts:
+        return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))  # type: ignore[return-value]
+    return tuple(np.concatenate(col) for col in zip(*parts))  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -435,20 +464,16 @@ class Correlate(_Correlation):
     name = "correlate"
 
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        # One matrix product per group (im2col): kernel (G, O/G, C/G·K) @ columns (G, C/G·K, N·out), the
+        # columns being every window of the data copied once (see _columns).
         x, k, g, s, d = _operands(self, env, sizes)
         n, c = x.shape[:2]
         o = k.shape[0]
-        out = _out_shape(x.shape[2:], k.shape[2:], s, d)
-        npos = int(np.prod(out))
-        y = None
-        # One matrix product per kernel offset: kernel[:, :, a] (G, O/G, C/G) @ shifted data (G, C/G, N*out).
-        for a in np.ndindex(*k.shape[2:]):
-            part = x[(slice(None),) * 2 + _shifted(a, s, d, out)]
-            part = part.reshape(n, g, c // g, npos).transpose(1, 2, 0, 3).reshape(g, c // g, n * npos)
-            term = np.matmul(k[(slice(None),) * 2 + a].reshape(g, o // g, c // g), part)
-            y = term if y is None else y + term
-        if y is None:
+        taps = int(np.prod(k.shape[2:]))
+        if taps == 0:
             raise ValueError("empty kernel")
+        cols, out = _columns(x, k.shape[2:], s, d, g)
+        y = np.matmul(k.reshape(g, o // g, (c // g) * taps), cols)           # G, O/G, N·out
         return y.reshape(o, n, *out).swapaxes(0, 1)
 
     def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
@@ -457,19 +482,33 @@ class Correlate(_Correlation):
 
         ``ids`` holds each input's entries numbered from 1 (0 is a zero entry); the operands, evaluated on
         those numbers, say which input entry each of their entries is. Same windows as :meth:`evaluate`.
+        All at once; :meth:`triple_chunks` gives the same monomials in bounded pieces.
         """
+        shape, chunks = self.triple_chunks(ids, sizes, None)
+        return (*_joined(chunks), shape)
+
+    def triple_chunks(self, ids: Env, sizes: Sizes | None = None, chunk: int | None = 2_000_000
+                      ) -> tuple[tuple[int, ...], Any]:
+        """The result's shape and an iterator of (output entry, data source, kernel source) arrays, each
+        from a run of consecutive output entries holding at most about ``chunk`` monomials (None: one run),
+        in increasing order of the output entry."""
         x, k, g, s, d = _operands(self, ids, sizes)
         nd = x.ndim - 2
-        w = _windows(x, k.shape[2:], s, d)
+        w = _windows(x, k.shape[2:], s, d)                   # N C out kernel (a view)
         n, c = w.shape[:2]
-        out_shape = w.shape[2:2 + nd]
-        w = w.reshape((n, g, 1, c // g) + w.shape[2:])                      # N G 1 C out kernel
-        kk = k.reshape((1, g, k.shape[0] // g, k.shape[1]) + (1,) * nd + k.shape[2:])   # 1 G O C 1 kernel
-        data, kern = np.broadcast_arrays(w, kk)
-        out = np.broadcast_to(np.arange(n * k.shape[0] * int(np.prod(out_shape))).reshape(
-            (n, g, k.shape[0] // g, 1) + out_shape + (1,) * nd), data.shape)
-        keep = (data != 0) & (kern != 0)
-        return out[keep], data[keep] - 1, kern[keep] - 1, (n, k.shape[0]) + out_shape
+        o = k.shape[0]
+        shape = (n, o) + tuple(w.shape[2:2 + nd])
+        # Output channel o reads data channels group(o)·C/G + c'.
+        chan = (np.arange(o) // max(o // g, 1))[:, None] * (c // g) + np.arange(c // g)
+        per = (c // g) * int(np.prod(k.shape[2:]))
+
+        def pieces() -> Any:
+            for e in _runs(int(np.prod(shape)), per, chunk):
+                nn, oo, *ii = np.unravel_index(e, shape)
+                data = w[(nn[:, None], chan[oo]) + tuple(i[:, None] for i in ii)]    # E, C/G, kernel
+                kern = k[oo]                                                          # E, C/G, kernel
+                yield _kept(np.broadcast_to(e.reshape((-1,) + (1,) * (1 + nd)), data.shape), data, kern)
+        return shape, pieces()
 
     def to_latex(self) -> str:
         opts = _latex_opts(self.stride, self.dilation, self.groups)
@@ -511,40 +550,53 @@ class BatchCorrelate(_Correlation):
     name = "batch_correlate"
 
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
+        # One matrix product per group (im2col): kernel (G, O/G, N·I) @ columns (G, N·I, C/G·out), where
+        # the output positions a step by the stride and the kernel (here: g's) positions i by the dilation.
         x, k, g, s, d = _operands(self, env, sizes)
         n, c = x.shape[:2]
         o = k.shape[1]
-        # Output positions a step by the stride, the kernel (here: g's) positions i by the dilation.
+        nd = x.ndim - 2
         out = _out_shape(x.shape[2:], k.shape[2:], s, d)
         taps = int(np.prod(k.shape[2:]))      # explicit sizes: -1 cannot be inferred when N = 0
-        kk = k.reshape(n, g, o // g, taps).transpose(1, 0, 3, 2).reshape(g, n * taps, o // g)  # G, N*I, O/G
         if n == 0:                            # an empty batch: the sum over it is zero
             return _zeros((o, c // g) + out, np.empty(0, dtype=np.result_type(x, k)))
-        y = np.empty((g, c // g, o // g) + out, dtype=np.result_type(x, k))
-        # One matrix product per output position: data window (G, C/G, N*I) @ kernel (G, N*I, O/G).
-        for a in np.ndindex(*out):
-            start = tuple(si * ai for si, ai in zip(s, a))
-            part = x[(slice(None),) * 2 + tuple(slice(b, b + di * (ki - 1) + 1, di)
-                                                 for b, di, ki in zip(start, d, k.shape[2:]))]
-            part = part.reshape(n, g, c // g, taps).transpose(1, 2, 0, 3).reshape(g, c // g, n * taps)
-            y[(slice(None),) * 3 + a] = np.matmul(part, kk)
-        return y.transpose((0, 2, 1) + tuple(range(3, 3 + len(out)))).reshape((o, c // g) + out)
+        w = _windows(x, k.shape[2:], s, d)    # N C out taps
+        cols = np.empty((c,) + out + (n,) + tuple(k.shape[2:]), dtype=x.dtype)
+        # One copy into (C, out, N, taps): each (c, a, n) is one plane of x, read row by row.
+        np.copyto(cols, w.transpose((1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))))
+        cols = cols.reshape(g, (c // g) * int(np.prod(out)), n * taps)
+        kk = k.reshape(n, g, o // g, taps).transpose(1, 2, 0, 3).reshape(g, o // g, n * taps)  # G, O/G, N*I
+        return np.matmul(kk, cols.swapaxes(1, 2)).reshape((o, c // g) + out)
 
     def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
         """(output entry, data source, kernel source) of every monomial; see :meth:`Correlate.triples`."""
+        shape, chunks = self.triple_chunks(ids, sizes, None)
+        return (*_joined(chunks), shape)
+
+    def triple_chunks(self, ids: Env, sizes: Sizes | None = None, chunk: int | None = 2_000_000
+                      ) -> tuple[tuple[int, ...], Any]:
+        """As :meth:`Correlate.triple_chunks`. One output entry sums over the whole batch; when that alone is
+        over ``chunk``, it comes in runs of batch entries (increasing, so its keys still increase)."""
         x, k, g, s, d = _operands(self, ids, sizes)
         nd = x.ndim - 2
-        w = _windows(x, k.shape[2:], s, d)
+        w = _windows(x, k.shape[2:], s, d)                   # N C out taps (a view)
         n, c = w.shape[:2]
-        out_shape = w.shape[2:2 + nd]
-        o = k.shape[1] // g
-        w = w.reshape((n, g, 1, c // g) + w.shape[2:])                          # N G 1 C out kernel
-        kk = k.reshape((n, g, o, 1) + (1,) * nd + k.shape[2:])                   # N G O 1 1 kernel
-        data, kern = np.broadcast_arrays(w, kk)
-        out = np.broadcast_to(np.arange(g * o * (c // g) * int(np.prod(out_shape))).reshape(
-            (1, g, o, c // g) + out_shape + (1,) * nd), data.shape)
-        keep = (data != 0) & (kern != 0)
-        return out[keep], data[keep] - 1, kern[keep] - 1, (g * o, c // g) + out_shape
+        o = k.shape[1]
+        shape = (o, c // g) + tuple(w.shape[2:2 + nd])
+        plane = int(np.prod(k.shape[2:]))
+        per = n * plane
+
+        step = n if chunk is None or per <= chunk else max(1, chunk // max(plane, 1))
+
+        def pieces() -> Any:
+            for e in _runs(int(np.prod(shape)), per, chunk):
+                oo, cc, *aa = np.unravel_index(e, shape)
+                chan = (oo // max(o // g, 1)) * (c // g) + cc
+                for b in [slice(n0, n0 + step) for n0 in range(0, n, max(step, 1))]:
+                    data = w[(b, chan) + tuple(aa)]                           # N, E, taps
+                    kern = k[b][:, oo]                                        # N, E, taps
+                    yield _kept(np.broadcast_to(e.reshape((1, -1) + (1,) * nd), data.shape), data, kern)
+        return shape, pieces()
 
     def to_latex(self) -> str:
         opts = _latex_opts(self.stride, self.dilation, self.groups)

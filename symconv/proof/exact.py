@@ -4,7 +4,15 @@ closed form, as sorted integer keys.
 L is trilinear, so a derivative is a set of monomials: the definition's are enumerated from its index
 expression (never from a closed form), the closed form's from its operators evaluated on entry *numbers*
 (pad, dilate, rot180 and swap_io only move entries, so each result entry names its source) and the
-correlation's windows. The two sorted lists must be equal. The definition side is enumerated in chunks.
+correlation's windows. The two sorted lists must be equal.
+
+Both sides come in chunks, each a run of keys above every key of the runs before it, so the two sorted
+streams are compared piece by piece (:func:`_compare`) and memory stays bounded whatever the size: about
+``CHUNK`` monomials per side at a time (int64 keys and their index arrays: a few hundred MB). The
+definition's chunks fix the leading loop variables that are leading axes of the key's tensors (∂L/∂x: n and
+the channel of x; ∂L/∂h: the whole entry of h, then n); the closed form's are runs of consecutive output
+entries (:meth:`symconv.derivation.ops.Correlate.triple_chunks`). A definition block still over ``CHUNK``
+(a very large plane) is enumerated again for each slice of its key range, so that only one slice is held.
 
 >>> from symconv import ConvSpec
 >>> from symconv.derivation.forms import derive_forms
@@ -54,37 +62,91 @@ def _flat(layout: tuple[str, ...], idx: list[np.ndarray], shape: list[int]) -> t
     return flat, ok
 
 
-def definition_monomials(term: Term, tensors: dict[str, Any], sizes: dict[sp.Symbol, int]):
-    """Yield, chunk by chunk, each factor's flat entry for every monomial of the definition's Term."""
-    ranges = [range(int(as_expr(lo).xreplace(sizes)), int(as_expr(hi).xreplace(sizes)) + 1)
-              for _, lo, hi in term.limits]
-    names = [lim[0] for lim in term.limits]
-    exprs = [[as_expr(e).xreplace(sizes) for e in f.index] for f in term.factors]
-    fn = sp.lambdify(names, [e for es in exprs for e in es], "numpy")
-    shapes = [[int(as_expr(s).xreplace(sizes)) for s in tensors[f.tensor].shape] for f in term.factors]
-    # Enumerate the outer variables in Python and the inner ones as a NumPy grid, within CHUNK monomials.
-    split = len(ranges)
-    while split > 0 and int(np.prod([len(r) for r in ranges[split - 1:]])) <= CHUNK:
-        split -= 1
-    for outer in itertools.product(*ranges[:split]):
-        inner = np.meshgrid(*[np.arange(r.start, r.stop) for r in ranges[split:]], indexing="ij")
-        grid = [np.full(inner[0].shape if inner else (), v) for v in outer] + list(inner)
-        values = [np.broadcast_to(np.asarray(v, dtype=np.int64), grid[0].shape) for v in fn(*grid)]
-        out, pos, keep = [], 0, np.ones(grid[0].shape, dtype=bool)
-        for f, shape in zip(term.factors, shapes):
-            flat, ok = _flat(tensors[f.tensor].layout, values[pos:pos + len(f.index)], shape)
-            pos += len(f.index)
-            out.append(flat)
+def _key_order(term: Term, names: tuple[str, ...], sizes: dict[sp.Symbol, int]) -> list[sp.Symbol]:
+    """The loop variables that, fixed in this order, fix the key's leading digits: the bare variables among
+    the index expressions of the factors named in key order, up to the first expression that is neither a
+    bare variable nor already fixed by the ones before it."""
+    loop = {lim[0] for lim in term.limits}
+    factors = {f.tensor: f for f in term.factors}
+    fixed: list[sp.Symbol] = []
+    for name in names:
+        for e in (as_expr(v).xreplace(sizes) for v in factors[name].index):
+            if isinstance(e, sp.Symbol) and e in loop and e not in fixed:
+                fixed.append(e)
+            elif not e.free_symbols <= set(fixed):
+                return fixed
+    return fixed
+
+
+def definition_keys(term: Term, tensors: dict[str, Any], sizes: dict[sp.Symbol, int], names: tuple[str, ...],
+                    radix: tuple[int, ...]):
+    """Yield the definition's monomials as sorted keys (see :func:`_sorted_keys`, factors in the order
+    ``names``), chunk by chunk, each chunk above every key of the chunks before it."""
+    limits = {lim[0]: range(int(as_expr(lim[1]).xreplace(sizes)), int(as_expr(lim[2]).xreplace(sizes)) + 1)
+              for lim in term.limits}
+    lead = _key_order(term, names, sizes)
+    order = lead + [v for v in limits if v not in lead]
+    ranges = [limits[v] for v in order]
+    factors = {f.tensor: f for f in term.factors}
+    exprs = [as_expr(e).xreplace(sizes) for name in names for e in factors[name].index]
+    fn = sp.lambdify(order, exprs, "numpy")
+    shapes = [[int(as_expr(v).xreplace(sizes)) for v in tensors[name].shape] for name in names]
+    # Fix the fewest leading variables that leave at most CHUNK monomials to a NumPy grid; never more than
+    # the key's leading variables, or the blocks would no longer be runs of keys.
+    split = 0
+    while split < len(lead) and int(np.prod([len(r) for r in ranges[split:]])) > CHUNK:
+        split += 1
+    inner = int(np.prod([len(r) for r in ranges[split:]]))
+    slices = max(1, -(-inner // CHUNK))
+
+    def block(outer: tuple[int, ...]) -> np.ndarray:
+        grid = np.meshgrid(*[np.arange(r.start, r.stop) for r in ranges[split:]], indexing="ij")
+        shape = grid[0].shape if grid else ()
+        values = [np.broadcast_to(np.asarray(v, dtype=np.int64), shape)
+                  for v in fn(*[np.full(shape, v) for v in outer], *grid)]
+        cols, pos, keep = [], 0, np.ones(shape, dtype=bool)
+        for name, dims in zip(names, shapes):
+            flat, ok = _flat(tensors[name].layout, values[pos:pos + len(dims)], dims)
+            pos += len(dims)
+            cols.append(flat)
             keep &= ok
-        yield [a[keep] for a in out]
+        return _keys(tuple(c[keep] for c in cols), radix)
+
+    for outer in itertools.product(*ranges[:split]):
+        if slices == 1:
+            yield np.sort(block(outer))
+            continue
+        # Over CHUNK even with every leading variable fixed: one slice of the block's keys at a time.
+        keys = block(outer)      # the first pass also bounds the slices
+        if keys.size == 0:
+            continue
+        lo, hi = int(keys.min()), int(keys.max()) + 1
+        del keys
+        edges = np.linspace(lo, hi, slices + 1).astype(np.int64)
+        for a, b in zip(edges[:-1], edges[1:]):
+            keys = block(outer)
+            yield np.sort(keys[(keys >= a) & (keys < b)])
+
+
+def definition_monomials(term: Term, tensors: dict[str, Any], sizes: dict[sp.Symbol, int]):
+    """Each factor's flat entry for every monomial of the definition's Term, chunk by chunk (in no order)."""
+    names = tuple(f.tensor for f in term.factors)
+    radix = tuple(int(np.prod([int(as_expr(v).xreplace(sizes)) for v in tensors[n].shape])) for n in names)
+    for keys in definition_keys(term, tensors, sizes, names, radix):
+        yield list(_rows(keys, radix).T)
+
+
+def _keys(cols: tuple[np.ndarray, ...], radix: tuple[int, ...]) -> np.ndarray:
+    """Each monomial (a, b, c) as the single int64 a*|B|*|C| + b*|C| + c: a multiset in one array."""
+    key = np.zeros(len(cols[0]), dtype=np.int64)
+    for col, n in zip(cols, radix):
+        key *= n
+        key += np.asarray(col, dtype=np.int64)
+    return key
 
 
 def _sorted_keys(cols: tuple[np.ndarray, ...], radix: tuple[int, ...]) -> np.ndarray:
-    """Each monomial (a, b, c) as the single int64 a*|B|*|C| + b*|C| + c, sorted: a multiset in one array."""
-    key = np.zeros(len(cols[0]), dtype=np.int64)
-    for col, n in zip(cols, radix):
-        key = key * n + np.asarray(col, dtype=np.int64)
-    return np.sort(key)
+    return np.sort(_keys(cols, radix))
 
 
 def _rows(keys: np.ndarray, radix: tuple[int, ...]) -> np.ndarray:
@@ -117,47 +179,107 @@ def exact(d: Derivation, input_size: tuple[int, ...], batch: int = 1, **_: Any) 
               "g": (batch, spec.out_channels) + out, "b": (spec.out_channels,)}
     ids = {k: np.arange(1, int(np.prod(s)) + 1, dtype=np.int64).reshape(s) for k, s in shapes.items()}
     bind = {h: n for h, n in zip(sym.H, input_size)} | {o: n for o, n in zip(sym.Ho, out)}
-    # The definition's monomials g_j x_u h_k (and g_j b_k), by factor name.
-    g_x_h = [np.concatenate(c) if c else np.zeros(0, np.int64)
-             for c in zip(*definition_monomials(terms[0], tensors, sizes))]
     wanted = {"grad_input": ("x", ("g", "h")), "grad_weight": ("h", ("x", "g")), "grad_bias": ("b", ("g",))}
-    cols = {"g": g_x_h[0], "x": g_x_h[1], "h": g_x_h[2]}
     checked = 0
     for name, form in d.closed_forms.items():
         wrt, others = wanted[name]
         radix = tuple(int(np.prod(shapes[t])) for t in (wrt,) + others)
+        # The definition's monomials g_j x_u h_k (and g_j b_k), keyed in the order (wrt, others).
+        expect = definition_keys(terms[1] if name == "grad_bias" else terms[0], tensors, sizes,
+                                 (wrt,) + others, radix)
         if name == "grad_bias":
-            bias_cols = [np.concatenate(c) for c in zip(*definition_monomials(terms[1], tensors, sizes))]
-            expect = _sorted_keys((bias_cols[1], bias_cols[0]), radix)
             if not (isinstance(form, ops.SumAxes) and _index_map(form.arg)):
                 raise UnsupportedError(f"exact proof of {name}: {form} is not a sum of an index map")
             *cols_b, shape = form.pairs(ids, bind)
-            got = _sorted_keys(tuple(cols_b), radix)
+            got: Any = iter([_sorted_keys(tuple(cols_b), radix)])
         else:
-            expect = _sorted_keys((cols[wrt],) + tuple(cols[o] for o in others), radix)
             if not (isinstance(form, (ops.Correlate, ops.BatchCorrelate)) and _index_map(form.data)
                     and _index_map(form.kernel)):
                 raise UnsupportedError(f"exact proof of {name}: {form} is not a correlation of index maps")
             try:
-                out_f, data_f, kern_f, shape = form.triples(ids, bind)
+                shape, chunks = form.triple_chunks(ids, bind, CHUNK)
             except ValueError as exc:
                 return False, checked, f"{name}: the closed form cannot be evaluated at this size: {exc}"
             # The closed form's operands name entries of (data tensor, kernel tensor); put them in the order
             # of `others` (g before h for ∂L/∂x, x before g for ∂L/∂h).
-            if _first_tensor(form.data) != others[0]:
-                data_f, kern_f = kern_f, data_f
-            if shape == shapes[wrt] and (data_f.size == 0 or (data_f.max() < radix[1] and kern_f.max() < radix[2])):
-                got = _sorted_keys((out_f, data_f, kern_f), radix)
-            else:
-                return False, checked, f"{name} has shape {shape}, {wrt} has {shapes[wrt]}"
+            swap = _first_tensor(form.data) != others[0]
+            if shape == shapes[wrt]:
+                got = _closed_keys(chunks, swap, radix)
         if shape != shapes[wrt]:
             return False, checked, f"{name} has shape {shape}, {wrt} has {shapes[wrt]}"
-        if got.shape != expect.shape or not np.array_equal(got, expect):
-            return False, checked, (f"{name}: "
-                                    f"{_difference(_rows(got, radix), _rows(expect, radix), name, wrt, others, shapes)}")
-        checked += len(expect)
+        try:
+            same, count, detail = _compare(got, expect, radix, name, wrt, others, shapes)
+        except _Misnamed:
+            return False, checked, f"{name} has shape {shape}, {wrt} has {shapes[wrt]}"
+        if not same:
+            return False, checked, detail
+        checked += count
     return True, checked, (f"{checked} monomials of the gradients equal to the derivative of the definition "
                            f"(input {batch}x{spec.in_channels}x{'x'.join(map(str, input_size))})")
+
+
+class _Misnamed(Exception):
+    """A closed form's operand names an entry outside the tensor it should come from."""
+
+
+def _closed_keys(chunks: Any, swap: bool, radix: tuple[int, ...]):
+    for out_f, data_f, kern_f in chunks:
+        if swap:
+            data_f, kern_f = kern_f, data_f
+        if data_f.size and (data_f.max() >= radix[1] or kern_f.max() >= radix[2]):
+            raise _Misnamed
+        yield np.sort(_keys((out_f, data_f, kern_f), radix))
+
+
+def _compare(got: Any, expect: Any, radix: tuple[int, ...], name: str, wrt: str, others: tuple[str, ...],
+             shapes: dict[str, tuple[int, ...]]) -> tuple[bool, int, str]:
+    """Two streams of sorted key runs (each run above the runs before it), compared as multisets.
+
+    Keys up to the smaller of the two sides' largest keys so far are complete on both sides, so they are
+    compared and dropped; what remains is at most a run or so of each side. Both producers promise
+    increasing runs; a run that is not is a bug, raised as RuntimeError, never a verdict."""
+    sides: list[list[np.ndarray]] = [[], []]
+    last = [None, None]
+    totals = [0, 0]
+    sample: tuple[np.ndarray, np.ndarray] | None = None
+
+    def settle(upto: Any) -> None:
+        nonlocal sample
+        parts = []
+        for k in range(2):
+            pend = np.concatenate(sides[k]) if sides[k] else np.zeros(0, np.int64)
+            cut = len(pend) if upto is None else int(np.searchsorted(pend, upto, side="right"))
+            parts.append(pend[:cut])
+            sides[k] = [pend[cut:]] if cut < len(pend) else []
+        if sample is None and (parts[0].shape != parts[1].shape or not np.array_equal(parts[0], parts[1])):
+            sample = (parts[0], parts[1])
+
+    streams = [iter(got), iter(expect)]
+    live = [True, True]
+    while any(live):
+        for k in range(2):
+            if not live[k]:
+                continue
+            run = next(streams[k], None)
+            if run is None:
+                live[k] = False
+                continue
+            totals[k] += len(run)
+            if run.size == 0:
+                continue
+            if last[k] is not None and run[0] <= last[k]:
+                raise RuntimeError(f"{name}: a run of keys is not above the runs before it")
+            last[k] = int(run[-1])
+            if sample is None:
+                sides[k].append(run)
+        if sample is None and all(v is not None for v in last) and any(live):
+            settle(min(last))  # type: ignore[type-var]
+    if sample is None:
+        settle(None)
+    if sample is None:
+        return True, totals[1], ""
+    return False, totals[1], (f"{name}: {totals[0]} monomials against {totals[1]}; "
+                              f"{_difference(_rows(sample[0], radix), _rows(sample[1], radix), wrt, others, shapes)}")
 
 
 def _first_tensor(e: ops.Expr) -> str:
@@ -166,7 +288,7 @@ def _first_tensor(e: ops.Expr) -> str:
     return e.name
 
 
-def _difference(got: np.ndarray, expect: np.ndarray, name: str, wrt: str, others: tuple[str, ...],
+def _difference(got: np.ndarray, expect: np.ndarray, wrt: str, others: tuple[str, ...],
                 shapes: dict[str, tuple[int, ...]]) -> str:
     def fmt(row: np.ndarray) -> str:
         parts = [f"{t}{[int(i) for i in np.unravel_index(int(v), shapes[t])]}" for t, v in zip(others, row[1:])]
@@ -181,5 +303,5 @@ def _difference(got: np.ndarray, expect: np.ndarray, name: str, wrt: str, others
     if extra:
         lines.append("not in the derivative: " + "; ".join(fmt(np.array(r)) for r in extra))
     if not lines:
-        lines.append(f"monomial counts differ ({len(got)} against {len(expect)})")
-    return f"{len(got)} monomials against {len(expect)}; " + "; ".join(lines)
+        lines.append(f"monomial counts differ ({len(got)} against {len(expect)} here)")
+    return "; ".join(lines)
