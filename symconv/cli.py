@@ -390,10 +390,7 @@ def _claim(args: argparse.Namespace) -> int:
 def _all_sizes(args: argparse.Namespace) -> int:
     """``verify --sweep --all-sizes``: every structure at every stride and dilation, for every size."""
     from .proof.presburger import sweep as all_sizes
-    if args.mutant:
-        raise InputError("--all-sizes: --mutant is not supported here (a mutant is refuted by "
-                         "verify --claim with the mutated form)")
-    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1)
+    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant)
     failures = [{"family": f"{p.ndim}d grouped={p.grouped} bias={p.bias} stride={p.stride} "
                            f"dilation={p.dilation}", "counterexample": str(p.counterexample)}
                 for p in result.failures]

@@ -329,3 +329,10 @@ def test_cli_claims_and_all_sizes(capsys):
     assert main(["verify", "--all-sizes"]) == 2                                     # --sweep missing
     assert main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["failed"] == 0
+
+
+def test_cli_all_sizes_fails_loudly_on_a_mutant(capsys):
+    from symconv.cli import main
+    assert main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1", "--mutant", "no_rotation"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED 1d" in out and "should contain" in out

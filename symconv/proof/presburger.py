@@ -700,14 +700,21 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
 
 def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
     start = time.process_time()
-    proof = prove(*family)
+    *structure, mutant = family
+    forms = None
+    if mutant:
+        from .mutants import mutate
+        forms = {k: mutate(v, mutant) for k, v in general_forms(*structure).items()}
+    proof = prove(*structure, forms)
     return proof, time.process_time() - start
 
 
-def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), jobs: int = 1) -> Sweep:
-    """Prove the engine's closed forms for every family of :func:`families`, in ``jobs`` processes."""
+def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), jobs: int = 1,
+          mutant: str | None = None) -> Sweep:
+    """Prove the engine's closed forms for every family of :func:`families`, in ``jobs`` processes; with
+    ``mutant``, a deliberately wrong version of them instead (the families it changes must fail)."""
     start = time.perf_counter()
-    todo = families(ndims, values)
+    todo = [f + (mutant,) for f in families(ndims, values)]
     if jobs > 1:
         with ProcessPoolExecutor(jobs) as pool:
             done = list(pool.map(_prove_family, todo, chunksize=8))
