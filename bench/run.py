@@ -156,6 +156,23 @@ def main() -> None:
             row(f"symconv {cmd[0]} --no-pdf (cache warm) vs import sympy", warm, imp, "<= 1.5x")
             row(f"symconv {cmd[0]} --no-pdf (SYMCONV_CACHE=0) vs import sympy", cold, imp, "(report)")
 
+    # Proofs for every size: a repeated derive() (cached proof) against one exact proof at a small size, and
+    # the all-sizes sweep against the concrete sweep's grid at ndim 1 (both in this process, same run).
+    from symconv.derivation.forms import derive_forms
+    from symconv.proof.exact import exact, small_input_size
+    from symconv.proof.presburger import sweep as all_sizes
+    spec = ConvSpec(4, 6, 3, stride=2, padding=1, groups=2, bias=True)
+    derive(spec)
+    repeated = median_time(lambda: derive(spec), 20)
+    one_exact = median_time(lambda: exact(derive_forms(spec), small_input_size(spec, 3)), max(reps, 3))
+    row("repeated derive() (proof for every size, cached) vs one exact proof", repeated, one_exact,
+        "<= 10 ms", faster=True)
+    for nd in ((1,) if args.quick else (1, 2, 3)):
+        swept = all_sizes(ndims=(nd,), jobs=2)
+        print(f"--sweep --all-sizes ndim {nd}: {len(swept.proofs)} families proved={swept.ok} in "
+              f"{swept.seconds:.1f} s wall ({swept.cpu_seconds:.1f} s CPU)   goal: all of ndim 1-3 <= 60 s",
+              flush=True)
+
     # The exact proof's scaling: time, monomials, peak memory (each size in a fresh process).
     sizes = [(2, 16, 16), (8, 16, 32)] + ([] if args.quick else [(8, 64, 56)])
     for n, c, hh in sizes:
