@@ -1,16 +1,36 @@
 """Problem 2 solved exactly: conv -> ReLU -> fully connected -> softmax -> cross-entropy, and back.
 
-Each layer is written once as a SymPy definition; its local derivative is SymPy's derivative of that
-definition (a Jacobian), and the backward pass chains those Jacobians. The convolution's gradients come from
-the closed forms of :func:`symconv.derive`. Nothing else computes a gradient.
+Each layer is written once as a SymPy definition of its *generic entry* (``sympy.IndexedBase``, ``Sum``); its
+local derivative is SymPy's derivative of that definition, and the backward step is SymPy's sum of that
+derivative against the incoming gradient, the Kronecker deltas summed out (a vector-Jacobian product)::
 
-Every part is then recomputed in float64 from the same expressions (SymPy's lambdify, the closed forms' NumPy
-evaluator) and every gradient is checked by central finite differences of L through a plain float forward.
+    fc_i  = sum_j W[i, j] r[j] + b[i]       sum_i g_i dfc_i/dr_k    = sum_i W[i, k] g[i]
+                                            sum_i g_i dfc_i/dW_lk   = g[l] r[k]
+    p_i   = e^f_i / sum_j e^f_j             sum_i g_i dp_i/df_l     = e^f_l g_l / S - e^f_l sum_i e^f_i g_i / S^2
+    L     = -sum_i y_i log q_i              dL/dq_l                 = -y[l] / q[l]
+    relu  = max(z, 0)                       relu'                   = Heaviside(z, 0)
+
+Each derived rule is then evaluated over every entry at once (``lambdify`` on NumPy index arrays): exactly on
+object arrays, in float64 on float arrays. No Jacobian matrix is built, so the cost is linear in the number of
+entries (times the number of classes). The convolution's gradients come from the closed forms of
+:func:`symconv.derive`. Nothing else computes a gradient.
+
+Exact numbers. Every gradient after the softmax is linear in ``dL/dfc1``, whose entries are ``N_i / S`` with
+``N_i`` linear in the basis ``(1, E_j ...)`` (``E_j = exp(fc1_j - max fc1)``, ``S = sum_j E_j``; just the
+rational ``dL/dfc1`` when every ``fc1_j`` is the same). So those gradients are carried as integer coefficient
+arrays over that basis with one common denominator (rationals scaled to integers, which NumPy multiplies
+quickly and exactly), and every entry is written as one reduced fraction at the end.
+
+Every part is then recomputed in float64 from the same rules (the closed forms' NumPy evaluator for the
+convolution) and every gradient is checked by central finite differences of L through a plain float forward.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any, Callable
 
 import numpy as np
@@ -30,6 +50,69 @@ TOLERANCES = {"float64": 1e-12, "finite-difference": 1e-6}
 PARTS = ("conv1", "relu1", "fc1", "p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh",
          "dL_dx")
 
+LCM_BITS = 4096   # above this, rationals are not scaled to integers (the integers would be too long to help)
+
+
+@dataclass(frozen=True)
+class Basis:
+    """The softmax's exponentials: every gradient after it is ``(sum_b c_b B_b) / S`` over ``B = (1, E_j ...)``,
+    with ``S = sum_b s_b B_b``; ``B = (1,)``, ``S = 1`` when every fc1 entry is the same (all E_j = 1)."""
+
+    symbols: tuple[Any, ...]      # (1, E_2, ...): the E_j of the entries below max fc1
+    values: tuple[Any, ...]       # (1, exp(fc1_2 - max fc1), ...)
+    s: tuple[int, ...]            # S's coefficients (the first counts the entries at the max)
+
+    @property
+    def trivial(self) -> bool:
+        return len(self.symbols) == 1
+
+    def scaled(self) -> tuple[int, ...]:
+        """Each basis value times 2^256, rounded (for floats of exact values without SymPy's evalf)."""
+        import mpmath
+        with mpmath.workdps(100):
+            return tuple(int(mpmath.nint(mpmath.exp(mpmath.mpf(as_expr(v).args[0].p) / as_expr(v).args[0].q)
+                                         * mpmath.mpf(2) ** 256)) if k else 2 ** 256
+                         for k, v in enumerate(self.values))
+
+
+@dataclass(frozen=True)
+class Linear:
+    """A part's entries as ``(sum_b coef[..., b] B_b) / (den S)`` over the softmax basis (:class:`Basis`)."""
+
+    coef: np.ndarray     # shape (*part, len(basis)): Python ints (exact rationals when their lcm is huge)
+    den: int
+
+    def entries(self, terms: tuple[Any, ...], s: tuple[int, ...], index: Any = ..., total: Any = None
+                ) -> np.ndarray:
+        """The entries (or those at ``index``) as SymPy values, each one reduced fraction; ``terms`` are the
+        basis written as symbols (E_j) or as exponentials; ``total`` writes S as that symbol."""
+        coef = self.coef[index] if index is not ... else self.coef
+        totals: dict[int, Any] = {}
+        S = sp.Add(*(k * t for k, t in zip(s, terms))) if total is None else total
+        out = np.empty(coef.shape[:-1], dtype=object)
+        for idx in np.ndindex(*out.shape):
+            out[idx] = _one_fraction(list(coef[idx]), self.den, terms, s, S, totals)
+        return out
+
+
+def _one_fraction(c: list[Any], den: int, terms: tuple[Any, ...], s: tuple[int, ...], S: Any,
+                  totals: dict[int, Any]) -> Any:
+    """(sum_b c_b B_b) / (den S) as SymPy writes the reduced fraction (what sp.cancel gives, without its cost:
+    S is linear and irreducible, so only a numerator proportional to S cancels with it)."""
+    if any(not isinstance(v, int) for v in c) or not isinstance(den, int):
+        q = [sp.Rational(v) for v in c] + [sp.Rational(den)]
+        scale = math.lcm(*(v.q for v in q))
+        c, den = [int(v * scale) for v in c], int(q[-1] * scale)
+    if not any(c):
+        return sp.Integer(0)
+    if len(terms) == 1 or all(a * s[0] == c[0] * b for a, b in zip(c, s)):
+        return sp.Rational(c[0], den * s[0])              # a multiple of S (or no E_j at all): a rational
+    g = math.gcd(den, *c)
+    d = den // g
+    if d not in totals:
+        totals[d] = d * S                                  # SymPy distributes an integer over S's terms
+    return sp.Add(*(v // g * t for v, t in zip(c, terms) if v)) / totals[d]
+
 
 @dataclass
 class Solution:
@@ -40,42 +123,80 @@ class Solution:
     finite_difference: dict[str, np.ndarray]
     relu_ties: list[tuple[int, ...]]      # conv1 entries exactly 0 (ReLU's derivative taken as 0 there)
     local: dict[str, Any] = field(default_factory=dict)   # the SymPy definitions and derivatives shown
+    basis: Basis = field(default_factory=lambda: Basis((sp.Integer(1),), (sp.Integer(1),), (1,)))
+    linear: dict[str, Linear] = field(default_factory=dict)   # the gradients after the softmax, as coefficients
+    _floats: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _in_E: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def floats(self, name: str) -> np.ndarray:
+        """The exact values of part ``name`` rounded to float64 (correctly rounded for rationals; from
+        256-bit values of the E_j for the gradients after the softmax; never SymPy's evalf per entry)."""
+        if name not in self._floats:
+            lin = self.linear.get(name)
+            if lin is None:
+                self._floats[name] = _to_float(self.exact[name])
+            else:
+                B = np.array(self.basis.scaled(), dtype=object)
+                total = lin.den * int(np.dot(np.array(self.basis.s, dtype=object), B))
+                num = lin.coef.dot(B) if lin.coef.size else np.zeros(lin.coef.shape[:-1], dtype=object)
+                self._floats[name] = np.vectorize(lambda v: float(v / total), otypes=[float])(num) \
+                    if num.size else np.zeros(num.shape)
+        return self._floats[name]
+
+    def involves_E(self, name: str) -> bool:
+        """Whether part ``name`` is written in terms of the softmax's E_j (and S)."""
+        return not self.basis.trivial and name in self.local.get("in_E", {}) | self.linear
+
+    def in_E(self, name: str, index: Any = ..., total: Any = None) -> np.ndarray:
+        """Part ``name`` (or its entries at ``index``, a NumPy index) as rational functions of the E_j, before
+        the exponentials go back in; built on demand, so a report writes only the entries it shows. With
+        ``total`` (a symbol), a gradient after the softmax is written over that symbol for S."""
+        if name in self.linear:
+            if index is not ... or total is not None:
+                return self.linear[name].entries(self.basis.symbols, self.basis.s, index, total)
+            if name not in self._in_E:
+                self._in_E[name] = self.linear[name].entries(self.basis.symbols, self.basis.s)
+            return self._in_E[name]
+        a = np.asarray(self.local["in_E"][name], dtype=object)
+        return a if index is ... else np.asarray(a[index], dtype=object)
 
     def max_error(self, name: str, against: str) -> float | None:
         """The largest |exact - float| of a part against the float64 recomputation or finite differences
         (None when that check does not apply). Entries whose difference quotient crosses a ReLU tie are
-        left out: at a kink it is one-sided and differs from the derivative taken as 0 there."""
+        left out: at a kink it is one-sided and differs from the derivative taken as 0 there; so are they in
+        the float64 check when float rounding moved a tie off 0."""
         other = self.approx if against == "float64" else self.finite_difference
         if name not in other:
             return None
-        diff = np.abs(_to_float(self.exact[name]) - other[name])
-        if against == "finite-difference" and self.relu_ties:
-            diff[self._moves_a_tie(name)] = 0.0
+        diff = np.abs(np.asarray(self.floats(name) - other[name], dtype=float)).reshape(-1)
+        # float64 rounding can put a tie a few ulps off 0, on either side of the kink: those entries are left
+        # out of the float64 check too (only then: a tie the float pass hits exactly compares as usual).
+        off_kink = any(self.approx["conv1"][t] != 0 for t in self.relu_ties)
+        if self.relu_ties and (against == "finite-difference" or off_kink):
+            diff[self._moves_a_tie(name).reshape(-1)] = 0.0
         return float(diff.max()) if diff.size else 0.0
 
     def _moves_a_tie(self, name: str) -> np.ndarray:
-        """The entries of part ``name`` whose perturbation moves a conv1 entry that is exactly 0."""
-        hw, ties = self.homework, tuple(np.array(self.relu_ties).T)
+        """The entries of part ``name`` whose perturbation moves a conv1 entry that is exactly 0.
+
+        conv1 is linear in each of x, h, b separately and a unit change of one entry reaches each conv1 entry
+        through at most one product, so it moves a tie exactly when the backward pass of the tie indicator
+        through |h| (or |x|, or the bias) is non-zero there: one backward pass instead of one per entry."""
         shape = self.exact[name].shape
-        mask = np.zeros(shape, dtype=bool)
+        ties = np.zeros((1,) + self.exact["conv1"].shape)
+        ties[(0,) + tuple(np.array(self.relu_ties).T)] = 1.0
         if name == "dL_dconv1":
-            mask[ties] = True
-            return mask
+            return ties[0] > 0
         if name not in ("dL_dx", "dL_dh", "dL_dconv_bias"):
-            return mask
-        x, h = _to_float(hw.x)[None], _to_float(hw.h)
-        zero_b = None if hw.conv_bias is None else np.zeros(len(hw.conv_bias))
-        for idx in np.ndindex(*shape):
-            e = np.zeros(shape)
-            e[idx] = 1.0
-            # conv is linear in each of x, h, b separately: a unit change of one entry moves conv1 by this.
-            moved = (conv(e[None], h, hw.spec, zero_b) if name == "dL_dx" else
-                     conv(x, e, hw.spec, zero_b) if name == "dL_dh" else conv(0 * x, 0 * h, hw.spec, e))[0]
-            mask[idx] = bool(np.any(moved[ties] != 0))
-        return mask
+            return np.zeros(shape, dtype=bool)
+        hw = self.homework
+        grads = self.derivation.evaluate(np.abs(_to_float(hw.x))[None], np.abs(_to_float(hw.h)), ties)
+        key = {"dL_dx": "grad_input", "dL_dh": "grad_weight", "dL_dconv_bias": "grad_bias"}[name]
+        moved = grads[key][0] if name == "dL_dx" else grads[key]
+        return moved > 0
 
     def _repr_markdown_(self) -> str:
-        """In Jupyter: every part with its exact value (LaTeX) and its checks."""
+        """In Jupyter: every part with its exact value (LaTeX, the first entries) and its checks."""
         rows = ["| part | exact | float64 check | finite differences |", "|---|---|---|---|"]
         for name, value in self.exact.items():
             flat = np.asarray(value, dtype=object).reshape(-1)
@@ -86,19 +207,39 @@ class Solution:
         return "\n".join(rows)
 
 
+def _float_of(v: Any) -> float:
+    v = as_expr(v)
+    if v.is_Rational:
+        return v.p / v.q          # int / int: correctly rounded, and quick
+    return float(sp.N(v, 30))
+
+
 def _to_float(a: np.ndarray) -> np.ndarray:
-    return np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(a)
+    return np.vectorize(_float_of, otypes=[float])(a) if np.size(a) else np.zeros(np.shape(a))
 
 
 def _cancel(a: np.ndarray) -> np.ndarray:
-    """Each entry as one reduced fraction (cheap: every entry is a rational function of a few symbols)."""
+    """Each entry as one reduced fraction (only for the few softmax-sized vectors)."""
     return np.vectorize(lambda v: sp.cancel(v), otypes=[object])(a)
 
 
-def _exponentials(fc1: np.ndarray) -> tuple[dict[sp.Symbol, Any], dict[sp.Symbol, Any]]:
+def _ints(a: Any) -> tuple[np.ndarray, int]:
+    """``a = A / d``: A integers (Python ints, which NumPy multiplies exactly and quickly), d the lcm of the
+    denominators of ``a``; ``a`` itself and d = 1 when that lcm would be longer than :data:`LCM_BITS`."""
+    a = np.asarray(a, dtype=object)
+    q = [sp.Rational(v) for v in a.reshape(-1)]
+    d = 1
+    for v in q:
+        d = math.lcm(d, int(v.q))
+        if d.bit_length() > LCM_BITS:
+            return a, 1
+    return np.array([int(v.p) * (d // int(v.q)) for v in q] or [], dtype=object).reshape(a.shape), d
+
+
+def _exponentials(fc1: np.ndarray) -> tuple[dict[int, Any], dict[sp.Symbol, Any]]:
     """Values for the softmax's inputs as ``c + log E_j`` with c = max fc1 and E_j = exp(fc1_j - c) > 0.
 
-    Softmax and its Jacobian are then rational functions of the E_j (exp(c) cancels), which SymPy reduces
+    Softmax and its derivative are then rational functions of the E_j (exp(c) cancels), which SymPy reduces
     quickly; at the end each E_j is replaced by its exponential. Where fc1_j = c, E_j is just 1.
     """
     c = max(fc1)
@@ -113,115 +254,190 @@ def _exponentials(fc1: np.ndarray) -> tuple[dict[sp.Symbol, Any], dict[sp.Symbol
     return values, back
 
 
-def layer_definitions(n: int, m: int, target: int) -> dict[str, Any]:
-    """Each layer as SymPy expressions of its own symbols, with SymPy's derivatives of them."""
+def _in_range(expr: Any) -> Any:
+    """``expr`` with each ``Piecewise((e, cond), (0, True))`` that SymPy adds for an index's bounds replaced by
+    ``e``, after checking that ``cond`` holds at both ends of every index's range (the conditions are linear)."""
+    def first(*pairs: Any) -> Any:
+        e, cond = pairs[0]
+        idx = sorted(cond.atoms(sp.Idx), key=str)
+        for ends in itertools.product(*[(i.lower, i.upper) for i in idx]):
+            if cond.xreplace(dict(zip(idx, ends))) is not sp.true:
+                raise AssertionError(f"{cond} does not hold on the index range")
+        return e
+    return expr.replace(sp.Piecewise, first)
+
+
+def _vjp(out: Any, i: sp.Idx, wrt: Any, g: sp.IndexedBase) -> Any:
+    """sum_i g_i d out_i / d wrt: SymPy's derivative of the generic entry, the Kronecker deltas summed out."""
+    return _in_range(sp.Sum(g[i] * _in_range(sp.diff(out, wrt).doit()), i).doit())
+
+
+_DEFINITIONS: dict[str, Any] = {}
+
+
+def layer_definitions() -> dict[str, Any]:
+    """Each layer's generic entry as a SymPy expression, with SymPy's derivatives of it (computed once; they
+    hold no sizes: m classes and n = the entries of relu1 are symbols)."""
+    if _DEFINITIONS:
+        return _DEFINITIONS
+    m, n = sp.symbols("m n", integer=True, positive=True)
+    i, i2, l_, j, k = sp.Idx("i", m), sp.Idx("i2", m), sp.Idx("l", m), sp.Idx("j", n), sp.Idx("k", n)
+    W, r, b, g, f, q, y = map(sp.IndexedBase, ("W", "r", "b", "g", "f", "q", "y"))
     z = sp.Symbol("z", real=True)
     relu = sp.Max(z, 0)
     # SymPy's derivative of max(z, 0) is Heaviside(z); PyTorch's convention at z = 0 is 0, so Heaviside(z, 0).
     drelu = sp.diff(relu, z).replace(sp.Heaviside, lambda arg, *rest: sp.Heaviside(arg, 0))
-    r = sp.Matrix(sp.symbols(f"r1:{n + 1}"))
-    W = sp.Matrix(m, n, sp.symbols(f"W1:{m * n + 1}"))
-    b = sp.Matrix(sp.symbols(f"b1:{m + 1}"))
-    fc = W * r + b
-    f = sp.Matrix(sp.symbols(f"f1:{m + 1}"))
-    total = sum(sp.exp(v) for v in f)
-    softmax = sp.Matrix([sp.exp(v) / total for v in f])
-    q = sp.Matrix(sp.symbols(f"p1:{m + 1}", positive=True))
-    y = [1 if i + 1 == target else 0 for i in range(m)]
-    loss = -sum(yi * sp.log(qi) for yi, qi in zip(y, q))
-    return {"z": z, "relu": relu, "drelu": drelu, "r": r, "W": W, "b": b, "fc": fc,
-            "dfc_dr": fc.jacobian(r), "dfc_dW": fc.jacobian(list(W)), "dfc_db": fc.jacobian(b),
-            "f": f, "softmax": softmax, "dsoftmax": softmax.jacobian(f), "q": q, "y": y, "loss": loss,
-            "dloss": sp.Matrix([loss]).jacobian(q)}
+    fc = sp.Sum(W[i, j] * r[j], j) + b[i]
+    softmax = sp.exp(f[i]) / sp.Sum(sp.exp(f[i2]), i2)
+    loss = -sp.Sum(y[i] * sp.log(q[i]), i)
+    exprs = {"relu": relu, "drelu": drelu, "fc": fc,
+             "fc_vjp_r": _vjp(fc, i, r[k], g),          # sum_i g_i W[i, k]
+             "fc_vjp_W": _vjp(fc, i, W[l_, k], g),      # g[l] r[k]
+             "fc_vjp_b": _vjp(fc, i, b[l_], g),         # g[l]
+             "softmax": softmax, "softmax_vjp": _vjp(softmax, i, f[l_], g),
+             "loss": loss, "dloss": _in_range(sp.diff(loss, q[l_]).doit())}    # -y[l] / q[l]
+    args = {"relu": [z], "drelu": [z], "fc": [W, r, b, i, n], "fc_vjp_r": [W, g, k, m],
+            "fc_vjp_W": [g, r, l_, k], "fc_vjp_b": [g, l_], "softmax": [f, i, m], "softmax_vjp": [f, g, l_, m],
+            "loss": [y, q, m], "dloss": [y, q, l_]}
+    _DEFINITIONS.update(exprs, args=args, z=z, symbols={"m": m, "n": n})
+    return _DEFINITIONS
 
 
-def _subs(expr: sp.Matrix, values: dict[sp.Symbol, Any]) -> sp.Matrix:
-    return expr.xreplace(values)
+_EXACT = [{"exp": np.frompyfunc(sp.exp, 1, 1), "log": np.frompyfunc(sp.log, 1, 1),
+           "Heaviside": lambda v, h0: sp.Heaviside(v, h0), "Max": lambda *v: sp.Max(*v)}]
+_FLOAT = [{"Heaviside": lambda v, h0: np.heaviside(v, h0)}, "numpy"]
+_RULES: dict[tuple[str, bool], Callable[..., Any]] = {}
+
+
+def rule(name: str, exact: bool) -> Callable[..., Any]:
+    """The layer definition or derived rule ``name`` as a function over NumPy arrays (index arguments are
+    index arrays): exact on object arrays of SymPy numbers, or float64."""
+    if (name, exact) not in _RULES:
+        d = layer_definitions()
+        _RULES[name, exact] = sp.lambdify(d["args"][name], d[name], _EXACT if exact else _FLOAT)
+    return _RULES[name, exact]
+
+
+def _elementwise(name: str, exact: bool) -> Callable[[np.ndarray], np.ndarray]:
+    f = rule(name, exact)
+    return np.frompyfunc(f, 1, 1) if exact else np.vectorize(f, otypes=[float])
+
+
+def _columns(f: Callable[[np.ndarray], np.ndarray], G: np.ndarray) -> np.ndarray:
+    """f applied to each basis column of G (f is linear), the results stacked on a last axis."""
+    return np.stack([np.asarray(f(G[..., b]), dtype=object) for b in range(G.shape[-1])], axis=-1)
+
+
+def _exact_conv(x: np.ndarray, h: np.ndarray, spec: ConvSpec, bias: np.ndarray | None) -> np.ndarray:
+    """The forward convolution, exactly, on integers (conv is bilinear in x and h)."""
+    X, dx = _ints(x)
+    H, dh = _ints(h)
+    out = conv(X, H, spec) if bias is None else conv(X, H, spec, np.array(
+        [sp.Rational(v) * dx * dh for v in bias], dtype=object))
+    return np.vectorize(lambda v: sp.Rational(v, dx * dh), otypes=[object])(out)
+
+
+def _softmax_basis(dL_dfc1: np.ndarray, back: dict[sp.Symbol, Any], fc1: np.ndarray) -> tuple[Basis, np.ndarray]:
+    """dL/dfc1 as N / S, N's rows the coefficients over the basis (1, E_j ...)."""
+    if not back:
+        return Basis((sp.Integer(1),), (sp.Integer(1),), (1,)), np.asarray(dL_dfc1, dtype=object)[:, None]
+    Es = sorted(back, key=lambda e: int(str(e)[1:]))
+    at_max = sum(1 for v in fc1 if v == max(fc1))
+    basis = Basis((sp.Integer(1), *Es), (sp.Integer(1), *(back[e] for e in Es)), (at_max,) + (1,) * len(Es))
+    S = at_max + sp.Add(*Es)
+    N = np.empty((len(dL_dfc1), len(basis.symbols)), dtype=object)
+    for row, v in enumerate(dL_dfc1):
+        num, den = sp.fraction(sp.cancel(as_expr(v) * S))
+        poly = sp.Poly(num, *Es)
+        assert den.is_Rational and poly.total_degree() <= 1, f"dL/dfc1 entry {v} is not linear over S"
+        N[row] = [poly.coeff_monomial(1) / den] + [poly.coeff_monomial(e) / den for e in Es]
+    return basis, N
 
 
 def solve(hw: Homework) -> Solution:
     spec = hw.spec
     m, n = hw.fc_weight.shape
-    d = layer_definitions(n, m, hw.target)
+    d = layer_definitions()
     derivation = derive(spec)
     x4 = hw.x[None]
-    conv1 = conv(x4, hw.h, spec, hw.conv_bias)[0]
-    relu_at = np.vectorize(lambda v: d["relu"].xreplace({d["z"]: v}), otypes=[object])
-    drelu_at = np.vectorize(lambda v: d["drelu"].xreplace({d["z"]: v}), otypes=[object])
-    relu1 = relu_at(conv1)
+    conv1 = _exact_conv(x4, hw.h, spec, hw.conv_bias)[0]
+    relu1 = _elementwise("relu", True)(conv1).astype(object)
     r = relu1.reshape(-1)
-    bias = hw.fc_bias if hw.fc_bias is not None else np.zeros(m, dtype=object)
-    values = {**dict(zip(d["r"], r)), **dict(zip(list(d["W"]), hw.fc_weight.reshape(-1))),
-              **dict(zip(d["b"], bias))}
-    fc1 = np.array(_subs(d["fc"], values), dtype=object).reshape(m)
+    fc_bias = hw.fc_bias if hw.fc_bias is not None else np.full(m, sp.Integer(0), dtype=object)
+    fc1 = np.asarray(rule("fc", True)(hw.fc_weight, r, fc_bias, np.arange(m), n), dtype=object)
     shifted, back = _exponentials(fc1)
-    fvals = {d["f"][j]: v for j, v in shifted.items()}
-    p = _cancel(np.array(_subs(d["softmax"], fvals), dtype=object).reshape(m))
-    qvals = dict(zip(d["q"], p))
-    L = d["loss"].xreplace(qvals)
-    # Backward: each step multiplies by the transpose of the layer's Jacobian (SymPy's derivative).
-    dL_dp = _cancel(np.array(_subs(d["dloss"], qvals), dtype=object).reshape(m))
-    dL_dfc1 = _cancel(np.array(_subs(d["dsoftmax"], fvals).T * sp.Matrix(dL_dp), dtype=object).reshape(m))
-    dL_dr = np.array(_subs(d["dfc_dr"], values).T * sp.Matrix(dL_dfc1), dtype=object).reshape(-1)
-    dL_drelu1 = _cancel(dL_dr.reshape(relu1.shape))
-    dL_dconv1 = drelu_at(conv1) * dL_drelu1
-    dL_dW = _cancel(np.array(_subs(d["dfc_dW"], values).T * sp.Matrix(dL_dfc1), dtype=object).reshape(m, n))
-    grads = derivation.evaluate(x4, hw.h, dL_dconv1[None])
-    exact = {"conv1": conv1, "relu1": relu1, "fc1": fc1, "p": p, "L": np.array(L, dtype=object),
-             "dL_dp": dL_dp, "dL_dfc1": dL_dfc1, "dL_drelu1": dL_drelu1, "dL_dconv1": dL_dconv1,
-             "dL_dW": dL_dW, "dL_dh": _cancel(grads["grad_weight"]), "dL_dx": _cancel(grads["grad_input"][0])}
+    f = np.array([shifted[j] for j in range(m)], dtype=object)
+    p = _cancel(rule("softmax", True)(f, np.arange(m), m))
+    y = np.array([1 if i + 1 == hw.target else 0 for i in range(m)], dtype=object)
+    L = rule("loss", True)(y, p, m)
+    # Backward: each step is the layer's derived rule (SymPy's derivative, summed against the gradient).
+    dL_dp = _cancel(rule("dloss", True)(y, p, np.arange(m)))
+    dL_dfc1 = _cancel(rule("softmax_vjp", True)(f, dL_dp, np.arange(m), m))
+    basis, N = _softmax_basis(dL_dfc1, back, fc1)
+    G, dG = _ints(N)
+    Wi, dW = _ints(hw.fc_weight)
+    Ri, dR = _ints(r)
+    linear = {"dL_drelu1": Linear(_columns(lambda g: rule("fc_vjp_r", True)(Wi, g, np.arange(n), m), G)
+                                  .reshape(relu1.shape + (G.shape[1],)), dW * dG)}
+    mask = np.vectorize(lambda v: int(_elementwise("drelu", True)(v)), otypes=[object])(conv1)
+    linear["dL_dconv1"] = Linear(linear["dL_drelu1"].coef * mask[..., None], dW * dG)
+    linear["dL_dW"] = Linear(_columns(lambda g: rule("fc_vjp_W", True)(g, Ri, np.arange(m)[:, None],
+                                                                        np.arange(n)[None, :]), G), dG * dR)
+    C, dC = linear["dL_dconv1"].coef, linear["dL_dconv1"].den
+    X, dX = _ints(x4)
+    H, dH = _ints(hw.h)
+    per_column = [derivation.evaluate(X, H, C[None, ..., b]) for b in range(C.shape[-1])]
+    stack = lambda key, at: np.stack([np.asarray(g[key], dtype=object)[at] for g in per_column], -1)  # noqa: E731
+    linear["dL_dh"] = Linear(stack("grad_weight", ...), dX * dC)
+    linear["dL_dx"] = Linear(stack("grad_input", 0), dH * dC)
     if hw.conv_bias is not None:
-        exact["dL_dconv_bias"] = _cancel(grads["grad_bias"])
+        linear["dL_dconv_bias"] = Linear(stack("grad_bias", ...), dC)
     if hw.fc_bias is not None:
-        exact["dL_dfc_bias"] = _cancel(np.array(_subs(d["dfc_db"], values).T * sp.Matrix(dL_dfc1),
-                                                dtype=object).reshape(m))
+        linear["dL_dfc_bias"] = Linear(_columns(lambda g: rule("fc_vjp_b", True)(g, np.arange(m)), G), dG)
+    exact = {"conv1": conv1, "relu1": relu1, "fc1": fc1, "p": p, "L": np.array(L, dtype=object),
+             "dL_dp": dL_dp, "dL_dfc1": dL_dfc1}
+    local = {"definitions": d, "y": [int(v) for v in y]}
     if back:
-        # For display: the entries as rational functions of the E_j, before the exponentials go back in.
-        d["E"], d["in_E"] = back, dict(exact)
+        # For display: the softmax-sized parts in terms of the E_j, before the exponentials go back in.
+        local["E"], local["in_E"] = back, dict(exact)
         to_exp = np.vectorize(lambda v: as_expr(v).xreplace(back), otypes=[object])
         exact = {k: to_exp(v) for k, v in exact.items()}
         exact["L"] = np.array(sp.expand_log(exact["L"][()], force=True), dtype=object)
+    for name in ("dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx", "dL_dconv_bias", "dL_dfc_bias"):
+        if name in linear:
+            exact[name] = linear[name].entries(basis.values, basis.s)
     ties = [tuple(int(i) for i in idx) for idx in np.ndindex(*conv1.shape) if conv1[idx] == 0]
-    approx = float_recompute(hw, d, derivation)
+    approx = float_recompute(hw, derivation)
     fd = finite_differences(hw, approx)
-    return Solution(hw, derivation, exact, approx, fd, ties, d)
+    return Solution(hw, derivation, exact, approx, fd, ties, local, basis, linear)
 
 
-def float_recompute(hw: Homework, d: dict[str, Any], derivation: Derivation) -> dict[str, np.ndarray]:
-    """Every part again in float64, from the same expressions (lambdified) and the closed forms (NumPy)."""
+def float_recompute(hw: Homework, derivation: Derivation) -> dict[str, np.ndarray]:
+    """Every part again in float64, from the same rules (lambdified for NumPy) and the closed forms (NumPy)."""
     m, n = hw.fc_weight.shape
+    t = hw.target - 1
     x4, h = _to_float(hw.x)[None], _to_float(hw.h)
     W = _to_float(hw.fc_weight)
     b = np.zeros(m) if hw.fc_bias is None else _to_float(hw.fc_bias)
     cb = None if hw.conv_bias is None else _to_float(hw.conv_bias)
-    relu = np.vectorize(sp.lambdify(d["z"], d["relu"], "numpy"), otypes=[float])
-    drelu = np.vectorize(sp.lambdify(d["z"], d["drelu"], {"Heaviside": lambda v, h0: np.heaviside(v, h0)}),
-                         otypes=[float])
-    args_fc = list(d["r"]) + list(d["W"]) + list(d["b"])
-    fc = sp.lambdify(args_fc, d["fc"], "numpy")
-    dfc_dr = sp.lambdify(args_fc, d["dfc_dr"], "numpy")
-    dfc_dW = sp.lambdify(args_fc, d["dfc_dW"], "numpy")
-    dfc_db = sp.lambdify(args_fc, d["dfc_db"], "numpy")
-    softmax = sp.lambdify(list(d["f"]), d["softmax"], "numpy")
-    dsoftmax = sp.lambdify(list(d["f"]), d["dsoftmax"], "numpy")
-    loss = sp.lambdify(list(d["q"]), d["loss"], "numpy")
-    dloss = sp.lambdify(list(d["q"]), d["dloss"], "numpy")
-
+    y = np.array([1.0 if i == t else 0.0 for i in range(m)])
     conv1 = conv(x4, h, hw.spec, cb)[0]
-    relu1 = relu(conv1)
+    relu1 = _elementwise("relu", False)(conv1)
     r = relu1.reshape(-1)
-    fc_args = list(r) + list(W.reshape(-1)) + list(b)
-    fc1 = np.asarray(fc(*fc_args), dtype=float).reshape(m)
+    fc1 = np.asarray(rule("fc", False)(W, r, b, np.arange(m), n), dtype=float)
     # exp(fc1) overflows for large logits; softmax is shift-invariant, so evaluate at fc1 - max(fc1).
     shifted = fc1 - fc1.max()
-    p = np.asarray(softmax(*shifted), dtype=float).reshape(m)
-    L = np.asarray(loss(*p), dtype=float)
-    dL_dp = np.asarray(dloss(*p), dtype=float).reshape(m)
-    dL_dfc1 = np.asarray(dsoftmax(*shifted), dtype=float).T @ dL_dp
-    dL_dr = np.asarray(dfc_dr(*fc_args), dtype=float).T @ dL_dfc1
-    dL_drelu1 = dL_dr.reshape(relu1.shape)
-    dL_dconv1 = drelu(conv1) * dL_drelu1
-    dL_dW = (np.asarray(dfc_dW(*fc_args), dtype=float).T @ dL_dfc1).reshape(m, n)
+    p = np.asarray(rule("softmax", False)(shifted, np.arange(m), m), dtype=float)
+    # -log p_t = log sum_j e^{fc1_j} - fc1_t: a log-sum-exp never takes the log of an underflowed p_t.
+    L = np.asarray(np.log(np.exp(shifted).sum()) - shifted[t], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dL_dp = np.asarray(rule("dloss", False)(y, p, np.arange(m)), dtype=float)
+    dL_dp[y == 0] = 0.0        # -0 / p_j is 0, also where p_j underflowed to 0
+    dL_dfc1 = np.asarray(rule("softmax_vjp", False)(shifted, dL_dp, np.arange(m), m), dtype=float)
+    dL_drelu1 = np.asarray(rule("fc_vjp_r", False)(W, dL_dfc1, np.arange(n), m), dtype=float).reshape(relu1.shape)
+    dL_dconv1 = _elementwise("drelu", False)(conv1) * dL_drelu1
+    dL_dW = np.asarray(rule("fc_vjp_W", False)(dL_dfc1, r, np.arange(m)[:, None], np.arange(n)[None, :]),
+                       dtype=float)
     grads = derivation.evaluate(x4, h, dL_dconv1[None])
     out = {"conv1": conv1, "relu1": relu1, "fc1": fc1, "p": p, "L": L, "dL_dp": dL_dp, "dL_dfc1": dL_dfc1,
            "dL_drelu1": dL_drelu1, "dL_dconv1": dL_dconv1, "dL_dW": dL_dW, "dL_dh": grads["grad_weight"],
@@ -229,8 +445,13 @@ def float_recompute(hw: Homework, d: dict[str, Any], derivation: Derivation) -> 
     if cb is not None:
         out["dL_dconv_bias"] = grads["grad_bias"]
     if hw.fc_bias is not None:
-        out["dL_dfc_bias"] = np.asarray(dfc_db(*fc_args), dtype=float).T @ dL_dfc1
+        out["dL_dfc_bias"] = np.asarray(rule("fc_vjp_b", False)(dL_dfc1, np.arange(m)), dtype=float)
     return out
+
+
+def _logsumexp(f: np.ndarray) -> float:
+    c = f.max()
+    return float(c + np.log(np.exp(f - c).sum()))
 
 
 def _plain_forward(hw: Homework) -> dict[str, Callable[..., float]]:
@@ -240,13 +461,13 @@ def _plain_forward(hw: Homework) -> dict[str, Callable[..., float]]:
     x0, h0, W0 = _to_float(hw.x)[None], _to_float(hw.h), _to_float(hw.fc_weight)
     b0 = np.zeros(m) if hw.fc_bias is None else _to_float(hw.fc_bias)
     cb0 = None if hw.conv_bias is None else _to_float(hw.conv_bias)
+    relu0 = np.maximum(conv(x0, h0, hw.spec, cb0)[0], 0.0)
 
     def from_p(p: np.ndarray) -> float:
         return float(-np.log(p[t]))
 
     def from_fc(f: np.ndarray) -> float:
-        e = np.exp(f - f.max())
-        return from_p(e / e.sum())
+        return _logsumexp(f) - float(f[t])      # -log softmax(f)_t, without forming a p_t that can underflow
 
     def from_relu(r: np.ndarray, W: np.ndarray = W0, b: np.ndarray = b0) -> float:
         return from_fc(W @ r.reshape(-1) + b)
@@ -258,14 +479,32 @@ def _plain_forward(hw: Homework) -> dict[str, Callable[..., float]]:
         return from_conv(conv(x, h, hw.spec, cb)[0])
 
     return {"p": from_p, "fc": from_fc, "relu": from_relu, "conv": from_conv, "params": from_params,
-            "W": lambda W: from_relu(np.maximum(conv(x0, h0, hw.spec, cb0)[0], 0.0), W=W),
-            "b": lambda b: from_relu(np.maximum(conv(x0, h0, hw.spec, cb0)[0], 0.0), b=b)}
+            "W": lambda W: from_relu(relu0, W=W), "b": lambda b: from_relu(relu0, b=b)}
+
+
+def _difference_in_p(f: Callable[[np.ndarray], float], p: np.ndarray, step: float = 1e-6) -> np.ndarray:
+    """Central differences in p with each step below a thousandth of its entry, so that p - step stays a
+    probability even when p_t is tiny (a fixed step would take the log of a negative number)."""
+    p = np.array(p, dtype=np.float64)
+    out = np.zeros_like(p)
+    for k in range(p.size):
+        s = min(step, p[k] / 1000) if p[k] > 0 else step
+        keep = p[k]
+        p[k] = keep + s
+        up = f(p)
+        p[k] = keep - s
+        down = f(p)
+        p[k] = keep
+        out[k] = (up - down) / (2 * s)
+    return out
 
 
 def finite_differences(hw: Homework, approx: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Central differences of L with respect to every quantity a gradient is reported for."""
     f = _plain_forward(hw)
-    out = {"dL_dp": central_difference(f["p"], approx["p"]),
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dL_dp = _difference_in_p(f["p"], approx["p"])
+    out = {"dL_dp": dL_dp,
            "dL_dfc1": central_difference(f["fc"], approx["fc1"]),
            "dL_drelu1": central_difference(f["relu"], approx["relu1"]),
            "dL_dconv1": central_difference(f["conv"], approx["conv1"]),

@@ -27,30 +27,63 @@ TITLES = {
 }
 
 
+class _Later:
+    """An entry written only if the report shows it (a large tensor shows its first rows and columns)."""
+
+    def __init__(self, make: Any) -> None:
+        self.make = make
+
+    def value(self) -> Any:
+        return self.make()
+
+
 def _num(v: Any) -> str:
-    return sp.latex(v)
+    return sp.latex(v.value() if isinstance(v, _Later) else v)
 
 
 def _dec(v: Any) -> str:
-    f = float(sp.N(v, 30))
+    return _dec_float(float(sp.N(v, 30)))
+
+
+def _dec_float(f: float) -> str:
     text = f"{f:.6g}"
     return "0" if text == "-0" else text
 
 
-def tensor_latex(a: np.ndarray, fmt: Any = _num) -> str:
+BIG = 100    # a tensor with more entries is shown by its first KEEP entries along each axis, and its shape
+KEEP = 6
+
+
+def tensor_latex(a: np.ndarray, fmt: Any = _num, shape: bool = True) -> str:
     """Scalars as they are, vectors as transposed rows, matrices as bmatrix, 3-D as channel matrices, 4-D
-    as a block matrix (output channel by input channel)."""
+    as a block matrix (output channel by input channel). Above :data:`BIG` entries only the first
+    :data:`KEEP` entries along each axis are written, with dots where the rest would be and (unless
+    ``shape`` is false) the tensor's shape after it: only those entries are ever formatted."""
     a = np.asarray(a, dtype=object)
+    if a.size <= BIG:
+        return _tensor(a, fmt, (False,) * a.ndim)
+    cut = tuple(n > KEEP for n in a.shape)
+    text = _tensor(a[tuple(slice(0, KEEP) for _ in a.shape)], fmt, cut)
+    return text + (_shape_note(a.shape) if shape else "")
+
+
+def _shape_note(shape: tuple[int, ...]) -> str:
+    return r"\quad \left(" + r" \times ".join(map(str, shape)) + r"\right)"
+
+
+def _tensor(a: np.ndarray, fmt: Any, cut: tuple[bool, ...]) -> str:
+    """:func:`tensor_latex` of the entries kept; ``cut`` marks the axes that go on (a row of dots, a column
+    of dots, a comma and dots)."""
     if a.ndim == 0:
         return fmt(a[()])
     if a.ndim == 1:
-        return r"\begin{bmatrix} " + " & ".join(fmt(v) for v in a) + r" \end{bmatrix}^{T}"
-    if a.ndim == 2:
-        rows = [" & ".join(fmt(v) for v in row) for row in a]
-        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+        return r"\begin{bmatrix} " + " & ".join([fmt(v) for v in a] + [r"\cdots"] * cut[0]) + r" \end{bmatrix}^{T}"
     if a.ndim == 3:
-        return r",\ ".join(tensor_latex(c, fmt) for c in a)
-    rows = [" & ".join(tensor_latex(k, fmt) for k in row) for row in a]
+        return r",\ ".join([_tensor(c, fmt, cut[1:]) for c in a] + [r"\dots"] * cut[0])
+    inner = (lambda v: fmt(v)) if a.ndim == 2 else (lambda k: _tensor(k, fmt, cut[2:]))
+    rows = [" & ".join([inner(v) for v in row] + [r"\cdots"] * cut[1]) for row in a]
+    if cut[0]:
+        rows.append(" & ".join([r"\vdots"] * a.shape[1] + [r"\ddots"] * cut[1]))
     return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
 
 
@@ -71,7 +104,7 @@ def _part(s: Solution, name: str, formula: str, substituted: str | Lines | None,
         blocks.append(Math(rf"{TITLES[name]} = {substituted}"))
     blocks += _display(TITLES[name], "=", shown(s, name), _num)
     if not all(as_expr(v).is_Integer for v in np.asarray(s.exact[name]).reshape(-1)):
-        blocks += _display(TITLES[name], r"\approx", s.exact[name], _dec)
+        blocks += _display(TITLES[name], r"\approx", s.floats(name), _dec_float)
     checks = [w("check.float", lang, err=_bound(s, name, "float64", lang))]
     if s.max_error(name, "finite-difference") is not None:
         checks.append(w("check.fd", lang, err=_bound(s, name, "finite-difference", lang)))
@@ -89,11 +122,14 @@ def _display(title: str, rel: str, a: Any, fmt: Any) -> list[Block]:
     if a.ndim == 2 and a.shape[1] > max(WIDE, a.shape[0]):
         return [Math(rf"\left({title}\right)^{{T}} {rel} {tensor_latex(a.T, fmt)}")]
     if a.ndim == 3 and a.shape[0] > 1 and a.shape[0] * a.shape[2] > WIDE - 1:
-        rows = [tensor_latex(c, fmt) + "," for c in a[:-1]] + [tensor_latex(a[-1], fmt)]
+        shown = a[:KEEP] if a.size > BIG else a           # a large tensor: its first channels
+        rows = [tensor_latex(c, fmt) + "," for c in shown[:-1]] + [tensor_latex(shown[-1], fmt)]
+        if len(shown) < len(a):
+            rows[-1] += r",\ \dots" + _shape_note(a.shape)
         return [Lines(title, tuple(rows), rel)]
     if a.ndim == 4 and a.shape[0] > 1 and a.shape[1] * a.shape[3] > WIDE - 1:
         return [Math(rf"\left({title}\right)_{{o = {o + 1}}} {rel} {tensor_latex(a[o], fmt)}")
-                for o in range(a.shape[0])]
+                for o in range(min(a.shape[0], KEEP if a.size > BIG else a.shape[0]))]
     return [Math(f"{title} {rel} {tensor_latex(a, fmt)}")]
 
 
@@ -147,16 +183,25 @@ def _with_S(v: Any, Es: list[sp.Symbol], S: sp.Symbol, total: Any) -> Any:
 
 
 def shown(s: Solution, name: str) -> np.ndarray:
-    """A part as the report writes it: exactly, in terms of E_j and S when softmax's exponentials enter."""
+    """A part as the report writes it: exactly, in terms of E_j and S when softmax's exponentials enter.
+    The entries of a large part are written only where the report shows them (:class:`_Later`)."""
     ex = _exponentials(s)
-    if ex is None or name not in s.local["in_E"]:
+    if ex is None or not s.involves_E(name):
         return s.exact[name]
     back, S, total = ex
     if name == "L":    # -log(E_t / S) = log S - (fc1_t - max fc1)
         f = s.exact["fc1"]
         return np.array(sp.log(S) - (f[s.homework.target - 1] - max(f)), dtype=object)
     Es = sorted(back, key=str)
-    a = np.asarray(s.local["in_E"][name], dtype=object)
+    if name in s.linear:
+        # Written directly over S (the same fraction _with_S finds, without dividing polynomials).
+        if s.exact[name].size <= BIG:
+            return s.in_E(name, total=S)
+        out = np.empty(s.exact[name].shape, dtype=object)
+        for idx in np.ndindex(*out.shape):
+            out[idx] = _Later(lambda idx=idx: s.in_E(name, idx, total=S)[()])
+        return out
+    a = s.in_E(name)
     if not any(as_expr(v).free_symbols for v in a.reshape(-1)):
         return s.exact[name]
     return np.vectorize(lambda v: _with_S(v, Es, S, total), otypes=[object])(a)
@@ -263,7 +308,8 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
                       None, _ties(s, lang), lang=lang)]
     blocks += [Heading(w("hw.7", lang), 2),
                *_part(s, "dL_dW", r"\frac{\partial L}{\partial \mathrm{fc}_1}\,\mathrm{vec}(\mathrm{relu}_1)^{T}",
-                      rf"{tensor_latex(shown(s, 'dL_dfc1'))}\,{tensor_latex(r)[:-len('^{T}')]}", lang=lang)]
+                      rf"{tensor_latex(shown(s, 'dL_dfc1'))}\,{tensor_latex(r, shape=False)[:-len('^{T}')]}"
+                      + ("" if r.size <= BIG else _shape_note((m, n))), lang=lang)]
     # The closed forms at this input's size (no size symbol such as (H_1 + 1) mod 2 is left).
     sizes = s.derivation.sizes(hw.x[None], c0[None])
     dh = ops.rename(s.derivation.grad_weight.map_sizes(sizes), g_name).to_latex()
@@ -282,9 +328,11 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
 
 
 def _p_minus_y(s: Solution) -> str:
-    p, y = s.exact["p"], s.local["y"]
-    diff = [sp.simplify(pi - yi) for pi, yi in zip(p, y)]
-    assert all(sp.simplify(a - b) == 0 for a, b in zip(diff, s.exact["dL_dfc1"])), "p - y identity"
+    y = s.local["y"]
+    # dL/dfc1 = p - y, checked exactly on the E_j forms: rational functions, which sp.cancel decides quickly
+    # (sp.simplify on the exponentials can run for many minutes).
+    p, g = ((s.in_E("p"), s.in_E("dL_dfc1")) if s.involves_E("p") else (s.exact["p"], s.exact["dL_dfc1"]))
+    assert all(sp.cancel(a - yi - b) == 0 for a, yi, b in zip(p, y, g)), "p - y identity"
     return (r"p - y = " + tensor_latex(np.array(shown(s, "p"), dtype=object)) + " - "
             + tensor_latex(np.array(y, dtype=object)))
 
@@ -298,7 +346,8 @@ def _degenerate(s: Solution, same_rows: bool, lang: str = "en") -> str:
 def _ties(s: Solution, lang: str = "en") -> str:
     if not s.relu_ties:
         return w("hw.no_ties", lang)
-    return w("hw.ties", lang, where=", ".join(str(list(t)) for t in s.relu_ties))
+    where = ", ".join(str(list(t)) for t in s.relu_ties[:KEEP])
+    return w("hw.ties", lang, where=where + (r", $\dots$" if len(s.relu_ties) > KEEP else ""))
 
 
 def check_table(s: Solution, lang: str = "en") -> Table:
