@@ -93,8 +93,10 @@ def test_channels_separated_by_commas():
 def test_unknowns_and_garbage_are_parse_errors():
     with pytest.raises(ParseError, match=r"^the answer still has unknowns: p_3$"):
         parse_answer(r"x = -\frac{1}{p_3}")
-    with pytest.raises(ParseError, match=r"^latex2sympy2 could not read it"):
+    with pytest.raises(ParseError, match=r"^unbalanced: '\{' at column 10 \('\{'\) is never closed$"):
         parse_answer(r"x = \frac{")
+    with pytest.raises(ParseError, match=r"^latex2sympy2 could not read it at column 5 \('& 3'\) of '3 \+ & 3'$"):
+        parse_answer(r"x = 3 + & 3")
 
 
 def test_rounded_decimals_are_accepted_within_their_precision(tmp_path):
@@ -145,7 +147,7 @@ def test_sheet_escapes_the_given_text(tmp_path):
     assert r"\input{" not in tex and r"\end{verbatim}" not in tex
     assert r"\textbackslash{}input\{/etc/passwd\}" in tex
     line = [ln for ln in done.stdout.splitlines() if ln.startswith("L ")][0]
-    assert "unparsed" in line and "latex2sympy2 could not read it" in line
+    assert "unparsed" in line and r"unbalanced: '\end{verbatim}' at column 1" in line
 
 
 VARIANT = Path(__file__).parent / "data" / "variant_3ch_stride2.toml"

@@ -16,7 +16,12 @@ log(5)
 
 from __future__ import annotations
 
+import math
 import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +42,151 @@ class Answer:
     text: str             # the final right-hand side that was parsed
     decimals: int | None  # the most decimal places written, when the answer was given as decimals
 
+
+# ------------------------------------------------------------------------------------------------- limits
+# Every answer is checked against these before any work: the LaTeX first, then the SymPy tree as it is
+# evaluated bottom-up (never with doit() or sympify), all within a time budget where the platform has one.
+
+MAX_FILE_BYTES = 1_000_000      # an answer file
+MAX_ANSWER_CHARS = 50_000       # one answer's LaTeX
+MAX_DIGITS = 4_300              # one number, written or computed (Python's int-to-str limit)
+MAX_NESTING = 40                # brackets, environments and the evaluated tree
+MAX_TERMS = 200                 # operators in one entry (latex2sympy2's ANTLR parser slows sharply past this)
+MAX_FACTORIAL = 1_000           # n! (2,568 digits)
+MAX_SUM_TERMS = 1_000           # terms of a \sum or \prod with numeric bounds
+MAX_EXPONENT = 100_000          # |b| of a^b for any a other than 0, 1, -1
+TIME_BUDGET = 2.0               # seconds to read and grade one answer (SIGALRM; main thread on POSIX)
+
+
+class _OverBudget(BaseException):
+    """Raised by the alarm; a BaseException so that no ``except Exception`` in a library swallows it."""
+
+
+_budget_active = False
+
+
+@contextmanager
+def time_budget(seconds: float = TIME_BUDGET) -> Iterator[None]:
+    """Stop the work inside with :class:`ParseError` after ``seconds``. Re-entrant (the outermost budget
+    governs); a no-op where no interval timer can be set (Windows, or outside the main thread), where the
+    size and depth limits above still hold."""
+    global _budget_active
+    usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if _budget_active or not usable:
+        yield
+        return
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        if _budget_active:
+            raise _OverBudget()
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    _budget_active = True
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _OverBudget:
+        raise ParseError(f"reading and grading it took longer than the time budget of {seconds:g} s "
+                         "per answer") from None
+    finally:
+        _budget_active = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return f"'{text[:40] + ('…' if len(text) > 40 else '')}'"
+
+
+def _at(text: str, col: int) -> str:
+    """Where a problem is: its column (1-based) and the text from there."""
+    rest = " ".join(text[col:].split())
+    if not rest:
+        return f"column {col + 1} (the end)"
+    return f"column {col + 1} ('{rest[:24] + ('…' if len(rest) > 24 else '')}')"
+
+
+# --------------------------------------------------------------------------------------- checks on the text
+
+_DELIMS = r"\(|\)|\[|\]|\\\{|\\\}|\.|\||\\\||\\langle|\\rangle|\\lvert|\\rvert|\\lVert|\\rVert|\\lbrack|\\rbrack|/"
+_TOKEN = re.compile(r"\\(left|right)\s*(" + _DELIMS + r")|\\(begin|end)\s*\{([^{}]*)\}|\\[a-zA-Z]+|\\.|[()\[\]{}]")
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {v: k for k, v in _OPEN.items()}
+
+
+def check_balance(text: str) -> None:
+    """:class:`ParseError` unless (), [], {}, \\left/\\right and \\begin/\\end pair up, at most
+    :data:`MAX_NESTING` deep.
+
+    >>> check_balance(r"\\left[ \\begin{matrix} 1 \\end{matrix} \\right]^T")
+    >>> check_balance(r"\\ln 5 } + 100")
+    Traceback (most recent call last):
+    ...
+    symconv.grading.answers.ParseError: unbalanced: '}' at column 7 ('} + 100') closes nothing
+    """
+    stack: list[tuple[str, int]] = []
+    for m in _TOKEN.finditer(text):
+        tok, col = m.group(0), m.start()
+        if m.group(1) == "left" or m.group(3) == "begin" or tok in _OPEN:
+            opener = r"\left" if m.group(1) else rf"\begin{{{m.group(4)}}}" if m.group(3) else tok
+            stack.append((opener, col))
+            if len(stack) > MAX_NESTING:
+                raise ParseError(f"nested more than {MAX_NESTING} levels deep at {_at(text, col)}")
+            continue
+        if m.group(1) == "right" or m.group(3) == "end" or tok in _CLOSE:
+            want = r"\left" if m.group(1) else rf"\begin{{{m.group(4)}}}" if m.group(3) else _CLOSE[tok]
+            shown = r"\right" if m.group(1) else tok
+            if not stack:
+                raise ParseError(f"unbalanced: '{shown}' at {_at(text, col)} closes nothing")
+            opener, where = stack.pop()
+            if opener != want:
+                raise ParseError(f"unbalanced: '{shown}' at {_at(text, col)} closes '{opener}' of column "
+                                 f"{where + 1}")
+    if stack:
+        opener, where = stack[-1]
+        raise ParseError(f"unbalanced: '{opener}' at {_at(text, where)} is never closed")
+
+
+_SAFE_OPERATORNAMES = {"floor", "ceil", "gcd", "lcm", "arsinh", "arcosh", "artanh", "arcsinh", "arccosh",
+                       "arctanh", "exp", "ln", "log", "sin", "cos", "tan", "sinh", "cosh", "tanh"}
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_E_NOTATION = re.compile(r"\d[eE]\s*[+-]?\s*(\d+)")
+_FUNCTION_RUN = re.compile(r"(?:\\[a-zA-Z]+\s*(?:[_^]\s*(?:\{[^{}]*\}|\S)\s*)?){21,}")
+
+
+def _check_text(text: str) -> None:
+    """The limits that can be seen in the LaTeX itself, checked before the parser sees it."""
+    if len(text) > MAX_ANSWER_CHARS:
+        raise ParseError(f"the answer is {len(text):,} characters long (the limit is {MAX_ANSWER_CHARS:,} "
+                         "per answer)")
+    for m in _NUMBER.finditer(text):
+        digits = len(m.group(0)) - ("." in m.group(0))
+        if digits > MAX_DIGITS:
+            raise ParseError(f"a number of {digits:,} digits at column {m.start() + 1} (the limit is "
+                             f"{MAX_DIGITS:,} digits, Python's int-to-str limit)")
+    for m in _E_NOTATION.finditer(text):
+        if len(m.group(1)) > 4 or int(m.group(1)) > MAX_DIGITS:
+            raise ParseError(f"a power of ten with exponent {m.group(1)[:12]} at column {m.start() + 1} (the "
+                             f"limit is {MAX_DIGITS:,} digits)")
+    check_balance(text)
+    for m in re.finditer(r"\\operatorname\s*\{\s*([^{}]*?)\s*\}", text):
+        if m.group(1) not in _SAFE_OPERATORNAMES:
+            raise ParseError(rf"\operatorname{{{m.group(1)}}} at column {m.start() + 1} is not read in answers "
+                             f"(known: {', '.join(sorted(_SAFE_OPERATORNAMES))})")
+    m = re.search(r"\\(?:d|t)?binom\b|\\choose\b", text)
+    if m:
+        raise ParseError(f"{m.group(0)} at column {m.start() + 1}: binomial coefficients are not read in answers")
+    m = _FUNCTION_RUN.search(text)
+    if m:
+        raise ParseError(f"more than 20 commands in a row at {_at(text, m.start())} (the limit is 20)")
+    for entry in re.split(r"&|\\\\|,", text):
+        ops = len(re.findall(r"[-+*/]|\\cdot\b|\\times\b|\\div\b", entry))
+        if ops > MAX_TERMS:
+            raise ParseError(f"an entry with {ops:,} operators (the limit is {MAX_TERMS:,} per entry)")
+
+
+# ---------------------------------------------------------------------------------------------- the parser
 
 _ENV = re.compile(r"\\(begin|end)\{[^}]*\}")
 
@@ -84,8 +234,15 @@ def _normalise(text: str) -> str:
     text = text.replace("&=", "=").replace("\\\\\n", " ").replace("\\left.", "").replace("\\right.", "")
     text = re.sub(r"\\log\b", r"\\ln", text)
     text = re.sub(r"\\mathrm\{e\}", "e", text)
-    text = text.replace(r"\dfrac", r"\frac").replace(r"\tfrac", r"\frac")
+    text = text.replace(r"\dfrac", r"\frac").replace(r"\tfrac", r"\frac").replace(r"\displaystyle", " ")
+    text = text.replace(r"\mathrm{T}", "T")
     return text.strip().rstrip(".,;").strip()
+
+
+def _after_vectors(text: str) -> str:
+    """What latex2sympy2 itself would drop, dropped here so that column numbers are the parser's."""
+    return re.sub(r"\\\\|" + _SPACES, lambda m: m.group(0) if m.group(0) == "\\\\" else " ",
+                  text).replace("$", " ")
 
 
 def _decimals(text: str) -> int | None:
@@ -94,53 +251,225 @@ def _decimals(text: str) -> int | None:
 
 
 def _latex2sympy(text: str) -> Any:
-    from latex2sympy2 import latex2sympy
+    """latex2sympy2's parse tree, accepted only when it covers the whole text, converted unevaluated."""
+    import latex2sympy2 as l2s
+    from antlr4 import CommonTokenStream, InputStream, Token
+    from antlr4.error.ErrorListener import ErrorListener
+
+    class Listener(ErrorListener):
+        def syntaxError(self, recognizer: Any, symbol: Any, line: int, col: int, msg: str, e: Any) -> None:
+            where = symbol.start if symbol is not None and getattr(symbol, "start", -1) >= 0 else col
+            raise ParseError(f"latex2sympy2 could not read it at {_at(text, where)} of {_short(text)}")
+
+    lexer = l2s.PSLexer(InputStream(text))
+    lexer.removeErrorListeners()
+    lexer.addErrorListener(Listener())
+    tokens = CommonTokenStream(lexer)
+    parser = l2s.PSParser(tokens)
+    parser.removeErrorListeners()
+    parser.addErrorListener(Listener())
     try:
-        return latex2sympy(text)
+        math = parser.math()
+        left = tokens.LT(1)
+        if left is not None and left.type != Token.EOF:
+            # ANTLR's start rule has no EOF: it stops where the grammar can, and would drop the rest.
+            raise ParseError(f"latex2sympy2 could not read it past {_at(text, left.start)} of {_short(text)}")
+        if math.relation_list() is not None:
+            raise ParseError("a list of relations is not an answer")
+        l2s.VARIABLE_VALUES = {}
+        l2s.frac_type = r"\frac"
+        with sp.evaluate(False):
+            return l2s.convert_relation(math.relation())
+    except ParseError:
+        raise
+    except RecursionError:
+        raise ParseError("nested too deeply or too long for latex2sympy2 (Python's recursion limit)") from None
     except Exception as exc:  # latex2sympy2 raises many kinds (ANTLR, SymPy, its own); all mean "unreadable"
-        reason = " ".join(str(exc).split())     # its messages span lines; a verdict is one line
+        reason = " ".join(str(exc).split())[:120]     # its messages span lines; a verdict is one line
         raise ParseError(f"latex2sympy2 could not read it ({exc.__class__.__name__}: {reason})") from None
+
+
+# ----------------------------------------------------------------------------------- the bounded evaluator
+
+_FUNCTIONS = (sp.sin, sp.cos, sp.tan, sp.cot, sp.sec, sp.csc, sp.asin, sp.acos, sp.atan, sp.acot, sp.asec,
+              sp.acsc, sp.sinh, sp.cosh, sp.tanh, sp.coth, sp.sech, sp.csch, sp.asinh, sp.acosh, sp.atanh,
+              sp.exp, sp.log, sp.Abs, sp.floor, sp.ceiling, sp.sign, sp.Max, sp.Min, sp.Mod, sp.factorial, sp.re,
+              sp.im)
+
+
+def _digits(n: int) -> float:
+    return math.log10(abs(n)) if n else 0.0
+
+
+def _check_rational(value: sp.Rational) -> None:
+    digits = max(_digits(value.p), _digits(value.q))
+    if digits > MAX_DIGITS:
+        raise ParseError(f"a number of about {int(digits) + 1:,} digits (the limit is {MAX_DIGITS:,} digits)")
+
+
+def _magnitude(value: sp.Expr) -> float:
+    """|value| as a float (inf when too large for one); value is bounded, so N() is quick."""
+    try:
+        return abs(complex(sp.N(value, 15)))
+    except (TypeError, ValueError, OverflowError):
+        return math.inf
+
+
+def _check_power(base: sp.Expr, exp: sp.Expr) -> None:
+    if not (base.is_number and exp.is_number) or base in (sp.S.Zero, sp.S.One, sp.S.NegativeOne):
+        return
+    size = _magnitude(exp)
+    if size > MAX_EXPONENT:
+        raise ParseError(f"a power with exponent {sp.sstr(exp)[:40]} (the limit is {MAX_EXPONENT:,})")
+    if isinstance(base, sp.Rational):
+        # b^(p/q) is computed as (b^p)^(1/q): p and every digit of b's numerator and denominator count.
+        size = abs(exp.p) if isinstance(exp, sp.Rational) else size
+        digits = size * max(_digits(base.p), _digits(base.q), 1.0)
+    else:
+        b = _magnitude(base)
+        digits = size * (abs(math.log10(b)) if 0 < b < math.inf else math.inf)
+    if digits > MAX_DIGITS:
+        raise ParseError(f"{sp.sstr(base)[:30]}^{sp.sstr(exp)[:30]} has about {digits:.3g} digits (the limit "
+                         f"is {MAX_DIGITS:,} digits)")
+
+
+def _finite(expr: sp.Expr, depth: int) -> sp.Expr:
+    """A \\sum or \\prod with whole-number bounds and at most :data:`MAX_SUM_TERMS` terms, term by term."""
+    body, *limits = expr.args
+    if len(limits) != 1:
+        raise ParseError("only single sums and products are read")
+    var, lo, hi = limits[0]
+    lo, hi = _value(lo, depth + 1), _value(hi, depth + 1)
+    if not (isinstance(lo, sp.Integer) and isinstance(hi, sp.Integer)):
+        raise ParseError(f"a sum or product from {lo} to {hi}: only whole-number bounds are read")
+    n = int(hi) - int(lo) + 1
+    if n > MAX_SUM_TERMS:
+        raise ParseError(f"a sum or product of {n:,} terms (the limit is {MAX_SUM_TERMS:,})")
+    terms = []
+    for k in range(int(lo), int(hi) + 1):
+        with sp.evaluate(False):
+            term = body.xreplace({var: sp.Integer(k)})
+        terms.append(_value(term, depth + 1))
+    return _value(sp.Add(*terms, evaluate=False) if isinstance(expr, sp.Sum)
+                  else sp.Mul(*terms, evaluate=False), depth)
+
+
+def _value(expr: Any, depth: int = 0) -> Any:
+    """The value of latex2sympy2's unevaluated tree, evaluated bottom-up with every size checked before the
+    step that could exceed it (a tower, a factorial, a long sum are refused, never started)."""
+    if depth > MAX_NESTING:
+        raise ParseError(f"nested more than {MAX_NESTING} levels deep")
+    if isinstance(expr, sp.MatrixBase):
+        return sp.ImmutableMatrix(expr.rows, expr.cols, [_value(e, depth + 1) for e in expr])
+    if isinstance(expr, (list, tuple)):
+        raise ParseError("a list or set is not an answer")
+    if not isinstance(expr, sp.Basic):
+        raise ParseError(f"not a number ({type(expr).__name__})")
+    if expr.is_Atom:
+        if isinstance(expr, sp.Rational):
+            _check_rational(expr)
+        return expr
+    if isinstance(expr, (sp.Sum, sp.Product)):
+        return _finite(expr, depth)
+    if isinstance(expr, (sp.Integral, sp.Derivative, sp.Limit)):
+        raise ParseError(f"{type(expr).__name__.lower()}s are not evaluated in answers")
+    if isinstance(expr, sp.core.function.AppliedUndef):
+        raise ParseError(f"{sp.sstr(expr)[:40]} is an unknown function")
+    if isinstance(expr, sp.Function) and not isinstance(expr, _FUNCTIONS):
+        raise ParseError(f"{expr.func.__name__} is not evaluated in answers")
+    if isinstance(expr, sp.MatPow) or (isinstance(expr, sp.Pow) and isinstance(expr.base, sp.MatrixBase)):
+        raise ParseError("powers of matrices are not read in answers")
+    if not isinstance(expr, (sp.Expr, sp.MatrixExpr)):
+        raise ParseError(f"not a number: {sp.sstr(expr)[:60]} ({type(expr).__name__})")
+    args = [_value(a, depth + 1) for a in expr.args]
+    if isinstance(expr, sp.factorial):
+        n = args[0]
+        if not (isinstance(n, sp.Integer) and 0 <= n <= MAX_FACTORIAL):
+            raise ParseError(f"factorial of {sp.sstr(n)[:40]} (only of whole numbers up to {MAX_FACTORIAL:,})")
+    elif isinstance(expr, sp.Pow):
+        _check_power(*args)
+    elif isinstance(expr, sp.exp):
+        _check_power(sp.E, args[0])
+    elif isinstance(expr, sp.Mul):
+        digits = sum(max(_digits(a.p), _digits(a.q)) for a in args if isinstance(a, sp.Rational))
+        if digits > 2 * MAX_DIGITS:
+            raise ParseError(f"a product of about {int(digits):,} digits (the limit is {MAX_DIGITS:,})")
+    try:
+        result = expr.func(*args)
+        if isinstance(result, sp.MatrixExpr):
+            result = result.doit()          # the entries are already evaluated and bounded
+    except (ValueError, TypeError, ArithmeticError, sp.ShapeError, sp.NonSquareMatrixError) as exc:
+        raise ParseError(f"cannot evaluate {sp.sstr(expr)[:60]} ({exc.__class__.__name__}: "
+                         f"{' '.join(str(exc).split())[:80]})") from None
+    if isinstance(result, sp.Rational):
+        _check_rational(result)
+    return result
 
 
 def _clean(value: Any) -> Any:
     value = as_expr(value)
-    # latex2sympy2 leaves log(a, E) unevaluated; a two-argument log is log(a)/log(b).
-    value = value.replace(lambda e: isinstance(e, sp.log) and len(e.args) == 2,
-                          lambda e: sp.log(e.args[0]) / sp.log(e.args[1]))
-    return sp.simplify(value.doit())
+    if not isinstance(value, sp.Expr):
+        raise ParseError(f"not a number: {sp.sstr(value)[:60]}")
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise ParseError(f"not a finite number: {sp.sstr(value)[:60]} (a division by zero or an infinity)")
+    return value if isinstance(value, sp.Rational) else sp.simplify(value)
 
 
 def _to_array(value: Any) -> Any:
+    value = _value(value)
     if isinstance(value, sp.MatrixBase):
         arr = np.array(value.tolist(), dtype=object)
-        arr = np.vectorize(_clean, otypes=[object])(arr)
+        arr = np.vectorize(_clean, otypes=[object])(arr) if arr.size else arr
         return arr.reshape(-1) if 1 in arr.shape else arr
     if isinstance(value, sp.Basic) and value.free_symbols:
         raise ParseError(f"the answer still has unknowns: {', '.join(sorted(map(str, value.free_symbols)))}")
     return _clean(value)
 
 
+_ZEROS = re.compile(r"\s*(?:\\mathbf\{0\}|\\boldsymbol\{0\}|\\vec\{0\}|\\mathbf 0|0)\s*"
+                    r"(?:_\s*\{\s*(\d+(?:\s*(?:\\times|\\cdot|\*|x)\s*\d+)*)\s*\})?\s*")
+MAX_ENTRIES = 100_000           # entries of a stated zero tensor such as 0_{2\times4\times4}
+
+
+def _zeros(m: re.Match[str]) -> Any:
+    r"""``\mathbf{0}`` (a zero the grader broadcasts) or ``0_{2\times4\times4}`` (zeros of that shape)."""
+    if not m.group(1):
+        return sp.Integer(0)
+    shape = tuple(int(d) for d in re.findall(r"\d+", m.group(1)))
+    if math.prod(shape) > MAX_ENTRIES:
+        raise ParseError(f"a zero tensor of {math.prod(shape):,} entries (the limit is {MAX_ENTRIES:,})")
+    return np.full(shape, sp.Integer(0), dtype=object)
+
+
 def parse_answer(latex: str) -> Answer:
-    """The value of an answer written in LaTeX (its last right-hand side)."""
-    if not latex.strip():
-        raise ParseError("the answer is empty")
-    rhs = _top_level_split(_normalise(latex), "=")[-1].strip()
-    if not rhs:
-        raise ParseError("nothing after the last '='")
-    rhs = _vectors_to_matrices(rhs)
-    pieces = [p.strip() for p in _top_level_split(rhs, ",") if p.strip()]
-    values = [_to_array(_latex2sympy(p)) for p in pieces]
-    if len(values) == 1:
-        value = values[0]
-    else:
-        shapes = {np.shape(v) for v in values}
-        if len(shapes) != 1:
-            raise ParseError(f"comma-separated parts of different shapes {sorted(shapes)}")
-        value = np.array(values, dtype=object)
-    for v in np.asarray(value, dtype=object).reshape(-1):
-        if isinstance(v, sp.Basic) and v.free_symbols:
-            raise ParseError(f"the answer still has unknowns: {', '.join(sorted(map(str, v.free_symbols)))}")
-    return Answer(value, rhs, _decimals(rhs))
+    """The value of an answer written in LaTeX (its last right-hand side). Every character is read or the
+    answer is refused with :class:`ParseError` naming the place; every limit above is checked first."""
+    with time_budget():
+        if not latex.strip():
+            raise ParseError("the answer is empty")
+        _check_text(latex)
+        rhs = _top_level_split(_normalise(latex), "=")[-1].strip()
+        if not rhs:
+            raise ParseError("nothing after the last '='")
+        zeros = _ZEROS.fullmatch(rhs)
+        if zeros:
+            return Answer(_zeros(zeros), rhs, None)
+        rhs = _vectors_to_matrices(rhs)
+        pieces = [p.strip() for p in _top_level_split(rhs, ",")]
+        if not all(pieces):
+            raise ParseError(f"an empty part between commas in {rhs[:40]!r}")
+        values = [_to_array(_latex2sympy(_after_vectors(p))) for p in pieces]
+        if len(values) == 1:
+            value = values[0]
+        else:
+            shapes = {np.shape(v) for v in values}
+            if len(shapes) != 1:
+                raise ParseError(f"comma-separated parts of different shapes {sorted(shapes)}")
+            value = np.array(values, dtype=object)
+        for v in np.asarray(value, dtype=object).reshape(-1):
+            if isinstance(v, sp.Basic) and v.free_symbols:
+                raise ParseError(f"the answer still has unknowns: {', '.join(sorted(map(str, v.free_symbols)))}")
+        return Answer(value, rhs, _decimals(rhs))
 
 
 # ------------------------------------------------------------------------------------------- answer files
@@ -150,15 +479,52 @@ _LABEL = re.compile(r"\\label\{ans:([A-Za-z0-9_]+)\}")
 
 
 def read_tex_answers(text: str) -> dict[str, str]:
-    """PART -> LaTeX of every equation-like block labelled ``ans:PART``. Nothing is followed or run."""
+    """PART -> LaTeX of every equation-like block labelled ``ans:PART``. Nothing is followed or run. A label
+    used twice is an :class:`InputError` naming it (never silently the last one)."""
     text = re.sub(r"(?<!\\)%.*", "", text)   # comments
     found: dict[str, str] = {}
     for m in _BLOCKS.finditer(text):
         body = m.group(2) if m.group(2) is not None else m.group(3)
-        label = _LABEL.search(body)
-        if label:
-            found[label.group(1)] = body
+        labels = _LABEL.findall(body)
+        for label in labels:
+            if label in found or labels.count(label) > 1:
+                raise InputError(f"\\label{{ans:{label}}} is used twice; label each part once")
+        if labels:
+            found[labels[0]] = body
     return found
+
+
+_TOML_KEY = re.compile(r"""^[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*=""", re.M)
+
+
+def _read_limited(path: Any) -> str:
+    """The file's text, refused before reading when it is not a regular file or larger than
+    :data:`MAX_FILE_BYTES` (read with a bound, so /dev/zero and growing files stop too)."""
+    import stat
+
+    try:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{path}: is a folder, not a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(f"{path}: {info.st_size:,} bytes (the limit is {MAX_FILE_BYTES:,} bytes per answer "
+                             "file)")
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"{path}: more than {MAX_FILE_BYTES:,} bytes (the limit per answer file)")
+    try:
+        return data.decode("utf-8-sig")   # -sig: a byte-order mark (Windows Notepad) is dropped
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
 
 def read_answers(path: Any) -> dict[str, str]:
@@ -166,15 +532,22 @@ def read_answers(path: Any) -> dict[str, str]:
     import tomllib
     from pathlib import Path
 
-    from ..homework.inputs import read_user_file
-
     path = Path(path)
     if path.suffix not in (".tex", ".toml"):
         raise InputError(f"{path}: answers must be a .tex or .toml file")
-    text = read_user_file(path)
+    text = _read_limited(path)
     if path.suffix == ".tex":
-        answers = read_tex_answers(text)
+        try:
+            answers = read_tex_answers(text)
+        except InputError as exc:
+            raise InputError(f"{path.name}: {exc}") from None
     else:
+        keys: list[str] = []
+        for m in _TOML_KEY.finditer(text.split("\n[", 1)[0]):    # the top-level keys, before any [table]
+            key = next(g for g in m.groups() if g is not None)
+            if key in keys:
+                raise InputError(f"{path.name}: {key!r} is given twice; answer each part once")
+            keys.append(key)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .answers import ParseError, parse_answer
+from .answers import ParseError, parse_answer, time_budget
 from ..homework.solution import Solution
 from ..wording import w
 from ..derivation.exprs import as_expr
@@ -66,28 +66,56 @@ def _shape_to(given: Any, expected: np.ndarray) -> tuple[np.ndarray | None, Any]
     return None, ""
 
 
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return str(list(shape))     # a string: a list in a Grade's values would be read as a list of entries
+
+
+def _same(got: Any, want: Any, tol: float | None) -> tuple[bool, bool]:
+    """(equal, only within rounding). Exact first; a decimal answer within half a unit of its last written
+    place; a complex or non-numeric value is simply not equal, never an error."""
+    if isinstance(got, sp.Rational) and isinstance(want, sp.Rational):
+        if got == want:
+            return True, False
+    elif isinstance(got, sp.Expr) and sp.simplify(got - want) == 0:
+        return True, False
+    if tol is None or not isinstance(got, sp.Expr):
+        return False, False
+    diff = sp.N(got - want, 30)
+    if not diff.is_real:
+        return False, False
+    try:
+        return abs(float(diff)) <= tol * (1 + 1e-9), True
+    except (TypeError, ValueError, OverflowError):
+        return False, False
+
+
 def grade_part(part: str, latex: str | None, expected: np.ndarray) -> Grade:
+    """One part graded within the per-answer time budget; user input never raises here."""
     exp_text = str(_flat(expected) if expected.ndim else expected[()])
     if latex is None:
         return Grade(part, "missing", exp_text, "", ("g.missing", {"part": part}))
     try:
-        answer = parse_answer(latex)
+        with time_budget():
+            return _grade_answer(part, latex, expected, exp_text)
     except ParseError as exc:
         return Grade(part, "unparsed", exp_text, latex.strip(), str(exc))
+
+
+def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str) -> Grade:
+    answer = parse_answer(latex)
     given_text = str(_flat(answer.value) if np.ndim(answer.value) else answer.value)
     value, how = _shape_to(answer.value, expected)
     if value is None:
         return Grade(part, "wrong", exp_text, given_text,
-                     ("g.shape", {"got": list(np.shape(answer.value)), "want": list(expected.shape)}))
+                     ("g.shape", {"got": _shape_text(np.shape(answer.value)),
+                                  "want": _shape_text(expected.shape)}))
     differ, rounded = [], False
     tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
     for idx in np.ndindex(*expected.shape):
         want, got = as_expr(expected[idx]), as_expr(value[idx])
-        if sp.simplify(got - want) == 0:
-            continue
-        # An answer written with decimals may be rounded: accept half a unit of its last written place.
-        if tol is not None and abs(float(sp.N(got - want, 30))) <= tol * (1 + 1e-9):
-            rounded = True
+        equal, within = _same(got, want, tol)
+        if equal:
+            rounded = rounded or within
             continue
         differ.append((idx, got, want))
     if differ:
