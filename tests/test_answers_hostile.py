@@ -108,7 +108,7 @@ def test_no_traceback_from_the_command(name, tmp_path):
 
 @pytest.mark.parametrize("latex", [r"\ln 5 } + 100", r"[0.2 \quad 0.2 \quad 0.2 \quad 0.2 \quad 0.2]^T ) \cdot 0",
                                    r"[0.2 \quad 0.2 \quad 0.2 \quad 0.2 \quad 0.2]^T } \times 1000",
-                                   r"\ln 5 \\ 100", r"0_{2} + 1"])
+                                   r"\ln 5 ] 100", r"\ln 5 & 100", r"0_{2} + 1"])
 def test_trailing_text_is_never_dropped(latex):
     with pytest.raises(ParseError):
         parse_answer("x = " + latex)

@@ -201,3 +201,9 @@ def test_part_names_are_escaped_in_the_sheet(tmp_path):
     assert "### dL\\_dconv1\n" in md
     row = [line for line in md.splitlines() if line.startswith("| ") and "onerror" in line][0]
     assert row.replace("\\|", "").count("|") == 4       # the key's own | is escaped: still three cells
+
+
+def test_rows_typed_one_per_line_stay_rows():
+    value = parse_answer("W = \\begin{bmatrix}\n 1 & 2 \\\\\n 3 & 4 \\\\\n 5 & 6\n\\end{bmatrix}").value
+    assert value.shape == (3, 2) and value[2, 0] == 5
+    assert parse_answer("L &= -\\ln(0.2) \\\\\n &= \\ln 5").value == sp.log(5)   # a displayed line break

@@ -229,9 +229,31 @@ def _vectors_to_matrices(text: str) -> str:
     return _VECTOR.sub(repl, text)
 
 
+def _line_breaks(text: str) -> str:
+    """``\\\\`` inside a matrix separates rows (also when a newline follows, as in a matrix typed one row per
+    line); outside any environment it only breaks a displayed line, and is a space."""
+    out, env, i = [], 0, 0
+    while i < len(text):
+        m = _ENV.match(text, i)
+        if m:
+            env += 1 if m.group(1) == "begin" else -1
+            out.append(m.group(0))
+            i = m.end()
+        elif text.startswith("\\\\", i):
+            out.append("\\\\ " if env > 0 else " ")
+            i += 2
+        elif text[i] == "\\":
+            out.append(text[i:i + 2])
+            i += 2
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
 def _normalise(text: str) -> str:
     text = re.sub(r"\\label\{[^}]*\}|\\tag\*?\{[^}]*\}|\\nonumber|\\notag", "", text)
-    text = text.replace("&=", "=").replace("\\\\\n", " ").replace("\\left.", "").replace("\\right.", "")
+    text = _line_breaks(text.replace("&=", "=")).replace("\\left.", "").replace("\\right.", "")
     text = re.sub(r"\\log\b", r"\\ln", text)
     text = re.sub(r"\\mathrm\{e\}", "e", text)
     text = text.replace(r"\dfrac", r"\frac").replace(r"\tfrac", r"\frac").replace(r"\displaystyle", " ")
