@@ -226,8 +226,8 @@ def summary_table(s: Any) -> str:
     import sympy as sp
     rows = [("part", "shape", "exact (first entries)", "float64", "fin. diff.")]
     for name, v in s.exact.items():
-        flat = [str(e) for e in v.reshape(-1)] if v.ndim else [str(v[()])]
-        shown = ", ".join(flat[:4]) + (", ..." if len(flat) > 4 else "")
+        flat = v.reshape(-1)
+        shown = ", ".join(str(e) for e in flat[:4]) + (", ..." if flat.size > 4 else "")   # only what is shown
         fd = s.max_error(name, "finite-difference")
         rows.append((name, "x".join(map(str, v.shape)) or "scalar", shown,
                      f"{s.max_error(name, 'float64'):.1e}", "-" if fd is None else f"{fd:.1e}"))

@@ -116,8 +116,8 @@ def test_bad_numbers(value, message):
     ({"input": {"x": [[[0] * 65] * 64]}}, r"^input\.x: 1 x 64 x 65 = 4160 entries, more than the limit of 4096$"),
     ({"input": {"x": [[[0] * 3] * 3]}, "conv": {"h": [[[[0] * 33] * 33]] * 4}},
      r"^conv\.h: 4 x 1 x 33 x 33 = 4356 entries, more than the limit of 4096$"),
-    ({"input": {"x": [[[0] * 20] * 20]}, "conv": {"h": [[[[1]]]]}, "fc": {"out_features": 3, "weight": 0}},
-     rf"^fc\.out_features: 3 outputs x the 400 entries of relu1 = 1200 weights, more than the limit of "
+    ({"input": {"x": [[[0] * 64] * 64]}, "conv": {"h": [[[[1]]]]}, "fc": {"out_features": 5, "weight": 0}},
+     rf"^fc\.out_features: 5 outputs x the 4096 entries of relu1 = 20480 weights, more than the limit of "
      rf"{MAX_FC_ENTRIES}$"),
     (_with("loss", "target", 0), r"^loss\.target: expected a class from 1 to 3, got 0 \(classes are numbered "
                                  r"from 1, as the homework writes y_3 = 1\)$"),
@@ -129,7 +129,7 @@ def test_bad_numbers(value, message):
     (_with("conv", "padding", "half"), r"^conv\.padding: expected a non-negative integer or valid/same/full, "
                                        r"got 'half'$"),
     (_with("conv", "bias", [0, 1]), r"^conv\.bias: expected 1 number \(one per output channel\), got 2$"),
-    (_with("fc", "out_features", "3"), r"^fc\.out_features: expected a positive integer, got '3'$"),
+    (_with("fc", "out_features", "3"), r"^fc\.out_features: expected an integer from 1 to 20, got '3'$"),
     ({"input": {"x": [[1, 2], [3, 4]]}}, r"^input\.x: \[0\]\[0\] should be a non-empty list \(C_in x H x W\), "
                                          r"got a number$"),
 ])
