@@ -38,19 +38,21 @@ def conv(x: Any, h: Any, spec: ConvSpec, bias: Any = None) -> np.ndarray:
     return forward_expr(spec, b is not None).evaluate(env)
 
 
-def central_difference(f: Callable[[np.ndarray], float], at: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """∂f/∂at by central differences, entry by entry (float64)."""
+def central_difference(f: Callable[[np.ndarray], float], at: np.ndarray,
+                       step: float | np.ndarray = 1e-6) -> np.ndarray:
+    """∂f/∂at by central differences, entry by entry (float64); ``step`` is one step or one per entry."""
     at = np.array(at, dtype=np.float64)
     grad = np.zeros_like(at)
     flat, out = at.reshape(-1), grad.reshape(-1)
+    steps = np.broadcast_to(np.asarray(step, dtype=np.float64), at.shape).reshape(-1)
     for k in range(flat.size):
-        keep = flat[k]
-        flat[k] = keep + step
+        keep, h = flat[k], steps[k]
+        flat[k] = keep + h
         up = f(at)
-        flat[k] = keep - step
+        flat[k] = keep - h
         down = f(at)
         flat[k] = keep
-        out[k] = (up - down) / (2 * step)
+        out[k] = (up - down) / (2 * h)
     return grad
 
 

@@ -486,17 +486,7 @@ def _difference_in_p(f: Callable[[np.ndarray], float], p: np.ndarray, step: floa
     """Central differences in p with each step below a thousandth of its entry, so that p - step stays a
     probability even when p_t is tiny (a fixed step would take the log of a negative number)."""
     p = np.array(p, dtype=np.float64)
-    out = np.zeros_like(p)
-    for k in range(p.size):
-        s = min(step, p[k] / 1000) if p[k] > 0 else step
-        keep = p[k]
-        p[k] = keep + s
-        up = f(p)
-        p[k] = keep - s
-        down = f(p)
-        p[k] = keep
-        out[k] = (up - down) / (2 * s)
-    return out
+    return central_difference(f, p, np.where(p > 0, np.minimum(step, p / 1000), step))
 
 
 def finite_differences(hw: Homework, approx: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
