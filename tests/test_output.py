@@ -60,3 +60,51 @@ def test_json_is_strict(capsys):
         cli._json({"a": float("inf")})
     with pytest.raises(cli.InputError):
         cli._json([float("nan")])
+
+
+def _capped(limit_bytes: int):
+    import resource
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    return cap
+
+
+def test_a_file_name_never_reaches_latexmk_as_an_option(tmp_path):
+    """Issue 10: latexmk read './-pdflatex=...;touch PWNED;true.toml' as its -pdflatex= option and ran touch.
+    The name is now never an argument: the source is compiled as report.tex in a private folder."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    if not shutil.which("latexmk"):
+        pytest.skip("latexmk is not installed")
+    root = Path(__file__).resolve().parents[1]
+    name = "-pdflatex=touch PWNED;true.toml"
+    (tmp_path / name).write_bytes((root / "derivations" / "homework11.toml").read_bytes())
+    done = subprocess.run([sys.executable, "-m", "symconv", "homework", f"./{name}", "--out", "out"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert "Traceback" not in done.stderr
+    assert not any(p.name == "PWNED" for p in tmp_path.rglob("*")) and not (root / "PWNED").exists()
+    assert done.returncode == 0 and (tmp_path / "out" / "-pdflatex=touch PWNED;true.pdf").exists()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["verify", "--input-size", "4096", "--batch", "1024", "--in-channels", "4096", "--out-channels", "4096"],
+     "over the limit"),
+    (["verify", "--method", "finite-difference", "--input-size", "4096"], "over the limit of 20,000"),
+    (["derive", "--kernel-size", "100000", "--no-pdf"], "kernel_size must be at most 1024"),
+    (["derive", "--kernel-size", "300", "--ndim", "3", "--no-pdf"], "choose a smaller kernel size"),
+    (["homework", "/dev/zero", "--no-pdf"], "/dev/zero: not a regular file"),
+])
+def test_impossible_work_is_refused_under_a_memory_cap(args, message, tmp_path):
+    """Run as a separate process under a 2 GiB address-space cap: refused at once (exit 2, one line), never
+    a MemoryError or a traceback."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "symconv", *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120, preexec_fn=_capped(2 * 2**30))
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
+    assert done.stderr.count("\n") == 1 and message in done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -30,7 +30,13 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, ...]:
+# Stated limits (README "Limits"): far beyond any layer in use, and small enough that no size reaches NumPy
+# as a request for terabytes.
+MAX_PER_AXIS = 1024        # kernel size, stride, dilation
+MAX_PADDING = 4096
+
+
+def _per_axis(name: str, value: object, ndim: int, minimum: int, maximum: int = MAX_PER_AXIS) -> tuple[int, ...]:
     what = "a positive integer" if minimum == 1 else "a non-negative integer"
     raw = value
     if isinstance(value, list):
@@ -40,6 +46,8 @@ def _per_axis(name: str, value: object, ndim: int, minimum: int) -> tuple[int, .
     if (not isinstance(value, tuple) or len(value) != ndim
             or not all(_is_int(v) and v >= minimum for v in value)):
         raise SpecError(f"{name} must be {what} or one per spatial axis ({ndim} here), got {raw!r}")
+    if max(value) > maximum:
+        raise SpecError(f"{name} must be at most {maximum} (a stated limit), got {max(value)}")
     return value
 
 
@@ -80,7 +88,7 @@ class ConvSpec:
             if padding == "same" and any(s != 1 for s in self.stride):  # type: ignore[union-attr]
                 raise SpecError(f"padding 'same' needs stride 1, got stride {self.stride}")
         else:
-            object.__setattr__(self, "padding", _per_axis("padding", padding, self.ndim, 0))
+            object.__setattr__(self, "padding", _per_axis("padding", padding, self.ndim, 0, MAX_PADDING))
 
     @property
     def pads(self) -> tuple[tuple[int, int], ...]:

@@ -225,10 +225,20 @@ def _nearest(key: str, names: list[str], strip: bool = False) -> str | None:
     return folded[match[0]] if match else None
 
 
+MAX_FILE_BYTES = 2_000_000      # a homework file (20,000 weights written as fractions fit in well under this)
+
+
 def read_user_file(path: Path) -> str:
-    """A user's text file, or :class:`InputError` naming it."""
+    """A user's text file, or :class:`InputError` naming it. Only a regular file is read, and at most
+    :data:`MAX_FILE_BYTES` of it (so /dev/zero or a growing file stops at once)."""
     try:
-        return path.read_text(encoding="utf-8-sig")   # -sig: a byte-order mark (Windows Notepad) is dropped
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise InputError(f"{path}: not a regular file")
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"{path}: more than {MAX_FILE_BYTES:,} bytes (the limit for a homework file)")
+        return data.decode("utf-8-sig")   # -sig: a byte-order mark (Windows Notepad) is dropped
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:

@@ -23,8 +23,9 @@ from dataclasses import replace
 
 from ..derivation.forms import Derivation, derive_forms
 from ..derivation.spec import ConvSpec
-from ..errors import DerivationError
+from ..errors import DerivationError, InputError
 from . import presburger
+from .checks import check_work
 from .exact import exact, small_input_size
 
 
@@ -64,8 +65,17 @@ def _evaluator_check(spec: ConvSpec) -> str:
     small = replace(spec, in_channels=g * min(2, spec.in_channels // g),
                     out_channels=g * min(2, spec.out_channels // g))
     forms = derive_forms(small)
-    for outputs, remainder in ((1, 0), (2, max(spec.stride) - 1), (3, 0)):  # type: ignore[arg-type]
-        ok, _, detail = exact(forms, small_input_size(small, outputs, remainder))
+    sizes = [small_input_size(small, outputs, remainder)
+             for outputs, remainder in ((1, 0), (2, max(spec.stride) - 1), (3, 0))]  # type: ignore[arg-type]
+    for size in sizes:                     # refused from the sizes alone, before any work (stated limit)
+        try:
+            check_work(small, size, 1, "exact")
+        except InputError as exc:
+            need = str(exc).split(": ", 1)[1].split(";")[0].replace("this size needs", "needs")
+            raise InputError(f"{spec.describe()}: the exact check at its smallest input "
+                             f"{'x'.join(map(str, size))} {need}; choose a smaller kernel size or dilation") from None
+    for size in sizes:
+        ok, _, detail = exact(forms, size)
         if not ok:
             return detail
     return ""
