@@ -57,7 +57,7 @@ def _padding(text: str) -> Any:
 MAX_CHANNELS = 4096      # stated limits of the command line, checked before any work starts
 MAX_BATCH = 1024
 MAX_INPUT_SIZE = 4096
-MAX_JOBS = 1024
+MAX_JOBS = 64               # worker processes: more than enough for any machine's cores
 
 
 def _add_spec_options(p: argparse.ArgumentParser) -> None:

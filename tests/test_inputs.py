@@ -166,3 +166,10 @@ def test_every_error_is_a_symconv_error():
     assert issubclass(InputError, SymconvError)
     with pytest.raises(SymconvError):
         parse(tomllib.loads("[input]\nx = 'abc'\n"), "hw")
+
+
+@pytest.mark.parametrize("value", ["1_0", "١٢", "１２", "1e1_0", "0x10", "١/٢"])
+def test_only_ascii_numbers_are_read(value):
+    """Issue 10: Fraction alone reads '1_0' as 10 and other scripts' digits as numbers."""
+    with pytest.raises(InputError, match=r"is not a number"):
+        number(value, "fc.weight")

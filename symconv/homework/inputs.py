@@ -69,6 +69,9 @@ def packaged() -> Path:
     return Path(str(files("symconv.homework.data").joinpath("homework11.toml")))
 
 
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?(?:/[0-9]+)?", re.ASCII)
+
+
 def number(value: Any, field: str) -> sp.Rational:
     """An exact rational from a TOML value; :class:`InputError` naming ``field`` otherwise."""
     if isinstance(value, bool):
@@ -87,6 +90,10 @@ def number(value: Any, field: str) -> sp.Rational:
         if len(text) > 2 * MAX_DIGITS + 10 or (exponent and abs(int(exponent[1])) >= MAX_DIGITS):
             raise _out_of_range(field, value)
         try:
+            # Fraction alone would also take "1_0", Arabic-Indic or full-width digits: only what a number
+            # is written as in ASCII is read.
+            if not _ASCII_NUMBER.fullmatch(text):
+                raise ValueError(text)
             f = Fraction(text)
         except (ValueError, ZeroDivisionError):
             raise InputError(f"{field}: {value!r} is not a number (write an integer, a decimal or a fraction "
