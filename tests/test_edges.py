@@ -86,10 +86,10 @@ def test_derive_proves_at_one_output_position(monkeypatch):
         return out
     monkeypatch.setattr(ops.Pad, "evaluate", old_pad)
     from symconv.proof import attach
-    attach._evaluator_check.cache_clear()
+    attach.evaluator_checks.cache_clear()
     with pytest.raises(DerivationError, match="failed their exact proof"):
         derive(ConvSpec(1, 1, 1, stride=5, padding=2, ndim=1))
-    attach._evaluator_check.cache_clear()
+    attach.evaluator_checks.cache_clear()
 
 
 @pytest.mark.parametrize("spec", [ConvSpec(2, 4, 3, padding=1, groups=2, bias=True),

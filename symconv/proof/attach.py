@@ -25,8 +25,8 @@ from ..derivation.forms import Derivation, derive_forms
 from ..derivation.spec import ConvSpec
 from ..errors import DerivationError, InputError
 from . import presburger
-from .checks import check_work
-from .exact import exact, small_input_size
+from .checks import work_estimate
+from .exact import exact, few_channels, small_input_size
 
 
 def prove_forms(d: Derivation) -> presburger.Proof:
@@ -51,31 +51,25 @@ def derive(spec: ConvSpec, prove: bool = True) -> Derivation:
     if not proof.ok:
         raise DerivationError(f"the closed forms of {spec.describe()} failed their proof for every size: "
                               f"{proof.counterexample or proof}")
-    failed = _evaluator_check(spec)
+    failed = [detail for _, ok, _, detail in evaluator_checks(spec) if not ok]
     if failed:
-        raise DerivationError(f"the closed forms of {spec.describe()} failed their exact proof: {failed}")
+        raise DerivationError(f"the closed forms of {spec.describe()} failed their exact proof: {failed[0]}")
     return replace(found, proof=proof)
 
 
 @functools.lru_cache(maxsize=1024)
-def _evaluator_check(spec: ConvSpec) -> str:
-    """"" when the evaluator's reading of the forms is exact at three small sizes (at most two channels per
-    group), else what differs."""
-    g = spec.groups
-    small = replace(spec, in_channels=g * min(2, spec.in_channels // g),
-                    out_channels=g * min(2, spec.out_channels // g))
+def evaluator_checks(spec: ConvSpec) -> tuple[tuple[tuple[int, ...], bool, int, str], ...]:
+    """The evaluator's reading of the forms checked exactly at three small sizes (one output position per
+    axis, two with the stride's largest remainder, three), with :func:`few_channels`: (input size, ok,
+    monomials compared, detail) each. The derive report shows the last as its second opinion."""
+    small = few_channels(spec)
     forms = derive_forms(small)
     sizes = [small_input_size(small, outputs, remainder)
              for outputs, remainder in ((1, 0), (2, max(spec.stride) - 1), (3, 0))]  # type: ignore[arg-type]
     for size in sizes:                     # refused from the sizes alone, before any work (stated limit)
-        try:
-            check_work(small, size, 1, "exact")
-        except InputError as exc:
-            need = str(exc).split(": ", 1)[1].split(";")[0].replace("this size needs", "needs")
+        work, limit, what = work_estimate(small, size, 1, "exact")
+        if work > limit:
             raise InputError(f"{spec.describe()}: the exact check at its smallest input "
-                             f"{'x'.join(map(str, size))} {need}; choose a smaller kernel size or dilation") from None
-    for size in sizes:
-        ok, _, detail = exact(forms, size)
-        if not ok:
-            return detail
-    return ""
+                             f"{'x'.join(map(str, size))} needs {work:,} {what}, over the limit of {limit:,}; "
+                             f"choose a smaller kernel size or dilation")
+    return tuple((size, *exact(forms, size)) for size in sizes)

@@ -68,8 +68,8 @@ MAX_ENTRIES = 50_000_000          # identity, torch: entries of x or of y (400 M
 MAX_FD_ENTRIES = 20_000           # finite differences: two forward passes per entry of x and h
 
 
-def check_work(spec: ConvSpec, input_size: tuple[int, ...], batch: int, method: str) -> None:
-    """Refuse, from the sizes alone, work over the stated limits: :class:`InputError` naming the estimate."""
+def work_estimate(spec: ConvSpec, input_size: tuple[int, ...], batch: int, method: str) -> tuple[int, int, str]:
+    """(the work, its stated limit, what is counted) of checking ``spec`` at this size by ``method``."""
     out = spec.output_size(input_size)
     taps = int(np.prod(spec.kernel_size))  # type: ignore[arg-type]
     x = batch * spec.in_channels * int(np.prod(input_size))
@@ -81,6 +81,12 @@ def check_work(spec: ConvSpec, input_size: tuple[int, ...], batch: int, method: 
         work, limit, what = x + h, MAX_FD_ENTRIES, "entries of x and h (two forward passes each)"
     else:
         work, limit, what = max(x, y), MAX_ENTRIES, "entries in x or y"
+    return work, limit, what
+
+
+def check_work(spec: ConvSpec, input_size: tuple[int, ...], batch: int, method: str) -> None:
+    """Refuse, from the sizes alone, work over the stated limits: :class:`InputError` naming the estimate."""
+    work, limit, what = work_estimate(spec, input_size, batch, method)
     if work > limit:
         raise InputError(f"--method {method}: this size needs {work:,} {what}, over the limit of {limit:,}; "
                          f"choose a smaller --input-size, --batch or channel count")
