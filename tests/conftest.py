@@ -55,6 +55,37 @@ def torch_grads(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray,
     return out
 
 
+def homework_by_torch(hw) -> dict[str, np.ndarray]:
+    """Every part of a homework by PyTorch autograd in float64 (an oracle independent of symconv's solver):
+    conv → ReLU → linear → softmax → −log p_target, biases zero where the file has none."""
+    import sympy as sp
+    f64 = lambda a: torch.tensor(np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(  # noqa: E731
+        np.asarray(a, dtype=object)))
+    m = hw.fc_weight.shape[0]
+    x = f64(hw.x)[None].requires_grad_()
+    h = f64(hw.h).requires_grad_()
+    cb = f64(hw.conv_bias if hw.conv_bias is not None else np.zeros(hw.h.shape[0], dtype=object)).requires_grad_()
+    W = f64(hw.fc_weight).requires_grad_()
+    fb = f64(hw.fc_bias if hw.fc_bias is not None else np.zeros(m, dtype=object)).requires_grad_()
+    conv1 = torch.nn.functional.conv2d(x, h, cb, stride=hw.spec.stride, padding=hw.spec.pads[0][0],
+                                       dilation=hw.spec.dilation)
+    relu1 = torch.relu(conv1)
+    fc1 = torch.nn.functional.linear(relu1.reshape(-1), W, fb)
+    p = torch.softmax(fc1, 0)
+    L = -torch.log(p[hw.target - 1])
+    for t in (conv1, relu1, fc1, p):
+        t.retain_grad()
+    L.backward()
+    out = {"conv1": conv1[0], "relu1": relu1[0], "fc1": fc1, "p": p, "L": L, "dL_dp": p.grad,
+           "dL_dfc1": fc1.grad, "dL_drelu1": relu1.grad[0], "dL_dconv1": conv1.grad[0], "dL_dW": W.grad,
+           "dL_dh": h.grad, "dL_dx": x.grad[0]}
+    if hw.conv_bias is not None:
+        out["dL_dconv_bias"] = cb.grad
+    if hw.fc_bias is not None:
+        out["dL_dfc_bias"] = fb.grad
+    return {k: v.detach().numpy() for k, v in out.items()}
+
+
 def random_arrays(spec: ConvSpec, size: tuple[int, ...], batch: int = 2, seed: int = 0):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, spec.in_channels) + size)

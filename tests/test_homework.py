@@ -16,7 +16,7 @@ from symconv.homework import solve
 from symconv.report.homework import render
 from symconv.inputs import load, parse
 
-from conftest import golden, needs_torch, torch
+from conftest import golden, homework_by_torch, needs_torch
 
 ROOT = Path(__file__).resolve().parents[1]
 HOMEWORK = ROOT / "derivations" / "homework11.toml"
@@ -116,29 +116,11 @@ def test_other_data_matches_torch_autograd(tmp_path, variant):
     path = tmp_path / "variant.toml"
     path.write_text(text, encoding="utf-8")
     hw = load(path)
-    st, pd, dl = hw.spec.stride[0], hw.spec.pads[0][0], hw.spec.dilation[0]
     s = solve(hw)
-    f64 = lambda a: torch.tensor(np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(a))  # noqa: E731
-    x = f64(hw.x)[None].requires_grad_()
-    h = f64(hw.h).requires_grad_()
-    cb = f64(hw.conv_bias).requires_grad_()
-    W = f64(hw.fc_weight).requires_grad_()
-    fb = f64(hw.fc_bias).requires_grad_()
-    conv1 = torch.nn.functional.conv2d(x, h, cb, stride=st, padding=pd, dilation=dl)
-    relu1 = torch.relu(conv1)
-    fc1 = torch.nn.functional.linear(relu1.reshape(-1), W, fb)
-    p = torch.softmax(fc1, 0)
-    L = -torch.log(p[hw.target - 1])
-    for t in (conv1, relu1, fc1, p):
-        t.retain_grad()
-    L.backward()
-    torch_parts = {"conv1": conv1[0], "relu1": relu1[0], "fc1": fc1, "p": p, "L": L,
-                   "dL_dfc1": fc1.grad, "dL_drelu1": relu1.grad[0], "dL_dconv1": conv1.grad[0],
-                   "dL_dW": W.grad, "dL_dh": h.grad, "dL_dx": x.grad[0], "dL_dconv_bias": cb.grad,
-                   "dL_dfc_bias": fb.grad, "dL_dp": p.grad}
+    torch_parts = homework_by_torch(hw)
     for name, want in torch_parts.items():
         got = np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(s.exact[name])
-        np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=name)
     assert any(v != 0 for v in s.exact["dL_dh"].reshape(-1))
 
 

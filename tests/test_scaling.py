@@ -22,7 +22,7 @@ from symconv.homework.solution import layer_definitions
 from symconv.inputs import parse
 from symconv.report.homework import render
 
-from conftest import needs_torch, torch
+from conftest import homework_by_torch, needs_torch
 
 
 def _fractions(a: np.ndarray, den: int) -> list:
@@ -46,32 +46,14 @@ def layer():
     return solve(parse(layer_file(), "layer"))
 
 
-def _float(a):
-    return np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(np.asarray(a, dtype=object))
-
-
 @needs_torch
 def test_a_small_layer_is_solved_exactly_and_matches_torch_autograd(layer):
     s, hw = layer, layer.homework
     assert s.exact["relu1"].size == 1800 and s.exact["dL_dW"].shape == (10, 1800)
-    f64 = lambda a: torch.tensor(_float(a))  # noqa: E731
-    x = f64(hw.x)[None].requires_grad_()
-    h, cb = f64(hw.h).requires_grad_(), f64(hw.conv_bias).requires_grad_()
-    W, fb = f64(hw.fc_weight).requires_grad_(), f64(hw.fc_bias).requires_grad_()
-    conv1 = torch.nn.functional.conv2d(x, h, cb)
-    relu1 = torch.relu(conv1)
-    fc1 = torch.nn.functional.linear(relu1.reshape(-1), W, fb)
-    p = torch.softmax(fc1, 0)
-    L = -torch.log(p[hw.target - 1])
-    for t in (conv1, relu1, fc1, p):
-        t.retain_grad()
-    L.backward()
-    want = {"conv1": conv1[0], "relu1": relu1[0], "fc1": fc1, "p": p, "L": L, "dL_dp": p.grad,
-            "dL_dfc1": fc1.grad, "dL_drelu1": relu1.grad[0], "dL_dconv1": conv1.grad[0], "dL_dW": W.grad,
-            "dL_dh": h.grad, "dL_dx": x.grad[0], "dL_dconv_bias": cb.grad, "dL_dfc_bias": fb.grad}
+    want = homework_by_torch(hw)
     assert set(want) == set(s.exact)
     for name, value in want.items():
-        got, torch_value = s.floats(name), value.detach().numpy()
+        got, torch_value = s.floats(name), value
         if name in ("dL_dconv1", "dL_dh", "dL_dx", "dL_dconv_bias") and s.relu_ties:
             # PyTorch's float conv1 can sit a few ulps off an exact tie; compare where no tie is moved.
             keep = ~s._moves_a_tie(name)
