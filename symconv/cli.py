@@ -17,6 +17,13 @@ from .errors import InputError, SymconvError
 
 
 class _Parser(argparse.ArgumentParser):
+    """Options are taken only as spelled: with abbreviations, ``--in`` would mean ``--in-channels`` today and
+    be ambiguous (or mean another option) once an option is added."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(2, f"symconv: error: {message}\n")
 

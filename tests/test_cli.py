@@ -145,3 +145,17 @@ def test_derive_writes_the_figure_beside_the_markdown(tmp_path):
     md = (tmp_path / "o" / "conv_backward_2d_k3_s1_p1_d1.md").read_text(encoding="utf-8")
     assert "](fig_2d_k3_s1_p1_d1.svg)" in md
     assert (tmp_path / "o" / "fig_2d_k3_s1_p1_d1.svg").read_text(encoding="utf-8").startswith("<svg ")
+
+
+@pytest.mark.parametrize("argv", [
+    ["derive", "--no-p"],                       # --no-pdf
+    ["derive", "--in-ch", "2"],                 # --in-channels
+    ["verify", "--input", "4"],                 # --input-size
+    ["homework", "--js"],                       # --json
+])
+def test_abbreviated_options_are_refused(argv, capsys):
+    from symconv.cli import main
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert re.match(r"^symconv: error: unrecognized arguments: --", capsys.readouterr().err)
