@@ -70,8 +70,7 @@ WORDS: dict[str, dict[str, str]] = {
                       r"form above on random integers in $[-3, 3]$ (seed 11), input "
                       r"$1 \times C_{in} \times 4 \times 4$.",
         "seed.every_size": "The same readings judged for every size (isl), as the proof above: proved, or "
-                           "refuted with the smallest counterexample, or undecided where the affine reading of an "
-                           "operator is not built yet (the comparison above then stands):",
+                           "refuted with the smallest sizes at which they fail, the entry and the monomial:",
         "reading": "reading", "every_size_verdict": "for every size",
         "seed.(3) as written": "(3) as written",
         "seed.(3) with the channel swap of its formula (2)": "(3) with the channel swap of its formula (2)",
@@ -182,8 +181,8 @@ WORDS: dict[str, dict[str, str]] = {
         "seed.notation": "用作业的记号写出的结果，通道交换与填充均已显式写出：",
         "seed.intro": r"每种读法（$\partial L/\partial y$ 填充 $K-1-P$）都在 $[-3, 3]$ 中的随机整数（种子 11）、"
                       r"输入 $1 \times C_{in} \times 4 \times 4$ 上与上面的闭式解比较。",
-        "seed.every_size": "同样的读法对任意尺寸判定（isl，与上面的证明相同）：已证明；或给出最小反例而被否定；"
-                           "或在某算子的仿射解读尚未实现时无法判定（此时以上面的比较为准）：",
+        "seed.every_size": "同样的读法对任意尺寸判定（isl，与上面的证明相同）：已证明；或被否定，并给出出错的最小"
+                           "尺寸、梯度元素和单项式：",
         "reading": "读法", "every_size_verdict": "对任意尺寸",
         "seed.(3) as written": "按原文的 (3)",
         "seed.(3) with the channel swap of its formula (2)": "带有其公式 (2) 中通道交换的 (3)",

@@ -17,7 +17,7 @@ from symconv import ConvSpec, derive
 from symconv.derivation import ops
 from symconv.proof.claims import ClaimError, parse, prove_claim
 from symconv.derivation.forms import derive_general
-from symconv.errors import InputError, SymconvError
+from symconv.errors import InputError, SymconvError, UnsupportedError
 from symconv.derivation.index import Symbols
 from symconv.proof.presburger import Fixed, general_forms, prove
 
@@ -283,10 +283,38 @@ def test_bias_claims():
         prove_claim(HOMEWORK, "y", "g")
 
 
-def test_unsupported_claims_are_undecided_not_proved():
-    # A swap of a correlation's result has no affine reading yet: neither proved nor refuted.
+def test_seed_formula_6_as_written_with_its_swap_is_refuted_for_every_size():
+    # The seed's (6) exchanges the channels of a correlation's *result*: the permutation is read around the
+    # correlation's terms, so the reading is decided (refuted, with the smallest sizes), not left undecided.
     claim = prove_claim(HOMEWORK, "h", "swap_io(batch_correlate(pad(g, 1), rot180(x)))")
-    assert claim.verdict == "undecided" and claim.detail
+    assert claim.verdict == "refuted"
+    assert str(claim.counterexample) == (
+        "at C_in = 1, C_out = 1, H = 1, W = 2, K = 3, P = 1: ∂L/∂h[0,0,1,0] should contain x[0,0,0,0]·g[0,0,0,1] "
+        "but the formula gives x[0,0,0,0]·g[0,0,0,0]")
+
+
+@pytest.mark.parametrize("spec,wrt,text", [
+    # Reversing both operands of a correlation reverses its result: rot180 of a sum of products.
+    (HOMEWORK, "h", "rot180(batch_correlate(rot180(pad(x, 1)), rot180(g)))"),
+    (ConvSpec(2, 4, 3, ndim=1, padding=(2,), groups=2), "h",
+     "rot180(batch_correlate(rot180(pad(x, 2)), rot180(g), groups=2))"),
+    (HOMEWORK, "h", "swap_io(swap_io(batch_correlate(pad(x, 1), g)))"),
+    # At K = 1 and P = 1, y is x padded by 1 and mixed across channels: ∂L/∂x is g mixed back, cropped by 1.
+    (ConvSpec(2, 3, 1, ndim=1, padding=1), "x", "pad(correlate(g, swap_io(h)), -1)"),
+])
+def test_index_maps_around_a_correlation_are_proved(spec, wrt, text):
+    claim = prove_claim(spec, wrt, text)
+    assert claim.verdict == "proved", str(claim)
+
+
+def test_unsupported_claims_are_undecided_not_proved(monkeypatch):
+    # A form without an affine reading (a correlation of a correlation has three factors per term; shapes
+    # refute every such claim here first, so the reading is made to fail): neither proved nor refuted.
+    def unreadable(self, space):
+        raise UnsupportedError(f"{self} has no affine reading")
+    monkeypatch.setattr(ops.BatchCorrelate, "relation", unreadable)
+    claim = prove_claim(HOMEWORK, "h", "rot180(rot180(batch_correlate(pad(x, 1), g)))")  # not proved before: cached
+    assert claim.verdict == "undecided" and "has no affine reading" in claim.detail
     assert "not decided" in str(claim)
 
 
@@ -306,6 +334,9 @@ def test_fixed_sizes_option_of_the_prover():
 @pytest.mark.parametrize("spec,wrt,text", [
     (HOMEWORK, "x", "correlate(pad(g, 1), rot180(h))"),
     (ConvSpec(1, 1, 3, padding=1), "h", "batch_correlate(pad(g, 1), rot180(x))"),
+    (HOMEWORK, "h", "swap_io(batch_correlate(pad(g, 1), rot180(x)))"),
+    (HOMEWORK, "h", "rot180(batch_correlate(pad(x, 1), rot180(g)))"),
+    (ConvSpec(2, 2, 3, ndim=1, padding=1), "x", "rot180(correlate(pad(g, 1), rot180(swap_io(h))))"),
     (ConvSpec(2, 2, 3, ndim=1, stride=2), "x", "correlate(pad(dilate(g, 2), 2), rot180(swap_io(h)))"),
     (ConvSpec(4, 4, 2, ndim=1, groups=2), "x", "correlate(pad(g, 1), rot180(swap_io(h)), groups=2)"),
 ])

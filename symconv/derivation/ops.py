@@ -223,8 +223,7 @@ class Pad(Expr):
         v = variables("z", len(out))
         lead = len(out) - len(self.widths)
         src = v[:lead] + [f"{j} - ({space.aff(lo)})" for j, (lo, _) in zip(v[lead:], self.widths)]
-        shift = space.map(tup(v), tup(src), space.box(v, out))
-        return shift.apply_range(_moved(self.arg, space))
+        return _through(self, space.map(tup(v), tup(src), space.box(v, out)), space)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
         out = self.extent(space).sizes[-len(self.widths):]
@@ -277,7 +276,7 @@ class Dilate(Expr):
         lead = n - len(self.factors)
         w = variables("w", n)
         spread = w[:lead] + [f"{space.int(f, 'dilation factor')}*{i}" for i, f in zip(w[lead:], self.factors)]
-        return space.map(tup(w), tup(spread), "true").reverse().apply_range(_moved(self.arg, space))
+        return _through(self, space.map(tup(w), tup(spread), "true").reverse(), space)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
         out = self.extent(space).sizes[-len(self.factors):]
@@ -313,7 +312,7 @@ class Rot180(Expr):
         v = variables("z", len(sizes))
         lead = len(sizes) - self.ndim
         src = v[:lead] + [f"{space.aff(n)} - 1 - {a}" for a, n in zip(v[lead:], sizes[lead:])]
-        return space.map(tup(v), tup(src), space.box(v, sizes)).apply_range(_moved(self.arg, space))
+        return _through(self, space.map(tup(v), tup(src), space.box(v, sizes)), space)
 
 
 @dataclass(frozen=True)
@@ -352,7 +351,7 @@ class SwapIO(Expr):
         sizes = self.extent(space).sizes
         v = variables("z", len(sizes))
         src = [v[0], v[2], v[1]] + v[3:]
-        return space.map(tup(v), tup(src), space.box(v, sizes)).apply_range(_moved(self.arg, space))
+        return _through(self, space.map(tup(v), tup(src), space.box(v, sizes)), space)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
         return super().requires(space) + _group_requires(self, space)
@@ -736,14 +735,33 @@ def rename(expr: Expr, latex: Mapping[str, str]) -> Expr:
 _MOVES = (Tensor, Pad, Dilate, Rot180, SwapIO)
 
 
+def _only_moves(expr: Expr) -> bool:
+    """Whether ``expr`` is a tensor under operators that only move entries (pad, dilate, rot180, swap_io)."""
+    while isinstance(expr, _MOVES) and not isinstance(expr, Tensor):
+        expr = expr.arg  # type: ignore[attr-defined]
+    return isinstance(expr, Tensor)
+
+
 def _moved(expr: Expr, space: IndexSpace) -> Any:
     """The relation of an operand that only moves entries (pad, dilate, rot180, swap_io of a tensor)."""
-    e = expr
-    while not isinstance(e, Tensor):
-        if not isinstance(e, _MOVES):
-            raise UnsupportedError(f"the affine reading composes operators that move entries; {expr} is not one")
-        e = e.arg  # type: ignore[attr-defined]
+    if not _only_moves(expr):
+        raise UnsupportedError(f"the affine reading composes operators that move entries; {expr} is not one")
     return expr.relation(space)
+
+
+def _through(op: Any, move: Any, space: IndexSpace) -> Any:
+    """The relation of an operator that moves entries, given its index map ``move`` (result index → the
+    argument's index): the argument's entries, or, when the argument is itself a sum of products (a
+    correlation, a sum over axes), its terms with the summation index carried along:
+    [out → s] → factors wherever out moves to out' and [out' → s] → factors is a term of the argument."""
+    import islpy as isl
+    if _only_moves(op.arg):
+        return move.apply_range(op.arg.relation(space))
+    inner = op.arg.relation(space)
+    if not isinstance(inner, isl.Map) or not inner.domain().is_wrapping():
+        raise UnsupportedError(f"the affine reading moves entries of a tensor or terms of a sum; {op.arg} is "
+                               f"neither")
+    return move.product(inner.domain().unwrap().range().identity()).apply_range(inner)
 
 
 def _spatial_arg(op: Any, space: IndexSpace, count: int) -> Extent:
