@@ -180,7 +180,9 @@ def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
         "proof": {"ok": derivation.proof.ok, "statement": derivation.proof.statement,
                   "results": {r.target: {"ok": r.ok, "counterexample": None if r.counterexample is None
                                          else str(r.counterexample), "detail": r.detail}
-                              for r in derivation.proof.results}},
+                              for r in derivation.proof.results},
+                  "general": {"ok": derivation.general_proof.ok,
+                              "statement": derivation.general_proof.statement}},
         "seed": [{"claim": c.label, "holds": c.holds, "detail": seed_claim_text(c)} for c in seed or []],
     }
 

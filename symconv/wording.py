@@ -59,6 +59,9 @@ WORDS: dict[str, dict[str, str]] = {
                        "operator read as an affine relation on indices), and the closed form must produce every "
                        "monomial once:",
         "proof.statement": "Proved {statement}.",
+        "general.proved": "Proved (isl) {statement}, with the stride and dilation put in; the forms of the "
+                          "configuration above are these with its sizes substituted. symconv's all-sizes "
+                          "sweep proves them at every stride and dilation from 1 to 3 per axis.",
         "proof.once": "each monomial once",
         "proof.second": "A second opinion at one concrete size (input {size}), from the evaluator's reading "
                         "of the same operators, compared exactly: {verdict}.",
@@ -174,6 +177,8 @@ WORDS: dict[str, dict[str, str]] = {
                        "记 $\\mathcal{M}(\\cdot)$ 为一个张量的（元素，单项式）对的集合。对每个梯度，由定义（其指标表达式）"
                        "求导得到的集合必须等于闭式解（每个算子读作指标上的仿射关系）给出的集合，且闭式解中每个单项式只出现一次：",
         "proof.statement": "已证明：{statement}。",
+        "general.proved": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的这些式子。"
+                          "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长与膨胀证明它们。",
         "proof.once": "每个单项式只出现一次",
         "proof.second": "在一个具体尺寸（输入 {size}）上的第二意见（由同一组算子的求值解读给出，精确比较）：{verdict}。",
         "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",

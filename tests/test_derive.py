@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 import symconv
 from symconv import ConvSpec, DerivationError, InputError, derive
 from symconv.numeric import finite_difference_grads
+from symconv.derivation import ops
+from symconv.derivation.index import Symbols
 from symconv.proof.exact import exact, small_input_size
 
 from conftest import mutate, needs_torch, random_arrays, torch_grads
@@ -175,6 +177,29 @@ def test_proofs_run_inside_derive():
     assert g.proof.statement == ("for every N, C_in, C_out, H, W at G = 2, K = (3, 2), P = 1, "
                                  "stride (2, 1), dilation 1")
     assert [r.target for r in g.proof.results] == ["grad_input", "grad_weight", "grad_bias"]
+    # The general forms, of which these are an instance, for every kernel size, padding and group count.
+    assert d.general_proof.ok and d.general_proof.statement == (
+        "for every N, C_in, C_out, H, W, K, P_low, P_high at stride 1, dilation 1")
+    assert g.general_proof.ok and g.general_proof.statement == (
+        "for every N, G, C_in, C_out, H, W, K, P_low, P_high at stride (2, 1), dilation 1")
+    assert [r.target for r in g.general_proof.results] == ["grad_input", "grad_weight", "grad_bias"]
+
+
+def test_derive_refuses_general_forms_that_fail_their_proof(monkeypatch):
+    # A general form wrong only away from the configuration's K and P (padding P where D(K-1)-P belongs,
+    # equal at K = 3, P = 1) passes the concrete proof and is caught by the general one.
+    from symconv.proof import presburger
+    real = presburger.general_forms
+
+    def wrong(ndim, grouped, bias, stride, dilation):
+        forms = dict(real(ndim, grouped, bias, stride, dilation))
+        sym = Symbols(ndim, grouped)
+        forms["grad_input"] = ops.Correlate(ops.pad(ops.Tensor("g"), tuple((p, p) for p in sym.P)),
+                                            forms["grad_input"].kernel, stride, dilation)
+        return forms
+    monkeypatch.setattr(presburger, "general_forms", wrong)
+    with pytest.raises(DerivationError, match=r"general closed forms of .* failed their proof for every size"):
+        derive(ConvSpec(2, 2, 3, padding=1, stride=1, dilation=1, ndim=1))
 
 
 def test_derive_refuses_a_form_that_fails_its_proof(monkeypatch):

@@ -256,6 +256,7 @@ class Derivation:
     grad_weight: ops.Expr
     grad_bias: ops.Expr | None
     proof: Any = None     # attached by the proof stage (symconv.derive): a proof for every size
+    general_proof: Any = None   # and the general forms' proof for every kernel size and padding too
 
     @property
     def steps(self) -> tuple[Step, ...]:

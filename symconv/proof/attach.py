@@ -2,7 +2,8 @@
 
 The derivation stage derives (every rewrite step checked as it is taken); this stage proves. The concrete
 forms are proved by Presburger arithmetic (:mod:`.presburger`) for every batch size, channel count and
-input size at the spec's kernel size, padding, groups, stride and dilation. That proof reads each operator
+input size at the spec's kernel size, padding, groups, stride and dilation, and the structure's general
+forms, of which they are an instance, for every kernel size, padding and group count too. That proof reads each operator
 as an affine relation; the NumPy/exact evaluator, a second reading of the same operators, is checked too,
 by the exact monomial comparison (:mod:`.exact`) at three small sizes (one output position per axis, two
 with the stride's largest remainder, three). Both are cached, so a repeated ``derive`` of the same
@@ -14,6 +15,8 @@ configuration costs milliseconds.
 correlate(pad(g, 1), rot180(swap_io(h)))
 >>> d.proof.statement
 'for every N, C_in, C_out, H, W at K = 3, P = 1, stride 1, dilation 1'
+>>> d.general_proof.statement
+'for every N, C_in, C_out, H, W, K, P_low, P_high at stride 1, dilation 1'
 """
 
 from __future__ import annotations
@@ -51,10 +54,24 @@ def derive(spec: ConvSpec, prove: bool = True) -> Derivation:
     if not proof.ok:
         raise DerivationError(f"the closed forms of {spec.describe()} failed their proof for every size: "
                               f"{proof.counterexample or proof}")
+    general = prove_general(found)
+    if not general.ok:
+        raise DerivationError(f"the general closed forms of {spec.describe()} failed their proof for every "
+                              f"size: {general.counterexample or general}")
     failed = [detail for _, ok, _, detail in evaluator_checks(spec) if not ok]
     if failed:
         raise DerivationError(f"the closed forms of {spec.describe()} failed their exact proof: {failed[0]}")
-    return replace(found, proof=proof)
+    return replace(found, proof=proof, general_proof=general)
+
+
+def prove_general(d: Derivation) -> presburger.Proof:
+    """The structure's general forms proved for every size, kernel size, padding (low and high) and group
+    count at the derivation's stride and dilation. The concrete forms are these with the sizes put in
+    (:func:`symconv.derivation.forms.derive_forms`), so this proof covers every configuration of the
+    structure at that stride and dilation; :func:`prove_forms` proves the concrete forms themselves."""
+    spec = d.spec
+    return presburger.prove(spec.ndim, spec.groups > 1, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
+                            tuple(spec.dilation))  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=1024)

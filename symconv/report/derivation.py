@@ -61,6 +61,11 @@ def statement_text(statement: str, lang: str = "en") -> str:
     return statement
 
 
+def _sizes_as_math(statement: str) -> str:
+    """Sizes with an index (C_in, H_1, P_low) as math: a paragraph is LaTeX and Markdown at once."""
+    return re.sub(r"\b([A-Z])_(\w+)\b", r"$\1_{\\mathrm{\2}}$", statement)
+
+
 def _plain(text: str) -> str:
     """A verdict sentence in characters every TeX engine sets: ∂L/∂x as dL/dx, a product's dot as *."""
     return text.replace("∂", "d").replace("·", "*")
@@ -79,9 +84,7 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
         (Mono(r.target), w("proved" if r.ok else "failed", lang),
          UserText(statement_text(p.statement, lang) if r.ok else str(r.counterexample or r.detail)))
         for r in p.results)))
-    # Sizes with an index (C_in, H_1) as math: a paragraph is LaTeX and Markdown at once.
-    said = re.sub(r"\b([A-Z])_(\w+)\b", r"$\1_{\\mathrm{\2}}$", statement_text(p.statement, lang))
-    blocks.append(Para(w("proof.statement", lang, statement=said)))
+    blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang)))))
     size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached
     verdict = w("proof.detail", lang, checked=checked) if ok else detail
     blocks.append(Para(w("proof.second", lang, size="x".join(map(str, size)), verdict=verdict)))
@@ -97,6 +100,9 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
     blocks.append(Para(w("every_size", lang)))
     for name, form in d.general.closed.items():
         blocks.append(Math(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}"))
+    if d.general_proof is not None and d.general_proof.ok:
+        blocks.append(Para(w("general.proved", lang, statement=_sizes_as_math(
+            statement_text(d.general_proof.statement, lang)))))
     current = None
     for number, step in enumerate(d.steps, start=1):
         if step.target != current:
