@@ -70,6 +70,9 @@ MISTAKES = {
 
 # ------------------------------------------------------------------------------------------ reading
 
+_BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"     # a {group} holding groups two deep
+
+
 def _strip_answer(text: str) -> str:
     """The formula: labels, alignment and sizing commands dropped, the right-hand side of the last ``=``."""
     text = re.sub(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\nonumber|\\notag|\\displaystyle|\\limits", " ", text)
@@ -151,7 +154,8 @@ _OPWORDS = {"rot": "rot", "rot180": "rot", "rotate": "rot", "rotate180": "rot", 
 _TOKENS = [
     ("space", re.compile(r"\s+|\\[,;:! ]|\\q?quad(?![A-Za-z])|~")),
     ("g", re.compile(_G)),
-    ("sum", re.compile(r"\\sum(?![A-Za-z])\s*(?:_\s*(\{[^{}]*\}|[A-Za-z]))?(?:\s*\^\s*(?:\{[^{}]*\}|\S))?")),
+    # Limits may hold braces two deep: \sum_{o=0}^{C_{\mathrm{out}}-1}.
+    ("sum", re.compile(rf"\\sum(?![A-Za-z])\s*(?:_\s*({_BRACED}|[A-Za-z]))?(?:\s*\^\s*(?:{_BRACED}|\S))?")),
     ("word", re.compile(_WORD)),
     ("word", re.compile(r"(batch_correlate|correlate|swap_io|sum_axes|rot180|rotate|rot|flip|swap|pad|dilate|"
                         r"conv2d|conv|xcorr|corr)(?![A-Za-z0-9])")),

@@ -1,0 +1,37 @@
+"""Problem 1's formula answers as students write them: read into closed forms (symconv.grading.formulas)."""
+
+from __future__ import annotations
+
+import pytest
+
+from symconv import ConvSpec
+from symconv.grading.formulas import read_formula
+from symconv.proof.claims import ClaimError
+
+PROBLEM1 = ConvSpec(2, 2, 3, padding=1)
+RIGHT_X = "correlate(pad(g, 1), rot180(swap_io(h)))"
+
+
+@pytest.mark.parametrize("latex", [
+    # Limits with braces inside braces, as students copy them from lecture notes.
+    r"\frac{\partial L}{\partial x_{c}} = \sum_{o=1}^{C_{out}} \frac{\partial L}{\partial y_{o}} "
+    r"\otimes \operatorname{rot180}(h_{o,c})",
+    r"\sum_{o=0}^{C_{\mathrm{out}}-1} \frac{\partial L}{\partial y_o} \otimes \mathrm{rot180}(h_{o,c})",
+    r"\sum_{o} \frac{\partial L}{\partial y_{o}} \otimes \operatorname{rot180}(h_{o,c})",
+    r"\sum_o \delta_o \star \operatorname{flip}(h_{o,c})",
+])
+def test_channel_sums_with_nested_braces_in_their_limits(latex):
+    assert str(read_formula(latex, "x", PROBLEM1)) == RIGHT_X
+
+
+def test_a_sum_without_the_channel_swap_is_read_as_written():
+    # Summing over o with h_{c,o} (the input channel first) is the unswapped kernel: read, not corrected.
+    got = read_formula(r"\sum_{o=1}^{C_{out}} \frac{\partial L}{\partial y_o} \otimes \mathrm{rot180}(h_{c,o})",
+                       "x", PROBLEM1)
+    assert str(got) != RIGHT_X and "rot180" in str(got)
+
+
+def test_unbalanced_limits_are_an_error_not_a_guess():
+    with pytest.raises(ClaimError):
+        read_formula(r"\sum_{o=1}^{C_{out} \frac{\partial L}{\partial y_o} \otimes \mathrm{rot180}(h_{o,c})",
+                     "x", PROBLEM1)
