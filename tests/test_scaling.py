@@ -79,6 +79,36 @@ def test_exact_floats_are_the_exact_values_rounded(layer):
         np.testing.assert_allclose(layer.floats(name).reshape(-1)[:40], want, rtol=1e-15, atol=1e-300)
 
 
+def test_json_texts_and_floats_are_the_exact_entries(layer):
+    """The JSON writes each entry from the solution's coefficients (not SymPy's printer, about a minute at
+    this size) and its float from Solution.floats; every text reads back as its exact entry."""
+    from symconv.cli import solution_json
+    doc = solution_json(layer)
+    for name, part in doc["parts"].items():
+        exact = np.asarray(layer.exact[name], dtype=object).reshape(-1)
+        texts = np.asarray(part["exact"], dtype=object).reshape(-1)
+        assert list(part["shape"]) == list(layer.exact[name].shape) and texts.size == exact.size, name
+        for k in sorted({0, 1, exact.size // 2, exact.size - 1} & set(range(exact.size))):
+            assert sp.cancel(sp.sympify(texts[k]) - exact[k]) == 0, (name, k, texts[k])
+        assert np.asarray(part["float"]).reshape(-1).tolist() == layer.floats(name).reshape(-1).tolist(), name
+
+
+@pytest.mark.parametrize("coef,den,text", [
+    ([0, 0, 0], 7, "0"),
+    ([2, 2, 4], 3, "2/3"),                                  # proportional to S = 1 + E_2 + 2 E_3: a rational
+    ([4, -2, 0], 6, "(2 - E_2)/(3 + 3*E_2 + 6*E_3)"),       # reduced by the gcd 2
+    ([-1, 0, 3], 1, "(-1 + 3*E_3)/(1 + E_2 + 2*E_3)"),
+    ([0, -5, -1], 10, "(-5*E_2 - E_3)/(10 + 10*E_2 + 20*E_3)"),
+])
+def test_linear_texts_are_the_reduced_fractions(coef, den, text):
+    from symconv.homework.solution import Linear
+    E = sp.symbols("E_2 E_3")
+    lin = Linear(np.array([coef], dtype=object), den)
+    assert lin.texts(("1", "E_2", "E_3"), (1, 1, 2))[0] == text
+    want = lin.entries((sp.Integer(1), *E), (1, 1, 2))[0]
+    assert sp.cancel(sp.sympify(text) - want) == 0
+
+
 def test_a_small_layer_report_shows_first_entries_and_shapes(layer):
     tex, md = render(layer)
     assert len(tex) < 200_000

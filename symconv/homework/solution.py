@@ -95,23 +95,61 @@ class Linear:
         return out
 
 
-def _one_fraction(c: list[Any], den: int, terms: tuple[Any, ...], s: tuple[int, ...], S: Any,
-                  totals: dict[int, Any]) -> Any:
-    """(sum_b c_b B_b) / (den S) as SymPy writes the reduced fraction (what sp.cancel gives, without its cost:
-    S is linear and irreducible, so only a numerator proportional to S cancels with it)."""
+    def texts(self, terms: tuple[str, ...], s: tuple[int, ...]) -> np.ndarray:
+        """The same reduced fractions as :meth:`entries`, written as text without building them in SymPy
+        (``terms``: the basis as text, e.g. ``exp(-519/1000)``); each reads back (``sympify``) as its entry.
+        SymPy's printer orders every sum's terms, milliseconds an entry: a minute for a 2x32x32 input."""
+        totals: dict[int, str] = {}
+        out = np.empty(self.coef.shape[:-1], dtype=object)
+        for idx in np.ndindex(*out.shape):
+            value = _reduced(list(self.coef[idx]), self.den, s)
+            if isinstance(value, Fraction):
+                out[idx] = str(value)
+                continue
+            num, d = value
+            if d not in totals:
+                totals[d] = _sum_text([d * k for k in s], terms)
+            out[idx] = f"({_sum_text(num, terms)})/({totals[d]})"
+        return out
+
+
+def _sum_text(coef: list[int], terms: tuple[str, ...]) -> str:
+    """``sum_b coef_b term_b`` as text (the term ``1`` written as its coefficient alone)."""
+    parts = []
+    for v, t in zip(coef, terms):
+        if v:
+            body = str(abs(v)) if t == "1" else t if abs(v) == 1 else f"{abs(v)}*{t}"
+            parts.append(("- " if v < 0 else "+ ") + body)
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+def _reduced(c: list[Any], den: int, s: tuple[int, ...]) -> Fraction | tuple[list[int], int]:
+    """(sum_b c_b B_b) / (den S) reduced: a rational when it is one, else (integer numerator coefficients, d)
+    for (sum_b num_b B_b) / (d S). S is linear and irreducible, so only a numerator proportional to S
+    cancels with it."""
     if any(not isinstance(v, int) for v in c) or not isinstance(den, int):
         q = [sp.Rational(v) for v in c] + [sp.Rational(den)]
         scale = math.lcm(*(v.q for v in q))
         c, den = [int(v * scale) for v in c], int(q[-1] * scale)
     if not any(c):
-        return sp.Integer(0)
-    if len(terms) == 1 or all(a * s[0] == c[0] * b for a, b in zip(c, s)):
-        return sp.Rational(c[0], den * s[0])              # a multiple of S (or no E_j at all): a rational
+        return Fraction(0)
+    if len(s) == 1 or all(a * s[0] == c[0] * b for a, b in zip(c, s)):
+        return Fraction(c[0], den * s[0])                 # a multiple of S (or no E_j at all): a rational
     g = math.gcd(den, *c)
-    d = den // g
+    return [v // g for v in c], den // g
+
+
+def _one_fraction(c: list[Any], den: int, terms: tuple[Any, ...], s: tuple[int, ...], S: Any,
+                  totals: dict[int, Any]) -> Any:
+    """(sum_b c_b B_b) / (den S) as SymPy writes the reduced fraction (what sp.cancel gives, without its cost)."""
+    value = _reduced(c, den, s)
+    if isinstance(value, Fraction):
+        return sp.Rational(value.numerator, value.denominator)
+    num, d = value
     if d not in totals:
         totals[d] = d * S                                  # SymPy distributes an integer over S's terms
-    return sp.Add(*(v // g * t for v, t in zip(c, terms) if v)) / totals[d]
+    return sp.Add(*(v * t for v, t in zip(num, terms) if v)) / totals[d]
 
 
 @dataclass
@@ -133,15 +171,23 @@ class Solution:
         256-bit values of the E_j for the gradients after the softmax; never SymPy's evalf per entry)."""
         if name not in self._floats:
             lin = self.linear.get(name)
-            if lin is None:
-                self._floats[name] = _to_float(self.exact[name])
-            else:
-                B = np.array(self.basis.scaled(), dtype=object)
-                total = lin.den * int(np.dot(np.array(self.basis.s, dtype=object), B))
-                num = lin.coef.dot(B) if lin.coef.size else np.zeros(lin.coef.shape[:-1], dtype=object)
-                self._floats[name] = np.vectorize(lambda v: float(v / total), otypes=[float])(num) \
-                    if num.size else np.zeros(num.shape)
+            self._floats[name] = _to_float(self.exact[name]) if lin is None else self.floats_of(lin)
         return self._floats[name]
+
+    def floats_of(self, lin: Linear) -> np.ndarray:
+        """The entries of ``lin`` (over this solution's basis) rounded to float64, as :meth:`floats` does."""
+        B = np.array(self.basis.scaled(), dtype=object)
+        total = lin.den * int(np.dot(np.array(self.basis.s, dtype=object), B))
+        num = lin.coef.dot(B) if lin.coef.size else np.zeros(lin.coef.shape[:-1], dtype=object)
+        return np.vectorize(lambda v: float(v / total), otypes=[float])(num) if num.size else np.zeros(num.shape)
+
+    def texts(self, name: str) -> np.ndarray:
+        """The exact entries of part ``name`` as text (``str`` of each; the gradients after the softmax
+        written from their coefficients, see :meth:`Linear.texts`)."""
+        lin = self.linear.get(name)
+        if lin is None:
+            return np.vectorize(str, otypes=[object])(self.exact[name])
+        return lin.texts(tuple(str(v) for v in self.basis.values), self.basis.s)
 
     def involves_E(self, name: str) -> bool:
         """Whether part ``name`` is written in terms of the softmax's E_j (and S)."""
@@ -354,6 +400,40 @@ def _softmax_basis(dL_dfc1: np.ndarray, back: dict[sp.Symbol, Any], fc1: np.ndar
     return basis, N
 
 
+def relu_mask(conv1: np.ndarray) -> np.ndarray:
+    """ReLU's derivative at each entry of conv1 (0 or 1; 0 at a tie, as PyTorch takes it), as Python ints."""
+    return np.vectorize(lambda v: int(_elementwise("drelu", True)(v)), otypes=[object])(conv1)
+
+
+def fc_backward(hw: Homework, r: np.ndarray, G: np.ndarray, dG: int, shape: tuple[int, ...]) -> dict[str, Linear]:
+    """The fully connected layer's backward step from dL/dfc1 = (G / dG) . B / S (:class:`Basis`), with ``r``
+    its input (relu1 flattened): dL/drelu1 (in ``shape``), dL/dW and, with a bias, dL/dfc_bias."""
+    m, n = hw.fc_weight.shape
+    Wi, dW = _ints(hw.fc_weight)
+    Ri, dR = _ints(r)
+    out = {"dL_drelu1": Linear(_columns(lambda g: rule("fc_vjp_r", True)(Wi, g, np.arange(n), m), G)
+                               .reshape(tuple(shape) + (G.shape[1],)), dW * dG),
+           "dL_dW": Linear(_columns(lambda g: rule("fc_vjp_W", True)(g, Ri, np.arange(m)[:, None],
+                                                                     np.arange(n)[None, :]), G), dG * dR)}
+    if hw.fc_bias is not None:
+        out["dL_dfc_bias"] = Linear(_columns(lambda g: rule("fc_vjp_b", True)(g, np.arange(m)), G), dG)
+    return out
+
+
+def conv_backward(hw: Homework, derivation: Derivation, dconv1: Linear) -> dict[str, Linear]:
+    """The convolution's backward step from dL/dconv1, by the closed forms of :func:`symconv.derive` applied to
+    each basis column: dL/dh, dL/dx and, with a bias, dL/dconv_bias."""
+    C, dC = dconv1.coef, dconv1.den
+    X, dX = _ints(hw.x[None])
+    H, dH = _ints(hw.h)
+    per_column = [derivation.evaluate(X, H, C[None, ..., b]) for b in range(C.shape[-1])]
+    stack = lambda key, at: np.stack([np.asarray(g[key], dtype=object)[at] for g in per_column], -1)  # noqa: E731
+    out = {"dL_dh": Linear(stack("grad_weight", ...), dX * dC), "dL_dx": Linear(stack("grad_input", 0), dH * dC)}
+    if hw.conv_bias is not None:
+        out["dL_dconv_bias"] = Linear(stack("grad_bias", ...), dC)
+    return out
+
+
 def solve(hw: Homework) -> Solution:
     spec = hw.spec
     m, n = hw.fc_weight.shape
@@ -375,25 +455,9 @@ def solve(hw: Homework) -> Solution:
     dL_dfc1 = _cancel(rule("softmax_vjp", True)(f, dL_dp, np.arange(m), m))
     basis, N = _softmax_basis(dL_dfc1, back, fc1)
     G, dG = _ints(N)
-    Wi, dW = _ints(hw.fc_weight)
-    Ri, dR = _ints(r)
-    linear = {"dL_drelu1": Linear(_columns(lambda g: rule("fc_vjp_r", True)(Wi, g, np.arange(n), m), G)
-                                  .reshape(relu1.shape + (G.shape[1],)), dW * dG)}
-    mask = np.vectorize(lambda v: int(_elementwise("drelu", True)(v)), otypes=[object])(conv1)
-    linear["dL_dconv1"] = Linear(linear["dL_drelu1"].coef * mask[..., None], dW * dG)
-    linear["dL_dW"] = Linear(_columns(lambda g: rule("fc_vjp_W", True)(g, Ri, np.arange(m)[:, None],
-                                                                        np.arange(n)[None, :]), G), dG * dR)
-    C, dC = linear["dL_dconv1"].coef, linear["dL_dconv1"].den
-    X, dX = _ints(x4)
-    H, dH = _ints(hw.h)
-    per_column = [derivation.evaluate(X, H, C[None, ..., b]) for b in range(C.shape[-1])]
-    stack = lambda key, at: np.stack([np.asarray(g[key], dtype=object)[at] for g in per_column], -1)  # noqa: E731
-    linear["dL_dh"] = Linear(stack("grad_weight", ...), dX * dC)
-    linear["dL_dx"] = Linear(stack("grad_input", 0), dH * dC)
-    if hw.conv_bias is not None:
-        linear["dL_dconv_bias"] = Linear(stack("grad_bias", ...), dC)
-    if hw.fc_bias is not None:
-        linear["dL_dfc_bias"] = Linear(_columns(lambda g: rule("fc_vjp_b", True)(g, np.arange(m)), G), dG)
+    linear = fc_backward(hw, r, G, dG, relu1.shape)
+    linear["dL_dconv1"] = Linear(linear["dL_drelu1"].coef * relu_mask(conv1)[..., None], linear["dL_drelu1"].den)
+    linear.update(conv_backward(hw, derivation, linear["dL_dconv1"]))
     exact = {"conv1": conv1, "relu1": relu1, "fc1": fc1, "p": p, "L": np.array(L, dtype=object),
              "dL_dp": dL_dp, "dL_dfc1": dL_dfc1}
     local = {"definitions": d, "y": [int(v) for v in y]}
