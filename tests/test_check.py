@@ -95,7 +95,7 @@ def test_unknowns_and_garbage_are_parse_errors():
         parse_answer(r"x = -\frac{1}{p_3}")
     with pytest.raises(ParseError, match=r"^unbalanced: '\{' at column 10 \('\{'\) is never closed$"):
         parse_answer(r"x = \frac{")
-    with pytest.raises(ParseError, match=r"^latex2sympy2 could not read it at column 5 \('& 3'\) of '3 \+ & 3'$"):
+    with pytest.raises(ParseError, match=r"^latex2sympy2 could not read it at column 9 \('& 3'\) of '3 \+ & 3'$"):
         parse_answer(r"x = 3 + & 3")
 
 

@@ -30,17 +30,17 @@ import sympy as sp
 
 from ..errors import InputError
 from ..derivation.exprs import as_expr
+from . import notation as nt
+from .notation import ParseError, Src
 
-
-class ParseError(ValueError):
-    """An answer the parser could not read: the reason and the offending text."""
+__all__ = ["Answer", "FalseChain", "ParseError", "parse_answer", "read_answers", "read_tex_answers", "time_budget"]
 
 
 @dataclass(frozen=True)
 class Answer:
     value: Any            # a SymPy scalar or an object ndarray
-    text: str             # the final right-hand side that was parsed
-    decimals: int | None  # the most decimal places written, when the answer was given as decimals
+    text: str             # the student's text of the side that was graded
+    decimals: int | None  # the most decimal places written, when the answer was given as decimals (or ≈)
 
 
 # ------------------------------------------------------------------------------------------------- limits
@@ -123,7 +123,7 @@ def check_balance(text: str) -> None:
     >>> check_balance(r"\\ln 5 } + 100")
     Traceback (most recent call last):
     ...
-    symconv.grading.answers.ParseError: unbalanced: '}' at column 7 ('} + 100') closes nothing
+    symconv.grading.notation.ParseError: unbalanced: '}' at column 7 ('} + 100') closes nothing
     """
     stack: list[tuple[str, int]] = []
     for m in _TOKEN.finditer(text):
@@ -188,92 +188,15 @@ def _check_text(text: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- the parser
 
-_ENV = re.compile(r"\\(begin|end)\{[^}]*\}")
-
-
-def _top_level_split(text: str, sep: str) -> list[str]:
-    """Split at ``sep`` outside braces, brackets, parentheses and environments."""
-    parts, depth, env, start, i = [], 0, 0, 0, 0
-    while i < len(text):
-        m = _ENV.match(text, i)
-        if m:
-            env += 1 if m.group(1) == "begin" else -1
-            i = m.end()
-            continue
-        ch = text[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-        elif ch == sep and depth == 0 and env == 0:
-            parts.append(text[start:i])
-            start = i + 1
-        i += 1
-    parts.append(text[start:])
-    return parts
-
-
-_SPACES = r"(?:\\quad|\\qquad|\\;|\\,|\\:|\\ |~)"
-_VECTOR = re.compile(r"(?:\\left)?\[\s*((?:[^\[\]]|\\left\[|\\right\])*?" + _SPACES + r"(?:[^\[\]])*?)"
-                     r"\s*(?:\\right)?\]\s*(\^\s*\{?\s*(?:T|\\top)\s*\}?)?")
-
-
-def _vectors_to_matrices(text: str) -> str:
-    def repl(m: re.Match[str]) -> str:
-        items = [t for t in re.split(_SPACES + "+", m.group(1)) if t.strip()]
-        body = " & ".join(items)
-        return r"\begin{bmatrix} " + body + r" \end{bmatrix}" + (m.group(2) or "")
-    return _VECTOR.sub(repl, text)
-
-
-def _line_breaks(text: str) -> str:
-    """``\\\\`` inside a matrix separates rows (also when a newline follows, as in a matrix typed one row per
-    line); outside any environment it only breaks a displayed line, and is a space."""
-    out, env, i = [], 0, 0
-    while i < len(text):
-        m = _ENV.match(text, i)
-        if m:
-            env += 1 if m.group(1) == "begin" else -1
-            out.append(m.group(0))
-            i = m.end()
-        elif text.startswith("\\\\", i):
-            out.append("\\\\ " if env > 0 else " ")
-            i += 2
-        elif text[i] == "\\":
-            out.append(text[i:i + 2])
-            i += 2
-        else:
-            out.append(text[i])
-            i += 1
-    return "".join(out)
-
-
-def _normalise(text: str) -> str:
-    text = re.sub(r"\\label\{[^}]*\}|\\tag\*?\{[^}]*\}|\\nonumber|\\notag", "", text)
-    text = _line_breaks(text.replace("&=", "=")).replace("\\left.", "").replace("\\right.", "")
-    text = re.sub(r"\\log\b", r"\\ln", text)
-    text = re.sub(r"\\mathrm\{e\}", "e", text)
-    text = text.replace(r"\dfrac", r"\frac").replace(r"\tfrac", r"\frac").replace(r"\displaystyle", " ")
-    text = text.replace(r"\mathrm{T}", "T")
-    return text.strip().rstrip(".,;").strip()
-
-
-def _after_vectors(text: str) -> str:
-    """What latex2sympy2 itself would drop, dropped here so that column numbers are the parser's."""
-    return re.sub(r"\\\\|" + _SPACES, lambda m: m.group(0) if m.group(0) == "\\\\" else " ",
-                  text).replace("$", " ")
-
-
 def _decimals(text: str) -> int | None:
     places = [len(m.group(1)) for m in re.finditer(r"\d\.(\d+)", text)]
     return max(places) if places else None
 
 
-def _latex2sympy(text: str) -> Any:
-    """latex2sympy2's parse tree, accepted only when it covers the whole text, converted unevaluated."""
+def _latex2sympy(src: Src) -> Any:
+    """latex2sympy2's parse tree, accepted only when it covers the whole text, converted unevaluated. Its
+    complaints name the student's column and text, never the rewritten form it was given."""
+    text = src.text
     import latex2sympy2 as l2s
     from antlr4 import CommonTokenStream, InputStream, Token
     from antlr4.error.ErrorListener import ErrorListener
@@ -281,7 +204,7 @@ def _latex2sympy(text: str) -> Any:
     class Listener(ErrorListener):
         def syntaxError(self, recognizer: Any, symbol: Any, line: int, col: int, msg: str, e: Any) -> None:
             where = symbol.start if symbol is not None and getattr(symbol, "start", -1) >= 0 else col
-            raise ParseError(f"latex2sympy2 could not read it at {_at(text, where)} of {_short(text)}")
+            raise ParseError(f"latex2sympy2 could not read it at {nt.at(src, where)} of {_short(src.student())}")
 
     lexer = l2s.PSLexer(InputStream(text))
     lexer.removeErrorListeners()
@@ -295,7 +218,8 @@ def _latex2sympy(text: str) -> Any:
         left = tokens.LT(1)
         if left is not None and left.type != Token.EOF:
             # ANTLR's start rule has no EOF: it stops where the grammar can, and would drop the rest.
-            raise ParseError(f"latex2sympy2 could not read it past {_at(text, left.start)} of {_short(text)}")
+            raise ParseError(f"latex2sympy2 could not read it past {nt.at(src, left.start)} of "
+                             f"{_short(src.student())}")
         if math.relation_list() is not None:
             raise ParseError("a list of relations is not an answer")
         l2s.VARIABLE_VALUES = {}
@@ -448,71 +372,190 @@ def _to_array(value: Any) -> Any:
     return _clean(value)
 
 
-_ZEROS = re.compile(r"\s*(?:\\mathbf\{0\}|\\boldsymbol\{0\}|\\vec\{0\}|\\mathbf 0|0)\s*"
-                    r"(?:_\s*\{\s*(\d+(?:\s*(?:\\times|\\cdot|\*|x)\s*\d+)*)\s*\})?\s*")
+_ZEROS = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm|vec|mathbb)\s*\{\s*([01O])\s*\}|\\(?:mathbf|vec)\s+([01])|"
+                    r"(0|O(?=\s*_)))\s*(?:_\s*\{\s*(\d+(?:\s*(?:\\times|\\cdot|\*|x|×)\s*\d+)*)\s*\}|_\s*(\d))?\s*")
 MAX_ENTRIES = 100_000           # entries of a stated zero tensor such as 0_{2\times4\times4}
 
 
-def _zeros(m: re.Match[str]) -> Any:
-    r"""``\mathbf{0}`` (a zero the grader broadcasts) or ``0_{2\times4\times4}`` (zeros of that shape)."""
-    if not m.group(1):
-        return sp.Integer(0)
-    shape = tuple(int(d) for d in re.findall(r"\d+", m.group(1)))
+def _constant(m: re.Match[str]) -> Any:
+    r"""``\mathbf{0}``, ``0``, ``\mathbf{1}`` (a constant the grader broadcasts to the part's shape) or
+    ``0_{2\times4\times4}``, ``\mathbf{0}_{4\times 4}`` (zeros of that shape)."""
+    digit = next(g for g in m.groups()[:3] if g)
+    one = sp.Integer(1 if digit == "1" else 0)
+    dims = m.group(4) or m.group(5)
+    if not dims:
+        return one
+    shape = tuple(int(d) for d in re.findall(r"\d+", dims))
     if math.prod(shape) > MAX_ENTRIES:
-        raise ParseError(f"a zero tensor of {math.prod(shape):,} entries (the limit is {MAX_ENTRIES:,})")
-    return np.full(shape, sp.Integer(0), dtype=object)
+        raise ParseError(f"a constant tensor of {math.prod(shape):,} entries (the limit is {MAX_ENTRIES:,})")
+    return np.full(shape, one, dtype=object)
+
+
+class FalseChain(ParseError):
+    """A chain ``a = b ≈ c`` whose sides differ: some side is false, so the answer is wrong whatever the
+    expected value. ``reason`` is the worded reason (key, values) for the verdict."""
+
+    def __init__(self, message: str, reason: tuple[str, dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _entry(src: Src) -> Any:
+    """One entry of a list (or a whole side): a constant, or what latex2sympy2 reads, evaluated."""
+    constant = _ZEROS.fullmatch(src.text)
+    if constant:
+        return _constant(constant)
+    src = nt.spaces(nt.inline_lists(src)).strip()
+    if not src.text:
+        raise ParseError(f"an empty value at {nt.at(src, 0)}")
+    nt.check_juxtaposed(src)
+    return _to_array(_latex2sympy(src))
+
+
+def _stack(values: list[Any], what: str) -> Any:
+    shapes = [np.shape(v) for v in values]
+    if len(set(shapes)) != 1:
+        raise ParseError(f"{what} of different shapes {', '.join(str(list(s)) for s in shapes)}")
+    out = np.empty((len(values),) + shapes[0], dtype=object)
+    for k, v in enumerate(values):
+        out[k] = v
+    return out
+
+
+def _side(side: nt.Side) -> Answer:
+    """A side's value; a list (``(0, 0, -5, 0, 0)^T``, channels ``A, B``) stacked along a new first axis.
+    Its precision: the decimal places written, and for a side after ``\\approx`` at least whole numbers."""
+    entries = nt.items(side.src)
+    values = [_entry(e) for e in entries]
+    value = values[0] if len(values) == 1 else _stack(values, "entries separated by commas")
+    decimals = _decimals(side.src.text)
+    if side.approx and decimals is None:
+        decimals = 0
+    return Answer(value, side.src.student().strip(), decimals)
+
+
+def _free(value: Any) -> None:
+    for v in np.asarray(value, dtype=object).reshape(-1):
+        if isinstance(v, sp.Basic) and v.free_symbols:
+            raise ParseError(f"the answer still has unknowns: {', '.join(sorted(map(str, v.free_symbols)))}")
+
+
+def _agree(a: Answer, b: Answer) -> bool:
+    """Whether two sides of a chain state the same value, each within its own written precision."""
+    try:     # a scalar side stands for every entry (p_i = 1/5 = (0.2, ..., 0.2))
+        pairs = np.broadcast_arrays(np.asarray(a.value, dtype=object), np.asarray(b.value, dtype=object))
+    except ValueError:
+        return False
+    tol = sum(0.5 * 10 ** -d for d in (a.decimals, b.decimals) if d is not None)
+    for x, y in zip(pairs[0].reshape(-1), pairs[1].reshape(-1)):
+        x, y = as_expr(x), as_expr(y)
+        if isinstance(x, sp.Rational) and isinstance(y, sp.Rational) and x == y:
+            continue
+        if not tol and sp.simplify(x - y) == 0:
+            continue
+        diff = sp.N(x - y, 30)
+        if not (diff.is_real and tol and abs(float(diff)) <= tol * (1 + 1e-9)):
+            return False
+    return True
+
+
+def _statement(st: nt.Statement) -> Answer | None:
+    """A chain's value: its last exact side (else its most precise decimal one), after every other side
+    was found to state the same value. None when no side states a value (the statement is working)."""
+    sides = [_side(c) for c in st.claims()]
+    if not sides:
+        return None
+    exact = [a for a in sides if a.decimals is None]
+    most = max(a.decimals or 0 for a in sides)
+    main = exact[-1] if exact else [a for a in sides if a.decimals == most][-1]
+    for other in sides:
+        if other is not main and not _agree(other, main):
+            reason = ("g.chain", {"a": other.text, "b": main.text})
+            raise FalseChain(f"the chain is false: {other.text} is not {main.text}", reason)
+    return main
+
+
+def _channels(found: list[tuple[nt.Statement, Answer]]) -> Answer:
+    """Statements per channel (``conv1^{(1)} = A, conv1^{(2)} = B``, or one line each) as one tensor, in the
+    order of the numbers their names differ in (a grid for two: ``h^{(1,2)}``), else in the order written."""
+    keys = nt.channel_keys([st.name for st, _ in found])
+    answers = [a for _, a in found]
+    shape: tuple[int, ...] = (len(answers),)
+    if keys is not None:
+        if len(set(keys)) != len(keys):
+            dup = next(k for k in keys if keys.count(k) > 1)
+            raise ParseError(f"channel {', '.join(map(str, dup))} is given twice "
+                             f"({'; '.join(st.name or '' for st, _ in found)})")
+        axes = [sorted({k[j] for k in keys}) for j in range(len(keys[0]))]
+        if math.prod(len(a) for a in axes) == len(keys):
+            shape = tuple(len(a) for a in axes)
+        answers = [answers[i] for i in sorted(range(len(keys)), key=lambda i: keys[i])]
+    value = _stack([a.value for a in answers], "channels")
+    value = value.reshape(shape + value.shape[1:])
+    places = [a.decimals for a in answers if a.decimals is not None]
+    return Answer(value, "; ".join(a.text for a in answers), max(places) if places else None)
 
 
 def parse_answer(latex: str) -> Answer:
-    """The value of an answer written in LaTeX (its last right-hand side). Every character is read or the
-    answer is refused with :class:`ParseError` naming the place; every limit above is checked first."""
+    r"""The value of an answer written in LaTeX. Every character is read or the answer is refused with
+    :class:`ParseError` naming the student's column; every limit above is checked first.
+
+    The answer is read as statements (:mod:`.notation`): in a chain ``L = -\ln\frac15 = \ln 5 \approx 1.609``
+    every side that states a number must state the same one (a side after ``\approx`` within its written
+    precision), else :class:`FalseChain`; the value is the last exact side. Sides with letters are names or
+    working (``fc1 = W \cdot relu1 = 39.6``). Several statements are channels, combined into one tensor.
+
+    >>> parse_answer(r"L = -\ln\frac{1}{5} = \ln 5 \approx 1.609").value
+    log(5)
+    >>> parse_answer(r"a^{(2)} = 7, \qquad a^{(1)} = \tfrac{1}{2} \quad (c = 1, 2)").value.tolist()
+    [1/2, 7]
+    """
     with time_budget():
         if not latex.strip():
             raise ParseError("the answer is empty")
         _check_text(latex)
-        rhs = _top_level_split(_normalise(latex), "=")[-1].strip()
-        if not rhs:
-            raise ParseError("nothing after the last '='")
-        zeros = _ZEROS.fullmatch(rhs)
-        if zeros:
-            return Answer(_zeros(zeros), rhs, None)
-        rhs = _vectors_to_matrices(rhs)
-        pieces = [p.strip() for p in _top_level_split(rhs, ",")]
-        if not all(pieces):
-            raise ParseError(f"an empty part between commas in {rhs[:40]!r}")
-        values = [_to_array(_latex2sympy(_after_vectors(p))) for p in pieces]
-        if len(values) == 1:
-            value = values[0]
-        else:
-            shapes = {np.shape(v) for v in values}
-            if len(shapes) != 1:
-                raise ParseError(f"comma-separated parts of different shapes {sorted(shapes)}")
-            value = np.array(values, dtype=object)
-        for v in np.asarray(value, dtype=object).reshape(-1):
-            if isinstance(v, sp.Basic) and v.free_symbols:
-                raise ParseError(f"the answer still has unknowns: {', '.join(sorted(map(str, v.free_symbols)))}")
-        return Answer(value, rhs, _decimals(rhs))
+        found = nt.statements(nt.normalise(Src.of(latex)))
+        if not found:
+            raise ParseError("no mathematics in the answer (only text)")
+        read = [(st, _statement(st)) for st in found]
+        valued = [(st, a) for st, a in read if a is not None]
+        if not valued:
+            # no side states a number: read the last one for the parser's own reason (unknowns, say)
+            last = found[-1].sides[-1]
+            if not last.text:
+                raise ParseError("nothing after the last '='")
+            answer = _side(nt.Side(last, False))
+            _free(answer.value)
+            raise ParseError(f"no side of the answer states a value ({_short(last.student())})")
+        answer = valued[0][1] if len(valued) == 1 else _channels(valued)
+        _free(answer.value)
+        return answer
 
 
 # ------------------------------------------------------------------------------------------- answer files
 
-_BLOCKS = re.compile(r"\\begin\{(equation\*?|align\*?|gather\*?)\}(.*?)\\end\{\1\}|\$\$(.*?)\$\$", re.S)
+_BLOCKS = re.compile(r"\\begin\{(equation\*?|align\*?|gather\*?|multline\*?|flalign\*?|eqnarray\*?)\}(.*?)"
+                     r"\\end\{\1\}|\$\$(.*?)\$\$|(?<!\\)\\\[(.*?)\\\]", re.S)
 _LABEL = re.compile(r"\\label\{ans:([A-Za-z0-9_]+)\}")
 
 
 def read_tex_answers(text: str) -> dict[str, str]:
-    """PART -> LaTeX of every equation-like block labelled ``ans:PART``. Nothing is followed or run. A label
+    r"""PART -> LaTeX of every equation-like block labelled ``ans:PART`` (``equation``, ``align``, ``gather``,
+    ``multline``, ``flalign``, ``eqnarray``, ``$$``, ``\[``). A block with several labels (an align answering
+    one part per line) is split by line (:func:`.notation.split_labels`). Nothing is followed or run. A label
     used twice is an :class:`InputError` naming it (never silently the last one)."""
     text = re.sub(r"(?<!\\)%.*", "", text)   # comments
     found: dict[str, str] = {}
     for m in _BLOCKS.finditer(text):
-        body = m.group(2) if m.group(2) is not None else m.group(3)
+        body = next(g for g in m.groups()[1:] if g is not None)
         labels = _LABEL.findall(body)
         for label in labels:
             if label in found or labels.count(label) > 1:
                 raise InputError(f"\\label{{ans:{label}}} is used twice; label each part once")
-        if labels:
+        if len(labels) == 1:
             found[labels[0]] = body
+        elif labels:
+            found.update(nt.split_labels(body))
     return found
 
 

@@ -58,14 +58,8 @@ from ..proof.claims import ClaimError, ClaimProof, parse, prove_claim
 
 PARTS = {"dL_dx_formula": "x", "dL_dh_formula": "h"}
 TARGETS = {"x": "grad_input", "h": "grad_weight"}
-MISTAKES = {
-    "no_rotation": "no rotation (the kernel must be rotated by 180 degrees)",
-    "extra_rotation": "a rotation where none belongs",
-    "no_swap": "no channel swap (the kernel's input and output channels must be exchanged)",
-    "extra_swap": "a channel swap where none belongs",
-    "pad_off_by_one": "padding off by one",
-    "no_dilation": "the stride's dilation is missing",
-}
+#: The mistakes a formula's verdict can name; each one's sentence is ``m.KEY`` in :mod:`symconv.wording`.
+MISTAKES = ("no_rotation", "extra_rotation", "no_swap", "extra_swap", "pad_off_by_one", "no_dilation")
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -543,24 +537,17 @@ def diagnose(spec: ConvSpec, wrt: str, form: ops.Expr) -> tuple[str, ...]:
     return ()
 
 
-@functools.lru_cache(maxsize=None)
-def formula_grade(base: type) -> type:
-    """``base`` (:class:`symconv.grading.grade.Grade`, passed in by :func:`~symconv.grading.grade.grade`, so
-    that this module needs no import of it) with one more field, ``mistake``: the mistakes named, as
-    comma-separated keys of :data:`MISTAKES`, empty when none is."""
-    return dataclasses.make_dataclass("FormulaGrade", [("mistake", str, dataclasses.field(default=""))],
-                                      bases=(base,), frozen=True)
-
-
 def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> Any:
-    """The grade (a ``grade_class``, with :func:`formula_grade`'s ``mistake``) of a formula answer
-    (``dL_dx_formula`` or ``dL_dh_formula``) against problem 1 of the solution's homework: ``correct`` when proved for every size, ``wrong`` with the smallest
-    counterexample (and the mistake, when one explains it), ``unparsed`` when it cannot be read."""
+    """The grade (a ``grade_class``: :class:`symconv.grading.grade.Grade`, passed in so that this module needs
+    no import of it) of a formula answer (``dL_dx_formula`` or ``dL_dh_formula``) against problem 1 of the
+    solution's homework: ``correct`` when proved for every size, ``wrong`` with the smallest counterexample
+    (and the mistake, when one explains it: ``mistake`` holds comma-separated keys of :data:`MISTAKES`),
+    ``unparsed`` when it cannot be read."""
     from ..homework.solution import problem1_spec
-    FormulaGrade = formula_grade(grade_class)
+    from .mistakes import with_mistake
     if part not in PARTS:
-        return FormulaGrade(part, "unparsed", "", latex.strip(),
-                            f"unknown formula part {part!r}; known: {', '.join(PARTS)}")
+        return grade_class(part, "unparsed", "", latex.strip(),
+                           ("fa.unknown", {"part": repr(part), "known": ", ".join(PARTS)}))
     wrt = PARTS[part]
     spec = problem1_spec(solution.homework)
     expected = str(true_forms(spec)[wrt])
@@ -569,20 +556,23 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
         form = read_formula(latex, wrt, spec)
         proof: ClaimProof = prove_claim(spec, wrt, str(form))
     except SymconvError as exc:
-        return FormulaGrade(part, "unparsed", expected, given, _plain(str(exc)))
-    read = f"read as dL/d{wrt} = {form}"
+        return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
+    read = {"wrt": wrt, "form": _plain(str(form))}
     if proof.ok:
-        return FormulaGrade(part, "correct", expected, given, _plain(f"{read}: proved {proof.statement}"))
+        return grade_class(part, "correct", expected, given, ("fa.proved", {**read, "statement": _plain(
+            str(proof.statement))}))
     if proof.counterexample is None:
         found = concrete_counterexample(spec, wrt, form)
         if found is None:
-            return FormulaGrade(part, "unparsed", expected, given, _plain(f"{read}: not decided ({proof.detail})"))
-        return FormulaGrade(part, "wrong", expected, given, _plain(f"{read}: refuted, {found} (not expressible "
-                                                                   f"for every size: {proof.detail})"))
+            return grade_class(part, "unparsed", expected, given, ("fa.undecided", {**read, "detail": _plain(
+                str(proof.detail))}))
+        return grade_class(part, "wrong", expected, given, ("fa.refuted_here", {
+            **read, "found": _plain(found), "detail": _plain(str(proof.detail))}))
+    reason: tuple[str, dict[str, Any]] = ("fa.refuted", {**read, "counterexample": _plain(str(proof.counterexample))})
     mistakes = diagnose(spec, wrt, form)
-    named = "; likely mistake: " + " and ".join(MISTAKES[m] for m in mistakes) if mistakes else ""
-    return FormulaGrade(part, "wrong", expected, given, _plain(f"{read}: refuted, {proof.counterexample}{named}"),
-                        ",".join(mistakes))
+    if mistakes:
+        reason = with_mistake(reason, ["m." + m for m in mistakes])
+    return grade_class(part, "wrong", expected, given, reason, ",".join(mistakes))
 
 
 def _plain(text: str) -> str:

@@ -1,7 +1,15 @@
-"""Grading answers against the exact homework solution: ``symconv check``."""
+"""Grading answers against the exact homework solution: ``symconv check``.
+
+A part's verdict is ``correct``, ``wrong``, ``unparsed`` or ``missing``. A ``wrong`` numeric answer also names
+the mistake (:attr:`Grade.mistake`, a key of :data:`symconv.grading.mistakes.MISTAKES`) when one of the usual
+mistakes explains it exactly: the value that mistake produces equals the answer, entry for entry, within the
+answer's written precision when it has decimals (:mod:`.mistakes`). An answer whose shape is the transpose of
+the part's is ``wrong`` and ``transposed`` whatever its entries, which are then compared transposed back.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +17,7 @@ import numpy as np
 import sympy as sp
 
 from .answers import ParseError, parse_answer, time_budget
+from .mistakes import Candidate, candidates, floats, with_mistake
 from ..homework.solution import Solution
 from ..wording import w
 from ..derivation.exprs import as_expr
@@ -23,6 +32,7 @@ class Grade:
     expected: str
     given: str
     reason: tuple[str, dict[str, Any]] | str   # (wording key, values), or the parser's own message
+    mistake: str = ""     # the mistakes named, comma-separated keys (mistakes.MISTAKES, formulas.MISTAKES)
 
     def detail_text(self, lang: str = "en") -> str:
         if isinstance(self.reason, str):
@@ -43,7 +53,7 @@ def _fill(value: Any, lang: str) -> Any:
     if isinstance(value, tuple) and value[0] == "w":
         return w(value[1], lang)
     if isinstance(value, tuple):
-        return w(value[0], lang, **value[1])
+        return w(value[0], lang, **{k: _fill(v, lang) for k, v in value[1].items()})
     if isinstance(value, list):
         return "; ".join(w("g.entry", lang, **e) for e in value)
     return value
@@ -89,28 +99,87 @@ def _same(got: Any, want: Any, tol: float | None) -> tuple[bool, bool]:
         return False, False
 
 
-def grade_part(part: str, latex: str | None, expected: np.ndarray) -> Grade:
-    """One part graded within the per-answer time budget; user input never raises here."""
+def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Solution | None = None) -> Grade:
+    """One part graded within the per-answer time budget; user input never raises here. With the
+    ``solution``, a wrong answer names the mistake that explains it, if one does (:mod:`.mistakes`)."""
     exp_text = str(_flat(expected) if expected.ndim else expected[()])
     if latex is None:
         return Grade(part, "missing", exp_text, "", ("g.missing", {"part": part}))
     try:
         with time_budget():
-            return _grade_answer(part, latex, expected, exp_text)
+            graded, value, tol = _grade_answer(part, latex, expected, exp_text)
     except ParseError as exc:
         return Grade(part, "unparsed", exp_text, latex.strip(), str(exc))
+    named = [(graded.mistake, "m." + graded.mistake)] if graded.mistake else []   # "transposed", by shape
+    if graded.verdict == "wrong" and value is not None and solution is not None:
+        try:
+            with time_budget():              # a budget of its own: naming a mistake never costs the verdict
+                found = _explained(value, solution, part, tol)
+        except ParseError:
+            found = None
+        named += [(found.mistake, found.sentence)] if found else []
+    if not named:
+        return graded
+    return dataclasses.replace(graded, mistake=",".join(m for m, _ in named),
+                               reason=with_mistake(graded.reason, [s for _, s in named]))
 
 
-def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str) -> Grade:
+def _explained(value: np.ndarray, solution: Solution, part: str, tol: float | None) -> Candidate | None:
+    """The first of the usual mistakes whose wrong value equals ``value`` (in the part's shape), or None."""
+    try:
+        got = floats(value)
+    except (TypeError, ValueError, OverflowError):
+        return None                          # a complex or non-numeric entry: no mistake explains it
+    slack = 0.0 if tol is None else tol
+    for cand in candidates(solution, part):
+        if cand.floats.shape != got.shape or not np.all(
+                np.abs(got - cand.floats) <= slack + 1e-9 * (1 + np.abs(cand.floats))):
+            continue
+        wrong = cand.exact()
+        if all(_same(as_expr(value[i]), as_expr(wrong[i]), tol)[0] for i in np.ndindex(*got.shape)):
+            return cand
+    return None
+
+
+def _transposed_shape(given: Any, expected: np.ndarray) -> bool:
+    """Whether ``given`` has the part's shape with its last two axes exchanged (an 8x5 answer for 5x8)."""
+    g = np.shape(given)
+    e = expected.shape
+    return len(g) == len(e) >= 2 and g != e and g == e[:-2] + (e[-1], e[-2])
+
+
+def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str
+                  ) -> tuple[Grade, np.ndarray | None, float | None]:
+    """The grade, the answer in the part's shape (None when it has no such reading) and the tolerance of its
+    written decimals (None when exact)."""
     answer = parse_answer(latex)
     given_text = str(_flat(answer.value) if np.ndim(answer.value) else answer.value)
+    tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
+    shapes = {"got": _shape_text(np.shape(answer.value)), "want": _shape_text(expected.shape)}
+    if _transposed_shape(answer.value, expected):
+        value = np.swapaxes(np.asarray(answer.value, dtype=object), -1, -2)
+        differ = _differ(value, expected, tol)[0]
+        if not differ:
+            return Grade(part, "wrong", exp_text, given_text, ("g.shape", shapes), "transposed"), None, tol
+        rest = _differ_reason(differ, "")
+        return (Grade(part, "wrong", exp_text, given_text, ("g.shape_then", {**shapes, "rest": rest}),
+                      "transposed"), value, tol)
     value, how = _shape_to(answer.value, expected)
     if value is None:
-        return Grade(part, "wrong", exp_text, given_text,
-                     ("g.shape", {"got": _shape_text(np.shape(answer.value)),
-                                  "want": _shape_text(expected.shape)}))
+        return Grade(part, "wrong", exp_text, given_text, ("g.shape", shapes)), None, tol
+    differ, rounded = _differ(value, expected, tol)
+    if differ:
+        return Grade(part, "wrong", exp_text, given_text, _differ_reason(differ, how)), value, tol
+    if rounded:
+        return (Grade(part, "correct", exp_text, given_text, ("g.rounded", {"places": answer.decimals, "how": how})),
+                value, tol)
+    return Grade(part, "correct", exp_text, given_text, ("g.exact", {"how": how})), value, tol
+
+
+def _differ(value: np.ndarray, expected: np.ndarray, tol: float | None) -> tuple[list[Any], bool]:
+    """The entries that differ, as (index, given, expected), and whether any equal one was only within
+    rounding."""
     differ, rounded = [], False
-    tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
     for idx in np.ndindex(*expected.shape):
         want, got = as_expr(expected[idx]), as_expr(value[idx])
         equal, within = _same(got, want, tol)
@@ -118,21 +187,20 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str) ->
             rounded = rounded or within
             continue
         differ.append((idx, got, want))
-    if differ:
-        shown = [{"at": list(map(int, i)), "given": g, "want": e} for i, g, e in differ[:4]]
-        more = ("g.more", {"n": len(differ) - 4}) if len(differ) > 4 else ""
-        return Grade(part, "wrong", exp_text, given_text,
-                     ("g.differ1" if len(differ) == 1 else "g.differ",
-                      {"n": len(differ), "how": how, "shown": shown, "more": more}))
-    if rounded:
-        return Grade(part, "correct", exp_text, given_text, ("g.rounded", {"places": answer.decimals, "how": how}))
-    return Grade(part, "correct", exp_text, given_text, ("g.exact", {"how": how}))
+    return differ, rounded
+
+
+def _differ_reason(differ: list[Any], how: Any) -> tuple[str, dict[str, Any]]:
+    shown = [{"at": list(map(int, i)), "given": g, "want": e} for i, g, e in differ[:4]]
+    more = ("g.more", {"n": len(differ) - 4}) if len(differ) > 4 else ""
+    return ("g.differ1" if len(differ) == 1 else "g.differ",
+            {"n": len(differ), "how": how, "shown": shown, "more": more})
 
 
 def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
     """A grade per part of the solution (the biases' too, when the homework has them), in the homework's
     order; a label naming no part of this solution is reported as unparsed, never ignored."""
-    grades = [grade_part(p, answers.get(p), solution.exact[p]) for p in solution.exact]
+    grades = [grade_part(p, answers.get(p), solution.exact[p], solution) for p in solution.exact]
     for label in answers:
         if label.endswith("_formula"):           # problem 1's formulas, proved for every size
             from .formulas import grade_formula

@@ -1,0 +1,243 @@
+r"""The usual mistakes behind a wrong numeric answer to problem 2, each as the wrong value it produces.
+
+A wrong answer is explained by a mistake when it equals, entry for entry, the value that mistake produces
+(exactly, or within the answer's written precision when it was written with decimals: the same test as a
+correct answer). Each wrong value is built from the homework's own solution (:mod:`symconv.homework.solution`),
+by transforming a correct value or by running the solution's own backward steps
+(:func:`~symconv.homework.solution.fc_backward`, :func:`~symconv.homework.solution.conv_backward`) from a
+wrong intermediate; nothing here computes a gradient of its own. Each is built only when a wrong answer asks
+for it, once per solution.
+
+==========================  =================================================================================
+mistake                     the wrong value, for the parts it concerns
+==========================  =================================================================================
+``transposed``              a matrix's rows and columns exchanged: an 8×5 answer for a 5×8 part (named from
+                            the shape alone, the entries compared after transposing back), or a square
+                            matrix (each channel's) transposed
+``sign_flipped``            L or a gradient negated (y − p for p − y, and everything after it)
+``kernel_flipped``          conv1 computed with every kernel rotated by 180° (a convolution, where the
+                            template operation is a cross-correlation), and relu1 from it
+``softmax_for_gradient``    p where p − y belongs: ∂L/∂fc1 (or ∂L/∂p, or the fc bias's gradient) answered
+                            with p, and the gradients after it computed from p
+``relu_mask``               ReLU's mask forgotten: ∂L/∂conv1 taken as ∂L/∂relu1, and the gradients after
+                            it; or the mask taken from the wrong tensor: from the gradient's sign
+                            (∂L/∂relu1 > 0) or inverted (conv1 ≤ 0) instead of conv1 > 0 (relu1 > 0 is the
+                            same mask as conv1 > 0, so taking it from relu1 is no mistake); or ReLU left out,
+                            conv1 used where relu1 belongs: relu1 answered with conv1, fc1 computed from
+                            conv1, ∂L/∂W = ∂L/∂fc1 · conv1ᵀ. The verdict's sentence says which.
+``flatten_order``           relu1 flattened in another order than (channel, row, column): channel last
+                            (row, column, channel), column-major within each channel, or column-major
+                            throughout; ∂L/∂W's columns, fc1, and the gradients back to relu1 follow it
+``log_base_10``             L with log₁₀ instead of ln, and every gradient after it (÷ ln 10)
+==========================  =================================================================================
+
+A wrong value that is all zeros or equal to the correct value names no mistake: an answer of zeros is more
+often a guess than the trace of one mistake, and a correct answer has no mistake to name.
+
+>>> from symconv.homework.inputs import load
+>>> from symconv.homework.solution import solve
+>>> sol = solve(load())
+>>> [c.mistake for c in candidates(sol, "dL_dfc1")]
+['sign_flipped', 'softmax_for_gradient', 'log_base_10']
+>>> [str(v) for v in next(c for c in candidates(sol, "dL_dfc1") if c.mistake == "sign_flipped").exact()]
+['-1/5', '-1/5', '4/5', '-1/5', '-1/5']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import sympy as sp
+
+from ..derivation.exprs import as_expr
+from ..homework.solution import (Linear, Solution, _exact_conv, _ints, _softmax_basis, conv_backward, fc_backward,
+                                 relu_mask, rule)
+
+#: Every mistake a numeric answer's verdict can name, in the order they are tried (the first that explains an
+#: answer is named).
+MISTAKES = ("transposed", "sign_flipped", "kernel_flipped", "softmax_for_gradient", "relu_mask", "flatten_order",
+            "log_base_10")
+_AFTER_FC1 = ("dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx", "dL_dconv_bias", "dL_dfc_bias")
+_AFTER_CONV1 = ("dL_dh", "dL_dx", "dL_dconv_bias")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A wrong value of one part: the mistake that produces it (a key of :data:`MISTAKES`), its entries in
+    float64 (to rule it out quickly), a function giving its exact entries (built only when the floats agree)
+    and the wording key of the sentence that names it (``m.MISTAKE``, or a variant of it)."""
+
+    mistake: str
+    floats: np.ndarray
+    exact: Callable[[], np.ndarray] = field(compare=False)
+    words: str = ""
+
+    @property
+    def sentence(self) -> str:
+        return self.words or "m." + self.mistake
+
+
+def _float(v: Any) -> float:
+    v = as_expr(v)
+    return v.p / v.q if v.is_Rational else float(sp.N(v, 30))
+
+
+def floats(a: Any) -> np.ndarray:
+    """Entries as float64 (correctly rounded for rationals)."""
+    a = np.asarray(a, dtype=object)
+    return np.vectorize(_float, otypes=[float])(a) if a.size else np.zeros(a.shape)
+
+
+class _Variants:
+    """The solution's backward steps rerun from one wrong intermediate each, computed on demand."""
+
+    def __init__(self, sol: Solution) -> None:
+        self.sol = sol
+        self._done: dict[tuple[str, int], dict[str, Linear]] = {}
+
+    @property
+    def _fc1_gradient(self) -> tuple[np.ndarray, dict[Any, Any]]:
+        sol = self.sol
+        back = sol.local.get("E", {})
+        g = sol.local["in_E"]["dL_dfc1"] if back else sol.exact["dL_dfc1"]
+        return _softmax_basis(g, back, sol.exact["fc1"])[1], back
+
+    def perms(self) -> list[np.ndarray]:
+        """Other orders of flattening relu1 (C, H, W): perm[k] is the (channel, row, column) position of the
+        k-th entry taken; each order's inverse is among them."""
+        shape = self.sol.exact["relu1"].shape
+        if len(shape) != 3:
+            return []
+        idx = np.arange(math.prod(shape)).reshape(shape)
+        out: list[np.ndarray] = []
+        for axes in ((1, 2, 0), (2, 0, 1), (0, 2, 1), (2, 1, 0)):   # channel last (and back), column-major
+            perm = idx.transpose(axes).reshape(-1)
+            if any((perm == q).all() for q in out) or (perm == np.arange(perm.size)).all():
+                continue
+            out.append(perm)
+        return out
+
+    def get(self, kind: str, k: int = 0) -> dict[str, Linear]:
+        if (kind, k) not in self._done:
+            self._done[kind, k] = self._build(kind, k)
+        return self._done[kind, k]
+
+    def _build(self, kind: str, k: int) -> dict[str, Linear]:
+        sol, hw = self.sol, self.sol.homework
+        conv1, relu1 = sol.exact["conv1"], sol.exact["relu1"]
+        r, shape = relu1.reshape(-1), relu1.shape
+        drelu1 = sol.linear["dL_drelu1"]
+        mask = relu_mask(conv1)
+        if kind == "softmax_for_gradient":               # dL/dfc1 + y = p: N + y s over the basis
+            N, _ = self._fc1_gradient
+            y = np.array(sol.local["y"], dtype=object)
+            G, dG = _ints(N + np.outer(y, np.array(sol.basis.s, dtype=object)))
+            out = fc_backward(hw, r, G, dG, shape)
+            out["dL_dconv1"] = Linear(out["dL_drelu1"].coef * mask[..., None], out["dL_drelu1"].den)
+            out.update(conv_backward(hw, sol.derivation, out["dL_dconv1"]))
+            return out
+        if kind in ("relu_mask_missing", "relu_mask_wrong"):
+            if kind == "relu_mask_missing":
+                wrong = np.ones(mask.shape, dtype=object)
+            elif k == 0:
+                wrong = 1 - mask
+            else:
+                wrong = (sol.floats("dL_drelu1") > 0).astype(int).astype(object)
+            dconv1 = Linear(drelu1.coef * wrong[..., None], drelu1.den)
+            return {"dL_dconv1": dconv1, **conv_backward(hw, sol.derivation, dconv1)}
+        N, _ = self._fc1_gradient
+        G, dG = _ints(N)
+        if kind == "no_relu":
+            return {"dL_dW": fc_backward(hw, conv1.reshape(-1), G, dG, shape)["dL_dW"]}
+        perm = self.perms()[k]                            # flatten_order
+        coef = drelu1.coef.reshape((-1, drelu1.coef.shape[-1]))[perm].reshape(drelu1.coef.shape)
+        out = {"dL_dW": fc_backward(hw, r[perm], G, dG, shape)["dL_dW"],
+               "dL_drelu1": Linear(coef, drelu1.den), "dL_dconv1": Linear(coef * mask[..., None], drelu1.den)}
+        out.update(conv_backward(hw, sol.derivation, out["dL_dconv1"]))
+        return out
+
+
+def with_mistake(reason: Any, sentences: list[str]) -> tuple[str, dict[str, Any]]:
+    """A grade's reason (a wording key and its values) followed by the mistakes named, given as the wording
+    keys of their sentences (``m.MISTAKE``); for :class:`symconv.grading.grade.Grade`'s ``reason``."""
+    what: Any = ("w", sentences[0])
+    for more in sentences[1:]:
+        what = ("g.and", {"a": what, "b": ("w", more)})
+    return "g.with_mistake", {"detail": reason, "mistake": what}
+
+
+_VARIANTS: dict[int, tuple[Solution, _Variants]] = {}
+
+
+def _variants(sol: Solution) -> _Variants:
+    """One :class:`_Variants` per solution (the solution kept alongside, so that its id is not reused)."""
+    held = _VARIANTS.get(id(sol))
+    if held is None or held[0] is not sol:
+        if len(_VARIANTS) > 8:
+            _VARIANTS.clear()
+        held = _VARIANTS[id(sol)] = (sol, _Variants(sol))
+    return held[1]
+
+
+def candidates(sol: Solution, part: str) -> list[Candidate]:
+    """The wrong values of ``part`` that :data:`MISTAKES` produce, in that order; none that is all zeros or
+    equal to the correct value."""
+    if part not in sol.exact:
+        return []
+    want = sol.floats(part)
+    out = [c for c in _candidates(sol, part)
+           if c.floats.shape == want.shape and np.any(c.floats != 0) and not np.array_equal(c.floats, want)]
+    return sorted(out, key=lambda c: MISTAKES.index(c.mistake))
+
+
+def _from_linear(sol: Solution, mistake: str, lin: Linear, words: str = "") -> Candidate:
+    return Candidate(mistake, sol.floats_of(lin), lambda: lin.entries(sol.basis.values, sol.basis.s), words)
+
+
+def _fixed(mistake: str, value: np.ndarray, words: str = "") -> Candidate:
+    return Candidate(mistake, floats(value), lambda: value, words)
+
+
+def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
+    E, F = sol.exact[part], sol.floats(part)
+    if E.ndim >= 2 and E.shape[-1] == E.shape[-2]:
+        yield Candidate("transposed", np.swapaxes(F, -1, -2), lambda: np.swapaxes(E, -1, -2))
+    if part == "L" or part.startswith("dL_"):
+        yield Candidate("sign_flipped", -F, lambda: -E)
+        ln10 = sp.log(10)
+        yield Candidate("log_base_10", F / math.log(10), lambda: np.vectorize(lambda v: as_expr(v) / ln10,
+                                                                         otypes=[object])(E).reshape(E.shape))
+    hw, conv1 = sol.homework, sol.exact["conv1"]
+    if part in ("conv1", "relu1"):
+        flip = (slice(None), slice(None)) + (slice(None, None, -1),) * (hw.h.ndim - 2)
+        flipped = _exact_conv(hw.x[None], hw.h[flip], hw.spec, hw.conv_bias)[0]
+        yield _fixed("kernel_flipped", flipped if part == "conv1" else np.maximum(flipped, 0).astype(object))
+    variants = _variants(sol)
+    if part in ("dL_dp", "dL_dfc1", "dL_dfc_bias"):
+        yield _fixed("softmax_for_gradient", sol.exact["p"])
+    elif part in _AFTER_FC1:
+        yield _from_linear(sol, "softmax_for_gradient", variants.get("softmax_for_gradient")[part])
+    if part == "dL_dconv1" or part in _AFTER_CONV1:
+        yield _from_linear(sol, "relu_mask", variants.get("relu_mask_missing")[part], "m.relu_mask_missing")
+        for k in (0, 1):
+            yield _from_linear(sol, "relu_mask", variants.get("relu_mask_wrong", k)[part], "m.relu_mask_wrong")
+    m, n = hw.fc_weight.shape
+    bias = hw.fc_bias if hw.fc_bias is not None else np.full(m, sp.Integer(0), dtype=object)
+    fc = lambda r: np.asarray(rule("fc", True)(hw.fc_weight, r, bias, np.arange(m), n), dtype=object)  # noqa: E731
+    if part == "relu1":
+        yield _fixed("relu_mask", conv1, "m.no_relu")
+    elif part == "fc1":
+        yield _fixed("relu_mask", fc(conv1.reshape(-1)), "m.no_relu")
+    elif part == "dL_dW":
+        yield _from_linear(sol, "relu_mask", variants.get("no_relu")["dL_dW"], "m.no_relu")
+    r = sol.exact["relu1"].reshape(-1)
+    for k, perm in enumerate(variants.perms()):
+        if part in ("conv1", "relu1"):
+            yield _fixed("flatten_order", E.reshape(-1)[perm].reshape(E.shape))
+        elif part == "fc1":
+            yield _fixed("flatten_order", fc(r[perm]))
+        elif part in ("dL_drelu1", "dL_dconv1", "dL_dW") or part in _AFTER_CONV1:
+            yield _from_linear(sol, "flatten_order", variants.get("flatten_order", k)[part])
