@@ -134,6 +134,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.flat": " (read in (channel, row, column) order)",
         "g.broadcast": " (one matrix for every channel)",
         "g.unknown": "unknown part {label}; known: {known}",
+        "g.chain": "the chain is false: {a} is not {b}",
         # the mistake a wrong answer's verdict names (ASCII: the English sheet is built with pdfLaTeX)
         "g.with_mistake": "{detail}; likely mistake: {mistake}",
         "g.and": "{a} and {b}",
@@ -271,6 +272,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.flat": "（按（通道，行，列）顺序读取）",
         "g.broadcast": "（一个矩阵代表所有通道）",
         "g.unknown": "未知的部分 {label}；已知：{known}",
+        "g.chain": "等式链不成立：{a} 不等于 {b}",
         "g.with_mistake": "{detail}；可能的错误：{mistake}",
         "g.and": "{a}，并且{b}",
         "g.shape_then": "形状为 {got}，应为 {want}；转置回来后，{rest}",

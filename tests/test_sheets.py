@@ -23,46 +23,40 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 SHEETS = Path(__file__).parent / "data" / "sheets"
-WHY = {
-    "ARRAY": "\\left[\\begin{array}{cc} ... \\end{array}\\right] is not read yet (issue 13, item 1)",
-    "CHANNELS": "channel-by-channel answers conv1^{(1)} = A, conv1^{(2)} = B keep only B (issue 13, item 1)",
-    "TUPLES": "tuples (a, b, c) and (a, b, c)^T are not read yet (issue 13, item 1)",
-    "APPROX": "chains a = b \\approx c are not read yet (issue 13, item 1)",
-    "TEXT": "trailing text and units (\\text{ nats}, (i = 1, \\dots, 5), (c = 1, 2)) are not ignored yet (issue 13, item 1)",
-}
+WHY: dict[str, str] = {}      # every notation issue 13 named is read now (ARRAY, CHANNELS, TUPLES, APPROX, TEXT)
 
 EXPECTED: dict[str, dict[str, str]] = {
     "s01_zhang_wei": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct", "dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dW": "correct", "dL_dh": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "correct"},
     "s02_emma": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct", "dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dW": "correct", "dL_dh": "correct", "dL_dx": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "correct"},
-    "s03_li_na": {"conv1": "correct xfail:CHANNELS", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct xfail:APPROX", "dL_dp": "correct", "dL_dfc1": "correct"},
+    "s03_li_na": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct"},
     "s04_noah": {"conv1": "correct", "relu1": "correct", "dL_dW": "correct", "dL_dx_formula": "wrong:no_swap", "dL_dh_formula": "wrong:extra_rotation"},
-    "s05_wang_fang": {"conv1": "correct xfail:ARRAY", "relu1": "correct", "fc1": "correct xfail:TUPLES", "p": "correct xfail:TUPLES", "L": "correct", "dL_dp": "correct xfail:TUPLES", "dL_dW": "correct xfail:ARRAY"},
+    "s05_wang_fang": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dW": "correct"},
     "s06_olivia": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct", "dL_dx_formula": "wrong:no_rotation", "dL_dh_formula": "wrong:extra_rotation"},
     "s07_chen_jie": {"conv1": "wrong", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "wrong", "dL_dp": "wrong:sign_flipped", "dL_dfc1": "wrong:sign_flipped", "dL_dW": "wrong:transposed"},
     "s08_liam": {"conv1": "correct", "relu1": "wrong:relu_mask", "fc1": "wrong", "p": "wrong", "L": "wrong:log_base_10", "dL_dfc1": "wrong:sign_flipped", "dL_dx_formula": "correct", "dL_dh_formula": "correct"},
-    "s09_liu_yang": {"conv1": "wrong:kernel_flipped", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct xfail:TEXT", "dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dh": "correct", "dL_dx": "correct"},
+    "s09_liu_yang": {"conv1": "wrong:kernel_flipped", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dh": "correct", "dL_dx": "correct"},
     "s10_sophia": {"dL_dx_formula": "correct", "dL_dh_formula": "correct", "L": "correct"},
     "s11_huang_min": {"dL_dx_formula": "correct", "dL_dh_formula": "correct", "conv1": "correct", "relu1": "correct"},
     "s12_james": {"dL_dx_formula": "correct", "dL_dh_formula": "wrong:pad_off_by_one", "dL_dW": "correct", "dL_dh": "wrong"},
-    "s13_zhao_lei": {"dL_dx_formula": "correct", "dL_dh_formula": "correct", "dL_dW": "wrong", "dL_dx": "correct xfail:TEXT"},
-    "s14_ava": {"dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation", "fc1": "correct xfail:TEXT", "p": "correct"},
+    "s13_zhao_lei": {"dL_dx_formula": "correct", "dL_dh_formula": "correct", "dL_dW": "wrong", "dL_dx": "correct"},
+    "s14_ava": {"dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation", "fc1": "correct", "p": "correct"},
     "s15_sun_li": {"dL_dx_formula": "correct", "dL_dh_formula": "correct", "dL_drelu1": "wrong", "dL_dconv1": "correct"},
     "s16_lucas": {"dL_dx_formula": "wrong:pad_off_by_one", "dL_dh_formula": "wrong:extra_rotation", "L": "correct", "dL_dp": "correct"},
     "s17_zhou_xin": {"dL_dx_formula": "wrong:pad_off_by_one", "dL_dh_formula": "correct", "conv1": "correct", "relu1": "correct", "fc1": "correct"},
     "s18_mia": {"dL_dx_formula": "wrong:no_rotation,no_swap", "dL_dh_formula": "correct", "dL_dfc1": "correct", "dL_dp": "correct"},
     "s19_wu_hao": {"dL_dx_formula": "unparsed", "dL_dh_formula": "correct", "L": "correct", "p": "correct"},
     "s20_ethan": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct", "dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dW": "correct", "dL_dh": "correct", "dL_dx": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "correct"},
-    "s21_xu_jing": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "L": "correct xfail:APPROX", "dL_dW": "correct"},
-    "s22_isabella": {"conv1": "correct xfail:ARRAY", "fc1": "correct xfail:TUPLES", "dL_dp": "correct xfail:TUPLES", "dL_dconv1": "correct", "dL_dx_formula": "wrong:no_swap"},
-    "s23_ma_chao": {"conv1": "correct xfail:CHANNELS", "relu1": "wrong:relu_mask", "p": "wrong", "dL_dfc1": "correct", "dL_dx_formula": "wrong:no_rotation"},
-    "s24_benjamin": {"conv1": "wrong:kernel_flipped", "L": "correct xfail:TEXT", "dL_dW": "wrong:transposed", "dL_dh": "correct", "dL_dx_formula": "correct"},
+    "s21_xu_jing": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "L": "correct", "dL_dW": "correct"},
+    "s22_isabella": {"conv1": "correct", "fc1": "correct", "dL_dp": "correct", "dL_dconv1": "correct", "dL_dx_formula": "wrong:no_swap"},
+    "s23_ma_chao": {"conv1": "correct", "relu1": "wrong:relu_mask", "p": "wrong", "dL_dfc1": "correct", "dL_dx_formula": "wrong:no_rotation"},
+    "s24_benjamin": {"conv1": "wrong:kernel_flipped", "L": "correct", "dL_dW": "wrong:transposed", "dL_dh": "correct", "dL_dx_formula": "correct"},
     "s25_lin_xiao": {"conv1": "correct", "relu1": "correct", "L": "wrong:log_base_10", "dL_dp": "correct", "dL_dh_formula": "wrong:pad_off_by_one"},
     "s26_charlotte": {"fc1": "correct", "p": "correct", "L": "correct", "dL_dfc1": "correct", "dL_drelu1": "correct", "dL_dx_formula": "correct"},
     "s27_he_tao": {"conv1": "wrong", "fc1": "wrong", "L": "wrong", "dL_drelu1": "wrong", "dL_dW": "wrong", "dL_dx_formula": "wrong:no_rotation,no_swap"},
-    "s28_henry": {"conv1": "correct", "relu1": "correct", "fc1": "correct xfail:TEXT", "dL_dx": "correct", "dL_dh": "correct", "dL_dx_formula": "correct"},
+    "s28_henry": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "dL_dx": "correct", "dL_dh": "correct", "dL_dx_formula": "correct"},
     "s29_guo_qing": {"dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dW": "correct", "dL_dh": "correct", "dL_dx": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation"},
     "s30_amelia": {"conv1": "correct", "relu1": "correct", "p": "correct", "dL_dp": "correct", "dL_dfc1": "wrong:sign_flipped", "dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation"},
-    "s31_tang_yu": {"L": "correct xfail:APPROX", "dL_dW": "correct xfail:ARRAY", "dL_dx": "correct xfail:TEXT", "dL_dx_formula": "wrong:pad_off_by_one", "dL_dh_formula": "correct"},
+    "s31_tang_yu": {"L": "correct", "dL_dW": "correct", "dL_dx": "correct", "dL_dx_formula": "wrong:pad_off_by_one", "dL_dh_formula": "correct"},
     "s32_oliver": {"conv1": "correct", "relu1": "correct", "L": "correct", "dL_dh": "wrong", "dL_dx_formula": "unparsed", "dL_dh_formula": "correct"},
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .answers import ParseError, parse_answer, time_budget
+from .answers import FalseChain, ParseError, parse_answer, time_budget
 from .mistakes import Candidate, candidates, floats, with_mistake
 from ..homework.solution import Solution
 from ..wording import w
@@ -108,6 +108,8 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Sol
     try:
         with time_budget():
             graded, value, tol = _grade_answer(part, latex, expected, exp_text)
+    except FalseChain as exc:        # a chain a = b ≈ c with a false side: wrong, whatever the expected value
+        return Grade(part, "wrong", exp_text, latex.strip(), exc.reason)
     except ParseError as exc:
         return Grade(part, "unparsed", exp_text, latex.strip(), str(exc))
     named = [(graded.mistake, "m." + graded.mistake)] if graded.mistake else []   # "transposed", by shape
