@@ -137,6 +137,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.chain": "the chain is false: {a} is not {b}",
         # the mistake a wrong answer's verdict names (ASCII: the English sheet is built with pdfLaTeX)
         "g.with_mistake": "{detail}; likely mistake: {mistake}",
+        "g.likely": "Likely mistake: {mistake}.",
         "g.and": "{a} and {b}",
         "g.shape_then": "shape {got}, expected {want}; transposed back, {rest}",
         "m.transposed": "transposed (rows and columns exchanged)",
@@ -274,6 +275,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.unknown": "未知的部分 {label}；已知：{known}",
         "g.chain": "等式链不成立：{a} 不等于 {b}",
         "g.with_mistake": "{detail}；可能的错误：{mistake}",
+        "g.likely": "可能的错误：{mistake}。",
         "g.and": "{a}，并且{b}",
         "g.shape_then": "形状为 {got}，应为 {want}；转置回来后，{rest}",
         "m.transposed": "转置了（行与列互换）",

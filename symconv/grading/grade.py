@@ -44,6 +44,12 @@ class Grade:
     def detail(self) -> str:
         return self.detail_text("en")
 
+    def mistake_text(self, lang: str = "en") -> str:
+        """The mistake named, worded (as at the end of the detail), or "" when none is."""
+        if not self.mistake or isinstance(self.reason, str) or self.reason[0] != "g.with_mistake":
+            return ""
+        return str(_fill(self.reason[1]["mistake"], lang))
+
     def _repr_markdown_(self) -> str:
         return f"**{self.part}**: {self.verdict} ({self.detail})"
 
@@ -82,16 +88,25 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 
 def _same(got: Any, want: Any, tol: float | None) -> tuple[bool, bool]:
     """(equal, only within rounding). Exact first; a decimal answer within half a unit of its last written
-    place; a complex or non-numeric value is simply not equal, never an error."""
+    place; a complex or non-numeric value is simply not equal, never an error.
+
+    The difference is evaluated to 30 digits first: ``sp.simplify`` (slow on the softmax's exponentials, a
+    second per entry) is asked only whether a difference that small is exactly 0."""
     if isinstance(got, sp.Rational) and isinstance(want, sp.Rational):
         if got == want:
             return True, False
-    elif isinstance(got, sp.Expr) and sp.simplify(got - want) == 0:
-        return True, False
-    if tol is None or not isinstance(got, sp.Expr):
+        diff: Any = got - want
+    elif not isinstance(got, sp.Expr):
         return False, False
-    diff = sp.N(got - want, 30)
-    if not diff.is_real:
+    else:
+        try:
+            diff = sp.N(got - want, 30)
+        except (TypeError, ValueError, ArithmeticError):
+            return False, False
+        if diff.is_real and diff.is_number and abs(diff) <= sp.Float(10) ** -25 * (1 + abs(sp.N(want, 30))) \
+                and sp.simplify(got - want) == 0:
+            return True, False
+    if tol is None or not diff.is_real:
         return False, False
     try:
         return abs(float(diff)) <= tol * (1 + 1e-9), True
@@ -137,7 +152,7 @@ def _explained(value: np.ndarray, solution: Solution, part: str, tol: float | No
         if cand.floats.shape != got.shape or not np.all(
                 np.abs(got - cand.floats) <= slack + 1e-9 * (1 + np.abs(cand.floats))):
             continue
-        wrong = cand.exact()
+        wrong = np.asarray(cand.exact(), dtype=object).reshape(got.shape)
         if all(_same(as_expr(value[i]), as_expr(wrong[i]), tol)[0] for i in np.ndindex(*got.shape)):
             return cand
     return None

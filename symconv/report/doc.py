@@ -48,7 +48,7 @@ class Heading:
 
 @dataclass(frozen=True)
 class Para:
-    text: str
+    text: str | UserText      # our LaTeX as written, or a user's string (escaped for each target)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
             cmd = {1: "section", 2: "section", 3: "subsection"}.get(b.level, "subsubsection")
             out.append(f"\\{cmd}*{{{_text(b.text, True)}}}")
         elif isinstance(b, Para):
-            out.append(b.text)
+            out.append(_text(b.text, True) if isinstance(b.text, UserText) else b.text)
         elif isinstance(b, Math):
             out.append("\\begin{center}\n\\adjustbox{max width=\\linewidth}{$\\displaystyle "
                        f"{b.latex}$}}\n\\end{{center}}")
@@ -155,7 +155,7 @@ def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str
         if isinstance(b, Heading):
             out.append("#" * b.level + " " + _text(b.text, False))
         elif isinstance(b, Para):
-            out.append(b.text)
+            out.append(_text(b.text, False) if isinstance(b.text, UserText) else b.text)
         elif isinstance(b, Math):
             out.append(f"$$\n{b.latex}\n$$")
         elif isinstance(b, Lines):

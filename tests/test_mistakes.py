@@ -1,0 +1,340 @@
+"""Verdicts that teach (issue 13, item 2): a wrong numeric answer names the mistake that explains it exactly.
+
+Each wrong answer is computed here the way a student would make the mistake, in PyTorch (independent of
+symconv's solver and of :mod:`symconv.grading.mistakes`), written as LaTeX decimals the way a student types
+them, read by the real reader from a sheet and graded. The homework used has gradients that do not vanish
+(varied fc weights) and conv1 entries of both signs, so that every mistake changes the answer; the packaged
+homework, where everything before fc1 has a zero gradient, is graded as well. Correct answers and unrelated
+wrong answers must name no mistake.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from symconv.grading.answers import read_answers  # noqa: E402
+from symconv.grading.grade import Grade, grade, grade_part  # noqa: E402
+from symconv.grading.gradebook import Gradebook, mistake_of  # noqa: E402
+from symconv.grading.mistakes import MISTAKES, candidates  # noqa: E402
+from symconv.homework.inputs import load  # noqa: E402
+from symconv.homework.solution import solve  # noqa: E402
+from symconv.wording import WORDS  # noqa: E402
+
+X = "[[[1, 2, 3, 4], [8, 7, 6, 5], [9, 10, 11, 12], [16, 15, 14, 13]], " \
+    "[[29, 30, 31, 32], [28, 27, 26, 25], [21, 22, 23, 24], [20, 19, 18, 17]]]"
+H = "[[[[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], [[-1, -1, -1], [0, 0, 0], [1, 1, 1]]], " \
+    "[[[1, 0, 0], [0, 1, 0], [0, 0, 1]], [[0, 0, 1], [0, 1, 0], [1, 0, 0]]]]"
+# conv1 = [[-22, -22], [-26, -26]], [[98, 100], [100, 98]] as in the homework, but conv1's first channel is
+# made to straddle 0 by a bias, and the fc weights vary, so that no gradient vanishes.
+W = [[((3 * i + 5 * j) % 7 - 3) / 100 for j in range(8)] for i in range(5)]
+VARIED = f"""
+[input]
+x = {X}
+[conv]
+h = {H}
+bias = [24, -99]
+[fc]
+out_features = 5
+weight = {W}
+[loss]
+target = 3
+"""
+
+
+@functools.lru_cache(maxsize=None)
+def _solution(text: str):  # type: ignore[no-untyped-def]
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "hw.toml"
+        path.write_text(text, encoding="utf-8")
+        return solve(load(path))
+
+
+def varied():  # type: ignore[no-untyped-def]
+    return _solution(VARIED)
+
+
+def packaged():  # type: ignore[no-untyped-def]
+    return _solution(Path(load.__globals__["packaged"]()).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------- the student, in PyTorch
+
+def _t(a) -> "torch.Tensor":  # type: ignore[no-untyped-def]
+    import sympy as sp
+    return torch.tensor(np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(np.asarray(a, dtype=object)))
+
+
+def student(hw, *, log=torch.log, flip=False, relu=True, flatten=(0, 1, 2)) -> dict[str, np.ndarray]:  # type: ignore
+    """Every part as a student computes it, with the forward mistakes given (a log base, a flipped kernel, no
+    ReLU before the fc layer, another flattening order); the backward mistakes are applied by the tests."""
+    t = hw.target - 1
+    x = _t(hw.x)[None].requires_grad_()
+    h = _t(hw.h).requires_grad_()
+    cb = _t(hw.conv_bias if hw.conv_bias is not None else [0] * hw.h.shape[0]).requires_grad_()
+    Wt = _t(hw.fc_weight).requires_grad_()
+    conv1 = torch.nn.functional.conv2d(x, h.flip(-1, -2) if flip else h, cb)
+    relu1 = torch.relu(conv1) if relu else conv1
+    fc1 = Wt @ relu1[0].permute(*flatten).reshape(-1)
+    p = torch.softmax(fc1, 0)
+    L = -log(p[t])
+    for v in (conv1, relu1, fc1, p):
+        v.retain_grad()
+    L.backward()
+    return {"conv1": conv1[0], "relu1": relu1[0], "fc1": fc1, "p": p, "L": L, "dL_dp": p.grad, "dL_dfc1": fc1.grad,
+            "dL_drelu1": relu1.grad[0], "dL_dconv1": conv1.grad[0], "dL_dW": Wt.grad, "dL_dh": h.grad,
+            "dL_dx": x.grad[0], "dL_dconv_bias": cb.grad, "_graph": (x, h, cb, Wt, conv1, relu1, fc1)}
+
+
+def conv_back(hw, dconv1):  # type: ignore[no-untyped-def]
+    """dL/dx, dL/dh and dL/dconv_bias from a given dL/dconv1, by autograd through the convolution alone."""
+    x = _t(hw.x)[None].requires_grad_()
+    h = _t(hw.h).requires_grad_()
+    cb = _t(hw.conv_bias).requires_grad_()
+    conv1 = torch.nn.functional.conv2d(x, h, cb)
+    gx, gh, gb = torch.autograd.grad(conv1, (x, h, cb), dconv1[None])
+    return {"dL_dx": gx[0], "dL_dh": gh, "dL_dconv_bias": gb}
+
+
+def fc_back(hw, relu1, g):  # type: ignore[no-untyped-def]
+    """dL/dW and dL/drelu1 of the fc layer from a given dL/dfc1."""
+    Wt = _t(hw.fc_weight)
+    return {"dL_dW": torch.outer(g, relu1.reshape(-1)), "dL_drelu1": (Wt.T @ g).reshape(relu1.shape)}
+
+
+# ------------------------------------------------------------------------------- LaTeX as students write it
+
+def latex(a, places: int = 10) -> str:  # type: ignore[no-untyped-def]
+    """A value as a student types it: a scalar, a column vector, a matrix, or channel matrices with commas."""
+    a = np.asarray(a.detach() if hasattr(a, "detach") else a, dtype=float)
+    num = lambda v: f"{v:.{places}f}"  # noqa: E731
+    if a.ndim == 0:
+        return num(float(a))
+    if a.ndim == 1:
+        return r"\begin{bmatrix} " + r" \\ ".join(map(num, a)) + r" \end{bmatrix}"
+    if a.ndim == 2:
+        return (r"\begin{bmatrix} " + r" \\ ".join(" & ".join(map(num, row)) for row in a) + r" \end{bmatrix}")
+    return ", ".join(latex(m, places) for m in a.reshape((-1,) + a.shape[-2:]))
+
+
+def graded(tmp_path: Path, sol, answers: dict[str, str]) -> dict[str, Grade]:  # type: ignore[no-untyped-def]
+    body = "\n".join(f"\\begin{{equation}}\\label{{ans:{p}}}\n{p} = {text}\n\\end{{equation}}"
+                     for p, text in answers.items())
+    sheet = tmp_path / "sheet.tex"
+    sheet.write_text(f"\\documentclass{{article}}\n\\begin{{document}}\n{body}\n\\end{{document}}\n", encoding="utf-8")
+    return {g.part: g for g in grade(read_answers(sheet), sol)}
+
+
+# ------------------------------------------------------------------------------- the homework is not degenerate
+
+def test_the_varied_homework_has_gradients_that_do_not_vanish():
+    sol, hw = varied(), varied().homework
+    for part in ("dL_drelu1", "dL_dconv1", "dL_dh", "dL_dx", "dL_dconv_bias"):
+        assert np.count_nonzero(sol.floats(part)) > 1, part
+    mask = sol.floats("conv1") > 0
+    assert mask.any() and (~mask).any()
+    right = student(hw)
+    for part in ("conv1", "fc1", "p", "dL_dfc1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx"):   # the oracle agrees
+        assert np.allclose(right[part].detach().numpy(), sol.floats(part), rtol=1e-12, atol=1e-12), part
+
+
+# ------------------------------------------------------------------------------- each mistake, named
+
+def _wrong_answers(hw):  # type: ignore[no-untyped-def]
+    """(part, the student's wrong value, the mistake it must be named as)."""
+    right = student(hw)
+    r = {k: v for k, v in right.items() if not k.startswith("_")}
+    cases = []
+    # transposed: a 8x5 answer for the 5x8 dL/dW, and each channel's square matrix transposed
+    cases.append(("dL_dW", r["dL_dW"].T, "transposed"))
+    cases.append(("dL_dx", r["dL_dx"].transpose(-1, -2), "transposed"))
+    cases.append(("conv1", r["conv1"].transpose(-1, -2), "transposed"))
+    # sign flipped: y - p, and everything after it
+    for part in ("dL_dfc1", "dL_dW", "dL_drelu1", "dL_dh", "L"):
+        cases.append((part, -r[part], "sign_flipped"))
+    # the kernel flipped: a true convolution
+    flipped = student(hw, flip=True)
+    cases += [("conv1", flipped["conv1"], "kernel_flipped"), ("relu1", flipped["relu1"], "kernel_flipped")]
+    # softmax instead of its gradient: p for dL/dfc1 (and dL/dp), and the gradients computed from p
+    cases += [("dL_dfc1", r["p"], "softmax_for_gradient"), ("dL_dp", r["p"], "softmax_for_gradient")]
+    from_p = fc_back(hw, r["relu1"], r["p"])
+    mask = (r["conv1"] > 0).double()
+    from_p["dL_dconv1"] = from_p["dL_drelu1"] * mask
+    from_p.update(conv_back(hw, from_p["dL_dconv1"]))
+    for part in ("dL_dW", "dL_drelu1", "dL_dconv1", "dL_dh", "dL_dx"):
+        cases.append((part, from_p[part], "softmax_for_gradient"))
+    # ReLU's mask forgotten, taken from the gradient's sign, or inverted; ReLU left out before the fc layer
+    no_mask = {"dL_dconv1": r["dL_drelu1"], **conv_back(hw, r["dL_drelu1"])}
+    by_sign = {"dL_dconv1": torch.relu(r["dL_drelu1"]), **conv_back(hw, torch.relu(r["dL_drelu1"]))}
+    inverted = {"dL_dconv1": r["dL_drelu1"] * (1 - mask), **conv_back(hw, r["dL_drelu1"] * (1 - mask))}
+    for wrong in (no_mask, by_sign, inverted):
+        for part in ("dL_dconv1", "dL_dh", "dL_dx", "dL_dconv_bias"):
+            cases.append((part, wrong[part], "relu_mask"))
+    cases.append(("relu1", r["conv1"], "relu_mask"))
+    cases.append(("dL_dW", torch.outer(r["dL_dfc1"], r["conv1"].reshape(-1)), "relu_mask"))
+    # relu1 flattened channel last, or column-major within each channel
+    for order in ((1, 2, 0), (0, 2, 1)):
+        flat = student(hw, flatten=order)
+        cases += [("fc1", flat["fc1"], "flatten_order")]
+        g = r["dL_dfc1"]
+        cases.append(("dL_dW", torch.outer(g, r["relu1"].permute(*order).reshape(-1)), "flatten_order"))
+    # log base 10: L, and every gradient after it
+    ten = student(hw, log=torch.log10)
+    for part in ("L", "dL_dp", "dL_dfc1", "dL_dW", "dL_dconv1", "dL_dx"):
+        cases.append((part, ten[part], "log_base_10"))
+    return cases
+
+
+def test_every_mistake_is_tried():
+    assert {m for _, _, m in CASES} == set(MISTAKES)
+
+
+CASES = _wrong_answers(varied().homework)
+
+
+@pytest.mark.parametrize("part,value,mistake", CASES, ids=[f"{m}-{p}-{k}" for k, (p, _, m) in enumerate(CASES)])
+def test_each_wrong_answer_names_its_mistake(tmp_path, part, value, mistake):
+    got = graded(tmp_path, varied(), {part: latex(value)})[part]
+    assert got.verdict == "wrong", (part, mistake, got.detail)
+    assert got.mistake == mistake, f"{part} ({mistake}): named {got.mistake!r}; {got.detail}"
+    assert "likely mistake: " in got.detail and "可能的错误：" in got.detail_text("zh")
+
+
+def test_correct_answers_name_no_mistake(tmp_path):
+    right = student(varied().homework)
+    parts = [p for p in varied().exact if p not in ("dL_dfc_bias",)]
+    got = graded(tmp_path, varied(), {p: latex(right[p]) for p in parts})
+    assert {p: (g.verdict, g.mistake) for p, g in got.items()} == {p: ("correct", "") for p in parts}
+
+
+def test_unrelated_wrong_answers_name_no_mistake(tmp_path):
+    right = student(varied().homework)
+    answers = {}
+    for part in ("conv1", "fc1", "L", "dL_dfc1", "dL_dW", "dL_dconv1", "dL_dh", "dL_dx"):
+        v = right[part].detach().clone()
+        v.view(-1)[0] += 0.5                    # one slip of arithmetic
+        answers[part] = latex(v)
+    answers["p"] = latex(right["p"] * 2)        # a scale no mistake of the list makes
+    got = graded(tmp_path, varied(), answers)
+    assert {p: (g.verdict, g.mistake) for p, g in got.items() if p in answers} == \
+        {p: ("wrong", "") for p in answers}
+
+
+def test_a_mistake_and_one_more_slip_names_none(tmp_path):
+    """Exactly: y - p with one entry mistyped is wrong, and no mistake explains it."""
+    right = student(varied().homework)
+    v = -right["dL_dfc1"].detach().clone()
+    v[1] += 0.01
+    got = graded(tmp_path, varied(), {"dL_dfc1": latex(v)})["dL_dfc1"]
+    assert (got.verdict, got.mistake) == ("wrong", "")
+
+
+def test_written_precision_decides(tmp_path):
+    """L = 0.70 is log10(5) to its two places; L = 0.72 is not, and no mistake explains it."""
+    sol = packaged()
+    assert grade_part("L", "0.70", sol.exact["L"], sol).mistake == "log_base_10"
+    assert grade_part("L", r"\log_{10} 5", sol.exact["L"], sol).mistake == "log_base_10"
+    assert grade_part("L", "0.699", sol.exact["L"], sol).mistake == "log_base_10"
+    assert grade_part("L", "0.72", sol.exact["L"], sol).mistake == ""
+    assert grade_part("L", "0.7", sol.exact["L"], sol).mistake == "log_base_10"      # within 0.05 of 0.699
+    assert grade_part("L", "1.61", sol.exact["L"], sol).verdict == "correct"
+
+
+def test_transposed_shape_is_named_whatever_the_entries(tmp_path):
+    sol = packaged()
+    right = np.asarray(sol.floats("dL_dW"))
+    exact = grade_part("dL_dW", latex(right.T, 1), sol.exact["dL_dW"], sol)
+    assert (exact.verdict, exact.mistake) == ("wrong", "transposed")
+    assert exact.detail == ("shape [8, 5], expected [5, 8]; likely mistake: transposed (rows and columns "
+                            "exchanged)")
+    both = grade_part("dL_dW", latex(-right.T, 1), sol.exact["dL_dW"], sol)
+    assert both.mistake == "transposed,sign_flipped"
+    assert both.detail.startswith("shape [8, 5], expected [5, 8]; transposed back, 20 entries differ")
+    assert both.detail.endswith("likely mistake: transposed (rows and columns exchanged) and the sign flipped "
+                                "(such as y - p for p - y)")
+    slip = right.T.copy()
+    slip[0, 0] = 1
+    other = grade_part("dL_dW", latex(slip, 1), sol.exact["dL_dW"], sol)
+    assert other.mistake == "transposed" and "transposed back, 1 entry differs" in other.detail
+
+
+def test_other_shapes_are_wrong_with_both_shapes():
+    sol = packaged()
+    for part, text, shape in (("dL_dW", r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}", "[2, 2]"),
+                              ("conv1", r"\begin{bmatrix} 1 & 2 & 3 \end{bmatrix}", "[3]"),
+                              ("L", r"\begin{bmatrix} 1 & 2 \end{bmatrix}", "[2]")):
+        g = grade_part(part, text, sol.exact[part], sol)
+        want = str(list(sol.exact[part].shape))
+        assert (g.verdict, g.mistake) == ("wrong", ""), g.detail
+        assert shape in g.detail and want in g.detail, g.detail
+
+
+def test_the_packaged_homework(tmp_path):
+    """Where a gradient vanishes, a mistake that only scales it changes nothing and names nothing; the others
+    still name theirs."""
+    sol = packaged()
+    zeros = r"\begin{bmatrix} 0 & 0 \\ 0 & 0 \end{bmatrix}, \begin{bmatrix} 0 & 0 \\ 0 & 0 \end{bmatrix}"
+    got = graded(tmp_path, sol, {
+        "dL_dconv1": zeros,                                                      # correct: no mistake
+        "dL_dfc1": r"\begin{bmatrix} 0.2 & 0.2 & 0.2 & 0.2 & 0.2 \end{bmatrix}^T",  # p
+        "dL_dp": r"\begin{bmatrix} 0 & 0 & 5 & 0 & 0 \end{bmatrix}^T",          # +1/p
+        "L": r"-\log_{10} 0.2",
+        "dL_dx": r"\mathbf{1}_{2\times 4\times 4}"})                             # a guess
+    assert {p: (g.verdict, g.mistake) for p, g in got.items() if p in (
+        "dL_dconv1", "dL_dfc1", "dL_dp", "L")} == {"dL_dconv1": ("correct", ""),
+                                                   "dL_dfc1": ("wrong", "softmax_for_gradient"),
+                                                   "dL_dp": ("wrong", "sign_flipped"),
+                                                   "L": ("wrong", "log_base_10")}
+    assert got["dL_dx"].mistake == ""
+
+
+def test_no_candidate_is_zero_or_correct():
+    for sol in (varied(), packaged()):
+        for part in sol.exact:
+            for c in candidates(sol, part):
+                assert np.any(c.floats != 0) and not np.array_equal(c.floats, sol.floats(part)), (part, c.mistake)
+
+
+def test_every_mistake_has_a_sentence_in_each_language():
+    import symconv.grading.formulas as formulas
+    for lang in ("en", "zh"):
+        for m in MISTAKES + formulas.MISTAKES:
+            assert WORDS[lang]["m." + m], (lang, m)
+        assert set(k for k in WORDS[lang] if k.startswith(("m.", "fa."))) == \
+            set(k for k in WORDS["en"] if k.startswith(("m.", "fa.")))
+
+
+def test_the_gradebook_carries_the_mistake(tmp_path):
+    right = student(varied().homework)
+    grades = [g for g in graded(tmp_path, varied(), {"dL_dfc1": latex(-right["dL_dfc1"]),
+                                                     "L": latex(right["L"])}).values() if g.verdict != "missing"]
+    book = Gradebook()
+    book.add("ann", "ann.tex", grades)
+    rows = {r["part"]: r for r in book.rows()}
+    assert rows["dL_dfc1"]["mistake"] == "sign_flipped" and rows["L"]["mistake"] == ""
+    assert "sign_flipped" in book.to_csv() and '"mistake": "sign_flipped"' in book.to_json()
+    assert [mistake_of(g) for g in grades] == ["", "sign_flipped"]      # the homework's order: L, then dL_dfc1
+
+
+def test_check_names_the_mistake_in_chinese(tmp_path):
+    sheet = tmp_path / "zh.tex"
+    sheet.write_text("\\begin{equation}\\label{ans:dL_dfc1}\n"
+                     "\\frac{\\partial L}{\\partial fc1} = y - p = "
+                     "\\begin{bmatrix} -0.2 & -0.2 & 0.8 & -0.2 & -0.2 \\end{bmatrix}^T\n\\end{equation}\n"
+                     "\\begin{equation}\\label{ans:L}\nL = -\\log_{10} 0.2\n\\end{equation}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "symconv", "check", str(sheet), "--lang", "zh", "--out", "out",
+                           "--no-pdf"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    for name in ("grades_zh_zh.md", "grades_zh_zh.tex"):      # in the table's detail and under the part
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8").replace("\\-", "-")
+        assert text.count("可能的错误：符号反了（例如把 p - y 写成了 y - p）") == 2, name
+        assert text.count("可能的错误：用了以 10 为底的对数，而不是自然对数") == 2, name
+    assert "likely mistake" not in text
