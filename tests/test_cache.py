@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -65,3 +66,25 @@ def test_a_missing_or_deleted_cache_derives_again(cache):
     cache.rmdir()
     fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert first.stdout == again.stdout == fresh.stdout != ""
+
+
+def test_the_homework_layer_rules_are_stored_and_read_back_equal(cache):
+    from symconv.derivation import store
+    from symconv.homework import solution
+    sources = (Path(solution.__file__).resolve(),)
+    fresh = solution._layer_definitions()
+    store.save("homework-layers", fresh, sources)
+    back = store.load("homework-layers", sources, dict)
+    assert back is not None and set(back) == set(fresh)
+    assert all(back[k] == fresh[k] for k in ("fc_vjp_r", "fc_vjp_W", "softmax_vjp", "dloss", "drelu", "args"))
+    assert store.load("homework-layers", sources, list) is None                 # another type: never returned
+    assert store.load("homework-layers", sources + (Path(store.__file__),), dict) is None   # other sources
+
+
+def test_a_cold_start_does_not_load_numpys_optional_submodules(cache):
+    # lambdify's "numpy" module runs `from numpy import *` (testing, f2py, ma ...: ~50 ms); symconv never asks it.
+    code = ("import sys; from symconv.homework import load, solve; from symconv.report.homework import render; "
+            "render(solve(load())); print(sorted(m for m in ('numpy.f2py', 'numpy.testing', 'numpy.ma') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

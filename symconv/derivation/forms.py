@@ -15,12 +15,6 @@ batch_correlate(pad(x, 1), g)
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
-import os
-import pickle
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -28,7 +22,8 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
-from . import ops
+from . import ops, store
+from .store import cache_folder  # noqa: F401  (where the cache lives; tests and README name it here)
 from .engine import RULES, Context, Step, base_tensors, definition, recognise, to_layout, _check, _check_terms
 from ..errors import InputError
 from .index import Symbols, evaluate_term, from_sympy
@@ -76,75 +71,18 @@ def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -> Gener
 
 
 # ------------------------------------------------------------------------------------------ on-disk cache
-# One file per structure: a JSON header line {"version", "source", "sha256"} and the pickled General. The
-# file is used only when the package version and the SHA-256 of the derivation stage's source files equal
-# this installation's, and the payload's SHA-256 equals the header's; anything else (another version,
-# edited code, a truncated or altered file) is derived again and overwritten. Deleting the folder is always
-# safe. Pickle is read only from files in this folder, owned by this user and not writable by others.
+# One file per structure (:mod:`.store`), trusted only after its hash checks: the package version and the
+# SHA-256 of this stage's source files (and SymPy's version) must be this installation's.
 
-def cache_folder() -> Path | None:
-    """``$XDG_CACHE_HOME/symconv`` (default ``~/.cache/symconv``); None when ``SYMCONV_CACHE=0``."""
-    if os.environ.get("SYMCONV_CACHE", "1") == "0":
-        return None
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "symconv"
-
-
-@functools.lru_cache(maxsize=1)
-def _fingerprint() -> tuple[str, str]:
-    """The package version (``__version__`` as written in symconv/__init__.py, read as text: asking
-    importlib.metadata costs ~70 ms) and the SHA-256 of this stage's source files and of that file."""
-    package = Path(__file__).parent.parent
-    digest = hashlib.sha256()
-    ver = "unknown"
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [package / "__init__.py", package / "errors.py"]:
-        text = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + text + b"\0")
-        if path.parent == package and path.name == "__init__.py":
-            found = re.search(rb'^__version__ = "([^"]+)"', text, re.M)
-            ver = found.group(1).decode() if found else ver
-    return ver, digest.hexdigest()
+_SOURCES = tuple(sorted(Path(__file__).resolve().parent.glob("*.py")))
 
 
 def _load(key: str) -> General | None:
-    folder = cache_folder()
-    if folder is None:
-        return None
-    path = folder / f"{key}.pickle"
-    try:
-        st = path.stat()
-        if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-            return None
-        head, _, payload = path.read_bytes().partition(b"\n")
-        header = json.loads(head)
-        ver, source = _fingerprint()
-        if (header.get("version"), header.get("source")) != (ver, source) \
-                or header.get("sha256") != hashlib.sha256(payload).hexdigest():
-            return None
-        general = pickle.loads(payload)   # symconv's own file, hash verified (see above)
-    except Exception:                     # missing, unreadable, malformed: derive again
-        return None
-    return general if isinstance(general, General) else None
+    return store.load(key, _SOURCES, General)
 
 
 def _store(key: str, general: General) -> None:
-    folder = cache_folder()
-    if folder is None:
-        return
-    try:
-        payload = pickle.dumps(general, protocol=pickle.HIGHEST_PROTOCOL)
-        ver, source = _fingerprint()
-        header = json.dumps({"version": ver, "source": source, "sha256": hashlib.sha256(payload).hexdigest()})
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", dir=folder)
-        with os.fdopen(fd, "wb") as f:
-            f.write(header.encode() + b"\n" + payload)
-        os.replace(tmp, folder / f"{key}.pickle")      # atomic: a reader sees the old file or the new one
-    except Exception:                      # a read-only or full disk: the cache is only an optimisation
-        try:
-            os.unlink(tmp)                 # type: ignore[possibly-undefined]
-        except Exception:
-            pass
+    store.save(key, general, _SOURCES)
 
 
 def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int) -> General:

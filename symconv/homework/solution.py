@@ -31,17 +31,19 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
 
+from ..derivation import store
 from ..derivation.forms import Derivation
 from ..proof.attach import derive
 from .inputs import Homework
 from ..derivation.numeric import central_difference, conv
 from ..derivation.spec import ConvSpec
-from ..derivation.exprs import as_expr
+from ..derivation.exprs import as_expr, numpy_function
 
 # The stated tolerance of each check: reports print "max |Δ| < bound" (what every machine computes the same),
 # and the measured value only when it exceeds the bound.
@@ -326,6 +328,16 @@ def layer_definitions() -> dict[str, Any]:
     hold no sizes: m classes and n = the entries of relu1 are symbols)."""
     if _DEFINITIONS:
         return _DEFINITIONS
+    # SymPy's derivatives take ~0.15 s, a third of a cold start after SymPy's import: kept on disk, trusted
+    # only after the hash checks of symconv.derivation.store (this file's source among them).
+    stored = store.load("homework-layers", (Path(__file__).resolve(),), dict)
+    _DEFINITIONS.update(stored if stored is not None else _layer_definitions())
+    if stored is None:
+        store.save("homework-layers", _DEFINITIONS, (Path(__file__).resolve(),))
+    return _DEFINITIONS
+
+
+def _layer_definitions() -> dict[str, Any]:
     m, n = sp.symbols("m n", integer=True, positive=True)
     i, i2, l_, j, k = sp.Idx("i", m), sp.Idx("i2", m), sp.Idx("l", m), sp.Idx("j", n), sp.Idx("k", n)
     W, r, b, g, f, q, y = map(sp.IndexedBase, ("W", "r", "b", "g", "f", "q", "y"))
@@ -345,13 +357,12 @@ def layer_definitions() -> dict[str, Any]:
     args = {"relu": [z], "drelu": [z], "fc": [W, r, b, i, n], "fc_vjp_r": [W, g, k, m],
             "fc_vjp_W": [g, r, l_, k], "fc_vjp_b": [g, l_], "softmax": [f, i, m], "softmax_vjp": [f, g, l_, m],
             "loss": [y, q, m], "dloss": [y, q, l_]}
-    _DEFINITIONS.update(exprs, args=args, z=z, symbols={"m": m, "n": n})
-    return _DEFINITIONS
+    return {**exprs, "args": args, "z": z, "symbols": {"m": m, "n": n}}
 
 
 _EXACT = [{"exp": np.frompyfunc(sp.exp, 1, 1), "log": np.frompyfunc(sp.log, 1, 1),
            "Heaviside": lambda v, h0: sp.Heaviside(v, h0), "Max": lambda *v: sp.Max(*v)}]
-_FLOAT = [{"Heaviside": lambda v, h0: np.heaviside(v, h0)}, "numpy"]
+_FLOAT = {"Heaviside": lambda v, h0: np.heaviside(v, h0)}       # and NumPy's own functions
 _RULES: dict[tuple[str, bool], Callable[..., Any]] = {}
 
 
@@ -360,7 +371,10 @@ def rule(name: str, exact: bool) -> Callable[..., Any]:
     index arrays): exact on object arrays of SymPy numbers, or float64."""
     if (name, exact) not in _RULES:
         d = layer_definitions()
-        _RULES[name, exact] = sp.lambdify(d["args"][name], d[name], _EXACT if exact else _FLOAT)
+        if exact:
+            _RULES[name, exact] = sp.lambdify(d["args"][name], d[name], _EXACT)
+        else:
+            _RULES[name, exact] = numpy_function(d["args"][name], d[name], _FLOAT)
     return _RULES[name, exact]
 
 

@@ -32,7 +32,7 @@ import sympy as sp
 
 from ..derivation import ops
 from ..derivation.engine import base_tensors, definition
-from ..derivation.exprs import as_expr
+from ..derivation.exprs import as_expr, numpy_function
 from ..derivation.forms import Derivation, derive_general, sizes_at
 from ..derivation.index import Term, join_groups
 from ..derivation.spec import ConvSpec
@@ -97,7 +97,7 @@ def definition_keys(term: Term, tensors: dict[str, Any], sizes: dict[sp.Symbol, 
     ranges = [limits[v] for v in order]
     factors = {f.tensor: f for f in term.factors}
     exprs = [as_expr(e).xreplace(sizes) for name in names for e in factors[name].index]
-    fn = sp.lambdify(order, exprs, "numpy")
+    fn = numpy_function(order, exprs)
     shapes = [[int(as_expr(v).xreplace(sizes)) for v in tensors[name].shape] for name in names]
     # Fix the fewest leading variables that leave at most CHUNK monomials to a NumPy grid; never more than
     # the key's leading variables, or the blocks would no longer be runs of keys.
