@@ -169,11 +169,8 @@ def _check_text(text: str) -> None:
         if len(m.group(1)) > 4 or int(m.group(1)) > MAX_DIGITS:
             raise ParseError(f"a power of ten with exponent {m.group(1)[:12]} at column {m.start() + 1} (the "
                              f"limit is {MAX_DIGITS:,} digits)")
-    check_balance(text)
-    for m in re.finditer(r"\\operatorname\s*\{\s*([^{}]*?)\s*\}", text):
-        if m.group(1) not in _SAFE_OPERATORNAMES:
-            raise ParseError(rf"\operatorname{{{m.group(1)}}} at column {m.start() + 1} is not read in answers "
-                             f"(known: {', '.join(sorted(_SAFE_OPERATORNAMES))})")
+    # a remark's brackets are words, not maths: "0 \text{ (all four } 3\times 3 \text{ kernels are zero)}"
+    check_balance(re.sub(r"(\\(?:text[a-z]*|mbox|hbox)\s*\{)([^{}]*)", lambda m: m[1] + " " * len(m[2]), text))
     m = re.search(r"\\(?:d|t)?binom\b|\\choose\b", text)
     if m:
         raise ParseError(f"{m.group(0)} at column {m.start() + 1}: binomial coefficients are not read in answers")
@@ -400,11 +397,21 @@ class FalseChain(ParseError):
         self.reason = reason
 
 
+def _check_operatornames(src: Src) -> None:
+    r"""Only elementary functions under ``\operatorname``, in what is parsed (``\operatorname{softmax}(fc_1)``
+    in working that is never parsed is fine)."""
+    for m in re.finditer(r"\\operatorname\s*\{\s*([^{}]*?)\s*\}", src.text):
+        if m.group(1) not in _SAFE_OPERATORNAMES:
+            raise ParseError(rf"\operatorname{{{m.group(1)}}} at column {src.col(m.start()) + 1} is not read in "
+                             f"answers (known: {', '.join(sorted(_SAFE_OPERATORNAMES))})")
+
+
 def _entry(src: Src) -> Any:
     """One entry of a list (or a whole side): a constant, or what latex2sympy2 reads, evaluated."""
     constant = _ZEROS.fullmatch(src.text)
     if constant:
         return _constant(constant)
+    _check_operatornames(src)
     src = nt.spaces(nt.inline_lists(src)).strip()
     if not src.text:
         raise ParseError(f"an empty value at {nt.at(src, 0)}")
@@ -422,16 +429,25 @@ def _stack(values: list[Any], what: str) -> Any:
     return out
 
 
-def _side(side: nt.Side) -> Answer:
+def _side(side: nt.Side) -> tuple[Answer, int]:
     """A side's value; a list (``(0, 0, -5, 0, 0)^T``, channels ``A, B``) stacked along a new first axis.
-    Its precision: the decimal places written, and for a side after ``\\approx`` at least whole numbers."""
+    With how exact it claims to be (0 best): 0 an exact side, 1 an expression whose decimals are exact
+    numbers (``-\\ln(0.2)``, ``0.1 \\cdot 396``), 2 numbers as written with decimals (rounded: judged within
+    half a unit of the last place written), 3 a side after ``\\approx`` (judged within its written precision,
+    whole numbers at least)."""
     entries = nt.items(side.src)
     values = [_entry(e) for e in entries]
     value = values[0] if len(values) == 1 else _stack(values, "entries separated by commas")
     decimals = _decimals(side.src.text)
-    if side.approx and decimals is None:
-        decimals = 0
-    return Answer(value, side.src.student().strip(), decimals)
+    if side.approx:
+        rank, decimals = 3, decimals or 0
+    elif decimals is None:
+        rank = 0
+    elif nt.is_literal(side.src.text):
+        rank = 2
+    else:
+        rank, decimals = 1, None
+    return Answer(value, side.src.student().strip(), decimals), rank
 
 
 def _free(value: Any) -> None:
@@ -465,19 +481,27 @@ def _statement(st: nt.Statement) -> Answer | None:
     sides = [_side(c) for c in st.claims()]
     if not sides:
         return None
-    exact = [a for a in sides if a.decimals is None]
-    most = max(a.decimals or 0 for a in sides)
-    main = exact[-1] if exact else [a for a in sides if a.decimals == most][-1]
-    for other in sides:
+    best = min(rank for _, rank in sides)
+    main = [a for a, rank in sides if rank == best][-1]
+    if best >= 2:       # no exact side: the most precise one written
+        main = max((a for a, _ in sides), key=lambda a: a.decimals or 0)
+    for other, _ in sides:
         if other is not main and not _agree(other, main):
             reason = ("g.chain", {"a": other.text, "b": main.text})
             raise FalseChain(f"the chain is false: {other.text} is not {main.text}", reason)
+    shaped = [a for a, _ in sides if np.ndim(a.value)]
+    if not np.ndim(main.value) and shaped:      # p_i = 1/5 = (0.2, ..., 0.2): the scalar for every entry
+        main = Answer(np.full(np.shape(shaped[-1].value), main.value, dtype=object), main.text, main.decimals)
     return main
 
 
 def _channels(found: list[tuple[nt.Statement, Answer]]) -> Answer:
     """Statements per channel (``conv1^{(1)} = A, conv1^{(2)} = B``, or one line each) as one tensor, in the
     order of the numbers their names differ in (a grid for two: ``h^{(1,2)}``), else in the order written."""
+    names = [" ".join(st.name.split()) for st, _ in found if st.name]
+    repeated = next((n for n in names if names.count(n) > 1), None)
+    if repeated is not None:
+        raise ParseError(f"{repeated} is given twice")
     keys = nt.channel_keys([st.name for st, _ in found])
     answers = [a for _, a in found]
     shape: tuple[int, ...] = (len(answers),)
@@ -524,8 +548,7 @@ def parse_answer(latex: str) -> Answer:
             last = found[-1].sides[-1]
             if not last.text:
                 raise ParseError("nothing after the last '='")
-            answer = _side(nt.Side(last, False))
-            _free(answer.value)
+            _free(_side(nt.Side(last, False))[0].value)
             raise ParseError(f"no side of the answer states a value ({_short(last.student())})")
         answer = valued[0][1] if len(valued) == 1 else _channels(valued)
         _free(answer.value)

@@ -182,67 +182,78 @@ def closing(text: str, i: int) -> int:
 
 RELATION = re.compile(r"&?\s*(?::=|=|\\approx|\\thickapprox|\\simeq|\\doteq|\\sim(?![a-zA-Z])|≈)\s*&?")
 APPROX = re.compile(r"\\approx|\\thickapprox|\\simeq|\\doteq|\\sim|≈")
-_LINE = re.compile(r"\\\\(?:\s*\[[^\]]*\])?|\\newline\b")
+_LINE = re.compile(r"\\\\(?:\s*\[\s*-?\d*\.?\d+\s*(?:pt|em|ex|mm|cm|in|mu|bp)\s*\])?|\\newline(?![a-zA-Z])")
 _COMMA = re.compile(r",|;")
 
 # Words that open a qualifier ("for every channel", "其中 c = 1, 2"): the rest of the line is not the answer.
 _QUALIFIER_WORDS = r"(?:for|where|when|with|each|all|and|on|over|if|其中|对于|对|当|每|所有|即|这里)"
-_TEXT = re.compile(r"\\(?:text|textrm|textit|textbf|textnormal|mbox|hbox|mathrm|mathit|mathsf)\s*\{([^{}]*)\}")
+_TEXT = re.compile(r"\\(?:text|textrm|textit|textbf|textsf|textnormal|mbox|hbox)\s*\{([^{}]*)\}|"
+                   r"\\(?:mathrm|mathit|operatorname)\s*\{\s*((?:nats?|bits?))\s*\}")
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20\uff5b-\uff65]+")
-_KEEP_MATHRM = re.compile(r"\s*(?:[A-Za-z]|d|ln|log|exp|sin|cos|tan|sinh|cosh|tanh)\s*")
 _UNITS = re.compile(r"(?<![A-Za-z\\])(?:nats?|bits?)\s*$")
 
 
+def _remarks(line: Src, pattern: re.Pattern[str], opens: Callable[[re.Match[str]], bool]) -> Src:
+    """``line`` without the matches of ``pattern``; from the first one that ``opens`` a qualifier on, nothing."""
+    first = next((m for m in pattern.finditer(line.text) if opens(m)), None)
+    if first is not None:
+        line = line[:first.start()]
+    return line.sub(pattern, "")
+
+
 def _text_command(line: Src) -> Src:
-    r"""``\text{...}`` and friends: a unit or a remark is dropped; one opening a qualifier ("for each c")
-    drops the rest of the line. ``\mathrm{e}``, ``\mathrm{T}``, ``\mathrm{d}`` and function names stay."""
-    while True:
-        m = next((m for m in _TEXT.finditer(line.text)
-                  if not (m.group(0).startswith(("\\mathrm", "\\mathsf", "\\mathit"))
-                          and _KEEP_MATHRM.fullmatch(m.group(1)))), None)
-        if m is None:
-            return line
-        if re.match(r"\s*" + _QUALIFIER_WORDS + r"(?![a-zA-Z])", m.group(1), re.I):
-            return line[:m.start()]
-        line = Src.join([line[:m.start()], line[m.end():]])
+    r"""``\text{...}`` and friends: a unit (also ``\mathrm{nats}``) or a remark is dropped; one opening a
+    qualifier ("for each c", "对所有 i") or a parenthetical remark ("(all four kernels are zero)") drops the
+    rest of the line."""
+    return _remarks(line, _TEXT, lambda m: re.match(r"\s*(?:[(（]|" + _QUALIFIER_WORDS + r"(?![a-zA-Z]))",
+                                                     m.group(1) or "", re.I) is not None)
 
 
 def _qualifier_parens(line: Src) -> Src:
     r"""A parenthesised remark holding a relation, ``(i = 1, \dots, 5)``, ``\left(c = 1, 2\right)``: a
     value never has one, so the whole group is dropped (with the spacing before it)."""
     text = line.text
-    for i in top_level(text):
+    keep: list[Src] = []
+    last = 0
+    for i in top_level(text):        # positions inside a group are not top-level: groups never overlap
         if text[i] != "(":
             continue
         end = closing(text, i)
-        inner = Src.of(text[i + 1:end - 1])
-        if len(split_top(inner, RELATION)) > 1 or re.search(r"\\(?:in|forall|leq?|geq?)(?![a-zA-Z])", inner.text):
-            before = re.search(r"(?:\s|,|;|\\q?quad|\\[,;: ]|~)*$", text[:i])
-            start = before.start() if before else i
+        inner = text[i + 1:end - 1]
+        if len(spans_top(inner, RELATION)) > 1 or re.search(r"\\(?:in|forall|leq?|geq?)(?![a-zA-Z])", inner):
+            before = re.search(r"(?:\s|,|;|\\q?quad|\\[,;: ]|~)*$", text[max(last, i - 200):i])
+            start = i - len(before.group(0)) if before else i
             if not text[:start].strip():
                 continue          # a group that opens the line is the value itself, whatever it holds
-            return _qualifier_parens(Src.join([line[:start], line[end:]]))
-    return line
+            keep.append(line[last:start])
+            last = end
+    return Src.join(keep + [line[last:]], sep="") if keep else line
 
 
 def _left_right_parens(line: Src) -> Src:
     return line.sub(r"\\left\s*\(", "(").sub(r"\\right\s*\)", ")")
 
 
+def _set_statement(line: Src) -> Src:
+    r"""``\in \mathbb{R}^{2\times 4\times 4}`` or ``, c \in \{1, 2\}``: which set, not which value; dropped to
+    the end of the line (with the index letter before it, when there is one)."""
+    for i in top_level(line.text):
+        if re.match(r"\\in(?![a-zA-Z])|∈", line.text[i:]):
+            before = re.search(r"(?:(?:,|;|\\q?quad|\\[,;: ]|~|\s)+[A-Za-z](?:_\s*(?:\{[^{}]*\}|\w))?)?\s*$",
+                               line.text[:i])
+            return line[:before.start() if before else i]
+    return line
+
+
 def clean_line(line: Src) -> Src:
     r"""A line without what is not maths: ``\forall`` and the rest, remarks, units, Chinese text."""
     line = _left_right_parens(line)
-    m = re.search(r"\\forall\b|∀", line.text)
+    m = re.search(r"\\forall(?![a-zA-Z])|∀", line.text)
     if m:
         line = line[:m.start()]
-    m = _CJK.search(line.text)
-    while m:
-        if re.match(_QUALIFIER_WORDS, m.group(0)):
-            line = line[:m.start()]
-        else:
-            line = Src.join([line[:m.start()], line[m.end():]])
-        m = _CJK.search(line.text)
     line = _text_command(line)
+    line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None)
+    line = _set_statement(line)
     line = _qualifier_parens(line)
     m = _UNITS.search(line.text)
     if m:
@@ -277,7 +288,9 @@ def has_letters(text: str) -> bool:
     (False, False, True)
     """
     text = _ENV.sub(" ", text)
-    text = re.sub(r"\\(?:mathrm|operatorname)\s*\{[^{}]*\}", " ", text)
+    text = re.sub(r"\\(?:mathrm|operatorname|mathit|mathsf|mathbf|text)\s*\{\s*(?:ln|log|exp|sin|cos|tan)\s*\}", " ",
+                  text)
+    text = re.sub(r"\\(?:mathrm|operatorname\*?|mathit|mathsf|mathbf|boldsymbol|text)\s*\{([^{}]*)\}", r" \1 ", text)
     text = re.sub(r"\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?", " ", text)
     text = re.sub(r"\\[a-zA-Z]+", " ", text)
     return re.search(r"(?<![A-Za-z])(?!e(?![A-Za-z]))[A-Za-z]", text) is not None
@@ -388,6 +401,7 @@ def split_labels(body: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------- rewriting for the parser
 
+_END = r"(?![a-zA-Z])"      # the end of a command's name (\b fails before a digit: \tfrac15)
 _DIMEN = r"\[\s*-?\d*\.?\d+\s*(?:pt|em|ex|mm|cm|in|mu|bp)\s*\]"
 _MATRIX_ENV = r"(?:[pbvVB]?matrix\*?|smallmatrix|array)"
 _OPEN_WRAP = r"(?:\\left\s*(?:\[|\(|\\\||\||\\lbrack|\\\{|\\lvert|\\lVert)|\[|\()"
@@ -401,14 +415,16 @@ def normalise(src: Src) -> Src:
     dropped; ``vmatrix`` too is read as the matrix, as students use it for brackets), ``\dfrac``/``\tfrac``
     are ``\frac`` (``\frac15`` braced), ``\log`` is natural and ``\log_{10}``/``\lg`` base 10, a transpose
     is ``^T``, and labels, ``$``, ``\displaystyle`` and negative spaces are gone."""
-    src = src.sub(r"\\label\s*\{[^{}]*\}|\\tag\*?\s*\{[^{}]*\}|\\nonumber\b|\\notag\b|\\displaystyle\b|"
-                  r"\\textstyle\b|\\left\s*\.|\\right\s*\.|\$|\\!|\\hline\b|" + _SIZED, "")
-    src = src.sub(r"\\[dtc]frac\b", r"\frac")
+    src = src.sub(r"\\label\s*\{[^{}]*\}|\\tag\*?\s*\{[^{}]*\}|\\nonumber" + _END + r"|\\notag" + _END +
+                  r"|\\displaystyle" + _END + r"|\\textstyle" + _END + r"|\\left\s*\.|\\right\s*\.|\$|\\!|"
+                  r"\\hline" + _END + "|" + _SIZED, "")
+    src = src.sub(r"\\[dtc]frac" + _END, r"\frac")
     src = src.sub(r"\\frac\s*(\d)\s*(\d)", lambda m: rf"\frac{{{m[1]}}}{{{m[2]}}}")
-    src = src.sub(r"\\lg\b", r"\log_{10}")
-    src = src.sub(r"\\log\s*_\s*(?:\{\s*e\s*\}|e\b)|\\log\b(?!\s*_)", r"\ln")
+    src = src.sub(r"\\lg" + _END, r"\log_{10}")
+    src = src.sub(r"\\log\s*_\s*(?:\{\s*e\s*\}|e(?![a-zA-Z]))|\\log(?![a-zA-Z])(?!\s*_)", r"\ln")
     src = src.sub(r"\\mathrm\s*\{\s*e\s*\}", "e")
-    src = src.sub(r"\\mathrm\s*\{\s*T\s*\}|\\mathsf\s*\{\s*T\s*\}|\\top\b|\\intercal\b|\\mathsf\s+T\b", "T")
+    src = src.sub(r"\\mathrm\s*\{\s*T\s*\}|\\mathsf\s*\{\s*T\s*\}|\\top" + _END + r"|\\intercal" + _END +
+                  r"|\\mathsf\s+T(?![a-zA-Z])", "T")
     src = src.sub(r"\\begin\s*\{array\}\s*(?:\[[a-z]\])?\s*\{(?:[^{}]|\{[^{}]*\})*\}|\\begin\s*\{" + _MATRIX_ENV +
                   r"\}", r"\begin{bmatrix}")
     src = src.sub(r"\\end\s*\{" + _MATRIX_ENV + r"\}", r"\end{bmatrix}")
@@ -444,21 +460,23 @@ _NUM = r"[-+]?\d+(?:\.\d+)?"
 
 
 def _bmatrix(src: Src, start: int, end: int, cells: list[Src]) -> Src:
-    """``src`` with ``[start, end)`` replaced by a one-row bmatrix of ``cells``."""
+    """A one-row bmatrix of ``cells``, standing where ``src[start:end]`` stood."""
     opener = Src(r"\begin{bmatrix} ", (src.col(start),) * 16, src.whole)
     closer = Src(r" \end{bmatrix}", (src.col(end - 1),) * 14, src.whole)
     amp = [Src(" & ", (c.col(0),) * 3, src.whole) for c in cells]
     body = [x for k, c in enumerate(cells) for x in ([amp[k]] if k else []) + [c]]
-    return Src.join([src[:start], opener, *body, closer, src[end:]], sep="")
+    return Src.join([opener, *body, closer], sep="")
 
 
 def inline_lists(src: Src) -> Src:
     r"""Lists inside an expression as row vectors: ``\frac15 (1, 1, 1, 1, 1)^T``, ``[0.2 \quad 0.2]``,
     ``[0.2 \; -0.8]``; ``[5 7]`` (numbers and plain spaces only, as NumPy prints) too. A parenthesis after
-    a function name (``\max(a, b)``) is an argument list, left alone."""
+    a function name (``\max(a, b)``) is an argument list, left alone; a list inside a list is not read."""
     text = src.text
+    out: list[Src] = []
+    last = 0
     for i in top_level_all(text):
-        if text[i] not in "([" or re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", text[:i]):
+        if i < last or text[i] not in "([" or re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", text[max(0, i - 40):i]):
             continue
         end = closing(text, i)
         inner = src[i + 1:end - 1]
@@ -471,8 +489,9 @@ def inline_lists(src: Src) -> Src:
                 cells = [p.strip() for _, p in split_top(inner, re.compile(r"\s+(?=[-+]?\d)"))]
         cells = [c for c in cells if c.text]
         if len(cells) > 1:
-            return inline_lists(_bmatrix(src, i, end, cells))
-    return src
+            out += [src[last:i], _bmatrix(src, i, end, cells)]
+            last = end
+    return Src.join(out + [src[last:]], sep="") if out else src
 
 
 def top_level_all(text: str) -> Iterator[int]:
@@ -489,6 +508,15 @@ def top_level_all(text: str) -> Iterator[int]:
         i += 2 if text[i] == "\\" else 1
 
 
+_LITERAL = re.compile(r"(?:[\s\d.,&+\-\[\]()]|\\\\|\\(?:begin|end)\{bmatrix\}|\^\s*\{?\s*T\s*\}?|" + _SPACES + ")*")
+
+
+def is_literal(text: str) -> bool:
+    r"""Whether a side is only numbers as written (``1.609``, ``[0.2 \quad 0.2]``, a matrix of them): its
+    decimals are then rounding, where in ``-\ln(0.2)`` or ``0.1 \cdot 396`` they are exact numbers."""
+    return _LITERAL.fullmatch(text) is not None
+
+
 def spaces(src: Src) -> Src:
     """Spacing commands are spaces (latex2sympy2 would drop them: here, so that columns stay the student's)."""
     return src.sub(r"\\\\|" + _SPACES, lambda m: m.group(0) if m.group(0) == "\\\\" else " ")
@@ -500,7 +528,7 @@ def check_juxtaposed(src: Src) -> None:
     the teacher should see it. ``\frac 1 2`` and ``x^2 3``-like arguments of a command are not numbers side
     by side."""
     for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?(\s+)(?=\d)", src.text):
-        if re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", src.text[:m.start()]):
+        if re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", src.text[max(0, m.start() - 40):m.start()]):
             continue
         pair = re.match(r"\d+(?:\.\d+)?\s+\d+(?:\.\d+)?", src.text[m.start():])
         shown = " ".join(src[m.start():m.start() + len(pair.group(0))].student().split()) if pair else ""

@@ -1,0 +1,279 @@
+r"""The reader of answer notations (issue 13, item 1): answers typed the way a hurried student types LaTeX,
+each with the exact value that must be read. Values are compared as nested lists of SymPy numbers, so a
+merged row, a transposed matrix, a reordered tuple or a dropped channel fails; every message is matched with
+an anchored pattern naming the student's own column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symconv.grading.answers import FalseChain, ParseError, parse_answer, read_tex_answers
+from symconv.grading.grade import grade_part
+
+R = sp.Rational
+LN5 = sp.log(5)
+
+
+def read(latex: str):  # type: ignore[no-untyped-def]
+    value = parse_answer(latex).value
+    return value.tolist() if isinstance(value, np.ndarray) else value
+
+
+# --------------------------------------------------------------------------------------------- matrices
+
+M32 = [[1, -2], [R(1, 2), 4], [-5, R(3, 5)]]      # 3 rows, 2 columns, no symmetry: a transpose shows
+
+
+@pytest.mark.parametrize("latex", [
+    r"W=\left[\begin{array}{cc}1&-2\\ \frac12&4\\-5&0.6\end{array}\right]",
+    "W = \\left[ \\begin{array}{c|c}\n  1 & -2 \\\\\n  \\dfrac{1}{2} & 4\\\\\n -5&  \\tfrac{3}{5}\n\\end{array} \\right]",
+    r"W=\begin{pmatrix}1&-2\\\tfrac12&4\\-5&0.6\end{pmatrix}",
+    r"W=\begin{bmatrix} 1 & -2 \\ 0.5 & 4 \\ -5 & 0.6 \\ \end{bmatrix}",         # a last row's \\
+    r"W=\begin{vmatrix}1&-2\\[2pt]0.5&4\\[2pt]-5&0.6\end{vmatrix}",             # vmatrix as brackets
+    r"W=\left(\begin{matrix}1&-2\\0.5&4\\-5&0.6\end{matrix}\right)",
+    r"W=\begin{array}{*{2}{c}}1&-2\\0.5&4\\-5&0.6\end{array}",
+    "\\frac{\\partial L}{\\partial W} &= \\begin{bmatrix}\n1 & -2\\\\\n0.5 & 4\\\\\n-5 & 0.6\n\\end{bmatrix}",
+    r"W = \begin{bmatrix} 1 & -2 \\ \frac{1}{2} & 2\cdot 2 \\ -5 & 3/5 \end{bmatrix}",
+    r"W = \begin{bmatrix} 1 & -2 \\ 0.5 & 2\times2 \\ -5 & 0.6 \end{bmatrix}",
+])
+def test_matrix_environments_keep_rows_and_columns(latex):
+    assert read(latex) == M32
+
+
+def test_a_transposed_matrix_is_read_transposed():
+    assert read(r"W = \begin{bmatrix} 1 & \frac12 & -5 \\ -2 & 4 & 0.6 \end{bmatrix}") == [list(r) for r in zip(*M32)]
+    assert read(r"W = \begin{bmatrix} 1 & \frac12 & -5 \\ -2 & 4 & 0.6 \end{bmatrix}^T") == M32
+
+
+def test_rows_typed_one_per_line_are_never_merged():
+    # issue 13: "\\" and a newline became a space, and 19.6 . 20 = 392 was read
+    latex = "dW = \\begin{bmatrix}\n19.6 & 20 \\\\\n20 & 19.6\n\\end{bmatrix}"
+    assert read(latex) == [[R(98, 5), 20], [20, R(98, 5)]]
+
+
+# ------------------------------------------------------------------------------ vectors, tuples, lists
+
+@pytest.mark.parametrize("latex,value", [
+    (r"\frac{\partial L}{\partial p} = (0, 0, -5, 0, 0)^T", [0, 0, -5, 0, 0]),
+    (r"dp=(0,\,0,\,-5,\,0,\,0)^{\top}", [0, 0, -5, 0, 0]),
+    (r"p = \left( \tfrac15 ,\dfrac{1}{5}, 0.2 \right)", [R(1, 5)] * 3),
+    (r"p = \frac15 (1,1,2)^T", [R(1, 5), R(1, 5), R(2, 5)]),
+    (r"p = [0.2 \quad -0.8 \quad 0.2]^T", [R(1, 5), R(-4, 5), R(1, 5)]),
+    (r"g = [0.2 \;\; -0.8]", [R(1, 5), R(-4, 5)]),
+    (r"g = [0.2, -0.8]", [R(1, 5), R(-4, 5)]),
+    (r"x = [5 7]", [5, 7]),                                  # numbers and plain spaces in brackets: a list
+    (r"x = [5 -7]", [5, -7]),
+    (r"x = [5 - 7]", -2),                                    # ... unless an operator stands alone
+    (r"x = \max(1, 2)", 2),                                  # an argument list, not a tuple
+    (r"relu1 = \begin{bmatrix}0&0\\0&0\end{bmatrix},\ \begin{bmatrix}98&100\\100&98\end{bmatrix}",
+     [[[0, 0], [0, 0]], [[98, 100], [100, 98]]]),
+    (r"relu1 = (0, 0, 0, 0, 98, 100, 100, 98)^T", [0, 0, 0, 0, 98, 100, 100, 98]),
+])
+def test_lists(latex, value):
+    assert read(latex) == value
+
+
+@pytest.mark.parametrize("latex,pattern", [
+    (r"x = 5 7", r"^two numbers with only a space between them at column 5 \('5 7'\): '5 7' is not read as a "
+                 r"product; separate entries with & or a comma, or write \\cdot$"),
+    (r"x = \begin{bmatrix} 1 & 5 7 \end{bmatrix}", r"^two numbers with only a space between them at column 25 "),
+    (r"x = 1\,000", r"^two numbers with only a space between them at column 5 \('1\\,000'\): '1\\,000'"),
+    (r"p = (0.2, , 0.2)", r"^an empty entry in the list at column "),
+])
+def test_numbers_side_by_side_are_refused_not_multiplied(latex, pattern):
+    with pytest.raises(ParseError, match=pattern):
+        parse_answer(latex)
+
+
+def test_frac_with_digit_arguments_is_not_two_numbers():
+    assert read(r"p = \frac 1 5") == R(1, 5)
+    assert read(r"p = \tfrac15 + \dfrac15") == R(2, 5)
+
+
+# ------------------------------------------------------------------------------------------- chains
+
+@pytest.mark.parametrize("latex,value,decimals", [
+    (r"L = -\ln\frac{1}{5} = \ln 5 \approx 1.609", LN5, None),
+    ("L &= -\\ln 0.2 \\\\\n  &= \\ln 5\\\\\n  &\\approx 1.6094", LN5, None),
+    (r"L = -\log(0.2) = 1.609", LN5, None),             # a rounded "=" side agrees within its places
+    (r"L \approx 1.61", R(161, 100), 2),                 # only approximate: judged within 2 places
+    (r"L\approx 2", 2, 0),                               # whole numbers: within 0.5
+    (r"L = 1.6094 \approx 1.61", R(8047, 5000), 4),      # the most precise side
+    (r"fc1_i = W_{i,:}\cdot \mathrm{vec}(relu1) = 0.1 \times 396 = 39.6", R(198, 5), None),
+    (r"p_i = \frac{e^{39.6}}{5e^{39.6}} = (0.2, 0.2, 0.2)", [R(1, 5)] * 3, None),
+    (r"dL/dfc1 = p - y = [0.2 \quad -0.8]", [R(1, 5), R(-4, 5)], 1),
+])
+def test_chains(latex, value, decimals):
+    answer = parse_answer(latex)
+    got = answer.value.tolist() if isinstance(answer.value, np.ndarray) else answer.value
+    assert got == value and answer.decimals == decimals
+
+
+@pytest.mark.parametrize("latex,pattern", [
+    (r"L = \ln 4 = \ln 5", r"^the chain is false: \\ln 4 is not \\ln 5$"),
+    (r"L = \ln 5 \approx 1.7", r"^the chain is false: 1.7 is not \\ln 5$"),
+    (r"L=\ln 5\approx 1.62", r"^the chain is false: 1.62 is not \\ln 5$"),  # 1.6094 is not 1.62 to 2 places
+    (r"L = -\ln 0.25 \approx 1.609", r"^the chain is false: 1.609 is not -\\ln 0.25$"),
+])
+def test_a_chain_with_a_false_side(latex, pattern):
+    with pytest.raises(FalseChain, match=pattern):
+        parse_answer(latex)
+
+
+def test_a_false_chain_is_wrong_even_when_its_last_side_is_right():
+    expected = np.array(LN5, dtype=object)
+    graded = grade_part("L", r"L = \ln 4 \approx 1.609 = \ln 5", expected)
+    assert graded.verdict == "wrong" and graded.detail == r"the chain is false: \ln 4 is not \ln 5"
+    assert grade_part("L", r"L = \ln 5 \approx 1.609", expected).verdict == "correct"
+    assert grade_part("L", r"L \approx 1.609", expected).verdict == "correct"
+    assert grade_part("L", r"L \approx 1.6", expected).verdict == "correct"
+    assert grade_part("L", r"L \approx 1.62", expected).verdict == "wrong"
+
+
+# --------------------------------------------------------------------------- text, units, qualifiers
+
+@pytest.mark.parametrize("latex,value", [
+    (r"L = 1.609 \text{ nats}", R(1609, 1000)),
+    (r"L=1.609\,\mathrm{nats}", R(1609, 1000)),
+    (r"L = 1.609 nats", R(1609, 1000)),
+    (r"L = \ln 5 \approx 1.609 \quad \text{（自然对数）}", LN5),
+    (r"L = \ln 5 \approx 1.609（约）", LN5),
+    (r"fc1_i = 39.6 \quad (i = 1, \dots, 5)", R(198, 5)),
+    (r"fc1_i = 39.6, \quad i = 1, \ldots, 5", R(198, 5)),
+    (r"fc1_i = \dfrac{396}{10}\;\text{对所有 } i", R(198, 5)),
+    (r"fc1_i = 39.6 \quad \text{for all } i = 1, 2, 3, 4, 5", R(198, 5)),
+    (r"fc1_i = 39.6 \quad \forall i \in \{1, \dots, 5\}", R(198, 5)),
+    (r"fc1_i = 39.6 \quad 其中 i = 1, \dots, 5", R(198, 5)),
+    (r"fc1_i = 39.6 \left( i = 1, 2, 3, 4, 5 \right)", R(198, 5)),
+    (r"dh = 0 \text{ (all four } 3\times 3 \text{ kernels are zero)}", 0),
+    (r"\frac{\partial L}{\partial h} = \mathbf{0} \in \mathbb{R}^{2\times 2\times 3\times 3}", 0),
+    (r"\frac{\partial L}{\partial h} = \mathbf{1}", 1),
+    (r"$\text{conv1} = 3$", 3),
+    ("\\frac{\\partial L}{\\partial x_c} = \\mathbf{0}_{2 \\times 2}, \\quad c \\in \\{1, 2\\}", [[0, 0], [0, 0]]),
+])
+def test_text_units_and_qualifiers_are_not_the_answer(latex, value):
+    assert read(latex) == value
+
+
+def test_stated_zero_tensors_have_their_shape():
+    assert np.shape(parse_answer(r"\frac{\partial L}{\partial x} = 0_{2\times4\times4}").value) == (2, 4, 4)
+    assert np.shape(parse_answer(r"dh = \mathbf{0}_{2 \times 2 \times 3\times 3} \quad (c = 1, 2)").value) == (2, 2, 3, 3)
+    assert np.shape(parse_answer(r"dx = \mathbf{0}_{4\times 4} \quad (c = 1, 2)").value) == (4, 4)
+
+
+# -------------------------------------------------------------------------------------------- logs
+
+@pytest.mark.parametrize("latex,value", [
+    (r"L = -\log(0.2)", LN5),                     # the homework's log is natural
+    (r"L=\log 5", LN5),
+    (r"L = \ln{5}", LN5),
+    (r"L = \log_e 5", LN5),
+    (r"L = -\log_{10}(0.2)", sp.log(5) / sp.log(10)),
+    (r"L = -\log_{10}0.2", sp.log(5) / sp.log(10)),
+    (r"L = \lg 5", sp.log(5) / sp.log(10)),
+    (r"L = \log_2 8", 3),
+])
+def test_logarithms(latex, value):
+    assert sp.simplify(read(latex) - value) == 0
+    if value != LN5:
+        assert sp.simplify(read(latex) - LN5) != 0
+
+
+# ----------------------------------------------------------------------------------------- channels
+
+A = [[-22, -22], [-26, -26]]
+B = [[98, 100], [100, 98]]
+BA = r"\begin{bmatrix} -22 & -22 \\ -26 & -26 \end{bmatrix}"
+BB = r"\begin{bmatrix} 98 & 100 \\ 100 & 98 \end{bmatrix}"
+
+
+@pytest.mark.parametrize("latex", [
+    rf"conv1^{{(1)}} = {BA}, \qquad conv1^{{(2)}} = {BB}",
+    rf"conv1^{{(2)}} = {BB}, \qquad conv1^{{(1)}} = {BA}",                  # written in another order
+    f"conv1^{{(1)}} &= {BA} \\\\\nconv1^{{(2)}} &= {BB}",                       # one line per channel
+    rf"conv1_1 = {BA};\; conv1_2 = {BB}",
+    rf"\text{{通道 1：}} conv1^{{(1)}} = {BA}, \quad \text{{通道 2：}} conv1^{{(2)}} = {BB}",
+    rf"conv1 = {BA}, {BB}",
+    rf"conv1 = \left({BA}, {BB}\right)",
+])
+def test_channel_by_channel_answers_make_one_tensor(latex):
+    assert read(latex) == [A, B]
+
+
+def test_channel_pairs_make_a_grid():
+    parts = [rf"\frac{{\partial L}}{{\partial h^{{({o},{c})}}}} = {10 * o + c}" for o in (2, 1) for c in (2, 1)]
+    assert read(", \\quad ".join(parts)) == [[11, 12], [21, 22]]
+
+
+def test_a_channel_given_twice_is_refused():
+    with pytest.raises(ParseError, match=r"^a\^\{\(1\)\} is given twice$"):
+        parse_answer(r"a^{(1)} = 1, a^{(1)} = 2")
+
+
+def test_channels_of_different_shapes_are_refused():
+    with pytest.raises(ParseError, match=r"^channels of different shapes \[2, 2\], \[\]$"):
+        parse_answer(rf"a^{{(1)}} = {BA}, a^{{(2)}} = 3")
+
+
+# ------------------------------------------------------------------------------------ labels and files
+
+def test_an_align_answering_several_parts_is_split_by_label():
+    tex = "\n".join([
+        r"\begin{align}",
+        r"fc1_i &= 0.1 \times 396 = 39.6 \label{ans:fc1} \\",
+        r"p_i &= \frac{e^{39.6}}{\sum_j e^{fc1_j}} \\",
+        r"    &= \frac{1}{5} \label{ans:p} \\",
+        r"L &= -\ln p_3 \\",
+        r"  &= \ln 5 \approx 1.609 \label{ans:L}",
+        r"\end{align}",
+        r"以下：\[ \frac{\partial L}{\partial p} = (0, 0, -5, 0, 0)^T \label{ans:dL_dp} \]",
+    ])
+    answers = read_tex_answers(tex)
+    assert sorted(answers) == ["L", "dL_dp", "fc1", "p"]
+    assert read(answers["fc1"]) == R(198, 5)
+    assert read(answers["p"]) == R(1, 5)
+    assert read(answers["L"]) == LN5
+    assert read(answers["dL_dp"]) == [0, 0, -5, 0, 0]
+
+
+# ------------------------------------------------------------------------------------------ messages
+
+@pytest.mark.parametrize("latex,pattern", [
+    # the column and the text are the student's, not the rewritten \begin{bmatrix} ... form
+    (r"W = \left[\begin{array}{cc} 1 & 2 \\ 3 & + \end{array}\right]",
+     r"^latex2sympy2 could not read it at column 44 \('\\end\{array\}\\right\]'\) of '\\begin\{array\}\{cc\} 1 & 2 "
+     r"\\\\ 3 & \+ \\end\{ar…'$"),
+    (r"p = (0.2, 0.2 +, 0.2)", r"^latex2sympy2 could not read it at column 16 \(', 0.2\)'\) of '0.2 \+'$"),
+    (r"\frac{\partial L}{\partial x} = 3 + & 3", r"^latex2sympy2 could not read it at column 37 \('& 3'\) of '3 \+ & 3'$"),
+    (r"L = \operatorname{eye}(3)", r"^\\operatorname\{eye\} at column 5 is not read in answers"),
+])
+def test_messages_name_the_students_column(latex, pattern):
+    with pytest.raises(ParseError, match=pattern):
+        parse_answer(latex)
+
+
+# ---------------------------------------------------------------------------------------- no crashes
+
+_TOKENS = st.sampled_from([
+    "1", "0.2", "-", "+", "=", r"\approx", ",", "&", r"\\", "\n", "(", ")", "[", "]", "{", "}", r"\frac", r"\dfrac",
+    r"\ln", r"\log_{10}", r"\text{ nats}", r"\quad", r"\,", r"\!", r"\begin{bmatrix}", r"\end{bmatrix}",
+    r"\begin{array}{cc}", r"\end{array}", r"\left(", r"\right)", "^T", "_{2\\times 2}", r"\mathbf{0}", "conv1^{(1)}",
+    "c", "i", r"\dots", r"\forall", r"\in", "中文", "（", "）", " ",
+])
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_TOKENS, max_size=25))
+def test_any_token_soup_is_read_or_refused_never_a_crash(tokens):
+    latex = "".join(tokens)
+    try:
+        parse_answer(latex)
+    except ParseError:
+        pass
+    graded = grade_part("L", latex, np.array(LN5, dtype=object))
+    assert graded.verdict in ("correct", "wrong", "unparsed")
