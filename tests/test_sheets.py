@@ -58,6 +58,9 @@ EXPECTED: dict[str, dict[str, str]] = {
     "s30_amelia": {"conv1": "correct", "relu1": "correct", "p": "correct", "dL_dp": "correct", "dL_dfc1": "wrong:sign_flipped", "dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation"},
     "s31_tang_yu": {"L": "correct", "dL_dW": "correct", "dL_dx": "correct", "dL_dx_formula": "wrong:pad_off_by_one", "dL_dh_formula": "correct"},
     "s32_oliver": {"conv1": "correct", "relu1": "correct", "L": "correct", "dL_dh": "wrong", "dL_dx_formula": "unparsed", "dL_dh_formula": "correct"},
+    "s33_zheng_hui": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "wrong:log_base_10", "dL_dp": "correct", "dL_dx": "correct", "dL_dh": "correct"},
+    "s34_daniel": {"conv1": "correct", "fc1": "correct", "p": "correct", "L": "wrong", "dL_dfc1": "correct", "dL_dW": "correct", "dL_drelu1": "correct"},
+    "s35_wu_xiaoyu": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "unparsed", "L": "correct", "dL_dp": "correct", "dL_dconv1": "correct", "dL_dW": "wrong:transposed", "dL_dx": "correct"},
 }
 
 

@@ -234,11 +234,14 @@ def _left_right_parens(line: Src) -> Src:
     return line.sub(r"\\left\s*\(", "(").sub(r"\\right\s*\)", ")")
 
 
+_IN = re.compile(r"\\in(?![a-zA-Z])|∈")
+
+
 def _set_statement(line: Src) -> Src:
     r"""``\in \mathbb{R}^{2\times 4\times 4}`` or ``, c \in \{1, 2\}``: which set, not which value; dropped to
     the end of the line (with the index letter before it, when there is one)."""
     for i in top_level(line.text):
-        if re.match(r"\\in(?![a-zA-Z])|∈", line.text[i:]):
+        if _IN.match(line.text, i):
             before = re.search(r"(?:(?:,|;|\\q?quad|\\[,;: ]|~|\s)+[A-Za-z](?:_\s*(?:\{[^{}]*\}|\w))?)?\s*$",
                                line.text[:i])
             return line[:before.start() if before else i]
