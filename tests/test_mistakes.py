@@ -10,7 +10,10 @@ wrong answers must name no mistake.
 
 from __future__ import annotations
 
+import csv
 import functools
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -338,3 +341,24 @@ def test_check_names_the_mistake_in_chinese(tmp_path):
         assert text.count("可能的错误：符号反了（例如把 p - y 写成了 y - p）") == 2, name
         assert text.count("可能的错误：用了以 10 为底的对数，而不是自然对数") == 2, name
     assert "likely mistake" not in text
+
+
+def test_check_json_and_the_gradebook_name_the_mistakes(tmp_path):
+    sheets = Path(__file__).parent / "data" / "sheets"
+    one = subprocess.run([sys.executable, "-m", "symconv", "check", str(sheets / "s41_grace.tex"), "--json"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert one.returncode == 1, one.stderr
+    parts = json.loads(one.stdout)["parts"]
+    assert parts["dL_dW"]["mistake"] == "transposed,sign_flipped" and parts["p"]["mistake"] == ""
+    many = subprocess.run([sys.executable, "-m", "symconv", "check", str(sheets / "s41_grace.tex"),
+                           str(sheets / "s42_wu_lei.toml"), "--out", "out", "--no-pdf"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert many.returncode == 1, many.stderr
+    rows = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").open(encoding="utf-8")))
+    named = {(r["student"], r["part"]): r["mistake"] for r in rows if r["mistake"]}
+    assert named == {("s41_grace", "conv1"): "transposed", ("s41_grace", "relu1"): "relu_mask",
+                     ("s41_grace", "fc1"): "relu_mask", ("s41_grace", "dL_dfc1"): "sign_flipped",
+                     ("s41_grace", "dL_dW"): "transposed,sign_flipped", ("s42_wu_lei", "L"): "log_base_10",
+                     ("s42_wu_lei", "dL_dp"): "sign_flipped", ("s42_wu_lei", "dL_dW"): "flatten_order"}
+    md = re.sub(r"\\(.)", r"\1", (tmp_path / "out" / "grades_s42_wu_lei.md").read_text(encoding="utf-8"))
+    assert "\nLikely mistake: relu1 flattened in another order than (channel, row, column).\n" in md
