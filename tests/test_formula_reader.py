@@ -35,3 +35,13 @@ def test_unbalanced_limits_are_an_error_not_a_guess():
     with pytest.raises(ClaimError):
         read_formula(r"\sum_{o=1}^{C_{out} \frac{\partial L}{\partial y_o} \otimes \mathrm{rot180}(h_{o,c})",
                      "x", PROBLEM1)
+
+
+@pytest.mark.parametrize("latex,want", [
+    # A stated padding after a TeX space (found on an outside sheet): the space is not left behind.
+    (r"\frac{\partial L}{\partial h}=x\otimes\frac{\partial L}{\partial y}\ \text{(padding 0)}", "batch_correlate(x, g)"),
+    (r"x \otimes \frac{\partial L}{\partial y}\quad\text{padding } 1\,", "batch_correlate(pad(x, 1), g)"),
+    (r"x\;\star\;\delta~(p = 1)", "batch_correlate(pad(x, 1), g)"),
+])
+def test_tex_spaces_around_a_stated_padding(latex, want):
+    assert str(read_formula(latex, "h", PROBLEM1)) == want

@@ -72,6 +72,7 @@ def _strip_answer(text: str) -> str:
     text = re.sub(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\nonumber|\\notag|\\displaystyle|\\limits", " ", text)
     text = re.sub(r"(?<!\\)%.*", " ", text)
     text = text.replace("&", " ").replace("\\\\", " ")
+    text = re.sub(r"\\[,;:! ]|\\q?quad(?![A-Za-z])|~", " ", text)    # TeX's spaces: a space
     text = re.sub(r"\\(?:left|right)\s*\.", " ", text)
     text = re.sub(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![A-Za-z])", " ", text)
     text = re.sub(r"\\[dt]frac(?![A-Za-z])", r"\\frac", text)
