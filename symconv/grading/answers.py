@@ -1,12 +1,17 @@
 r"""Reading answers written in LaTeX, the way a deep-learning reader means them.
 
 All parsing goes through :func:`parse_answer`, the one place that calls latex2sympy2 (so the parser can be
-replaced here alone). Before it, the text is normalised for the notations homework answers use:
+replaced here alone). Before it, the text is taken apart and rewritten, never the parser's output:
 
-- the answer is the right-hand side of the last top-level ``=``;
-- ``\log`` is the natural logarithm (latex2sympy2 reads it as base 10);
-- ``[a \quad b \quad c]`` (or ``\;``, ``\ ``, ``\,`` separated) is a row vector, not a product;
-- matrices separated by top-level commas are the channels of one tensor.
+- :mod:`.source`: the text with, for each character, the student's column (messages quote the student);
+- :mod:`.notation`: lines, statements and chains (``L = -\ln\frac15 = \ln 5 \approx 1.609``), channels
+  (``conv1^{(1)} = A, \qquad conv1^{(2)} = B``), and what is not the answer (``\text{...}``, units,
+  ``\forall ...``, ``(i = 1, \dots, 5)``);
+- :mod:`.entries`: each side for latex2sympy2 (every matrix environment a ``bmatrix``, tuples and
+  ``[a \quad b]`` rows, ``\log`` natural and ``\log_{10}`` base 10, ``5 7`` refused).
+
+Here: the limits, the bounded evaluation of latex2sympy2's tree, a chain's sides judged against each other,
+channels combined, and the answer files.
 
 >>> parse_answer(r"L = -\log(0.2)").value
 log(5)
@@ -30,8 +35,9 @@ import sympy as sp
 
 from ..errors import InputError
 from ..derivation.exprs import as_expr
+from . import entries as en
 from . import notation as nt
-from .notation import ParseError, Src
+from .source import ParseError, Src, at
 
 __all__ = ["Answer", "FalseChain", "ParseError", "parse_answer", "read_answers", "read_tex_answers", "time_budget"]
 
@@ -123,7 +129,7 @@ def check_balance(text: str) -> None:
     >>> check_balance(r"\\ln 5 } + 100")
     Traceback (most recent call last):
     ...
-    symconv.grading.notation.ParseError: unbalanced: '}' at column 7 ('} + 100') closes nothing
+    symconv.grading.source.ParseError: unbalanced: '}' at column 7 ('} + 100') closes nothing
     """
     stack: list[tuple[str, int]] = []
     for m in _TOKEN.finditer(text):
@@ -201,7 +207,7 @@ def _latex2sympy(src: Src) -> Any:
     class Listener(ErrorListener):
         def syntaxError(self, recognizer: Any, symbol: Any, line: int, col: int, msg: str, e: Any) -> None:
             where = symbol.start if symbol is not None and getattr(symbol, "start", -1) >= 0 else col
-            raise ParseError(f"latex2sympy2 could not read it at {nt.at(src, where)} of {_short(src.student())}")
+            raise ParseError(f"latex2sympy2 could not read it at {at(src, where)} of {_short(src.student())}")
 
     lexer = l2s.PSLexer(InputStream(text))
     lexer.removeErrorListeners()
@@ -215,7 +221,7 @@ def _latex2sympy(src: Src) -> Any:
         left = tokens.LT(1)
         if left is not None and left.type != Token.EOF:
             # ANTLR's start rule has no EOF: it stops where the grammar can, and would drop the rest.
-            raise ParseError(f"latex2sympy2 could not read it past {nt.at(src, left.start)} of "
+            raise ParseError(f"latex2sympy2 could not read it past {at(src, left.start)} of "
                              f"{_short(src.student())}")
         if math.relation_list() is not None:
             raise ParseError("a list of relations is not an answer")
@@ -412,10 +418,10 @@ def _entry(src: Src) -> Any:
     if constant:
         return _constant(constant)
     _check_operatornames(src)
-    src = nt.spaces(nt.inline_lists(src)).strip()
+    src = en.spaces(en.inline_lists(src)).strip()
     if not src.text:
-        raise ParseError(f"an empty value at {nt.at(src, 0)}")
-    nt.check_juxtaposed(src)
+        raise ParseError(f"an empty value at {at(src, 0)}")
+    en.check_juxtaposed(src)
     return _to_array(_latex2sympy(src))
 
 
@@ -435,7 +441,7 @@ def _side(side: nt.Side) -> tuple[Answer, int]:
     numbers (``-\\ln(0.2)``, ``0.1 \\cdot 396``), 2 numbers as written with decimals (rounded: judged within
     half a unit of the last place written), 3 a side after ``\\approx`` (judged within its written precision,
     whole numbers at least)."""
-    entries = nt.items(side.src)
+    entries = en.items(side.src)
     values = [_entry(e) for e in entries]
     value = values[0] if len(values) == 1 else _stack(values, "entries separated by commas")
     decimals = _decimals(side.src.text)
@@ -443,7 +449,7 @@ def _side(side: nt.Side) -> tuple[Answer, int]:
         rank, decimals = 3, decimals or 0
     elif decimals is None:
         rank = 0
-    elif nt.is_literal(side.src.text):
+    elif en.is_literal(side.src.text):
         rank = 2
     else:
         rank, decimals = 1, None
@@ -538,7 +544,7 @@ def parse_answer(latex: str) -> Answer:
         if not latex.strip():
             raise ParseError("the answer is empty")
         _check_text(latex)
-        found = nt.statements(nt.normalise(Src.of(latex)))
+        found = nt.statements(en.normalise(Src.of(latex)))
         if not found:
             raise ParseError("no mathematics in the answer (only text)")
         read = [(st, _statement(st)) for st in found]

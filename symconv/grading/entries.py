@@ -1,0 +1,137 @@
+r"""Rewriting a side for latex2sympy2: the notations it does not read, put in ones it does (origins kept), and
+the lists a side may be (a tuple, channels separated by commas).
+
+>>> [e.text for e in items(Src.of(r"(0, 0, -5)^T"))]
+['0', '0', '-5']
+>>> inline_lists(Src.of(r"\frac15 (1, 2)^T")).text
+'\\frac15 \\begin{bmatrix} 1 & 2 \\end{bmatrix}^T'
+"""
+
+from __future__ import annotations
+
+import re
+
+from .source import ParseError, Src, at, closing, split_top, top_level_all
+
+_COMMA = re.compile(r",|;")
+
+
+_END = r"(?![a-zA-Z])"      # the end of a command's name (\b fails before a digit: \tfrac15)
+_DIMEN = r"\[\s*-?\d*\.?\d+\s*(?:pt|em|ex|mm|cm|in|mu|bp)\s*\]"
+_MATRIX_ENV = r"(?:[pbvVB]?matrix\*?|smallmatrix|array)"
+_OPEN_WRAP = r"(?:\\left\s*(?:\[|\(|\\\||\||\\lbrack|\\\{|\\lvert|\\lVert)|\[|\()"
+_CLOSE_WRAP = r"(?:\\right\s*(?:\]|\)|\\\||\||\\rbrack|\\\}|\\rvert|\\rVert)|\]|\))"
+_SIZED = r"\\(?:big|Big|bigg|Bigg)[lr]?\s*(?=[()\[\]|])"
+
+
+def normalise(src: Src) -> Src:
+    r"""The notations latex2sympy2 does not read, rewritten into ones it does (origins kept):
+    every matrix environment is a ``bmatrix`` (an ``array``'s column spec and the brackets around it
+    dropped; ``vmatrix`` too is read as the matrix, as students use it for brackets), ``\dfrac``/``\tfrac``
+    are ``\frac`` (``\frac15`` braced), ``\log`` is natural and ``\log_{10}``/``\lg`` base 10, a transpose
+    is ``^T``, and labels, ``$``, ``\displaystyle`` and negative spaces are gone."""
+    src = src.sub(r"\\label\s*\{[^{}]*\}|\\tag\*?\s*\{[^{}]*\}|\\nonumber" + _END + r"|\\notag" + _END +
+                  r"|\\displaystyle" + _END + r"|\\textstyle" + _END + r"|\\left\s*\.|\\right\s*\.|\$|\\!|"
+                  r"\\hline" + _END + "|" + _SIZED, "")
+    src = src.sub(r"\\[dtc]frac" + _END, r"\frac")
+    src = src.sub(r"\\frac\s*(\d)\s*(\d)", lambda m: rf"\frac{{{m[1]}}}{{{m[2]}}}")
+    src = src.sub(r"\\lg" + _END, r"\log_{10}")
+    src = src.sub(r"\\log\s*_\s*(?:\{\s*e\s*\}|e(?![a-zA-Z]))|\\log(?![a-zA-Z])(?!\s*_)", r"\ln")
+    src = src.sub(r"\\mathrm\s*\{\s*e\s*\}", "e")
+    src = src.sub(r"\\mathrm\s*\{\s*T\s*\}|\\mathsf\s*\{\s*T\s*\}|\\top" + _END + r"|\\intercal" + _END +
+                  r"|\\mathsf\s+T(?![a-zA-Z])", "T")
+    src = src.sub(r"\\begin\s*\{array\}\s*(?:\[[a-z]\])?\s*\{(?:[^{}]|\{[^{}]*\})*\}|\\begin\s*\{" + _MATRIX_ENV +
+                  r"\}", r"\begin{bmatrix}")
+    src = src.sub(r"\\end\s*\{" + _MATRIX_ENV + r"\}", r"\end{bmatrix}")
+    src = src.sub(_OPEN_WRAP + r"\s*(?=\\begin\{bmatrix\})", "")
+    src = src.sub(r"(?<=\\end\{bmatrix\})\s*" + _CLOSE_WRAP, "")
+    src = src.sub(r"\\\\\s*(?:" + _DIMEN + r")?\s*(?=\\end\{bmatrix\})", " ")     # a last row's \\
+    src = src.sub(r"\\(?:left|right)\s*([()\[\]])", lambda m: m.group(1))
+    return src.sub(r"(?<=\\\\)\s*" + _DIMEN, " ")
+
+
+_TRANSPOSE = r"(?:\s*(?:\^\s*\{?\s*T\s*\}?|'))?"
+_WRAPPED = re.compile(r"\s*[(\[](.*)[)\]]" + _TRANSPOSE + r"\s*", re.S)
+
+
+def items(side: Src) -> list[Src]:
+    r"""A side's entries when it is a list: ``(0, 0, -5, 0, 0)^T``, ``[a, b]``, ``A, B`` (channels); else
+    the side itself, alone."""
+    m = _WRAPPED.fullmatch(side.text)
+    inner = side
+    if m and closing(side.text, m.start(1) - 1) == m.end(1) + 1:     # (a, b) (c, d) is not one list
+        inner = side[m.start(1):m.end(1)]
+    parts = [p.strip() for _, p in split_top(inner, _COMMA)]
+    if len(parts) == 1:
+        return [side]
+    for p in parts:
+        if not p.text:
+            raise ParseError(f"an empty entry in the list at {at(p, 0)}")
+    return parts
+
+
+_SPACES = r"(?:\\quad|\\qquad|\\;|\\,|\\:|\\ |~|\\enspace|\\thinspace)"
+_NUM = r"[-+]?\d+(?:\.\d+)?"
+
+
+def _bmatrix(src: Src, start: int, end: int, cells: list[Src]) -> Src:
+    """A one-row bmatrix of ``cells``, standing where ``src[start:end]`` stood."""
+    opener = Src(r"\begin{bmatrix} ", (src.col(start),) * 16, src.whole)
+    closer = Src(r" \end{bmatrix}", (src.col(end - 1),) * 14, src.whole)
+    amp = [Src(" & ", (c.col(0),) * 3, src.whole) for c in cells]
+    body = [x for k, c in enumerate(cells) for x in ([amp[k]] if k else []) + [c]]
+    return Src.join([opener, *body, closer], sep="")
+
+
+def inline_lists(src: Src) -> Src:
+    r"""Lists inside an expression as row vectors: ``\frac15 (1, 1, 1, 1, 1)^T``, ``[0.2 \quad 0.2]``,
+    ``[0.2 \; -0.8]``; ``[5 7]`` (numbers and plain spaces only, as NumPy prints) too. A parenthesis after
+    a function name (``\max(a, b)``) is an argument list, left alone; a list inside a list is not read."""
+    text = src.text
+    out: list[Src] = []
+    last = 0
+    for i in top_level_all(text):
+        if i < last or text[i] not in "([" or re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", text[max(0, i - 40):i]):
+            continue
+        end = closing(text, i)
+        inner = src[i + 1:end - 1]
+        if "\\begin" in inner.text:
+            continue
+        cells = [p.strip() for _, p in split_top(inner, _COMMA)]
+        if len(cells) == 1 and text[i] == "[":
+            cells = [p.strip() for _, p in split_top(inner, re.compile(_SPACES + r"+(?:\s*" + _SPACES + ")*"))]
+            if len(cells) == 1 and re.fullmatch(r"\s*" + _NUM + r"(?:\s+" + _NUM + r")+\s*", inner.text):
+                cells = [p.strip() for _, p in split_top(inner, re.compile(r"\s+(?=[-+]?\d)"))]
+        cells = [c for c in cells if c.text]
+        if len(cells) > 1:
+            out += [src[last:i], _bmatrix(src, i, end, cells)]
+            last = end
+    return Src.join(out + [src[last:]], sep="") if out else src
+
+
+_LITERAL = re.compile(r"(?:[\s\d.,&+\-\[\]()]|\\\\|\\(?:begin|end)\{bmatrix\}|\^\s*\{?\s*T\s*\}?|" + _SPACES + ")*")
+
+
+def is_literal(text: str) -> bool:
+    r"""Whether a side is only numbers as written (``1.609``, ``[0.2 \quad 0.2]``, a matrix of them): its
+    decimals are then rounding, where in ``-\ln(0.2)`` or ``0.1 \cdot 396`` they are exact numbers."""
+    return _LITERAL.fullmatch(text) is not None
+
+
+def spaces(src: Src) -> Src:
+    """Spacing commands are spaces (latex2sympy2 would drop them: here, so that columns stay the student's)."""
+    return src.sub(r"\\\\|" + _SPACES, lambda m: m.group(0) if m.group(0) == "\\\\" else " ")
+
+
+def check_juxtaposed(src: Src) -> None:
+    r"""Two numbers with only space between them (``5 7``, ``5\,7``) are refused: latex2sympy2 would read
+    35, and a student means two entries (a missing ``&`` or comma) or a product written wrongly; either way
+    the teacher should see it. ``\frac 1 2`` and ``x^2 3``-like arguments of a command are not numbers side
+    by side."""
+    for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?(\s+)(?=\d)", src.text):
+        if re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", src.text[max(0, m.start() - 40):m.start()]):
+            continue
+        pair = re.match(r"\d+(?:\.\d+)?\s+\d+(?:\.\d+)?", src.text[m.start():])
+        shown = " ".join(src[m.start():m.start() + len(pair.group(0))].student().split()) if pair else ""
+        raise ParseError(f"two numbers with only a space between them at {at(src, m.start())}: '{shown}' is "
+                         "not read as a product; separate entries with & or a comma, or write \\cdot")

@@ -1,0 +1,183 @@
+r"""Text with the student's columns: a piece of an answer after rewriting, and where each character stood.
+
+Every rewrite of an answer (a matrix environment renamed, a remark dropped, a tuple turned into a row) works on
+a :class:`Src`, so that a message about the rewritten text still names the student's own column and quotes
+the student's own text:
+
+>>> s = Src.of(r"x = \dfrac{1}{2}").sub(r"\\dfrac", r"\frac")
+>>> s.text, s.col(4), s.col(9), s.student()
+('x = \\frac{1}{2}', 4, 10, 'x = \\dfrac{1}{2}')
+
+Scanning helpers find what stands at the top level (outside every bracket and environment).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from ..errors import SymconvError
+
+
+class ParseError(SymconvError, ValueError):
+    """An answer the parser could not read: the reason and the offending text (the student's column)."""
+
+
+def at(src: Src, i: int) -> str:
+    """Where character ``i`` of ``src`` stood in the student's text: its column (1-based) and the text from
+    there."""
+    col = src.col(i)
+    rest = " ".join(src.whole[col:].split())
+    if not rest:
+        return f"column {col + 1} (the end)"
+    return f"column {col + 1} ('{rest[:24] + ('…' if len(rest) > 24 else '')}')"
+
+
+class Src:
+    """A piece of text and, for each character, its index in the student's whole text (``whole``)."""
+
+    __slots__ = ("text", "origin", "whole")
+
+    def __init__(self, text: str, origin: tuple[int, ...], whole: str) -> None:
+        self.text, self.origin, self.whole = text, origin, whole
+
+    @classmethod
+    def of(cls, whole: str) -> Src:
+        return cls(whole, tuple(range(len(whole))), whole)
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def __repr__(self) -> str:
+        return f"Src({self.text!r})"
+
+    def __getitem__(self, key: slice) -> Src:
+        return Src(self.text[key], self.origin[key], self.whole)
+
+    def col(self, i: int) -> int:
+        """The student's index of character ``i`` (just past the last character for ``i == len``)."""
+        if i < len(self.origin):
+            return self.origin[i]
+        return self.origin[-1] + 1 if self.origin else len(self.whole)
+
+    def student(self) -> str:
+        """The student's own text this piece was made from."""
+        if not self.origin:
+            return ""
+        return self.whole[min(self.origin):max(self.origin) + 1]
+
+    def sub(self, pattern: str | re.Pattern[str], repl: str | Callable[[re.Match[str]], str]) -> Src:
+        """``re.sub`` that keeps the origins; new text takes the origin of what it replaces. A string
+        ``repl`` is literal (no group references)."""
+        pat = re.compile(pattern) if isinstance(pattern, str) else pattern
+        text: list[str] = []
+        origin: list[int] = []
+        last = 0
+        for m in pat.finditer(self.text):
+            text.append(self.text[last:m.start()])
+            origin.extend(self.origin[last:m.start()])
+            new = repl if isinstance(repl, str) else repl(m)
+            text.append(new)
+            if new:      # new text stands where the old began; its last character where the old ended
+                origin.extend([self.col(m.start())] * (len(new) - 1) + [self.col(max(m.end() - 1, m.start()))])
+            last = m.end()
+        text.append(self.text[last:])
+        origin.extend(self.origin[last:])
+        return Src("".join(text), tuple(origin), self.whole)
+
+    def strip(self) -> Src:
+        body = self.text.strip()
+        start = len(self.text) - len(self.text.lstrip())
+        return self[start:start + len(body)]
+
+    @staticmethod
+    def join(parts: list[Src], sep: str = " ") -> Src:
+        whole = parts[0].whole
+        text: list[str] = []
+        origin: list[int] = []
+        for k, p in enumerate(parts):
+            if k:
+                text.append(sep)
+                origin.extend([p.col(0)] * len(sep))
+            text.append(p.text)
+            origin.extend(p.origin)
+        return Src("".join(text), tuple(origin), whole)
+
+
+# --------------------------------------------------------------------------------------------- scanning
+
+ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{[^{}]*\}")
+
+
+def top_level(text: str) -> Iterator[int]:
+    """The positions outside every brace, bracket, parenthesis and environment."""
+    depth = env = i = 0
+    while i < len(text):
+        m = ENVIRONMENT.match(text, i)
+        if m:
+            env += 1 if m.group(1) == "begin" else -1
+            i = m.end()
+            continue
+        ch = text[i]
+        if depth == 0 and env == 0:
+            yield i
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+        i += 1
+
+
+def spans_top(text: str, pattern: re.Pattern[str]) -> list[tuple[str, int, int]]:
+    """``text`` cut at the top-level matches of ``pattern``: (the separator before, start, end) per piece."""
+    pieces: list[tuple[str, int, int]] = []
+    sep, start, skip_to = "", 0, 0
+    for i in top_level(text):
+        if i < skip_to:
+            continue
+        m = pattern.match(text, i)
+        if m and m.end() > i:
+            pieces.append((sep, start, i))
+            sep, start, skip_to = m.group(0), m.end(), m.end()
+    pieces.append((sep, start, len(text)))
+    return pieces
+
+
+def split_top(src: Src, pattern: re.Pattern[str]) -> list[tuple[str, Src]]:
+    """``src`` cut at the top-level matches of ``pattern``: (the separator before the piece, the piece)."""
+    return [(sep, src[a:b]) for sep, a, b in spans_top(src.text, pattern)]
+
+
+def closing(text: str, i: int) -> int:
+    """The index just past the bracket that closes the one opening at ``i`` (``(``, ``[`` or ``{``)."""
+    depth = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in "{[(":
+            depth += 1
+        elif ch in "}])":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return len(text)
+
+
+def top_level_all(text: str) -> Iterator[int]:
+    """Every position outside environments, at any bracket depth (so nested lists are found too)."""
+    env = i = 0
+    while i < len(text):
+        m = ENVIRONMENT.match(text, i)
+        if m:
+            env += 1 if m.group(1) == "begin" else -1
+            i = m.end()
+            continue
+        if env == 0:
+            yield i
+        i += 2 if text[i] == "\\" else 1
