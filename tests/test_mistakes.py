@@ -362,3 +362,16 @@ def test_check_json_and_the_gradebook_name_the_mistakes(tmp_path):
                      ("s42_wu_lei", "dL_dp"): "sign_flipped", ("s42_wu_lei", "dL_dW"): "flatten_order"}
     md = re.sub(r"\\(.)", r"\1", (tmp_path / "out" / "grades_s42_wu_lei.md").read_text(encoding="utf-8"))
     assert "\nLikely mistake: relu1 flattened in another order than (channel, row, column).\n" in md
+
+
+def test_a_false_chain_names_the_mistake_of_its_wrong_side():
+    """-log 0.2 = 0.699: the exact side is right, the decimal is log10 5; a side no mistake explains, none."""
+    sol = packaged()
+    got = grade_part("L", r"L = -\log 0.2 = 0.699", sol.exact["L"], sol)
+    assert (got.verdict, got.mistake) == ("wrong", "log_base_10"), got.detail
+    assert got.detail.endswith("likely mistake: log base 10 instead of the natural log")
+    other = grade_part("L", r"L = -\log 0.2 = 0.5", sol.exact["L"], sol)
+    assert (other.verdict, other.mistake) == ("wrong", ""), other.detail
+    flipped = grade_part("dL_dfc1", r"y - p = \begin{bmatrix} 0.2 & 0.2 & -0.8 & 0.2 & 0.2 \end{bmatrix}^T = "
+                         r"\begin{bmatrix} -0.2 & -0.2 & 0.8 & -0.2 & -0.2 \end{bmatrix}^T", sol.exact["dL_dfc1"], sol)
+    assert flipped.verdict == "wrong" and flipped.mistake == "sign_flipped", flipped.detail

@@ -124,7 +124,10 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Sol
         with time_budget():
             graded, value, tol = _grade_answer(part, latex, expected, exp_text)
     except FalseChain as exc:        # a chain a = b ≈ c with a false side: wrong, whatever the expected value
-        return Grade(part, "wrong", exp_text, latex.strip(), exc.reason)
+        graded = Grade(part, "wrong", exp_text, latex.strip(), exc.reason)
+        found = _explained_side(exc, expected, solution, part)
+        return graded if found is None else dataclasses.replace(
+            graded, mistake=found.mistake, reason=with_mistake(graded.reason, [found.sentence]))
     except ParseError as exc:
         return Grade(part, "unparsed", exp_text, latex.strip(), str(exc))
     named = [(graded.mistake, "m." + graded.mistake)] if graded.mistake else []   # "transposed", by shape
@@ -139,6 +142,28 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Sol
         return graded
     return dataclasses.replace(graded, mistake=",".join(m for m, _ in named),
                                reason=with_mistake(graded.reason, [s for _, s in named]))
+
+
+def _explained_side(exc: FalseChain, expected: np.ndarray, solution: Solution | None, part: str
+                    ) -> Candidate | None:
+    """The mistake that explains a side of a false chain (``-\\log 0.2 = 0.699``: 0.699 is log10 5), if one
+    does: each side the chain's reason names is read on its own and tried as the answer."""
+    if solution is None or isinstance(exc.reason, str):
+        return None
+    for text in (v for k, v in exc.reason[1].items() if k in ("a", "b") and isinstance(v, str)):
+        try:
+            with time_budget():
+                side = parse_answer(text)
+                value, _ = _shape_to(side.value, expected)
+                if value is None:
+                    continue
+                tol = None if side.decimals is None else 0.5 * 10 ** (-side.decimals)
+                found = _explained(value, solution, part, tol)
+        except ParseError:
+            continue
+        if found is not None:
+            return found
+    return None
 
 
 def _explained(value: np.ndarray, solution: Solution, part: str, tol: float | None) -> Candidate | None:
