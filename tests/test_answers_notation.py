@@ -210,8 +210,9 @@ def test_channel_pairs_make_a_grid():
     assert read(", \\quad ".join(parts)) == [[11, 12], [21, 22]]
 
 
-def test_a_channel_given_twice_is_refused():
-    with pytest.raises(ParseError, match=r"^a\^\{\(1\)\} is given twice$"):
+def test_a_name_given_twice_is_one_chain():
+    assert read("L = -\\ln 0.2 \\\\\n\\text{so } L \\approx 1.609") == LN5
+    with pytest.raises(FalseChain, match=r"^the chain is false: 1 is not 2$"):
         parse_answer(r"a^{(1)} = 1, a^{(1)} = 2")
 
 
@@ -239,6 +240,29 @@ def test_an_align_answering_several_parts_is_split_by_label():
     assert read(answers["p"]) == R(1, 5)
     assert read(answers["L"]) == LN5
     assert read(answers["dL_dp"]) == [0, 0, -5, 0, 0]
+
+
+def test_one_equation_per_channel():
+    tex = "\n".join([
+        rf"\begin{{equation}}\label{{ans:conv1}} conv1^{{(1)}} = {BA} \end{{equation}}",
+        r"第二个通道：",
+        rf"\begin{{equation*}} conv1^{{(2)}} = {BB} \end{{equation*}}",
+        r"\begin{equation} fc1 = W \cdot relu1 \end{equation}",                  # working, not an answer
+        r"\begin{equation}\label{ans:fc1} fc1 = 39.6 \end{equation}",
+        r"\begin{equation} conv1^{(3)} = 0 \end{equation}",                      # not right after conv1
+    ])
+    answers = read_tex_answers(tex)
+    assert read(answers["conv1"]) == [A, B] and read(answers["fc1"]) == R(198, 5)
+
+
+@pytest.mark.parametrize("latex,value", [
+    (r"\textbf{(a)} L = \ln 5", LN5),                       # a remark that opens the line introduces it
+    (r"\text{for the loss: } L = \ln 5", LN5),
+    (r"对于 conv1：conv1^{(1)} = 1, conv1^{(2)} = 2", [1, 2]),
+    (r"dx = O_{2\times 2}", [[0, 0], [0, 0]]),
+])
+def test_what_opens_a_line(latex, value):
+    assert read(latex) == value
 
 
 # ------------------------------------------------------------------------------------------ messages

@@ -504,10 +504,6 @@ def _statement(st: nt.Statement) -> Answer | None:
 def _channels(found: list[tuple[nt.Statement, Answer]]) -> Answer:
     """Statements per channel (``conv1^{(1)} = A, conv1^{(2)} = B``, or one line each) as one tensor, in the
     order of the numbers their names differ in (a grid for two: ``h^{(1,2)}``), else in the order written."""
-    names = [" ".join(st.name.split()) for st, _ in found if st.name]
-    repeated = next((n for n in names if names.count(n) > 1), None)
-    if repeated is not None:
-        raise ParseError(f"{repeated} is given twice")
     keys = nt.channel_keys([st.name for st, _ in found])
     answers = [a for _, a in found]
     shape: tuple[int, ...] = (len(answers),)
@@ -571,13 +567,25 @@ _LABEL = re.compile(r"\\label\{ans:([A-Za-z0-9_]+)\}")
 def read_tex_answers(text: str) -> dict[str, str]:
     r"""PART -> LaTeX of every equation-like block labelled ``ans:PART`` (``equation``, ``align``, ``gather``,
     ``multline``, ``flalign``, ``eqnarray``, ``$$``, ``\[``). A block with several labels (an align answering
-    one part per line) is split by line (:func:`.notation.split_labels`). Nothing is followed or run. A label
-    used twice is an :class:`InputError` naming it (never silently the last one)."""
+    one part per line) is split by line (:func:`.notation.split_labels`); an unlabelled block right after a
+    labelled one, naming its next channel (``conv1^{(2)} = B`` after ``conv1^{(1)} = A``), is part of that
+    answer. Nothing is followed or run. A label used twice is an :class:`InputError` naming it (never silently
+    the last one)."""
     text = re.sub(r"(?<!\\)%.*", "", text)   # comments
     found: dict[str, str] = {}
+    last: str | None = None        # the label of the block before
     for m in _BLOCKS.finditer(text):
         body = next(g for g in m.groups()[1:] if g is not None)
         labels = _LABEL.findall(body)
+        if not labels:
+            shape = nt.channel_name(body)
+            if last is not None and shape is not None and shape == nt.channel_name(found[last]) and \
+                    " ".join(body.split()) not in " ".join(found[last].split()):
+                found[last] += " \\\\\n" + body          # conv1^{(2)} = B after \label{ans:conv1} conv1^{(1)} = A
+            else:
+                last = None
+            continue
+        last = labels[-1]
         for label in labels:
             if label in found or labels.count(label) > 1:
                 raise InputError(f"\\label{{ans:{label}}} is used twice; label each part once")

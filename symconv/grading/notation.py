@@ -44,8 +44,9 @@ _UNITS = re.compile(r"(?<![A-Za-z\\])(?:nats?|bits?)\s*$")
 
 
 def _remarks(line: Src, pattern: re.Pattern[str], opens: Callable[[re.Match[str]], bool]) -> Src:
-    """``line`` without the matches of ``pattern``; from the first one that ``opens`` a qualifier on, nothing."""
-    first = next((m for m in pattern.finditer(line.text) if opens(m)), None)
+    """``line`` without the matches of ``pattern``; from the first one that ``opens`` a qualifier after some
+    maths on, nothing (at the start of a line, "\\textbf{(a)}" or "对于 conv1：" only introduce it)."""
+    first = next((m for m in pattern.finditer(line.text) if opens(m) and line.text[:m.start()].strip()), None)
     if first is not None:
         line = line[:first.start()]
     return line.sub(pattern, "")
@@ -145,6 +146,7 @@ def has_letters(text: str) -> bool:
                   text)
     text = re.sub(r"\\(?:mathrm|operatorname\*?|mathit|mathsf|mathbf|boldsymbol|text)\s*\{([^{}]*)\}", r" \1 ", text)
     text = re.sub(r"\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?", " ", text)
+    text = re.sub(r"(?<![A-Za-z])O(?=\s*_\s*\{?\s*\d)", " ", text)          # O_{4\times 4}, a zero matrix
     text = re.sub(r"\\[a-zA-Z]+", " ", text)
     return re.search(r"(?<![A-Za-z])(?!e(?![A-Za-z]))[A-Za-z]", text) is not None
 
@@ -197,7 +199,22 @@ def statements(src: Src) -> list[Statement]:
             body = text[pieces[a][1]:pieces[b - 1][2]].sub(r"^(?:\s|\\q?quad|\\[,;: ]|~)+", "").strip()
             if body.text:
                 found.append(_chain(body))
-    return [st for k, st in enumerate(found) if not (k and _is_range(st))]
+    return _restatements([st for k, st in enumerate(found) if not (k and _is_range(st))])
+
+
+def _restatements(found: list[Statement]) -> list[Statement]:
+    """Statements of the same name are one chain (``L = -\\ln 0.2 \\\\ \\text{so } L \\approx 1.609``): a name
+    given twice with two values is then a false chain, not two channels."""
+    merged: list[Statement] = []
+    for st in found:
+        key = " ".join(st.name.split()) if st.name else None
+        same = next((k for k, m in enumerate(merged) if key and m.name and " ".join(m.name.split()) == key), None)
+        if same is None:
+            merged.append(st)
+        else:
+            m = merged[same]
+            merged[same] = Statement(m.name, m.sides + st.sides[1:], m.approx + st.approx[1:])
+    return merged
 
 
 def channel_keys(names: list[str | None]) -> list[tuple[int, ...]] | None:
@@ -250,3 +267,14 @@ def split_labels(body: str) -> dict[str, str]:
         else:
             found[current].extend(group)
     return {label: " \\\\\n".join(texts) for label, texts in found.items()}
+
+
+def channel_name(text: str) -> str | None:
+    """The name of a block's first statement with its numbers blanked, when it has numbers (``conv1^{(2)} =
+    B`` → ``conv#^{(#)}``): an unlabelled block whose name differs from the labelled block before it only in
+    these numbers is that answer's next channel (one equation per channel)."""
+    found = statements(Src.of(_LABEL.sub("", text)))
+    name = found[0].name if found else None
+    if name is None or not re.search(r"\d", name):
+        return None
+    return re.sub(r"\d+", "#", " ".join(name.split()))
