@@ -140,16 +140,15 @@ def _json(value: Any) -> str:
 
 
 def cmd_derive(args: argparse.Namespace) -> int:
-    from .proof.attach import derive
+    from .proof.stored import derive, seed_claims    # every proof, or its hash-checked stored result
     from .report.derivation import render
-    from .proof.seed import check_seed
 
     spec = _spec(args)
     out = _out_dir(args)
     derivation = derive(spec)
     homework_like = spec.ndim == 2 and spec.groups == 1 and set(spec.stride) == {1} \
         and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels
-    seed = check_seed(derivation) if homework_like else None
+    seed = seed_claims(spec) if homework_like else None
     from .wording import w
     title = w("derive.title", args.lang, name=spec.describe())
     tex, md = render(derivation, title, seed, args.lang)

@@ -88,3 +88,42 @@ def test_a_cold_start_does_not_load_numpys_optional_submodules(cache):
             "if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_commands_proofs_are_stored_and_read_back_equal(cache):
+    from symconv.derivation.spec import ConvSpec
+    from symconv.proof import attach, stored
+    spec = ConvSpec(2, 2, 3, padding=1, ndim=1)
+    stored.derive.cache_clear()
+    first = stored.derive(spec)
+    names = sorted(p.name.split("-")[0] for p in cache.iterdir() if p.name.endswith(".pickle"))
+    assert "derive" in names
+    code = ("from symconv.derivation.spec import ConvSpec; from symconv.proof import stored; "
+            "d = stored.derive(ConvSpec(2, 2, 3, padding=1, ndim=1)); print(d.proof.ok, d.proof.statement)")
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == f"True {first.proof.statement}"
+    fresh = attach.derive(spec)
+    assert first.closed_forms == fresh.closed_forms
+    assert (first.proof.results, first.proof.statement) == (fresh.proof.results, fresh.proof.statement)
+    assert stored.evaluator_checks(spec) == attach.evaluator_checks(spec)
+
+
+def test_a_refused_derivation_is_never_stored(cache, monkeypatch):
+    import dataclasses
+    from symconv import DerivationError
+    from symconv.derivation import forms
+    from symconv.derivation.spec import ConvSpec
+    from symconv.proof import attach, mutants, stored
+    real = forms.derive_forms
+
+    def wrong(spec):
+        d = real(spec)
+        return dataclasses.replace(d, grad_input=mutants.mutate(d.grad_input, "no_rotation"))
+    monkeypatch.setattr(attach, "derive_forms", wrong)
+    stored.derive.cache_clear()
+    spec = ConvSpec(2, 2, 3, padding=1, ndim=1, stride=2)
+    for _ in range(2):
+        with pytest.raises(DerivationError, match=r"failed their proof for every size"):
+            stored.derive(spec)
+    assert not any(p.name.startswith("derive-") for p in cache.glob("*.pickle"))
+    stored.derive.cache_clear()

@@ -39,7 +39,7 @@ import sympy as sp
 
 from ..derivation import store
 from ..derivation.forms import Derivation
-from ..proof.attach import derive
+from ..proof.stored import derive
 from .inputs import Homework
 from ..derivation.numeric import central_difference, conv
 from ..derivation.spec import ConvSpec

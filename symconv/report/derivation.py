@@ -9,7 +9,7 @@ from ..derivation import ops
 from ..derivation.forms import Derivation
 from .doc import Block, Figure, Heading, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
 from .figure import svg, tikz
-from ..proof.attach import evaluator_checks
+from ..proof.stored import evaluator_checks
 from ..proof.seed import SeedClaim
 from ..wording import w
 
@@ -85,7 +85,7 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
          UserText(statement_text(p.statement, lang) if r.ok else str(r.counterexample or r.detail)))
         for r in p.results)))
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang)))))
-    size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached
+    size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
     verdict = w("proof.detail", lang, checked=checked) if ok else detail
     blocks.append(Para(w("proof.second", lang, size="x".join(map(str, size)), verdict=verdict)))
     return blocks

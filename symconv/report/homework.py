@@ -8,11 +8,10 @@ import numpy as np
 import sympy as sp
 
 from ..derivation import ops
-from ..proof.attach import derive
+from ..proof.stored import derive, seed_claims
 from .doc import Block, Heading, Lines, Math, Para, Table, to_latex, to_markdown, user_text
 from ..homework.solution import TOLERANCES, Solution, problem1_spec
 from .derivation import derivation_blocks
-from ..proof.seed import check_seed
 from ..wording import w
 from ..derivation.exprs import as_expr
 
@@ -360,9 +359,9 @@ def check_table(s: Solution, lang: str = "en") -> Table:
 
 
 def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
-    d1 = derive(problem1_spec(s.homework))
+    spec = problem1_spec(s.homework)
     blocks: list[Block] = [Heading(w("hw.problem1", lang), 1), Para(w("hw.p1.intro", lang))]
-    blocks += derivation_blocks(d1, check_seed(d1), lang)
+    blocks += derivation_blocks(derive(spec), seed_claims(spec), lang)
     return blocks + problem2_blocks(s, lang)
 
 
