@@ -142,7 +142,8 @@ WORDS: dict[str, dict[str, str]] = {
         "g.shape_then": "shape {got}, expected {want}; transposed back, {rest}",
         "m.transposed": "transposed (rows and columns exchanged)",
         "m.sign_flipped": "the sign flipped (such as y - p for p - y)",
-        "m.kernel_flipped": "the kernel flipped (a convolution, where the template operation is a cross-correlation)",
+        "m.kernel_flipped": "the kernel flipped (a convolution, where the template operation is a "
+                            "cross-correlation)",
         "m.softmax_for_gradient": "softmax instead of its gradient (p where p - y belongs)",
         "m.relu_mask": "ReLU's mask forgotten or taken from the wrong tensor",
         "m.relu_mask_missing": "ReLU's mask forgotten (dL/dconv1 taken as dL/drelu1)",

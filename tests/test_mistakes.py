@@ -375,3 +375,19 @@ def test_a_false_chain_names_the_mistake_of_its_wrong_side():
     flipped = grade_part("dL_dfc1", r"y - p = \begin{bmatrix} 0.2 & 0.2 & -0.8 & 0.2 & 0.2 \end{bmatrix}^T = "
                          r"\begin{bmatrix} -0.2 & -0.2 & 0.8 & -0.2 & -0.2 \end{bmatrix}^T", sol.exact["dL_dfc1"], sol)
     assert flipped.verdict == "wrong" and flipped.mistake == "sign_flipped", flipped.detail
+
+
+def test_formula_verdicts_are_worded_in_chinese_too(tmp_path):
+    sheet = tmp_path / "f.tex"
+    sheet.write_text("\\begin{equation}\\label{ans:dL_dx_formula}\n\\frac{\\partial L}{\\partial x} = "
+                     "\\frac{\\partial L}{\\partial y} \\otimes h^T\n\\end{equation}\n"
+                     "\\begin{equation}\\label{ans:dL_dh_formula}\n\\frac{\\partial L}{\\partial h} = "
+                     "x \\otimes \\frac{\\partial L}{\\partial y}\n\\end{equation}\n", encoding="utf-8")
+    got = {g.part: g for g in grade(read_answers(sheet), packaged())}
+    wrong, right = got["dL_dx_formula"], got["dL_dh_formula"]
+    assert (wrong.verdict, wrong.mistake, right.verdict) == ("wrong", "no_rotation", "correct")
+    assert wrong.detail.startswith("read as dL/dx = ") and "; likely mistake: no rotation (the kernel" in wrong.detail
+    zh = wrong.detail_text("zh")
+    assert zh.startswith("读作 dL/dx = ") and "被否定" in zh and zh.endswith("可能的错误：没有旋转（卷积核必须旋转 180 度）")
+    assert right.detail_text("zh").startswith("读作 dL/dh = ") and "已证明" in right.detail_text("zh")
+    assert wrong.mistake_text("zh") == "没有旋转（卷积核必须旋转 180 度）" and right.mistake_text() == ""

@@ -569,7 +569,8 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
                 str(proof.detail))}))
         return grade_class(part, "wrong", expected, given, ("fa.refuted_here", {
             **read, "found": _plain(found), "detail": _plain(str(proof.detail))}))
-    reason: tuple[str, dict[str, Any]] = ("fa.refuted", {**read, "counterexample": _plain(str(proof.counterexample))})
+    reason: tuple[str, dict[str, Any]] = ("fa.refuted", {**read,
+                                                         "counterexample": _plain(str(proof.counterexample))})
     mistakes = diagnose(spec, wrt, form)
     if mistakes:
         reason = with_mistake(reason, ["m." + m for m in mistakes])

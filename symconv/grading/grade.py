@@ -213,8 +213,8 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str
     if differ:
         return Grade(part, "wrong", exp_text, given_text, _differ_reason(differ, how)), value, tol
     if rounded:
-        return (Grade(part, "correct", exp_text, given_text, ("g.rounded", {"places": answer.decimals, "how": how})),
-                value, tol)
+        rounded_reason = ("g.rounded", {"places": answer.decimals, "how": how})
+        return Grade(part, "correct", exp_text, given_text, rounded_reason), value, tol
     return Grade(part, "correct", exp_text, given_text, ("g.exact", {"how": how})), value, tol
 
 

@@ -31,14 +31,14 @@ COLUMNS = ("student", "file", "part", "verdict", "mistake", "detail")
 
 
 def mistake_of(grade: Grade) -> str:
-    """The mistake a grade names (comma-separated when several), or ""."""
-    value = getattr(grade, "mistake", "") or ""
-    return value if isinstance(value, str) else ",".join(map(str, value))
+    """The mistake a grade names (comma-separated keys when several, :mod:`.mistakes` and
+    :data:`.formulas.MISTAKES`), or ""."""
+    return grade.mistake
 
 
 def detail_of(grade: Grade) -> str:
-    """The grade's detail in English; where wording it fails (grade.py's shape message with list values,
-    issue 13 item 2), a line saying so, so that one answer cannot stop a whole class."""
+    """The grade's detail in English; should wording it ever fail, a line saying so, so that one answer
+    cannot stop a whole class."""
     try:
         return grade.detail
     except (TypeError, KeyError, ValueError) as exc:

@@ -2,9 +2,9 @@ r"""The usual mistakes behind a wrong numeric answer to problem 2, each as the w
 
 A wrong answer is explained by a mistake when it equals, entry for entry, the value that mistake produces
 (exactly, or within the answer's written precision when it was written with decimals: the same test as a
-correct answer). Each wrong value is built from the homework's own solution (:mod:`symconv.homework.solution`),
-by transforming a correct value or by running the solution's own backward steps
-(:func:`~symconv.homework.solution.fc_backward`, :func:`~symconv.homework.solution.conv_backward`) from a
+correct answer). Each wrong value is built from the homework's own solution
+(:mod:`symconv.homework.solution`), by transforming a correct value or by running the solution's own backward
+steps (:func:`~symconv.homework.solution.fc_backward`, :func:`~symconv.homework.solution.conv_backward`) from a
 wrong intermediate; nothing here computes a gradient of its own. Each is built only when a wrong answer asks
 for it, once per solution.
 
@@ -53,13 +53,13 @@ import numpy as np
 import sympy as sp
 
 from ..derivation.exprs import as_expr
-from ..homework.solution import (Linear, Solution, _exact_conv, _ints, _softmax_basis, conv_backward, fc_backward,
-                                 relu_mask, rule)
+from ..homework.solution import (Linear, Solution, _exact_conv, _ints, _softmax_basis, conv_backward,
+                                 fc_backward, relu_mask, rule)
 
 #: Every mistake a numeric answer's verdict can name, in the order they are tried (the first that explains an
 #: answer is named).
-MISTAKES = ("transposed", "sign_flipped", "kernel_flipped", "softmax_for_gradient", "relu_mask", "flatten_order",
-            "log_base_10")
+MISTAKES = ("transposed", "sign_flipped", "kernel_flipped", "softmax_for_gradient", "relu_mask",
+            "flatten_order", "log_base_10")
 _AFTER_FC1 = ("dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx", "dL_dconv_bias", "dL_dfc_bias")
 _AFTER_CONV1 = ("dL_dh", "dL_dx", "dL_dconv_bias")
 
@@ -221,12 +221,15 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
     elif part in _AFTER_FC1:
         yield _from_linear(sol, "softmax_for_gradient", variants.get("softmax_for_gradient")[part])
     if part == "dL_dconv1" or part in _AFTER_CONV1:
-        yield _from_linear(sol, "relu_mask", variants.get("relu_mask_missing")[part], "m.relu_mask_missing")
+        missing = variants.get("relu_mask_missing")[part]
+        yield _from_linear(sol, "relu_mask", missing, "m.relu_mask_missing")
         for k in (0, 1):
-            yield _from_linear(sol, "relu_mask", variants.get("relu_mask_wrong", k)[part], "m.relu_mask_wrong")
+            wrong = variants.get("relu_mask_wrong", k)[part]
+            yield _from_linear(sol, "relu_mask", wrong, "m.relu_mask_wrong")
     m, n = hw.fc_weight.shape
     bias = hw.fc_bias if hw.fc_bias is not None else np.full(m, sp.Integer(0), dtype=object)
-    fc = lambda r: np.asarray(rule("fc", True)(hw.fc_weight, r, bias, np.arange(m), n), dtype=object)  # noqa: E731
+    def fc(r: np.ndarray) -> np.ndarray:
+        return np.asarray(rule("fc", True)(hw.fc_weight, r, bias, np.arange(m), n), dtype=object)
     if part == "relu1":
         yield _fixed("relu_mask", conv1, "m.no_relu")
     elif part == "fc1":

@@ -22,7 +22,8 @@ def sheet(grades: list[Grade], name: str, lang: str = "en") -> tuple[str, str]:
             blocks += [Heading(user_text(g.part), 3)]
             if g.mistake_text(lang):
                 blocks.append(Para(user_text(w("g.likely", lang, mistake=g.mistake_text(lang)))))
-            blocks += [Para(w("g.given", lang)), _mono(g.given), Para(w("g.expected", lang)), _mono(g.expected)]
+            blocks += [Para(w("g.given", lang)), _mono(g.given),
+                       Para(w("g.expected", lang)), _mono(g.expected)]
     title = user_text(w("g.title", lang, name=name))
     return to_latex(blocks, title, lang=lang), to_markdown(blocks, title)
 
