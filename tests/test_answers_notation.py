@@ -260,6 +260,11 @@ def test_one_equation_per_channel():
     (r"\text{for the loss: } L = \ln 5", LN5),
     (r"对于 conv1：conv1^{(1)} = 1, conv1^{(2)} = 2", [1, 2]),
     (r"dx = O_{2\times 2}", [[0, 0], [0, 0]]),
+    (r"\text{conv1}^{(1)} = 1, \text{conv1}^{(2)} = 2", [1, 2]),           # text in a name is the name
+    (r"conv1： \begin{bmatrix}1&2\\3&4\end{bmatrix}", [[1, 2], [3, 4]]),    # a (full-width) colon for =
+    (r"p = (−0.2, 0.2×1, 2·0.1)", [R(-1, 5), R(1, 5), R(1, 5)]),             # typed in a word processor
+    (r"fc1_i = 39.6 \text{，对所有 } i", R(198, 5)),
+    (r"dh = \begin{bmatrix} 0 & \cdots & 0 \\ \vdots & \ddots & \vdots \\ 0 & \cdots & 0 \end{bmatrix}", 0),
 ])
 def test_what_opens_a_line(latex, value):
     assert read(latex) == value

@@ -417,6 +417,8 @@ def _entry(src: Src) -> Any:
     constant = _ZEROS.fullmatch(src.text)
     if constant:
         return _constant(constant)
+    if en.dotted_zero(src.text):
+        return sp.Integer(0)
     _check_operatornames(src)
     src = en.spaces(en.inline_lists(src)).strip()
     if not src.text:

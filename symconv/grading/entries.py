@@ -24,15 +24,22 @@ _CLOSE_WRAP = r"(?:\\right\s*(?:\]|\)|\\\||\||\\rbrack|\\\}|\\rvert|\\rVert)|\]|
 _SIZED = r"\\(?:big|Big|bigg|Bigg)[lr]?\s*(?=[()\[\]|])"
 
 
+# typed in a word processor or a Chinese input method: what they stand for
+_UNICODE = {"−": "-", "–": "-", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ", "：": ":", "，": ",",
+            "；": ";"}
+
+
 def normalise(src: Src) -> Src:
     r"""The notations latex2sympy2 does not read, rewritten into ones it does (origins kept):
     every matrix environment is a ``bmatrix`` (an ``array``'s column spec and the brackets around it
     dropped; ``vmatrix`` too is read as the matrix, as students use it for brackets), ``\dfrac``/``\tfrac``
     are ``\frac`` (``\frac15`` braced), ``\log`` is natural and ``\log_{10}``/``\lg`` base 10, a transpose
-    is ``^T``, and labels, ``$``, ``\displaystyle`` and negative spaces are gone."""
+    is ``^T``, ``−``, ``×``, ``·`` and full-width punctuation are ASCII, and labels, ``$``, ``\displaystyle`` and
+    negative spaces are gone."""
     src = src.sub(r"\\label\s*\{[^{}]*\}|\\tag\*?\s*\{[^{}]*\}|\\nonumber" + _END + r"|\\notag" + _END +
                   r"|\\displaystyle" + _END + r"|\\textstyle" + _END + r"|\\left\s*\.|\\right\s*\.|\$|\\!|"
                   r"\\hline" + _END + "|" + _SIZED, "")
+    src = src.sub("[−–×·⋅∙：，；]", lambda m: _UNICODE[m.group(0)])
     src = src.sub(r"\\[dtc]frac" + _END, r"\frac")
     src = src.sub(r"\\frac\s*(\d)\s*(\d)", lambda m: rf"\frac{{{m[1]}}}{{{m[2]}}}")
     src = src.sub(r"\\lg" + _END, r"\log_{10}")
@@ -135,3 +142,12 @@ def check_juxtaposed(src: Src) -> None:
         shown = " ".join(src[m.start():m.start() + len(pair.group(0))].student().split()) if pair else ""
         raise ParseError(f"two numbers with only a space between them at {at(src, m.start())}: '{shown}' is "
                          "not read as a product; separate entries with & or a comma, or write \\cdot")
+
+
+_DOTTED_ZERO = re.compile(r"\s*\\begin\{bmatrix\}(?:\s|&|\\\\|0|\\[cvdl]?dots|\\ddots|\\ldots)*\\end\{bmatrix\}\s*")
+
+
+def dotted_zero(text: str) -> bool:
+    r"""A matrix of zeros written with dots (``0 & \cdots & 0 \\ \vdots & \ddots & \vdots \\ 0 & \cdots & 0``):
+    a zero of any size, which the grader broadcasts to the part's shape."""
+    return _DOTTED_ZERO.fullmatch(text) is not None and "0" in text and "dots" in text

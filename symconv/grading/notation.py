@@ -30,7 +30,7 @@ from .source import ENVIRONMENT, Src, closing, spans_top, split_top, top_level
 
 # ---------------------------------------------------------------------------------- what is not maths
 
-RELATION = re.compile(r"&?\s*(?::=|=|\\approx|\\thickapprox|\\simeq|\\doteq|\\sim(?![a-zA-Z])|≈)\s*&?")
+RELATION = re.compile(r"&?\s*(?::=|=|:|\\approx|\\thickapprox|\\simeq|\\doteq|\\sim(?![a-zA-Z])|≈)\s*&?")
 APPROX = re.compile(r"\\approx|\\thickapprox|\\simeq|\\doteq|\\sim|≈")
 _LINE = re.compile(r"\\\\(?:\s*\[\s*-?\d*\.?\d+\s*(?:pt|em|ex|mm|cm|in|mu|bp)\s*\])?|\\newline(?![a-zA-Z])")
 _COMMA = re.compile(r",|;")
@@ -54,10 +54,23 @@ def _remarks(line: Src, pattern: re.Pattern[str], opens: Callable[[re.Match[str]
 
 def _text_command(line: Src) -> Src:
     r"""``\text{...}`` and friends: a unit (also ``\mathrm{nats}``) or a remark is dropped; one opening a
-    qualifier ("for each c", "对所有 i") or a parenthetical remark ("(all four kernels are zero)") drops the
-    rest of the line."""
-    return _remarks(line, _TEXT, lambda m: re.match(r"\s*(?:[(（]|" + _QUALIFIER_WORDS + r"(?![a-zA-Z]))",
-                                                     m.group(1) or "", re.I) is not None)
+    qualifier ("for each c", "，对所有 i") or a parenthetical remark ("(all four kernels are zero)") drops the
+    rest of the line (not before the line's first relation: "\text{so } L = ..."). Right before ``^``, ``_``,
+    ``=`` or ``:`` it is a name (``\text{conv1}^{(1)} =``) and stays, as ``\mathrm{...}``."""
+    pieces = spans_top(line.text, RELATION)
+    name_end = pieces[0][2] if len(pieces) > 1 else 0
+
+    def opens(m: re.Match[str]) -> bool:
+        return m.start() >= name_end and re.match(r"\s*[,，;；:：]?\s*(?:[(（]|" + _QUALIFIER_WORDS + r"(?![a-zA-Z]))",
+                                                  m.group(1) or "", re.I) is not None
+
+    first = next((m for m in _TEXT.finditer(line.text) if opens(m) and line.text[:m.start()].strip()), None)
+    if first is not None:
+        line = line[:first.start()]
+    def named(m: re.Match[str]) -> bool:         # right before ^, _, = or : (\text{so } L = ... is a remark)
+        return re.match(r"\s*[\^_=:&]", line.text[m.end():m.end() + 40]) is not None
+
+    return line.sub(_TEXT, lambda m: rf"\mathrm{{{m.group(1) or m.group(2)}}}" if named(m) else "")
 
 
 def _qualifier_parens(line: Src) -> Src:
