@@ -147,6 +147,7 @@ WORDS: dict[str, dict[str, str]] = {
         "m.softmax_for_gradient": "softmax instead of its gradient (p where p - y belongs)",
         "m.relu_mask": "ReLU's mask forgotten or taken from the wrong tensor",
         "m.relu_mask_missing": "ReLU's mask forgotten (dL/dconv1 taken as dL/drelu1)",
+        "m.relu_mask_early": "ReLU's mask applied to dL/drelu1 (it belongs to dL/dconv1)",
         "m.relu_mask_wrong": "ReLU's mask taken from the wrong tensor (the gradient's sign, or inverted) "
                              "instead of conv1 > 0",
         "m.no_relu": "ReLU left out (conv1 used where relu1 belongs)",
@@ -285,6 +286,7 @@ WORDS: dict[str, dict[str, str]] = {
         "m.softmax_for_gradient": "用 softmax 代替了它的梯度（在应为 p - y 的地方用了 p）",
         "m.relu_mask": "忘记了 ReLU 的掩码，或掩码取自错误的张量",
         "m.relu_mask_missing": "忘记了 ReLU 的掩码（把 dL/drelu1 当作 dL/dconv1）",
+        "m.relu_mask_early": "把 ReLU 的掩码用在了 dL/drelu1 上（它属于 dL/dconv1）",
         "m.relu_mask_wrong": "ReLU 的掩码取自错误的张量（按梯度的符号，或取反），应按 conv1 > 0",
         "m.no_relu": "漏掉了 ReLU（在应使用 relu1 的地方用了 conv1）",
         "m.flatten_order": "relu1 没有按（通道，行，列）的顺序拉成向量",

@@ -182,6 +182,7 @@ def _wrong_answers(hw):  # type: ignore[no-untyped-def]
         for part in ("dL_dconv1", "dL_dh", "dL_dx", "dL_dconv_bias"):
             cases.append((part, wrong[part], "relu_mask"))
     cases.append(("relu1", r["conv1"], "relu_mask"))
+    cases.append(("dL_drelu1", r["dL_dconv1"], "relu_mask"))                 # the mask one step early
     cases.append(("dL_dW", torch.outer(r["dL_dfc1"], r["conv1"].reshape(-1)), "relu_mask"))
     # relu1 flattened channel last, or column-major within each channel
     for order in ((1, 2, 0), (0, 2, 1)):

@@ -20,7 +20,8 @@ mistake                     the wrong value, for the parts it concerns
 ``softmax_for_gradient``    p where p − y belongs: ∂L/∂fc1 (or ∂L/∂p, or the fc bias's gradient) answered
                             with p, and the gradients after it computed from p
 ``relu_mask``               ReLU's mask forgotten: ∂L/∂conv1 taken as ∂L/∂relu1, and the gradients after
-                            it; or the mask taken from the wrong tensor: from the gradient's sign
+                            it; or the mask applied to the wrong tensor: to ∂L/∂relu1 (answered with
+                            ∂L/∂conv1), or taken from the gradient's sign
                             (∂L/∂relu1 > 0) or inverted (conv1 ≤ 0) instead of conv1 > 0 (relu1 > 0 is the
                             same mask as conv1 > 0, so taking it from relu1 is no mistake); or ReLU left out,
                             conv1 used where relu1 belongs: relu1 answered with conv1, fc1 computed from
@@ -220,6 +221,8 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
         yield _fixed("softmax_for_gradient", sol.exact["p"])
     elif part in _AFTER_FC1:
         yield _from_linear(sol, "softmax_for_gradient", variants.get("softmax_for_gradient")[part])
+    if part == "dL_drelu1":          # the mask applied one step early: dL/drelu1 answered with dL/dconv1
+        yield _fixed("relu_mask", sol.exact["dL_dconv1"], "m.relu_mask_early")
     if part == "dL_dconv1" or part in _AFTER_CONV1:
         missing = variants.get("relu_mask_missing")[part]
         yield _from_linear(sol, "relu_mask", missing, "m.relu_mask_missing")
