@@ -286,6 +286,16 @@ def test_messages_name_the_students_column(latex, pattern):
         parse_answer(latex)
 
 
+def test_the_readers_reasons_are_worded_in_chinese_too():
+    expected = np.array([R(1, 5)] * 2, dtype=object)
+    graded = grade_part("p", "p = 0.2 0.2", expected)
+    assert graded.verdict == "unparsed"
+    assert graded.detail.startswith("two numbers with only a space between them at column 5 ('0.2 0.2')")
+    assert graded.detail_text("zh").startswith("第 5 列（'0.2 0.2'）有两个数之间只有空格")
+    graded = grade_part("p", r"p = \begin{pmatrix} 0.2 & + \end{pmatrix}", expected)
+    assert graded.detail_text("zh") == r"latex2sympy2 无法读取 '\begin{pmatrix} 0.2 & + \end{pmatrix}'：位置在第 29 列（'\end{pmatrix}'）"
+
+
 # ---------------------------------------------------------------------------------------- no crashes
 
 _TOKENS = st.sampled_from([

@@ -37,9 +37,10 @@ from ..errors import InputError
 from ..derivation.exprs import as_expr
 from . import entries as en
 from . import notation as nt
-from .source import ParseError, Src, at
+from .source import ParseError, Src, render, where, worded
 
-__all__ = ["Answer", "FalseChain", "ParseError", "parse_answer", "read_answers", "read_tex_answers", "time_budget"]
+__all__ = ["Answer", "FalseChain", "ParseError", "parse_answer", "read_answers", "read_tex_answers",
+           "time_budget"]
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ def _check_text(text: str) -> None:
             raise ParseError(f"a power of ten with exponent {m.group(1)[:12]} at column {m.start() + 1} (the "
                              f"limit is {MAX_DIGITS:,} digits)")
     # a remark's brackets are words, not maths: "0 \text{ (all four } 3\times 3 \text{ kernels are zero)}"
-    check_balance(re.sub(r"(\\(?:text[a-z]*|mbox|hbox)\s*\{)([^{}]*)", lambda m: m[1] + " " * len(m[2]), text))
+    check_balance(re.sub(r"(\\(?:text[a-z]*|mbox|hbox)\s*\{)([^{}]*)", lambda m: m[1] + " " * len(m[2]),
+                         text))
     m = re.search(r"\\(?:d|t)?binom\b|\\choose\b", text)
     if m:
         raise ParseError(f"{m.group(0)} at column {m.start() + 1}: binomial coefficients are not read in answers")
@@ -206,8 +208,8 @@ def _latex2sympy(src: Src) -> Any:
 
     class Listener(ErrorListener):
         def syntaxError(self, recognizer: Any, symbol: Any, line: int, col: int, msg: str, e: Any) -> None:
-            where = symbol.start if symbol is not None and getattr(symbol, "start", -1) >= 0 else col
-            raise ParseError(f"latex2sympy2 could not read it at {at(src, where)} of {_short(src.student())}")
+            col_at = symbol.start if symbol is not None and getattr(symbol, "start", -1) >= 0 else col
+            raise worded("p.unread", where=where(src, col_at), text=_short(src.student()))
 
     lexer = l2s.PSLexer(InputStream(text))
     lexer.removeErrorListeners()
@@ -221,8 +223,7 @@ def _latex2sympy(src: Src) -> Any:
         left = tokens.LT(1)
         if left is not None and left.type != Token.EOF:
             # ANTLR's start rule has no EOF: it stops where the grammar can, and would drop the rest.
-            raise ParseError(f"latex2sympy2 could not read it past {at(src, left.start)} of "
-                             f"{_short(src.student())}")
+            raise worded("p.unread_past", where=where(src, left.start), text=_short(src.student()))
         if math.relation_list() is not None:
             raise ParseError("a list of relations is not an answer")
         l2s.VARIABLE_VALUES = {}
@@ -376,7 +377,8 @@ def _to_array(value: Any) -> Any:
 
 
 _ZEROS = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm|vec|mathbb)\s*\{\s*([01O])\s*\}|\\(?:mathbf|vec)\s+([01])|"
-                    r"(0|O(?=\s*_)))\s*(?:_\s*\{\s*(\d+(?:\s*(?:\\times|\\cdot|\*|x|×)\s*\d+)*)\s*\}|_\s*(\d))?\s*")
+                    r"(0|O(?=\s*_)))\s*"
+                    r"(?:_\s*\{\s*(\d+(?:\s*(?:\\times|\\cdot|\*|x|×)\s*\d+)*)\s*\}|_\s*(\d))?\s*")
 MAX_ENTRIES = 100_000           # entries of a stated zero tensor such as 0_{2\times4\times4}
 
 
@@ -398,10 +400,6 @@ class FalseChain(ParseError):
     """A chain ``a = b ≈ c`` whose sides differ: some side is false, so the answer is wrong whatever the
     expected value. ``reason`` is the worded reason (key, values) for the verdict."""
 
-    def __init__(self, message: str, reason: tuple[str, dict[str, Any]]) -> None:
-        super().__init__(message)
-        self.reason = reason
-
 
 def _check_operatornames(src: Src) -> None:
     r"""Only elementary functions under ``\operatorname``, in what is parsed (``\operatorname{softmax}(fc_1)``
@@ -422,7 +420,7 @@ def _entry(src: Src) -> Any:
     _check_operatornames(src)
     src = en.spaces(en.inline_lists(src)).strip()
     if not src.text:
-        raise ParseError(f"an empty value at {at(src, 0)}")
+        raise worded("p.empty_value", where=where(src, 0))
     en.check_juxtaposed(src)
     return _to_array(_latex2sympy(src))
 
@@ -430,7 +428,7 @@ def _entry(src: Src) -> Any:
 def _stack(values: list[Any], what: str) -> Any:
     shapes = [np.shape(v) for v in values]
     if len(set(shapes)) != 1:
-        raise ParseError(f"{what} of different shapes {', '.join(str(list(s)) for s in shapes)}")
+        raise worded(f"p.shapes_{what}", shapes=", ".join(str(list(s)) for s in shapes))
     out = np.empty((len(values),) + shapes[0], dtype=object)
     for k, v in enumerate(values):
         out[k] = v
@@ -445,7 +443,7 @@ def _side(side: nt.Side) -> tuple[Answer, int]:
     whole numbers at least)."""
     entries = en.items(side.src)
     values = [_entry(e) for e in entries]
-    value = values[0] if len(values) == 1 else _stack(values, "entries separated by commas")
+    value = values[0] if len(values) == 1 else _stack(values, "entries")
     decimals = _decimals(side.src.text)
     if side.approx:
         rank, decimals = 3, decimals or 0
@@ -496,7 +494,7 @@ def _statement(st: nt.Statement) -> Answer | None:
     for other, _ in sides:
         if other is not main and not _agree(other, main):
             reason = ("g.chain", {"a": other.text, "b": main.text})
-            raise FalseChain(f"the chain is false: {other.text} is not {main.text}", reason)
+            raise FalseChain(render(reason), reason)
     shaped = [a for a, _ in sides if np.ndim(a.value)]
     if not np.ndim(main.value) and shaped:      # p_i = 1/5 = (0.2, ..., 0.2): the scalar for every entry
         main = Answer(np.full(np.shape(shaped[-1].value), main.value, dtype=object), main.text, main.decimals)
@@ -512,8 +510,8 @@ def _channels(found: list[tuple[nt.Statement, Answer]]) -> Answer:
     if keys is not None:
         if len(set(keys)) != len(keys):
             dup = next(k for k in keys if keys.count(k) > 1)
-            raise ParseError(f"channel {', '.join(map(str, dup))} is given twice "
-                             f"({'; '.join(st.name or '' for st, _ in found)})")
+            raise worded("p.channel_twice", channel=", ".join(map(str, dup)),
+                         names="; ".join(st.name or "" for st, _ in found))
         axes = [sorted({k[j] for k in keys}) for j in range(len(keys[0]))]
         if math.prod(len(a) for a in axes) == len(keys):
             shape = tuple(len(a) for a in axes)
@@ -544,7 +542,7 @@ def parse_answer(latex: str) -> Answer:
         _check_text(latex)
         found = nt.statements(en.normalise(Src.of(latex)))
         if not found:
-            raise ParseError("no mathematics in the answer (only text)")
+            raise worded("p.no_maths")
         read = [(st, _statement(st)) for st in found]
         valued = [(st, a) for st, a in read if a is not None]
         if not valued:
@@ -553,7 +551,7 @@ def parse_answer(latex: str) -> Answer:
             if not last.text:
                 raise ParseError("nothing after the last '='")
             _free(_side(nt.Side(last, False))[0].value)
-            raise ParseError(f"no side of the answer states a value ({_short(last.student())})")
+            raise worded("p.no_value", text=_short(last.student()))
         answer = valued[0][1] if len(valued) == 1 else _channels(valued)
         _free(answer.value)
         return answer
@@ -583,7 +581,7 @@ def read_tex_answers(text: str) -> dict[str, str]:
             shape = nt.channel_name(body)
             if last is not None and shape is not None and shape == nt.channel_name(found[last]) and \
                     " ".join(body.split()) not in " ".join(found[last].split()):
-                found[last] += " \\\\\n" + body          # conv1^{(2)} = B after \label{ans:conv1} conv1^{(1)} = A
+                found[last] += " \\\\\n" + body      # conv1^{(2)} = B after \label{ans:conv1} conv1^{(1)} = A
             else:
                 last = None
             continue

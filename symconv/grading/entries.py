@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .source import ParseError, Src, at, closing, split_top, top_level_all
+from .source import Src, closing, spans_top, split_top, top_level_all, where, worded
 
 _COMMA = re.compile(r",|;")
 
@@ -25,8 +25,8 @@ _SIZED = r"\\(?:big|Big|bigg|Bigg)[lr]?\s*(?=[()\[\]|])"
 
 
 # typed in a word processor or a Chinese input method: what they stand for
-_UNICODE = {"−": "-", "–": "-", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ", "：": ":", "，": ",",
-            "；": ";"}
+_UNICODE = {"−": "-", "–": "-", "×": r"\times ", "·": r"\cdot ", "⋅": r"\cdot ", "∙": r"\cdot ",
+            "：": ":", "，": ",", "；": ";"}
 
 
 def normalise(src: Src) -> Src:
@@ -47,8 +47,8 @@ def normalise(src: Src) -> Src:
     src = src.sub(r"\\mathrm\s*\{\s*e\s*\}", "e")
     src = src.sub(r"\\mathrm\s*\{\s*T\s*\}|\\mathsf\s*\{\s*T\s*\}|\\top" + _END + r"|\\intercal" + _END +
                   r"|\\mathsf\s+T(?![a-zA-Z])", "T")
-    src = src.sub(r"\\begin\s*\{array\}\s*(?:\[[a-z]\])?\s*\{(?:[^{}]|\{[^{}]*\})*\}|\\begin\s*\{" + _MATRIX_ENV +
-                  r"\}", r"\begin{bmatrix}")
+    array = r"\\begin\s*\{array\}\s*(?:\[[a-z]\])?\s*\{(?:[^{}]|\{[^{}]*\})*\}"     # its column spec too
+    src = src.sub(array + r"|\\begin\s*\{" + _MATRIX_ENV + r"\}", r"\begin{bmatrix}")
     src = src.sub(r"\\end\s*\{" + _MATRIX_ENV + r"\}", r"\end{bmatrix}")
     src = src.sub(_OPEN_WRAP + r"\s*(?=\\begin\{bmatrix\})", "")
     src = src.sub(r"(?<=\\end\{bmatrix\})\s*" + _CLOSE_WRAP, "")
@@ -68,17 +68,19 @@ def items(side: Src) -> list[Src]:
     inner = side
     if m and closing(side.text, m.start(1) - 1) == m.end(1) + 1:     # (a, b) (c, d) is not one list
         inner = side[m.start(1):m.end(1)]
-    parts = [p.strip() for _, p in split_top(inner, _COMMA)]
-    if len(parts) == 1:
+    spans = spans_top(inner.text, _COMMA)
+    if len(spans) == 1:
         return [side]
-    for p in parts:
+    parts = [inner[a:b].strip() for _, a, b in spans]
+    for p, (_, a, _) in zip(parts, spans):
         if not p.text:
-            raise ParseError(f"an empty entry in the list at {at(p, 0)}")
+            raise worded("p.empty_entry", where=where(inner, max(a - 1, 0)))     # at the comma before it
     return parts
 
 
 _SPACES = r"(?:\\quad|\\qquad|\\;|\\,|\\:|\\ |~|\\enspace|\\thinspace)"
 _NUM = r"[-+]?\d+(?:\.\d+)?"
+_SPACED = re.compile(_SPACES + r"+(?:\s*" + _SPACES + ")*")
 
 
 def _bmatrix(src: Src, start: int, end: int, cells: list[Src]) -> Src:
@@ -106,7 +108,7 @@ def inline_lists(src: Src) -> Src:
             continue
         cells = [p.strip() for _, p in split_top(inner, _COMMA)]
         if len(cells) == 1 and text[i] == "[":
-            cells = [p.strip() for _, p in split_top(inner, re.compile(_SPACES + r"+(?:\s*" + _SPACES + ")*"))]
+            cells = [p.strip() for _, p in split_top(inner, _SPACED)]
             if len(cells) == 1 and re.fullmatch(r"\s*" + _NUM + r"(?:\s+" + _NUM + r")+\s*", inner.text):
                 cells = [p.strip() for _, p in split_top(inner, re.compile(r"\s+(?=[-+]?\d)"))]
         cells = [c for c in cells if c.text]
@@ -116,7 +118,8 @@ def inline_lists(src: Src) -> Src:
     return Src.join(out + [src[last:]], sep="") if out else src
 
 
-_LITERAL = re.compile(r"(?:[\s\d.,&+\-\[\]()]|\\\\|\\(?:begin|end)\{bmatrix\}|\^\s*\{?\s*T\s*\}?|" + _SPACES + ")*")
+_LITERAL = re.compile(r"(?:[\s\d.,&+\-\[\]()]|\\\\|\\(?:begin|end)\{bmatrix\}|\^\s*\{?\s*T\s*\}?|"
+                      + _SPACES + ")*")
 
 
 def is_literal(text: str) -> bool:
@@ -140,11 +143,11 @@ def check_juxtaposed(src: Src) -> None:
             continue
         pair = re.match(r"\d+(?:\.\d+)?\s+\d+(?:\.\d+)?", src.text[m.start():])
         shown = " ".join(src[m.start():m.start() + len(pair.group(0))].student().split()) if pair else ""
-        raise ParseError(f"two numbers with only a space between them at {at(src, m.start())}: '{shown}' is "
-                         "not read as a product; separate entries with & or a comma, or write \\cdot")
+        raise worded("p.juxtaposed", where=where(src, m.start()), shown=shown)
 
 
-_DOTTED_ZERO = re.compile(r"\s*\\begin\{bmatrix\}(?:\s|&|\\\\|0|\\[cvdl]?dots|\\ddots|\\ldots)*\\end\{bmatrix\}\s*")
+_DOTTED_ZERO = re.compile(r"\s*\\begin\{bmatrix\}(?:\s|&|\\\\|0|\\[cvdl]?dots|\\ddots|\\ldots)*"
+                          r"\\end\{bmatrix\}\s*")
 
 
 def dotted_zero(text: str) -> bool:

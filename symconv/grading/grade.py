@@ -123,13 +123,13 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Sol
     try:
         with time_budget():
             graded, value, tol = _grade_answer(part, latex, expected, exp_text)
-    except FalseChain as exc:        # a chain a = b ≈ c with a false side: wrong, whatever the expected value
+    except FalseChain as exc:        # a chain a = b ≈ c with a false side: wrong, whatever the expected
         graded = Grade(part, "wrong", exp_text, latex.strip(), exc.reason)
         found = _explained_side(exc, expected, solution, part)
         return graded if found is None else dataclasses.replace(
             graded, mistake=found.mistake, reason=with_mistake(graded.reason, [found.sentence]))
-    except ParseError as exc:
-        return Grade(part, "unparsed", exp_text, latex.strip(), str(exc))
+    except ParseError as exc:        # the reader's worded reason (a sheet in Chinese), else its message
+        return Grade(part, "unparsed", exp_text, latex.strip(), exc.reason or str(exc))
     named = [(graded.mistake, "m." + graded.mistake)] if graded.mistake else []   # "transposed", by shape
     if graded.verdict == "wrong" and value is not None and solution is not None:
         try:

@@ -61,8 +61,8 @@ def _text_command(line: Src) -> Src:
     name_end = pieces[0][2] if len(pieces) > 1 else 0
 
     def opens(m: re.Match[str]) -> bool:
-        return m.start() >= name_end and re.match(r"\s*[,，;；:：]?\s*(?:[(（]|" + _QUALIFIER_WORDS + r"(?![a-zA-Z]))",
-                                                  m.group(1) or "", re.I) is not None
+        opener = r"\s*[,，;；:：]?\s*(?:[(（]|" + _QUALIFIER_WORDS + r"(?![a-zA-Z]))"
+        return m.start() >= name_end and re.match(opener, m.group(1) or "", re.I) is not None
 
     first = next((m for m in _TEXT.finditer(line.text) if opens(m) and line.text[:m.start()].strip()), None)
     if first is not None:
@@ -144,20 +144,23 @@ class Statement:
 
     def claims(self) -> list[Side]:
         """The sides that state a value: a side with letters is a name or working (W \\cdot relu1)."""
-        return [Side(s, a) for s, a in zip(self.sides, self.approx) if s.text.strip() and not has_letters(s.text)]
+        return [Side(s, a) for s, a in zip(self.sides, self.approx)
+                if s.text.strip() and not has_letters(s.text)]
 
 
 def has_letters(text: str) -> bool:
     r"""Whether ``text`` has a letter outside commands: a name (``L``, ``\frac{\partial L}{\partial p}``) or
     working (``y - p``); ``e`` and a transpose ``^T`` are not letters here.
 
-    >>> has_letters(r"-\ln\frac{1}{5}"), has_letters(r"e^{-1} \begin{bmatrix} 1 \end{bmatrix}^{T}"), has_letters("y - p")
-    (False, False, True)
+    >>> has_letters(r"-\ln\frac{1}{5}"), has_letters(r"e^{-1} \begin{bmatrix} 1 \end{bmatrix}^{T}")
+    (False, False)
+    >>> has_letters("y - p"), has_letters(r"\mathrm{conv}_1")
+    (True, True)
     """
     text = ENVIRONMENT.sub(" ", text)
-    text = re.sub(r"\\(?:mathrm|operatorname|mathit|mathsf|mathbf|text)\s*\{\s*(?:ln|log|exp|sin|cos|tan)\s*\}", " ",
-                  text)
-    text = re.sub(r"\\(?:mathrm|operatorname\*?|mathit|mathsf|mathbf|boldsymbol|text)\s*\{([^{}]*)\}", r" \1 ", text)
+    font = r"\\(?:mathrm|operatorname\*?|mathit|mathsf|mathbf|boldsymbol|text)\s*\{"
+    text = re.sub(font + r"\s*(?:ln|log|exp|sin|cos|tan)\s*\}", " ", text)
+    text = re.sub(font + r"([^{}]*)\}", r" \1 ", text)
     text = re.sub(r"\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?", " ", text)
     text = re.sub(r"(?<![A-Za-z])O(?=\s*_\s*\{?\s*\d)", " ", text)          # O_{4\times 4}, a zero matrix
     text = re.sub(r"\\[a-zA-Z]+", " ", text)
@@ -221,7 +224,8 @@ def _restatements(found: list[Statement]) -> list[Statement]:
     merged: list[Statement] = []
     for st in found:
         key = " ".join(st.name.split()) if st.name else None
-        same = next((k for k, m in enumerate(merged) if key and m.name and " ".join(m.name.split()) == key), None)
+        same = next((k for k, m in enumerate(merged)
+                     if key and m.name and " ".join(m.name.split()) == key), None)
         if same is None:
             merged.append(st)
         else:

@@ -15,22 +15,43 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..errors import SymconvError
+from ..wording import w
+
+
+Reason = tuple[str, dict[str, Any]]     # a sentence of symconv.wording and its values (a value may be a Reason)
 
 
 class ParseError(SymconvError, ValueError):
-    """An answer the parser could not read: the reason and the offending text (the student's column)."""
+    """An answer the parser could not read: the reason and the offending text (the student's column). Its
+    message is English; ``reason``, when set, is the same sentence as a wording key and values, for a sheet
+    in another language."""
+
+    def __init__(self, message: str, reason: Reason | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
-def at(src: Src, i: int) -> str:
+def render(reason: Reason, lang: str = "en") -> str:
+    key, values = reason
+    return w(key, lang, **{k: render(v, lang) if isinstance(v, tuple) else v for k, v in values.items()})
+
+
+def worded(key: str, **values: Any) -> ParseError:
+    """A :class:`ParseError` saying the sentence ``key`` of :mod:`symconv.wording`."""
+    return ParseError(render((key, values)), (key, values))
+
+
+def where(src: Src, i: int) -> Reason:
     """Where character ``i`` of ``src`` stood in the student's text: its column (1-based) and the text from
     there."""
     col = src.col(i)
     rest = " ".join(src.whole[col:].split())
     if not rest:
-        return f"column {col + 1} (the end)"
-    return f"column {col + 1} ('{rest[:24] + ('…' if len(rest) > 24 else '')}')"
+        return "p.at_end", {"col": col + 1}
+    return "p.at", {"col": col + 1, "rest": rest[:24] + ("…" if len(rest) > 24 else "")}
 
 
 class Src:
@@ -79,7 +100,8 @@ class Src:
             new = repl if isinstance(repl, str) else repl(m)
             text.append(new)
             if new:      # new text stands where the old began; its last character where the old ended
-                origin.extend([self.col(m.start())] * (len(new) - 1) + [self.col(max(m.end() - 1, m.start()))])
+                end = self.col(max(m.end() - 1, m.start()))
+                origin.extend([self.col(m.start())] * (len(new) - 1) + [end])
             last = m.end()
         text.append(self.text[last:])
         origin.extend(self.origin[last:])
