@@ -137,3 +137,34 @@ def test_compare_refuses_runs_out_of_order_and_names_differences():
     same, _, detail = exact_mod._compare([np.array([0, 2])], [np.array([0]), np.array([1])],
                                          radix, "t", "a", ("b", "c"), shapes)
     assert not same and detail.startswith("t: 2 monomials against 2; missing from the closed form: a[1]")
+
+
+def test_compare_reads_neither_stream_far_ahead_of_the_other():
+    """Runs of different lengths on the two sides (the closed form's 2-million-monomial runs against the
+    definition's blocks): the side that is behind is read, so the keys held stay about one run. Read in turn,
+    the longer runs got ahead by a part of a run each time (10 GiB held at N=8, C=64, 56x56)."""
+    read = [0, 0]
+    ahead = []
+
+    def runs(k, size, total=20_000):
+        for start in range(0, total, size):
+            read[k] = min(start + size, total)
+            ahead.append(abs(read[0] - read[1]))
+            yield np.arange(start, min(start + size, total))
+    radix = (20_000, 1, 1)
+    shapes = {"a": (20_000,), "b": (1,), "c": (1,)}
+    same, count, _ = exact_mod._compare(runs(0, 100), runs(1, 7), radix, "t", "a", ("b", "c"), shapes)
+    assert same and count == 20_000
+    assert max(ahead) <= 100 + 7
+
+
+@pytest.mark.parametrize("got,expect,same", [
+    ([np.arange(0, 101)], [np.arange(0, 51), np.arange(51, 101)], True),     # one side ends first, above
+    ([np.arange(0, 31)], [np.arange(0, 51)], False),                         # ends below: the rest is extra
+    ([np.arange(0, 51)], [np.arange(0, 31)], False),
+    ([np.arange(0, 10), np.arange(10, 11)], [np.arange(0, 10)], False),      # one key more, at the very end
+])
+def test_compare_when_one_stream_ends_first(got, expect, same):
+    radix = (101, 1, 1)
+    shapes = {"a": (101,), "b": (1,), "c": (1,)}
+    assert exact_mod._compare(got, expect, radix, "t", "a", ("b", "c"), shapes)[0] is same

@@ -265,23 +265,28 @@ def _compare(got: Any, expect: Any, radix: tuple[int, ...], name: str, wrt: str,
     streams = [iter(got), iter(expect)]
     live = [True, True]
     while any(live):
-        for k in range(2):
-            if not live[k]:
-                continue
-            run = next(streams[k], None)
-            if run is None:
-                live[k] = False
-                continue
-            totals[k] += len(run)
-            if run.size == 0:
-                continue
-            if last[k] is not None and run[0] <= last[k]:
-                raise RuntimeError(f"{name}: a run of keys is not above the runs before it")
-            last[k] = int(run[-1])
-            if sample is None:
-                sides[k].append(run)
-        if sample is None and all(v is not None for v in last) and any(live):
-            settle(min(last))  # type: ignore[type-var]
+        # Advance the side that is behind (the smaller last key; one that has not started first). Taking a
+        # run from each side in turn let the side with the longer runs get ahead by a part of a run every
+        # time, and its pending keys grew without bound (10 GiB at N=8, C=64, 56x56).
+        k = 0 if not live[1] else 1 if not live[0] else \
+            0 if last[0] is None else 1 if last[1] is None else int(last[1] < last[0])
+        run = next(streams[k], None)
+        if run is None:
+            live[k] = False
+            continue
+        totals[k] += len(run)
+        if run.size == 0:
+            continue
+        if last[k] is not None and run[0] <= last[k]:
+            raise RuntimeError(f"{name}: a run of keys is not above the runs before it")
+        last[k] = int(run[-1])
+        if sample is None:
+            sides[k].append(run)
+        if sample is None and all(v is not None for v in last):
+            # Keys up to the smaller last key are complete on both sides; once the other side has ended
+            # below this side's last key, all are (a key above its end is one it lacks).
+            ended = not live[1 - k] and last[k] >= last[1 - k]  # type: ignore[operator]
+            settle(None if ended else min(last))  # type: ignore[type-var]
     if sample is None:
         settle(None)
     if sample is None:
