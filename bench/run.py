@@ -6,9 +6,9 @@ Run:  python bench/run.py            (about 10 minutes with the ResNet-size exac
 
 Rows (issue 14): exact proof vs naive SymPy; the identity test vs PyTorch float64 autograd; conv + evaluate
 vs PyTorch's conv2d + nn.grad (float64, float32); `import symconv`, `symconv homework --no-pdf` and
-`symconv derive --no-pdf` vs `python -c "import sympy"`; the exact proof's time and peak memory at three
-sizes (the last the ResNet size unless --quick). The machine's load is printed: on a shared machine the
-ratios hold better than the seconds.
+`symconv derive --no-pdf` vs `python -c "import sympy"`; the homework's exact work at four input sizes;
+the exact proof's time and peak memory at three sizes (the last the ResNet size unless --quick). The
+machine's load is printed: on a shared machine the ratios hold better than the seconds.
 """
 
 from __future__ import annotations
@@ -83,6 +83,19 @@ print(ok, checked, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_S
 """
 
 
+def layer_homework(size: int, seed: int = 0) -> dict:
+    """A homework the size of a small layer: input 2 x size x size, every number a fraction, both biases."""
+    rng = np.random.default_rng(seed)
+    n = 2 * (size - 2) ** 2
+
+    def fractions(a: np.ndarray, den: int) -> list:
+        return [fractions(v, den) for v in a] if a.ndim else f"{int(a)}/{den}"
+    return {"title": "bench", "input": {"x": fractions(rng.integers(-9, 10, (2, size, size)), 10)},
+            "conv": {"h": fractions(rng.integers(-4, 5, (2, 2, 3, 3)), 4), "bias": ["1/3", "-1/2"]},
+            "fc": {"out_features": 10, "weight": fractions(rng.integers(-3, 4, (10, n)), 100), "bias": "1/7"},
+            "loss": {"target": 3}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -155,6 +168,25 @@ def main() -> None:
             cold = median_time(lambda: run(full, dict(env, SYMCONV_CACHE="0")), reps)
             row(f"symconv {cmd[0]} --no-pdf (cache warm) vs import sympy", warm, imp, "<= 1.5x")
             row(f"symconv {cmd[0]} --no-pdf (SYMCONV_CACHE=0) vs import sympy", cold, imp, "(report)")
+
+    # The homework's exact work at four input sizes (2 channels, 3x3 kernel, 2 output channels, 10 classes;
+    # every number a fraction): solve() with its float64 and finite-difference checks, and the --json output.
+    from symconv.cli import solution_json
+    from symconv.homework import solve
+    from symconv.inputs import parse
+    for size in ((8, 16) if args.quick else (8, 16, 24, 32)):
+        hw = parse(layer_homework(size), "bench")
+        if size == 8:
+            solve(hw)                                       # SymPy's first use, the rules' lambdify
+        start = time.perf_counter()
+        solution = solve(hw)
+        solved = time.perf_counter() - start
+        start = time.perf_counter()
+        solution_json(solution)
+        entries = solution.exact["relu1"].size
+        print(f"homework exact, input 2x{size}x{size}: relu1 {entries:,} entries, fc weights {10 * entries:,}: "
+              f"solve {solved:.2f} s ({solved / entries * 1e3:.2f} ms per entry), --json "
+              f"{time.perf_counter() - start:.2f} s   goal 2x32x32 <= 10 s, ~linear in entries", flush=True)
 
     # Proofs for every size: a repeated derive() (cached proof) against one exact proof at a small size, and
     # the all-sizes sweep against the concrete sweep's grid at ndim 1 (both in this process, same run).
