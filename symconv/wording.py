@@ -148,6 +148,7 @@ WORDS: dict[str, dict[str, str]] = {
         "p.channel_twice": "channel {channel} is given twice ({names})",
         "p.no_maths": "no mathematics in the answer (only text)",
         "p.no_value": "no side of the answer states a value ({text})",
+        "p.constant_size": "a constant vector of {n} entries inside an expression (the limit is {limit})",
         # the mistake a wrong answer's verdict names (ASCII: the English sheet is built with pdfLaTeX)
         "g.with_mistake": "{detail}; likely mistake: {mistake}",
         "g.likely": "Likely mistake: {mistake}.",
@@ -300,6 +301,7 @@ WORDS: dict[str, dict[str, str]] = {
         "p.channel_twice": "通道 {channel} 给出了两次（{names}）",
         "p.no_maths": "答案中没有数学内容（只有文字）",
         "p.no_value": "答案的各边都没有给出数值（{text}）",
+        "p.constant_size": "表达式中的常数向量有 {n} 个元素（上限为 {limit}）",
         "g.with_mistake": "{detail}；可能的错误：{mistake}",
         "g.likely": "可能的错误：{mistake}。",
         "g.and": "{a}，并且{b}",

@@ -265,6 +265,9 @@ def test_one_equation_per_channel():
     (r"p = (−0.2, 0.2×1, 2·0.1)", [R(-1, 5), R(1, 5), R(1, 5)]),             # typed in a word processor
     (r"fc1_i = 39.6 \text{，对所有 } i", R(198, 5)),
     (r"dh = \begin{bmatrix} 0 & \cdots & 0 \\ \vdots & \ddots & \vdots \\ 0 & \cdots & 0 \end{bmatrix}", 0),
+    (r"\text{conv1}[0] = 1 \\ \text{conv1}[1] = 2", [1, 2]),
+    (r"fc1 = \frac{1}{10}\cdot 396\,\mathbf{1}_3 = 39.6\cdot\mathbf{1}", [R(198, 5)] * 3),
+    (r"L = \log 5 = 1.6094\ldots", LN5),                                     # a decimal cut short is approximate
 ])
 def test_what_opens_a_line(latex, value):
     assert read(latex) == value

@@ -418,7 +418,7 @@ def _entry(src: Src) -> Any:
     if en.dotted_zero(src.text):
         return sp.Integer(0)
     _check_operatornames(src)
-    src = en.spaces(en.inline_lists(src)).strip()
+    src = en.spaces(en.inline_lists(en.constants(src))).strip()
     if not src.text:
         raise worded("p.empty_value", where=where(src, 0))
     en.check_juxtaposed(src)

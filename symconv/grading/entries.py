@@ -128,6 +128,23 @@ def is_literal(text: str) -> bool:
     return _LITERAL.fullmatch(text) is not None
 
 
+_CONSTANT = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*([01])\s*\}(?:\s*_\s*(?:\{\s*(\d+)\s*\}|(\d)))?")
+MAX_INLINE = 1_000      # entries of a constant vector written inside an expression (39.6 \cdot \mathbf{1}_5)
+
+
+def constants(src: Src) -> Src:
+    r"""``\mathbf{1}`` and ``\mathbf{0}`` inside an expression: the number (the grader broadcasts it), or with a
+    length (``\mathbf{1}_5``) a row of that many."""
+    def constant(m: re.Match[str]) -> str:
+        n = int(m.group(2) or m.group(3) or 0)
+        if not n:
+            return f" {m.group(1)} "
+        if n > MAX_INLINE:
+            raise worded("p.constant_size", n=f"{n:,}", limit=f"{MAX_INLINE:,}")
+        return r" \begin{bmatrix} " + " & ".join([m.group(1)] * n) + r" \end{bmatrix} "
+    return src.sub(_CONSTANT, constant)
+
+
 def spaces(src: Src) -> Src:
     """Spacing commands are spaces (latex2sympy2 would drop them: here, so that columns stay the student's)."""
     return src.sub(r"\\\\|" + _SPACES, lambda m: m.group(0) if m.group(0) == "\\\\" else " ")

@@ -68,7 +68,7 @@ def _text_command(line: Src) -> Src:
     if first is not None:
         line = line[:first.start()]
     def named(m: re.Match[str]) -> bool:         # right before ^, _, = or : (\text{so } L = ... is a remark)
-        return re.match(r"\s*[\^_=:&]", line.text[m.end():m.end() + 40]) is not None
+        return re.match(r"\s*[\^_=:&\[]", line.text[m.end():m.end() + 40]) is not None
 
     return line.sub(_TEXT, lambda m: rf"\mathrm{{{m.group(1) or m.group(2)}}}" if named(m) else "")
 
@@ -177,10 +177,14 @@ def _is_range(st: Statement) -> bool:
             and _RANGE.fullmatch(st.sides[1].text) is not None)
 
 
+_TRUNCATED = re.compile(r"(?<=\d)\s*(?:\\[lc]?dots|\.\.\.)\s*$")     # 1.6094\ldots: a decimal cut short
+
+
 def _chain(src: Src) -> Statement:
     parts = split_top(src, RELATION)
-    sides = tuple(p.strip() for _, p in parts)
-    approx = tuple(bool(APPROX.search(sep)) for sep, _ in parts)
+    cut = [_TRUNCATED.search(p.text) for _, p in parts]
+    sides = tuple((p[:c.start()] if c else p).strip() for (_, p), c in zip(parts, cut))
+    approx = tuple(bool(APPROX.search(sep)) or c is not None for (sep, _), c in zip(parts, cut))
     first = sides[0].text
     name = first if len(sides) > 1 and has_letters(first) else None
     return Statement(name, sides, approx)
