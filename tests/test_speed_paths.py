@@ -168,3 +168,27 @@ def test_compare_when_one_stream_ends_first(got, expect, same):
     radix = (101, 1, 1)
     shapes = {"a": (101,), "b": (1,), "c": (1,)}
     assert exact_mod._compare(got, expect, radix, "t", "a", ("b", "c"), shapes)[0] is same
+
+
+@pytest.mark.parametrize("case", ["sorted", "lead_digit", "random", "wide_lead"])
+def test_sort_is_numpys_sort_whichever_path(case, monkeypatch):
+    """exact._sort returns keys in order as they are, puts keys in order but for their leading digit in
+    order by a radix sort of that digit, and sorts anything else; always what np.sort gives."""
+    rng = np.random.default_rng(3)
+    radix = (50, 40, 30)
+    rows = np.array(sorted({tuple(r) for r in rng.integers(0, [50, 40, 30], (3000, 3)).tolist()}))
+    keys = exact_mod._keys(tuple(rows.T), radix)
+    if case == "lead_digit":        # the definition's ∂L/∂x: in order within each leading digit only
+        keys = np.concatenate([keys[rows[:, 0] % 2 == 1], keys[rows[:, 0] % 2 == 0]])
+    elif case == "random":
+        keys = rng.permutation(keys)
+    elif case == "wide_lead":       # a leading digit over 16 bits: the plain sort
+        radix = (2 ** 20, 40, 30)
+        keys = rng.permutation(exact_mod._keys((rows[:, 0] * 20_000, rows[:, 1], rows[:, 2]), radix))
+    want = np.sort(keys)
+    sorts = []
+    real = np.sort
+    monkeypatch.setattr(np, "sort", lambda a, *args, **kw: sorts.append(1) or real(a, *args, **kw))
+    got = exact_mod._sort(keys.copy(), radix)
+    assert np.array_equal(got, want)
+    assert bool(sorts) is (case in ("random", "wide_lead"))

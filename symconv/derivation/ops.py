@@ -592,9 +592,11 @@ class BatchCorrelate(_Correlation):
                 oo, cc, *aa = np.unravel_index(e, shape)
                 chan = (oo // max(o // g, 1)) * (c // g) + cc
                 for b in [slice(n0, n0 + step) for n0 in range(0, n, max(step, 1))]:
-                    data = w[(b, chan) + tuple(aa)]                           # N, E, taps
-                    kern = k[b][:, oo]                                        # N, E, taps
-                    yield _kept(np.broadcast_to(e.reshape((1, -1) + (1,) * nd), data.shape), data, kern)
+                    # Entry by entry (E, N, taps): within an entry the data's entries then increase with
+                    # (n, i), so each run comes out sorted by (entry, data, kernel) as the exact prover keys it.
+                    data = w[(b, chan) + tuple(aa)].swapaxes(0, 1)            # E, N, taps
+                    kern = k[b][:, oo].swapaxes(0, 1)                         # E, N, taps
+                    yield _kept(np.broadcast_to(e.reshape((-1,) + (1,) * (1 + nd)), data.shape), data, kern)
         return shape, pieces()
 
     def to_latex(self) -> str:
