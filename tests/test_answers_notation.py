@@ -82,6 +82,7 @@ def test_lists(latex, value):
     (r"x = 5 7", r"^two numbers with only a space between them at column 5 \('5 7'\): '5 7' is not read as a "
                  r"product; separate entries with & or a comma, or write \\cdot$"),
     (r"x = \begin{bmatrix} 1 & 5 7 \end{bmatrix}", r"^two numbers with only a space between them at column 25 "),
+    (r"x = 2 \cdot 5 7", r"^two numbers with only a space between them at column 13 \('5 7'\)"),
     (r"x = 1\,000", r"^two numbers with only a space between them at column 5 \('1\\,000'\): '1\\,000'"),
     (r"p = (0.2, , 0.2)", r"^an empty entry in the list at column "),
 ])
@@ -217,8 +218,8 @@ def test_a_name_given_twice_is_one_chain():
 
 
 def test_channels_of_different_shapes_are_refused():
-    with pytest.raises(ParseError, match=r"^channels of different shapes \[2, 2\], \[\]$"):
-        parse_answer(rf"a^{{(1)}} = {BA}, a^{{(2)}} = 3")
+    with pytest.raises(ParseError, match=r"^entries separated by commas of different shapes \[2, 2\], \[\]$"):
+        parse_answer(rf"a = {BA}, 3")
 
 
 # ------------------------------------------------------------------------------------ labels and files
@@ -258,7 +259,8 @@ def test_one_equation_per_channel():
 @pytest.mark.parametrize("latex,value", [
     (r"\textbf{(a)} L = \ln 5", LN5),                       # a remark that opens the line introduces it
     (r"\text{for the loss: } L = \ln 5", LN5),
-    (r"对于 conv1：conv1^{(1)} = 1, conv1^{(2)} = 2", [1, 2]),
+    (r"对于第一个通道：conv1^{(1)} = 1, 第二个：conv1^{(2)} = 2", [1, 2]),
+    (r"fc1 = \dfrac{1}{10}\cdot 396 \cdot \left(1,1,1\right)^T", [R(198, 5)] * 3),
     (r"dx = O_{2\times 2}", [[0, 0], [0, 0]]),
     (r"\text{conv1}^{(1)} = 1, \text{conv1}^{(2)} = 2", [1, 2]),           # text in a name is the name
     (r"conv1： \begin{bmatrix}1&2\\3&4\end{bmatrix}", [[1, 2], [3, 4]]),    # a (full-width) colon for =
@@ -268,9 +270,26 @@ def test_one_equation_per_channel():
     (r"\text{conv1}[0] = 1 \\ \text{conv1}[1] = 2", [1, 2]),
     (r"fc1 = \frac{1}{10}\cdot 396\,\mathbf{1}_3 = 39.6\cdot\mathbf{1}", [R(198, 5)] * 3),
     (r"L = \log 5 = 1.6094\ldots", LN5),                                     # a decimal cut short is approximate
+    (r"relu1 = \max\{0, conv1\} = \begin{bmatrix}0&0\end{bmatrix} \text{和} \begin{bmatrix}98&100\end{bmatrix}",
+     [[0, 0], [98, 100]]),
+    (r"fc1 = [39.6,\ 39.6]^{\mathrm T}", [R(198, 5)] * 2),
+    (r"\frac{\partial L}{\partial h} = \mathbf{O}", 0),
 ])
+
 def test_what_opens_a_line(latex, value):
     assert read(latex) == value
+
+
+def test_matrices_side_by_side_are_two_entries_never_their_product():
+    assert read(r"x = \begin{bmatrix}1&2\end{bmatrix} \quad \begin{bmatrix}3&4\end{bmatrix}") == [[1, 2], [3, 4]]
+    assert read(r"x = \begin{bmatrix}1&2\end{bmatrix} \cdot \begin{bmatrix}3\\4\end{bmatrix}") == [11]
+
+
+def test_working_before_the_result_is_not_a_channel():
+    latex = "\n".join([r"\text{conv1}_{1}(1,1) &= (3-1)+(6-8)+(11-9)+(21+22+23)-(29+30+31) = -22 \nonumber \\",
+                       rf"\text{{conv1}} &= {BA}, {BB}"])
+    assert read(latex) == [A, B]
+    assert read(r"fc1_i = 39.6 \\ fc1 = (39.6, 39.6)^T") == [R(198, 5)] * 2
 
 
 # ------------------------------------------------------------------------------------------ messages

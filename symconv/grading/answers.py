@@ -501,6 +501,16 @@ def _statement(st: nt.Statement) -> Answer | None:
     return main
 
 
+def _per_channel(found: list[tuple[nt.Statement, Answer]]) -> bool:
+    """Whether several statements are one per channel: values of one shape, named by channel
+    (``conv1^{(1)}``, ``conv1^{(2)}``) or not named at all. Otherwise the last one is the answer and those
+    before it working (``\\text{conv1}_1(1,1) = ... = -22`` before ``\\text{conv1} = A, B``)."""
+    if len(found) < 2 or len({np.shape(a.value) for _, a in found}) != 1:
+        return False
+    names = [st.name for st, _ in found]
+    return all(n is None for n in names) or nt.channel_keys(names) is not None
+
+
 def _channels(found: list[tuple[nt.Statement, Answer]]) -> Answer:
     """Statements per channel (``conv1^{(1)} = A, conv1^{(2)} = B``, or one line each) as one tensor, in the
     order of the numbers their names differ in (a grid for two: ``h^{(1,2)}``), else in the order written."""
@@ -552,7 +562,7 @@ def parse_answer(latex: str) -> Answer:
                 raise ParseError("nothing after the last '='")
             _free(_side(nt.Side(last, False))[0].value)
             raise worded("p.no_value", text=_short(last.student()))
-        answer = valued[0][1] if len(valued) == 1 else _channels(valued)
+        answer = _channels(valued) if _per_channel(valued) else valued[-1][1]
         _free(answer.value)
         return answer
 

@@ -45,8 +45,8 @@ def normalise(src: Src) -> Src:
     src = src.sub(r"\\lg" + _END, r"\log_{10}")
     src = src.sub(r"\\log\s*_\s*(?:\{\s*e\s*\}|e(?![a-zA-Z]))|\\log(?![a-zA-Z])(?!\s*_)", r"\ln")
     src = src.sub(r"\\mathrm\s*\{\s*e\s*\}", "e")
-    src = src.sub(r"\\mathrm\s*\{\s*T\s*\}|\\mathsf\s*\{\s*T\s*\}|\\top" + _END + r"|\\intercal" + _END +
-                  r"|\\mathsf\s+T(?![a-zA-Z])", "T")
+    src = src.sub(r"\\(?:mathrm|mathsf|mathit|rm|text)\s*(?:\{\s*T\s*\}|\s+T(?![a-zA-Z]))|\\top" + _END +
+                  r"|\\intercal" + _END, "T")
     array = r"\\begin\s*\{array\}\s*(?:\[[a-z]\])?\s*\{(?:[^{}]|\{[^{}]*\})*\}"     # its column spec too
     src = src.sub(array + r"|\\begin\s*\{" + _MATRIX_ENV + r"\}", r"\begin{bmatrix}")
     src = src.sub(r"\\end\s*\{" + _MATRIX_ENV + r"\}", r"\end{bmatrix}")
@@ -63,7 +63,9 @@ _WRAPPED = re.compile(r"\s*[(\[](.*)[)\]]" + _TRANSPOSE + r"\s*", re.S)
 
 def items(side: Src) -> list[Src]:
     r"""A side's entries when it is a list: ``(0, 0, -5, 0, 0)^T``, ``[a, b]``, ``A, B`` (channels); else
-    the side itself, alone."""
+    the side itself, alone. Two matrices side by side are two entries (channels), never their product (as
+    ``5 7`` is never 35)."""
+    side = side.sub(r"(?<=\\end\{bmatrix\})(?:\s|" + _SPACES + r")*(?=\\begin\{bmatrix\})", ", ")
     m = _WRAPPED.fullmatch(side.text)
     inner = side
     if m and closing(side.text, m.start(1) - 1) == m.end(1) + 1:     # (a, b) (c, d) is not one list
@@ -78,6 +80,10 @@ def items(side: Src) -> list[Src]:
     return parts
 
 
+# what makes the text after it an argument (\max(a, b), \frac 1 2, x^2 3): a command other than an operator or a
+# space, or a superscript or subscript
+ARGUMENT_OF = re.compile(r"(?:\\(?!(?:cdot|times|div|pm|mp|ast|star|q?quad|enspace|thinspace)(?![a-zA-Z]))[a-zA-Z]+"
+                         r"|[\^_])\s*$")
 _SPACES = r"(?:\\quad|\\qquad|\\;|\\,|\\:|\\ |~|\\enspace|\\thinspace)"
 _NUM = r"[-+]?\d+(?:\.\d+)?"
 _SPACED = re.compile(_SPACES + r"+(?:\s*" + _SPACES + ")*")
@@ -100,7 +106,7 @@ def inline_lists(src: Src) -> Src:
     out: list[Src] = []
     last = 0
     for i in top_level_all(text):
-        if i < last or text[i] not in "([" or re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", text[max(0, i - 40):i]):
+        if i < last or text[i] not in "([" or ARGUMENT_OF.search(text[max(0, i - 40):i]):
             continue
         end = closing(text, i)
         inner = src[i + 1:end - 1]
@@ -156,7 +162,7 @@ def check_juxtaposed(src: Src) -> None:
     the teacher should see it. ``\frac 1 2`` and ``x^2 3``-like arguments of a command are not numbers side
     by side."""
     for m in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?(\s+)(?=\d)", src.text):
-        if re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", src.text[max(0, m.start() - 40):m.start()]):
+        if ARGUMENT_OF.search(src.text[max(0, m.start() - 40):m.start()]):
             continue
         pair = re.match(r"\d+(?:\.\d+)?\s+\d+(?:\.\d+)?", src.text[m.start():])
         shown = " ".join(src[m.start():m.start() + len(pair.group(0))].student().split()) if pair else ""

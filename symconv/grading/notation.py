@@ -39,6 +39,7 @@ _COMMA = re.compile(r",|;")
 _QUALIFIER_WORDS = r"(?:for|where|when|with|each|all|and|on|over|if|其中|对于|对|当|每|所有|即|这里)"
 _TEXT = re.compile(r"\\(?:text|textrm|textit|textbf|textsf|textnormal|mbox|hbox)\s*\{([^{}]*)\}|"
                    r"\\(?:mathrm|mathit|operatorname)\s*\{\s*((?:nats?|bits?))\s*\}")
+_AND = re.compile(r"\s*(?:and|&|,|，|和|与|及|以及)\s*", re.I)
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20\uff5b-\uff65]+")
 _UNITS = re.compile(r"(?<![A-Za-z\\])(?:nats?|bits?)\s*$")
 
@@ -55,8 +56,9 @@ def _remarks(line: Src, pattern: re.Pattern[str], opens: Callable[[re.Match[str]
 def _text_command(line: Src) -> Src:
     r"""``\text{...}`` and friends: a unit (also ``\mathrm{nats}``) or a remark is dropped; one opening a
     qualifier ("for each c", "，对所有 i") or a parenthetical remark ("(all four kernels are zero)") drops the
-    rest of the line (not before the line's first relation: "\text{so } L = ..."). Right before ``^``, ``_``,
-    ``=`` or ``:`` it is a name (``\text{conv1}^{(1)} =``) and stays, as ``\mathrm{...}``."""
+    rest of the line (not before the line's first relation: "\text{so } L = ..."). Inside brackets, or right
+    before ``^``, ``_``, ``=`` or ``:``, it is a name (``\text{conv1}^{(1)} =``, ``\max(0, \text{conv1})``) and
+    stays, as ``\mathrm{...}``."""
     pieces = spans_top(line.text, RELATION)
     name_end = pieces[0][2] if len(pieces) > 1 else 0
 
@@ -67,15 +69,23 @@ def _text_command(line: Src) -> Src:
     first = next((m for m in _TEXT.finditer(line.text) if opens(m) and line.text[:m.start()].strip()), None)
     if first is not None:
         line = line[:first.start()]
-    def named(m: re.Match[str]) -> bool:         # right before ^, _, = or : (\text{so } L = ... is a remark)
-        return re.match(r"\s*[\^_=:&\[]", line.text[m.end():m.end() + 40]) is not None
+    top = set(top_level(line.text))
 
-    return line.sub(_TEXT, lambda m: rf"\mathrm{{{m.group(1) or m.group(2)}}}" if named(m) else "")
+    def named(m: re.Match[str]) -> bool:     # inside brackets, or right before ^, _, =, : (not "\text{so } L =")
+        return m.start() not in top or re.match(r"\s*[\^_=:&\[]", line.text[m.end():m.end() + 40]) is not None
+
+    def replace(m: re.Match[str]) -> str:
+        if named(m):
+            return rf"\mathrm{{{m.group(1) or m.group(2)}}}"
+        return ", " if _AND.fullmatch(m.group(1) or "") else ""      # A \text{ and } B: two entries
+
+    return line.sub(_TEXT, replace)
 
 
 def _qualifier_parens(line: Src) -> Src:
-    r"""A parenthesised remark holding a relation, ``(i = 1, \dots, 5)``, ``\left(c = 1, 2\right)``: a
-    value never has one, so the whole group is dropped (with the spacing before it)."""
+    r"""A parenthesised remark: holding a relation, ``(i = 1, \dots, 5)``, ``\left(c = 1, 2\right)`` (a value
+    never has one), or words, ``(\text{both channels})``, ``(两个通道)`` unless it is a function's argument
+    (``\max(0, \text{conv1})``). The whole group is dropped, with the spacing before it."""
     text = line.text
     keep: list[Src] = []
     last = 0
@@ -84,7 +94,9 @@ def _qualifier_parens(line: Src) -> Src:
             continue
         end = closing(text, i)
         inner = text[i + 1:end - 1]
-        if len(spans_top(inner, RELATION)) > 1 or re.search(r"\\(?:in|forall|leq?|geq?)(?![a-zA-Z])", inner):
+        words = (_TEXT.search(inner) is not None or _CJK.search(inner) is not None) and not re.search(
+            r"(?:\\(?!q?quad(?![a-zA-Z]))[a-zA-Z]+|[A-Za-z])\s*$", text[max(0, i - 40):i])
+        if words or len(spans_top(inner, RELATION)) > 1 or re.search(r"\\(?:in|forall|leq?|geq?)(?![a-zA-Z])", inner):
             before = re.search(r"(?:\s|,|;|\\q?quad|\\[,;: ]|~)*$", text[max(last, i - 200):i])
             start = i - len(before.group(0)) if before else i
             if not text[:start].strip():
@@ -118,10 +130,10 @@ def clean_line(line: Src) -> Src:
     m = re.search(r"\\forall(?![a-zA-Z])|∀", line.text)
     if m:
         line = line[:m.start()]
+    line = _qualifier_parens(line)
     line = _text_command(line)
     line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None)
     line = _set_statement(line)
-    line = _qualifier_parens(line)
     m = _UNITS.search(line.text)
     if m:
         line = line[:m.start()]
@@ -158,6 +170,7 @@ def has_letters(text: str) -> bool:
     (True, True)
     """
     text = ENVIRONMENT.sub(" ", text)
+    text = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*O\s*\}", " ", text)       # \mathbf{O}, a zero matrix
     font = r"\\(?:mathrm|operatorname\*?|mathit|mathsf|mathbf|boldsymbol|text)\s*\{"
     text = re.sub(font + r"\s*(?:ln|log|exp|sin|cos|tan)\s*\}", " ", text)
     text = re.sub(font + r"([^{}]*)\}", r" \1 ", text)
@@ -185,6 +198,8 @@ def _chain(src: Src) -> Statement:
     cut = [_TRUNCATED.search(p.text) for _, p in parts]
     sides = tuple((p[:c.start()] if c else p).strip() for (_, p), c in zip(parts, cut))
     approx = tuple(bool(APPROX.search(sep)) or c is not None for (sep, _), c in zip(parts, cut))
+    while len(sides) > 1 and not sides[0].text:       # "= 3" or "：conv1^{(1)} = A" after a remark
+        sides, approx = sides[1:], approx[1:]
     first = sides[0].text
     name = first if len(sides) > 1 and has_letters(first) else None
     return Statement(name, sides, approx)
@@ -263,30 +278,42 @@ def channel_keys(names: list[str | None]) -> list[tuple[int, ...]] | None:
 _LABEL = re.compile(r"\\label\{ans:([A-Za-z0-9_]+)\}")
 
 
+def _stem(group: list[str]) -> tuple[str, ...]:
+    """What a group of lines is about: the first name of two characters or more in its first line's left side
+    (``conv1`` in ``\\text{conv1}^{(2)} =``), else every name there (``L``, ``W`` of ∂L/∂W)."""
+    left = spans_top(group[0], RELATION)[0]
+    names = re.findall(r"[A-Za-z][A-Za-z0-9]*", re.sub(r"\\[a-zA-Z]+", " ", group[0][left[1]:left[2]]))
+    long = [n for n in names if len(n) > 1]
+    return (long[0],) if long else tuple(names)
+
+
 def split_labels(body: str) -> dict[str, str]:
     r"""PART -> its text, for a block holding several ``\label{ans:...}`` (an align answering fc1 on one line
     and p on the next). A label belongs to the statement of its line (a line starting with a relation
-    continues the one above); an unlabelled statement belongs to the label before it (the first label when
-    it comes before every label)."""
+    continues the one above). An unlabelled statement belongs to the labelled one before it when it is about
+    the same name (``conv1^{(2)} = B`` after ``conv1^{(1)} = A \label{ans:conv1}``), else to the next
+    labelled one (working before a result: ``fc1_i = \sum_k ... \nonumber`` before ``fc1 = ... \label``),
+    else to the one before."""
     groups: list[list[str]] = []
     for line in lines(Src.of(body)):
         if groups and _starts_with_relation(Src.of(re.sub(r"^\s*&", "", _LABEL.sub("", line.text)))):
             groups[-1].append(line.text)
         else:
             groups.append([line.text])
+    labels = [(_LABEL.findall("".join(g)) or [None])[0] for g in groups]
+    owner: list[str | None] = list(labels)
+    for k, group in enumerate(groups):
+        if labels[k] is not None:
+            continue
+        before = next((j for j in range(k - 1, -1, -1) if labels[j] is not None), None)
+        after = next((j for j in range(k + 1, len(groups)) if labels[j] is not None), None)
+        same = before is not None and _stem(group) == _stem(groups[before])
+        pick = before if same or after is None else after
+        owner[k] = labels[pick] if pick is not None else None
     found: dict[str, list[str]] = {}
-    current: str | None = None
-    pending: list[str] = []
-    for group in groups:
-        labels = _LABEL.findall("".join(group))
-        if labels:
-            current = labels[0]
-            found.setdefault(current, []).extend(pending + group)
-            pending = []
-        elif current is None:
-            pending.extend(group)
-        else:
-            found[current].extend(group)
+    for group, label in zip(groups, owner):
+        if label is not None:
+            found.setdefault(label, []).extend(group)
     return {label: " \\\\\n".join(texts) for label, texts in found.items()}
 
 

@@ -144,13 +144,21 @@ def top_level(text: str) -> Iterator[int]:
         if depth == 0 and env == 0:
             yield i
         if ch == "\\":
-            i += 2
+            m = _SET_BRACKET.match(text, i)         # \{0, conv1\} is a group too
+            if m:
+                depth += 1 if m.group(1) else -1
+                i = m.end()
+            else:
+                i += 2
             continue
         if ch in "{[(":
             depth += 1
         elif ch in "}])":
             depth -= 1
         i += 1
+
+
+_SET_BRACKET = re.compile(r"\\(?:(\{|lbrace(?![a-zA-Z])|langle(?![a-zA-Z]))|\}|rbrace(?![a-zA-Z])|rangle(?![a-zA-Z]))")
 
 
 def spans_top(text: str, pattern: re.Pattern[str]) -> list[tuple[str, int, int]]:
