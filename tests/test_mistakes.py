@@ -300,11 +300,28 @@ def test_the_packaged_homework(tmp_path):
     assert got["dL_dx"].mistake == ""
 
 
-def test_no_candidate_is_zero_or_correct():
+def test_no_candidate_is_zero_or_correct_and_they_come_in_order():
     for sol in (varied(), packaged()):
         for part in sol.exact:
+            order = []
             for c in candidates(sol, part):
                 assert np.any(c.floats != 0) and not np.array_equal(c.floats, sol.floats(part)), (part, c.mistake)
+                order.append(MISTAKES.index(c.mistake))
+            assert order == sorted(order), part           # the first that explains an answer is the one named
+
+
+def test_a_layer_of_real_size_is_graded_and_named_within_the_budget():
+    """A 2 x 12 x 12 input and 10 classes (dL/dW: 2,000 entries with exponentials), answered in decimals with
+    the sign flipped: wrong and named, not over the 2 s budget."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_scaling import layer_file
+
+    from symconv.homework.inputs import parse
+    sol = solve(parse(layer_file(0, 2, 12, 10), "layer"))
+    for part in ("dL_dconv1", "dL_dx", "dL_dW"):
+        got = grade_part(part, latex(-sol.floats(part), 12), sol.exact[part], sol)
+        assert (got.verdict, got.mistake) == ("wrong", "sign_flipped"), (part, got.detail[:200])
 
 
 def test_every_mistake_has_a_sentence_in_each_language():

@@ -10,6 +10,7 @@ the part's is ``wrong`` and ``transposed`` whatever its entries, which are then 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,12 +118,18 @@ def _same(got: Any, want: Any, tol: float | None) -> tuple[bool, bool]:
 def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Solution | None = None) -> Grade:
     """One part graded within the per-answer time budget; user input never raises here. With the
     ``solution``, a wrong answer names the mistake that explains it, if one does (:mod:`.mistakes`)."""
-    exp_text = str(_flat(expected) if expected.ndim else expected[()])
+    own = solution is not None and solution.exact.get(part) is expected
+    if own:      # the solution writes its entries from their coefficients (SymPy's printer: ms an entry)
+        texts = solution.texts(part)              # type: ignore[union-attr]
+        exp_text = "[" + ", ".join(_flat(texts)) + "]" if expected.ndim else str(texts[()])
+    else:
+        exp_text = str(_flat(expected) if expected.ndim else expected[()])
     if latex is None:
         return Grade(part, "missing", exp_text, "", ("g.missing", {"part": part}))
     try:
         with time_budget():
-            graded, value, tol = _grade_answer(part, latex, expected, exp_text)
+            want_f = solution.floats(part) if own else None          # type: ignore[union-attr]
+            graded, value, tol = _grade_answer(part, latex, expected, exp_text, want_f)
     except FalseChain as exc:        # a chain a = b ≈ c with a false side: wrong, whatever the expected
         graded = Grade(part, "wrong", exp_text, latex.strip(), exc.reason)
         found = _explained_side(exc, expected, solution, part)
@@ -168,9 +175,8 @@ def _explained_side(exc: FalseChain, expected: np.ndarray, solution: Solution | 
 
 def _explained(value: np.ndarray, solution: Solution, part: str, tol: float | None) -> Candidate | None:
     """The first of the usual mistakes whose wrong value equals ``value`` (in the part's shape), or None."""
-    try:
-        got = floats(value)
-    except (TypeError, ValueError, OverflowError):
+    got = _floats_or_none(value)
+    if got is None:
         return None                          # a complex or non-numeric entry: no mistake explains it
     slack = 0.0 if tol is None else tol
     for cand in candidates(solution, part):
@@ -178,9 +184,16 @@ def _explained(value: np.ndarray, solution: Solution, part: str, tol: float | No
                 np.abs(got - cand.floats) <= slack + 1e-9 * (1 + np.abs(cand.floats))):
             continue
         wrong = np.asarray(cand.exact(), dtype=object).reshape(got.shape)
-        if all(_same(as_expr(value[i]), as_expr(wrong[i]), tol)[0] for i in np.ndindex(*got.shape)):
+        if not _differ(value, wrong, tol, cand.floats, got)[0]:
             return cand
     return None
+
+
+def _floats_or_none(value: np.ndarray) -> np.ndarray | None:
+    try:
+        return floats(value)
+    except (TypeError, ValueError, OverflowError, ArithmeticError):
+        return None
 
 
 def _transposed_shape(given: Any, expected: np.ndarray) -> bool:
@@ -190,17 +203,18 @@ def _transposed_shape(given: Any, expected: np.ndarray) -> bool:
     return len(g) == len(e) >= 2 and g != e and g == e[:-2] + (e[-1], e[-2])
 
 
-def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str
+def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str, want_f: np.ndarray | None = None
                   ) -> tuple[Grade, np.ndarray | None, float | None]:
     """The grade, the answer in the part's shape (None when it has no such reading) and the tolerance of its
-    written decimals (None when exact)."""
+    written decimals (None when exact). ``want_f``: the expected entries in float64, when known (a quick
+    test that settles most entries without SymPy)."""
     answer = parse_answer(latex)
     given_text = str(_flat(answer.value) if np.ndim(answer.value) else answer.value)
     tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
     shapes = {"got": _shape_text(np.shape(answer.value)), "want": _shape_text(expected.shape)}
     if _transposed_shape(answer.value, expected):
         value = np.swapaxes(np.asarray(answer.value, dtype=object), -1, -2)
-        differ = _differ(value, expected, tol)[0]
+        differ = _differ(value, expected, tol, want_f)[0]
         if not differ:
             return Grade(part, "wrong", exp_text, given_text, ("g.shape", shapes), "transposed"), None, tol
         rest = _differ_reason(differ, "")
@@ -209,7 +223,7 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str
     value, how = _shape_to(answer.value, expected)
     if value is None:
         return Grade(part, "wrong", exp_text, given_text, ("g.shape", shapes)), None, tol
-    differ, rounded = _differ(value, expected, tol)
+    differ, rounded = _differ(value, expected, tol, want_f)
     if differ:
         return Grade(part, "wrong", exp_text, given_text, _differ_reason(differ, how)), value, tol
     if rounded:
@@ -218,18 +232,43 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str
     return Grade(part, "correct", exp_text, given_text, ("g.exact", {"how": how})), value, tol
 
 
-def _differ(value: np.ndarray, expected: np.ndarray, tol: float | None) -> tuple[list[Any], bool]:
+def _differ(value: np.ndarray, expected: np.ndarray, tol: float | None, want_f: np.ndarray | None = None,
+            got_f: np.ndarray | None = None) -> tuple[list[Any], bool]:
     """The entries that differ, as (index, given, expected), and whether any equal one was only within
-    rounding."""
+    rounding. With the expected entries in float64 (``want_f``), an entry is settled by floats where they
+    decide it beyond their rounding error, and by :func:`_same` otherwise."""
+    if want_f is not None and np.shape(want_f) == expected.shape and got_f is None:
+        got_f = _floats_or_none(value)
+    quick = want_f is not None and got_f is not None and np.shape(got_f) == np.shape(want_f)
     differ, rounded = [], False
     for idx in np.ndindex(*expected.shape):
         want, got = as_expr(expected[idx]), as_expr(value[idx])
-        equal, within = _same(got, want, tol)
+        if quick:
+            equal, within = _quick(got, want, tol, float(got_f[idx]), float(want_f[idx]))  # type: ignore[index]
+        else:
+            equal, within = _same(got, want, tol)
         if equal:
             rounded = rounded or within
             continue
         differ.append((idx, got, want))
     return differ, rounded
+
+
+def _quick(got: Any, want: Any, tol: float | None, got_f: float, want_f: float) -> tuple[bool, bool]:
+    """:func:`_same`, settled by the two float64 values where they decide it: each is within a relative
+    2**-53 of its exact value (correctly rounded), so a difference beyond the tolerance by more than
+    1e-15 (|got| + |want|) is real, and so is one inside it by as much (a decimal answer against an entry
+    with exponentials, which no decimal equals exactly). Otherwise, and for two rationals, exactly."""
+    if (isinstance(got, sp.Rational) and isinstance(want, sp.Rational)) or not (
+            math.isfinite(got_f) and math.isfinite(want_f)):
+        return _same(got, want, tol)
+    d, limit = abs(got_f - want_f), (tol or 0.0) * (1 + 1e-9)
+    margin = 1e-15 * (abs(got_f) + abs(want_f)) + 1e-300
+    if d > limit + margin:
+        return False, False
+    if tol is not None and d < limit - margin and isinstance(got, sp.Rational) and not want.is_Rational:
+        return True, True
+    return _same(got, want, tol)
 
 
 def _differ_reason(differ: list[Any], how: Any) -> tuple[str, dict[str, Any]]:

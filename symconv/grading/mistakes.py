@@ -183,15 +183,16 @@ def _variants(sol: Solution) -> _Variants:
     return held[1]
 
 
-def candidates(sol: Solution, part: str) -> list[Candidate]:
-    """The wrong values of ``part`` that :data:`MISTAKES` produce, in that order; none that is all zeros or
-    equal to the correct value."""
+def candidates(sol: Solution, part: str) -> Iterator[Candidate]:
+    """The wrong values of ``part`` that :data:`MISTAKES` produce, in that order, each built when asked for
+    (the first that explains an answer ends the search); none that is all zeros or equal to the correct
+    value."""
     if part not in sol.exact:
-        return []
+        return
     want = sol.floats(part)
-    out = [c for c in _candidates(sol, part)
-           if c.floats.shape == want.shape and np.any(c.floats != 0) and not np.array_equal(c.floats, want)]
-    return sorted(out, key=lambda c: MISTAKES.index(c.mistake))
+    for c in _candidates(sol, part):
+        if c.floats.shape == want.shape and np.any(c.floats != 0) and not np.array_equal(c.floats, want):
+            yield c
 
 
 def _from_linear(sol: Solution, mistake: str, lin: Linear, words: str = "") -> Candidate:
@@ -208,9 +209,6 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
         yield Candidate("transposed", np.swapaxes(F, -1, -2), lambda: np.swapaxes(E, -1, -2))
     if part == "L" or part.startswith("dL_"):
         yield Candidate("sign_flipped", -F, lambda: -E)
-        ln10 = sp.log(10)
-        yield Candidate("log_base_10", F / math.log(10), lambda: np.vectorize(lambda v: as_expr(v) / ln10,
-                                                                         otypes=[object])(E).reshape(E.shape))
     hw, conv1 = sol.homework, sol.exact["conv1"]
     if part in ("conv1", "relu1"):
         flip = (slice(None), slice(None)) + (slice(None, None, -1),) * (hw.h.ndim - 2)
@@ -247,3 +245,7 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
             yield _fixed("flatten_order", fc(r[perm]))
         elif part in ("dL_drelu1", "dL_dconv1", "dL_dW") or part in _AFTER_CONV1:
             yield _from_linear(sol, "flatten_order", variants.get("flatten_order", k)[part])
+    if part == "L" or part.startswith("dL_"):
+        ln10 = sp.log(10)
+        yield Candidate("log_base_10", F / math.log(10), lambda: np.vectorize(lambda v: as_expr(v) / ln10,
+                                                                         otypes=[object])(E).reshape(E.shape))
