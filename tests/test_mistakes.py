@@ -190,6 +190,7 @@ def _wrong_answers(hw):  # type: ignore[no-untyped-def]
         cases += [("fc1", flat["fc1"], "flatten_order")]
         g = r["dL_dfc1"]
         cases.append(("dL_dW", torch.outer(g, r["relu1"].permute(*order).reshape(-1)), "flatten_order"))
+    cases.append(("dL_dW", r["dL_dW"].T.reshape(-1), "flatten_order"))     # 40 entries, column by column
     # log base 10: L, and every gradient after it
     ten = student(hw, log=torch.log10)
     for part in ("L", "dL_dp", "dL_dfc1", "dL_dW", "dL_dconv1", "dL_dx"):

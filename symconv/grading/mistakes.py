@@ -28,7 +28,9 @@ mistake                     the wrong value, for the parts it concerns
                             conv1, ∂L/∂W = ∂L/∂fc1 · conv1ᵀ. The verdict's sentence says which.
 ``flatten_order``           relu1 flattened in another order than (channel, row, column): channel last
                             (row, column, channel), column-major within each channel, or column-major
-                            throughout; ∂L/∂W's columns, fc1, and the gradients back to relu1 follow it
+                            throughout; ∂L/∂W's columns, fc1, and the gradients back to relu1 follow it.
+                            Also ∂L/∂W's entries listed column by column (column-major) where they are
+                            read row by row
 ``log_base_10``             L with log₁₀ instead of ln, and every gradient after it (÷ ln 10)
 ==========================  =================================================================================
 
@@ -229,6 +231,7 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
             yield _from_linear(sol, "relu_mask", wrong, "m.relu_mask_wrong")
     m, n = hw.fc_weight.shape
     bias = hw.fc_bias if hw.fc_bias is not None else np.full(m, sp.Integer(0), dtype=object)
+
     def fc(r: np.ndarray) -> np.ndarray:
         return np.asarray(rule("fc", True)(hw.fc_weight, r, bias, np.arange(m), n), dtype=object)
     if part == "relu1":
@@ -237,6 +240,8 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
         yield _fixed("relu_mask", fc(conv1.reshape(-1)), "m.no_relu")
     elif part == "dL_dW":
         yield _from_linear(sol, "relu_mask", variants.get("no_relu")["dL_dW"], "m.no_relu")
+    if part == "dL_dW":              # its entries listed column by column, read row by row
+        yield _fixed("flatten_order", np.asarray(E).T.reshape(E.shape), "m.flatten_order_matrix")
     r = sol.exact["relu1"].reshape(-1)
     for k, perm in enumerate(variants.perms()):
         if part in ("conv1", "relu1"):
