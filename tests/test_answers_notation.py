@@ -91,6 +91,19 @@ def test_numbers_side_by_side_are_refused_not_multiplied(latex, pattern):
         parse_answer(latex)
 
 
+@pytest.mark.parametrize("latex,value", [
+    # latex2sympy2 reads (1+1) M as M: a number times a matrix is distributed into the entries before it parses
+    (r"x = (1+1) (1, 3)", [2, 6]),
+    (r"x = 0.1\times(0.2+0.2-0.8+0.2+0.2)\,\mathbf{1}_3", [0, 0, 0]),
+    (r"x = -\frac15 (1, 2)^T", [R(-1, 5), R(-2, 5)]),
+    (r"x = e^{2} (1, 0)", [sp.exp(2), 0]),
+    (r"x = \ln(5) (1, 0)", [LN5, 0]),
+    (r"x = (1+1)\begin{bmatrix}1 & 2\\3 & 4\end{bmatrix}", [[2, 4], [6, 8]]),
+])
+def test_a_number_times_a_matrix(latex, value):
+    assert read(latex) == value
+
+
 def test_frac_with_digit_arguments_is_not_two_numbers():
     assert read(r"p = \frac 1 5") == R(1, 5)
     assert read(r"p = \tfrac15 + \dfrac15") == R(2, 5)

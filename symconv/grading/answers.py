@@ -332,6 +332,8 @@ def _value(expr: Any, depth: int = 0) -> Any:
     if not isinstance(expr, (sp.Expr, sp.MatrixExpr)):
         raise ParseError(f"not a number: {sp.sstr(expr)[:60]} ({type(expr).__name__})")
     args = [_value(a, depth + 1) for a in expr.args]
+    if isinstance(expr, sp.Function) and any(isinstance(a, sp.MatrixBase) for a in args):
+        raise ParseError(f"{expr.func.__name__} of a matrix is not read in answers (write the entries)")
     if isinstance(expr, sp.factorial):
         n = args[0]
         if not (isinstance(n, sp.Integer) and 0 <= n <= MAX_FACTORIAL):
@@ -362,11 +364,22 @@ def _clean(value: Any) -> Any:
         raise ParseError(f"not a number: {sp.sstr(value)[:60]}")
     if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise ParseError(f"not a finite number: {sp.sstr(value)[:60]} (a division by zero or an infinity)")
-    return value if isinstance(value, sp.Rational) else sp.simplify(value)
+    if isinstance(value, sp.Rational):
+        return value
+    try:
+        return sp.simplify(value)
+    except Exception as exc:  # SymPy raises many kinds on odd trees (a matrix inside an expression): unreadable
+        raise ParseError(f"cannot evaluate {sp.sstr(value)[:60]} ({exc.__class__.__name__})") from None
 
 
 def _to_array(value: Any) -> Any:
     value = _value(value)
+    if isinstance(value, sp.MatrixExpr) and not isinstance(value, sp.MatrixBase):
+        try:                    # a product latex2sympy2 left symbolic (e^{2} times a matrix)
+            value = value.as_explicit()
+        except Exception:  # noqa: BLE001 - any failure means the product cannot be read
+            raise ParseError(f"a product with a matrix that is not read: {sp.sstr(value)[:60]} (write the "
+                             "entries)") from None
     if isinstance(value, sp.MatrixBase):
         arr = np.array(value.tolist(), dtype=object)
         arr = np.vectorize(_clean, otypes=[object])(arr) if arr.size else arr
@@ -418,7 +431,7 @@ def _entry(src: Src) -> Any:
     if en.dotted_zero(src.text):
         return sp.Integer(0)
     _check_operatornames(src)
-    src = en.spaces(en.inline_lists(en.constants(src))).strip()
+    src = en.distribute(en.spaces(en.inline_lists(en.constants(src)))).strip()
     if not src.text:
         raise worded("p.empty_value", where=where(src, 0))
     en.check_juxtaposed(src)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .source import Src, closing, spans_top, split_top, top_level_all, where, worded
+from .source import Src, closing, spans_top, split_top, top_level, top_level_all, where, worded
 
 _COMMA = re.compile(r",|;")
 
@@ -177,3 +177,38 @@ def dotted_zero(text: str) -> bool:
     r"""A matrix of zeros written with dots (``0 & \cdots & 0 \\ \vdots & \ddots & \vdots \\ 0 & \cdots & 0``):
     a zero of any size, which the grader broadcasts to the part's shape."""
     return _DOTTED_ZERO.fullmatch(text) is not None and "0" in text and "dots" in text
+
+
+_MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
+_CELL = re.compile(r"&|\\\\")
+_TRAILING_TIMES = re.compile(r"(?:\s|\\cdot(?![a-zA-Z])|\\times(?![a-zA-Z])|\*)*$")
+
+
+def distribute(src: Src) -> Src:
+    r"""A number times one matrix, ``\frac15 (1, 1, 1)^T`` or ``(0.2 - 0.8) \begin{bmatrix}...``, as the matrix of
+    the products: latex2sympy2 misreads a compound factor of a matrix (``(1+1) M`` as ``M``), so the factor
+    goes into every entry before it parses. Only a plain product: a factor with a top-level + or -, other
+    than its sign, or a second matrix leaves the text as it is."""
+    found = list(_MATRIX.finditer(src.text))
+    if len(found) != 1:
+        return src
+    m = found[0]
+    prefix, suffix = src.text[:m.start()], src.text[m.end():]
+    if not prefix.strip() or not re.fullmatch(r"\s*(?:\^\s*\{?\s*T\s*\}?)?\s*", suffix):
+        return src
+    factor = src[:len(prefix) - len(_TRAILING_TIMES.search(prefix).group(0))].strip()
+    top = list(top_level(factor.text))
+    if (not factor.text or ARGUMENT_OF.search(factor.text) or "&" in factor.text
+            or any(factor.text[i] in "+-" for i in top if i > 0)):
+        return src
+    body = src[m.start(1):m.end(1)]
+    pieces: list[Src] = []
+    for sep, a, b in spans_top(body.text, _CELL):
+        if sep:
+            pieces.append(Src(f" {sep} ", (body.col(a - 1),) * (len(sep) + 2), src.whole))
+        cell = body[a:b].strip()
+        if cell.text:
+            pieces += [factor, Src(r" \cdot (", (cell.col(0),) * 8, src.whole), cell,
+                       Src(")", (cell.col(len(cell) - 1),), src.whole)]
+    head = src[len(prefix):m.start(1)]
+    return Src.join([head, *pieces, src[m.end(1):]], sep="")
