@@ -351,3 +351,50 @@ def test_any_token_soup_is_read_or_refused_never_a_crash(tokens):
         pass
     graded = grade_part("L", latex, np.array(LN5, dtype=object))
     assert graded.verdict in ("correct", "wrong", "unparsed")
+
+
+_NUMBER = st.sampled_from(["0", "2", "0.2", "-5", r"\frac15", r"\tfrac{1}{5}", r"\frac 1 2", "39.6", r"e^{2}",
+                           r"\ln 5", r"\ln(5)", r"\log_{10} 5", r"\sqrt{4}", "1/5", "(1+1)", r"0.1 \times 396"])
+
+
+@st.composite
+def _answers(draw):  # type: ignore[no-untyped-def]
+    """Answers shaped the way students shape them: a name, a chain of sides (numbers, tuples, matrices in any
+    environment, products of a number and a list), channels, remarks."""
+    def side() -> str:
+        n = draw(st.integers(1, 3))
+        cells = [draw(_NUMBER) for _ in range(n)]
+        kind = draw(st.sampled_from(["number", "tuple", "bracket", "matrix", "array", "scaled", "channels", "remark"]))
+        if kind == "number":
+            return cells[0]
+        if kind == "tuple":
+            return "(" + ", ".join(cells) + ")" + draw(st.sampled_from(["", "^T", r"^{\top}"]))
+        if kind == "bracket":
+            return "[" + draw(st.sampled_from([r" \quad ", ", ", " ", r"\;"])).join(cells) + "]"
+        env = draw(st.sampled_from(["bmatrix", "pmatrix", "vmatrix", "matrix"]))
+        rows = r" \\ ".join(" & ".join(cells) for _ in range(draw(st.integers(1, 2))))
+        if kind == "matrix":
+            return rf"\begin{{{env}}} {rows} \end{{{env}}}"
+        if kind == "array":
+            return rf"\left[\begin{{array}}{{{'c' * n}}} {rows} \end{{array}}\right]"
+        if kind == "scaled":
+            return draw(_NUMBER) + draw(st.sampled_from([" ", r" \cdot "])) + "(" + ", ".join(cells) + ")"
+        if kind == "channels":
+            return rf"\begin{{{env}}} {rows} \end{{{env}}}, \begin{{{env}}} {rows} \end{{{env}}}"
+        return draw(st.sampled_from([r"\mathbf{0}", r"0_{2\times 2}", r"\mathbf{1}_3", "y - p", r"W \cdot relu1"]))
+
+    name = draw(st.sampled_from(["L", r"conv1^{(1)}", r"\frac{\partial L}{\partial p}", r"\text{conv1}", "", "p_i"]))
+    sides = [side() for _ in range(draw(st.integers(1, 3)))]
+    text = name
+    for s in sides:
+        text += (draw(st.sampled_from([" = ", r" \approx ", " &= ", ": "])) if text else "") + s
+    return text + draw(st.sampled_from(["", r" \quad (c = 1, 2)", r" \text{ nats}", r" \text{(all zero)}", "（约）",
+                                        r" \\ conv1^{(2)} = 3", r", \qquad p_2 = 1"]))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(_answers())
+def test_any_student_shaped_answer_is_read_or_refused_never_a_crash(latex):
+    for expected in (np.array(LN5, dtype=object), np.array([R(1, 5)] * 3, dtype=object),
+                     np.zeros((2, 2, 2), dtype=object)):
+        assert grade_part("p", latex, expected).verdict in ("correct", "wrong", "unparsed")
