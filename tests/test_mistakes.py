@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import math
 import json
 import re
 import subprocess
@@ -73,10 +74,11 @@ def packaged():  # type: ignore[no-untyped-def]
 
 def _t(a) -> "torch.Tensor":  # type: ignore[no-untyped-def]
     import sympy as sp
-    return torch.tensor(np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])(np.asarray(a, dtype=object)))
+    to_float = np.vectorize(lambda v: float(sp.N(v, 30)), otypes=[float])
+    return torch.tensor(to_float(np.asarray(a, dtype=object)))
 
 
-def student(hw, *, log=torch.log, flip=False, relu=True, flatten=(0, 1, 2)) -> dict[str, np.ndarray]:  # type: ignore
+def student(hw, *, log=torch.log, flip=False, relu=True, flatten=(0, 1, 2)):  # type: ignore[no-untyped-def]
     """Every part as a student computes it, with the forward mistakes given (a log base, a flipped kernel, no
     ReLU before the fc layer, another flattening order); the backward mistakes are applied by the tests."""
     t = hw.target - 1
@@ -92,7 +94,8 @@ def student(hw, *, log=torch.log, flip=False, relu=True, flatten=(0, 1, 2)) -> d
     for v in (conv1, relu1, fc1, p):
         v.retain_grad()
     L.backward()
-    return {"conv1": conv1[0], "relu1": relu1[0], "fc1": fc1, "p": p, "L": L, "dL_dp": p.grad, "dL_dfc1": fc1.grad,
+    return {"conv1": conv1[0], "relu1": relu1[0], "fc1": fc1, "p": p, "L": L, "dL_dp": p.grad,
+            "dL_dfc1": fc1.grad,
             "dL_drelu1": relu1.grad[0], "dL_dconv1": conv1.grad[0], "dL_dW": Wt.grad, "dL_dh": h.grad,
             "dL_dx": x.grad[0], "dL_dconv_bias": cb.grad, "_graph": (x, h, cb, Wt, conv1, relu1, fc1)}
 
@@ -115,16 +118,22 @@ def fc_back(hw, relu1, g):  # type: ignore[no-untyped-def]
 
 # ------------------------------------------------------------------------------- LaTeX as students write it
 
-def latex(a, places: int = 10) -> str:  # type: ignore[no-untyped-def]
-    """A value as a student types it: a scalar, a column vector, a matrix, or channel matrices with commas."""
+def latex(a, places: int | None = None) -> str:  # type: ignore[no-untyped-def]
+    """A value as a student types it: a scalar, a column vector, a matrix, or channel matrices with commas;
+    with ``places`` decimals, or by default as many as leave 12 significant digits to the largest entry
+    (float64 computations are good to about 15)."""
     a = np.asarray(a.detach() if hasattr(a, "detach") else a, dtype=float)
+    if places is None:
+        top = float(np.max(np.abs(a))) if a.size else 0.0
+        places = max(1, 12 - (math.floor(math.log10(top)) + 1 if top >= 1 else 0))
     num = lambda v: f"{v:.{places}f}"  # noqa: E731
     if a.ndim == 0:
         return num(float(a))
     if a.ndim == 1:
         return r"\begin{bmatrix} " + r" \\ ".join(map(num, a)) + r" \end{bmatrix}"
     if a.ndim == 2:
-        return (r"\begin{bmatrix} " + r" \\ ".join(" & ".join(map(num, row)) for row in a) + r" \end{bmatrix}")
+        rows = r" \\ ".join(" & ".join(map(num, row)) for row in a)
+        return r"\begin{bmatrix} " + rows + r" \end{bmatrix}"
     return ", ".join(latex(m, places) for m in a.reshape((-1,) + a.shape[-2:]))
 
 
@@ -132,11 +141,12 @@ def graded(tmp_path: Path, sol, answers: dict[str, str]) -> dict[str, Grade]:  #
     body = "\n".join(f"\\begin{{equation}}\\label{{ans:{p}}}\n{p} = {text}\n\\end{{equation}}"
                      for p, text in answers.items())
     sheet = tmp_path / "sheet.tex"
-    sheet.write_text(f"\\documentclass{{article}}\n\\begin{{document}}\n{body}\n\\end{{document}}\n", encoding="utf-8")
+    sheet.write_text(f"\\documentclass{{article}}\n\\begin{{document}}\n{body}\n\\end{{document}}\n",
+                     encoding="utf-8")
     return {g.part: g for g in grade(read_answers(sheet), sol)}
 
 
-# ------------------------------------------------------------------------------- the homework is not degenerate
+# --------------------------------------------------------------------------- the homework is not degenerate
 
 def test_the_varied_homework_has_gradients_that_do_not_vanish():
     sol, hw = varied(), varied().homework
@@ -145,7 +155,7 @@ def test_the_varied_homework_has_gradients_that_do_not_vanish():
     mask = sol.floats("conv1") > 0
     assert mask.any() and (~mask).any()
     right = student(hw)
-    for part in ("conv1", "fc1", "p", "dL_dfc1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx"):   # the oracle agrees
+    for part in ("conv1", "fc1", "p", "dL_dfc1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx"):   # oracle agrees
         assert np.allclose(right[part].detach().numpy(), sol.floats(part), rtol=1e-12, atol=1e-12), part
 
 
@@ -198,6 +208,27 @@ def _wrong_answers(hw):  # type: ignore[no-untyped-def]
     return cases
 
 
+def random_homework(seed: int) -> str:
+    """A small homework of random integers (2 x 4 x 4 input, 2 x 2 x 3 x 3 kernels, biases, 4 classes)."""
+    rng = np.random.default_rng(seed)
+    x, h, bias = rng.integers(-5, 6, (2, 4, 4)), rng.integers(-2, 3, (2, 2, 3, 3)), rng.integers(-3, 4, 2)
+    weight, target = rng.integers(-3, 4, (4, 8)) / 10, int(rng.integers(1, 5))
+    return (f"[input]\nx = {x.tolist()}\n[conv]\nh = {h.tolist()}\nbias = {bias.tolist()}\n"
+            f"[fc]\nout_features = 4\nweight = {weight.tolist()}\n[loss]\ntarget = {target}\n")
+
+
+@pytest.mark.parametrize("seed", range(1, 7))
+def test_every_mistake_on_random_homeworks(tmp_path, seed):
+    """The same mistakes, made on homeworks nobody chose (one with a target probability of 5e-7)."""
+    sol = _solution(random_homework(seed))
+    missed = []
+    for part, value, mistake in _wrong_answers(sol.homework):
+        got = graded(tmp_path, sol, {part: latex(value)})[part]
+        if (got.verdict, got.mistake) != ("wrong", mistake):
+            missed.append((part, mistake, got.verdict, got.mistake))
+    assert missed == []
+
+
 def test_every_mistake_is_tried():
     assert {m for _, _, m in CASES} == set(MISTAKES)
 
@@ -205,7 +236,8 @@ def test_every_mistake_is_tried():
 CASES = _wrong_answers(varied().homework)
 
 
-@pytest.mark.parametrize("part,value,mistake", CASES, ids=[f"{m}-{p}-{k}" for k, (p, _, m) in enumerate(CASES)])
+@pytest.mark.parametrize("part,value,mistake", CASES,
+                         ids=[f"{m}-{p}-{k}" for k, (p, _, m) in enumerate(CASES)])
 def test_each_wrong_answer_names_its_mistake(tmp_path, part, value, mistake):
     got = graded(tmp_path, varied(), {part: latex(value)})[part]
     assert got.verdict == "wrong", (part, mistake, got.detail)
@@ -306,7 +338,8 @@ def test_no_candidate_is_zero_or_correct_and_they_come_in_order():
         for part in sol.exact:
             order = []
             for c in candidates(sol, part):
-                assert np.any(c.floats != 0) and not np.array_equal(c.floats, sol.floats(part)), (part, c.mistake)
+                assert np.any(c.floats != 0), (part, c.mistake)
+                assert not np.array_equal(c.floats, sol.floats(part)), (part, c.mistake)
                 order.append(MISTAKES.index(c.mistake))
             assert order == sorted(order), part           # the first that explains an answer is the one named
 
@@ -343,7 +376,7 @@ def test_the_gradebook_carries_the_mistake(tmp_path):
     rows = {r["part"]: r for r in book.rows()}
     assert rows["dL_dfc1"]["mistake"] == "sign_flipped" and rows["L"]["mistake"] == ""
     assert "sign_flipped" in book.to_csv() and '"mistake": "sign_flipped"' in book.to_json()
-    assert [mistake_of(g) for g in grades] == ["", "sign_flipped"]      # the homework's order: L, then dL_dfc1
+    assert [mistake_of(g) for g in grades] == ["", "sign_flipped"]      # the homework's order: L, dL_dfc1
 
 
 def test_check_names_the_mistake_in_chinese(tmp_path):
@@ -405,7 +438,8 @@ def test_formula_verdicts_are_worded_in_chinese_too(tmp_path):
     got = {g.part: g for g in grade(read_answers(sheet), packaged())}
     wrong, right = got["dL_dx_formula"], got["dL_dh_formula"]
     assert (wrong.verdict, wrong.mistake, right.verdict) == ("wrong", "no_rotation", "correct")
-    assert wrong.detail.startswith("read as dL/dx = ") and "; likely mistake: no rotation (the kernel" in wrong.detail
+    assert wrong.detail.startswith("read as dL/dx = ")
+    assert "; likely mistake: no rotation (the kernel" in wrong.detail
     zh = wrong.detail_text("zh")
     assert zh.startswith("读作 dL/dx = ") and "被否定" in zh and zh.endswith("可能的错误：没有旋转（卷积核必须旋转 180 度）")
     assert right.detail_text("zh").startswith("读作 dL/dh = ") and "已证明" in right.detail_text("zh")
