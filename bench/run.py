@@ -1,6 +1,7 @@
-"""symconv benchmark: every figure against a baseline measured in the same run (median of REPS), as a ratio.
+"""symconv benchmark: every figure against a baseline measured in the same run, as a ratio (the two timed
+in turn, the median of 5 pairs).
 
-Run:  python bench/run.py            (about 10 minutes with the ResNet-size exact proof; needs PyTorch for
+Run:  python bench/run.py            (about 6 minutes with the ResNet-size exact proof; needs PyTorch for
                                       the PyTorch baselines)
       python bench/run.py --quick    (one repetition, small naive baseline, exact proof at two small sizes)
 
@@ -44,6 +45,22 @@ def median_time(fn, reps: int) -> float:
     return statistics.median(times)
 
 
+def paired(ours, base, reps: int) -> tuple[float, float, float]:
+    """Both functions timed in turn, ``reps`` times (the order alternating): the median of each and the median
+    of the per-pair ratios, which a load that comes and goes on a shared machine disturbs least."""
+    pairs = []
+    for k in range(reps):
+        order = (ours, base) if k % 2 == 0 else (base, ours)
+        times = {}
+        for fn in order:
+            t = time.perf_counter()
+            fn()
+            times[fn] = time.perf_counter() - t
+        pairs.append((times[ours], times[base]))
+    return (statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs),
+            statistics.median(p[0] / p[1] for p in pairs))
+
+
 def naive_proof(spec: ConvSpec, size: tuple[int, ...]) -> None:
     """The by-hand SymPy procedure: one symbol per entry, sympy.diff of L for every entry, expand."""
     d = derive(spec, prove=False)
@@ -60,9 +77,12 @@ def naive_proof(spec: ConvSpec, size: tuple[int, ...]) -> None:
             assert sp.expand(sp.diff(L, wrt[idx]) - grads[name][idx]) == 0
 
 
-def row(label: str, ours: float, base: float, goal: str, faster: bool = False) -> None:
-    """One line: both times and the ratio the goal is stated in (ours/base, or base/ours when faster)."""
-    ratio = f"{base / ours:9.0f}x faster" if faster else f"{ours / base:9.2f}x its time"
+def row(label: str, ours: float, base: float, goal: str, faster: bool = False, ratio: float | None = None
+        ) -> None:
+    """One line: both times and the ratio the goal is stated in (ours/base, or base/ours when faster; the
+    median of paired ratios when given)."""
+    ratio = (ours / base) if ratio is None else ratio
+    ratio = f"{1 / ratio:9.0f}x faster" if faster else f"{ratio:9.2f}x its time"
     print(f"{label:<66} {ours:9.3f} s {base:9.3f} s {ratio}   goal {goal}", flush=True)
 
 
@@ -101,7 +121,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
-    reps = 1 if args.quick else 3
+    reps = 1 if args.quick else 5
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, NumPy {np.__version__}"
           + (f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "")
@@ -132,9 +152,10 @@ def main() -> None:
             tx.grad = th.grad = None
             (torch.nn.functional.conv2d(tx, th, padding=1) * tg).sum().backward()
         torch_autograd()
-        ours = median_time(lambda: verify(spec, (H, H), batch=N, method="identity", derivation=d, trials=1), reps)
-        base = median_time(torch_autograd, reps)
-        row(f"identity test, 1 trial, N={N} C={C} {H}x{H} K=3 P=1 vs torch f64 autograd", ours, base, "<= 1.2x")
+        ours, base, ratio = paired(
+            lambda: verify(spec, (H, H), batch=N, method="identity", derivation=d, trials=1), torch_autograd, reps)
+        row(f"identity test, 1 trial, N={N} C={C} {H}x{H} K=3 P=1 vs torch f64 autograd", ours, base, "<= 1.2x",
+            ratio=ratio)
 
         for dtype, tdtype in ((np.float64, torch.float64), (np.float32, torch.float32)):
             x, h, g = (a.astype(dtype) for a in (x64, h64, g64))
@@ -149,26 +170,29 @@ def main() -> None:
                 torch.nn.grad.conv2d_input(ax.shape, ah, ag, padding=1)
                 torch.nn.grad.conv2d_weight(ax, ah.shape, ag, padding=1)
             torch_fn()
-            row(f"conv + evaluate vs torch conv2d + nn.grad ({np.dtype(dtype).name})",
-                median_time(ours_fn, reps), median_time(torch_fn, reps), "<= 1.0x")
+            ours, base, ratio = paired(ours_fn, torch_fn, reps)
+            row(f"conv + evaluate vs torch conv2d + nn.grad ({np.dtype(dtype).name})", ours, base, "<= 1.0x",
+                ratio=ratio)
     else:
         print("PyTorch is not installed: the PyTorch baselines are skipped")
 
     # Cold start: a fresh process each time; the derivation cache warm (a first run fills it) and cold.
     py = sys.executable
-    imp = median_time(lambda: run([py, "-c", "import sympy"]), max(reps, 3))
+    def sympy_import() -> None:
+        run([py, "-c", "import sympy"])
     row('python -c "import symconv" vs python -c "import sympy"',
-        median_time(lambda: run([py, "-c", "import symconv"]), max(reps, 3)), imp, "(report)")
+        *paired(lambda: run([py, "-c", "import symconv"]), sympy_import, max(reps, 3))[:2], "(report)")
     out = tempfile.mkdtemp(prefix="symconv-bench-")
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, XDG_CACHE_HOME=cache)
         for cmd in (["homework"], ["derive"]):
             full = [py, "-m", "symconv", *cmd, "--no-pdf", "--out", out]
             run(full, env)                                  # fills the cache
-            warm = median_time(lambda: run(full, env), reps)
-            cold = median_time(lambda: run(full, dict(env, SYMCONV_CACHE="0")), reps)
-            row(f"symconv {cmd[0]} --no-pdf (cache warm) vs import sympy", warm, imp, "<= 1.5x")
-            row(f"symconv {cmd[0]} --no-pdf (SYMCONV_CACHE=0) vs import sympy", cold, imp, "(report)")
+            warm, imp, ratio = paired(lambda: run(full, env), sympy_import, max(reps, 5))
+            row(f"symconv {cmd[0]} --no-pdf (cache warm) vs import sympy", warm, imp, "<= 1.5x", ratio=ratio)
+            cold, imp, ratio = paired(lambda: run(full, dict(env, SYMCONV_CACHE="0")), sympy_import, reps)
+            row(f"symconv {cmd[0]} --no-pdf (SYMCONV_CACHE=0) vs import sympy", cold, imp, "(report)",
+                ratio=ratio)
 
     # The homework's exact work at four input sizes (2 channels, 3x3 kernel, 2 output channels, 10 classes;
     # every number a fraction): solve() with its float64 and finite-difference checks, and the --json output.
