@@ -168,6 +168,7 @@ WORDS: dict[str, dict[str, str]] = {
         "m.flatten_order": "relu1 flattened in another order than (channel, row, column)",
         "m.flatten_order_matrix": "dL/dW's entries listed column by column (column-major), where they are "
                                   "read row by row",
+        "m.flatten_order_entries": "the entries listed in another order than (channel, row, column)",
         "m.log_base_10": "log base 10 instead of the natural log",
         "m.no_rotation": "no rotation (the kernel must be rotated by 180 degrees)",
         "m.extra_rotation": "a rotation where none belongs",
@@ -319,6 +320,7 @@ WORDS: dict[str, dict[str, str]] = {
         "m.no_relu": "漏掉了 ReLU（在应使用 relu1 的地方用了 conv1）",
         "m.flatten_order": "relu1 没有按（通道，行，列）的顺序拉成向量",
         "m.flatten_order_matrix": "dL/dW 的元素按列依次列出（列优先），而应按行依次读取",
+        "m.flatten_order_entries": "元素没有按（通道，行，列）的顺序列出",
         "m.log_base_10": "用了以 10 为底的对数，而不是自然对数",
         "m.no_rotation": "没有旋转（卷积核必须旋转 180 度）",
         "m.extra_rotation": "多了一次不该有的旋转",

@@ -245,6 +245,14 @@ def test_each_wrong_answer_names_its_mistake(tmp_path, part, value, mistake):
     assert "likely mistake: " in got.detail and "可能的错误：" in got.detail_text("zh")
 
 
+def test_a_tensor_written_as_one_vector_in_another_order(tmp_path):
+    """relu1 written as one vector, channel last: its entries are listed in another order."""
+    right = student(varied().homework)
+    got = graded(tmp_path, varied(), {"relu1": latex(right["relu1"].permute(1, 2, 0).reshape(-1))})["relu1"]
+    assert (got.verdict, got.mistake) == ("wrong", "flatten_order")
+    assert got.detail.endswith("likely mistake: the entries listed in another order than (channel, row, column)")
+
+
 def test_correct_answers_name_no_mistake(tmp_path):
     right = student(varied().homework)
     parts = [p for p in varied().exact if p not in ("dL_dfc_bias",)]

@@ -245,7 +245,7 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
     r = sol.exact["relu1"].reshape(-1)
     for k, perm in enumerate(variants.perms()):
         if part in ("conv1", "relu1"):
-            yield _fixed("flatten_order", E.reshape(-1)[perm].reshape(E.shape))
+            yield _fixed("flatten_order", E.reshape(-1)[perm].reshape(E.shape), "m.flatten_order_entries")
         elif part == "fc1":
             yield _fixed("flatten_order", fc(r[perm]))
         elif part in ("dL_drelu1", "dL_dconv1", "dL_dW") or part in _AFTER_CONV1:
