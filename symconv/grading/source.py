@@ -131,34 +131,36 @@ class Src:
 ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{[^{}]*\}")
 
 
+_TOKEN = re.compile(r"\\(begin|end)\s*\{[^{}]*\}"                                  # an environment
+                    r"|\\(?:(\{|lbrace(?![a-zA-Z])|langle(?![a-zA-Z]))|\}|rbrace(?![a-zA-Z])|rangle(?![a-zA-Z]))"
+                    r"|\\[a-zA-Z]+|\\.|([{\[(])|[}\])]")
+
+
+def _positions(text: str, any_depth: bool) -> Iterator[int]:
+    """The positions outside environments (and, unless ``any_depth``, outside every brace, bracket and
+    parenthesis, ``\\{ \\}`` too): every plain character and the start of every command. One regex pass over
+    the tokens; the characters between two tokens share their depth."""
+    depth = env = last = 0
+    for m in _TOKEN.finditer(text):
+        out = env == 0 and (any_depth or depth == 0)
+        if out:
+            yield from range(last, m.start())
+        if m.group(1):
+            env += 1 if m.group(1) == "begin" else -1
+        else:
+            if out:
+                yield m.start()
+            opened = m.group(2) or m.group(3)
+            if opened or m.group(0) in ("}", "]", ")") or m.group(0)[1:] in ("}", "rbrace", "rangle"):
+                depth += 1 if opened else -1
+        last = m.end()
+    if env == 0 and (any_depth or depth == 0):
+        yield from range(last, len(text))
+
+
 def top_level(text: str) -> Iterator[int]:
     """The positions outside every brace, bracket, parenthesis and environment."""
-    depth = env = i = 0
-    while i < len(text):
-        m = ENVIRONMENT.match(text, i)
-        if m:
-            env += 1 if m.group(1) == "begin" else -1
-            i = m.end()
-            continue
-        ch = text[i]
-        if depth == 0 and env == 0:
-            yield i
-        if ch == "\\":
-            m = _SET_BRACKET.match(text, i)         # \{0, conv1\} is a group too
-            if m:
-                depth += 1 if m.group(1) else -1
-                i = m.end()
-            else:
-                i += 2
-            continue
-        if ch in "{[(":
-            depth += 1
-        elif ch in "}])":
-            depth -= 1
-        i += 1
-
-
-_SET_BRACKET = re.compile(r"\\(?:(\{|lbrace(?![a-zA-Z])|langle(?![a-zA-Z]))|\}|rbrace(?![a-zA-Z])|rangle(?![a-zA-Z]))")
+    return _positions(text, any_depth=False)
 
 
 def spans_top(text: str, pattern: re.Pattern[str]) -> list[tuple[str, int, int]]:
@@ -201,13 +203,4 @@ def closing(text: str, i: int) -> int:
 
 def top_level_all(text: str) -> Iterator[int]:
     """Every position outside environments, at any bracket depth (so nested lists are found too)."""
-    env = i = 0
-    while i < len(text):
-        m = ENVIRONMENT.match(text, i)
-        if m:
-            env += 1 if m.group(1) == "begin" else -1
-            i = m.end()
-            continue
-        if env == 0:
-            yield i
-        i += 2 if text[i] == "\\" else 1
+    return _positions(text, any_depth=True)
