@@ -287,6 +287,7 @@ def test_one_equation_per_channel():
      [[0, 0], [98, 100]]),
     (r"fc1 = [39.6,\ 39.6]^{\mathrm T}", [R(198, 5)] * 2),
     (r"\frac{\partial L}{\partial h} = \mathbf{O}", 0),
+    (r"relu1 = \begin{bmatrix}0&0\end{bmatrix} \text{ and } \begin{bmatrix}98&100\end{bmatrix}", [[0, 0], [98, 100]]),
 ])
 
 def test_what_opens_a_line(latex, value):

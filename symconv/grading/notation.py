@@ -36,7 +36,7 @@ _LINE = re.compile(r"\\\\(?:\s*\[\s*-?\d*\.?\d+\s*(?:pt|em|ex|mm|cm|in|mu|bp)\s*
 _COMMA = re.compile(r",|;")
 
 # Words that open a qualifier ("for every channel", "其中 c = 1, 2"): the rest of the line is not the answer.
-_QUALIFIER_WORDS = r"(?:for|where|when|with|each|all|and|on|over|if|其中|对于|对|当|每|所有|即|这里)"
+_QUALIFIER_WORDS = r"(?:for|where|when|with|each|all|on|over|if|其中|对于|对|当|每|所有|即|这里)"
 _TEXT = re.compile(r"\\(?:text|textrm|textit|textbf|textsf|textnormal|mbox|hbox)\s*\{([^{}]*)\}|"
                    r"\\(?:mathrm|mathit|operatorname)\s*\{\s*((?:nats?|bits?))\s*\}")
 _AND = re.compile(r"\s*(?:and|&|,|，|和|与|及|以及)\s*", re.I)
