@@ -133,6 +133,7 @@ def test_chains(latex, value, decimals):
     (r"L = \ln 5 \approx 1.7", r"^the chain is false: 1.7 is not \\ln 5$"),
     (r"L=\ln 5\approx 1.62", r"^the chain is false: 1.62 is not \\ln 5$"),  # 1.6094 is not 1.62 to 2 places
     (r"L = -\ln 0.25 \approx 1.609", r"^the chain is false: 1.609 is not -\\ln 0.25$"),
+    (r"fc1 = 0.1 \times 396 \Rightarrow fc1 = 39.7", r"^the chain is false: 39.7 is not 0.1 \\times 396$"),
 ])
 def test_a_chain_with_a_false_side(latex, pattern):
     with pytest.raises(FalseChain, match=pattern):
@@ -211,6 +212,7 @@ BB = r"\begin{bmatrix} 98 & 100 \\ 100 & 98 \end{bmatrix}"
     rf"conv1^{{(2)}} = {BB}, \qquad conv1^{{(1)}} = {BA}",                  # written in another order
     f"conv1^{{(1)}} &= {BA} \\\\\nconv1^{{(2)}} &= {BB}",                       # one line per channel
     rf"conv1_1 = {BA};\; conv1_2 = {BB}",
+    rf"conv1^{{(1)}} = {BA} \quad conv1^{{(2)}} = {BB}",                      # a space, no comma
     rf"\text{{通道 1：}} conv1^{{(1)}} = {BA}, \quad \text{{通道 2：}} conv1^{{(2)}} = {BB}",
     rf"conv1 = {BA}, {BB}",
     rf"conv1 = \left({BA}, {BB}\right)",

@@ -33,7 +33,10 @@ from .source import ENVIRONMENT, Src, closing, spans_top, split_top, top_level
 RELATION = re.compile(r"&?\s*(?::=|=|:|\\approx|\\thickapprox|\\simeq|\\doteq|\\sim(?![a-zA-Z])|≈)\s*&?")
 APPROX = re.compile(r"\\approx|\\thickapprox|\\simeq|\\doteq|\\sim|≈")
 _LINE = re.compile(r"\\\\(?:\s*\[\s*-?\d*\.?\d+\s*(?:pt|em|ex|mm|cm|in|mu|bp)\s*\])?|\\newline(?![a-zA-Z])")
-_COMMA = re.compile(r",|;")
+# where a new statement may start, when a relation follows: "A, \qquad conv1^{(2)} = B", "A \quad conv1^{(2)} = B",
+# "0.1 \times 396 \Rightarrow fc1 = 39.6"
+_SEP = r"(?:,|;|\\q?quad(?![a-zA-Z])|\\(?:Rightarrow|Longrightarrow|implies|therefore)(?![a-zA-Z]))"
+_STATEMENT_SEP = re.compile(_SEP + r"(?:\s*" + _SEP + ")*")       # ", \qquad" is one separator
 
 # Words that open a qualifier ("for every channel", "其中 c = 1, 2"): the rest of the line is not the answer.
 _QUALIFIER_WORDS = r"(?:for|where|when|with|each|all|on|over|if|其中|对于|对|当|每|所有|即|这里)"
@@ -227,7 +230,7 @@ def statements(src: Src) -> list[Statement]:
             joined.append(line)
     found: list[Statement] = []
     for text in joined:
-        pieces = spans_top(text.text, _COMMA)
+        pieces = spans_top(text.text, _STATEMENT_SEP)
         cuts = [k for k in range(1, len(pieces))
                 if len(spans_top(text.text[pieces[k][1]:pieces[k][2]], RELATION)) > 1]
         for a, b in zip([0] + cuts, cuts + [len(pieces)]):
