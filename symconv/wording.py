@@ -149,6 +149,7 @@ WORDS: dict[str, dict[str, str]] = {
         "p.no_maths": "no mathematics in the answer (only text)",
         "p.no_value": "no side of the answer states a value ({text})",
         "p.constant_size": "a constant vector of {n} entries inside an expression (the limit is {limit})",
+        "p.dots": "dots at {where} stand for entries only when every written entry is the same",
         # the mistake a wrong answer's verdict names (ASCII: the English sheet is built with pdfLaTeX)
         "g.with_mistake": "{detail}; likely mistake: {mistake}",
         "g.likely": "Likely mistake: {mistake}.",
@@ -305,6 +306,7 @@ WORDS: dict[str, dict[str, str]] = {
         "p.no_maths": "答案中没有数学内容（只有文字）",
         "p.no_value": "答案的各边都没有给出数值（{text}）",
         "p.constant_size": "表达式中的常数向量有 {n} 个元素（上限为 {limit}）",
+        "p.dots": "{where}的省略号只有在写出的各元素都相同时才能代表其余元素",
         "g.with_mistake": "{detail}；可能的错误：{mistake}",
         "g.likely": "可能的错误：{mistake}。",
         "g.and": "{a}，并且{b}",

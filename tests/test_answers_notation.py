@@ -85,6 +85,7 @@ def test_lists(latex, value):
     (r"x = 2 \cdot 5 7", r"^two numbers with only a space between them at column 13 \('5 7'\)"),
     (r"x = 1\,000", r"^two numbers with only a space between them at column 5 \('1\\,000'\): '1\\,000'"),
     (r"p = (0.2, , 0.2)", r"^an empty entry in the list at column "),
+    (r"p = (0.1, 0.2, \dots, 0.5)", r"^dots at column 16 \('\\dots, 0.5\)'\) stand for entries only when every "),
 ])
 def test_numbers_side_by_side_are_refused_not_multiplied(latex, pattern):
     with pytest.raises(ParseError, match=pattern):
@@ -290,6 +291,8 @@ def test_one_equation_per_channel():
     (r"fc1 = [39.6,\ 39.6]^{\mathrm T}", [R(198, 5)] * 2),
     (r"\frac{\partial L}{\partial h} = \mathbf{O}", 0),
     (r"relu1 = \begin{bmatrix}0&0\end{bmatrix} \text{ and } \begin{bmatrix}98&100\end{bmatrix}", [[0, 0], [98, 100]]),
+    (r"p = (0.2, 0.2, \dots, 0.2)^T", R(1, 5)),                             # one value, any length
+    (r"p = \begin{bmatrix} \tfrac15 \\ \vdots \\ \tfrac15 \end{bmatrix}", R(1, 5)),
 ])
 
 def test_what_opens_a_line(latex, value):

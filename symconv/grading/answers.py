@@ -428,8 +428,9 @@ def _entry(src: Src) -> Any:
     constant = _ZEROS.fullmatch(src.text)
     if constant:
         return _constant(constant)
-    if en.dotted_zero(src.text):
-        return sp.Integer(0)
+    constant = en.dotted_matrix(src)
+    if constant is not None:
+        return _entry(constant)
     _check_operatornames(src)
     src = en.distribute(en.spaces(en.inline_lists(en.constants(src)))).strip()
     if not src.text:
@@ -455,7 +456,8 @@ def _side(side: nt.Side) -> tuple[Answer, int]:
     half a unit of the last place written), 3 a side after ``\\approx`` (judged within its written precision,
     whole numbers at least)."""
     entries = en.items(side.src)
-    values = [_entry(e) for e in entries]
+    constant = en.repeated(entries) if len(entries) > 1 else None
+    values = [_entry(constant)] if constant is not None else [_entry(e) for e in entries]
     value = values[0] if len(values) == 1 else _stack(values, "entries")
     decimals = _decimals(side.src.text)
     if side.approx:

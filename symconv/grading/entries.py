@@ -84,6 +84,7 @@ def items(side: Src) -> list[Src]:
 # space, or a superscript or subscript
 ARGUMENT_OF = re.compile(r"(?:\\(?!(?:cdot|times|div|pm|mp|ast|star|q?quad|enspace|thinspace)(?![a-zA-Z]))[a-zA-Z]+"
                          r"|[\^_])\s*$")
+_CELL = re.compile(r"&|\\\\")
 _SPACES = r"(?:\\quad|\\qquad|\\;|\\,|\\:|\\ |~|\\enspace|\\thinspace)"
 _NUM = r"[-+]?\d+(?:\.\d+)?"
 _SPACED = re.compile(_SPACES + r"+(?:\s*" + _SPACES + ")*")
@@ -169,18 +170,32 @@ def check_juxtaposed(src: Src) -> None:
         raise worded("p.juxtaposed", where=where(src, m.start()), shown=shown)
 
 
-_DOTTED_ZERO = re.compile(r"\s*\\begin\{bmatrix\}(?:\s|&|\\\\|0|\\[cvdl]?dots|\\ddots|\\ldots)*"
-                          r"\\end\{bmatrix\}\s*")
+DOTS = re.compile(r"\s*(?:\\[cvdl]?dots|\\ddots|\\ldots|\.\.\.?)\s*")
 
 
-def dotted_zero(text: str) -> bool:
-    r"""A matrix of zeros written with dots (``0 & \cdots & 0 \\ \vdots & \ddots & \vdots \\ 0 & \cdots & 0``):
-    a zero of any size, which the grader broadcasts to the part's shape."""
-    return _DOTTED_ZERO.fullmatch(text) is not None and "0" in text and "dots" in text
+def repeated(cells: list[Src]) -> Src | None:
+    r"""The one entry of a list or matrix written with dots, ``(0.2, 0.2, \dots, 0.2)`` or ``0 & \cdots & 0 \\
+    \vdots & \ddots & \vdots``: a constant of any size, which the grader broadcasts to the part's shape. None
+    without dots; a :class:`ParseError` when the written entries differ (the size and the pattern unknown)."""
+    dotted = [c for c in cells if DOTS.fullmatch(c.text)]
+    written = [c.strip() for c in cells if not DOTS.fullmatch(c.text)]
+    if not dotted or not written:
+        return None
+    if len({" ".join(c.text.split()) for c in written}) > 1:
+        raise worded("p.dots", where=where(dotted[0], 0))
+    return written[0]
+
+
+def dotted_matrix(src: Src) -> Src | None:
+    """:func:`repeated` for a whole ``bmatrix``."""
+    m = re.fullmatch(r"\s*\\begin\{bmatrix\}(.*)\\end\{bmatrix\}\s*", src.text, re.S)
+    if m is None or "\\begin" in m.group(1):
+        return None
+    body = src[m.start(1):m.end(1)]
+    return repeated([body[a:b] for _, a, b in spans_top(body.text, _CELL)])
 
 
 _MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", re.S)
-_CELL = re.compile(r"&|\\\\")
 _TRAILING_TIMES = re.compile(r"(?:\s|\\cdot(?![a-zA-Z])|\\times(?![a-zA-Z])|\*)*$")
 
 
