@@ -2,8 +2,9 @@
 decided by hand before the checker ran (``expected.toml`` in each folder):
 
 - ``tests/data/outside_sheets/``: three sheets (40 answers) graded once on arrival; what they found was fixed;
-- ``tests/data/outside_sheets2/``: three held-out sheets (42 answers), written while the reader was being
-  extended and graded only after it was done.
+- ``tests/data/outside_sheets2/``: three sheets (42 answers), written while the reader was being extended
+  and meant to be held out (its 42 verdicts agreed the first time it was graded here, though a reader
+  session may have seen them: treat it as a second corpus, not as blind).
 
 Issue 13's bar is 35 of 36 verdicts on such sheets. Every answer is its own test case; a verdict the checker
 gets wrong is a failure here, never an edited expectation. A mistake the teacher names is asserted too (in
@@ -26,7 +27,7 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 DATA = Path(__file__).parent / "data"
-FOLDERS = ("outside_sheets",)      # outside_sheets2 joins once graded (held out until the reader is done)
+FOLDERS = ("outside_sheets", "outside_sheets2")
 TEACHER_WORDS = {"rotation_where_none_belongs": "extra_rotation", "arithmetic": ""}
 
 

@@ -1,4 +1,4 @@
-"""The corpus of student sheets (tests/data/sheets/): 32 sheets written the way students write, in English and
+"""The corpus of student sheets (tests/data/sheets/): 38 sheets written the way students write, in English and
 Chinese, graded by ``symconv check``; every answer's expected verdict is in :data:`EXPECTED`.
 
 A cell is ``VERDICT`` or ``VERDICT:MISTAKE``: the mistake a ``wrong`` verdict must name (a numeric answer's, see
@@ -58,12 +58,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "s30_amelia": {"conv1": "correct", "relu1": "correct", "p": "correct", "dL_dp": "correct", "dL_dfc1": "wrong:sign_flipped", "dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation"},
     "s31_tang_yu": {"L": "correct", "dL_dW": "correct", "dL_dx": "correct", "dL_dx_formula": "wrong:pad_off_by_one", "dL_dh_formula": "correct"},
     "s32_oliver": {"conv1": "correct", "relu1": "correct", "L": "correct", "dL_dh": "wrong", "dL_dx_formula": "unparsed", "dL_dh_formula": "correct"},
-    "s40_zhou_ming": {"conv1": "wrong:kernel_flipped", "relu1": "wrong:kernel_flipped", "p": "correct", "L": "wrong:log_base_10", "dL_dfc1": "wrong:softmax_for_gradient", "dL_drelu1": "wrong:softmax_for_gradient", "dL_dconv1": "wrong:softmax_for_gradient", "dL_dW": "wrong:softmax_for_gradient"},
-    "s41_grace": {"conv1": "wrong:transposed", "relu1": "wrong:relu_mask", "fc1": "wrong:relu_mask", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "wrong:sign_flipped", "dL_dW": "wrong:transposed,sign_flipped"},
-    "s42_wu_lei": {"conv1": "correct", "fc1": "wrong", "p": "correct", "L": "wrong:log_base_10", "dL_dp": "wrong:sign_flipped", "dL_dfc1": "correct", "dL_dW": "wrong:flatten_order", "dL_dconv1": "correct", "dL_dx": "correct"},
     "s33_zheng_hui": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "wrong:log_base_10", "dL_dp": "correct", "dL_dx": "correct", "dL_dh": "correct"},
     "s34_daniel": {"conv1": "correct", "fc1": "correct", "p": "correct", "L": "wrong", "dL_dfc1": "correct", "dL_dW": "correct", "dL_drelu1": "correct"},
     "s35_wu_xiaoyu": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "unparsed", "L": "correct", "dL_dp": "correct", "dL_dconv1": "correct", "dL_dW": "wrong:transposed", "dL_dx": "correct"},
+    "s40_zhou_ming": {"conv1": "wrong:kernel_flipped", "relu1": "wrong:kernel_flipped", "p": "correct", "L": "wrong:log_base_10", "dL_dfc1": "wrong:softmax_for_gradient", "dL_drelu1": "wrong:softmax_for_gradient", "dL_dconv1": "wrong:softmax_for_gradient", "dL_dW": "wrong:softmax_for_gradient"},
+    "s41_grace": {"conv1": "wrong:transposed", "relu1": "wrong:relu_mask", "fc1": "wrong:relu_mask", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "wrong:sign_flipped", "dL_dW": "wrong:transposed,sign_flipped"},
+    "s42_wu_lei": {"conv1": "correct", "fc1": "wrong", "p": "correct", "L": "wrong:log_base_10", "dL_dp": "wrong:sign_flipped", "dL_dfc1": "correct", "dL_dW": "wrong:flatten_order", "dL_dconv1": "correct", "dL_dx": "correct"},
 }
 
 
