@@ -404,3 +404,61 @@ def test_any_student_shaped_answer_is_read_or_refused_never_a_crash(latex):
     for expected in (np.array(LN5, dtype=object), np.array([R(1, 5)] * 3, dtype=object),
                      np.zeros((2, 2, 2), dtype=object)):
         assert grade_part("p", latex, expected).verdict in ("correct", "wrong", "unparsed")
+
+
+# ------------------------------------------------------------------- pasted from a notebook (outside sheets 3)
+
+@pytest.mark.parametrize("latex,value", [
+    # NumPy's printout: trailing dots, nested lists with commas (tolist) or without (print), -0.
+    (r"\mathtt{conv1} = [[[-22., -22.], [-26., -26.]], [[98., 100.], [100., 98.]]]",
+     [[[-22, -22], [-26, -26]], [[98, 100], [100, 98]]]),
+    (r"relu1 = [[[  0.   0.]  [  0.   0.]]  [[ 98. 100.]  [100.  98.]]]",
+     [[[0, 0], [0, 0]], [[98, 100], [100, 98]]]),
+    (r"[[-0., -0.], [-0., 1.5]]", [[0, 0], [0, R(3, 2)]]),
+    (r"[[1e-3, 2.5E+2]]", [[R(1, 1000), 250]]),
+    (r"[0., 0., 5., 0., 0.]", [0, 0, 5, 0, 0]),
+])
+def test_numpy_printouts(latex, value):
+    assert read(latex) == value
+
+
+def test_a_ragged_printout_is_refused():
+    with pytest.raises(ParseError):
+        parse_answer(r"[[1., 2.], [3.]]")
+
+
+@pytest.mark.parametrize("latex,decimals", [
+    # A double printed in full is judged to 12 significant digits, not to the noise in its last places.
+    ("39.599999999999994", 10), ("0.19999999999999998", 12), ("1.6094379124341005", 11),
+    ("0.0012345678901234567", 14), ("39.6", 1), ("1.609", 3),
+])
+def test_a_double_printed_in_full_keeps_twelve_significant_digits(latex, decimals):
+    assert parse_answer(latex).decimals == decimals
+
+
+@pytest.mark.parametrize("latex,expected,verdict", [
+    ("39.599999999999994", R(198, 5), "correct"),
+    ("1.6094379124341005", LN5, "correct"),
+    ("39.599999999", R(198, 5), "wrong"),             # 11 significant digits: rounding, and wrongly rounded
+    ("39.5999999999", R(198, 5), "wrong"),            # a real slip in the 10th place
+    (r"[[-6.938893903907228e-18, 0.]] \approx 0", R(0), "correct"),
+])
+def test_pasted_floats_graded_as_a_teacher_would(latex, expected, verdict):
+    want = np.full((1, 2), expected, dtype=object) if latex.startswith("[[") else np.array(expected, dtype=object)
+    assert grade_part("x", latex, want).verdict == verdict
+
+
+@pytest.mark.parametrize("latex", ["", "  ", r"\frac{\partial L}{\partial relu1} = ?", "= ？", r"\label{ans:x}"])
+def test_no_answer_is_wrong_not_unreadable(latex):
+    g = grade_part("x", latex, np.array(R(1), dtype=object))
+    assert g.verdict == "wrong" and "no answer written" in g.detail
+
+
+def test_a_side_in_symbols_beside_the_numbers_is_working():
+    assert read(r"\frac{\partial L}{\partial \boldsymbol{p}} = -5\,\boldsymbol{e}_3 = (0, 0, -5, 0, 0)^{\top}") \
+        == [0, 0, -5, 0, 0]
+    assert read(r"\boldsymbol{p} - \boldsymbol{y} = \tfrac15\mathbf{1}_5 - \boldsymbol{e}_3 = "
+                r"\left(\tfrac15, \tfrac15, -\tfrac45, \tfrac15, \tfrac15\right)^{\top}") \
+        == [R(1, 5), R(1, 5), R(-4, 5), R(1, 5), R(1, 5)]
+    with pytest.raises(ParseError):          # only symbols: nothing states the numbers
+        parse_answer(r"-5\,\boldsymbol{e}_3")

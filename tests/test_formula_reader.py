@@ -45,3 +45,15 @@ def test_unbalanced_limits_are_an_error_not_a_guess():
 ])
 def test_tex_spaces_around_a_stated_padding(latex, want):
     assert str(read_formula(latex, "h", PROBLEM1)) == want
+
+
+@pytest.mark.parametrize("latex,want", [
+    # A remark holding math (braces inside \text) is not the formula; its "padding 1" is stated, not its 180.
+    (r"\frac{\partial L}{\partial \boldsymbol{x}} &= \frac{\partial L}{\partial \boldsymbol{y}} \otimes "
+     r"\operatorname{rot}_{180}\!\big(\boldsymbol{h}^{\top}\big) \quad \text{（$\boldsymbol h^{\top}$ 交换输入、输出"
+     r"通道，再旋转 180°，padding 仍为 1）}", RIGHT_X),
+    (r"\delta \otimes \operatorname{rot}_{180}(h^{\top}) \quad \text{(rotate by 180, padding 2)}",
+     "correlate(pad(g, 2), rot180(swap_io(h)))"),
+])
+def test_remarks_with_math_and_numbers(latex, want):
+    assert str(read_formula(latex, "x", PROBLEM1)) == want

@@ -5,6 +5,10 @@ decided by hand before the checker ran (``expected.toml`` in each folder):
 - ``tests/data/outside_sheets2/``: three sheets (42 answers), written while the reader was being extended
   and meant to be held out (its 42 verdicts agreed the first time it was graded here, though a reader
   session may have seen them: treat it as a second corpus, not as blind).
+- ``tests/data/outside_sheets3/``: three sheets (42 answers) held out until the reader was done, graded blind
+  once: 26 of 42. The misses were NumPy printouts pasted from a notebook (``[[-22., -22.], ...]``, doubles
+  printed in full, ``6.9e-18``), a ``?`` or empty answer (wrong, not unreadable), a side in symbols beside the
+  numbers (``-5 e_3 = (0, 0, -5, 0, 0)^T``) and a formula remark holding math; all fixed, 42 of 42 since.
 
 Issue 13's bar is 35 of 36 verdicts on such sheets. Every answer is its own test case; a verdict the checker
 gets wrong is a failure here, never an edited expectation. A mistake the teacher names is asserted too (in
@@ -27,7 +31,7 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 DATA = Path(__file__).parent / "data"
-FOLDERS = ("outside_sheets", "outside_sheets2")
+FOLDERS = ("outside_sheets", "outside_sheets2", "outside_sheets3")
 TEACHER_WORDS = {"rotation_where_none_belongs": "extra_rotation", "arithmetic": ""}
 
 

@@ -193,8 +193,22 @@ def _check_text(text: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- the parser
 
+FLOAT_PRINTOUT = 15    # significant digits from which a decimal is a double printed in full (NumPy's repr)
+FLOAT_KEPT = 12        # of which a teacher keeps 12: float64's arithmetic noise sits in the last few
+
+
 def _decimals(text: str) -> int | None:
-    places = [len(m.group(1)) for m in re.finditer(r"\d\.(\d+)", text)]
+    """The most decimal places written. A double printed in full (39.599999999999994, 0.19999999999999998:
+    15 or more significant digits) is judged to 12 significant digits, as a teacher reads a pasted
+    printout, not to the noise in its last places."""
+    places = []
+    for m in re.finditer(r"(\d+)\.(\d+)", text):
+        whole, frac = m.group(1).lstrip("0"), m.group(2)
+        n = len(frac)
+        if len((whole + frac).lstrip("0")) >= FLOAT_PRINTOUT:
+            lead = len(whole) if whole else -(len(frac) - len(frac.lstrip("0")))   # the first digit's place
+            n = min(n, FLOAT_KEPT - lead)
+        places.append(n)
     return max(places) if places else None
 
 
@@ -409,6 +423,10 @@ def _constant(m: re.Match[str]) -> Any:
     return np.full(shape, one, dtype=object)
 
 
+class NoAnswer(ParseError):
+    """A labelled answer with nothing in it, or only a question mark: no answer, so wrong (not unreadable)."""
+
+
 class FalseChain(ParseError):
     """A chain ``a = b ≈ c`` whose sides differ: some side is false, so the answer is wrong whatever the
     expected value. ``reason`` is the worded reason (key, values) for the verdict."""
@@ -449,22 +467,33 @@ def _stack(values: list[Any], what: str) -> Any:
     return out
 
 
+def _stack_printed(printed: Any) -> Any:
+    """Nested lists of fractions as an object array of SymPy rationals; lists of unequal lengths refused."""
+    if not isinstance(printed, list):
+        return sp.Rational(printed.numerator, printed.denominator)
+    return _stack([_stack_printed(p) for p in printed], "entries") if printed else np.empty(0, dtype=object)
+
+
 def _side(side: nt.Side) -> tuple[Answer, int]:
     """A side's value; a list (``(0, 0, -5, 0, 0)^T``, channels ``A, B``) stacked along a new first axis.
     With how exact it claims to be (0 best): 0 an exact side, 1 an expression whose decimals are exact
     numbers (``-\\ln(0.2)``, ``0.1 \\cdot 396``), 2 numbers as written with decimals (rounded: judged within
     half a unit of the last place written), 3 a side after ``\\approx`` (judged within its written precision,
     whole numbers at least)."""
-    entries = en.items(side.src)
-    constant = en.repeated(entries) if len(entries) > 1 else None
-    values = [_entry(constant)] if constant is not None else [_entry(e) for e in entries]
-    value = values[0] if len(values) == 1 else _stack(values, "entries")
+    printed = en.nested_list(side.src)
+    if printed is not None:              # NumPy's printout: numbers as written (rounded when decimals)
+        value = _stack_printed(printed)
+    else:
+        entries = en.items(side.src)
+        constant = en.repeated(entries) if len(entries) > 1 else None
+        values = [_entry(constant)] if constant is not None else [_entry(e) for e in entries]
+        value = values[0] if len(values) == 1 else _stack(values, "entries")
     decimals = _decimals(side.src.text)
     if side.approx:
         rank, decimals = 3, decimals or 0
     elif decimals is None:
         rank = 0
-    elif en.is_literal(side.src.text):
+    elif printed is not None or en.is_literal(side.src.text):
         rank = 2
     else:
         rank, decimals = 1, None
@@ -496,10 +525,32 @@ def _agree(a: Answer, b: Answer) -> bool:
     return True
 
 
+_SYMBOL = re.compile(r"(?<![\\A-Za-z])[A-Za-z]")      # a letter that is not part of a command's name
+
+
+def _unknowns(value: Any) -> bool:
+    return any(isinstance(v, sp.Basic) and bool(v.free_symbols)
+               for v in np.asarray(value, dtype=object).reshape(-1))
+
+
 def _statement(st: nt.Statement) -> Answer | None:
     """A chain's value: its last exact side (else its most precise decimal one), after every other side
     was found to state the same value. None when no side states a value (the statement is working)."""
-    sides = [_side(c) for c in st.claims()]
+    sides, unread = [], None
+    for claim in st.claims():
+        try:
+            sides.append(_side(claim))
+        except FalseChain:
+            raise
+        except ParseError as exc:        # a side in symbols (-5 e_3, \tfrac15 \mathbf{1}_5 - e_3) is working
+            if not _SYMBOL.search(claim.src.text):
+                raise
+            unread = unread or exc
+    numeric = [(a, rank) for a, rank in sides if not _unknowns(a.value)]
+    if numeric and len(numeric) < len(sides) + (unread is not None):
+        sides = numeric          # beside a side that states the numbers, one with unknowns is working too
+    elif unread is not None:
+        raise unread
     if not sides:
         return None
     best = min(rank for _, rank in sides)
@@ -547,6 +598,12 @@ def _channels(found: list[tuple[nt.Statement, Answer]]) -> Answer:
     return Answer(value, "; ".join(a.text for a in answers), max(places) if places else None)
 
 
+def _after_last_equals(latex: str) -> str:
+    """What follows the last ``=`` of an answer, its label and ``$`` dropped (all of it without one)."""
+    text = re.sub(r"\\(?:label|tag)\s*\{[^{}]*\}|\$", " ", latex)
+    return text.rsplit("=", 1)[-1]
+
+
 def parse_answer(latex: str) -> Answer:
     r"""The value of an answer written in LaTeX. Every character is read or the answer is refused with
     :class:`ParseError` naming the student's column; every limit above is checked first.
@@ -562,8 +619,8 @@ def parse_answer(latex: str) -> Answer:
     [1/2, 7]
     """
     with time_budget():
-        if not latex.strip():
-            raise ParseError("the answer is empty")
+        if not latex.strip() or re.fullmatch(r"[\s?？]*", _after_last_equals(latex)):
+            raise NoAnswer("no answer written (empty, or only '?')", ("p.no_answer", {}))
         _check_text(latex)
         found = nt.statements(en.normalise(Src.of(latex)))
         if not found:

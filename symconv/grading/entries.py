@@ -10,6 +10,8 @@ the lists a side may be (a tuple, channels separated by commas).
 from __future__ import annotations
 
 import re
+from fractions import Fraction
+from typing import Any
 
 from .source import Src, closing, spans_top, split_top, top_level, top_level_all, where, worded
 
@@ -33,13 +35,17 @@ def normalise(src: Src) -> Src:
     r"""The notations latex2sympy2 does not read, rewritten into ones it does (origins kept):
     every matrix environment is a ``bmatrix`` (an ``array``'s column spec and the brackets around it
     dropped; ``vmatrix`` too is read as the matrix, as students use it for brackets), ``\dfrac``/``\tfrac``
-    are ``\frac`` (``\frac15`` braced), ``\log`` is natural and ``\log_{10}``/``\lg`` base 10, a transpose
+    are ``\frac`` (``\frac15`` braced), NumPy's ``22.`` and ``6.9e-18`` are ``22`` and
+    ``6.9 \times 10^{-18}``, ``\log`` is natural and ``\log_{10}``/``\lg`` base 10, a transpose
     is ``^T``, ``−``, ``×``, ``·`` and full-width punctuation are ASCII, and labels, ``$``, ``\displaystyle`` and
     negative spaces are gone."""
     src = src.sub(r"\\label\s*\{[^{}]*\}|\\tag\*?\s*\{[^{}]*\}|\\nonumber" + _END + r"|\\notag" + _END +
                   r"|\\displaystyle" + _END + r"|\\textstyle" + _END + r"|\\left\s*\.|\\right\s*\.|\$|\\!|"
                   r"\\hline" + _END + "|" + _SIZED, "")
     src = src.sub("[−–×·⋅∙：，；]", lambda m: _UNICODE[m.group(0)])
+    # NumPy's printout: 22. and -0. are whole numbers, 6.9e-18 is 6.9 \times 10^{-18}
+    src = src.sub(r"(?<![\w.\\])(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])", lambda m: rf"{m[1]} \times 10^{{{m[2]}}}")
+    src = src.sub(r"(?<=\d)\.(?![\d.])", "")
     src = src.sub(r"\\[dtc]frac" + _END, r"\frac")
     src = src.sub(r"\\frac\s*(\d)\s*(\d)", lambda m: rf"\frac{{{m[1]}}}{{{m[2]}}}")
     src = src.sub(r"\\lg" + _END, r"\log_{10}")
@@ -227,3 +233,47 @@ def distribute(src: Src) -> Src:
                        Src(")", (cell.col(len(cell) - 1),), src.whole)]
     head = src[len(prefix):m.start(1)]
     return Src.join([head, *pieces, src[m.end(1):]], sep="")
+
+
+_PRINTED = re.compile(r"\[|\]|,|([-+]?\d+(?:\.\d+)?)(?:\s*\\times\s*10\s*\^\s*\{\s*([-+]?\d{1,3})\s*\})?|\s+")
+
+
+def nested_list(src: Src) -> list[Any] | None:
+    r"""A side that is a nested list of numbers as NumPy and Python print them, ``[[-22., -22.], [-26., -26.]]``
+    or ``[[ 0.  0.] [98. 100.]]`` (commas or spaces between entries, after :func:`normalise`), as nested lists
+    of fractions (``Fraction``, never evaluated text); None for anything else (a flat list is read by
+    :func:`items`)."""
+    text = src.text.strip()
+    if not text.startswith("[["):
+        return None
+    tokens: list[tuple[str, Fraction | None]] = []
+    pos = 0
+    while pos < len(text):
+        m = _PRINTED.match(text, pos)
+        if m is None:
+            return None
+        if m.group(1):
+            tokens.append(("n", Fraction(m.group(1)) * Fraction(10) ** int(m.group(2) or 0)))
+        elif m.group(0) in "[],":
+            tokens.append((m.group(0), None))
+        pos = m.end()
+
+    def read(k: int) -> tuple[Any, int]:
+        kind, value = tokens[k]
+        if kind == "n":
+            return value, k + 1
+        if kind != "[":
+            raise ValueError
+        out, k = [], k + 1
+        while tokens[k][0] != "]":
+            item, k = read(k)
+            out.append(item)
+            if tokens[k][0] == ",":
+                k += 1
+        return out, k + 1
+
+    try:
+        value, end = read(0)
+    except (ValueError, IndexError):
+        return None
+    return value if end == len(tokens) else None

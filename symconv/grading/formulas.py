@@ -81,7 +81,7 @@ def _strip_answer(text: str) -> str:
     return text
 
 
-_WORD = r"\\(?:text|textrm|mathrm|mbox|textit|operatorname\*?)\s*\{([^{}]*)\}"
+_WORD = r"\\(?:text|textrm|mathrm|mbox|textit|operatorname\*?)\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}"
 _PAD_WORDS = re.compile(r"padding|padded|\bpad\b|填充|补零|零填充|补\s*0", re.I)
 
 
@@ -93,10 +93,12 @@ def _stated_padding(text: str, spec: ConvSpec) -> tuple[str, int | None]:
     def word(m: re.Match[str]) -> str:
         inner = m.group(1)
         after = m.group(2) or ""
-        if not _PAD_WORDS.search(inner) or m.group(3):           # pad followed by '_' or '(' is an operator
+        said = _PAD_WORDS.search(inner)
+        if not said or m.group(3):                               # pad followed by '_' or '(' is an operator
             return m.group(0)
         low = inner.lower()
-        num = re.search(r"\d+", inner) or re.search(r"\d+", after)
+        # the number after the word first: "rotate 180°, padding 1" states 1
+        num = re.search(r"\d+", inner[said.end():]) or re.search(r"\d+", after) or re.search(r"\d+", inner)
         if num:
             found.append(int(num.group(0)))
         elif "same" in low:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .answers import FalseChain, ParseError, parse_answer, time_budget
+from .answers import FalseChain, NoAnswer, ParseError, parse_answer, time_budget
 from .mistakes import Candidate, candidates, floats, with_mistake
 from ..homework.solution import Solution
 from ..wording import w
@@ -135,6 +135,8 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Sol
         found = _explained_side(exc, expected, solution, part)
         return graded if found is None else dataclasses.replace(
             graded, mistake=found.mistake, reason=with_mistake(graded.reason, [found.sentence]))
+    except NoAnswer as exc:          # a label with nothing (or '?') after it: no answer is a wrong one
+        return Grade(part, "wrong", exp_text, latex.strip(), exc.reason or str(exc))
     except ParseError as exc:        # the reader's worded reason (a sheet in Chinese), else its message
         return Grade(part, "unparsed", exp_text, latex.strip(), exc.reason or str(exc))
     named = [(graded.mistake, "m." + graded.mistake)] if graded.mistake else []   # "transposed", by shape
