@@ -462,3 +462,23 @@ def test_a_side_in_symbols_beside_the_numbers_is_working():
         == [R(1, 5), R(1, 5), R(-4, 5), R(1, 5), R(1, 5)]
     with pytest.raises(ParseError):          # only symbols: nothing states the numbers
         parse_answer(r"-5\,\boldsymbol{e}_3")
+
+
+@pytest.mark.parametrize("latex,verdict", [
+    # 同上 / "same as above": graded on the value when one is written, else no answer (outside sheets 4).
+    (r"\frac{\partial L}{\partial \mathrm{conv1}} \quad \text{同上 (same as above)}", "wrong"),
+    (r"\frac{\partial L}{\partial x} \quad \text{也同上, same as above}", "wrong"),
+    (r"\text{同上：} \frac{\partial L}{\partial x} = 1", "correct"),
+    (r"\text{same as above, } = 2", "wrong"),
+])
+def test_a_reference_to_another_answer(latex, verdict):
+    g = grade_part("x", latex, np.array(R(1), dtype=object))
+    assert g.verdict == verdict
+    if latex.count("=") == 0:
+        assert "without writing its value" in g.detail
+
+
+@pytest.mark.parametrize("latex", [r"\delta = (1, 2)", r"\boldsymbol{\delta} = \frac{\partial L}{\partial \mathrm{fc}_1} "
+                                   r"= \mathbf{p} - \mathbf{y} = (1, 2)", r"\nabla_{\mathbf{y}} L = (1, 2)"])
+def test_greek_names_are_names(latex):
+    assert read(latex) == [1, 2]

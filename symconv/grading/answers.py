@@ -604,7 +604,24 @@ def _after_last_equals(latex: str) -> str:
     return text.rsplit("=", 1)[-1]
 
 
+_REFERENCE = re.compile(r"同上|同前|见上|如上|same as (?:above|before)|see above|as above|ditto", re.I)
+
+
 def parse_answer(latex: str) -> Answer:
+    r"""The value of an answer written in LaTeX (see :func:`_parse_answer`). An answer that only refers to
+    another (同上, "same as above") without a value the reader finds is no answer: :class:`NoAnswer`."""
+    try:
+        return _parse_answer(latex)
+    except (FalseChain, NoAnswer):
+        raise
+    except ParseError:
+        if _REFERENCE.search(latex):
+            raise NoAnswer("refers to another answer (same as above) without writing its value",
+                           ("p.reference", {})) from None
+        raise
+
+
+def _parse_answer(latex: str) -> Answer:
     r"""The value of an answer written in LaTeX. Every character is read or the answer is refused with
     :class:`ParseError` naming the student's column; every limit above is checked first.
 

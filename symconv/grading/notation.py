@@ -163,14 +163,19 @@ class Statement:
                 if s.text.strip() and not has_letters(s.text)]
 
 
+_GREEK = re.compile(r"\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu"
+                    r"|xi|rho|varrho|sigma|varsigma|tau|upsilon|phi|varphi|chi|psi|omega|Gamma|Delta|Theta|Lambda|Xi"
+                    r"|Sigma|Upsilon|Phi|Psi|Omega|partial|nabla|ell)(?![A-Za-z])")
+
+
 def has_letters(text: str) -> bool:
     r"""Whether ``text`` has a letter outside commands: a name (``L``, ``\frac{\partial L}{\partial p}``) or
     working (``y - p``); ``e`` and a transpose ``^T`` are not letters here.
 
     >>> has_letters(r"-\ln\frac{1}{5}"), has_letters(r"e^{-1} \begin{bmatrix} 1 \end{bmatrix}^{T}")
     (False, False)
-    >>> has_letters("y - p"), has_letters(r"\mathrm{conv}_1")
-    (True, True)
+    >>> has_letters("y - p"), has_letters(r"\mathrm{conv}_1"), has_letters(r"\boldsymbol{\delta}"), has_letters(r"2\pi")
+    (True, True, True, False)
     """
     text = ENVIRONMENT.sub(" ", text)
     text = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*O\s*\}", " ", text)       # \mathbf{O}, a zero matrix
@@ -179,6 +184,8 @@ def has_letters(text: str) -> bool:
     text = re.sub(font + r"([^{}]*)\}", r" \1 ", text)
     text = re.sub(r"\^\s*\{?\s*(?:T|\\top|\\intercal)\s*\}?", " ", text)
     text = re.sub(r"(?<![A-Za-z])O(?=\s*_\s*\{?\s*\d)", " ", text)          # O_{4\times 4}, a zero matrix
+    if _GREEK.search(text):                           # \delta, \boldsymbol{\delta}, \nabla: names (\pi is a number)
+        return True
     text = re.sub(r"\\[a-zA-Z]+", " ", text)
     return re.search(r"(?<![A-Za-z])(?!e(?![A-Za-z]))[A-Za-z]", text) is not None
 
