@@ -482,3 +482,21 @@ def test_a_reference_to_another_answer(latex, verdict):
                                    r"= \mathbf{p} - \mathbf{y} = (1, 2)", r"\nabla_{\mathbf{y}} L = (1, 2)"])
 def test_greek_names_are_names(latex):
     assert read(latex) == [1, 2]
+
+
+def test_working_of_another_shape_before_channel_answers():
+    # outside sheets 5: a worked entry (a scalar) on the line before the two channels it belongs to
+    latex = (r"\mathrm{conv}_1^{(1)}(1,1) &= (-1-8-9)+(3+6+11)+(-29-30-31)+(21+22+23) = -22 \nonumber\\" "\n"
+             r"\mathrm{conv}_1^{(1)} &= \begin{pmatrix} -22 & -22 \\ -26 & -26 \end{pmatrix}, \qquad" "\n"
+             r"\mathrm{conv}_1^{(2)} = \begin{pmatrix} 98 & 100 \\ 100 & 98 \end{pmatrix} \tag{2-1}")
+    assert read(latex) == [[[-22, -22], [-26, -26]], [[98, 100], [100, 98]]]
+
+
+@pytest.mark.parametrize("latex,value", [
+    (r"\frac{\partial L}{\partial x}=\mathbf 0\ (2\times4\times4)", 0),       # a shape, not a product
+    (r"L = \log 5 \approx 1.6094\ \text{nats}", LN5),                          # no "\" left by the unit
+    (r"L \approx 1.6094\;\mathrm{nats}\,.", LN5),
+])
+def test_shapes_and_units_after_the_value(latex, value):
+    got = parse_answer(latex)
+    assert got.value == value or abs(float(got.value) - float(value)) < 1e-4

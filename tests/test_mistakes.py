@@ -176,6 +176,7 @@ def _wrong_answers(hw):  # type: ignore[no-untyped-def]
     # the kernel flipped: a true convolution
     flipped = student(hw, flip=True)
     cases += [("conv1", flipped["conv1"], "kernel_flipped"), ("relu1", flipped["relu1"], "kernel_flipped")]
+    cases += [(part, flipped[part], "kernel_flipped") for part in ("fc1", "dL_dfc1", "dL_dconv1", "dL_dW")]
     # softmax instead of its gradient: p for dL/dfc1 (and dL/dp), and the gradients computed from p
     cases += [("dL_dfc1", r["p"], "softmax_for_gradient"), ("dL_dp", r["p"], "softmax_for_gradient")]
     from_p = fc_back(hw, r["relu1"], r["p"])

@@ -12,6 +12,9 @@ decided by hand before the checker ran (``expected.toml`` in each folder):
 - ``tests/data/outside_sheets4/``: three sheets (42 answers) written after those fixes, graded blind once: 39
   of 42. The misses: a Greek name on the left (``\boldsymbol{\delta} = ...``) read as an unknown, and two
   answers that only say 同上 ("same as above"), which the teacher marks wrong; fixed, 42 of 42 since.
+- ``tests/data/outside_sheets5/``: three sheets of exactly 12 answers each (36), the bar's own shape, graded
+  blind once: 33 of 36. The misses: a worked entry before two channel answers taken for the answer, a shape in
+  parentheses after a zero (``\mathbf 0\ (2\times4\times4)``), a unit after ``\ ``; fixed, 36 of 36 since.
 
 Issue 13's bar is 35 of 36 verdicts on such sheets. Every answer is its own test case; a verdict the checker
 gets wrong is a failure here, never an edited expectation. A mistake the teacher names is asserted too (in
@@ -34,7 +37,7 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 DATA = Path(__file__).parent / "data"
-FOLDERS = ("outside_sheets", "outside_sheets2", "outside_sheets3", "outside_sheets4")
+FOLDERS = ("outside_sheets", "outside_sheets2", "outside_sheets3", "outside_sheets4", "outside_sheets5")
 TEACHER_WORDS = {"rotation_where_none_belongs": "extra_rotation", "arithmetic": ""}
 
 

@@ -651,7 +651,12 @@ def _parse_answer(latex: str) -> Answer:
                 raise ParseError("nothing after the last '='")
             _free(_side(nt.Side(last, False))[0].value)
             raise worded("p.no_value", text=_short(last.student()))
-        answer = _channels(valued) if _per_channel(valued) else valued[-1][1]
+        # the statements of the last one's shape at the end (conv1^{(1)}(1,1) = -22 before two channels is working)
+        start = len(valued)
+        while start and np.shape(valued[start - 1][1].value) == np.shape(valued[-1][1].value):
+            start -= 1
+        run = valued[start:]
+        answer = _channels(run) if _per_channel(run) else valued[-1][1]
         _free(answer.value)
         return answer
 

@@ -16,7 +16,8 @@ mistake                     the wrong value, for the parts it concerns
                             matrix (each channel's) transposed
 ``sign_flipped``            L or a gradient negated (y − p for p − y, and everything after it)
 ``kernel_flipped``          conv1 computed with every kernel rotated by 180° (a convolution, where the
-                            template operation is a cross-correlation), and relu1 from it
+                            template operation is a cross-correlation), and relu1, fc1, p, L and the
+                            gradients down to ∂L/∂conv1 and ∂L/∂W from it
 ``softmax_for_gradient``    p where p − y belongs: ∂L/∂fc1 (or ∂L/∂p, or the fc bias's gradient) answered
                             with p, and the gradients after it computed from p
 ``relu_mask``               ReLU's mask forgotten: ∂L/∂conv1 taken as ∂L/∂relu1, and the gradients after
@@ -48,6 +49,7 @@ often a guess than the trace of one mistake, and a correct answer has no mistake
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -57,7 +59,7 @@ import sympy as sp
 
 from ..derivation.exprs import as_expr
 from ..homework.solution import (Linear, Solution, _exact_conv, _ints, _softmax_basis, conv_backward,
-                                 fc_backward, relu_mask, rule)
+                                 fc_backward, relu_mask, rule, solve)
 
 #: Every mistake a numeric answer's verdict can name, in the order they are tried (the first that explains an
 #: answer is named).
@@ -65,6 +67,8 @@ MISTAKES = ("transposed", "sign_flipped", "kernel_flipped", "softmax_for_gradien
             "flatten_order", "log_base_10")
 _AFTER_FC1 = ("dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx", "dL_dconv_bias", "dL_dfc_bias")
 _AFTER_CONV1 = ("dL_dh", "dL_dx", "dL_dconv_bias")
+# what a flipped kernel changes downstream of conv1 (its own gradients would follow a convolution's rules)
+_FROM_CONV1 = ("fc1", "p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dfc_bias")
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ class _Variants:
     def __init__(self, sol: Solution) -> None:
         self.sol = sol
         self._done: dict[tuple[str, int], dict[str, Linear]] = {}
+        self._flipped: Solution | None = None
 
     @property
     def _fc1_gradient(self) -> tuple[np.ndarray, dict[Any, Any]]:
@@ -107,6 +112,14 @@ class _Variants:
         back = sol.local.get("E", {})
         g = sol.local["in_E"]["dL_dfc1"] if back else sol.exact["dL_dfc1"]
         return _softmax_basis(g, back, sol.exact["fc1"])[1], back
+
+    def flipped(self) -> Solution:
+        """The homework solved with every kernel rotated by 180° (a convolution computed for conv1)."""
+        if self._flipped is None:
+            hw = self.sol.homework
+            flip = (slice(None), slice(None)) + (slice(None, None, -1),) * (hw.h.ndim - 2)
+            self._flipped = solve(dataclasses.replace(hw, h=hw.h[flip]))
+        return self._flipped
 
     def perms(self) -> list[np.ndarray]:
         """Other orders of flattening relu1 (C, H, W): perm[k] is the (channel, row, column) position of the
@@ -217,6 +230,9 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
         flipped = _exact_conv(hw.x[None], hw.h[flip], hw.spec, hw.conv_bias)[0]
         yield _fixed("kernel_flipped", flipped if part == "conv1" else np.maximum(flipped, 0).astype(object))
     variants = _variants(sol)
+    if part in _FROM_CONV1:          # the homework solved again from the flipped kernels' conv1
+        other = variants.flipped()
+        yield Candidate("kernel_flipped", other.floats(part), lambda: other.exact[part])
     if part in ("dL_dp", "dL_dfc1", "dL_dfc_bias"):
         yield _fixed("softmax_for_gradient", sol.exact["p"])
     elif part in _AFTER_FC1:

@@ -87,7 +87,7 @@ def _text_command(line: Src) -> Src:
 
 def _qualifier_parens(line: Src) -> Src:
     r"""A parenthesised remark: holding a relation, ``(i = 1, \dots, 5)``, ``\left(c = 1, 2\right)`` (a value
-    never has one), or words, ``(\text{both channels})``, ``(两个通道)`` unless it is a function's argument
+    never has one), a shape (``\mathbf 0\ (2\times4\times4)``), or words, ``(\text{both channels})``, ``(两个通道)`` unless it is a function's argument
     (``\max(0, \text{conv1})``). The whole group is dropped, with the spacing before it."""
     text = line.text
     keep: list[Src] = []
@@ -99,7 +99,9 @@ def _qualifier_parens(line: Src) -> Src:
         inner = text[i + 1:end - 1]
         words = (_TEXT.search(inner) is not None or _CJK.search(inner) is not None) and not re.search(
             r"(?:\\(?!q?quad(?![a-zA-Z]))[a-zA-Z]+|[A-Za-z])\s*$", text[max(0, i - 40):i])
-        if words or len(spans_top(inner, RELATION)) > 1 or re.search(r"\\(?:in|forall|leq?|geq?)(?![a-zA-Z])", inner):
+        shape = re.fullmatch(r"\s*\d+(?:\s*(?:\\times|×|x|\*)\s*\d+)+\s*", inner) is not None    # \mathbf 0 (2\times4)
+        if words or shape or len(spans_top(inner, RELATION)) > 1 or \
+                re.search(r"\\(?:in|forall|leq?|geq?)(?![a-zA-Z])", inner):
             before = re.search(r"(?:\s|,|;|\\q?quad|\\[,;: ]|~)*$", text[max(last, i - 200):i])
             start = i - len(before.group(0)) if before else i
             if not text[:start].strip():
@@ -140,7 +142,7 @@ def clean_line(line: Src) -> Src:
     m = _UNITS.search(line.text)
     if m:
         line = line[:m.start()]
-    return line.strip().sub(r"(?:\s|,|;|\.|\\q?quad|\\[,;: !]|~)+$", "")
+    return line.sub(r"(?:\s|,|;|\.|\\q?quad|\\[,;: !]|~)+$", "").strip()    # 1.6094\ \text{nats}: no "\" left
 
 
 # ------------------------------------------------------------------------------------------- statements
