@@ -57,3 +57,13 @@ def test_tex_spaces_around_a_stated_padding(latex, want):
 ])
 def test_remarks_with_math_and_numbers(latex, want):
     assert str(read_formula(latex, "x", PROBLEM1)) == want
+
+
+@pytest.mark.parametrize("latex", [
+    # outside sheets 6: a remark opened by 其中 / where runs to the end and may hold math (h^T, C_in)
+    r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \otimes (h^{T})^{\text{rotate } 180^\circ} "
+    r"\text{，其中 } h^{T} \text{ 表示交换 } C_{in} \text{ 和 } C_{out} \text{ 两个维度}",
+    r"\delta \otimes \mathrm{rot180}(h^T) \text{ where } h^T \text{ swaps } C_{in} \text{ and } C_{out}",
+])
+def test_a_remark_opened_by_where_is_not_the_formula(latex):
+    assert str(read_formula(latex, "x", PROBLEM1)) == RIGHT_X

@@ -85,6 +85,9 @@ _WORD = r"\\(?:text|textrm|mathrm|mbox|textit|operatorname\*?)\s*\{((?:[^{}]|\{(
 _PAD_WORDS = re.compile(r"padding|padded|\bpad\b|填充|补零|零填充|补\s*0", re.I)
 
 
+_QUALIFIER = re.compile(r"\\(?:text|textrm|mbox)\s*\{\s*[,，;；:：]?\s*(?:where|with|i\.\s*e\.|其中|即|这里)", re.I)
+
+
 def _stated_padding(text: str, spec: ConvSpec) -> tuple[str, int | None]:
     """The text without its padding statement (``\text{padding } 1``, ``(p = 1)``, ``填充 1`` ...) and the
     padding it states (``same`` is the problem's, ``full`` is K − 1, ``valid`` or ``no padding`` 0)."""
@@ -395,7 +398,8 @@ def read_formula(latex: str, wrt: str, spec: ConvSpec) -> ops.Expr:
     """The closed form a formula answer states for ∂L/∂wrt (``x`` or ``h``), read as the module explains.
     Raises :class:`~symconv.proof.claims.ClaimError` for a formula it cannot read."""
     text, stated = _stated_padding(_strip_answer(latex), spec)
-    text = _rhs(text)
+    cut = _QUALIFIER.search(text)            # "\text{，其中 } h^T \text{ 表示 ...}": a remark to the end
+    text = _rhs(text[:cut.start()] if cut else text)
     text = re.sub(r",\s*180\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)?\s*\)", ")", text)   # rot(h, 180°)
     if not text:
         raise ClaimError("the formula is empty")
