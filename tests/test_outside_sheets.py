@@ -18,6 +18,9 @@ decided by hand before the checker ran (``expected.toml`` in each folder):
 - ``tests/data/outside_sheets6/``: three ordinary students' sheets of 12 answers each, graded blind once: 35 of
   36 verdicts and all 11 mistakes named (the bar met). The miss: a formula followed by a remark opened by 其中
   ("where") that holds math; fixed, 36 of 36 since.
+- ``tests/data/outside_sheets7/``: three more ordinary students' sheets (36 answers), graded blind once: 36 of 36
+  and all 11 mistakes named, unchanged since (its tester glimpsed set 6's expectations, so its two formula
+  answers repeat set 6's).
 
 Issue 13's bar is 35 of 36 verdicts on such sheets. Every answer is its own test case; a verdict the checker
 gets wrong is a failure here, never an edited expectation. A mistake the teacher names is asserted too (in
@@ -40,7 +43,7 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 DATA = Path(__file__).parent / "data"
-FOLDERS = tuple(f"outside_sheets{k}" for k in ("", 2, 3, 4, 5, 6))
+FOLDERS = tuple(f"outside_sheets{k}" for k in ("", 2, 3, 4, 5, 6, 7))
 TEACHER_WORDS = {"rotation_where_none_belongs": "extra_rotation", "arithmetic": ""}
 
 
