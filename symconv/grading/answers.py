@@ -547,7 +547,7 @@ def _statement(st: nt.Statement) -> Answer | None:
                 raise
             unread = unread or exc
     numeric = [(a, rank) for a, rank in sides if not _unknowns(a.value)]
-    if numeric and len(numeric) < len(sides) + (unread is not None):
+    if numeric:
         sides = numeric          # beside a side that states the numbers, one with unknowns is working too
     elif unread is not None:
         raise unread

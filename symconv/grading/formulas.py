@@ -64,7 +64,8 @@ MISTAKES = ("no_rotation", "extra_rotation", "no_swap", "extra_swap", "pad_off_b
 
 # ------------------------------------------------------------------------------------------ reading
 
-_BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"     # a {group} holding groups two deep
+_INSIDE = r"(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*"     # what a {group} holds: groups two deep
+_BRACED = r"\{" + _INSIDE + r"\}"
 
 
 def _strip_answer(text: str) -> str:
@@ -81,7 +82,7 @@ def _strip_answer(text: str) -> str:
     return text
 
 
-_WORD = r"\\(?:text|textrm|mathrm|mbox|textit|operatorname\*?)\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}"
+_WORD = r"\\(?:text|textrm|mathrm|mbox|textit|operatorname\*?)\s*\{(" + _INSIDE + r")\}"
 _PAD_WORDS = re.compile(r"padding|padded|\bpad\b|填充|补零|零填充|补\s*0", re.I)
 
 
@@ -161,7 +162,7 @@ _TOKENS = [
                         r"conv2d|conv|xcorr|corr)(?![A-Za-z0-9])")),
     ("otimes", re.compile(r"\\otimes(?![A-Za-z])|⊗|\\star(?![A-Za-z])|\\ast(?![A-Za-z])|\\circledast(?![A-Za-z])"
                           r"|\*")),
-    ("sup", re.compile(r"\^\s*(\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|\\[A-Za-z]+|.)")),
+    ("sup", re.compile(r"\^\s*(" + _BRACED + r"|\\[A-Za-z]+|.)")),
     ("sub", re.compile(r"_\s*(\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])")),
     ("tensor", re.compile(r"[xhgX](?![A-Za-z])")),
     ("(", re.compile(r"\(|\\\{")),

@@ -98,6 +98,11 @@ def floats(a: Any) -> np.ndarray:
     return np.vectorize(_float, otypes=[float])(a) if a.size else np.zeros(a.shape)
 
 
+def _flipped_kernels(h: np.ndarray) -> np.ndarray:
+    """Every kernel rotated by 180° on its spatial axes (what a convolution uses)."""
+    return h[(slice(None), slice(None)) + (slice(None, None, -1),) * (h.ndim - 2)]
+
+
 class _Variants:
     """The solution's backward steps rerun from one wrong intermediate each, computed on demand."""
 
@@ -117,8 +122,7 @@ class _Variants:
         """The homework solved with every kernel rotated by 180° (a convolution computed for conv1)."""
         if self._flipped is None:
             hw = self.sol.homework
-            flip = (slice(None), slice(None)) + (slice(None, None, -1),) * (hw.h.ndim - 2)
-            self._flipped = solve(dataclasses.replace(hw, h=hw.h[flip]))
+            self._flipped = solve(dataclasses.replace(hw, h=_flipped_kernels(hw.h)))
         return self._flipped
 
     def perms(self) -> list[np.ndarray]:
@@ -226,8 +230,7 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
         yield Candidate("sign_flipped", -F, lambda: -E)
     hw, conv1 = sol.homework, sol.exact["conv1"]
     if part in ("conv1", "relu1"):
-        flip = (slice(None), slice(None)) + (slice(None, None, -1),) * (hw.h.ndim - 2)
-        flipped = _exact_conv(hw.x[None], hw.h[flip], hw.spec, hw.conv_bias)[0]
+        flipped = _exact_conv(hw.x[None], _flipped_kernels(hw.h), hw.spec, hw.conv_bias)[0]
         yield _fixed("kernel_flipped", flipped if part == "conv1" else np.maximum(flipped, 0).astype(object))
     variants = _variants(sol)
     if part in _FROM_CONV1:          # the homework solved again from the flipped kernels' conv1
