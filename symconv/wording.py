@@ -13,6 +13,13 @@ LANGS = ("en", "zh")
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
+        # the command line's own faults: an unsafe cache folder, output that cannot be written
+        "cache.off": "symconv: warning: the cache {folder} is not used in this run ({reason}); results are "
+                     "computed again. It must be a folder of yours that nobody else can write to",
+        "cache.link": "it is a symbolic link",
+        "cache.not_folder": "it is not a folder",
+        "cache.owner": "it belongs to another user",
+        "cache.writable": "group or others can write to it",
         # derivation steps (the engine's rules)
         "rule.definition_y": "definition of the template operation (cross-correlation, no kernel flip); "
                              "x is zero outside its range",
@@ -192,6 +199,13 @@ WORDS: dict[str, dict[str, str]] = {
                        "when the stride is above 1, and the kernel entries used.",
     },
     "zh": {
+        # the command line's own faults: an unsafe cache folder, output that cannot be written
+        "cache.off": "symconv: 警告：本次运行不使用缓存 {folder}（{reason}），结果将重新计算。它必须是你自己的、"
+                     "别人不能写入的文件夹",
+        "cache.link": "它是符号链接",
+        "cache.not_folder": "它不是文件夹",
+        "cache.owner": "它属于另一个用户",
+        "cache.writable": "同组或其他用户可以写入它",
         "rule.definition_y": "模板运算的定义（互相关，卷积核不翻转）；x 在其范围之外为 0",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"

@@ -3,7 +3,11 @@ checks, and that it can be turned off or deleted."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +131,200 @@ def test_a_refused_derivation_is_never_stored(cache, monkeypatch):
             stored.derive(spec)
     assert not any(p.name.startswith("derive-") for p in cache.glob("*.pickle"))
     stored.derive.cache_clear()
+
+
+# ------------------------------------------------------------------------------------- planted files
+# Pickle runs code: each test below plants a file whose header and hash are valid (so only the folder's and
+# the file's checks stand in the way) and whose unpickling would create ``marker``. The planted pickle must
+# never run, and the value read must still be the right one (or be computed again).
+
+SOURCES = (Path(__file__).resolve(),)
+
+
+class _Plant:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+def _planted(marker: Path, padding: bytes = b"") -> bytes:
+    """A cache file that passes every hash check; unpickling it creates ``marker``. ``padding`` after the
+    pickle's STOP is ignored by pickle (a large file that still loads)."""
+    from symconv.derivation import store
+    payload = pickle.dumps(_Plant(marker)) + padding
+    ver, source = store.fingerprint(SOURCES)
+    header = {"version": ver, "source": source, "sha256": hashlib.sha256(payload).hexdigest()}
+    return json.dumps(header).encode() + b"\n" + payload
+
+
+@pytest.fixture
+def planted(tmp_path, monkeypatch):
+    """(cache folder, a planted file outside it, the marker its pickle would create)."""
+    from symconv.derivation import store
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("SYMCONV_CACHE", raising=False)
+    monkeypatch.setattr(store, "_WARNED", set(), raising=False)
+    marker = tmp_path / "the-planted-pickle-ran"
+    evil = tmp_path / "elsewhere" / "evil.pickle"
+    evil.parent.mkdir()
+    evil.write_bytes(_planted(marker))
+    return tmp_path / "xdg" / "symconv", evil, marker
+
+
+def test_a_symbolic_link_in_the_folder_is_not_followed(planted):
+    from symconv.derivation import store
+    folder, evil, marker = planted
+    store.save("k", {"answer": 42}, SOURCES)
+    (folder / "k.pickle").unlink()
+    (folder / "k.pickle").symlink_to(evil)           # owner and mode of the target are this user's
+    assert store.load("k", SOURCES, dict) is None
+    assert not marker.exists()
+    store.save("k", {"answer": 42}, SOURCES)         # the link is replaced, its target never written
+    assert not (folder / "k.pickle").is_symlink() and evil.read_bytes() == _planted(marker)
+    assert store.load("k", SOURCES, dict) == {"answer": 42}
+
+
+def test_a_linked_folder_turns_the_cache_off_with_one_warning(planted, capsys):
+    from symconv.derivation import store
+    folder, evil, marker = planted
+    folder.parent.mkdir()
+    os.rename(evil, evil.parent / "k.pickle")
+    folder.symlink_to(evil.parent, target_is_directory=True)     # ~/.cache/symconv -> someone's folder
+    assert store.load("k", SOURCES, dict) is None
+    store.save("k2", {"answer": 42}, SOURCES)
+    assert store.load("k2", SOURCES, dict) is None
+    assert not marker.exists() and not (evil.parent / "k2.pickle").exists()
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("symconv: warning: the cache ") and "symbolic link" in err[0]
+
+
+@pytest.mark.parametrize("mode,reason", [(0o777, "group or others can write"), (0o720, "group or others can write")])
+def test_a_folder_others_can_write_to_turns_the_cache_off(planted, capsys, mode, reason):
+    from symconv.derivation import store
+    folder, evil, marker = planted
+    folder.mkdir(parents=True)
+    os.rename(evil, folder / "k.pickle")
+    folder.chmod(mode)
+    assert store.load("k", SOURCES, dict) is None and not marker.exists()
+    store.save("k", {"answer": 42}, SOURCES)          # nothing written there either
+    assert (folder / "k.pickle").read_bytes() == _planted(marker)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and reason in err[0]
+
+
+def test_a_folder_that_is_a_file_turns_the_cache_off(planted, capsys):
+    from symconv.derivation import store
+    folder, _, marker = planted
+    folder.parent.mkdir()
+    folder.write_text("not a folder")
+    store.save("k", {"answer": 42}, SOURCES)
+    assert store.load("k", SOURCES, dict) is None and folder.read_text() == "not a folder"
+    assert "not a folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("mode", [0o666, 0o622, 0o660])
+def test_a_file_others_can_write_to_is_not_read(planted, mode):
+    from symconv.derivation import store
+    folder, evil, marker = planted
+    store.save("k", {"answer": 42}, SOURCES)
+    os.replace(evil, folder / "k.pickle")
+    (folder / "k.pickle").chmod(mode)
+    assert store.load("k", SOURCES, dict) is None and not marker.exists()
+
+
+def test_a_fifo_does_not_hang(planted, tmp_path):
+    folder, _, marker = planted
+    folder.mkdir(parents=True, mode=0o700)
+    os.mkfifo(folder / "k.pickle")
+    code = ("from pathlib import Path; from symconv.derivation import store; "
+            f"print(store.load('k', (Path({str(Path(__file__).resolve())!r}),), dict))")
+    # a guard against the old hang, not a measurement: the load returns at once or never
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ))
+    assert done.returncode == 0 and done.stdout.strip() == "None", done.stderr
+
+
+def test_an_oversized_file_is_not_read(planted, monkeypatch):
+    from symconv.derivation import store
+    folder, _, marker = planted
+    monkeypatch.setattr(store, "MAX_BYTES", 4096, raising=False)
+    folder.mkdir(parents=True, mode=0o700)
+    (folder / "k.pickle").write_bytes(_planted(marker, padding=b"\0" * 8192))   # valid hash, over the cap
+    assert store.load("k", SOURCES, dict) is None and not marker.exists()
+    store.save("big", {"a": "x" * 8192}, SOURCES)      # nor written: it could never be read back
+    assert not (folder / "big.pickle").exists()
+    store.save("k", {"answer": 42}, SOURCES)
+    assert store.load("k", SOURCES, dict) == {"answer": 42}
+
+
+def test_a_file_swapped_after_its_check_is_not_what_is_read(planted, monkeypatch):
+    """The file is replaced by a link to the planted one right after its owner and mode were checked (the
+    race an attacker wins by retrying); what is unpickled must be the file that was checked."""
+    from symconv.derivation import store
+    folder, evil, marker = planted
+    store.save("k", {"answer": 42}, SOURCES)
+    target = folder / "k.pickle"
+    good = target.stat().st_ino
+    swapped = []
+
+    def swap_after(real):
+        def check(*args, **kwargs):
+            result = real(*args, **kwargs)
+            if not swapped and stat.S_ISREG(result.st_mode) and result.st_ino == good:
+                swapped.append(True)
+                os.unlink(target)
+                target.symlink_to(evil)
+            return result
+        return check
+    monkeypatch.setattr(os, "stat", swap_after(os.stat))
+    monkeypatch.setattr(os, "fstat", swap_after(os.fstat))
+    assert store.load("k", SOURCES, dict) == {"answer": 42}
+    assert swapped and not marker.exists()
+
+
+def test_a_relative_xdg_cache_home_is_ignored(planted, tmp_path, monkeypatch):
+    from symconv.derivation import store
+    _, evil, marker = planted
+    work = tmp_path / "work"
+    (work / "rel" / "symconv").mkdir(parents=True, mode=0o700)
+    os.rename(evil, work / "rel" / "symconv" / "k.pickle")
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("XDG_CACHE_HOME", "rel")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert store.cache_folder() == tmp_path / "home" / ".cache" / "symconv"
+    assert store.load("k", SOURCES, dict) is None and not marker.exists()
+    store.save("k", {"answer": 42}, SOURCES)
+    assert store.load("k", SOURCES, dict) == {"answer": 42}
+    assert (tmp_path / "home" / ".cache" / "symconv" / "k.pickle").is_file()
+
+
+def test_a_command_with_a_planted_cache_is_still_right(planted, tmp_path):
+    """End to end: the derive command with its cache folder linked to a folder full of planted files (every
+    name it would read) prints the right closed forms, one warning, and runs none of them."""
+    folder, evil, marker = planted
+    folder.parent.mkdir()
+    folder.symlink_to(evil.parent, target_is_directory=True)
+    clean = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "clean"))
+    want = subprocess.run([sys.executable, "-m", "symconv", "derive", "--ndim", "1", "--json"],
+                          capture_output=True, text=True, env=clean, cwd=tmp_path, check=True)
+    names = [p.name for p in (tmp_path / "clean" / "symconv").glob("*.pickle")]
+    assert names
+    for name in names:
+        (evil.parent / name).write_bytes(_planted_for(name, marker, tmp_path / "clean" / "symconv"))
+    done = subprocess.run([sys.executable, "-m", "symconv", "derive", "--ndim", "1", "--json"],
+                          capture_output=True, text=True, env=dict(os.environ), cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout == want.stdout
+    assert not marker.exists()
+    assert [line for line in done.stderr.splitlines() if line] == [
+        line for line in done.stderr.splitlines() if line.startswith("symconv: warning: the cache ")]
+    assert len(done.stderr.splitlines()) == 1
+
+
+def _planted_for(name: str, marker: Path, genuine: Path) -> bytes:
+    """The genuine file's header (so its version and source hash pass) over a payload that runs code."""
+    head = json.loads((genuine / name).read_bytes().partition(b"\n")[0])
+    payload = pickle.dumps(_Plant(marker))
+    head["sha256"] = hashlib.sha256(payload).hexdigest()
+    return json.dumps(head).encode() + b"\n" + payload
