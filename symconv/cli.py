@@ -498,30 +498,89 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    try:
+class _OutputFault(Exception):
+    """Standard output cannot take what a command prints (full disk, an I/O error, an encoding that cannot
+    show a character); carries the one line that says so."""
+
+
+class _Stdout:
+    """``sys.stdout`` while a command runs: a fault writing to it becomes :class:`_OutputFault`, so that
+    :func:`main` tells it apart from a bug (an ``OSError`` elsewhere keeps its traceback). A closed pipe
+    stays a ``BrokenPipeError`` (``symconv ... | head`` ends quietly)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _guard(self, call: Any, *args: Any) -> Any:
+        from .wording import w
         try:
-            args = build_parser().parse_args(argv)
-        except SystemExit:
-            sys.stdout.flush()      # --help wrote to stdout: a closed pipe surfaces here, not at exit
+            return call(*args)
+        except UnicodeEncodeError as exc:
+            char = exc.object[exc.start:exc.end][:1]
+            raise _OutputFault(w("out.encoding", encoding=exc.encoding, char=f"U+{ord(char):04X}")) from None
+        except BrokenPipeError:
             raise
-        try:
-            status = int(args.run(args))
-        except SymconvError as exc:
-            message = " ".join(str(exc).splitlines())     # one line, whatever the message quotes
-            print(f"symconv: error: {message}", file=sys.stderr)
-            status = 2
-        sys.stdout.flush()      # a closed pipe surfaces here, inside the handler below
-        return status
+        except OSError as exc:
+            raise _OutputFault(w("out.stdout", reason=exc.strerror or exc)) from None
+
+    def write(self, text: str) -> int:
+        return self._guard(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._guard(self._stream.flush)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _silence(stream: Any) -> None:
+    """Point ``stream``'s descriptor at /dev/null, so that the interpreter's last flush of what is still
+    buffered does not fail again (Python's documented recipe for a closed pipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError, AttributeError):    # stdout without a file descriptor (captured)
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .wording import w
+    real = sys.stdout
+    if real is None:                  # started with stdout closed (`>&-`): Python leaves it None
+        print(w("out.closed"), file=sys.stderr)
+        return 2
+    sys.stdout = _Stdout(real)
+    try:
+        return _run(argv)
     except BrokenPipeError:
-        # `symconv ... | head` closed the pipe: Python's documented recipe. Point stdout at devnull so the
-        # interpreter's last flush does not raise again, and exit quietly.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):    # stdout without a file descriptor (captured)
-            pass
+        # `symconv ... | head` closed the pipe: exit quietly.
+        _silence(real)
         return 1
+    except _OutputFault as exc:
+        print(f"symconv: error: {exc}", file=sys.stderr)
+        try:
+            real.flush()              # what was printed before a character it cannot show
+        except (OSError, ValueError):
+            _silence(real)            # a full or failing device: drop the rest quietly
+        return 2
+    finally:
+        sys.stdout = real
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit:
+        sys.stdout.flush()      # --help wrote to stdout: a fault surfaces here, not at exit
+        raise
+    try:
+        status = int(args.run(args))
+    except SymconvError as exc:
+        message = " ".join(str(exc).splitlines())     # one line, whatever the message quotes
+        print(f"symconv: error: {message}", file=sys.stderr)
+        status = 2
+    sys.stdout.flush()      # a fault writing the output surfaces here, inside main's handlers
+    return status
 
 
 if __name__ == "__main__":

@@ -20,6 +20,11 @@ WORDS: dict[str, dict[str, str]] = {
         "cache.not_folder": "it is not a folder",
         "cache.owner": "it belongs to another user",
         "cache.writable": "group or others can write to it",
+        "out.closed": "symconv: error: standard output is closed, so nothing could be shown; send it to a file "
+                      "or to /dev/null instead",
+        "out.stdout": "cannot write to standard output ({reason})",
+        "out.encoding": "standard output's encoding ({encoding}) cannot show the character {char}; set "
+                        "PYTHONIOENCODING=utf-8 or use a UTF-8 locale",
         # derivation steps (the engine's rules)
         "rule.definition_y": "definition of the template operation (cross-correlation, no kernel flip); "
                              "x is zero outside its range",
@@ -206,6 +211,9 @@ WORDS: dict[str, dict[str, str]] = {
         "cache.not_folder": "它不是文件夹",
         "cache.owner": "它属于另一个用户",
         "cache.writable": "同组或其他用户可以写入它",
+        "out.closed": "symconv: 错误：标准输出已关闭，无法显示任何内容；请把它重定向到文件或 /dev/null",
+        "out.stdout": "无法写入标准输出（{reason}）",
+        "out.encoding": "标准输出的编码（{encoding}）无法显示字符 {char}；请设置 PYTHONIOENCODING=utf-8 或使用 UTF-8 区域设置",
         "rule.definition_y": "模板运算的定义（互相关，卷积核不翻转）；x 在其范围之外为 0",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"

@@ -4,6 +4,7 @@ all; a symbolic link in the folder is replaced, never followed; --json output is
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -108,3 +109,94 @@ def test_impossible_work_is_refused_under_a_memory_cap(args, message, tmp_path):
     assert "Traceback" not in done.stderr and "MemoryError" not in done.stderr
     assert done.stderr.count("\n") == 1 and message in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------- faults of the output
+# Every command, with its standard output on a full device, closed, or unable to show a character, and
+# with --out on a disk that fills up: one line on stderr, a non-zero exit, no traceback.
+
+import errno
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ANSWERS = str(ROOT / "tests" / "data" / "homework_answers.tex")
+COMMANDS = {"homework": ["homework", "--no-pdf"], "derive": ["derive", "--no-pdf"], "verify": ["verify"],
+            "check": ["check", ANSWERS, "--no-pdf"]}
+
+
+def _symconv(args, tmp_path, stdout=subprocess.PIPE, env=None, preexec_fn=None):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
+    return subprocess.run([sys.executable, "-m", "symconv", *args], cwd=tmp_path, stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, env=env, preexec_fn=preexec_fn, timeout=600)
+
+
+def _one_line(done, pattern):
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
+    assert re.fullmatch(pattern, done.stderr.strip()), done.stderr
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_stdout_on_a_full_device_is_one_line(command, tmp_path):
+    with open("/dev/full", "w") as full:
+        done = _symconv(COMMANDS[command], tmp_path, stdout=full)
+    _one_line(done, r"symconv: error: cannot write to standard output \(No space left on device\)")
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_a_closed_stdout_is_one_line(command, tmp_path):
+    done = _symconv(COMMANDS[command], tmp_path, stdout=None, preexec_fn=lambda: os.close(1))   # `>&-`
+    _one_line(done, r"symconv: error: standard output is closed, .*")
+    assert list(tmp_path.iterdir()) == []            # refused before any work: no reports/ written
+
+
+@pytest.mark.parametrize("command,args", [
+    ("homework", ["homework", "作业.toml", "--no-pdf", "--out", "out"]),
+    ("derive", ["derive", "--no-pdf", "--lang", "zh", "--out", "报告"]),
+    ("verify", ["verify", "--claim", "correlate(pad(g, 1), rot180(swap_io(h)))", "--wrt", "x"]),
+    ("check", ["check", ANSWERS, "--no-pdf", "--lang", "zh", "--out", "成绩"])])
+def test_an_encoding_that_cannot_show_the_output_is_one_line(command, args, tmp_path):
+    (tmp_path / "作业.toml").write_bytes((ROOT / "derivations" / "homework11.toml").read_bytes())
+    done = _symconv(args, tmp_path, env={"PYTHONIOENCODING": "ascii"})
+    _one_line(done, r"symconv: error: standard output's encoding \(ascii\) cannot show the character "
+                    r"U\+[0-9A-F]{4}; set PYTHONIOENCODING=utf-8 or use a UTF-8 locale")
+
+
+def test_the_c_locale_still_shows_chinese(tmp_path):
+    # Python reads the C locale as UTF-8 (PEP 538/540): a Chinese folder name is shown, not refused.
+    done = _symconv(["derive", "--no-pdf", "--lang", "zh", "--out", "报告"], tmp_path,
+                    env={"LANG": "C", "LC_ALL": "C"})
+    assert done.returncode == 0 and "wrote 报告/conv_backward_2d_k3_s1_p1_d1_zh.tex" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("command", ["homework", "derive", "check"])
+def test_a_disk_that_fills_up_under_out_is_one_line(command, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "kept.txt").write_text("from an earlier run")
+    real = Path.write_text
+
+    def full(self, *args, **kwargs):
+        if out in self.parents:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(Path, "write_text", full)
+    assert main([*COMMANDS[command], "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"symconv: error: --out: cannot write into {out} (No space left on device)\n"
+    assert sorted(p.name for p in out.iterdir()) == ["kept.txt"]      # nothing half-written, nothing lost
+
+
+@pytest.mark.parametrize("command", ["homework", "derive", "check"])
+def test_a_file_size_limit_under_out_is_one_line(command, tmp_path):
+    """The kernel refuses the write (RLIMIT_FSIZE: EFBIG; Python ignores SIGXFSZ), as a full disk would."""
+    def small_files():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (500, 500))   # below every report
+    done = _symconv([*COMMANDS[command], "--out", "out"], tmp_path, preexec_fn=small_files,
+                    env={"PYTHONDONTWRITEBYTECODE": "1"})
+    _one_line(done, r"symconv: error: --out: cannot write into out \(File too large\)")
+    assert list((tmp_path / "out").iterdir()) == []

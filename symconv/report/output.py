@@ -3,7 +3,8 @@ it and moved in (``os.replace``) only when the run has produced them all.
 
 So a run that fails half-way leaves nothing behind, a file in ``--out`` that is a symbolic link is replaced
 rather than followed (its target is never written), and a bad ``--out`` is one line naming it, before any
-work is done.
+work is done. A disk that fills up (or a folder that becomes read-only) while the files are built is one
+line too, ``--out: cannot write into DIR (No space left on device)``, and the folder keeps what it had.
 
 >>> out_folder("")
 Traceback (most recent call last):
@@ -13,6 +14,7 @@ symconv.errors.InputError: --out: the folder name is empty
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -20,6 +22,11 @@ from pathlib import Path
 from types import TracebackType
 
 from ..errors import InputError
+
+# Faults of the disk or the folder, not of symconv: a full disk, a quota, a read-only or failing device, a
+# folder whose permissions changed during the run. Any other OSError is a bug and keeps its traceback.
+_WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EIO, errno.EACCES, errno.EPERM,
+                 errno.ENAMETOOLONG}
 
 
 def out_folder(text: str) -> Path:
@@ -87,4 +94,6 @@ class Staging:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self.tmp is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            shutil.rmtree(self.tmp, ignore_errors=True)     # a half-built run leaves nothing behind
+        if isinstance(exc, OSError) and exc.errno in _WRITE_FAULTS:
+            raise InputError(f"--out: cannot write into {self.out} ({exc.strerror or exc})") from None
