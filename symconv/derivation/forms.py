@@ -29,6 +29,7 @@ from ..errors import InputError
 from .index import Symbols, evaluate_term, from_sympy
 from .printing import Printer
 from .spec import ConvSpec
+from ..wording import w
 
 TARGETS = (("grad_input", "x"), ("grad_weight", "h"), ("grad_bias", "b"))
 
@@ -184,6 +185,9 @@ def sizes_at(spec: ConvSpec, sym: Symbols, input_size: tuple[int, ...], batch: i
     return sizes
 
 
+_SYMBOL = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
+
+
 @dataclass(frozen=True)
 class Derivation:
     """The closed forms of one configuration's gradients, with the steps that produced them."""
@@ -220,6 +224,43 @@ class Derivation:
         check_shapes(self.spec, x, h, g=g)
         env = {"x": x, "h": h, "g": g}
         return {name: form.evaluate(env, self.sizes(x, g)) for name, form in self.closed_forms.items()}
+
+    def to_latex(self, lang: str = "en") -> str:
+        r"""The step-by-step derivation as a LaTeX fragment: the closed forms, the forms for every size, and
+        every step with its rule, exactly as the ``symconv derive`` report prints them (the report adds the
+        configuration, the figure and the proofs). For ``\input`` into a document that loads amsmath,
+        amssymb and adjustbox (ctex for ``lang="zh"``).
+
+        Built here from the steps' own LaTeX and the wording table, so the derivation stage needs nothing
+        from the report stage; ``tests/test_api.py`` checks that the report prints the same text.
+
+        >>> from symconv import ConvSpec
+        >>> tex = derive_forms(ConvSpec(2, 2, 3, padding=1)).to_latex()
+        >>> print(tex.splitlines()[0])
+        \section*{Closed forms}
+        >>> "Step 1: " in tex, r"\operatorname{rot180}" in tex
+        (True, True)
+        """
+        def display(latex: str) -> str:
+            # the report's display (symconv.report.doc): wide steps are shrunk to the line, never cut
+            return ("\\begin{center}\n\\adjustbox{max width=\\linewidth}{$\\displaystyle " + latex
+                    + "$}\n\\end{center}")
+
+        def gradients(forms: Mapping[str, ops.Expr]) -> list[str]:
+            return [display(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}")
+                    for name, form in forms.items()]
+
+        parts = [f"\\section*{{{w('h.closed_forms', lang)}}}", w("legend", lang), *gradients(self.closed_forms),
+                 w("every_size", lang), *gradients(self.general.closed)]
+        current = None
+        for number, step in enumerate(self.steps, start=1):
+            if step.target != current:
+                current = step.target
+                parts.append(f"\\section*{{{w('h.' + step.target, lang)}}}")
+            parts += [w("step", lang, n=number, rule=step.rule_text(lang)), display(step.latex)]
+            if step.note_text(lang):
+                parts.append(w("where", lang, note=step.note_text(lang)))
+        return "\n\n".join(parts) + "\n"
 
     def _repr_latex_(self) -> str:
         return "$$" + r"\\".join(rf"\frac{{\partial L}}{{\partial {t}}} = {f.to_latex()}"
