@@ -20,8 +20,8 @@ WORDS: dict[str, dict[str, str]] = {
         "cache.not_folder": "it is not a folder",
         "cache.owner": "it belongs to another user",
         "cache.writable": "group or others can write to it",
-        "out.closed": "symconv: error: standard output is closed, so nothing could be shown; send it to a file "
-                      "or to /dev/null instead",
+        "out.closed": "symconv: error: standard output is closed, so nothing could be shown; send it to a "
+                      "file or to /dev/null instead",
         "out.stdout": "cannot write to standard output ({reason})",
         "out.encoding": "standard output's encoding ({encoding}) cannot show the character {char}; set "
                         "PYTHONIOENCODING=utf-8 or use a UTF-8 locale",

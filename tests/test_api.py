@@ -24,14 +24,15 @@ SPEC_ARGS = dict(in_channels=4, out_channels=6, kernel_size=3, stride=2, padding
 def test_every_name_in_all_is_an_attribute_and_documented():
     for name in symconv.__all__:
         assert getattr(symconv, name) is not None, name
-        assert re.search(rf"\b{re.escape(name)}\b", symconv.__doc__), f"{name} is not in the package docstring"
+        assert re.search(rf"\b{re.escape(name)}\b", symconv.__doc__), f"{name}: not in the docstring"
     assert set(symconv.__all__) <= set(dir(symconv))
 
 
-@pytest.mark.parametrize("module,names", [("numeric", ["conv", "central_difference", "finite_difference_grads"]),
-                                          ("inputs", ["load", "packaged", "parse", "Homework"]),
-                                          ("homework", ["load", "solve", "Solution"]),
-                                          ("grading", [])])
+@pytest.mark.parametrize("module,names", [
+    ("numeric", ["conv", "central_difference", "finite_difference_grads"]),
+    ("inputs", ["load", "packaged", "parse", "Homework"]),
+    ("homework", ["load", "solve", "Solution"]),
+    ("grading", [])])
 def test_public_modules_are_attributes_after_import_symconv(module, names):
     code = (f"import symconv, types; m = symconv.{module}; assert isinstance(m, types.ModuleType); "
             f"print([callable(getattr(m, n)) for n in {names!r}])")
@@ -42,8 +43,8 @@ def test_public_modules_are_attributes_after_import_symconv(module, names):
 
 def test_import_symconv_stays_cheap():
     # The public modules are attributes without being imported up front: SymPy and NumPy wait for first use.
-    code = ("import sys, symconv; print(sorted(m for m in ('sympy', 'numpy', 'symconv.numeric', 'symconv.inputs') "
-            "if m in sys.modules))")
+    code = ("import sys, symconv; print(sorted(m for m in ('sympy', 'numpy', 'symconv.numeric', "
+            "'symconv.inputs') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]"
 
@@ -112,7 +113,8 @@ def test_evaluate_is_exact_on_rationals_and_matches_finite_differences(derivatio
     x = rng.integers(-3, 4, (1, 4, 5, 5))
     h = rng.integers(-3, 4, (6, 2, 3, 3))
     g = rng.integers(-3, 4, (1, 6, 3, 3))
-    exact = derivation.evaluate(x=x.astype(object) * sp.Rational(1, 3), h=h.astype(object), g=g.astype(object))
+    exact = derivation.evaluate(x=x.astype(object) * sp.Rational(1, 3), h=h.astype(object),
+                                g=g.astype(object))
     assert all(isinstance(v, sp.Rational) for v in exact["grad_weight"].ravel())
     fd = symconv.numeric.finite_difference_grads(spec, x / 3, h, g, np.zeros(6))
     for name in ("grad_input", "grad_weight", "grad_bias"):
@@ -160,7 +162,8 @@ def test_the_homework_is_solved_exactly():
     assert solution.exact["fc1"][0] == sp.Rational(198, 5) and solution.exact["p"][0] == sp.Rational(1, 5)
     assert solution.exact["L"][()] == sp.log(5)
     assert symconv.inputs.packaged().is_file()
-    with pytest.raises(symconv.InputError, match=r"conv\.paddng: unknown field \(did you mean conv\.padding\?\)"):
+    with pytest.raises(symconv.InputError,
+                       match=r"conv\.paddng: unknown field \(did you mean conv\.padding\?\)"):
         symconv.inputs.parse({"conv": {"paddng": 1}}, "mine")
 
 
@@ -209,7 +212,8 @@ def test_to_latex_compiles_in_a_document_of_ones_own(tmp_path):
     fragment = symconv.derive(symconv.ConvSpec(**SPEC_ARGS)).to_latex()
     (tmp_path / "steps.tex").write_text(fragment, encoding="utf-8")
     (tmp_path / "paper.tex").write_text("\\documentclass{article}\n\\usepackage{amsmath,amssymb,adjustbox}\n"
-                                        "\\begin{document}\n\\input{steps}\n\\end{document}\n", encoding="utf-8")
-    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=300)
+                                        "\\begin{document}\n\\input{steps}\n\\end{document}\n",
+                                        encoding="utf-8")
+    done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and (tmp_path / "paper.pdf").stat().st_size > 0, done.stdout[-2000:]

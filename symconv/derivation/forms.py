@@ -250,8 +250,8 @@ class Derivation:
             return [display(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}")
                     for name, form in forms.items()]
 
-        parts = [f"\\section*{{{w('h.closed_forms', lang)}}}", w("legend", lang), *gradients(self.closed_forms),
-                 w("every_size", lang), *gradients(self.general.closed)]
+        parts = [f"\\section*{{{w('h.closed_forms', lang)}}}", w("legend", lang),
+                 *gradients(self.closed_forms), w("every_size", lang), *gradients(self.general.closed)]
         current = None
         for number, step in enumerate(self.steps, start=1):
             if step.target != current:

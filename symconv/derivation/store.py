@@ -54,8 +54,10 @@ from ..wording import w
 PACKAGE = Path(__file__).resolve().parent.parent
 
 
-# The largest file read back: the biggest value stored (a 3-D grouped structure's derivation) is ~1 MB.
-MAX_BYTES = 64 * 1024 * 1024
+# The largest file read back: the biggest value stored (a 3-D grouped structure's derivation, a
+# configuration's proved derivation) is about 12 KB; the cap keeps a planted or runaway file from being read
+# whole.
+MAX_BYTES = 16 * 1024 * 1024
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _WARNED: set[str] = set()     # folders already warned about in this process (one warning per run)
 
@@ -164,7 +166,8 @@ def load(key: str, sources: Sequence[Path], kind: type) -> Any:
             head, _, payload = data.partition(b"\n")
             header = json.loads(head)
             ver, source = fingerprint(tuple(sources))
-            if not isinstance(header, dict) or (header.get("version"), header.get("source")) != (ver, source) \
+            if not isinstance(header, dict) \
+                    or (header.get("version"), header.get("source")) != (ver, source) \
                     or header.get("sha256") != hashlib.sha256(payload).hexdigest():
                 return None
             value = pickle.loads(payload)     # symconv's own file: checked on its descriptor, hash verified
