@@ -1,7 +1,9 @@
 """The command line: ``symconv homework``, ``symconv derive``, ``symconv verify``, ``symconv check``.
 
 Each command reads like its pipeline: build, derive, verify, render. A :class:`SymconvError` becomes one line
-on stderr and exit status 2; anything else is a bug and keeps its traceback.
+on stderr and exit status 2, and so does a fault of the output (standard output closed, on a full device or
+in an encoding that cannot show a character; ``--out`` on a full disk); anything else is a bug and keeps its
+traceback.
 """
 
 from __future__ import annotations
