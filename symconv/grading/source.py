@@ -139,7 +139,7 @@ class Refused(str):
 
 
 def toml_sheet(text: str, name: str) -> dict[str, Any]:
-    """A TOML answer sheet's keys and values. A top-level value over a limit of
+    r"""A TOML answer sheet's keys and values. A top-level value over a limit of
     :func:`symconv.homework.inputs.toml_limits` (an integer of 4,301 digits, arrays nested 600 deep) becomes a
     :class:`Refused` answer and the other answers are read; one inside a table, or TOML's own error, is an
     :class:`~symconv.errors.InputError` for the sheet (``name``: the file's name).
