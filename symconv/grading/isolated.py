@@ -14,6 +14,7 @@ Where ``fork`` does not exist, the work runs in this process and only exceptions
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import select
@@ -69,6 +70,7 @@ def isolated(work: Callable[..., Any], *args: Any, seconds: float | None = None,
         status = 1
         try:
             os.close(read)
+            faulthandler.disable()    # a crash is reported by the parent, in one line, not by a dump here
             _limit(seconds, memory)
             try:
                 reply = ("ok", work(*args))
