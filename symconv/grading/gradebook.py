@@ -183,16 +183,17 @@ class Gradebook:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def table(self) -> str:
-        """One line per student: the counts of each verdict; then the sheets that could not be read."""
+        """One line per student: the counts of each verdict; then each sheet's error (unreadable, its worker
+        stopped, its PDF failed)."""
         head = ("student", "correct", "wrong", "unparsed", "missing")
         rows = [head] + [(s.student,) + tuple(str(n) for n in summary(s.grades).values()) for s in self.sheets]
         width = max(len(r[0]) for r in rows)
         lines = [f"{r[0]:<{width}}  " + "  ".join(f"{c:>8}" for c in r[1:]) for r in rows]
         lines.insert(1, "-" * len(lines[0]))
-        lines += [f"not graded: {m}" for _, m in self.errors]
+        lines += [f"error: {m}" for _, m in self.errors]
         ok = sum(all(g.verdict in ("correct", "missing") for g in s.grades) for s in self.sheets)
         lines.append(f"{len(self.sheets)} sheets graded ({ok} with every present part correct), "
-                     f"{len(self.errors)} not readable")
+                     f"{len(self.errors)} errors")
         return "\n".join(lines)
 
     def exit_status(self) -> int:
