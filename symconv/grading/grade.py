@@ -287,9 +287,9 @@ def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
     """A grade per part of the solution (the biases' too, when the homework has them), in the homework's
     order; a label naming no part of this solution is reported as unparsed, never ignored."""
     grades = [grade_part(p, answers.get(p), solution.exact[p], solution) for p in solution.exact]
-    for label in answers:
-        if isinstance(answers[label], Refused) and label not in solution.exact:
-            grades.append(Grade(label, "unparsed", "", str(answers[label]), answers[label].reason))  # type: ignore[attr-defined]
+    for label, text in answers.items():
+        if isinstance(text, Refused) and label not in solution.exact:      # refused before it was read
+            grades.append(Grade(label, "unparsed", "", str(text), text.reason))
         elif label.endswith("_formula"):           # problem 1's formulas, proved for every size
             from .formulas import grade_formula
             grades.append(grade_formula(label, answers[label], solution, Grade))

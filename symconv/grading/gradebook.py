@@ -75,9 +75,10 @@ def find_sheets(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pat
                 skipped.append((q, why))
             else:
                 found.append(q)
-    seen: set[Path] = set()
-    unique = [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
-    return unique, skipped
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values()), skipped
 
 
 def _not_a_sheet(path: Path) -> str:
