@@ -42,7 +42,9 @@ EXPECTED: dict[str, dict[str, tuple[str, str]]] = {
                          "L": ("correct", r"^exactly equal$")},
     "blank_line.toml": {"L": ("unparsed", r"^unbalanced: '\}' at column 11"),
                         "p": ("unparsed", r"^unbalanced: '\{' at column 9")},
-    "backslashes.toml": {"L": ("unparsed", r"^no mathematics in the answer")},
+    # 49,000 line breaks are read in about 1 s: on a loaded machine the 2 s budget may end it first
+    "backslashes.toml": {"L": ("unparsed", r"^(no mathematics in the answer|reading and grading it took longer "
+                                           r"than the time budget of 2 s)")},
     "amp_unicode.toml": {"L": ("unparsed", r"^the answer is 98,000 characters long \(the limit is 50,000")},
     "p_q.tex.tex": {"L": ("correct", r"^exactly equal$")},
 }
