@@ -265,68 +265,95 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(table(grades))
     status = exit_status(grades)
     if out is not None:
+        from .grading.gradebook import sheet_stems
+        stem = Path(args.answers).stem
         tex, md = sheet(grades, Path(args.answers).name, args.lang)
-        if _write(out, f"grades_{Path(args.answers).stem}", tex, md, not args.no_pdf, args.lang,
+        if _write(out, f"grades_{sheet_stems([stem])[stem]}", tex, md, not args.no_pdf, args.lang,
                   quiet=args.json):
             status = max(status, 1)
     return status
 
 
 def _check_class(args: argparse.Namespace, out: Path | None) -> int:
-    """Many sheets (or a folder): each graded on its own, an unreadable one reported and skipped; the
-    gradebook (CSV, JSON) and one graded sheet per student written into ``--out``."""
-    from .grading.answers import read_answers
-    from .grading.grade import grade
-    from .grading.gradebook import Gradebook, Progress, sheets, students
+    """Many sheets (or a folder): each read, graded and rendered in a worker of its own with its own bounds
+    (:mod:`.grading.isolated`), so that whatever happens to one sheet (unreadable, a crash, a time-out, a TeX
+    failure) is that sheet's ``error`` row, on stderr and in the gradebook; every other sheet is graded and
+    written. Paths named like sheets that are not read (a FIFO, a device, a folder) are reported too."""
+    from .grading.gradebook import Gradebook, Progress, find_sheets, sheet_stems, students
+    from .grading.isolated import isolated
     from .homework.inputs import load
     from .homework.solution import solve
-    from .report.grading import sheet
     from .report.output import Staging
     from .report.pdf import compile_pdf
 
-    files = sheets(args.answers)
+    files, passed_over = find_sheets(args.answers)
+    for path, why in passed_over:
+        print(f"symconv: skipped {path}: {why}", file=sys.stderr)
     if not files:
         raise InputError(f"{', '.join(args.answers)}: no .tex or .toml answer sheets")
     solution = solve(load(args.against or _packaged_homework()))
     names, book, progress = students(files), Gradebook(), Progress(len(files))
+    for path, why in passed_over:
+        if not why.startswith("a folder"):          # a FIFO or device named like a sheet: a student's row
+            book.fail(str(path), f"{path}: {why}")
+    stems = sheet_stems(names.values())
+    rendered: dict[str, tuple[str, str]] = {}
     for f in files:
         progress.step(f.name)
-        try:
-            book.add(names[f], str(f), grade(read_answers(f), solution))
-        except InputError as exc:          # this sheet is unusable; the others are still graded
-            book.fail(str(f), str(exc))
+        done = isolated(_graded_sheet, f, solution, args.lang, out is not None)
+        if done.error:
+            book.fail(str(f), done.error if done.error.startswith(str(f)) else f"{f}: {done.error}")
+            continue
+        grades, texts = done.value
+        book.add(names[f], str(f), grades)
+        if texts is not None:
+            rendered[str(f)] = texts
     progress.close()
     for f, message in book.errors:
-        print(f"symconv: skipped {f}: {message}", file=sys.stderr)
-    print(book.to_json().rstrip() if args.json else book.table())
+        if not any(str(p) == f for p, _ in passed_over):
+            print(f"symconv: skipped {f}: {message}", file=sys.stderr)
     status = book.exit_status()
     if out is not None and book.sheets:
         suffix = "" if args.lang == "en" else f"_{args.lang}"
-        failed, said = False, set()
+        said: set[str] = set()
         with Staging(out) as stage:
-            stage.path("gradebook.csv").write_text(book.to_csv(), encoding="utf-8")
-            stage.path("gradebook.json").write_text(book.to_json(), encoding="utf-8")
             for s in book.sheets:
-                stem = f"grades_{s.student}{suffix}".replace("/", "_")
-                try:
-                    tex, md = sheet(s.grades, Path(s.file).name, args.lang)
-                except (TypeError, KeyError, ValueError) as exc:     # a detail that cannot be worded
-                    print(f"symconv: no graded sheet for {s.file}: {exc}", file=sys.stderr)
-                    failed = True
+                if s.file not in rendered:
                     continue
+                stem = f"grades_{stems[s.student]}{suffix}"
+                tex, md = rendered[s.file]
                 stage.path(f"{stem}.tex").write_text(tex, encoding="utf-8")
                 stage.path(f"{stem}.md").write_text(md, encoding="utf-8")
                 if not args.no_pdf:
                     result = compile_pdf(stage.path(f"{stem}.tex"), args.lang)
-                    if result.path is None and result.message not in said:
+                    if result.failed:               # this sheet's TeX failed: its error, not the class's
+                        book.fail(s.file, f"{s.file}: {result.message}")
+                        print(f"symconv: {result.message}", file=sys.stderr)
+                    elif result.path is None and result.message not in said:
                         said.add(result.message)
                         print(result.message, file=sys.stderr)
-                    failed = failed or result.failed
+            stage.path("gradebook.csv").write_text(book.to_csv(), encoding="utf-8")
+            stage.path("gradebook.json").write_text(book.to_json(), encoding="utf-8")
             for name in stage.commit():
                 print(f"wrote {out / name}", file=sys.stderr if args.json else sys.stdout)
-        if failed:
-            status = max(status, 1)
+        status = max(status, book.exit_status())
+    print(book.to_json().rstrip() if args.json else book.table())
     return status
+
+
+def _graded_sheet(path: Path, solution: Any, lang: str, render: bool) -> tuple[list[Any], tuple[str, str] | None]:
+    """One sheet read, graded and (when ``render``) written as its graded sheet's .tex and .md; in a worker
+    (:func:`_check_class`). The grades come back worded (English details, as the gradebook keeps them)."""
+    import dataclasses
+
+    from .grading.answers import read_answers
+    from .grading.grade import grade
+    from .grading.gradebook import detail_of
+    from .report.grading import sheet
+
+    grades = grade(read_answers(path), solution)
+    texts = sheet(grades, path.name, lang) if render else None
+    return [dataclasses.replace(g, reason=detail_of(g)) for g in grades], texts
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

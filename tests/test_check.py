@@ -145,7 +145,8 @@ def test_sheet_escapes_the_given_text(tmp_path):
     assert done.returncode == 1
     tex = (tmp_path / "o" / "grades_evil.tex").read_text(encoding="utf-8")
     assert r"\input{" not in tex and r"\end{verbatim}" not in tex
-    assert r"\textbackslash{}input\{/etc/passwd\}" in tex
+    shown = tex.replace(r"\allowbreak{}", "").replace("%\n", "")    # the break points inside a long run
+    assert r"\textbackslash{}input\{/etc/passwd\}" in shown
     line = [ln for ln in done.stdout.splitlines() if ln.startswith("L ")][0]
     assert "unparsed" in line and r"unbalanced: '\end{verbatim}' at column 1" in line
 

@@ -568,6 +568,9 @@ CORPUS_OUTCOMES = [
     ("weight_1e999.toml", 2, r"fc\.weight: 1E\+999 is out of range \(numerators and denominators must be below "
                              r"10\^40\)$"),
     ("weight_nan.toml", 2, r"fc\.weight: NaN is not a finite number$"),
+    ("weight_4301_digits.toml", 2, r"weight_4301_digits\.toml: fc\.weight: a number of 4,301 digits \(the limit is "
+                                   r"4,300\)$"),
+    ("x_nested_600.toml", 2, r"x_nested_600\.toml: input\.x: arrays or tables nested 600 deep \(the limit is 32\)$"),
     ("weight_table.toml", 2, r"fc\.weight: expected a number, got a table$"),
     ("weight_transposed.toml", 2, r"fc\.weight: expected a 3 x 4 matrix \(out_features x the 4 entries of "
                                   r"relu1\), got 4 x 3$"),

@@ -37,7 +37,7 @@ from ..errors import InputError
 from ..derivation.exprs import as_expr
 from . import entries as en
 from . import notation as nt
-from .source import ParseError, Src, render, where, worded
+from .source import ParseError, Src, render, toml_sheet, where, worded
 
 __all__ = ["Answer", "FalseChain", "ParseError", "parse_answer", "read_answers", "read_tex_answers",
            "time_budget"]
@@ -735,7 +735,6 @@ def _read_limited(path: Any) -> str:
 
 def read_answers(path: Any) -> dict[str, str]:
     """Answers from a .tex or .toml file; :class:`InputError` when the file itself is unusable."""
-    import tomllib
     from pathlib import Path
 
     path = Path(path)
@@ -754,10 +753,7 @@ def read_answers(path: Any) -> dict[str, str]:
             if key in keys:
                 raise InputError(f"{path.name}: {key!r} is given twice; answer each part once")
             keys.append(key)
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"{path.name}: not valid TOML ({exc})") from None
+        data = toml_sheet(text, path.name)     # a value over a limit: that answer refused, not the sheet
         bad = [k for k, v in data.items() if not isinstance(v, str)]
         if bad:
             raise InputError(f"{path.name}: {bad[0]}: expected a LaTeX string")

@@ -19,6 +19,7 @@ import sympy as sp
 
 from .answers import FalseChain, NoAnswer, ParseError, parse_answer, time_budget
 from .mistakes import Candidate, candidates, floats, with_mistake
+from .source import Refused
 from ..homework.solution import Solution
 from ..wording import w
 from ..derivation.exprs import as_expr
@@ -126,6 +127,8 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Sol
         exp_text = str(_flat(expected) if expected.ndim else expected[()])
     if latex is None:
         return Grade(part, "missing", exp_text, "", ("g.missing", {"part": part}))
+    if isinstance(latex, Refused):       # a TOML value over a limit, refused before it was read
+        return Grade(part, "unparsed", exp_text, str(latex), latex.reason)
     try:
         with time_budget():
             want_f = solution.floats(part) if own else None          # type: ignore[union-attr]
@@ -284,8 +287,10 @@ def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
     """A grade per part of the solution (the biases' too, when the homework has them), in the homework's
     order; a label naming no part of this solution is reported as unparsed, never ignored."""
     grades = [grade_part(p, answers.get(p), solution.exact[p], solution) for p in solution.exact]
-    for label in answers:
-        if label.endswith("_formula"):           # problem 1's formulas, proved for every size
+    for label, text in answers.items():
+        if isinstance(text, Refused) and label not in solution.exact:      # refused before it was read
+            grades.append(Grade(label, "unparsed", "", str(text), text.reason))
+        elif label.endswith("_formula"):           # problem 1's formulas, proved for every size
             from .formulas import grade_formula
             grades.append(grade_formula(label, answers[label], solution, Grade))
         elif label not in solution.exact:

@@ -17,9 +17,12 @@ bob,bob.tex,,error,,bob.tex: no labelled answers
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import stat
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, TextIO
@@ -47,15 +50,85 @@ def detail_of(grade: Grade) -> str:
 
 def sheets(paths: Iterable[str | Path]) -> list[Path]:
     """The answer sheets named: files as given, and a folder's .tex and .toml files (not its subfolders), in
-    name order; each once."""
+    name order; each once. :func:`find_sheets` also says which paths were passed over, and why."""
+    return find_sheets(paths)[0]
+
+
+def find_sheets(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The answer sheets named, as :func:`sheets`, and every path named like a sheet that is not read, with
+    the reason: in a folder, a folder named ``x.tex``, a FIFO, a device or a link to one, a link to nothing,
+    a path that cannot be looked at. Only ``stat`` is asked (no path is opened here: a FIFO never blocks)."""
     found: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
     for p in map(Path, paths):
-        if p.is_dir():
-            found += sorted(q for q in p.iterdir() if q.suffix in SUFFIXES and q.is_file())
-        else:
-            found.append(p)
-    seen: set[Path] = set()
-    return [p for p in found if not (p.resolve() in seen or seen.add(p.resolve()))]  # type: ignore[func-returns-value]
+        try:
+            folder = p.is_dir()
+            inside = sorted(q for q in p.iterdir() if q.suffix in SUFFIXES) if folder else []
+        except OSError as exc:
+            skipped.append((p, f"a folder that cannot be listed ({exc.__class__.__name__})"))
+            continue
+        if not folder:
+            found.append(p)        # a file named on the command line: read_answers says what is wrong with it
+        for q in inside:
+            why = _not_a_sheet(q)
+            if why:
+                skipped.append((q, why))
+            else:
+                found.append(q)
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(p.resolve(), p)
+    return list(unique.values()), skipped
+
+
+def _not_a_sheet(path: Path) -> str:
+    """Why a folder's entry named like a sheet is not one ("" when it is a regular file, readable or not:
+    reading it says what is wrong)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "a link to nothing"
+    except OSError as exc:
+        return f"cannot be looked at ({exc.__class__.__name__})"
+    if stat.S_ISDIR(mode):
+        return "a folder, not a sheet (folders inside are not searched)"
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) \
+            else "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+        return f"{kind}, not a regular file" if kind != "not a regular file" else kind
+    return ""
+
+
+MAX_STEM_BYTES = 80      # a graded sheet's stem (grades_STEM_zh.pdf stays far below the 255-byte NAME_MAX)
+
+
+def sheet_stems(students: Iterable[str]) -> dict[str, str]:
+    """Each student's stem for the graded sheet's files: the student's name when it is printable, has no
+    ``/`` or ``\\`` and is at most :data:`MAX_STEM_BYTES` bytes; otherwise made so (``_`` for each such
+    character, cut) and followed by ``-`` and 10 hex digits of the name's SHA-256, so that no two students
+    share a file (not even on a file system that ignores case).
+
+    >>> sheet_stems(["alice", "p/q.tex", "p_q.tex"])
+    {'alice': 'alice', 'p/q.tex': 'p_q.tex-687ae3c600', 'p_q.tex': 'p_q.tex'}
+    >>> len(sheet_stems(["x" * 251])["x" * 251])
+    80
+    """
+    names = list(students)
+    stems = {n: _stem(n) for n in names}
+    folded = [s.casefold() for s in stems.values()]
+    for n, s in stems.items():
+        if folded.count(s.casefold()) > 1:        # "Alice" and "alice", or a name that looks like a hashed one
+            stems[n] = _stem(n, hashed=True)
+    return stems
+
+
+def _stem(name: str, hashed: bool = False) -> str:
+    safe = "".join(ch if ch.isprintable() and ch not in "/\\" else "_" for ch in name)
+    if safe == name and len(safe.encode()) <= MAX_STEM_BYTES and not hashed:
+        return safe
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    cut = safe.encode()[:MAX_STEM_BYTES - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{cut}-{digest}"
 
 
 def students(files: list[Path]) -> dict[Path, str]:
@@ -92,8 +165,7 @@ class Gradebook:
         return rows
 
     def to_csv(self) -> str:
-        """The rows as CSV; a cell that a spreadsheet would run as a formula (=, +, -, @ first) is quoted
-        with a leading apostrophe, as OWASP advises for CSV files opened in spreadsheets."""
+        """The rows as CSV, every cell made inert for a spreadsheet (:func:`_cell`)."""
         buf = io.StringIO()
         writer = csv.DictWriter(buf, COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -112,16 +184,17 @@ class Gradebook:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def table(self) -> str:
-        """One line per student: the counts of each verdict; then the sheets that could not be read."""
+        """One line per student: the counts of each verdict; then each sheet's error (unreadable, its worker
+        stopped, its PDF failed)."""
         head = ("student", "correct", "wrong", "unparsed", "missing")
         rows = [head] + [(s.student,) + tuple(str(n) for n in summary(s.grades).values()) for s in self.sheets]
         width = max(len(r[0]) for r in rows)
         lines = [f"{r[0]:<{width}}  " + "  ".join(f"{c:>8}" for c in r[1:]) for r in rows]
         lines.insert(1, "-" * len(lines[0]))
-        lines += [f"not graded: {m}" for _, m in self.errors]
+        lines += [f"error: {m}" for _, m in self.errors]
         ok = sum(all(g.verdict in ("correct", "missing") for g in s.grades) for s in self.sheets)
         lines.append(f"{len(self.sheets)} sheets graded ({ok} with every present part correct), "
-                     f"{len(self.errors)} not readable")
+                     f"{len(self.errors)} errors")
         return "\n".join(lines)
 
     def exit_status(self) -> int:
@@ -134,7 +207,16 @@ class Gradebook:
 
 
 def _cell(value: str) -> str:
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    r"""A CSV cell a spreadsheet shows as text. Line breaks, tabs and other control characters become spaces
+    (a spreadsheet may start a formula on any line of a cell: a file named ``\r=2+5.tex``), then a cell whose
+    first visible character is ``=``, ``+``, ``-`` or ``@`` gets a leading apostrophe (OWASP's advice for
+    CSV injection). The JSON gradebook keeps every character.
+
+    >>> _cell("\r=2+5"), _cell("a\n@SUM(1)"), _cell("1 entry differs")
+    ("' =2+5", 'a @SUM(1)', '1 entry differs')
+    """
+    flat = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in value)
+    return "'" + flat if flat.lstrip()[:1] in ("=", "+", "-", "@") else flat
 
 
 class Progress:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import SymconvError
+from ..errors import InputError, SymconvError
 from ..wording import w
 
 
@@ -124,6 +124,43 @@ class Src:
             text.append(p.text)
             origin.extend(p.origin)
         return Src("".join(text), tuple(origin), whole)
+
+
+class Refused(str):
+    """An answer refused before it was read (a TOML sheet's value over a limit, which tomllib could not even
+    convert): the value's text, shortened, and why. Graded ``unparsed`` with that reason."""
+
+    reason: str
+
+    def __new__(cls, text: str, reason: str) -> Refused:
+        made = super().__new__(cls, text)
+        made.reason = reason
+        return made
+
+
+def toml_sheet(text: str, name: str) -> dict[str, Any]:
+    r"""A TOML answer sheet's keys and values. A top-level value over a limit of
+    :func:`symconv.homework.inputs.toml_limits` (an integer of 4,301 digits, arrays nested 600 deep) becomes a
+    :class:`Refused` answer and the other answers are read; one inside a table, or TOML's own error, is an
+    :class:`~symconv.errors.InputError` for the sheet (``name``: the file's name).
+
+    >>> toml_sheet('L = "\\\\ln 5"\np = ' + "7" * 4301, "s.toml")["p"].reason
+    'a number of 4,301 digits (the limit is 4,300)'
+    """
+    from ..homework.inputs import toml_limits, toml_loads
+
+    refused: dict[str, Refused] = {}
+    for e in reversed(toml_limits(text)):        # from the end, so that earlier spans stay where they are
+        if not e.problem:
+            continue
+        if "." in e.field:
+            raise InputError(f"{name}: {e.field}: {e.problem}")
+        value = " ".join(text[e.start:e.end].split())
+        refused[e.field] = Refused(value[:40] + (f"… ({len(value):,} characters)" if len(value) > 40 else ""),
+                                   e.problem)
+        text = text[:e.start] + ' ""' + text[e.end:]
+    data = toml_loads(text, name)
+    return {**data, **{k: refused[k] for k in reversed(list(refused))}}
 
 
 # --------------------------------------------------------------------------------------------- scanning

@@ -256,6 +256,127 @@ def read_user_file(path: Path) -> str:
         raise InputError(f"{path}: cannot be read ({exc.__class__.__name__})") from None
 
 
+MAX_TOML_DIGITS = 4_300      # digits of one number as written (tomllib converts integers: Python's int-to-str limit)
+MAX_TOML_DEPTH = 32          # arrays and inline tables nested in one value (tomllib reads them recursively)
+
+_KEY_PART = r"""(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[A-Za-z0-9_-]+)"""
+_TOML_KEY = re.compile(rf"[ \t]*({_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*)[ \t]*=")
+_TOML_HEADER = re.compile(r"[ \t]*\[\[?[ \t]*([^\]\n]*?)[ \t]*\]\]?")
+
+
+@dataclass(frozen=True)
+class TomlEntry:
+    """A ``key = value`` line of a TOML text: its field (``section.key``, or the key at the top), where its
+    value stands, and what in the value is over a limit ("" when nothing)."""
+
+    field: str
+    start: int
+    end: int
+    problem: str = ""
+
+
+def toml_limits(text: str) -> list[TomlEntry]:
+    r"""Every ``key = value`` of a TOML text, each with what in its value is over :data:`MAX_TOML_DIGITS` or
+    :data:`MAX_TOML_DEPTH`, found in the raw text before :mod:`tomllib` sees it: tomllib converts a
+    4,301-digit integer (ValueError) and recurses into nested arrays (RecursionError), so those limits
+    cannot be checked on its result.
+
+    >>> [e.problem for e in toml_limits("a = 1\nb = [[[1]]]\n[t]\nc = " + "9" * 4301) if e.problem]
+    ['a number of 4,301 digits (the limit is 4,300)']
+    >>> toml_limits("x = " + "[" * 40 + "]" * 40)[0].problem
+    'arrays or tables nested 40 deep (the limit is 32)'
+    """
+    entries: list[TomlEntry] = []
+    section, field, start, problem = "", "", -1, ""
+    depth = deepest = 0
+    i, n, line_start = 0, len(text), True
+
+    def close(end: int) -> None:
+        nonlocal start, problem, deepest
+        if start >= 0:
+            if not problem and deepest > MAX_TOML_DEPTH:
+                problem = f"arrays or tables nested {deepest:,} deep (the limit is {MAX_TOML_DEPTH})"
+            entries.append(TomlEntry(field, start, end, problem))
+        start, problem, deepest = -1, "", 0
+
+    while i < n:
+        ch = text[i]
+        if line_start and depth == 0:
+            line_start = False
+            header = _TOML_HEADER.match(text, i)
+            key = _TOML_KEY.match(text, i)
+            if header and not key:
+                close(i)
+                section = header.group(1).strip()
+                i = header.end()
+                continue
+            if key:
+                close(i)
+                name = key.group(1)
+                if name[:1] in "\"'" and name[-1:] == name[:1] and len(name) > 1 and "." not in name:
+                    name = name[1:-1]          # a quoted key: its text (what tomllib reads, escapes aside)
+                field, start = (f"{section}.{name}" if section else name), key.end()
+                i = key.end()
+                continue
+        if ch == "\n":
+            line_start = True
+            if depth == 0:
+                close(i)
+            i += 1
+        elif ch == "#":
+            i = _end_of(text, "\n", i + 1, escapes=False)
+        elif text.startswith('"""', i) or text.startswith("'''", i):
+            i = _end_of(text, text[i:i + 3], i + 3, escapes=ch == '"')
+        elif ch in "\"'":
+            i = _end_of(text, ch, i + 1, escapes=ch == '"', line=True)
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+            i += 1
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+            i += 1
+        elif ch.isdigit() and ch.isascii():
+            j = i
+            while j < n and (text[j] in "0123456789_"):
+                j += 1
+            digits = sum(c != "_" for c in text[i:j])
+            if digits > MAX_TOML_DIGITS and not problem:
+                problem = f"a number of {digits:,} digits (the limit is {MAX_TOML_DIGITS:,})"
+            i = j
+        else:
+            i += 1
+    close(n)
+    return entries
+
+
+def _end_of(text: str, quote: str, i: int, escapes: bool, line: bool = False) -> int:
+    """The index just past the ``quote`` that ends a string (or comment) begun before ``i``; at a newline
+    for a one-line string (TOML's error, left to tomllib), or at the end."""
+    while i < len(text):
+        if escapes and text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(quote, i):
+            return i + len(quote) if quote != "\n" else i
+        if line and text[i] == "\n":
+            return i
+        i += 1
+    return len(text)
+
+
+def toml_loads(text: str, name: str, **options: Any) -> dict[str, Any]:
+    """:func:`tomllib.loads` once :func:`toml_limits` found nothing over a limit; every problem, and TOML's own
+    errors, an :class:`InputError` of one line naming the file (and the field)."""
+    bad = next((e for e in toml_limits(text) if e.problem), None)
+    if bad is not None:
+        raise InputError(f"{name}: {bad.field}: {bad.problem}")
+    try:
+        return tomllib.loads(text, **options)
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError) as exc:   # a limit the scan missed: never a traceback
+        raise InputError(f"{name}: not valid TOML ({' '.join(str(exc).split())[:200]})") from None
+
+
 def load(path: str | Path | None = None) -> Homework:
     """Read and validate a homework file (default: the packaged homework, :func:`packaged`);
     :class:`InputError` (one line, naming the field) otherwise.
@@ -265,11 +386,7 @@ def load(path: str | Path | None = None) -> Homework:
     """
     path = packaged() if path is None else Path(path)
     text = read_user_file(path)
-    try:
-        data = tomllib.loads(text, parse_float=Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path.name}: not valid TOML ({exc})") from None
-    return parse(data, path.stem)
+    return parse(toml_loads(text, path.name, parse_float=Decimal), path.stem)
 
 
 def parse(data: dict[str, Any], name: str) -> Homework:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .latex import document, escape_latex, escape_markdown, one_line
+from .latex import code_latex, document, escape_latex, escape_markdown, one_line
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,7 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
                        f"\\end{{minipage}}\n\\end{{center}}")
         elif isinstance(b, Code):
             # Code may hold a user's text: escaped, never verbatim (which \end{verbatim} would break out of).
-            out.append("\\begin{flushleft}\\ttfamily\n" + escape_latex(b.text).replace("\n", "\\\\\n")
-                       + "\n\\end{flushleft}")
+            out.append(code_latex(b.text))
     body = "\n\n".join(out)
     return document(body, _text(title, True), packages=("adjustbox", "tikz"), lang=lang) if full else body + "\n"
 

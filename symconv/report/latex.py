@@ -44,6 +44,40 @@ def escape_markdown(text: str) -> str:
                    for ch in text if _printable(ch))
 
 
+def code_latex(text: str) -> str:
+    r"""Text shown as it was typed (typewriter, line by line) that nothing in it can make act as TeX: every
+    character escaped, every line its own (an empty one too: ``\\`` never ends nothing), spaces kept, a
+    break allowed every few characters of a long run without spaces, and the source cut into short lines
+    (pdfTeX reads at most 200,000 bytes per source line).
+
+    >>> print(code_latex("a &\n\n  {b}"))
+    \begin{flushleft}\ttfamily
+    \mbox{}a\ \&\\
+    \mbox{}\\
+    \mbox{}\ \ \{b\}
+    \end{flushleft}
+    """
+    lines = []
+    for line in text.split("\n"):
+        out, run = ["\\mbox{}"], 0
+        for k, ch in enumerate((ch for ch in line if _printable(ch)), 1):
+            if ch in " \t":
+                out.append("\\ ")
+                run = 0
+            else:
+                out.append(_ESCAPES.get(ch, ch))
+                run += 1
+                if run % _RUN == 0:
+                    out.append("\\allowbreak{}")
+            if k % (8 * _RUN) == 0:
+                out.append("%\n")
+        lines.append("".join(out))
+    return "\\begin{flushleft}\\ttfamily\n" + "\\\\\n".join(lines) + "\n\\end{flushleft}"
+
+
+_RUN = 8       # characters without a space before a line may break (a line of typewriter holds about 80)
+
+
 def matrix_columns(body: str) -> int:
     """The most columns any row of ``body`` has (an upper bound: every ``&`` between row ends counts)."""
     return 1 + max((row.count("&") for row in re.split(r"\\\\|\\(?:begin|end)\{", body)), default=0)
