@@ -64,24 +64,49 @@ def _spatial(array: np.ndarray, ndim: int) -> tuple[slice, ...]:
     return (slice(None),) * (array.ndim - ndim)
 
 
+def _plain(value: Any) -> bool:
+    """Whether a size expression prints as one token (a size name or a non-negative whole number), so that
+    it needs no parentheses as an operand of ``mod``."""
+    return isinstance(value, sp.Symbol) or (isinstance(value, sp.Integer) and value >= 0)
+
+
 class _StrPrinter(StrPrinter):
-    r"""SymPy's str, with ``Mod(a, b)`` written ``(a mod b)``: the parentheses keep ``-(H mod 2)`` from
-    reading as ``(-H) mod 2``."""
+    r"""SymPy's str in the claim grammar (:mod:`symconv.proof.claims`), exactly: ``Mod(a, b)`` is written
+    ``(a mod b)`` with each compound operand in parentheses too. ``mod`` binds like ``*`` and unary minus
+    tighter, so without them ``-(H mod 2)`` would read as ``(-H) mod 2``, ``G mod (3*D)`` as ``(G mod 3)*D``
+    and ``1 mod (K - 3)`` as ``(1 mod K) - 3``. Powers print as ``K**2``, which the grammar reads."""
 
     def _print_Mod(self, expr: sp.Mod) -> str:
-        a, b = (self._print(arg) for arg in expr.args)
-        return f"({a if expr.args[0].is_Atom else f'({a})'} mod {b})"
+        a, b = (self._print(arg) if _plain(arg) else f"({self._print(arg)})" for arg in expr.args)
+        return f"({a} mod {b})"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # The factors as SymPy holds them: SymPy's own str moves a sign out of a sum, (1 - N)*(N + 1) as
+        # -(N - 1)*(N + 1), which reads back as another product.
+        coeff, factors = expr.as_coeff_mul()
+        words = [self._print(f) if not isinstance(f, sp.Add) else f"({self._print(f)})" for f in factors]
+        head = "-" if coeff == -1 else "" if coeff == 1 else f"{self._print(coeff)}*"
+        return head + "*".join(words)
 
 
 class _LatexPrinter(LatexPrinter):
-    r"""SymPy's LaTeX, except that a negated remainder keeps its parentheses: ``- \left(H \bmod 2\right)``
-    (SymPy writes ``- H \bmod 2``, which reads as (−H) mod 2)."""
+    r"""SymPy's LaTeX in the claim grammar, exactly: a remainder's compound operands are in parentheses
+    (SymPy writes ``G \bmod 3 D``, which reads as (G mod 3)·D), and a negated remainder keeps its own:
+    ``- \left(H \bmod 2\right)`` (SymPy writes ``- H \bmod 2``, which reads as (−H) mod 2). SymPy already
+    puts a remainder that is a factor or a power's base in parentheses."""
+
+    def _print_Mod(self, expr: sp.Mod, exp: Any = None) -> str:
+        a, b = (self._print(arg) if _plain(arg) else rf"\left({self._print(arg)}\right)" for arg in expr.args)
+        text = rf"{a} \bmod {b}"
+        return rf"\left({text}\right)^{{{exp}}}" if exp is not None else text
 
     def _print_Mul(self, expr: sp.Mul) -> str:
-        coeff, rest = expr.as_coeff_Mul()
-        if coeff == -1 and isinstance(rest, sp.Mod):
-            return rf"- \left({self._print(rest)}\right)"
-        return super()._print_Mul(expr)
+        # As _StrPrinter's: the factors as SymPy holds them, juxtaposed, a sum or remainder in parentheses.
+        coeff, factors = expr.as_coeff_mul()
+        words = [rf"\left({self._print(f)}\right)" if isinstance(f, (sp.Add, sp.Mod)) else self._print(f)
+                 for f in factors]
+        head = "- " if coeff == -1 else "" if coeff == 1 else f"{self._print(coeff)} "
+        return head + " ".join(words)
 
 
 def _str(value: Any) -> str:
@@ -106,7 +131,9 @@ def _fmt_axes(values: tuple[Any, ...]) -> str:
 
 
 def _latex(value: Any) -> str:
-    return _LatexPrinter().doprint(value) if isinstance(value, sp.Basic) else str(value)
+    if not isinstance(value, sp.Basic):
+        return str(value)
+    return _LatexPrinter().doprint(value)
 
 
 class Expr:
@@ -358,7 +385,7 @@ class SwapIO(Expr):
 
 
 def _opts(**values: Any) -> str:
-    shown = [f"{k}={_fmt_axes(v) if isinstance(v, tuple) else v}" for k, v in values.items()
+    shown = [f"{k}={_fmt_axes(v) if isinstance(v, tuple) else _str(v)}" for k, v in values.items()
              if (set(v) != {1} if isinstance(v, tuple) else v != 1)]
     return "".join(", " + s for s in shown)
 
@@ -433,6 +460,15 @@ def _joined(chunks: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not parts:
         return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))  # type: ignore[return-value]
     return tuple(np.concatenate(col) for col in zip(*parts))  # type: ignore[return-value]
+
+
+def _operand(expr: Expr, right: bool) -> str:
+    """An operand of ``\otimes`` in LaTeX: ``\otimes`` binds tighter than ``+`` and groups to the left, so a
+    sum, and on the right a correlation, is in parentheses."""
+    text = expr.to_latex()
+    if isinstance(expr, AddBias) or right and isinstance(expr, _Correlation):
+        return rf"\left({text}\right)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -512,7 +548,7 @@ class Correlate(_Correlation):
     def to_latex(self) -> str:
         opts = _latex_opts(self.stride, self.dilation, self.groups)
         op = rf"\otimes_{{{opts}}}" if opts else r"\otimes"
-        return rf"{self.data.to_latex()} {op} {self.kernel.to_latex()}"
+        return rf"{_operand(self.data, False)} {op} {_operand(self.kernel, True)}"
 
     def extent(self, space: IndexSpace) -> Extent:
         data, kern, s, d = _correlation_operands(self, space, "data", "kernel")
@@ -602,7 +638,7 @@ class BatchCorrelate(_Correlation):
     def to_latex(self) -> str:
         opts = _latex_opts(self.stride, self.dilation, self.groups)
         sub = r"\Sigma n" + (", " + opts if opts else "")
-        return rf"{self.data.to_latex()} \otimes_{{{sub}}} {self.kernel.to_latex()}"
+        return rf"{_operand(self.data, False)} \otimes_{{{sub}}} {_operand(self.kernel, True)}"
 
     def extent(self, space: IndexSpace) -> Extent:
         data, kern, s, d = _correlation_operands(self, space, "data", "data")

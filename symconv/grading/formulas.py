@@ -54,7 +54,7 @@ from typing import Any, Callable
 from ..derivation import ops
 from ..derivation.spec import ConvSpec
 from ..errors import SymconvError
-from ..proof.claims import ClaimError, ClaimProof, parse, prove_claim
+from ..proof.claims import ClaimError, ClaimProof, parse, prove_form
 
 PARTS = {"dL_dx_formula": "x", "dL_dh_formula": "h"}
 TARGETS = {"x": "grad_input", "h": "grad_weight"}
@@ -450,7 +450,7 @@ def true_forms(spec: ConvSpec) -> dict[str, ops.Expr]:
 
 def _proves(spec: ConvSpec, wrt: str, form: ops.Expr) -> bool:
     try:
-        return prove_claim(spec, wrt, str(form)).ok
+        return prove_form(spec, wrt, form).ok
     except SymconvError:
         return False
 
@@ -562,7 +562,7 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
     given = " ".join(re.sub(r"\\label\s*\{[^{}]*\}", " ", latex).split())
     try:
         form = read_formula(latex, wrt, spec)
-        proof: ClaimProof = prove_claim(spec, wrt, str(form))
+        proof: ClaimProof = prove_form(spec, wrt, form, text=given)
     except SymconvError as exc:
         return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
     read = {"wrt": wrt, "form": _plain(str(form))}

@@ -20,7 +20,8 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
     value     := size | "(" value {"," value} [","] ")"                     a tuple, e.g. ((2, 2), (1, 1))
     size      := term {("+" | "-") term}
     term      := unary {("*" | "\cdot" | "mod" | "\bmod" | juxtaposition in LaTeX subscripts) unary}
-    unary     := "-" unary | NUMBER | SIZE | "(" size ")"
+    unary     := "-" unary | atom [("**" | "^") (NUMBER | "{" NUMBER "}")]       an exponent of 1 to 64
+    atom      := NUMBER | SIZE | "(" size ")"
 
 - TENSOR: ``g`` (also ``dL/dy``, ``∂L/∂y``, ``\frac{\partial L}{\partial y}``, ``\partial L / \partial y``),
   ``x``, ``h``, ``b``.
@@ -80,6 +81,7 @@ with the smallest counterexample:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Sequence
@@ -99,6 +101,7 @@ LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap":
 MAX_LENGTH = 10_000        # characters; symconv's longest printed form (3-D, LaTeX) has about 900
 MAX_DEPTH = 64             # nested parentheses and braces; a printed form nests fewer than 10
 MAX_DIGITS = 9
+MAX_POWER = 64             # a size's exponent (``K**2``, ``K^{2}``)
 _NAMES_HELP = f"names: {', '.join(TENSORS)}; operators: {', '.join(OPERATORS)}"
 _LATEX_HELP = "LaTeX: " + ", ".join(r"\operatorname{%s}" % k for k in LATEX_OPERATORS) + r", \otimes, \bmod"
 
@@ -137,6 +140,7 @@ _RULES = [
     (")", re.compile(r"\\right\s*\)")),
     ("otimes", re.compile(r"\\otimes(?![A-Za-z])|⊗")),
     ("mod", re.compile(r"\\bmod(?![A-Za-z])|mod(?![A-Za-z0-9_])")),
+    ("^", re.compile(r"\^|\*\*")),
     ("*", re.compile(r"\\cdot(?![A-Za-z])|\*|·")),
     ("sigma", re.compile(r"\\Sigma(?![A-Za-z])|Σ")),
     ("latex", re.compile(r"\\[A-Za-z]+|\\.")),
@@ -480,7 +484,7 @@ class _Parser:
             items.append(self.value())
         self.expect(")", "',' or ')'")
         if len(items) == 1 and not comma and not isinstance(items[0], _Tuple):
-            return self.size(items[0])           # (a) was a parenthesised size: carry on after it
+            return self.size(self.power(items[0]))     # (a) was a parenthesised size: carry on after it
         if self.at("+") or self.at("-") or self.at("*") or self.at("mod"):
             raise self.fail("a tuple cannot take part in arithmetic")
         return _Tuple(tuple(items), open_.col)
@@ -494,27 +498,55 @@ class _Parser:
         return left
 
     def term(self, first: Any = None) -> Any:
-        left = self.unary() if first is None else first
+        # A product is built from all its factors at once, as SymPy holds it: folding -(N + 1)*(N - 1)
+        # pairwise would first distribute the sign into the sum, another tree than the one printed.
+        factors = [first] if first is not None else self.signed()
         while True:
             if self.at("*"):
                 self.take()
-                left = left * self.unary()
+                factors += self.signed()
             elif self.at("mod"):
                 t = self.take()
-                right = self.unary()
+                right = sp.Mul(*self.signed())
                 if right == 0:
                     raise self.fail("remainder modulo 0", t)
-                left = sp.Mod(left, right)
+                factors = [sp.Mod(sp.Mul(*factors), right)]
             elif self.latex_subscript and self.tok.kind in ("num", "name", "("):
-                left = left * self.unary()
+                factors += self.signed()
             else:
-                return left
+                return sp.Mul(*factors)
 
     def unary(self) -> Any:
-        t = self.tok
-        if t.kind == "-":
+        return sp.Mul(*self.signed())
+
+    def signed(self) -> list[Any]:
+        """A factor with its signs: ``[base]`` or ``[-1, base]`` (unary minus binds tighter than ``mod``)."""
+        negative = False
+        while self.at("-"):
             self.take()
-            return -self.unary()
+            negative = not negative
+        base = self.power()
+        return [sp.Integer(-1), base] if negative else [base]
+
+    def power(self, base: Any = None) -> Any:
+        base = self.atom() if base is None else base
+        if not self.at("^"):
+            return base
+        self.take()
+        braced = self.at("{")
+        if braced:
+            self.take()
+        power = self.expect("num", "a whole-number exponent")
+        if braced:
+            self.expect("}", "'}'")
+        if not 1 <= power.value <= MAX_POWER:
+            raise self.fail(f"exponent {power.text}: between 1 and {MAX_POWER}", power)
+        if self.at("^"):
+            raise self.fail("a power of a power: write the exponent once", self.tok)
+        return base ** power.value
+
+    def atom(self) -> Any:
+        t = self.tok
         if t.kind == "num":
             self.take()
             return sp.Integer(t.value)
@@ -578,6 +610,21 @@ def parse(text: str, ndim: int) -> ops.Expr:
     """The closed form a claim writes, for a convolution with ``ndim`` spatial axes (see the module's
     grammar). Raises :class:`ClaimError` naming the token and its column."""
     return _Parser(text, ndim).claim()
+
+
+def parse_size(text: str, ndim: int) -> Any:
+    """A size expression alone (``1 - ((H_1 + 1) mod 2)``), as SymPy: the grammar's ``size``, in either
+    notation (juxtaposition multiplies, as in a LaTeX subscript).
+
+    >>> parse_size("G mod (3*D_1) - K_1**2", 1)
+    -K**2 + Mod(G, 3*D)
+    """
+    p = _Parser(text, ndim)
+    p.latex_subscript = True
+    value = p.size()
+    if not p.at("end"):
+        raise p.fail("unexpected", got=True)
+    return _num(value)
 
 
 def terms(expr: ops.Expr) -> tuple[ops.Expr, ...]:
@@ -648,15 +695,49 @@ def prove_claim(spec: ConvSpec, wrt: str, text: str, fixed_sizes: bool = True) -
     ``fixed_sizes=False`` the kernel size, padding and group count are left free too (a claim in K, P and G,
     as :func:`symconv.derivation.derive_general` prints them, proved for every value).
     """
+    _check_wrt(spec, wrt)
+    return prove_form(spec, wrt, parse(text, spec.ndim), fixed_sizes, text)
+
+
+def _check_wrt(spec: ConvSpec, wrt: str) -> None:
     if wrt not in WRT:
         raise InputError(f"wrt must be one of {', '.join(WRT)}, got {wrt!r}")
     if wrt == "b" and not spec.bias:
         raise InputError("wrt b: the configuration has no bias (set bias)")
-    form = parse(text, spec.ndim)
+
+
+def prove_form(spec: ConvSpec, wrt: str, form: ops.Expr, fixed_sizes: bool = True,
+               text: str | None = None) -> ClaimProof:
+    """As :func:`prove_claim`, for a closed form already read (a formula answer is proved as the tree its
+    reader built, never a reprint of it); ``text`` is what the person wrote, kept for the record."""
+    _check_wrt(spec, wrt)
+    if "b" in leaves(form) and not spec.bias:
+        raise ClaimError("the claim adds b, but the configuration has no bias (set bias)")
     grouped = spec.groups > 1
     fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
                              spec.groups if grouped else None) if fixed_sizes else None
     target = WRT[wrt]
     proof = presburger.prove(spec.ndim, grouped, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
                              tuple(spec.dilation), {target: terms(form)}, fixed, [target])  # type: ignore
-    return ClaimProof(text, wrt, form, proof)
+    return ClaimProof(str(form) if text is None else text, wrt, form, proof)
+
+
+def size_values(spec: ConvSpec, batch: int, input_size: Sequence[int]) -> dict[sp.Symbol, int]:
+    """Every size name a claim may use, as its number for ``spec`` at this batch and input size (what a
+    claim's closed form is evaluated with)."""
+    sym = Symbols(spec.ndim, True)
+    out = {sym.N: batch, sym.G: spec.groups, sym.C: spec.in_channels // spec.groups,
+           sym.O: spec.out_channels // spec.groups}
+    for k, n in enumerate(spec.output_size(tuple(input_size))):
+        out.update({sym.H[k]: int(input_size[k]), sym.K[k]: int(spec.kernel_size[k]),  # type: ignore[index]
+                    sym.S[k]: int(spec.stride[k]), sym.D[k]: int(spec.dilation[k]),  # type: ignore[index]
+                    sym.P[k]: int(spec.pads[k][0]), sym.Ho[k]: int(n)})  # type: ignore[index]
+    return out
+
+
+def leaves(expr: ops.Expr) -> set[str]:
+    """The tensors a closed form reads."""
+    if isinstance(expr, ops.Tensor):
+        return {expr.name}
+    return set().union(*(leaves(getattr(expr, f.name)) for f in dataclasses.fields(expr)  # type: ignore
+                         if isinstance(getattr(expr, f.name), ops.Expr)))
