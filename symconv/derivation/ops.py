@@ -369,18 +369,29 @@ class SwapIO(Expr):
 
     def extent(self, space: IndexSpace) -> Extent:
         kind, sizes = self.arg.extent(space)
+        if kind == "data":
+            # Data (N, C, ...) with its batch and channel axes exchanged, as PyTorch's weight gradient
+            # transposes x and ∂L/∂y: (C, N, ...), read as data again (n, γ, c) = (c, 0, n) with one group.
+            if not (space.same(sizes[1], 1) and space.same(self.groups, 1)):
+                raise UnsupportedError(f"{self}: swap_io of data is read with one group only")
+            return Extent("data", (sizes[2], sizes[1], sizes[0]) + tuple(sizes[3:]))
         if kind != "kernel":
-            raise UnsupportedError(f"{self}: swap_io exchanges a kernel's channel axes; {self.arg} is not a kernel")
+            raise UnsupportedError(f"{self}: swap_io exchanges the first two axes of a kernel or of data; "
+                                   f"{self.arg} is neither")
         return Extent("kernel", (sizes[0], sizes[2], sizes[1]) + tuple(sizes[3:]))
 
     def relation(self, space: IndexSpace) -> Any:
-        # out[γ, c, o, a] = arg[γ, o, c, a]: within a group, the two channel indices exchanged.
+        # A kernel's out[γ, c, o, a] = arg[γ, o, c, a]: within a group, the two channel indices exchanged;
+        # data's out[c, 0, n, u] = arg[n, 0, c, u].
         sizes = self.extent(space).sizes
         v = variables("z", len(sizes))
-        src = [v[0], v[2], v[1]] + v[3:]
+        data = self.arg.extent(space).kind == "data"
+        src = ([v[2], v[1], v[0]] if data else [v[0], v[2], v[1]]) + v[3:]
         return _through(self, space.map(tup(v), tup(src), space.box(v, sizes)), space)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+        if self.arg.extent(space).kind == "data":
+            return super().requires(space)
         return super().requires(space) + _group_requires(self, space)
 
 
@@ -565,8 +576,8 @@ class Correlate(_Correlation):
         dom = f"[{tup([n, q, o] + i)} -> {tup([c] + a)}]"
         box = " and ".join([space.box([n, q, o] + i, out), space.box([c] + a, (data[2],) + tuple(kern[3:]))])
         pos = [f"{si}*{ii} + {di}*{ai}" for si, ii, di, ai in zip(s, i, d, a)]
-        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved(self.data, space))
-        weights = space.map(dom, tup([q, o, c] + a), box).apply_range(_moved(self.kernel, space))
+        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved_as(self.data, space, "data"))
+        weights = space.map(dom, tup([q, o, c] + a), box).apply_range(_moved_as(self.kernel, space, "kernel"))
         return taken.range_product(weights)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
@@ -654,8 +665,8 @@ class BatchCorrelate(_Correlation):
         dom = f"[{tup([q, o, c] + a)} -> {tup([n] + i)}]"
         box = " and ".join([space.box([q, o, c] + a, out), space.box([n] + i, (data[0],) + tuple(kern[3:]))])
         pos = [f"{si}*{ai} + {di}*{ii}" for si, ai, di, ii in zip(s, a, d, i)]
-        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved(self.data, space))
-        weights = space.map(dom, tup([n, q, o] + i), box).apply_range(_moved(self.kernel, space))
+        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved_as(self.data, space, "data"))
+        weights = space.map(dom, tup([n, q, o] + i), box).apply_range(_moved_as(self.kernel, space, "data"))
         return taken.range_product(weights)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
@@ -720,7 +731,8 @@ class SumAxes(Expr):
 
 @dataclass(frozen=True)
 class AddBias(Expr):
-    """``out[n, o, ...] = arg[n, o, ...] + bias[o]``."""
+    """``out[n, o, ...] = arg[n, o, ...] + bias[o]``; or, when ``bias`` is an array of ``arg``'s shape, their
+    sum (a claim's ``A + B``)."""
 
     arg: Expr
     bias: Expr
@@ -728,6 +740,10 @@ class AddBias(Expr):
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         a = self.arg.evaluate(env, sizes)
         b = self.bias.evaluate(env, sizes)
+        if b.ndim != 1 or a.ndim == 1:                 # a sum of two arrays of one shape (rot180(A + B))
+            if a.shape != b.shape:
+                raise ValueError(f"a sum of arrays of shapes {a.shape} and {b.shape}")
+            return a + b
         return a + b.reshape((1, -1) + (1,) * (a.ndim - 2))
 
     def __str__(self) -> str:
@@ -832,11 +848,34 @@ def _uniform_axes(ext: Extent) -> list[list[int]]:
     return [[p] for p in range(rank)]
 
 
+def as_kind(ext: Extent, want: str, space: IndexSpace) -> tuple[Extent, bool]:
+    """``ext`` read as an array of kind ``want``, and whether that exchanges its first two positions: with one
+    group, data (n, 0, c, ...) is a kernel (0, n, c, ...) and a kernel data, entry for entry (PyTorch's
+    weight gradient correlates transposed data this way). Anything else is :class:`UnsupportedError`."""
+    if ext.kind == want:
+        return ext, False
+    if {ext.kind, want} == {"data", "kernel"} and space.same(ext.sizes[1 if ext.kind == "data" else 0], 1):
+        return Extent(want, (ext.sizes[1], ext.sizes[0]) + tuple(ext.sizes[2:])), True
+    raise UnsupportedError(f"{ext.kind} is not read as {want}")
+
+
+def _moved_as(expr: Expr, space: IndexSpace, want: str) -> Any:
+    """:func:`_moved`, its index in the layout of kind ``want`` (see :func:`as_kind`)."""
+    moved = _moved(expr, space)
+    ext, swapped = as_kind(expr.extent(space), want, space)
+    if not swapped:
+        return moved
+    v = variables("w", len(ext.sizes))
+    return space.map(tup(v), tup([v[1], v[0]] + v[2:]), "true").apply_range(moved)
+
+
 def _correlation_operands(op: Any, space: IndexSpace, data_kind: str, kernel_kind: str) -> tuple[Any, ...]:
-    data, kern = op.data.extent(space), op.kernel.extent(space)
-    if data.kind != data_kind or kern.kind != kernel_kind:
-        raise UnsupportedError(f"{op}: operands of kinds ({data.kind}, {kern.kind}), "
-                               f"expected ({data_kind}, {kernel_kind})")
+    try:
+        data, _ = as_kind(op.data.extent(space), data_kind, space)
+        kern, _ = as_kind(op.kernel.extent(space), kernel_kind, space)
+    except UnsupportedError:
+        raise UnsupportedError(f"{op}: operands of kinds ({op.data.extent(space).kind}, "
+                               f"{op.kernel.extent(space).kind}), expected ({data_kind}, {kernel_kind})") from None
     if len(op.stride) != space.ndim or len(op.dilation) != space.ndim:
         raise UnsupportedError(f"{op}: stride and dilation need {space.ndim} axes")
     s = tuple(space.int(v, "stride") for v in op.stride)
