@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import math
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -215,10 +216,13 @@ def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.
 def form_relation(space: IndexSpace, form: ops.Expr, tensor: str) -> isl.Map:
     """{ [result index → summation index] → [tensor[result index] → [other factors]] } of a closed form
     (a correlation, a batch correlation or a sum over axes), its factors in the definition's order."""
+    want = OTHERS[tensor]
+    if ops._only_moves(form):           # entries of one tensor, moved: no product of the gradient's factors
+        raise _Mismatch(f"the formula's entries are entries of {_leaf(form)}, but ∂L/∂{tensor} sums products "
+                        f"of {' and '.join(want)}" if len(want) > 1 else f"sums of {want[0]}")
     terms = form.relation(space)
     if not isinstance(terms, isl.Map) or not terms.domain().is_wrapping():
         raise UnsupportedError(f"{form} is not a correlation or a sum over axes")
-    want = OTHERS[tensor]
     rng = terms.range()
     if rng.is_wrapping():
         pair = rng.unwrap()
@@ -240,6 +244,12 @@ def form_relation(space: IndexSpace, form: ops.Expr, tensor: str) -> isl.Map:
         own = own.apply_range(space.map(tup(v), tup([v[1], v[0]] + v[2:]), "true"))
     own = own.set_tuple_name(isl.dim_type.out, tensor)
     return own.range_product(terms)
+
+
+def _leaf(expr: ops.Expr) -> str:
+    while not isinstance(expr, ops.Tensor):
+        expr = expr.arg  # type: ignore[attr-defined]
+    return expr.name
 
 
 class _Mismatch(Exception):
@@ -385,7 +395,22 @@ def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tupl
                                                                  else ["P_low", "P_high"])
     one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
     at = f"{fixed.words()}, " if fixed.words() else ""
+    least = _least_input(fixed, dilation)
+    if any(m > 1 for m in least):
+        # The proof covers the sizes with a non-empty output (the context): name them.
+        shown = [f"{a} ≥ {m}" if m > 1 else a for a, m in zip(axes, least)]
+        head = f"{', '.join(s for s in sizes if s not in axes)} and every {', '.join(shown)} (a non-empty output)"
+        return f"for every {head} at {at}stride {one(stride)}, dilation {one(dilation)}"
     return f"for every {', '.join(sizes)} at {at}stride {one(stride)}, dilation {one(dilation)}"
+
+
+def _least_input(fixed: Fixed, dilation: tuple[int, ...]) -> tuple[int, ...]:
+    """The smallest input size per axis with a non-empty output, D(K - 1) + 1 - P_low - P_high (at least 1),
+    when the kernel size and padding are fixed; 1 otherwise."""
+    if fixed.kernel_size is None or fixed.pads is None:
+        return (1,) * len(dilation)
+    return tuple(max(1, d * (k - 1) + 1 - lo - hi) for k, d, (lo, hi) in zip(fixed.kernel_size, dilation,
+                                                                              fixed.pads))
 
 
 @dataclass(frozen=True, eq=False)
@@ -475,12 +500,13 @@ def _result(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[i
             fixed: Fixed | None = None) -> Result:
     st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free, fixed)
     try:
-        found = _refute(st, target, parts)
+        spread = tuple(t for p in parts for t in _spread(p, st.space))
+        found = _refute(st, target, spread)
     except UnsupportedError as exc:
         return Result(target, False, detail=str(exc))
     if not found:
         return Result(target, True)
-    example = _counterexample(st, target, parts, found)
+    example = _counterexample(st, target, spread, found)
     # A refutation stands only when evaluating the formula and the definition's derivative at its sizes
     # (exact integers and float64) shows the difference; otherwise the formula is undecided, never refuted.
     from .witness import witnessed
@@ -528,6 +554,25 @@ def _misplaced(expr: ops.Expr, space: IndexSpace) -> str | None:
                 return (f"{expr}: {name} takes {_KIND_WORDS[need]} as its {role} operand, but {operand} is "
                         f"{_KIND_WORDS[kind]}")
     return None
+
+
+MAX_TERMS = 64      # terms of a formula once its sums are multiplied out
+
+
+def _spread(expr: ops.Expr, space: IndexSpace, top: bool = True) -> list[ops.Expr]:
+    """The terms of a formula with every sum inside an operator multiplied out: each operator is linear in
+    each operand, so rot180(A + B) = rot180(A) + rot180(B) and correlate(A + B, K) = correlate(A, K) +
+    correlate(B, K). A bias (C_out) added to data inside an operator broadcasts; that is not read."""
+    if isinstance(expr, ops.AddBias):
+        if not top and expr.bias.extent(space).kind == "bias" and expr.arg.extent(space).kind != "bias":
+            raise UnsupportedError(f"{expr}: a bias added to data inside an operator is not read")
+        return _spread(expr.arg, space, top) + _spread(expr.bias, space, top)
+    children = [(f.name, getattr(expr, f.name)) for f in dataclasses.fields(expr)  # type: ignore[arg-type]
+                if isinstance(getattr(expr, f.name), ops.Expr)]
+    choices = [[(name, t) for t in _spread(child, space, False)] for name, child in children]
+    if math.prod(len(c) for c in choices) > MAX_TERMS:
+        raise UnsupportedError(f"{expr}: more than {MAX_TERMS} terms once its sums are multiplied out")
+    return [dataclasses.replace(expr, **dict(combo)) for combo in itertools.product(*choices)]  # type: ignore
 
 
 def _nodes(expr: ops.Expr) -> list[ops.Expr]:

@@ -14,6 +14,7 @@ y(x, e_e); ∂L/∂b[o] = Σ g[:, o], the derivative of y's ``+ b[o]``.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Sequence
 
 import numpy as np
@@ -79,9 +80,8 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
         except _TooLarge as exc:
             return False, f"too large to evaluate ({exc})"
         try:
-            got = np.asarray(parts[0].evaluate(env, sizes))
-            for p in parts[1:]:
-                got = got + np.asarray(p.evaluate(env, sizes))
+            # the terms summed as the claim's + sums them (a bias broadcast over data, else entrywise)
+            got = np.asarray(functools.reduce(ops.AddBias, parts).evaluate(env, sizes))
         except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, SymconvError) as exc:
             verdicts.append(f"the formula cannot be evaluated there ({exc})")
             continue
