@@ -101,6 +101,10 @@ LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap":
 MAX_LENGTH = 10_000        # characters; symconv's longest printed form (3-D, LaTeX) has about 900
 MAX_DEPTH = 64             # nested parentheses and braces; a printed form nests fewer than 10
 MAX_DIGITS = 9
+MAX_OPERATORS = 12         # operators in one claim; a printed form has at most 6
+#: The largest value of each operator parameter at the configuration's sizes, as the configuration's own
+#: limits (README: kernel size, stride, dilation 1,024 per axis; padding and channels 4,096).
+MAX_VALUE = {"stride": 1024, "dilation": 1024, "dilation factor": 1024, "groups": 4096, "padding": 4096}
 MAX_POWER = 64             # a size's exponent (``K**2``, ``K^{2}``)
 _NAMES_HELP = f"names: {', '.join(TENSORS)}; operators: {', '.join(OPERATORS)}"
 _LATEX_HELP = "LaTeX: " + ", ".join(r"\operatorname{%s}" % k for k in LATEX_OPERATORS) + r", \otimes, \bmod"
@@ -712,7 +716,8 @@ def prove_form(spec: ConvSpec, wrt: str, form: ops.Expr, fixed_sizes: bool = Tru
     reader built, never a reprint of it); ``text`` is what the person wrote, kept for the record."""
     _check_wrt(spec, wrt)
     if "b" in leaves(form) and not spec.bias:
-        raise ClaimError("the claim adds b, but the configuration has no bias (set bias)")
+        raise ClaimError("the formula adds b, but the convolution has no bias")
+    check_limits(form, spec, fixed_sizes)
     grouped = spec.groups > 1
     fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
                              spec.groups if grouped else None) if fixed_sizes else None
@@ -733,6 +738,33 @@ def size_values(spec: ConvSpec, batch: int, input_size: Sequence[int]) -> dict[s
                     sym.S[k]: int(spec.stride[k]), sym.D[k]: int(spec.dilation[k]),  # type: ignore[index]
                     sym.P[k]: int(spec.pads[k][0]), sym.Ho[k]: int(n)})  # type: ignore[index]
     return out
+
+
+def check_limits(form: ops.Expr, spec: ConvSpec, fixed_sizes: bool = True) -> None:
+    """A :class:`ClaimError` for a closed form over a limit: more than :data:`MAX_OPERATORS` operators, or a
+    parameter whose value at the configuration's sizes is over :data:`MAX_VALUE` (a dilation of 10^7 would
+    take gigabytes where the formula is evaluated)."""
+    count = sum(not isinstance(n, (ops.Tensor, ops.AddBias)) for n in presburger.nodes(form))
+    if count > MAX_OPERATORS:
+        raise ClaimError(f"{count} operators; a claim has at most {MAX_OPERATORS}")
+    known = size_values(spec, 1, (1,) * spec.ndim)
+    sym = Symbols(spec.ndim, True)
+    keep = set(sym.K) | set(sym.P) | {sym.G} if fixed_sizes else set()
+    fixed = {k: sp.Integer(v) for k, v in known.items() if k in keep | set(sym.S) | set(sym.D)}
+    for node in presburger.nodes(form):
+        for what, value, _ in presburger.parameters(node):
+            try:
+                at = value.xreplace(fixed) if isinstance(value, sp.Basic) else sp.Integer(value)
+            except ZeroDivisionError:
+                continue                          # refuted by the proof: a remainder modulo 0
+            if at.is_Integer and abs(at) > MAX_VALUE[what]:
+                raise ClaimError(f"{what} {_short(at)} in {_short(node)}: at most {MAX_VALUE[what]:,} (the limit "
+                                 f"of a configuration's {what})")
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def leaves(expr: ops.Expr) -> set[str]:

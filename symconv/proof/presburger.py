@@ -575,16 +575,16 @@ def _spread(expr: ops.Expr, space: IndexSpace, top: bool = True) -> list[ops.Exp
     return [dataclasses.replace(expr, **dict(combo)) for combo in itertools.product(*choices)]  # type: ignore
 
 
-def _nodes(expr: ops.Expr) -> list[ops.Expr]:
+def nodes(expr: ops.Expr) -> list[ops.Expr]:
     out = [expr]
     for f in dataclasses.fields(expr):  # type: ignore[arg-type]
         child = getattr(expr, f.name)
         if isinstance(child, ops.Expr):
-            out += _nodes(child)
+            out += nodes(child)
     return out
 
 
-def _parameters(node: ops.Expr) -> list[tuple[str, Any, int | None]]:
+def parameters(node: ops.Expr) -> list[tuple[str, Any, int | None]]:
     """(what, value, least) of each size an operator takes; ``least`` None where any value is valid."""
     if isinstance(node, ops.Pad):
         return [("padding", w, None) for pair in node.widths for w in pair]
@@ -619,8 +619,8 @@ def _invalid(space: IndexSpace, ctx: isl.Set, parts: tuple[ops.Expr, ...]) -> li
 
     try:
         for part in parts:
-            for node in _nodes(part):
-                for what, value, least in _parameters(node):
+            for node in nodes(part):
+                for what, value, least in parameters(node):
                     for m in _remainders(value):
                         bad = where(f"{space.aff(m.args[1])} != 0")
                         if not bad.is_empty():

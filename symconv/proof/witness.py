@@ -55,6 +55,23 @@ def _truth(target: str, env: dict[str, np.ndarray], forward: ops.Expr) -> np.nda
     return out.reshape(own.shape)
 
 
+def _over_limit(parts: tuple[ops.Expr, ...], sizes: dict[Any, int]) -> str:
+    """An operator parameter whose value at these sizes would make evaluating allocate beyond the
+    configuration's limits ("" when none)."""
+    from .claims import MAX_VALUE
+    from .presburger import nodes, parameters
+    for part in parts:
+        for node in nodes(part):
+            for what, value, _ in parameters(node):
+                try:
+                    at = int(value.xreplace(sizes)) if hasattr(value, "xreplace") else int(value)
+                except (TypeError, ValueError, ZeroDivisionError):
+                    continue                      # not a number here: evaluating says why
+                if abs(at) > MAX_VALUE[what]:
+                    return f"{what} {at} is over {MAX_VALUE[what]:,}"
+    return ""
+
+
 class _TooLarge(Exception):
     pass
 
@@ -70,6 +87,9 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
               "g": (n, cx.out_channels) + out, "b": (cx.out_channels,)}
     ints = {k: rng.integers(-50, 51, v) for k, v in shapes.items()}
     forward = _forward(cx.pads, cx.stride, cx.dilation, groups)
+    over = _over_limit(parts, sizes)
+    if over:
+        return False, f"too large to evaluate: {over}"
     verdicts = []
     for dtype in (object, np.float64):
         env = {k: (v.astype(object) if dtype is object else v.astype(np.float64)) for k, v in ints.items()}
