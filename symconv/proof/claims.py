@@ -747,10 +747,12 @@ def check_limits(form: ops.Expr, spec: ConvSpec, fixed_sizes: bool = True) -> No
     count = sum(not isinstance(n, (ops.Tensor, ops.AddBias)) for n in presburger.nodes(form))
     if count > MAX_OPERATORS:
         raise ClaimError(f"{count} operators; a claim has at most {MAX_OPERATORS}")
-    known = size_values(spec, 1, (1,) * spec.ndim)
     sym = Symbols(spec.ndim, True)
-    keep = set(sym.K) | set(sym.P) | {sym.G} if fixed_sizes else set()
-    fixed = {k: sp.Integer(v) for k, v in known.items() if k in keep | set(sym.S) | set(sym.D)}
+    fixed = {s: sp.Integer(v) for s, v in zip(sym.S + sym.D, tuple(spec.stride) + tuple(spec.dilation))}
+    if fixed_sizes:
+        fixed.update({s: sp.Integer(v) for s, v in zip(sym.K + sym.P, tuple(spec.kernel_size) +
+                                                        tuple(lo for lo, _ in spec.pads))})
+        fixed[sym.G] = sp.Integer(spec.groups)
     for node in presburger.nodes(form):
         for what, value, _ in presburger.parameters(node):
             try:
