@@ -775,6 +775,29 @@ class AddBias(Expr):
                                            "the channels") for a, b in zip(arg.sizes[1:3], bias.sizes)]
 
 
+def nodes(expr: Expr) -> list[Expr]:
+    out = [expr]
+    for f in fields(expr):  # type: ignore[arg-type]
+        child = getattr(expr, f.name)
+        if isinstance(child, Expr):
+            out += nodes(child)
+    return out
+
+
+def parameters(node: Expr) -> list[tuple[str, Any, int | None]]:
+    """(what, value, least) of each size an operator takes; ``least`` None where any value is valid."""
+    if isinstance(node, Pad):
+        return [("padding", w, None) for pair in node.widths for w in pair]
+    if isinstance(node, Dilate):
+        return [("dilation factor", f, 1) for f in node.factors]
+    if isinstance(node, SwapIO):
+        return [("groups", node.groups, 1)]
+    if isinstance(node, (Correlate, BatchCorrelate)):
+        return [("stride", v, 1) for v in node.stride] + [("dilation", v, 1) for v in node.dilation] + [
+            ("groups", node.groups, 1)]
+    return []
+
+
 def rename(expr: Expr, latex: Mapping[str, str]) -> Expr:
     """The same tree with some tensors given another LaTeX name (``g`` shown as ``∂L/∂y``)."""
     if isinstance(expr, Tensor):

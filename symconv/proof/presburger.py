@@ -575,29 +575,6 @@ def _spread(expr: ops.Expr, space: IndexSpace, top: bool = True) -> list[ops.Exp
     return [dataclasses.replace(expr, **dict(combo)) for combo in itertools.product(*choices)]  # type: ignore
 
 
-def nodes(expr: ops.Expr) -> list[ops.Expr]:
-    out = [expr]
-    for f in dataclasses.fields(expr):  # type: ignore[arg-type]
-        child = getattr(expr, f.name)
-        if isinstance(child, ops.Expr):
-            out += nodes(child)
-    return out
-
-
-def parameters(node: ops.Expr) -> list[tuple[str, Any, int | None]]:
-    """(what, value, least) of each size an operator takes; ``least`` None where any value is valid."""
-    if isinstance(node, ops.Pad):
-        return [("padding", w, None) for pair in node.widths for w in pair]
-    if isinstance(node, ops.Dilate):
-        return [("dilation factor", f, 1) for f in node.factors]
-    if isinstance(node, ops.SwapIO):
-        return [("groups", node.groups, 1)]
-    if isinstance(node, (ops.Correlate, ops.BatchCorrelate)):
-        return [("stride", v, 1) for v in node.stride] + [("dilation", v, 1) for v in node.dilation] + [
-            ("groups", node.groups, 1)]
-    return []
-
-
 def _remainders(value: Any) -> list[sp.Mod]:
     """The remainders in a size expression, innermost first."""
     if not isinstance(value, sp.Basic):
@@ -619,8 +596,8 @@ def _invalid(space: IndexSpace, ctx: isl.Set, parts: tuple[ops.Expr, ...]) -> li
 
     try:
         for part in parts:
-            for node in nodes(part):
-                for what, value, least in parameters(node):
+            for node in ops.nodes(part):
+                for what, value, least in ops.parameters(node):
                     for m in _remainders(value):
                         bad = where(f"{space.aff(m.args[1])} != 0")
                         if not bad.is_empty():

@@ -23,6 +23,10 @@ from ..derivation import ops
 from ..derivation.index import Symbols
 from ..errors import SymconvError
 
+#: The largest value of each operator parameter, as a configuration's own limits (README: kernel size,
+#: stride, dilation 1,024 per axis; padding and channels 4,096): beyond them evaluating would allocate
+#: gigabytes (a dilation of 10^7), so claims are refused over them and nothing over them is evaluated.
+MAX_VALUE = {"stride": 1024, "dilation": 1024, "dilation factor": 1024, "groups": 4096, "padding": 4096}
 MAX_ENTRIES = 2_000_000          # entries of the unit-array batch evaluated at once; beyond it: not checked
 
 
@@ -58,11 +62,9 @@ def _truth(target: str, env: dict[str, np.ndarray], forward: ops.Expr) -> np.nda
 def _over_limit(parts: tuple[ops.Expr, ...], sizes: dict[Any, int]) -> str:
     """An operator parameter whose value at these sizes would make evaluating allocate beyond the
     configuration's limits ("" when none)."""
-    from .claims import MAX_VALUE
-    from .presburger import nodes, parameters
     for part in parts:
-        for node in nodes(part):
-            for what, value, _ in parameters(node):
+        for node in ops.nodes(part):
+            for what, value, _ in ops.parameters(node):
                 try:
                     at = int(value.xreplace(sizes)) if hasattr(value, "xreplace") else int(value)
                 except (TypeError, ValueError, ZeroDivisionError):
