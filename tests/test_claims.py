@@ -213,7 +213,8 @@ def test_general_symbolic_claim_for_every_kernel_and_padding():
     claim = prove_claim(spec, "x", text, fixed_sizes=False)
     assert claim.ok and claim.statement == "for every N, G, C_in, C_out, H, K, P_low, P_high at stride 2, dilation 1"
     # The same text read at the spec's sizes: K, P and G take its values.
-    assert prove_claim(spec, "x", text).statement == "for every N, C_in, C_out, H at G = 2, K = 3, P = 0, stride 2, dilation 1"
+    assert prove_claim(spec, "x", text).statement == ("for every N, C_in, C_out and every H ≥ 3 (a non-empty output) "
+                                                      "at G = 2, K = 3, P = 0, stride 2, dilation 1")
 
 
 HOMEWORK = ConvSpec(2, 2, 3, padding=1)

@@ -54,6 +54,7 @@ from typing import Any, Callable
 from ..derivation import ops
 from ..derivation.spec import ConvSpec
 from ..errors import SymconvError
+from .answers import time_budget
 from ..proof.claims import ClaimError, ClaimProof, parse, prove_form, size_values
 
 PARTS = {"dL_dx_formula": "x", "dL_dh_formula": "h"}
@@ -567,8 +568,9 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
     expected = str(true_forms(spec)[wrt])
     given = " ".join(re.sub(r"\\label\s*\{[^{}]*\}", " ", latex).split())
     try:
-        form = read_formula(latex, wrt, spec)
-        proof: ClaimProof = prove_form(spec, wrt, form, text=given)
+        with time_budget():                  # 2 s to read and prove it, the isl calls included
+            form = read_formula(latex, wrt, spec)
+            proof: ClaimProof = prove_form(spec, wrt, form, text=given)
     except SymconvError as exc:
         return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
     read = {"wrt": wrt, "form": _plain(str(form))}
@@ -576,7 +578,11 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
         return grade_class(part, "correct", expected, given, ("fa.proved", {**read, "statement": _plain(
             str(proof.statement))}))
     if proof.counterexample is None:
-        found = concrete_counterexample(spec, wrt, form)
+        try:
+            with time_budget():
+                found = concrete_counterexample(spec, wrt, form)
+        except SymconvError:
+            found = None
         if found is None:
             return grade_class(part, "unparsed", expected, given, ("fa.undecided", {**read, "detail": _plain(
                 str(proof.detail))}))
@@ -584,7 +590,11 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
             **read, "found": _plain(found), "detail": _plain(str(proof.detail))}))
     reason: tuple[str, dict[str, Any]] = ("fa.refuted", {**read,
                                                          "counterexample": _plain(str(proof.counterexample))})
-    mistakes = diagnose(spec, wrt, form)
+    try:
+        with time_budget():                  # a budget of its own: naming a mistake never costs the verdict
+            mistakes = diagnose(spec, wrt, form)
+    except SymconvError:
+        mistakes = ()
     if mistakes:
         reason = with_mistake(reason, ["m." + m for m in mistakes])
     return grade_class(part, "wrong", expected, given, reason, ",".join(mistakes))
