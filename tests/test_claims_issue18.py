@@ -230,3 +230,14 @@ def test_formula_answers_obey_the_claims_limits(latex, limit):
 def test_a_remainder_modulo_zero_in_a_formula_answer_is_wrong_with_the_reason():
     grade = _grade("dL_dx_formula", r"\operatorname{pad}_{1 \bmod (K_1 - 3)}(g) \otimes \operatorname{rot180}(h^T)")
     assert grade.verdict == "wrong" and "has a remainder modulo K_1 - 3, which is 0 here" in grade.detail
+
+
+def test_nothing_over_the_limits_is_evaluated():
+    # Three nested dilations by 1,024 of a length-3 axis would take 3·10^9 entries: counted, not built.
+    from symconv.derivation import ops
+    form = parse("correlate(pad(dilate(dilate(dilate(g, 1024), 1024), 1024), 1), h)", 1)
+    assert ops.largest(form, {"g": (1, 1, 3), "h": (1, 1, 3)}) == 6_442_450_947
+    assert ops.largest(parse("correlate(pad(g, 1), h)", 1), {"g": (1, 1, 3), "h": (1, 1, 3)}) == 9
+    proof = prove_claim(ONE_D, "x", "correlate(pad(dilate(dilate(dilate(g, 1024), 1024), 1024), 1), "
+                                    "rot180(swap_io(h)))")
+    assert proof.verdict == "undecided" and "too large to evaluate: an array of" in proof.detail

@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
@@ -796,6 +797,56 @@ def parameters(node: Expr) -> list[tuple[str, Any, int | None]]:
         return [("stride", v, 1) for v in node.stride] + [("dilation", v, 1) for v in node.dilation] + [
             ("groups", node.groups, 1)]
     return []
+
+
+def largest(expr: Expr, shapes: Mapping[str, tuple[int, ...]], sizes: Sizes | None = None) -> int:
+    """The entries of the largest array evaluating ``expr`` would build, from the inputs' shapes alone (no
+    array is made): so that a caller can refuse to evaluate a formula that would take gigabytes (three
+    nested ``dilate(·, 1024)`` of a length-3 axis need 3·10^9 entries). A shape the evaluators would refuse
+    counts as 0 (evaluating raises first)."""
+    most = 0
+
+    def shape(e: Expr) -> tuple[int, ...]:
+        nonlocal most
+        if isinstance(e, Tensor):
+            out = tuple(shapes[e.name])
+        elif isinstance(e, Pad):
+            a = shape(e.arg)
+            ws = [(_int(lo, sizes or {}), _int(hi, sizes or {})) for lo, hi in e.widths]
+            lead = len(a) - len(ws)
+            out = a[:lead] + tuple(max(n + lo + hi, 0) for n, (lo, hi) in zip(a[lead:], ws))
+        elif isinstance(e, Dilate):
+            a = shape(e.arg)
+            fs = [_int(f, sizes or {}) for f in e.factors]
+            lead = len(a) - len(fs)
+            out = a[:lead] + tuple(max((n - 1) * f + 1, 0) for n, f in zip(a[lead:], fs))
+        elif isinstance(e, Rot180):
+            out = shape(e.arg)
+        elif isinstance(e, SwapIO):
+            a = shape(e.arg)
+            g = max(_int(e.groups, sizes or {}), 1)
+            out = (a[1] * g, a[0] // g) + a[2:]
+        elif isinstance(e, (Correlate, BatchCorrelate)):
+            d, k = shape(e.data), shape(e.kernel)
+            st = [max(_int(v, sizes or {}), 1) for v in e.stride]
+            di = [_int(v, sizes or {}) for v in e.dilation]
+            win = tuple(max((n - dd * (kk - 1) - 1) // ss + 1, 0)
+                        for n, kk, ss, dd in zip(d[2:], k[2:], st, di))
+            taps = math.prod(k[2:])
+            most = max(most, math.prod(d[:2]) * math.prod(win) * taps)        # the windows copied once
+            out = ((d[0], k[0]) if isinstance(e, Correlate) else (k[1], d[1])) + win
+        elif isinstance(e, SumAxes):
+            a = shape(e.arg)
+            out = tuple(n for ax, n in enumerate(a) if ax not in e.axes)
+        elif isinstance(e, AddBias):
+            out = shape(e.arg)
+            shape(e.bias)
+        else:
+            raise UnsupportedError(f"{e}: no shape")
+        most = max(most, math.prod(out))
+        return out
+    shape(expr)
+    return most
 
 
 def rename(expr: Expr, latex: Mapping[str, str]) -> Expr:

@@ -56,6 +56,7 @@ from ..derivation.spec import ConvSpec
 from ..errors import SymconvError
 from .answers import time_budget
 from ..proof.claims import ClaimError, ClaimProof, parse, prove_form, size_values
+from ..proof.witness import MAX_ENTRIES
 
 PARTS = {"dL_dx_formula": "x", "dL_dh_formula": "h"}
 TARGETS = {"x": "grad_input", "h": "grad_weight"}
@@ -475,8 +476,11 @@ def concrete_counterexample(spec: ConvSpec, wrt: str, form: ops.Expr) -> str | N
         env = {"x": x, "h": h, "g": g}
         want = truth.evaluate(env)
         where = f"at N = {n}, C_in = {c_in}, C_out = {c_out}, input {'x'.join([str(size)] * spec.ndim)}"
+        sizes = size_values(small, n, (size,) * spec.ndim)
         try:
-            got = form.evaluate(env, size_values(small, n, (size,) * spec.ndim))
+            if ops.largest(form, {k: v.shape for k, v in env.items()}, sizes) > MAX_ENTRIES:
+                return None                  # too large to evaluate here: the formula stays undecided
+            got = form.evaluate(env, sizes)
         except (ValueError, IndexError, KeyError, ZeroDivisionError, SymconvError) as exc:
             return f"{where}: the formula cannot be evaluated ({exc})"
         if got.shape != want.shape:

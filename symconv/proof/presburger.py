@@ -512,8 +512,8 @@ def _result(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[i
     from .witness import witnessed
     held, why = witnessed(example, parts)
     if not held:
-        return Result(target, False, detail=f"the prover's counterexample {example.where()} did not hold when "
-                                            f"evaluated ({why}); not decided")
+        return Result(target, False, detail=f"the prover's counterexample ({example.where()}) was not confirmed "
+                                            f"by evaluating the formula there: {why}")
     return Result(target, False, example, str(example))
 
 

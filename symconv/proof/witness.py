@@ -44,8 +44,7 @@ def _truth(target: str, env: dict[str, np.ndarray], forward: ops.Expr) -> np.nda
     per = int(np.prod(own.shape[1:])) if target == "grad_input" else int(np.prod(own.shape))
     if per * int(np.prod(g.shape[1:])) * (1 if target == "grad_input" else g.shape[0]) > MAX_ENTRIES:
         raise _TooLarge(f"{per} entries")
-    units = np.zeros((per, per), dtype=own.dtype)
-    units.fill(0)
+    units = np.zeros((per, per), dtype=own.dtype)      # Python's 0 and 1 in an exact (object) array
     for k in range(per):
         units[k, k] = 1
     if target == "grad_input":
@@ -90,6 +89,12 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
     ints = {k: rng.integers(-50, 51, v) for k, v in shapes.items()}
     forward = _forward(cx.pads, cx.stride, cx.dilation, groups)
     over = _over_limit(parts, sizes)
+    try:
+        built = ops.largest(functools.reduce(ops.AddBias, parts), shapes, sizes)
+    except (ValueError, ZeroDivisionError, SymconvError):
+        built = 0                                        # evaluating says why it cannot
+    if not over and built > MAX_ENTRIES:
+        over = f"an array of {built:,} entries"
     if over:
         return False, f"too large to evaluate: {over}"
     verdicts = []
