@@ -5,10 +5,11 @@ Two answer labels hold formulas (every other ``ans:`` label holds numbers, see :
 - ``\label{ans:dL_dx_formula}``: a formula for ∂L/∂x;
 - ``\label{ans:dL_dh_formula}``: a formula for ∂L/∂h.
 
-Each is read in the homework's notation, translated into the grammar of :mod:`symconv.proof.claims`, and
-proved or refuted by :func:`~symconv.proof.claims.prove_claim` for problem 1's convolution
-(:func:`~symconv.homework.solution.problem1_spec`: 3×3 kernel, padding 1, stride 1, the homework's channel
-counts) for every batch size, channel count and input size. A refutation carries the smallest
+Each is read in the homework's notation, translated into the grammar of :mod:`symconv.proof.grammar`, and
+proved or refuted as read (the tree itself, never a reprint of it) by :func:`~symconv.proof.claims.prove_form`
+for problem 1's convolution (:func:`~symconv.homework.solution.problem1_spec`: 3×3 kernel, padding 1, stride 1,
+the homework's channel counts) for every batch size, channel count and input size, within a claim's limits
+and 2 s. A refutation carries the smallest
 counterexample; a wrong formula also names the mistake when one of the usual ones explains it exactly: the
 formula with that one mistake corrected is itself proved (see :func:`diagnose`).
 
