@@ -218,8 +218,8 @@ def form_relation(space: IndexSpace, form: ops.Expr, tensor: str) -> isl.Map:
     (a correlation, a batch correlation or a sum over axes), its factors in the definition's order."""
     want = OTHERS[tensor]
     if ops._only_moves(form):           # entries of one tensor, moved: no product of the gradient's factors
-        raise _Mismatch(f"the formula's entries are entries of {_leaf(form)}, but ∂L/∂{tensor} sums products "
-                        f"of {' and '.join(want)}" if len(want) > 1 else f"sums of {want[0]}")
+        sums = f"products of {' and '.join(want)}" if len(want) > 1 else f"entries of {want[0]}"
+        raise _Mismatch(f"the formula's entries are entries of {_leaf(form)}, but ∂L/∂{tensor} sums {sums}")
     terms = form.relation(space)
     if not isinstance(terms, isl.Map) or not terms.domain().is_wrapping():
         raise UnsupportedError(f"{form} is not a correlation or a sum over axes")
