@@ -213,7 +213,8 @@ def test_general_symbolic_claim_for_every_kernel_and_padding():
     claim = prove_claim(spec, "x", text, fixed_sizes=False)
     assert claim.ok and claim.statement == "for every N, G, C_in, C_out, H, K, P_low, P_high at stride 2, dilation 1"
     # The same text read at the spec's sizes: K, P and G take its values.
-    assert prove_claim(spec, "x", text).statement == "for every N, C_in, C_out, H at G = 2, K = 3, P = 0, stride 2, dilation 1"
+    assert prove_claim(spec, "x", text).statement == ("for every N, C_in, C_out and every H ≥ 3 (a non-empty output) "
+                                                      "at G = 2, K = 3, P = 0, stride 2, dilation 1")
 
 
 HOMEWORK = ConvSpec(2, 2, 3, padding=1)
@@ -247,7 +248,9 @@ def test_seed_formula_6_as_written_is_refuted(text):
     claim = prove_claim(HOMEWORK, "h", text)
     assert claim.verdict == "refuted"
     assert claim.counterexample.kind == "shape"
-    assert "rot180(x) is data" in str(claim)
+    # x (data) read as a kernel is a 1x1 kernel at H = W = 1: the result's shape is witnessed wrong there.
+    assert str(claim.counterexample) == ("at C_in = 1, C_out = 1, H = 1, W = 1, K = 3, P = 1: ∂L/∂h: the formula's "
+                                         "result has shape (1, 1, 1, 1) but h has (1, 1, 3, 3)")
 
 
 @pytest.mark.parametrize("text", [
@@ -255,12 +258,14 @@ def test_seed_formula_6_as_written_is_refuted(text):
     r"\operatorname{pad}_{1}\left(g\right) \otimes_{\Sigma n} \operatorname{rot180}\left(x\right)",
 ])
 def test_seed_formula_6_as_a_batch_correlation_is_refuted(text):
-    # The (C_in, C_out) result is transposed: the channels are checked first, so the smallest counterexample
-    # is a shape, at the homework's K and P.
+    # The (C_in, C_out) result is transposed (wrong at C_out = 2, total 6), and its terms are wrong at W = 2
+    # (total 6 as well, but lexicographically smaller: one output channel): the smallest over every kind of
+    # failure is reported.
     claim = prove_claim(HOMEWORK, "h", text)
-    assert claim.verdict == "refuted" and claim.counterexample.kind == "shape"
-    assert str(claim.counterexample) == ("at C_in = 1, C_out = 2, H = 1, W = 1, K = 3, P = 1: ∂L/∂h: the formula's "
-                                         "result has shape (1, 2, 3, 3) but h has (2, 1, 3, 3)")
+    assert claim.verdict == "refuted" and claim.counterexample.kind == "missing"
+    assert str(claim.counterexample) == (
+        "at C_in = 1, C_out = 1, H = 1, W = 2, K = 3, P = 1: ∂L/∂h[0,0,1,0] should contain x[0,0,0,0]·g[0,0,0,1] "
+        "but the formula gives x[0,0,0,0]·g[0,0,0,0]")
 
 
 def test_a_term_counted_twice_is_refuted():

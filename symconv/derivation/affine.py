@@ -70,7 +70,10 @@ def aff(expr: Any, names: Mapping[sp.Symbol, str], values: Mapping[sp.Symbol, in
     if not isinstance(expr, sp.Basic):
         return str(int(expr))
     if values:
-        expr = expr.xreplace({k: sp.Integer(v) for k, v in values.items()})
+        try:
+            expr = expr.xreplace({k: sp.Integer(v) for k, v in values.items()})
+        except ZeroDivisionError:
+            raise UnsupportedError(f"{expr} takes a remainder modulo 0") from None
     expr = sp.expand(expr)
     q = _denominator(expr)
     if q != 1:
@@ -149,8 +152,11 @@ class IndexSpace:
 
     def int(self, expr: Any, what: str) -> int:
         """A value that must be a number here (a stride, a dilation, a group count of 1)."""
-        value = sp.expand(expr.xreplace({k: sp.Integer(v) for k, v in self.values.items()})) \
-            if isinstance(expr, sp.Basic) else expr
+        try:
+            value = sp.expand(expr.xreplace({k: sp.Integer(v) for k, v in self.values.items()})) \
+                if isinstance(expr, sp.Basic) else expr
+        except ZeroDivisionError:
+            raise UnsupportedError(f"{expr} takes a remainder modulo 0") from None
         if isinstance(value, sp.Basic) and not value.is_Integer:
             raise UnsupportedError(f"the affine reading needs a concrete {what}, got {value}")
         return int(value)
@@ -158,8 +164,11 @@ class IndexSpace:
     def same(self, a: Any, b: Any) -> bool:
         """Whether two size expressions are identical once the fixed numbers are put in."""
         sub = {k: sp.Integer(v) for k, v in self.values.items()}
-        ea = a.xreplace(sub) if isinstance(a, sp.Basic) else sp.Integer(a)
-        eb = b.xreplace(sub) if isinstance(b, sp.Basic) else sp.Integer(b)
+        try:
+            ea = a.xreplace(sub) if isinstance(a, sp.Basic) else sp.Integer(a)
+            eb = b.xreplace(sub) if isinstance(b, sp.Basic) else sp.Integer(b)
+        except ZeroDivisionError:
+            raise UnsupportedError(f"{a} or {b} takes a remainder modulo 0") from None
         return sp.expand(ea - eb) == 0
 
     def _used(self, text: str) -> str:

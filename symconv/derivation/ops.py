@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
@@ -64,24 +65,49 @@ def _spatial(array: np.ndarray, ndim: int) -> tuple[slice, ...]:
     return (slice(None),) * (array.ndim - ndim)
 
 
+def _plain(value: Any) -> bool:
+    """Whether a size expression prints as one token (a size name or a non-negative whole number), so that
+    it needs no parentheses as an operand of ``mod``."""
+    return isinstance(value, sp.Symbol) or (isinstance(value, sp.Integer) and value >= 0)
+
+
 class _StrPrinter(StrPrinter):
-    r"""SymPy's str, with ``Mod(a, b)`` written ``(a mod b)``: the parentheses keep ``-(H mod 2)`` from
-    reading as ``(-H) mod 2``."""
+    r"""SymPy's str in the claim grammar (:mod:`symconv.proof.claims`), exactly: ``Mod(a, b)`` is written
+    ``(a mod b)`` with each compound operand in parentheses too. ``mod`` binds like ``*`` and unary minus
+    tighter, so without them ``-(H mod 2)`` would read as ``(-H) mod 2``, ``G mod (3*D)`` as ``(G mod 3)*D``
+    and ``1 mod (K - 3)`` as ``(1 mod K) - 3``. Powers print as ``K**2``, which the grammar reads."""
 
     def _print_Mod(self, expr: sp.Mod) -> str:
-        a, b = (self._print(arg) for arg in expr.args)
-        return f"({a if expr.args[0].is_Atom else f'({a})'} mod {b})"
+        a, b = (self._print(arg) if _plain(arg) else f"({self._print(arg)})" for arg in expr.args)
+        return f"({a} mod {b})"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # The factors as SymPy holds them: SymPy's own str moves a sign out of a sum, (1 - N)*(N + 1) as
+        # -(N - 1)*(N + 1), which reads back as another product.
+        coeff, factors = expr.as_coeff_mul()
+        words = [self._print(f) if not isinstance(f, sp.Add) else f"({self._print(f)})" for f in factors]
+        head = "-" if coeff == -1 else "" if coeff == 1 else f"{self._print(coeff)}*"
+        return head + "*".join(words)
 
 
 class _LatexPrinter(LatexPrinter):
-    r"""SymPy's LaTeX, except that a negated remainder keeps its parentheses: ``- \left(H \bmod 2\right)``
-    (SymPy writes ``- H \bmod 2``, which reads as (−H) mod 2)."""
+    r"""SymPy's LaTeX in the claim grammar, exactly: a remainder's compound operands are in parentheses
+    (SymPy writes ``G \bmod 3 D``, which reads as (G mod 3)·D), and a negated remainder keeps its own:
+    ``- \left(H \bmod 2\right)`` (SymPy writes ``- H \bmod 2``, which reads as (−H) mod 2). SymPy already
+    puts a remainder that is a factor or a power's base in parentheses."""
+
+    def _print_Mod(self, expr: sp.Mod, exp: Any = None) -> str:
+        a, b = (self._print(arg) if _plain(arg) else rf"\left({self._print(arg)}\right)" for arg in expr.args)
+        text = rf"{a} \bmod {b}"
+        return rf"\left({text}\right)^{{{exp}}}" if exp is not None else text
 
     def _print_Mul(self, expr: sp.Mul) -> str:
-        coeff, rest = expr.as_coeff_Mul()
-        if coeff == -1 and isinstance(rest, sp.Mod):
-            return rf"- \left({self._print(rest)}\right)"
-        return super()._print_Mul(expr)
+        # As _StrPrinter's: the factors as SymPy holds them, juxtaposed, a sum or remainder in parentheses.
+        coeff, factors = expr.as_coeff_mul()
+        words = [rf"\left({self._print(f)}\right)" if isinstance(f, (sp.Add, sp.Mod)) else self._print(f)
+                 for f in factors]
+        head = "- " if coeff == -1 else "" if coeff == 1 else f"{self._print(coeff)} "
+        return head + " ".join(words)
 
 
 def _str(value: Any) -> str:
@@ -106,7 +132,9 @@ def _fmt_axes(values: tuple[Any, ...]) -> str:
 
 
 def _latex(value: Any) -> str:
-    return _LatexPrinter().doprint(value) if isinstance(value, sp.Basic) else str(value)
+    if not isinstance(value, sp.Basic):
+        return str(value)
+    return _LatexPrinter().doprint(value)
 
 
 class Expr:
@@ -342,23 +370,34 @@ class SwapIO(Expr):
 
     def extent(self, space: IndexSpace) -> Extent:
         kind, sizes = self.arg.extent(space)
+        if kind == "data":
+            # Data (N, C, ...) with its batch and channel axes exchanged, as PyTorch's weight gradient
+            # transposes x and ∂L/∂y: (C, N, ...), read as data again (n, γ, c) = (c, 0, n) with one group.
+            if not (space.same(sizes[1], 1) and space.same(self.groups, 1)):
+                raise UnsupportedError(f"{self}: swap_io of data is read with one group only")
+            return Extent("data", (sizes[2], sizes[1], sizes[0]) + tuple(sizes[3:]))
         if kind != "kernel":
-            raise UnsupportedError(f"{self}: swap_io exchanges a kernel's channel axes; {self.arg} is not a kernel")
+            raise UnsupportedError(f"{self}: swap_io exchanges the first two axes of a kernel or of data; "
+                                   f"{self.arg} is neither")
         return Extent("kernel", (sizes[0], sizes[2], sizes[1]) + tuple(sizes[3:]))
 
     def relation(self, space: IndexSpace) -> Any:
-        # out[γ, c, o, a] = arg[γ, o, c, a]: within a group, the two channel indices exchanged.
+        # A kernel's out[γ, c, o, a] = arg[γ, o, c, a]: within a group, the two channel indices exchanged;
+        # data's out[c, 0, n, u] = arg[n, 0, c, u].
         sizes = self.extent(space).sizes
         v = variables("z", len(sizes))
-        src = [v[0], v[2], v[1]] + v[3:]
+        data = self.arg.extent(space).kind == "data"
+        src = ([v[2], v[1], v[0]] if data else [v[0], v[2], v[1]]) + v[3:]
         return _through(self, space.map(tup(v), tup(src), space.box(v, sizes)), space)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
+        if self.arg.extent(space).kind == "data":
+            return super().requires(space)
         return super().requires(space) + _group_requires(self, space)
 
 
 def _opts(**values: Any) -> str:
-    shown = [f"{k}={_fmt_axes(v) if isinstance(v, tuple) else v}" for k, v in values.items()
+    shown = [f"{k}={_fmt_axes(v) if isinstance(v, tuple) else _str(v)}" for k, v in values.items()
              if (set(v) != {1} if isinstance(v, tuple) else v != 1)]
     return "".join(", " + s for s in shown)
 
@@ -433,6 +472,15 @@ def _joined(chunks: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not parts:
         return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))  # type: ignore[return-value]
     return tuple(np.concatenate(col) for col in zip(*parts))  # type: ignore[return-value]
+
+
+def _operand(expr: Expr, right: bool) -> str:
+    """An operand of ``\otimes`` in LaTeX: ``\otimes`` binds tighter than ``+`` and groups to the left, so a
+    sum, and on the right a correlation, is in parentheses."""
+    text = expr.to_latex()
+    if isinstance(expr, AddBias) or right and isinstance(expr, _Correlation):
+        return rf"\left({text}\right)"
+    return text
 
 
 @dataclass(frozen=True)
@@ -512,7 +560,7 @@ class Correlate(_Correlation):
     def to_latex(self) -> str:
         opts = _latex_opts(self.stride, self.dilation, self.groups)
         op = rf"\otimes_{{{opts}}}" if opts else r"\otimes"
-        return rf"{self.data.to_latex()} {op} {self.kernel.to_latex()}"
+        return rf"{_operand(self.data, False)} {op} {_operand(self.kernel, True)}"
 
     def extent(self, space: IndexSpace) -> Extent:
         data, kern, s, d = _correlation_operands(self, space, "data", "kernel")
@@ -529,8 +577,8 @@ class Correlate(_Correlation):
         dom = f"[{tup([n, q, o] + i)} -> {tup([c] + a)}]"
         box = " and ".join([space.box([n, q, o] + i, out), space.box([c] + a, (data[2],) + tuple(kern[3:]))])
         pos = [f"{si}*{ii} + {di}*{ai}" for si, ii, di, ai in zip(s, i, d, a)]
-        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved(self.data, space))
-        weights = space.map(dom, tup([q, o, c] + a), box).apply_range(_moved(self.kernel, space))
+        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved_as(self.data, space, "data"))
+        weights = space.map(dom, tup([q, o, c] + a), box).apply_range(_moved_as(self.kernel, space, "kernel"))
         return taken.range_product(weights)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
@@ -602,7 +650,7 @@ class BatchCorrelate(_Correlation):
     def to_latex(self) -> str:
         opts = _latex_opts(self.stride, self.dilation, self.groups)
         sub = r"\Sigma n" + (", " + opts if opts else "")
-        return rf"{self.data.to_latex()} \otimes_{{{sub}}} {self.kernel.to_latex()}"
+        return rf"{_operand(self.data, False)} \otimes_{{{sub}}} {_operand(self.kernel, True)}"
 
     def extent(self, space: IndexSpace) -> Extent:
         data, kern, s, d = _correlation_operands(self, space, "data", "data")
@@ -618,8 +666,8 @@ class BatchCorrelate(_Correlation):
         dom = f"[{tup([q, o, c] + a)} -> {tup([n] + i)}]"
         box = " and ".join([space.box([q, o, c] + a, out), space.box([n] + i, (data[0],) + tuple(kern[3:]))])
         pos = [f"{si}*{ai} + {di}*{ii}" for si, ai, di, ii in zip(s, a, d, i)]
-        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved(self.data, space))
-        weights = space.map(dom, tup([n, q, o] + i), box).apply_range(_moved(self.kernel, space))
+        taken = space.map(dom, tup([n, q, c] + pos), box).apply_range(_moved_as(self.data, space, "data"))
+        weights = space.map(dom, tup([n, q, o] + i), box).apply_range(_moved_as(self.kernel, space, "data"))
         return taken.range_product(weights)
 
     def requires(self, space: IndexSpace) -> list[tuple[str, Expr, str]]:
@@ -684,7 +732,8 @@ class SumAxes(Expr):
 
 @dataclass(frozen=True)
 class AddBias(Expr):
-    """``out[n, o, ...] = arg[n, o, ...] + bias[o]``."""
+    """``out[n, o, ...] = arg[n, o, ...] + bias[o]``; or, when ``bias`` is an array of ``arg``'s shape, their
+    sum (a claim's ``A + B``)."""
 
     arg: Expr
     bias: Expr
@@ -692,6 +741,10 @@ class AddBias(Expr):
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         a = self.arg.evaluate(env, sizes)
         b = self.bias.evaluate(env, sizes)
+        if b.ndim != 1 or a.ndim == 1:                 # a sum of two arrays of one shape (rot180(A + B))
+            if a.shape != b.shape:
+                raise ValueError(f"a sum of arrays of shapes {a.shape} and {b.shape}")
+            return a + b
         return a + b.reshape((1, -1) + (1,) * (a.ndim - 2))
 
     def __str__(self) -> str:
@@ -721,6 +774,79 @@ class AddBias(Expr):
             raise UnsupportedError(f"{self}: a bias (γ, o) is added to data (n, γ, o, ...)")
         return super().requires(space) + [(f"{space.aff(a)} = {space.aff(b)}", self, "the bias does not match "
                                            "the channels") for a, b in zip(arg.sizes[1:3], bias.sizes)]
+
+
+def nodes(expr: Expr) -> list[Expr]:
+    out = [expr]
+    for f in fields(expr):  # type: ignore[arg-type]
+        child = getattr(expr, f.name)
+        if isinstance(child, Expr):
+            out += nodes(child)
+    return out
+
+
+def parameters(node: Expr) -> list[tuple[str, Any, int | None]]:
+    """(what, value, least) of each size an operator takes; ``least`` None where any value is valid."""
+    if isinstance(node, Pad):
+        return [("padding", w, None) for pair in node.widths for w in pair]
+    if isinstance(node, Dilate):
+        return [("dilation factor", f, 1) for f in node.factors]
+    if isinstance(node, SwapIO):
+        return [("groups", node.groups, 1)]
+    if isinstance(node, (Correlate, BatchCorrelate)):
+        return [("stride", v, 1) for v in node.stride] + [("dilation", v, 1) for v in node.dilation] + [
+            ("groups", node.groups, 1)]
+    return []
+
+
+def largest(expr: Expr, shapes: Mapping[str, tuple[int, ...]], sizes: Sizes | None = None) -> int:
+    """The entries of the largest array evaluating ``expr`` would build, from the inputs' shapes alone (no
+    array is made): so that a caller can refuse to evaluate a formula that would take gigabytes (three
+    nested ``dilate(·, 1024)`` of a length-3 axis need 3·10^9 entries). A shape the evaluators would refuse
+    counts as 0 (evaluating raises first)."""
+    most = 0
+
+    def shape(e: Expr) -> tuple[int, ...]:
+        nonlocal most
+        if isinstance(e, Tensor):
+            out = tuple(shapes[e.name])
+        elif isinstance(e, Pad):
+            a = shape(e.arg)
+            ws = [(_int(lo, sizes or {}), _int(hi, sizes or {})) for lo, hi in e.widths]
+            lead = len(a) - len(ws)
+            out = a[:lead] + tuple(max(n + lo + hi, 0) for n, (lo, hi) in zip(a[lead:], ws))
+        elif isinstance(e, Dilate):
+            a = shape(e.arg)
+            fs = [_int(f, sizes or {}) for f in e.factors]
+            lead = len(a) - len(fs)
+            out = a[:lead] + tuple(max((n - 1) * f + 1, 0) for n, f in zip(a[lead:], fs))
+        elif isinstance(e, Rot180):
+            out = shape(e.arg)
+        elif isinstance(e, SwapIO):
+            a = shape(e.arg)
+            g = max(_int(e.groups, sizes or {}), 1)
+            out = (a[1] * g, a[0] // g) + a[2:]
+        elif isinstance(e, (Correlate, BatchCorrelate)):
+            d, k = shape(e.data), shape(e.kernel)
+            st = [max(_int(v, sizes or {}), 1) for v in e.stride]
+            di = [_int(v, sizes or {}) for v in e.dilation]
+            win = tuple(max((n - dd * (kk - 1) - 1) // ss + 1, 0)
+                        for n, kk, ss, dd in zip(d[2:], k[2:], st, di))
+            taps = math.prod(k[2:])
+            most = max(most, math.prod(d[:2]) * math.prod(win) * taps)        # the windows copied once
+            out = ((d[0], k[0]) if isinstance(e, Correlate) else (k[1], d[1])) + win
+        elif isinstance(e, SumAxes):
+            a = shape(e.arg)
+            out = tuple(n for ax, n in enumerate(a) if ax not in e.axes)
+        elif isinstance(e, AddBias):
+            out = shape(e.arg)
+            shape(e.bias)
+        else:
+            raise UnsupportedError(f"{e}: no shape")
+        most = max(most, math.prod(out))
+        return out
+    shape(expr)
+    return most
 
 
 def rename(expr: Expr, latex: Mapping[str, str]) -> Expr:
@@ -796,11 +922,34 @@ def _uniform_axes(ext: Extent) -> list[list[int]]:
     return [[p] for p in range(rank)]
 
 
+def as_kind(ext: Extent, want: str, space: IndexSpace) -> tuple[Extent, bool]:
+    """``ext`` read as an array of kind ``want``, and whether that exchanges its first two positions: with one
+    group, data (n, 0, c, ...) is a kernel (0, n, c, ...) and a kernel data, entry for entry (PyTorch's
+    weight gradient correlates transposed data this way). Anything else is :class:`UnsupportedError`."""
+    if ext.kind == want:
+        return ext, False
+    if {ext.kind, want} == {"data", "kernel"} and space.same(ext.sizes[1 if ext.kind == "data" else 0], 1):
+        return Extent(want, (ext.sizes[1], ext.sizes[0]) + tuple(ext.sizes[2:])), True
+    raise UnsupportedError(f"{ext.kind} is not read as {want}")
+
+
+def _moved_as(expr: Expr, space: IndexSpace, want: str) -> Any:
+    """:func:`_moved`, its index in the layout of kind ``want`` (see :func:`as_kind`)."""
+    moved = _moved(expr, space)
+    ext, swapped = as_kind(expr.extent(space), want, space)
+    if not swapped:
+        return moved
+    v = variables("w", len(ext.sizes))
+    return space.map(tup(v), tup([v[1], v[0]] + v[2:]), "true").apply_range(moved)
+
+
 def _correlation_operands(op: Any, space: IndexSpace, data_kind: str, kernel_kind: str) -> tuple[Any, ...]:
-    data, kern = op.data.extent(space), op.kernel.extent(space)
-    if data.kind != data_kind or kern.kind != kernel_kind:
-        raise UnsupportedError(f"{op}: operands of kinds ({data.kind}, {kern.kind}), "
-                               f"expected ({data_kind}, {kernel_kind})")
+    try:
+        data, _ = as_kind(op.data.extent(space), data_kind, space)
+        kern, _ = as_kind(op.kernel.extent(space), kernel_kind, space)
+    except UnsupportedError:
+        raise UnsupportedError(f"{op}: operands of kinds ({op.data.extent(space).kind}, "
+                               f"{op.kernel.extent(space).kind}), expected ({data_kind}, {kernel_kind})") from None
     if len(op.stride) != space.ndim or len(op.dilation) != space.ndim:
         raise UnsupportedError(f"{op}: stride and dilation need {space.ndim} axes")
     s = tuple(space.int(v, "stride") for v in op.stride)

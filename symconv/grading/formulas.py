@@ -5,10 +5,11 @@ Two answer labels hold formulas (every other ``ans:`` label holds numbers, see :
 - ``\label{ans:dL_dx_formula}``: a formula for ∂L/∂x;
 - ``\label{ans:dL_dh_formula}``: a formula for ∂L/∂h.
 
-Each is read in the homework's notation, translated into the grammar of :mod:`symconv.proof.claims`, and
-proved or refuted by :func:`~symconv.proof.claims.prove_claim` for problem 1's convolution
-(:func:`~symconv.homework.solution.problem1_spec`: 3×3 kernel, padding 1, stride 1, the homework's channel
-counts) for every batch size, channel count and input size. A refutation carries the smallest
+Each is read in the homework's notation, translated into the grammar of :mod:`symconv.proof.grammar`, and
+proved or refuted as read (the tree itself, never a reprint of it) by :func:`~symconv.proof.claims.prove_form`
+for problem 1's convolution (:func:`~symconv.homework.solution.problem1_spec`: 3×3 kernel, padding 1, stride 1,
+the homework's channel counts) for every batch size, channel count and input size, within a claim's limits
+and 2 s. A refutation carries the smallest
 counterexample; a wrong formula also names the mistake when one of the usual ones explains it exactly: the
 formula with that one mistake corrected is itself proved (see :func:`diagnose`).
 
@@ -54,11 +55,15 @@ from typing import Any, Callable
 from ..derivation import ops
 from ..derivation.spec import ConvSpec
 from ..errors import SymconvError
-from ..proof.claims import ClaimError, ClaimProof, parse, prove_claim
+from .answers import time_budget
+from ..proof.claims import ClaimError, ClaimProof, parse, prove_form, size_values
+from ..proof.witness import MAX_ENTRIES
 
 PARTS = {"dL_dx_formula": "x", "dL_dh_formula": "h"}
 TARGETS = {"x": "grad_input", "h": "grad_weight"}
 #: The mistakes a formula's verdict can name; each one's sentence is ``m.KEY`` in :mod:`symconv.wording`.
+#: Corrected formulas proved at most, to name a formula's mistakes (each proof takes about a millisecond).
+MAX_DIAGNOSES = 600
 MISTAKES = ("no_rotation", "extra_rotation", "no_swap", "extra_swap", "pad_off_by_one", "no_dilation")
 
 
@@ -450,7 +455,7 @@ def true_forms(spec: ConvSpec) -> dict[str, ops.Expr]:
 
 def _proves(spec: ConvSpec, wrt: str, form: ops.Expr) -> bool:
     try:
-        return prove_claim(spec, wrt, str(form)).ok
+        return prove_form(spec, wrt, form).ok
     except SymconvError:
         return False
 
@@ -472,9 +477,12 @@ def concrete_counterexample(spec: ConvSpec, wrt: str, form: ops.Expr) -> str | N
         env = {"x": x, "h": h, "g": g}
         want = truth.evaluate(env)
         where = f"at N = {n}, C_in = {c_in}, C_out = {c_out}, input {'x'.join([str(size)] * spec.ndim)}"
+        sizes = size_values(small, n, (size,) * spec.ndim)
         try:
-            got = form.evaluate(env)
-        except (ValueError, IndexError, SymconvError) as exc:
+            if ops.largest(form, {k: v.shape for k, v in env.items()}, sizes) > MAX_ENTRIES:
+                return None                  # too large to evaluate here: the formula stays undecided
+            got = form.evaluate(env, sizes)
+        except (ValueError, IndexError, KeyError, ZeroDivisionError, SymconvError) as exc:
             return f"{where}: the formula cannot be evaluated ({exc})"
         if got.shape != want.shape:
             return f"{where}: the formula's result has shape {got.shape} but ∂L/∂{wrt} has {want.shape}"
@@ -538,8 +546,12 @@ def diagnose(spec: ConvSpec, wrt: str, form: ops.Expr) -> tuple[str, ...]:
     for kind, fixed in first:
         if _proves(spec, wrt, fixed):
             return (kind,)
+    tried = len(first)
     for kind, fixed in first:
         for kind2, fixed2 in _fixes(spec, wrt, fixed):
+            tried += 1
+            if tried > MAX_DIAGNOSES:             # a formula this far off names no mistake (the 2 s bound)
+                return ()
             if kind2 != kind and _proves(spec, wrt, fixed2):
                 return tuple(sorted((kind, kind2)))
     return ()
@@ -561,8 +573,9 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
     expected = str(true_forms(spec)[wrt])
     given = " ".join(re.sub(r"\\label\s*\{[^{}]*\}", " ", latex).split())
     try:
-        form = read_formula(latex, wrt, spec)
-        proof: ClaimProof = prove_claim(spec, wrt, str(form))
+        with time_budget():                  # 2 s to read and prove it, the isl calls included
+            form = read_formula(latex, wrt, spec)
+            proof: ClaimProof = prove_form(spec, wrt, form, text=given)
     except SymconvError as exc:
         return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
     read = {"wrt": wrt, "form": _plain(str(form))}
@@ -570,7 +583,11 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
         return grade_class(part, "correct", expected, given, ("fa.proved", {**read, "statement": _plain(
             str(proof.statement))}))
     if proof.counterexample is None:
-        found = concrete_counterexample(spec, wrt, form)
+        try:
+            with time_budget():
+                found = concrete_counterexample(spec, wrt, form)
+        except SymconvError:
+            found = None
         if found is None:
             return grade_class(part, "unparsed", expected, given, ("fa.undecided", {**read, "detail": _plain(
                 str(proof.detail))}))
@@ -578,7 +595,11 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
             **read, "found": _plain(found), "detail": _plain(str(proof.detail))}))
     reason: tuple[str, dict[str, Any]] = ("fa.refuted", {**read,
                                                          "counterexample": _plain(str(proof.counterexample))})
-    mistakes = diagnose(spec, wrt, form)
+    try:
+        with time_budget():                  # a budget of its own: naming a mistake never costs the verdict
+            mistakes = diagnose(spec, wrt, form)
+    except SymconvError:
+        mistakes = ()
     if mistakes:
         reason = with_mistake(reason, ["m." + m for m in mistakes])
     return grade_class(part, "wrong", expected, given, reason, ",".join(mistakes))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import math
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -215,10 +216,13 @@ def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.
 def form_relation(space: IndexSpace, form: ops.Expr, tensor: str) -> isl.Map:
     """{ [result index → summation index] → [tensor[result index] → [other factors]] } of a closed form
     (a correlation, a batch correlation or a sum over axes), its factors in the definition's order."""
+    want = OTHERS[tensor]
+    if ops._only_moves(form):           # entries of one tensor, moved: no product of the gradient's factors
+        sums = f"products of {' and '.join(want)}" if len(want) > 1 else f"entries of {want[0]}"
+        raise _Mismatch(f"the formula's entries are entries of {_leaf(form)}, but ∂L/∂{tensor} sums {sums}")
     terms = form.relation(space)
     if not isinstance(terms, isl.Map) or not terms.domain().is_wrapping():
         raise UnsupportedError(f"{form} is not a correlation or a sum over axes")
-    want = OTHERS[tensor]
     rng = terms.range()
     if rng.is_wrapping():
         pair = rng.unwrap()
@@ -231,8 +235,21 @@ def form_relation(space: IndexSpace, form: ops.Expr, tensor: str) -> isl.Map:
     if names != want:
         raise _Mismatch(f"the formula multiplies {' and '.join(names)}, but ∂L/∂{tensor} needs "
                         f"{' and '.join(want)}")
-    own = terms.domain().unwrap().domain_map().set_tuple_name(isl.dim_type.out, tensor)
+    own = terms.domain().unwrap().domain_map()
+    if _readable_as(form.extent(space), KINDS[tensor], space) and ops.as_kind(
+            form.extent(space), KINDS[tensor], space)[1]:
+        # A result of the other kind read as the gradient's (data (c, 0, o) as a kernel (0, c, o), see
+        # ops.as_kind): its first two positions exchanged.
+        v = [f"r{k}" for k in range(len(form.extent(space).sizes))]
+        own = own.apply_range(space.map(tup(v), tup([v[1], v[0]] + v[2:]), "true"))
+    own = own.set_tuple_name(isl.dim_type.out, tensor)
     return own.range_product(terms)
+
+
+def _leaf(expr: ops.Expr) -> str:
+    while not isinstance(expr, ops.Tensor):
+        expr = expr.arg  # type: ignore[attr-defined]
+    return expr.name
 
 
 class _Mismatch(Exception):
@@ -378,7 +395,22 @@ def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tupl
                                                                  else ["P_low", "P_high"])
     one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
     at = f"{fixed.words()}, " if fixed.words() else ""
+    least = _least_input(fixed, dilation)
+    if any(m > 1 for m in least):
+        # The proof covers the sizes with a non-empty output (the context): name them.
+        shown = [f"{a} ≥ {m}" if m > 1 else a for a, m in zip(axes, least)]
+        head = f"{', '.join(s for s in sizes if s not in axes)} and every {', '.join(shown)} (a non-empty output)"
+        return f"for every {head} at {at}stride {one(stride)}, dilation {one(dilation)}"
     return f"for every {', '.join(sizes)} at {at}stride {one(stride)}, dilation {one(dilation)}"
+
+
+def _least_input(fixed: Fixed, dilation: tuple[int, ...]) -> tuple[int, ...]:
+    """The smallest input size per axis with a non-empty output, D(K - 1) + 1 - P_low - P_high (at least 1),
+    when the kernel size and padding are fixed; 1 otherwise."""
+    if fixed.kernel_size is None or fixed.pads is None:
+        return (1,) * len(dilation)
+    return tuple(max(1, d * (k - 1) + 1 - lo - hi) for k, d, (lo, hi) in zip(fixed.kernel_size, dilation,
+                                                                              fixed.pads))
 
 
 @dataclass(frozen=True, eq=False)
@@ -468,12 +500,20 @@ def _result(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[i
             fixed: Fixed | None = None) -> Result:
     st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free, fixed)
     try:
-        bad = _refute(st, target, parts)
+        spread = tuple(t for p in parts for t in _spread(p, st.space))
+        found = _refute(st, target, spread)
     except UnsupportedError as exc:
         return Result(target, False, detail=str(exc))
-    if bad is None:
+    if not found:
         return Result(target, True)
-    example = _counterexample(st, target, parts, *bad)
+    example = _counterexample(st, target, spread, found)
+    # A refutation stands only when evaluating the formula and the definition's derivative at its sizes
+    # (exact integers and float64) shows the difference; otherwise the formula is undecided, never refuted.
+    from .witness import witnessed
+    held, why = witnessed(example, parts)
+    if not held:
+        return Result(target, False, detail=f"the prover's counterexample ({example.where()}) was not confirmed "
+                                            f"by evaluating the formula there: {why}")
     return Result(target, False, example, str(example))
 
 
@@ -486,6 +526,14 @@ _KIND_WORDS = {"data": "data (N, C, ...)", "kernel": "a kernel (C_out, C_in/G, .
                "bias": "a bias (C_out)", "other": "a sum over axes"}
 
 
+def _readable_as(ext: Any, want: str, space: IndexSpace) -> bool:
+    try:
+        ops.as_kind(ext, want, space)
+    except UnsupportedError:
+        return False
+    return True
+
+
 def _misplaced(expr: ops.Expr, space: IndexSpace) -> str | None:
     """Why ``expr`` puts an array where its operator takes another kind, or None."""
     for f in dataclasses.fields(expr):  # type: ignore[arg-type]
@@ -496,51 +544,148 @@ def _misplaced(expr: ops.Expr, space: IndexSpace) -> str | None:
                 return found
     if isinstance(expr, ops.SwapIO):
         kind = expr.arg.extent(space).kind
-        if kind != "kernel":
+        if kind not in ("kernel", "data"):
             return f"{expr} exchanges a kernel's channel axes, but {expr.arg} is {_KIND_WORDS[kind]}"
     if type(expr) in _OPERANDS:
         name, *want = _OPERANDS[type(expr)]
         for operand, role, need in zip((expr.data, expr.kernel), ("first", "second"), want):  # type: ignore
             kind = operand.extent(space).kind
-            if kind != need:
+            if not _readable_as(operand.extent(space), need, space):
                 return (f"{expr}: {name} takes {_KIND_WORDS[need]} as its {role} operand, but {operand} is "
                         f"{_KIND_WORDS[kind]}")
     return None
 
 
-def _refute(st: _Structure, target: str, parts: tuple[ops.Expr, ...]) -> tuple[str, isl.Set, Any] | None:
-    """None when the closed form is proved; else (kind, the parametric set of bad things, detail)."""
+MAX_TERMS = 64      # terms of a formula once its sums are multiplied out
+
+
+def _spread(expr: ops.Expr, space: IndexSpace, top: bool = True) -> list[ops.Expr]:
+    """The terms of a formula with every sum inside an operator multiplied out: each operator is linear in
+    each operand, so rot180(A + B) = rot180(A) + rot180(B) and correlate(A + B, K) = correlate(A, K) +
+    correlate(B, K). A bias (C_out) added to data inside an operator broadcasts; that is not read."""
+    if isinstance(expr, ops.AddBias):
+        if not top and expr.bias.extent(space).kind == "bias" and expr.arg.extent(space).kind != "bias":
+            raise UnsupportedError(f"{expr}: a bias added to data inside an operator is not read")
+        return _spread(expr.arg, space, top) + _spread(expr.bias, space, top)
+    children = [(f.name, getattr(expr, f.name)) for f in dataclasses.fields(expr)  # type: ignore[arg-type]
+                if isinstance(getattr(expr, f.name), ops.Expr)]
+    choices = [[(name, t) for t in _spread(child, space, False)] for name, child in children]
+    if math.prod(len(c) for c in choices) > MAX_TERMS:
+        raise UnsupportedError(f"{expr}: more than {MAX_TERMS} terms once its sums are multiplied out")
+    return [dataclasses.replace(expr, **dict(combo)) for combo in itertools.product(*choices)]  # type: ignore
+
+
+def _remainders(value: Any) -> list[sp.Mod]:
+    """The remainders in a size expression, innermost first."""
+    if not isinstance(value, sp.Basic):
+        return []
+    out: list[sp.Mod] = []
+    for arg in value.args:
+        out += _remainders(arg)
+    return out + ([value] if isinstance(value, sp.Mod) else [])
+
+
+def _invalid(space: IndexSpace, ctx: isl.Set, parts: tuple[ops.Expr, ...]) -> list[tuple[str, isl.Set, Any]]:
+    """Every operator parameter checked over the whole size domain: a remainder modulo 0, a stride,
+    dilation, factor or group count below 1, a repeated axis or one out of range. Each is refuted where it
+    happens (the evaluators refuse it there), as ("undefined", those sizes, why)."""
+    found: list[tuple[str, isl.Set, Any]] = []
+
+    def where(cond: str) -> isl.Set:
+        return ctx.subtract(space.set(f": {cond}"))
+
+    try:
+        for part in parts:
+            for node in ops.nodes(part):
+                for what, value, least in ops.parameters(node):
+                    for m in _remainders(value):
+                        bad = where(f"{space.aff(m.args[1])} != 0")
+                        if not bad.is_empty():
+                            found.append(("undefined", bad, f"{node} has a remainder modulo "
+                                                            f"{ops._str(m.args[1])}, which is 0 here"))
+                    if least is not None:
+                        bad = where(f"{space.aff(value)} >= {least}")
+                        if not bad.is_empty():
+                            found.append(("undefined", bad, f"{node} has {what} {ops._str(value)}, which must "
+                                                            f"be at least {least}"))
+                if isinstance(node, ops.SumAxes):
+                    twice = sorted({a for a in node.axes if node.axes.count(a) > 1})
+                    if twice:
+                        found.append(("undefined", ctx, f"{node} sums axis {twice[0]} twice"))
+                    rank = len(ops._uniform_axes(node.arg.extent(space)))
+                    if any(a >= rank for a in node.axes):
+                        found.append(("undefined", ctx, f"{node} sums an axis beyond {node.arg}'s "
+                                                        f"{rank} axes"))
+    except UnsupportedError:
+        if not found:
+            raise
+    return found
+
+
+def _covers(bad: isl.Set, ctx: isl.Set) -> bool:
+    """Whether a failure happens at every size (no later failure can be smaller)."""
+    return bad.params().is_equal(ctx.params())
+
+
+def _refute(st: _Structure, target: str, parts: tuple[ops.Expr, ...]) -> list[tuple[str, isl.Set, Any]]:
+    """[] when the closed form is proved; else every failure found, each (kind, the parametric set of bad
+    things, detail), so that the smallest sizes over all of them can be reported."""
+    space, ctx, tensor = st.space, st.context, TARGETS[target]
+    found = _invalid(space, ctx, parts)
+    if any(_covers(bad, ctx) for _, bad, _ in found):
+        return found
+    try:
+        found += _misread(st, target, parts)
+    except (UnsupportedError, ZeroDivisionError) as exc:
+        if not found:
+            raise UnsupportedError(str(exc)) from None
+    return found
+
+
+def _misread(st: _Structure, target: str, parts: tuple[ops.Expr, ...]) -> list[tuple[str, isl.Set, Any]]:
     space, ctx, tensor = st.space, st.context, TARGETS[target]
     want = space.tensor_extent(tensor)
+    found: list[tuple[str, isl.Set, Any]] = []
     for part in parts:
         why = _misplaced(part, space)
         if why is not None:
-            return "shape", ctx, why
+            return found + [("shape", ctx, why)]
     for part in parts:
         for cond, op, why in part.requires(space):
             bad = ctx.subtract(space.set(f": {cond}"))
             if not bad.is_empty():
-                return "undefined", bad, f"{op} {why}"
+                found.append(("undefined", bad, f"{op} {why}"))
+                if _covers(bad, ctx):
+                    return found
         ext = part.extent(space)
+        if _readable_as(ext, want.kind, space):
+            ext = ops.as_kind(ext, want.kind, space)[0]
         if ext.kind != want.kind or len(ext.sizes) != len(want.sizes):
-            return "shape", ctx, f"the formula's result is laid out as {ext.kind}, {tensor} as {want.kind}"
+            return found + [("shape", ctx, f"the formula's result is laid out as {ext.kind}, {tensor} as "
+                                          f"{want.kind}")]
         same = " and ".join(f"{space.aff(a)} = {space.aff(b)}" for a, b in zip(ext.sizes, want.sizes))
         bad = ctx.subtract(space.set(f": {same}"))
         if not bad.is_empty():
-            return "shape", bad, (part, ext)
+            found.append(("shape", bad, (part, ext)))
+            if _covers(bad, ctx):
+                return found
     monos = []
     for part in parts:
         try:
             monos.append(form_relation(space, part, tensor).intersect_params(ctx))
         except _Mismatch as exc:
-            return "shape", ctx, str(exc)
+            return found + [("shape", ctx, str(exc))]
+        except UnsupportedError:
+            if found:                   # the failures found already are witnessed; this part is unread
+                return found
+            raise
     defined = st.definition.range()
     got = monos[0].range()
     for m in monos[1:]:
         got = got.union(m.range())
     for kind, bad in (("missing", defined.subtract(got)), ("extra", got.subtract(defined))):
         if not bad.is_empty():
-            return kind, bad, None
+            found.append((kind, bad, None))
     doubled = None
     for j, m in enumerate(monos):
         twice = m.apply_range(m.reverse()).subtract(isl.Map.identity(m.get_space().domain().map_from_set()))
@@ -549,8 +694,8 @@ def _refute(st: _Structure, target: str, parts: tuple[ops.Expr, ...]) -> tuple[s
             here = here.union(m.range().intersect(other.range()))
         doubled = here if doubled is None else doubled.union(here)
     if doubled is not None and not doubled.is_empty():
-        return "doubled", doubled, monos
-    return None
+        found.append(("doubled", doubled, monos))
+    return found
 
 
 # ---------------------------------------------------------------------------------- counterexamples
@@ -607,12 +752,15 @@ def _split(space: IndexSpace, tensor: str, coords: list[int], sizes: Mapping[str
     return entry, tuple((t, _torch_index(t, p, sizes)) for t, p in zip(OTHERS[tensor], pieces[1:]))
 
 
-def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...], kind: str, bad: isl.Set,
-                    detail: Any) -> Counterexample:
+def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
+                    found: list[tuple[str, isl.Set, Any]]) -> Counterexample:
+    """The smallest sizes over every failure found (by their total, then lexicographically), described by
+    the first failure that happens there."""
     space, tensor = st.space, TARGETS[target]
     stride = tuple(space.values[s] for s in st.sym.S)
     dilation = tuple(st.space.values[d] for d in st.sym.D)
-    sizes = _smallest(space, bad.params())
+    sizes = _smallest(space, functools.reduce(lambda a, b: a.union(b), [bad.params() for _, bad, _ in found]))
+    kind, bad, detail = next(f for f in found if not f[1].params().intersect(_fix(space, sizes)).is_empty())
     # The Counterexample names every size, the fixed ones too (isl only knows the parameters).
     base = dict(target=target, kind=kind, sizes={**st.fixed, **sizes}, ndim=space.ndim,
                 grouped=st.sym.grouped, stride=stride, dilation=dilation)

@@ -1,0 +1,123 @@
+"""A refutation's witness: the formula and the definition's derivative evaluated at the counterexample's sizes.
+
+The all-sizes prover (:mod:`.presburger`) finds the smallest sizes where a closed form differs from the
+definition by reading both as Presburger sets. A refutation is only reported when plain evaluation agrees:
+the formula evaluated by its operators (:mod:`symconv.derivation.ops`) and the derivative of the definition
+y = correlate(pad(x, P), h) (+ b) evaluated directly, on the same random integers, once exactly (Python
+integers) and once in float64, differ there (in shape, in a value, or because the formula cannot be
+evaluated at those sizes). A counterexample that does not hold is no refutation: the claim is undecided.
+
+The definition's derivative is taken entry by entry from y: L = Σ g·y is linear in x, so ∂L/∂x[u] is
+Σ g·y(e_u, h) for the unit array e_u (all of them at once, as one batch); ∂L/∂h[e] likewise with
+y(x, e_e); ∂L/∂b[o] = Σ g[:, o], the derivative of y's ``+ b[o]``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..derivation import ops
+from ..derivation.index import Symbols
+from ..errors import SymconvError
+
+#: The largest value of each operator parameter, as a configuration's own limits (README: kernel size,
+#: stride, dilation 1,024 per axis; padding and channels 4,096): beyond them evaluating would allocate
+#: gigabytes (a dilation of 10^7), so claims are refused over them and nothing over them is evaluated.
+MAX_VALUE = {"stride": 1024, "dilation": 1024, "dilation factor": 1024, "groups": 4096, "padding": 4096}
+MAX_ENTRIES = 2_000_000          # entries of the unit-array batch evaluated at once; beyond it: not checked
+
+
+def _forward(pads: Sequence[tuple[int, int]], stride: tuple[int, ...], dilation: tuple[int, ...],
+             groups: int) -> ops.Expr:
+    return ops.Correlate(ops.pad(ops.Tensor("x"), tuple(pads)), ops.Tensor("h"), stride, dilation, groups)
+
+
+def _truth(target: str, env: dict[str, np.ndarray], forward: ops.Expr) -> np.ndarray:
+    """∂L/∂target of L = Σ g·y, y the definition, from y alone (see the module)."""
+    x, h, g = env["x"], env["h"], env["g"]
+    if target == "grad_bias":
+        return g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+    own = x if target == "grad_input" else h
+    per = int(np.prod(own.shape[1:])) if target == "grad_input" else int(np.prod(own.shape))
+    if per * int(np.prod(g.shape[1:])) * (1 if target == "grad_input" else g.shape[0]) > MAX_ENTRIES:
+        raise _TooLarge(f"{per} entries")
+    units = np.zeros((per, per), dtype=own.dtype)      # Python's 0 and 1 in an exact (object) array
+    for k in range(per):
+        units[k, k] = 1
+    if target == "grad_input":
+        y = forward.evaluate({"x": units.reshape((per,) + own.shape[1:]), "h": h})     # per, O, out...
+        grad = np.tensordot(g.reshape(g.shape[0], -1), y.reshape(per, -1), axes=([1], [1]))
+        return grad.reshape(own.shape)
+    out = np.empty(per, dtype=own.dtype)
+    for k in range(per):
+        y = forward.evaluate({"x": x, "h": units[k].reshape(own.shape)})
+        out[k] = (g * y).sum()
+    return out.reshape(own.shape)
+
+
+def _over_limit(parts: tuple[ops.Expr, ...], sizes: dict[Any, int]) -> str:
+    """An operator parameter whose value at these sizes would make evaluating allocate beyond the
+    configuration's limits ("" when none)."""
+    for part in parts:
+        for node in ops.nodes(part):
+            for what, value, _ in ops.parameters(node):
+                try:
+                    at = int(value.xreplace(sizes)) if hasattr(value, "xreplace") else int(value)
+                except (TypeError, ValueError, ZeroDivisionError):
+                    continue                      # not a number here: evaluating says why
+                if abs(at) > MAX_VALUE[what]:
+                    return f"{what} {at} is over {MAX_VALUE[what]:,}"
+    return ""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[bool, str]:
+    """Whether the counterexample ``cx`` (a :class:`~.presburger.Counterexample`) holds: (True, how it
+    differs) or (False, why not)."""
+    sizes = cx.symbol_values(Symbols(cx.ndim, True))
+    groups, n = cx.groups, cx.batch
+    out = tuple(sizes[s] for s in Symbols(cx.ndim, True).Ho)
+    rng = np.random.default_rng(seed)
+    shapes = {"x": (n, cx.in_channels) + cx.input_size, "h": (cx.out_channels, cx.sizes["C"]) + cx.kernel_size,
+              "g": (n, cx.out_channels) + out, "b": (cx.out_channels,)}
+    ints = {k: rng.integers(-50, 51, v) for k, v in shapes.items()}
+    forward = _forward(cx.pads, cx.stride, cx.dilation, groups)
+    over = _over_limit(parts, sizes)
+    try:
+        built = ops.largest(functools.reduce(ops.AddBias, parts), shapes, sizes)
+    except (ValueError, ZeroDivisionError, SymconvError):
+        built = 0                                        # evaluating says why it cannot
+    if not over and built > MAX_ENTRIES:
+        over = f"an array of {built:,} entries"
+    if over:
+        return False, f"too large to evaluate: {over}"
+    verdicts = []
+    for dtype in (object, np.float64):
+        env = {k: (v.astype(object) if dtype is object else v.astype(np.float64)) for k, v in ints.items()}
+        if dtype is object:
+            env = {k: np.vectorize(int, otypes=[object])(v) if v.size else v for k, v in env.items()}
+        try:
+            want = _truth(cx.target, env, forward)
+        except _TooLarge as exc:
+            return False, f"too large to evaluate ({exc})"
+        try:
+            # the terms summed as the claim's + sums them (a bias broadcast over data, else entrywise)
+            got = np.asarray(functools.reduce(ops.AddBias, parts).evaluate(env, sizes))
+        except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, SymconvError) as exc:
+            verdicts.append(f"the formula cannot be evaluated there ({exc})")
+            continue
+        if got.shape != want.shape:
+            verdicts.append(f"its result has shape {got.shape}, the derivative {want.shape}")
+            continue
+        differ = np.argwhere(np.asarray(got != want))
+        if len(differ) == 0:
+            return False, f"the formula equals the derivative there ({'exactly' if dtype is object else 'in float64'})"
+        at = tuple(int(i) for i in differ[0])
+        verdicts.append(f"entry {list(at)}: the formula gives {got[at]}, the derivative {want[at]}")
+    return True, verdicts[0]
