@@ -108,15 +108,15 @@ WORDS: dict[str, dict[str, str]] = {
         "bound.beyond": "the exact values exceed float64's range, and the recomputation gives the same infinities",
         "bound.cell_beyond": "beyond float64",
         "hw.checks.about": r"Each check is relative: a part passes when the largest difference from its exact "
-                           r"values is at most $10^{{-12}} \cdot M$ (float64 recomputation) or $10^{{-6}} \cdot M$ "
-                           r"(central finite differences, each step moving $\mathrm{{fc}}_1$ by about $10^{{-6}}$), "
-                           r"$M \ge \max(1, \max |\text{{value}}|)$ the part's magnitude rounded up to a power of "
+                           r"values is at most $10^{-12} \cdot M$ (float64 recomputation) or $10^{-6} \cdot M$ "
+                           r"(central finite differences, each step moving $\mathrm{fc}_1$ by about $10^{-6}$), "
+                           r"$M \ge \max(1, \max |\text{value}|)$ the part's magnitude rounded up to a power of "
                            r"ten: the part recomputed with every input, weight and bias in absolute value and "
-                           r"$|\partial L/\partial \mathrm{{fc}}_1|$ taken as 1 (so that terms that cancel "
-                           r"cannot make a correct value fail), times that magnitude of $\mathrm{{fc}}_1$ after the "
-                           r"softmax (an error $\delta$ in $\mathrm{{fc}}_1$ is a relative error $\delta$ after "
+                           r"$|\partial L/\partial \mathrm{fc}_1|$ taken as 1 (so that terms that cancel "
+                           r"cannot make a correct value fail), times that magnitude of $\mathrm{fc}_1$ after the "
+                           r"softmax (an error $\delta$ in $\mathrm{fc}_1$ is a relative error $\delta$ after "
                            r"it). The softmax and cross-entropy are recomputed at float64's precision without its "
-                           r"overflow (a log-sum-exp at $\mathrm{{fc}}_1 - \max \mathrm{{fc}}_1$).",
+                           r"overflow (a log-sum-exp at $\mathrm{fc}_1 - \max \mathrm{fc}_1$).",
         "hw.checks.failed": r"{n} check(s) FAILED: the exact values and their float64 recomputation disagree.",
         "magnitude": "$M$",
         "digits": "{n} digits",
@@ -285,13 +285,13 @@ WORDS: dict[str, dict[str, str]] = {
         "bound.exceeds": r"最大 $|\Delta| = {value}$，超过界 ${tol} \cdot M = {bound}$（失败）",
         "bound.beyond": "精确值超出 float64 的范围，重新计算得到相同的无穷大",
         "bound.cell_beyond": "超出 float64",
-        "hw.checks.about": r"每项核对都是相对的：与精确值的最大差不超过 $10^{{-12}} \cdot M$（float64 重新计算）"
-                           r"或 $10^{{-6}} \cdot M$（中心差分，每一步使 $\mathrm{{fc}}_1$ 改变约 $10^{{-6}}$）即通过，"
-                           r"$M \ge \max(1, \max |\text{{值}}|)$ 是该部分的量级，向上取到 10 的幂：把所有输入、"
-                           r"权重和偏置取绝对值、把 $|\partial L/\partial \mathrm{{fc}}_1|$ 取为 1 重新计算该部分"
-                           r"（相互抵消的项不会让正确的值不通过），softmax 之后的部分再乘以 $\mathrm{{fc}}_1$ 的这一量级"
-                           r"（$\mathrm{{fc}}_1$ 中的误差 $\delta$ 在其后是相对误差 $\delta$）。softmax 与交叉熵以 "
-                           r"float64 的精度、但不会溢出地重新计算（在 $\mathrm{{fc}}_1 - \max \mathrm{{fc}}_1$ 处做 "
+        "hw.checks.about": r"每项核对都是相对的：与精确值的最大差不超过 $10^{-12} \cdot M$（float64 重新计算）"
+                           r"或 $10^{-6} \cdot M$（中心差分，每一步使 $\mathrm{fc}_1$ 改变约 $10^{-6}$）即通过，"
+                           r"$M \ge \max(1, \max |\text{值}|)$ 是该部分的量级，向上取到 10 的幂：把所有输入、"
+                           r"权重和偏置取绝对值、把 $|\partial L/\partial \mathrm{fc}_1|$ 取为 1 重新计算该部分"
+                           r"（相互抵消的项不会让正确的值不通过），softmax 之后的部分再乘以 $\mathrm{fc}_1$ 的这一量级"
+                           r"（$\mathrm{fc}_1$ 中的误差 $\delta$ 在其后是相对误差 $\delta$）。softmax 与交叉熵以 "
+                           r"float64 的精度、但不会溢出地重新计算（在 $\mathrm{fc}_1 - \max \mathrm{fc}_1$ 处做 "
                            r"log-sum-exp）。",
         "hw.checks.failed": r"{n} 项核对失败：精确值与其 float64 重新计算不一致。",
         "magnitude": "$M$",

@@ -357,12 +357,14 @@ def _float_of(v: Any) -> float:
 
 
 def _to_float(a: np.ndarray) -> np.ndarray:
-    return np.vectorize(_float_of, otypes=[float])(a) if np.size(a) else np.zeros(np.shape(a))
+    with np.errstate(over="ignore", invalid="ignore"):     # beyond float64's range: an infinity, said so
+        return np.vectorize(_float_of, otypes=[float])(a) if np.size(a) else np.zeros(np.shape(a))
 
 
 def _cancel(a: np.ndarray) -> np.ndarray:
     """Each entry as one reduced fraction (only for the few softmax-sized vectors)."""
-    return np.vectorize(lambda v: sp.cancel(v), otypes=[object])(a)
+    with np.errstate(all="ignore"):     # NumPy reads stale float flags after SymPy's work on object arrays
+        return np.vectorize(lambda v: sp.cancel(v), otypes=[object])(a)
 
 
 def _ints(a: Any) -> tuple[np.ndarray, int]:
@@ -637,7 +639,7 @@ def _softmax_parts(fc1: np.ndarray, t: int) -> tuple[np.ndarray, ...]:
         L = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in shifted)) - shifted[t]
         dL_dp = rule("dloss", "mpf")(y, p, np.arange(m))
         dL_dfc1 = rule("softmax_vjp", "mpf")(shifted, dL_dp, np.arange(m), m)
-    as_float = np.vectorize(_mpf_to_float, otypes=[float])
+    as_float = lambda a: np.array([_mpf_to_float(v) for v in a], dtype=float)  # noqa: E731
     return as_float(p), np.asarray(_mpf_to_float(L)), as_float(dL_dp), as_float(dL_dfc1)
 
 
