@@ -269,7 +269,7 @@ def summary_table(s: Any) -> str:
     lines.append(f"L = {short_str(L)} ~ {float(sp.N(L, 30)):.6g}")
     failed = s.failed_checks()
     lines.append(f"checks: {len(failed)} FAILED ({', '.join(f'{n} {c}' for n, c in failed)})" if failed else
-                 "checks: all passed (max |Δ| <= 1e-12 · M for float64, 1e-6 · M for finite differences, "
+                 "checks: all passed (max |d| <= 1e-12 * M for float64, 1e-6 * M for finite differences, "
                  "M each part's magnitude)")
     return "\n".join(lines)
 

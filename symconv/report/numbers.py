@@ -6,9 +6,9 @@ homework inside every stated limit reaches that: 144 inputs with distinct 40-dig
 one conv1 entry give a 5,600-digit denominator. The shortened form needs no conversion of the whole number:
 
 >>> short_int(7 ** 6000)
-'387471…600001 (5,071 digits)'
+'387471...600001 (5,071 digits)'
 >>> short_str(sp.Rational(1, 3) + sp.Rational(1, 10 ** 300 + 1))
-'100000…000004/300000…000003 (301 digits, 301 digits)'
+'100000...000004/300000...000003 (301 digits, 301 digits)'
 >>> short_latex(-sp.Rational(7 ** 6000, 3))
 '- \\frac{387471\\ldots600001\\ (\\text{5,071 digits})}{3}'
 >>> short_str(sp.exp(-sp.Rational(2, 3)))
@@ -52,7 +52,7 @@ def short_int(n: int, lang: str = "en") -> str:
     if parts is None:
         return str(n)
     head, tail, d = parts
-    return f"{'-' if n < 0 else ''}{head}…{tail} ({w('digits', lang, n=f'{d:,}')})"
+    return f"{'-' if n < 0 else ''}{head}...{tail} ({w('digits', lang, n=f'{d:,}')})"
 
 
 class _ShortStr(StrPrinter):
@@ -64,7 +64,7 @@ class _ShortStr(StrPrinter):
         if p is None and q is None:
             return super()._print_Rational(expr)
         # One count note at the end, so that the fraction still reads as numerator/denominator.
-        texts = [str(int(v)) if part is None else f"{'-' if v < 0 else ''}{part[0]}…{part[1]}"
+        texts = [str(int(v)) if part is None else f"{'-' if v < 0 else ''}{part[0]}...{part[1]}"
                  for v, part in ((expr.p, p), (expr.q, q))]
         counts = ", ".join(w("digits", "en", n=f"{digit_count(int(v)):,}") for v in (expr.p, expr.q))
         return f"{texts[0]}/{texts[1]} ({counts})"
