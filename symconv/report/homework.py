@@ -355,10 +355,15 @@ def _degenerate(s: Solution, same_rows: bool, lang: str = "en") -> str:
 
 
 def _ties(s: Solution, lang: str = "en") -> str:
+    near = s.near_ties()
+    after = "" if not near else w("hw.near_ties", lang, where=_where(near))
     if not s.relu_ties:
-        return w("hw.no_ties", lang)
-    where = ", ".join(str(list(t)) for t in s.relu_ties[:KEEP])
-    return w("hw.ties", lang, where=where + (r", $\dots$" if len(s.relu_ties) > KEEP else ""))
+        return w("hw.no_ties", lang) + after
+    return w("hw.ties", lang, where=_where(s.relu_ties)) + after
+
+
+def _where(entries: list[tuple[int, ...]]) -> str:
+    return ", ".join(str(list(t)) for t in entries[:KEEP]) + (r", $\dots$" if len(entries) > KEEP else "")
 
 
 def check_table(s: Solution, lang: str = "en") -> Table:
