@@ -490,3 +490,43 @@ def test_exact_values_over_4300_digits_print_everywhere(tmp_path, capsys):
         sys.set_int_max_str_digits(before)
     zh_tex, _ = render(s, "zh")
     assert "位" in zh_tex[zh_tex.index(r"\ldots"):zh_tex.index(r"\ldots") + 60]
+
+
+def _random_homework(seed: int, scale: float) -> dict:
+    """A homework with entries of about ``scale`` (exact decimals), biases, 2-20 classes."""
+    from fractions import Fraction
+    rng = np.random.default_rng(seed)
+    C, H, O, m = (int(v) for v in (rng.integers(1, 3), rng.integers(3, 6), rng.integers(1, 3), rng.integers(2, 21)))
+    K = min(int(rng.integers(1, 4)), H)
+    num = lambda: str(Fraction(int(rng.integers(-9, 10))) * Fraction(scale))  # noqa: E731
+    n = O * (H - K + 1) ** 2
+    return {"input": {"x": [[[num() for _ in range(H)] for _ in range(H)] for _ in range(C)]},
+            "conv": {"h": [[[[num() for _ in range(K)] for _ in range(K)] for _ in range(C)] for _ in range(O)],
+                     "bias": [num() for _ in range(O)]},
+            "fc": {"out_features": m, "bias": [num() for _ in range(m)],
+                   "weight": [[str(Fraction(int(rng.integers(-9, 10)), int(rng.integers(1, 5)))) for _ in range(n)]
+                              for _ in range(m)]},
+            "loss": {"target": int(rng.integers(1, m + 1))}}
+
+
+@pytest.mark.parametrize("seed,scale", [(1, 1e-3), (2, 1), (3, 1e3), (4, 1e8), (5, 1e15), (6, 1e30)])
+def test_correct_solutions_pass_at_every_scale(seed, scale):
+    # With absolute bounds every scale from 1e3 up failed; relative to M each passes, and M bounds the values.
+    from symconv.inputs import parse
+    s = solve(parse(_random_homework(seed, scale), "random"))
+    assert s.failed_checks() == []
+    assert all(s.magnitude(name) >= np.max(np.abs(s.floats(name)), initial=1.0) for name in s.exact)
+
+
+def test_cancelling_terms_do_not_fail_a_correct_value():
+    # conv1 = (10^20 + 1) * 1 + 1 * (-10^20) = 1 exactly; float64 rounds 10^20 + 1 to 10^20 and gets 0. The
+    # error is float64's, not the solution's: M (the sum of |terms|, 2e20) bounds it. Two classes 1 apart
+    # at fc1 ~ 1e20 likewise.
+    from symconv.inputs import parse
+    doc = {"input": {"x": [[[str(10 ** 20 + 1), 1]]]}, "conv": {"h": [[[[1, -(10 ** 20)]]]]},
+           "fc": {"out_features": 2, "weight": [[1], [-1]], "bias": [str(10 ** 20), str(10 ** 20)]},
+           "loss": {"target": 2}}
+    s = solve(parse(doc, "cancel"))
+    assert s.exact["conv1"][0, 0, 0] == 1 and s.approx["conv1"][0, 0, 0] == 0.0
+    assert s.max_error("conv1", "float64") == 1.0          # an absolute bound of 1e-12 failed here
+    assert s.failed_checks() == []
