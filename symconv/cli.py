@@ -199,7 +199,7 @@ def cmd_homework(args: argparse.Namespace) -> int:
     if args.json:
         print(_json(solution_json(solution)))
     else:
-        print(summary_table(solution))
+        print(summary_table(solution, args.lang))
     # A failed check (or a NaN) is the run's failure: exit 1, after the report that shows it is written.
     status = 1 if failed else 0
     from .homework.solution import problem1_spec
@@ -245,32 +245,34 @@ def solution_json(s: Any) -> dict[str, Any]:
             "relu_ties": [list(t) for t in s.relu_ties]}
 
 
-def _check_cell(s: Any, name: str, against: str) -> str:
+def _check_cell(s: Any, name: str, against: str, lang: str = "en") -> str:
     """A measured error for the terminal; FAILED and the bound beside one that exceeds it (or is NaN)."""
+    from .wording import w
     c = s.check(name, against)
     if c is None:
         return "-"
-    return f"{c.error:.1e}" if c.passed else f"{c.error:.1e} FAILED (bound {c.bound:.0e})"
+    return f"{c.error:.1e}" if c.passed else w("hw.terminal.cell_failed", lang, error=f"{c.error:.1e}",
+                                               bound=f"{c.bound:.0e}")
 
 
-def summary_table(s: Any) -> str:
+def summary_table(s: Any, lang: str = "en") -> str:
     import sympy as sp
     from .report.numbers import short_str
+    from .wording import w
     rows = [("part", "shape", "exact (first entries)", "float64", "fin. diff.")]
     for name, v in s.exact.items():
         flat = v.reshape(-1)
         shown = ", ".join(short_str(e) for e in flat[:4]) + (", ..." if flat.size > 4 else "")  # only those shown
         rows.append((name, "x".join(map(str, v.shape)) or "scalar", shown,
-                     _check_cell(s, name, "float64"), _check_cell(s, name, "finite-difference")))
+                     _check_cell(s, name, "float64", lang), _check_cell(s, name, "finite-difference", lang)))
     widths = [max(len(r[k]) for r in rows) for k in range(5)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     L = s.exact["L"][()]
     lines.append(f"L = {short_str(L)} ~ {float(sp.N(L, 30)):.6g}")
     failed = s.failed_checks()
-    lines.append(f"checks: {len(failed)} FAILED ({', '.join(f'{n} {c}' for n, c in failed)})" if failed else
-                 "checks: all passed (max |d| <= 1e-12 * M for float64, 1e-6 * M for finite differences, "
-                 "M each part's magnitude)")
+    lines.append(w("hw.terminal.failed", lang, n=len(failed), which=", ".join(f"{n} {c}" for n, c in failed))
+                 if failed else w("hw.terminal.passed", lang))
     return "\n".join(lines)
 
 

@@ -120,6 +120,10 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.checks.failed": r"{n} check(s) FAILED: the exact values and their float64 recomputation disagree.",
         "magnitude": "$M$",
         "digits": "{n} digits",
+        "hw.terminal.passed": "checks: all passed (max |d| <= 1e-12 * M for float64, 1e-6 * M for finite "
+                              "differences, M each part's magnitude)",
+        "hw.terminal.failed": "checks: {n} FAILED ({which})",
+        "hw.terminal.cell_failed": "{error} FAILED (bound {bound})",
         "hw.E": r"The inputs of softmax differ, so its exact values hold exponentials. They are written once, "
                 r"as $E_j$ (the largest input gives $E_j = 1$), with $S$ their sum; every value below is "
                 r"exact in terms of them, with decimals beside:",
@@ -298,6 +302,9 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.checks.failed": r"{n} 项核对失败：精确值与其 float64 重新计算不一致。",
         "magnitude": "$M$",
         "digits": "{n} 位",
+        "hw.terminal.passed": "核对：全部通过（float64 最大差 <= 1e-12 * M，中心差分 <= 1e-6 * M，M 为各部分的量级）",
+        "hw.terminal.failed": "核对：{n} 项失败（{which}）",
+        "hw.terminal.cell_failed": "{error} 失败（界 {bound}）",
         "hw.E": r"softmax 的各个输入不相等，所以其精确值含有指数。这些指数只写一次，记为 $E_j$"
                 r"（最大的输入对应 $E_j = 1$），$S$ 为它们的和；下面每个值都用它们精确地写出，并附上小数：",
         "hw.same_rows": r"$W$ 的每一行都是同一行 $w$，所以 $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$，"
