@@ -262,9 +262,11 @@ class Solution:
 
     def max_error(self, name: str, against: str) -> float | None:
         """The largest |exact - float| of a part against the float64 recomputation or finite differences
-        (None when that check does not apply). Entries whose difference quotient crosses a ReLU tie are
-        left out: at a kink it is one-sided and differs from the derivative taken as 0 there; so are they in
-        the float64 check when float rounding moved a tie off 0."""
+        (None when that check does not apply); NaN when the other side has a NaN, and 0 where both are the
+        same infinity (a value beyond float64's range). Entries whose difference quotient crosses a ReLU tie
+        (or a conv1 entry within one step of 0, :meth:`near_ties`) are left out: at a kink it is one-sided
+        and differs from the derivative taken as 0 there; so are ties in the float64 check when float
+        rounding moved a tie off 0."""
         other = self.approx if against == "float64" else self.finite_difference
         if name not in other:
             return None
