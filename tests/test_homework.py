@@ -530,3 +530,8 @@ def test_cancelling_terms_do_not_fail_a_correct_value():
     assert s.exact["conv1"][0, 0, 0] == 1 and s.approx["conv1"][0, 0, 0] == 0.0
     assert s.max_error("conv1", "float64") == 1.0          # an absolute bound of 1e-12 failed here
     assert s.failed_checks() == []
+
+
+def test_a_notebook_shows_exact_values_over_4300_digits():
+    md = solve(load(CHECKS / "exact_values_over_4300_digits.toml"))._repr_markdown_()
+    assert md.startswith("| part | exact |") and "\\frac{" in md

@@ -344,7 +344,8 @@ class Solution:
         rows = ["| part | exact | float64 check | finite differences |", "|---|---|---|---|"]
         for name, value in self.exact.items():
             flat = np.asarray(value, dtype=object).reshape(-1)
-            shown = ", ".join(sp.latex(v) for v in flat[:6]) + (", \\dots" if flat.size > 6 else "")
+            with any_digits():      # a notebook shows every digit (the report shortens them)
+                shown = ", ".join(sp.latex(v) for v in flat[:6]) + (", \\dots" if flat.size > 6 else "")
             fd = self.max_error(name, "finite-difference")
             rows.append(f"| `{name}` | ${shown}$ | {self.max_error(name, 'float64'):.1e} | "
                         f"{'-' if fd is None else f'{fd:.1e}'} |")
