@@ -197,16 +197,19 @@ def cmd_homework(args: argparse.Namespace) -> int:
     homework = load(args.file or _packaged_homework())
     solution = solve(homework)
     tex, md = render(solution, args.lang)
+    failed = solution.failed_checks()
     if args.json:
         print(_json(solution_json(solution)))
     else:
-        print(summary_table(solution))
+        print(summary_table(solution, args.lang))
+    # A failed check (or a NaN) is the run's failure: exit 1, after the report that shows it is written.
+    status = 1 if failed else 0
     from .homework.solution import problem1_spec
     from .report.derivation import figure_files
     if out is None:
-        return 0
-    return _write(out, homework.name, tex, md, not args.no_pdf, args.lang,
-                  figure_files(problem1_spec(homework), args.lang), quiet=args.json)
+        return status
+    return max(status, _write(out, homework.name, tex, md, not args.no_pdf, args.lang,
+                              figure_files(problem1_spec(homework), args.lang), quiet=args.json))
 
 
 def _packaged_homework() -> Path:
@@ -214,31 +217,64 @@ def _packaged_homework() -> Path:
     return packaged()
 
 
+def _finite(v: float | None) -> float | None:
+    """A float for JSON: None where it is not finite (beyond float64's range, or NaN)."""
+    return v if v is None or abs(v) < float("inf") else None    # NaN compares false too
+
+
+def _check_json(c: Any) -> dict[str, Any] | None:
+    if c is None:
+        return None
+    return {"max_error": _finite(c.error), "magnitude": _finite(c.magnitude), "bound": _finite(c.bound),
+            "passed": c.passed}
+
+
 def solution_json(s: Any) -> dict[str, Any]:
+    import numpy as np
+    from .homework.solution import any_digits
     # The solution's own texts and floats (correctly rounded for rationals, from 256-bit exponentials after
-    # the softmax): SymPy's printer and evalf per entry took about a minute at a 2x32x32 input.
-    parts = {name: {"shape": list(v.shape), "exact": s.texts(name).tolist(), "float": s.floats(name).tolist()}
-             for name, v in s.exact.items()}
-    checks = {name: {"float64": s.max_error(name, "float64"),
-                     "finite_difference": s.max_error(name, "finite-difference")} for name in s.exact}
+    # the softmax): SymPy's printer and evalf per entry took about a minute at a 2x32x32 input. "exact" keeps
+    # every digit (JSON is for programs); "float" is null where a value is beyond float64's range.
+    with any_digits():
+        parts = {name: {"shape": list(v.shape), "exact": s.texts(name).tolist(),
+                        "float": [_finite(f) for f in s.floats(name).reshape(-1).tolist()]}
+                 for name, v in s.exact.items()}
+    for name, v in s.exact.items():
+        parts[name]["float"] = np.array(parts[name]["float"], dtype=object).reshape(v.shape).tolist()
+    checks = {name: {"float64": _check_json(s.check(name, "float64")),
+                     "finite_difference": _check_json(s.check(name, "finite-difference"))} for name in s.exact}
     return {"title": s.homework.title, "parts": parts, "checks": checks,
             "relu_ties": [list(t) for t in s.relu_ties]}
 
 
-def summary_table(s: Any) -> str:
+def _check_cell(s: Any, name: str, against: str, lang: str = "en") -> str:
+    """A measured error for the terminal; FAILED and the bound beside one that exceeds it (or is NaN)."""
+    from .wording import w
+    c = s.check(name, against)
+    if c is None:
+        return "-"
+    return f"{c.error:.1e}" if c.passed else w("hw.terminal.cell_failed", lang, error=f"{c.error:.1e}",
+                                               bound=f"{c.bound:.0e}")
+
+
+def summary_table(s: Any, lang: str = "en") -> str:
     import sympy as sp
+    from .report.numbers import short_str
+    from .wording import w
     rows = [("part", "shape", "exact (first entries)", "float64", "fin. diff.")]
     for name, v in s.exact.items():
         flat = v.reshape(-1)
-        shown = ", ".join(str(e) for e in flat[:4]) + (", ..." if flat.size > 4 else "")   # only what is shown
-        fd = s.max_error(name, "finite-difference")
+        shown = ", ".join(short_str(e) for e in flat[:4]) + (", ..." if flat.size > 4 else "")  # only those shown
         rows.append((name, "x".join(map(str, v.shape)) or "scalar", shown,
-                     f"{s.max_error(name, 'float64'):.1e}", "-" if fd is None else f"{fd:.1e}"))
+                     _check_cell(s, name, "float64", lang), _check_cell(s, name, "finite-difference", lang)))
     widths = [max(len(r[k]) for r in rows) for k in range(5)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     L = s.exact["L"][()]
-    lines.append(f"L = {L} ~ {float(sp.N(L, 30)):.6g}")
+    lines.append(f"L = {short_str(L)} ~ {float(sp.N(L, 30)):.6g}")
+    failed = s.failed_checks()
+    lines.append(w("hw.terminal.failed", lang, n=len(failed), which=", ".join(f"{n} {c}" for n, c in failed))
+                 if failed else w("hw.terminal.passed", lang))
     return "\n".join(lines)
 
 

@@ -115,8 +115,27 @@ WORDS: dict[str, dict[str, str]] = {
         "check.float": "float64 recomputation from the same expressions: {err}",
         "check.fd": "central finite differences of $L$: {err}",
         "check.sep": "; ",
-        "bound.within": r"max $|\Delta| < {bound}$",
-        "bound.exceeds": r"max $|\Delta| = {value}$, above the tolerance ${bound}$ (FAILED)",
+        "bound.within": r"max $|\Delta| \le {tol} \cdot M = {bound}$",
+        "bound.exceeds": r"max $|\Delta| = {value}$, above the bound ${tol} \cdot M = {bound}$ (FAILED)",
+        "bound.beyond": "the exact values exceed float64's range, and the recomputation gives the same infinities",
+        "bound.cell_beyond": "beyond float64",
+        "hw.checks.about": r"Each check is relative: a part passes when the largest difference from its exact "
+                           r"values is at most $10^{-12} \cdot M$ (float64 recomputation) or $10^{-6} \cdot M$ "
+                           r"(central finite differences, each step moving $\mathrm{fc}_1$ by about $10^{-6}$), "
+                           r"$M \ge \max(1, \max |\text{value}|)$ the part's magnitude rounded up to a power of "
+                           r"ten: the part recomputed with every input, weight and bias in absolute value and "
+                           r"$|\partial L/\partial \mathrm{fc}_1|$ taken as 1 (so that terms that cancel "
+                           r"cannot make a correct value fail), times that magnitude of $\mathrm{fc}_1$ after the "
+                           r"softmax (an error $\delta$ in $\mathrm{fc}_1$ is a relative error $\delta$ after "
+                           r"it). The softmax and cross-entropy are recomputed at float64's precision without its "
+                           r"overflow (a log-sum-exp at $\mathrm{fc}_1 - \max \mathrm{fc}_1$).",
+        "hw.checks.failed": r"{n} check(s) FAILED: the exact values and their float64 recomputation disagree.",
+        "magnitude": "$M$",
+        "digits": "{n} digits",
+        "hw.terminal.passed": "checks: all passed (max |d| <= 1e-12 * M for float64, 1e-6 * M for finite "
+                              "differences, M each part's magnitude)",
+        "hw.terminal.failed": "checks: {n} FAILED ({which})",
+        "hw.terminal.cell_failed": "{error} FAILED (bound {bound})",
         "hw.E": r"The inputs of softmax differ, so its exact values hold exponentials. They are written once, "
                 r"as $E_j$ (the largest input gives $E_j = 1$), with $S$ their sum; every value below is "
                 r"exact in terms of them, with decimals beside:",
@@ -128,6 +147,8 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.no_ties": r"No entry of $\mathrm{conv}_1$ is exactly 0, so ReLU's derivative is 0 or 1 everywhere.",
         "hw.ties": r"At {where} $\mathrm{{conv}}_1$ is exactly 0: ReLU's derivative there is taken as 0 "
                    r"(PyTorch's convention); finite differences are one-sided there and are not compared.",
+        "hw.near_ties": r" At {where} $\mathrm{{conv}}_1$ is within one finite-difference step of 0: the "
+                        r"difference quotients through it would be one-sided and are not compared.",
         "part": "part", "shape": "shape", "scalar": "scalar", "float_diff": "float64 max diff",
         "fd_diff": "finite-difference max diff",
         # grading sheet
@@ -290,8 +311,24 @@ WORDS: dict[str, dict[str, str]] = {
         "check.float": "用相同表达式以 float64 重新计算：{err}",
         "check.fd": "对 $L$ 的中心差分：{err}",
         "check.sep": "；",
-        "bound.within": r"最大 $|\Delta| < {bound}$",
-        "bound.exceeds": r"最大 $|\Delta| = {value}$，超过容差 ${bound}$（失败）",
+        "bound.within": r"最大 $|\Delta| \le {tol} \cdot M = {bound}$",
+        "bound.exceeds": r"最大 $|\Delta| = {value}$，超过界 ${tol} \cdot M = {bound}$（失败）",
+        "bound.beyond": "精确值超出 float64 的范围，重新计算得到相同的无穷大",
+        "bound.cell_beyond": "超出 float64",
+        "hw.checks.about": r"每项核对都是相对的：与精确值的最大差不超过 $10^{-12} \cdot M$（float64 重新计算）"
+                           r"或 $10^{-6} \cdot M$（中心差分，每一步使 $\mathrm{fc}_1$ 改变约 $10^{-6}$）即通过，"
+                           r"$M \ge \max(1, \max |\text{值}|)$ 是该部分的量级，向上取到 10 的幂：把所有输入、"
+                           r"权重和偏置取绝对值、把 $|\partial L/\partial \mathrm{fc}_1|$ 取为 1 重新计算该部分"
+                           r"（相互抵消的项不会让正确的值不通过），softmax 之后的部分再乘以 $\mathrm{fc}_1$ 的这一量级"
+                           r"（$\mathrm{fc}_1$ 中的误差 $\delta$ 在其后是相对误差 $\delta$）。softmax 与交叉熵以 "
+                           r"float64 的精度、但不会溢出地重新计算（在 $\mathrm{fc}_1 - \max \mathrm{fc}_1$ 处做 "
+                           r"log-sum-exp）。",
+        "hw.checks.failed": r"{n} 项核对失败：精确值与其 float64 重新计算不一致。",
+        "magnitude": "$M$",
+        "digits": "{n} 位",
+        "hw.terminal.passed": "核对：全部通过（float64 最大差 <= 1e-12 * M，中心差分 <= 1e-6 * M，M 为各部分的量级）",
+        "hw.terminal.failed": "核对：{n} 项失败（{which}）",
+        "hw.terminal.cell_failed": "{error} 失败（界 {bound}）",
         "hw.E": r"softmax 的各个输入不相等，所以其精确值含有指数。这些指数只写一次，记为 $E_j$"
                 r"（最大的输入对应 $E_j = 1$），$S$ 为它们的和；下面每个值都用它们精确地写出，并附上小数：",
         "hw.same_rows": r"$W$ 的每一行都是同一行 $w$，所以 $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$，"
@@ -302,6 +339,8 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.no_ties": r"$\mathrm{conv}_1$ 没有恰好为 0 的元素，所以 ReLU 的导数处处为 0 或 1。",
         "hw.ties": r"在 {where} 处 $\mathrm{{conv}}_1$ 恰好为 0：此处 ReLU 的导数取 0（与 PyTorch 相同）；"
                    r"中心差分在此处是单侧的，不参与比较。",
+        "hw.near_ties": r"在 {where} 处 $\mathrm{{conv}}_1$ 与 0 的距离不超过一个差分步长：经过它的差商是单侧的，"
+                        r"不参与比较。",
         "part": "部分", "shape": "形状", "scalar": "标量", "float_diff": "float64 最大差",
         "fd_diff": "中心差分最大差",
         "g.title": "{name} 的评分", "g.grades": "评分", "verdict": "结论",

@@ -263,16 +263,22 @@ def test_reports_hold_bounds_not_measured_errors(seed_solution, variant_solution
     after = [render(s, lang) for s in (seed_solution, variant_solution) for lang in ("en", "zh")]
     assert after == before
     tex, md = before[0]
-    assert r"max $|\Delta| < 10^{-12}$" in md and r"max $|\Delta| < 10^{-6}$" in md
+    # Relative bounds, each stated with its tolerance and the part's magnitude M (a power of ten).
+    assert r"max $|\Delta| \le 10^{-12} \cdot M = 10^{-9}$" in md
+    assert r"max $|\Delta| \le 10^{-6} \cdot M = 10^{-3}$" in md
     assert "e-09" not in tex and "e+00" not in tex
-    assert r"最大 $|\Delta| < 10^{-12}$" in before[1][1]
+    assert r"最大 $|\Delta| \le 10^{-12} \cdot M = 10^{-9}$" in before[1][1]
+    assert "Each check is relative" in md and "每项核对都是相对的" in before[1][1]
 
 
 def test_an_error_above_its_bound_is_shown_as_a_failure(seed_solution, monkeypatch):
     from symconv.homework import Solution
     monkeypatch.setattr(Solution, "max_error", lambda self, name, against: 3.25e-5)
     _, md = render(seed_solution)
-    assert r"max $|\Delta| = 3.2 \cdot 10^{-5}$, above the tolerance $10^{-12}$" in md
+    assert r"max $|\Delta| = 3.2 \cdot 10^{-5}$, above the bound $10^{-12} \cdot M = 10^{-9}$ (FAILED)" in md
+    assert "| $10^{3}$ | $3.2 \\cdot 10^{-5} > 10^{-9}$ (FAILED) |" in md
+    _, zh = render(seed_solution, "zh")
+    assert r"超过界 $10^{-12} \cdot M = 10^{-9}$（失败）" in zh
 
 
 def test_finite_differences_skip_entries_that_move_a_relu_tie(variant_solution):
@@ -314,3 +320,218 @@ def test_documents_are_a4_and_keep_figures_with_captions(seed_solution):
 def w_caption(lang):
     from symconv.wording import w
     return w("fig.caption", lang)
+
+
+# ---------------------------------------------------------------- issue 18: checks that mean what they say
+
+CHECKS = ROOT / "tests" / "data" / "checks"
+
+
+@pytest.fixture(scope="module")
+def large_gradient():
+    return solve(load(CHECKS / "large_gradient.toml"))
+
+
+@pytest.fixture(scope="module")
+def spread_logits():
+    return solve(load(CHECKS / "spread_logits_20_classes.toml"))
+
+
+def test_a_large_gradient_passes_checks_relative_to_its_magnitude(large_gradient):
+    # Absolute bounds failed both checks here: float64's error 1.9e-9 > 1e-12 and the finite differences'
+    # 1.4 > 1e-6 at dL/dp_2 = -4.3e6, although relative to that magnitude they are 4e-16 and 3e-7.
+    s = large_gradient
+    assert float(s.floats("dL_dp")[1]) == pytest.approx(-4305348.667, rel=1e-9)
+    assert s.failed_checks() == []
+    c = s.check("dL_dp", "float64")
+    assert c.passed and c.magnitude >= 4.3e6 and c.error > 1e-12      # passing by its relative bound
+    assert s.check("dL_dp", "finite-difference").error <= 1e-6 * c.magnitude
+
+
+def test_checks_are_bounded_by_each_parts_magnitude(large_gradient, seed_solution):
+    # M >= max(1, max |value|): the stated bound 1e-12 * max(1, max |value|) is never tighter than M's.
+    for s in (large_gradient, seed_solution):
+        for name in s.exact:
+            M = s.magnitude(name)
+            assert M >= max(1.0, float(np.max(np.abs(s.floats(name)), initial=0.0))), name
+            assert np.log10(M) == int(np.log10(M)), (name, M)                # a power of ten
+
+
+@needs_torch
+def test_large_gradient_agrees_with_pytorch(large_gradient):
+    want = homework_by_torch(large_gradient.homework)
+    for name, value in want.items():
+        np.testing.assert_allclose(large_gradient.floats(name), value, rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+@needs_torch
+def test_spread_logits_agree_with_pytorchs_stable_cross_entropy(spread_logits):
+    # PyTorch's softmax -> log path is NaN here too; its fused cross_entropy (log-softmax) is the oracle.
+    import torch
+    s = spread_logits
+    hw = s.homework
+    r = torch.tensor(s.floats("relu1").reshape(-1), dtype=torch.float64)
+    W = torch.tensor(np.vectorize(float)(hw.fc_weight.astype(object)), dtype=torch.float64, requires_grad=True)
+    fc1 = W @ r
+    fc1.retain_grad()
+    L = torch.nn.functional.cross_entropy(fc1[None], torch.tensor([hw.target - 1]))
+    L.backward()
+    assert not np.isnan(s.approx["dL_dfc1"]).any()
+    # Entries down to e^-650 ~ 1e-282: Solution.floats rounds them from 256-bit fixed-point exponentials,
+    # so entries below about 1e-77 of the largest come out as 0 (an absolute, not a relative, precision).
+    for ours, theirs in ((s.floats("dL_dfc1"), fc1.grad), (s.approx["dL_dfc1"], fc1.grad),
+                         (s.floats("dL_dW"), W.grad)):
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-12, atol=1e-70)
+    assert float(s.floats("L")) == pytest.approx(float(L.detach()), rel=1e-15)
+
+
+def test_spread_logits_give_no_nan_and_pass(spread_logits):
+    s = spread_logits
+    for name in s.exact:
+        for against in ("float64", "finite-difference"):
+            c = s.check(name, against)
+            assert c is None or (not np.isnan(c.error) and c.passed), (name, against, c)
+    # dL/dp_1 = -S e^950 is beyond float64's range: both sides are -inf, compared as agreeing.
+    assert np.isneginf(s.floats("dL_dp")[0]) and np.isneginf(s.approx["dL_dp"][0])
+
+
+def _relu_mask_forgotten(conv1):
+    return np.vectorize(lambda v: 1, otypes=[object])(conv1)
+
+
+@pytest.mark.parametrize("mutant", ["relu_mask", "softmax_vjp_sign"])
+def test_a_wrong_formula_fails_its_checks(monkeypatch, mutant):
+    # Mutants of the exact backward pass (the float64 recomputation and finite differences are untouched):
+    # each must fail, under the relative bounds, on the variant (which has negative conv1 entries).
+    import symconv.homework.solution as solution
+    if mutant == "relu_mask":
+        monkeypatch.setattr(solution, "relu_mask", _relu_mask_forgotten)
+        expected = {"dL_dconv1", "dL_dh", "dL_dx"}
+    else:
+        real = solution.rule
+
+        def flipped(name, exact):
+            f = real(name, exact)
+            if name == "softmax_vjp" and exact is True:
+                return lambda *a: -f(*a)
+            return f
+        monkeypatch.setattr(solution, "rule", flipped)
+        expected = {"dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx"}
+    s = solve(load(VARIANT))
+    failed = {name for name, _ in s.failed_checks()}
+    assert expected <= failed, failed
+    assert ("dL_dx", "float64") in s.failed_checks()
+
+
+def test_a_nan_fails_the_check(variant_solution, monkeypatch):
+    s = variant_solution
+    approx = dict(s.approx)
+    approx["dL_dfc1"] = s.approx["dL_dfc1"].copy()
+    approx["dL_dfc1"][0] = np.nan
+    monkeypatch.setattr(s, "approx", approx)
+    c = s.check("dL_dfc1", "float64")
+    assert np.isnan(c.error) and not c.passed
+    assert ("dL_dfc1", "float64") in s.failed_checks()
+
+
+def test_cli_exit_status_marker_and_json_follow_the_checks(tmp_path, monkeypatch, capsys):
+    from symconv.cli import main
+    import symconv.homework.solution as solution
+    assert main(["homework", str(CHECKS / "large_gradient.toml"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    check = doc["checks"]["dL_dp"]["float64"]
+    assert check["passed"] is True and check["bound"] == pytest.approx(1e-12 * check["magnitude"])
+    assert doc["checks"]["conv1"]["finite_difference"] is None
+    assert all(c is None or c["passed"] for part in doc["checks"].values() for c in part.values())
+    monkeypatch.setattr(solution, "relu_mask", _relu_mask_forgotten)
+    assert main(["homework", str(VARIANT), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["checks"]["dL_dx"]["float64"]["passed"] is False
+    assert doc["checks"]["conv1"]["float64"]["passed"] is True
+    assert main(["homework", str(VARIANT), "--out", str(tmp_path), "--no-pdf"]) == 1
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("dL_dx "))
+    assert "FAILED (bound 1e-" in row
+    assert "checks: " in out and "FAILED (" in out.splitlines()[-1 - out.count("wrote ")]
+    md = (tmp_path / "variant_3ch_stride2.md").read_text(encoding="utf-8")
+    assert "(FAILED)" in md and "check(s) FAILED" in md
+
+
+def test_spread_logits_cli_exits_0_with_strict_json(capsys):
+    from symconv.cli import main
+    assert main(["homework", str(CHECKS / "spread_logits_20_classes.toml"), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["parts"]["dL_dp"]["float"][0] is None           # beyond float64's range
+    assert doc["checks"]["dL_dp"]["float64"]["passed"] is True
+
+
+def test_exact_values_over_4300_digits_print_everywhere(tmp_path, capsys):
+    import sys
+    from symconv.cli import main
+    path = CHECKS / "exact_values_over_4300_digits.toml"
+    s = solve(load(path))
+    q = int(sp.Rational(s.exact["conv1"][0, 0, 0]).q)
+    assert q.bit_length() > 4300 * np.log2(10)          # over Python's limit for int -> str
+    assert main(["homework", str(path), "--out", str(tmp_path), "--no-pdf"]) == 0
+    out = capsys.readouterr().out
+    assert "digits)" in out and "Traceback" not in out
+    tex = (tmp_path / path.with_suffix(".tex").name).read_text(encoding="utf-8")
+    assert r"\ldots" in tex and r"\text{5," in tex
+    assert main(["homework", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    # --json keeps every digit: the text reads back as the exact value.
+    text = doc["parts"]["conv1"]["exact"][0][0][0]
+    from fractions import Fraction
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        assert Fraction(text) == Fraction(int(s.exact["conv1"][0, 0, 0].p), q)
+    finally:
+        sys.set_int_max_str_digits(before)
+    zh_tex, _ = render(s, "zh")
+    assert "位" in zh_tex[zh_tex.index(r"\ldots"):zh_tex.index(r"\ldots") + 60]
+
+
+def _random_homework(seed: int, scale: float) -> dict:
+    """A homework with entries of about ``scale`` (exact decimals), biases, 2-20 classes."""
+    from fractions import Fraction
+    rng = np.random.default_rng(seed)
+    C, H, O, m = (int(v) for v in (rng.integers(1, 3), rng.integers(3, 6), rng.integers(1, 3), rng.integers(2, 21)))
+    K = min(int(rng.integers(1, 4)), H)
+    num = lambda: str(Fraction(int(rng.integers(-9, 10))) * Fraction(scale))  # noqa: E731
+    n = O * (H - K + 1) ** 2
+    return {"input": {"x": [[[num() for _ in range(H)] for _ in range(H)] for _ in range(C)]},
+            "conv": {"h": [[[[num() for _ in range(K)] for _ in range(K)] for _ in range(C)] for _ in range(O)],
+                     "bias": [num() for _ in range(O)]},
+            "fc": {"out_features": m, "bias": [num() for _ in range(m)],
+                   "weight": [[str(Fraction(int(rng.integers(-9, 10)), int(rng.integers(1, 5)))) for _ in range(n)]
+                              for _ in range(m)]},
+            "loss": {"target": int(rng.integers(1, m + 1))}}
+
+
+@pytest.mark.parametrize("seed,scale", [(1, 1e-3), (2, 1), (3, 1e3), (4, 1e8), (5, 1e15), (6, 1e30)])
+def test_correct_solutions_pass_at_every_scale(seed, scale):
+    # With absolute bounds every scale from 1e3 up failed; relative to M each passes, and M bounds the values.
+    from symconv.inputs import parse
+    s = solve(parse(_random_homework(seed, scale), "random"))
+    assert s.failed_checks() == []
+    assert all(s.magnitude(name) >= np.max(np.abs(s.floats(name)), initial=1.0) for name in s.exact)
+
+
+def test_cancelling_terms_do_not_fail_a_correct_value():
+    # conv1 = (10^20 + 1) * 1 + 1 * (-10^20) = 1 exactly; float64 rounds 10^20 + 1 to 10^20 and gets 0. The
+    # error is float64's, not the solution's: M (the sum of |terms|, 2e20) bounds it. Two classes 1 apart
+    # at fc1 ~ 1e20 likewise.
+    from symconv.inputs import parse
+    doc = {"input": {"x": [[[str(10 ** 20 + 1), 1]]]}, "conv": {"h": [[[[1, -(10 ** 20)]]]]},
+           "fc": {"out_features": 2, "weight": [[1], [-1]], "bias": [str(10 ** 20), str(10 ** 20)]},
+           "loss": {"target": 2}}
+    s = solve(parse(doc, "cancel"))
+    assert s.exact["conv1"][0, 0, 0] == 1 and s.approx["conv1"][0, 0, 0] == 0.0
+    assert s.max_error("conv1", "float64") == 1.0          # an absolute bound of 1e-12 failed here
+    assert s.failed_checks() == []
+
+
+def test_a_notebook_shows_exact_values_over_4300_digits():
+    md = solve(load(CHECKS / "exact_values_over_4300_digits.toml"))._repr_markdown_()
+    assert md.startswith("| part | exact |") and "\\frac{" in md

@@ -63,3 +63,20 @@ def test_readme_command_outputs_are_what_the_commands_print(tmp_path, capsys, mo
         head_lines = [line for line in head_lines if line.strip()]
         assert printed[:len(head_lines)] == head_lines, command
         assert not tail_lines or printed[-len(tail_lines):] == tail_lines, command
+
+
+def test_readme_states_the_homework_checks_as_they_are():
+    """The homework section's relative bounds and --json CHECK fields are what the code uses (issue 18)."""
+    import re
+
+    from symconv.cli import solution_json
+    from symconv.homework import solve
+    from symconv.homework.solution import TOLERANCES
+    from symconv.inputs import load
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "max |Δ| ≤ 10⁻¹² · M and ≤ 10⁻⁶ · M" in text
+    assert TOLERANCES == {"float64": 1e-12, "finite-difference": 1e-6}
+    fields = re.search(r'CHECK = `\{([^}]*)\}`', text).group(1)
+    doc = solution_json(solve(load(ROOT / "derivations" / "homework11.toml")))
+    assert [f.strip(' "') for f in fields.split(",")] == list(doc["checks"]["dL_dx"]["float64"])
+    assert doc["checks"]["conv1"]["finite_difference"] is None

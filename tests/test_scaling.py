@@ -160,7 +160,8 @@ def test_json_with_a_tiny_target_probability(tmp_path):
     doc = json.loads(done.stdout)
     assert doc["checks"]["dL_dp"]["finite_difference"] is not None
     assert doc["parts"]["L"]["float"] == pytest.approx(40.0)
-    assert doc["checks"]["dL_dfc1"]["finite_difference"] < 1e-6
+    assert doc["checks"]["dL_dfc1"]["finite_difference"]["max_error"] < 1e-6
+    assert doc["checks"]["dL_dfc1"]["finite_difference"]["passed"] is True
 
 
 THIRDS = """

@@ -23,12 +23,16 @@ quickly and exactly), and every entry is written as one reduced fraction at the 
 
 Every part is then recomputed in float64 from the same rules (the closed forms' NumPy evaluator for the
 convolution) and every gradient is checked by central finite differences of L through a plain float forward.
+Both checks are relative: a part passes when ``max |Δ| <= tolerance * M``, M its magnitude (:func:`magnitudes`)
+rounded up to a power of ten, so that a correct solution passes at any scale and a wrong formula fails.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -45,12 +49,30 @@ from ..derivation.numeric import central_difference, conv
 from ..derivation.spec import ConvSpec
 from ..derivation.exprs import as_expr, numpy_function
 
-# The stated tolerance of each check: reports print "max |Δ| < bound" (what every machine computes the same),
-# and the measured value only when it exceeds the bound.
+# The relative tolerance of each check: a part passes when max |Δ| <= tolerance * M (M its magnitude, a power of
+# ten, see magnitudes()); reports print that bound (what every machine computes the same), and the measured
+# value only when it exceeds the bound.
 TOLERANCES = {"float64": 1e-12, "finite-difference": 1e-6}
+
+# The parts computed after the softmax: an absolute error d in fc1 is a relative error of about d in each of
+# them, so their magnitude is multiplied by fc1's (see magnitudes()).
+AFTER_SOFTMAX = ("p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx",
+                 "dL_dconv_bias", "dL_dfc_bias")
 
 PARTS = ("conv1", "relu1", "fc1", "p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh",
          "dL_dx")
+
+@contextlib.contextmanager
+def any_digits() -> Any:
+    """Integers of any length may be written out in full inside (Python refuses more than 4,300 digits, a
+    guard against quadratic work; a homework within the stated limits reaches ~160,000, which take ~1 s)."""
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(before)
+
 
 LCM_BITS = 4096   # above this, rationals are not scaled to integers (the integers would be too long to help)
 
@@ -154,6 +176,35 @@ def _one_fraction(c: list[Any], den: int, terms: tuple[Any, ...], s: tuple[int, 
     return sp.Add(*(v * t for v, t in zip(num, terms) if v)) / totals[d]
 
 
+@dataclass(frozen=True)
+class Check:
+    """One check of one part: the largest |exact - float| (NaN when the recomputation gave NaN), the part's
+    magnitude M (a power of ten) and the relative tolerance; it passes when error <= tolerance * M."""
+
+    error: float
+    magnitude: float
+    tolerance: float
+
+    @property
+    def bound(self) -> float:
+        return self.tolerance * self.magnitude
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.error <= self.bound)        # False for NaN
+
+
+def power_of_ten_above(v: float) -> float:
+    """The smallest power of ten >= max(1, v) (inf stays inf). The 1e-9 margin keeps a magnitude that float
+    rounding puts a few ulps either side of a power of ten on the same side on every machine."""
+    if not v > 1:
+        return 1.0
+    if not np.isfinite(v):
+        return math.inf
+    k = math.ceil(math.log10(v) - 1e-9)
+    return 10.0 ** k if k < 308 else math.inf
+
+
 @dataclass
 class Solution:
     homework: Homework
@@ -165,6 +216,7 @@ class Solution:
     local: dict[str, Any] = field(default_factory=dict)   # the SymPy definitions and derivatives shown
     basis: Basis = field(default_factory=lambda: Basis((sp.Integer(1),), (sp.Integer(1),), (1,)))
     linear: dict[str, Linear] = field(default_factory=dict)   # the gradients after the softmax, as coefficients
+    sensitivity: dict[str, np.ndarray] = field(default_factory=dict)   # see magnitudes()
     _floats: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _in_E: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -210,21 +262,65 @@ class Solution:
 
     def max_error(self, name: str, against: str) -> float | None:
         """The largest |exact - float| of a part against the float64 recomputation or finite differences
-        (None when that check does not apply). Entries whose difference quotient crosses a ReLU tie are
-        left out: at a kink it is one-sided and differs from the derivative taken as 0 there; so are they in
-        the float64 check when float rounding moved a tie off 0."""
+        (None when that check does not apply); NaN when the other side has a NaN, and 0 where both are the
+        same infinity (a value beyond float64's range). Entries whose difference quotient crosses a ReLU tie
+        (or a conv1 entry within one step of 0, :meth:`near_ties`) are left out: at a kink it is one-sided
+        and differs from the derivative taken as 0 there; so are ties in the float64 check when float
+        rounding moved a tie off 0."""
         other = self.approx if against == "float64" else self.finite_difference
         if name not in other:
             return None
-        diff = np.abs(np.asarray(self.floats(name) - other[name], dtype=float)).reshape(-1)
+        exact, theirs = self.floats(name), np.asarray(other[name], dtype=float)
+        with np.errstate(invalid="ignore"):
+            diff = np.abs(exact - theirs).reshape(-1)
+        # An exact value beyond float64's range rounds to an infinity; the same infinity agrees with it.
+        diff[((exact == theirs) & np.isinf(exact)).reshape(-1)] = 0.0
+        if np.isnan(diff).any():
+            return math.nan
         # float64 rounding can put a tie a few ulps off 0, on either side of the kink: those entries are left
         # out of the float64 check too (only then: a tie the float pass hits exactly compares as usual).
         off_kink = any(self.approx["conv1"][t] != 0 for t in self.relu_ties)
         if self.relu_ties and (against == "finite-difference" or off_kink):
             diff[self._moves_a_tie(name).reshape(-1)] = 0.0
+        near = self.near_ties()
+        if against == "finite-difference" and near:
+            diff[self._moves_a_tie(name, near).reshape(-1)] = 0.0
         return float(diff.max()) if diff.size else 0.0
 
-    def _moves_a_tie(self, name: str) -> np.ndarray:
+    def magnitude(self, name: str) -> float:
+        """M of part ``name``: max(1, its largest sensitivity entry), times fc1's magnitude after the softmax
+        (p: fc1's; L and dL/dp: also their own largest |value|), rounded up to a power of ten."""
+        kappa = max(1.0, float(np.max(self.sensitivity["fc1"])))
+        if name in ("p", "L", "dL_dp"):
+            own = 1.0 if name == "p" else float(np.max(np.abs(self.floats(name)), initial=1.0))
+            return power_of_ten_above(kappa * own)
+        m = max(1.0, float(np.max(self.sensitivity[name], initial=1.0)))
+        return power_of_ten_above(m * kappa if name in AFTER_SOFTMAX else m)
+
+    def check(self, name: str, against: str) -> Check | None:
+        """The float64 (``against="float64"``) or finite-difference check of part ``name``; None when it does
+        not apply (no finite differences of L for the forward parts)."""
+        e = self.max_error(name, against)
+        if e is None:
+            return None
+        return Check(e, self.magnitude(name), TOLERANCES[against])
+
+    def failed_checks(self) -> list[tuple[str, str]]:
+        """(part, check) for every check that did not pass, in the parts' order."""
+        return [(name, against) for name in self.exact for against in ("float64", "finite-difference")
+                if (c := self.check(name, against)) is not None and not c.passed]
+
+    def near_ties(self) -> list[tuple[int, ...]]:
+        """conv1 entries that are not 0 but that one finite-difference step can move across ReLU's kink: a
+        step moves conv1 by at most STEP times max(1, max |x|, max |h|) (see _steps); the difference
+        quotients through them are one-sided, as at a tie, and are left out the same way."""
+        hw = self.homework
+        reach = STEP * max(1.0, float(np.max(np.abs(_to_float(hw.x)))), float(np.max(np.abs(_to_float(hw.h)))))
+        c = self.approx["conv1"]
+        return [tuple(int(i) for i in idx) for idx in np.ndindex(*c.shape)
+                if self.exact["conv1"][idx] != 0 and abs(c[idx]) <= reach]
+
+    def _moves_a_tie(self, name: str, ties_at: list[tuple[int, ...]] | None = None) -> np.ndarray:
         """The entries of part ``name`` whose perturbation moves a conv1 entry that is exactly 0.
 
         conv1 is linear in each of x, h, b separately and a unit change of one entry reaches each conv1 entry
@@ -232,7 +328,7 @@ class Solution:
         through |h| (or |x|, or the bias) is non-zero there: one backward pass instead of one per entry."""
         shape = self.exact[name].shape
         ties = np.zeros((1,) + self.exact["conv1"].shape)
-        ties[(0,) + tuple(np.array(self.relu_ties).T)] = 1.0
+        ties[(0,) + tuple(np.array(self.relu_ties if ties_at is None else ties_at).T)] = 1.0
         if name == "dL_dconv1":
             return ties[0] > 0
         if name not in ("dL_dx", "dL_dh", "dL_dconv_bias"):
@@ -248,7 +344,8 @@ class Solution:
         rows = ["| part | exact | float64 check | finite differences |", "|---|---|---|---|"]
         for name, value in self.exact.items():
             flat = np.asarray(value, dtype=object).reshape(-1)
-            shown = ", ".join(sp.latex(v) for v in flat[:6]) + (", \\dots" if flat.size > 6 else "")
+            with any_digits():      # a notebook shows every digit (the report shortens them)
+                shown = ", ".join(sp.latex(v) for v in flat[:6]) + (", \\dots" if flat.size > 6 else "")
             fd = self.max_error(name, "finite-difference")
             rows.append(f"| `{name}` | ${shown}$ | {self.max_error(name, 'float64'):.1e} | "
                         f"{'-' if fd is None else f'{fd:.1e}'} |")
@@ -263,12 +360,14 @@ def _float_of(v: Any) -> float:
 
 
 def _to_float(a: np.ndarray) -> np.ndarray:
-    return np.vectorize(_float_of, otypes=[float])(a) if np.size(a) else np.zeros(np.shape(a))
+    with np.errstate(over="ignore", invalid="ignore"):     # beyond float64's range: an infinity, said so
+        return np.vectorize(_float_of, otypes=[float])(a) if np.size(a) else np.zeros(np.shape(a))
 
 
 def _cancel(a: np.ndarray) -> np.ndarray:
     """Each entry as one reduced fraction (only for the few softmax-sized vectors)."""
-    return np.vectorize(lambda v: sp.cancel(v), otypes=[object])(a)
+    with np.errstate(all="ignore"):     # NumPy reads stale float flags after SymPy's work on object arrays
+        return np.vectorize(lambda v: sp.cancel(v), otypes=[object])(a)
 
 
 def _ints(a: Any) -> tuple[np.ndarray, int]:
@@ -363,15 +462,23 @@ def _layer_definitions() -> dict[str, Any]:
 _EXACT = [{"exp": np.frompyfunc(sp.exp, 1, 1), "log": np.frompyfunc(sp.log, 1, 1),
            "Heaviside": lambda v, h0: sp.Heaviside(v, h0), "Max": lambda *v: sp.Max(*v)}]
 _FLOAT = {"Heaviside": lambda v, h0: np.heaviside(v, h0)}       # and NumPy's own functions
-_RULES: dict[tuple[str, bool], Callable[..., Any]] = {}
+_RULES: dict[tuple[str, bool | str], Callable[..., Any]] = {}
 
 
-def rule(name: str, exact: bool) -> Callable[..., Any]:
+def _mpf_functions() -> list[dict[str, Any]]:
+    import mpmath
+    return [{"exp": np.frompyfunc(mpmath.exp, 1, 1), "log": np.frompyfunc(mpmath.log, 1, 1)}]
+
+
+def rule(name: str, exact: bool | str) -> Callable[..., Any]:
     """The layer definition or derived rule ``name`` as a function over NumPy arrays (index arguments are
-    index arrays): exact on object arrays of SymPy numbers, or float64."""
+    index arrays): exact on object arrays of SymPy numbers, float64, or (``exact="mpf"``) on object arrays
+    of mpmath numbers at the caller's working precision."""
     if (name, exact) not in _RULES:
         d = layer_definitions()
-        if exact:
+        if exact == "mpf":
+            _RULES[name, exact] = sp.lambdify(d["args"][name], d[name], _mpf_functions())
+        elif exact:
             _RULES[name, exact] = sp.lambdify(d["args"][name], d[name], _EXACT)
         else:
             _RULES[name, exact] = numpy_function(d["args"][name], d[name], _FLOAT)
@@ -486,8 +593,9 @@ def solve(hw: Homework) -> Solution:
             exact[name] = linear[name].entries(basis.values, basis.s)
     ties = [tuple(int(i) for i in idx) for idx in np.ndindex(*conv1.shape) if conv1[idx] == 0]
     approx = float_recompute(hw, derivation)
-    fd = finite_differences(hw, approx)
-    return Solution(hw, derivation, exact, approx, fd, ties, local, basis, linear)
+    sens = magnitudes(hw, derivation)
+    fd = finite_differences(hw, approx, sens)
+    return Solution(hw, derivation, exact, approx, fd, ties, local, basis, linear, sens)
 
 
 def float_recompute(hw: Homework, derivation: Derivation) -> dict[str, np.ndarray]:
@@ -503,15 +611,7 @@ def float_recompute(hw: Homework, derivation: Derivation) -> dict[str, np.ndarra
     relu1 = _elementwise("relu", False)(conv1)
     r = relu1.reshape(-1)
     fc1 = np.asarray(rule("fc", False)(W, r, b, np.arange(m), n), dtype=float)
-    # exp(fc1) overflows for large logits; softmax is shift-invariant, so evaluate at fc1 - max(fc1).
-    shifted = fc1 - fc1.max()
-    p = np.asarray(rule("softmax", False)(shifted, np.arange(m), m), dtype=float)
-    # -log p_t = log sum_j e^{fc1_j} - fc1_t: a log-sum-exp never takes the log of an underflowed p_t.
-    L = np.asarray(np.log(np.exp(shifted).sum()) - shifted[t], dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dL_dp = np.asarray(rule("dloss", False)(y, p, np.arange(m)), dtype=float)
-    dL_dp[y == 0] = 0.0        # -0 / p_j is 0, also where p_j underflowed to 0
-    dL_dfc1 = np.asarray(rule("softmax_vjp", False)(shifted, dL_dp, np.arange(m), m), dtype=float)
+    p, L, dL_dp, dL_dfc1 = _softmax_parts(fc1, t)
     dL_drelu1 = np.asarray(rule("fc_vjp_r", False)(W, dL_dfc1, np.arange(n), m), dtype=float).reshape(relu1.shape)
     dL_dconv1 = _elementwise("drelu", False)(conv1) * dL_drelu1
     dL_dW = np.asarray(rule("fc_vjp_W", False)(dL_dfc1, r, np.arange(m)[:, None], np.arange(n)[None, :]),
@@ -525,6 +625,33 @@ def float_recompute(hw: Homework, derivation: Derivation) -> dict[str, np.ndarra
     if hw.fc_bias is not None:
         out["dL_dfc_bias"] = np.asarray(rule("fc_vjp_b", False)(dL_dfc1, np.arange(m)), dtype=float)
     return out
+
+
+def _softmax_parts(fc1: np.ndarray, t: int) -> tuple[np.ndarray, ...]:
+    """p, L, dL/dp and dL/dfc1 from the same rules, in float64's precision (53-bit mpmath numbers) but not its
+    exponent range: with spread logits p_t underflows to 0 in float64, dL/dp_t = -1/p_t overflows, and the
+    softmax's derivative then multiplies 0 by -inf (NaN). Evaluated at fc1 - max fc1 (softmax is
+    shift-invariant), L as a log-sum-exp; every value is rounded to float64 at the end."""
+    import mpmath
+    m = len(fc1)
+    with mpmath.workprec(53):
+        c = max(fc1)
+        shifted = np.array([mpmath.mpf(float(v)) - mpmath.mpf(float(c)) for v in fc1], dtype=object)
+        y = np.array([mpmath.mpf(1 if i == t else 0) for i in range(m)], dtype=object)
+        p = rule("softmax", "mpf")(shifted, np.arange(m), m)
+        L = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in shifted)) - shifted[t]
+        dL_dp = rule("dloss", "mpf")(y, p, np.arange(m))
+        dL_dfc1 = rule("softmax_vjp", "mpf")(shifted, dL_dp, np.arange(m), m)
+    as_float = lambda a: np.array([_mpf_to_float(v) for v in a], dtype=float)  # noqa: E731
+    return as_float(p), np.asarray(_mpf_to_float(L)), as_float(dL_dp), as_float(dL_dfc1)
+
+
+def _mpf_to_float(v: Any) -> float:
+    """An mpmath number rounded to float64: an infinity beyond its range, 0 below it (never an error)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf if v > 0 else -math.inf
 
 
 def _logsumexp(f: np.ndarray) -> float:
@@ -541,9 +668,6 @@ def _plain_forward(hw: Homework) -> dict[str, Callable[..., float]]:
     cb0 = None if hw.conv_bias is None else _to_float(hw.conv_bias)
     relu0 = np.maximum(conv(x0, h0, hw.spec, cb0)[0], 0.0)
 
-    def from_p(p: np.ndarray) -> float:
-        return float(-np.log(p[t]))
-
     def from_fc(f: np.ndarray) -> float:
         return _logsumexp(f) - float(f[t])      # -log softmax(f)_t, without forming a p_t that can underflow
 
@@ -556,33 +680,83 @@ def _plain_forward(hw: Homework) -> dict[str, Callable[..., float]]:
     def from_params(x: np.ndarray = x0, h: np.ndarray = h0, cb: np.ndarray | None = cb0) -> float:
         return from_conv(conv(x, h, hw.spec, cb)[0])
 
-    return {"p": from_p, "fc": from_fc, "relu": from_relu, "conv": from_conv, "params": from_params,
+    return {"fc": from_fc, "relu": from_relu, "conv": from_conv, "params": from_params,
             "W": lambda W: from_relu(relu0, W=W), "b": lambda b: from_relu(relu0, b=b)}
 
 
-def _difference_in_p(f: Callable[[np.ndarray], float], p: np.ndarray, step: float = 1e-6) -> np.ndarray:
-    """Central differences in p with each step below a thousandth of its entry, so that p - step stays a
-    probability even when p_t is tiny (a fixed step would take the log of a negative number)."""
-    p = np.array(p, dtype=np.float64)
-    return central_difference(f, p, np.where(p > 0, np.minimum(step, p / 1000), step))
-
-
-def finite_differences(hw: Homework, approx: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Central differences of L with respect to every quantity a gradient is reported for."""
-    f = _plain_forward(hw)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dL_dp = _difference_in_p(f["p"], approx["p"])
-    out = {"dL_dp": dL_dp,
-           "dL_dfc1": central_difference(f["fc"], approx["fc1"]),
-           "dL_drelu1": central_difference(f["relu"], approx["relu1"]),
-           "dL_dconv1": central_difference(f["conv"], approx["conv1"]),
-           "dL_dW": central_difference(f["W"], _to_float(hw.fc_weight)),
-           "dL_dh": central_difference(lambda h: f["params"](h=h), _to_float(hw.h)),
-           "dL_dx": central_difference(lambda x: f["params"](x=x[None]), _to_float(hw.x))}
-    if hw.conv_bias is not None:
-        out["dL_dconv_bias"] = central_difference(lambda c: f["params"](cb=c), _to_float(hw.conv_bias))
+def magnitudes(hw: Homework, derivation: Derivation) -> dict[str, np.ndarray]:
+    """Each part's *sensitivity*, entry by entry: the part recomputed with every input, weight and bias in
+    absolute value and |dL/dfc1| taken as 1 (its bound: |p - y| <= 1). It bounds the part's |value| and the
+    sum of |terms| that float64 adds up for it (a sum's rounding error is at most n eps times that), so a
+    check relative to it holds however much the terms cancel; for fc1 it is also how far fc1 moves per unit
+    of a variable, which sets the finite differences' steps. (M, the check's scale, is built from it in
+    :meth:`Solution.magnitude`.)"""
+    m, n = hw.fc_weight.shape
+    ax, ah, aW = np.abs(_to_float(hw.x))[None], np.abs(_to_float(hw.h)), np.abs(_to_float(hw.fc_weight))
+    acb = None if hw.conv_bias is None else np.abs(_to_float(hw.conv_bias))
+    afb = np.zeros(m) if hw.fc_bias is None else np.abs(_to_float(hw.fc_bias))
+    with np.errstate(over="ignore"):
+        c = conv(ax, ah, hw.spec, acb)[0]
+        r = (aW.T @ np.ones(m)).reshape(c.shape)
+        grads = derivation.evaluate(ax, ah, r[None])
+        out = {"conv1": c, "relu1": c, "fc1": aW @ c.reshape(-1) + afb, "dL_dfc1": np.ones(m),
+               "dL_drelu1": r, "dL_dconv1": r, "dL_dW": np.outer(np.ones(m), c.reshape(-1)),
+               "dL_dh": grads["grad_weight"], "dL_dx": grads["grad_input"][0]}
+    if acb is not None:
+        out["dL_dconv_bias"] = grads["grad_bias"]
     if hw.fc_bias is not None:
-        out["dL_dfc_bias"] = central_difference(f["b"], _to_float(hw.fc_bias))
+        out["dL_dfc_bias"] = np.ones(m)
+    return out
+
+
+STEP = 1e-6   # how far each central difference moves fc1 (softmax's curvature is on the scale of 1)
+
+
+def _steps(sensitivity: np.ndarray) -> np.ndarray:
+    """One step per entry, chosen for its magnitude: STEP / max(1, how far fc1 moves per unit of it), so that
+    every difference moves fc1 by about STEP (a fixed step overshoots the curvature when the weights are
+    large, and rounding swamps it when they are small)."""
+    return STEP / np.maximum(1.0, np.nan_to_num(np.asarray(sensitivity, dtype=float), posinf=1e300))
+
+
+def _difference_in_p(fc1: np.ndarray, t: int) -> np.ndarray:
+    """Central differences of L = -log p_t in each p_j, at p computed from fc1 by a log-sum-exp in 53-bit
+    mpmath numbers (p_t can be below float64's range: dL/dp_t = -1/p_t is then beyond it), each step a
+    ten-thousandth of p_j so that p - step stays a probability."""
+    import mpmath
+    with mpmath.workprec(53):
+        f = [mpmath.mpf(float(v)) for v in fc1]
+        c = max(f)
+        lse = mpmath.log(mpmath.fsum(mpmath.exp(v - c) for v in f))
+        p = [mpmath.exp(v - c - lse) for v in f]
+        out = []
+        for j in range(len(p)):
+            step = p[j] / 10000
+            up, down = list(p), list(p)
+            up[j], down[j] = p[j] + step, p[j] - step
+            out.append(_mpf_to_float((-mpmath.log(up[t]) + mpmath.log(down[t])) / (2 * step)))
+    return np.array(out)
+
+
+def finite_differences(hw: Homework, approx: dict[str, np.ndarray],
+                       sensitivity: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Central differences of L with respect to every quantity a gradient is reported for, each step chosen
+    for its entry's magnitude (:func:`_steps`; ``sensitivity`` from :func:`magnitudes`)."""
+    f = _plain_forward(hw)
+    sens = sensitivity or {}
+    step = lambda name, like: _steps(sens.get(name, np.ones(np.shape(like))))  # noqa: E731
+    out = {"dL_dp": _difference_in_p(approx["fc1"], hw.target - 1),
+           "dL_dfc1": central_difference(f["fc"], approx["fc1"], STEP),
+           "dL_drelu1": central_difference(f["relu"], approx["relu1"], step("dL_drelu1", approx["relu1"])),
+           "dL_dconv1": central_difference(f["conv"], approx["conv1"], step("dL_dconv1", approx["conv1"])),
+           "dL_dW": central_difference(f["W"], _to_float(hw.fc_weight), step("dL_dW", hw.fc_weight)),
+           "dL_dh": central_difference(lambda h: f["params"](h=h), _to_float(hw.h), step("dL_dh", hw.h)),
+           "dL_dx": central_difference(lambda x: f["params"](x=x[None]), _to_float(hw.x), step("dL_dx", hw.x))}
+    if hw.conv_bias is not None:
+        out["dL_dconv_bias"] = central_difference(lambda c: f["params"](cb=c), _to_float(hw.conv_bias),
+                                                  step("dL_dconv_bias", hw.conv_bias))
+    if hw.fc_bias is not None:
+        out["dL_dfc_bias"] = central_difference(f["b"], _to_float(hw.fc_bias), STEP)
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,11 @@ from ..homework.solution import TOLERANCES, Solution, problem1_spec
 from .derivation import derivation_blocks
 from ..wording import w
 from ..derivation.exprs import as_expr
+from .numbers import short_latex
+
+# The report's language while it is rendered: a huge integer's digit count is written in it (_num is a plain
+# one-argument formatter, passed around as such).
+_LANG: ContextVar[str] = ContextVar("report_lang", default="en")
 
 TITLES = {
     "conv1": r"\mathrm{conv}_1", "relu1": r"\mathrm{relu}_1", "fc1": r"\mathrm{fc}_1", "p": "p", "L": "L",
@@ -37,7 +43,7 @@ class _Later:
 
 
 def _num(v: Any) -> str:
-    return sp.latex(v.value() if isinstance(v, _Later) else v)
+    return short_latex(v.value() if isinstance(v, _Later) else v, _LANG.get())
 
 
 def _dec(v: Any) -> str:
@@ -137,22 +143,26 @@ def _power_of_ten(v: float) -> str:
     if not np.isfinite(v):
         return r"\infty" if v > 0 else r"\mathrm{NaN}"
     mantissa, exponent = f"{v:.1e}".split("e")
+    if mantissa == "1.0" and int(exponent) == 0:
+        return "1"
     return (f"10^{{{int(exponent)}}}" if mantissa == "1.0" else
             rf"{mantissa} \cdot 10^{{{int(exponent)}}}")
 
 
 def _bound(s: Solution, name: str, against: str, lang: str = "en", cell: bool = False) -> str:
-    """A check as the bound it meets ("max |Δ| < 10^{-12}"), the same on every machine; the measured value
-    only when it exceeds the bound (a failure, which no machine should show)."""
-    e = s.max_error(name, against)
-    if e is None:
+    """A check as the bound it meets ("max |Δ| <= 10^{-12} · M = 10^{-10}"), the same on every machine; the
+    measured value only when it exceeds the bound (a failure, which no machine should show)."""
+    c = s.check(name, against)
+    if c is None:
         return "n/a"
-    bound = _power_of_ten(TOLERANCES[against])
-    if e < TOLERANCES[against]:
-        return f"$< {bound}$" if cell else w("bound.within", lang, bound=bound)
-    value = _power_of_ten(e)
+    if np.isinf(c.magnitude) and c.passed:
+        return w("bound.cell_beyond" if cell else "bound.beyond", lang)
+    tol, bound = _power_of_ten(c.tolerance), _power_of_ten(c.bound)
+    if c.passed:
+        return rf"$\le {bound}$" if cell else w("bound.within", lang, tol=tol, bound=bound)
+    value = _power_of_ten(c.error)
     return (f"${value} > {bound}$ ({w('failed', lang)})" if cell else
-            w("bound.exceeds", lang, value=value, bound=bound))
+            w("bound.exceeds", lang, value=value, tol=tol, bound=bound))
 
 
 def _exponentials(s: Solution) -> tuple[dict[sp.Symbol, Any], sp.Symbol, Any] | None:
@@ -322,7 +332,9 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
                         lang=lang)
     if "dL_dfc_bias" in s.exact:
         blocks += _part(s, "dL_dfc_bias", r"\frac{\partial L}{\partial \mathrm{fc}_1}", None, lang=lang)
-    blocks += [Heading(w("hw.checks", lang), 2), check_table(s, lang)]
+    blocks += [Heading(w("hw.checks", lang), 2), Para(w("hw.checks.about", lang)), check_table(s, lang)]
+    if s.failed_checks():
+        blocks.append(Para(w("hw.checks.failed", lang, n=len(s.failed_checks()))))
     return blocks
 
 
@@ -343,19 +355,27 @@ def _degenerate(s: Solution, same_rows: bool, lang: str = "en") -> str:
 
 
 def _ties(s: Solution, lang: str = "en") -> str:
+    near = s.near_ties()
+    after = "" if not near else w("hw.near_ties", lang, where=_where(near))
     if not s.relu_ties:
-        return w("hw.no_ties", lang)
-    where = ", ".join(str(list(t)) for t in s.relu_ties[:KEEP])
-    return w("hw.ties", lang, where=where + (r", $\dots$" if len(s.relu_ties) > KEEP else ""))
+        return w("hw.no_ties", lang) + after
+    return w("hw.ties", lang, where=_where(s.relu_ties)) + after
+
+
+def _where(entries: list[tuple[int, ...]]) -> str:
+    return ", ".join(str(list(t)) for t in entries[:KEEP]) + (r", $\dots$" if len(entries) > KEEP else "")
 
 
 def check_table(s: Solution, lang: str = "en") -> Table:
     rows = []
     for name in s.exact:
+        M = s.magnitude(name)
         rows.append((f"${TITLES[name]}$", "x".join(map(str, s.exact[name].shape)) or w("scalar", lang),
+                     "$" + _power_of_ten(M) + "$",
                      _bound(s, name, "float64", lang, cell=True),
                      _bound(s, name, "finite-difference", lang, cell=True)))
-    return Table((w("part", lang), w("shape", lang), w("float_diff", lang), w("fd_diff", lang)), tuple(rows))
+    return Table((w("part", lang), w("shape", lang), w("magnitude", lang), w("float_diff", lang),
+                  w("fd_diff", lang)), tuple(rows))
 
 
 def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
@@ -366,6 +386,10 @@ def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
 
 
 def render(s: Solution, lang: str = "en") -> tuple[str, str]:
-    blocks = homework_blocks(s, lang)
-    title = user_text(s.homework.title)
-    return to_latex(blocks, title, lang=lang), to_markdown(blocks, title)
+    token = _LANG.set(lang)
+    try:
+        blocks = homework_blocks(s, lang)
+        title = user_text(s.homework.title)
+        return to_latex(blocks, title, lang=lang), to_markdown(blocks, title)
+    finally:
+        _LANG.reset(token)
