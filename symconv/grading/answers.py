@@ -506,13 +506,15 @@ def _free(value: Any) -> None:
             raise ParseError(f"the answer still has unknowns: {', '.join(sorted(map(str, v.free_symbols)))}")
 
 
-def _agree(a: Answer, b: Answer) -> bool:
-    """Whether two sides of a chain state the same value, each within its own written precision."""
+def _agree(a: Answer, b: Answer, strict: bool = False) -> bool:
+    """Whether two sides of a chain state the same value, each within its own written precision (``strict``,
+    for two statements of one part: within the coarser one's, so 0.3 is not 0.2 however they were rounded)."""
     try:     # a scalar side stands for every entry (p_i = 1/5 = (0.2, ..., 0.2))
         pairs = np.broadcast_arrays(np.asarray(a.value, dtype=object), np.asarray(b.value, dtype=object))
     except ValueError:
         return False
-    tol = sum(0.5 * 10 ** -d for d in (a.decimals, b.decimals) if d is not None)
+    tols = [0.5 * 10 ** -d for d in (a.decimals, b.decimals) if d is not None]
+    tol = (max(tols) if strict else sum(tols)) if tols else 0
     for x, y in zip(pairs[0].reshape(-1), pairs[1].reshape(-1)):
         x, y = as_expr(x), as_expr(y)
         if isinstance(x, sp.Rational) and isinstance(y, sp.Rational) and x == y:
@@ -535,36 +537,50 @@ def _unknowns(value: Any) -> bool:
 
 def _statement(st: nt.Statement) -> Answer | None:
     """A chain's value: its last exact side (else its most precise decimal one), after every other side
-    was found to state the same value. None when no side states a value (the statement is working)."""
+    was found to state the same value. None when no side states a value (the statement is working). Two
+    sides written by different statements of it (a name given twice, an "or") that differ are a hedge."""
     sides, unread = [], None
     for claim in st.claims():
         try:
-            sides.append(_side(claim))
+            sides.append((*_side(claim), claim.origin))
         except FalseChain:
             raise
         except ParseError as exc:        # a side in symbols (-5 e_3, \tfrac15 \mathbf{1}_5 - e_3) is working
             if not _SYMBOL.search(claim.src.text):
                 raise
             unread = unread or exc
-    numeric = [(a, rank) for a, rank in sides if not _unknowns(a.value)]
+    numeric = [side for side in sides if not _unknowns(side[0].value)]
     if numeric:
         sides = numeric          # beside a side that states the numbers, one with unknowns is working too
     elif unread is not None:
         raise unread
     if not sides:
         return None
-    best = min(rank for _, rank in sides)
-    main = [a for a, rank in sides if rank == best][-1]
+    best = min(rank for _, rank, _ in sides)
+    main, origin = [(a, o) for a, rank, o in sides if rank == best][-1]
     if best >= 2:       # no exact side: the most precise one written
-        main = max((a for a, _ in sides), key=lambda a: a.decimals or 0)
-    for other, _ in sides:
-        if other is not main and not _agree(other, main):
-            reason = ("g.chain", {"a": other.text, "b": main.text})
-            raise FalseChain(render(reason), reason)
-    shaped = [a for a, _ in sides if np.ndim(a.value)]
+        main, origin = max(((a, o) for a, _, o in sides), key=lambda ao: ao[0].decimals or 0)
+    # a hedge first: sides of two statements that differ, whatever a chain's own sides say
+    for other, _, o in sorted(sides, key=lambda side: side[2] == origin):
+        if other is not main and not _agree(other, main, o != origin):
+            if o == origin:
+                raise _false_chain(other, main)
+            raise _hedge(*((other, main) if o < origin else (main, other)))     # in the order written
+    shaped = [a for a, _, _ in sides if np.ndim(a.value)]
     if not np.ndim(main.value) and shaped:      # p_i = 1/5 = (0.2, ..., 0.2): the scalar for every entry
         main = Answer(np.full(np.shape(shaped[-1].value), main.value, dtype=object), main.text, main.decimals)
     return main
+
+
+def _false_chain(other: Answer, main: Answer) -> FalseChain:
+    reason = ("g.chain", {"a": other.text, "b": main.text})
+    return FalseChain(render(reason), reason)
+
+
+def _hedge(first: Answer, second: Answer) -> FalseChain:
+    r"""Two statements of one part with two values (``L = \ln 5 \quad L = 3``): wrong, whichever is right."""
+    reason = ("g.two_values", {"a": first.text, "b": second.text})
+    return FalseChain(render(reason), reason)
 
 
 def _per_channel(found: list[tuple[nt.Statement, Answer]]) -> bool:
@@ -607,11 +623,13 @@ def _after_last_equals(latex: str) -> str:
 _REFERENCE = re.compile(r"同上|同前|见上|如上|same as (?:above|before)|see above|as above|ditto", re.I)
 
 
-def parse_answer(latex: str) -> Answer:
-    r"""The value of an answer written in LaTeX (see :func:`_parse_answer`). An answer that only refers to
-    another (同上, "same as above") without a value the reader finds is no answer: :class:`NoAnswer`."""
+def parse_answer(latex: str, part: str | None = None) -> Answer:
+    r"""The value of an answer written in LaTeX (see :func:`_parse_answer`); ``part``, when known, is the
+    part it answers (its name and aliases are never an index range, and its own statement is the answer).
+    An answer that only refers to another (同上, "same as above") without a value the reader finds is no
+    answer: :class:`NoAnswer`."""
     try:
-        return _parse_answer(latex)
+        return _parse_answer(latex, part)
     except (FalseChain, NoAnswer):
         raise
     except ParseError:
@@ -621,7 +639,7 @@ def parse_answer(latex: str) -> Answer:
         raise
 
 
-def _parse_answer(latex: str) -> Answer:
+def _parse_answer(latex: str, part: str | None = None) -> Answer:
     r"""The value of an answer written in LaTeX. Every character is read or the answer is refused with
     :class:`ParseError` naming the student's column; every limit above is checked first.
 
@@ -639,7 +657,7 @@ def _parse_answer(latex: str) -> Answer:
         if not latex.strip() or re.fullmatch(r"[\s?？]*", _after_last_equals(latex)):
             raise NoAnswer("no answer written (empty, or only '?')", ("p.no_answer", {}))
         _check_text(latex)
-        found = nt.statements(en.normalise(Src.of(latex)))
+        found = nt.statements(en.normalise(Src.of(latex)), part)
         if not found:
             raise worded("p.no_maths")
         read = [(st, _statement(st)) for st in found]
@@ -657,8 +675,24 @@ def _parse_answer(latex: str) -> Answer:
             start -= 1
         run = valued[start:]
         answer = _channels(run) if _per_channel(run) else valued[-1][1]
+        answer = _own(valued, run, answer, nt.part_keys(part))
         _free(answer.value)
         return answer
+
+
+def _own(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.Statement, Answer]], answer: Answer,
+         own: frozenset[str]) -> Answer:
+    """The part's own statement (``p = …``, one chain however often it is given) is its answer, not a later
+    statement of another name (``p_i = 0.2``, ``q = …``: working); channels after it (``conv1^{(1)} = A``)
+    are a second statement of the part, so they must state its value."""
+    mine = [(st, a) for st, a in valued if st.name is not None and nt.name_key(st.name) in own
+            or st.name is None and st.sources() > 1]
+    if not mine or mine[0][0] is valued[-1][0]:
+        return answer
+    value = mine[0][1]
+    if _per_channel(run) and not any(st is mine[0][0] for st, _ in run) and not _agree(answer, value, True):
+        raise _hedge(value, answer)
+    return value
 
 
 # ------------------------------------------------------------------------------------------- answer files

@@ -37,6 +37,15 @@ _LINE = re.compile(r"\\\\(?:\s*\[\s*-?\d*\.?\d+\s*(?:pt|em|ex|mm|cm|in|mu|bp)\s*
 # "0.1 \times 396 \Rightarrow fc1 = 39.6"
 _SEP = r"(?:,|;|\\q?quad(?![a-zA-Z])|\\(?:Rightarrow|Longrightarrow|implies|therefore)(?![a-zA-Z]))"
 _STATEMENT_SEP = re.compile(_SEP + r"(?:\s*" + _SEP + ")*")       # ", \qquad" is one separator
+_ARROW = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|therefore)(?![a-zA-Z])")
+# "or" between two values is a hedge, whatever its spelling: each becomes \lor, which parts a chain into
+# alternatives (statements of one thing, so all must state the same value)
+OR = re.compile(r"\\(?:lor|vee)(?![a-zA-Z])")
+_OR_WORD = re.compile(r"[\s,，、;；]*(?:or|或者|或是|或|还是|抑或)[\s,，、;；]*", re.I)
+_BARE_OR = re.compile(r"(?<![A-Za-z\\])or(?![A-Za-z])", re.I)
+_ENDS_OR = re.compile(r"\\(?:lor|vee)\s*$")
+_AROUND_OR = re.compile(r"(?:\s|,|;|\\q?quad(?![a-zA-Z])|\\[,;: ]|~)*(?:\\lor|\\vee)(?![a-zA-Z])"
+                        r"(?:\s|,|;|\\q?quad(?![a-zA-Z])|\\[,;: ]|~)*")
 
 # Words that open a qualifier ("for every channel", "其中 c = 1, 2"): the rest of the line is not the answer.
 _QUALIFIER_WORDS = r"(?:for|where|when|with|each|all|on|over|if|其中|对于|对|当|每|所有|即|这里)"
@@ -80,23 +89,43 @@ def _text_command(line: Src) -> Src:
     def replace(m: re.Match[str]) -> str:
         if named(m):
             return rf"\mathrm{{{m.group(1) or m.group(2)}}}"
+        if _OR_WORD.fullmatch(m.group(1) or ""):
+            return r" \lor "                                     # A \text{ or } B: alternatives
         return ", " if _AND.fullmatch(m.group(1) or "") else ""      # A \text{ and } B: two entries
 
     return line.sub(_TEXT, replace)
 
 
-def _qualifier_parens(line: Src) -> Src:
+def _restated(inner: str, name: str | None, own: frozenset[str]) -> bool:
+    """Whether a parenthesised relation states the line's own name (or the part's) again, ``L = \\ln 5 \\quad
+    (L = 3)``: a second statement, not a remark."""
+    pieces = spans_top(inner, RELATION)
+    if len(pieces) < 2:
+        return False
+    said = re.sub(r"\\(?:text[a-z]*|mbox|hbox)\s*\{[^{}]*\}|\\(?:lor|vee)(?![a-zA-Z])", " ",
+                  inner[pieces[0][1]:pieces[0][2]])                     # (\text{or } L = 3), (或 L = 3)
+    key = _key(_BARE_OR.sub(" ", _CJK.sub(" ", said)).strip(), own)
+    return key == "\0part" or (name is not None and key == _key(name, own))
+
+
+def _qualifier_parens(line: Src, own: frozenset[str] = frozenset()) -> Src:
     r"""A parenthesised remark: holding a relation, ``(i = 1, \dots, 5)``, ``\left(c = 1, 2\right)`` (a value
     never has one), a shape (``\mathbf 0\ (2\times4\times4)``), or words, ``(\text{both channels})``, ``(两个通道)`` unless it is a function's argument
     (``\max(0, \text{conv1})``). The whole group is dropped, with the spacing before it."""
     text = line.text
     keep: list[Src] = []
     last = 0
+    pieces = spans_top(text, RELATION)
+    name = text[pieces[0][1]:pieces[0][2]].strip() if len(pieces) > 1 else None
     for i in top_level(text):        # positions inside a group are not top-level: groups never overlap
         if text[i] != "(":
             continue
         end = closing(text, i)
         inner = text[i + 1:end - 1]
+        if _restated(inner, name, own):           # unwrapped: a statement of its own, after a separator
+            keep += [line[last:i], Src.join([line[i:i + 1].sub(r"\(", r" \quad "), line[i + 1:end - 1]], sep="")]
+            last = end
+            continue
         words = (_TEXT.search(inner) is not None or _CJK.search(inner) is not None) and not re.search(
             r"(?:\\(?!q?quad(?![a-zA-Z]))[a-zA-Z]+|[A-Za-z])\s*$", text[max(0, i - 40):i])
         shape = re.fullmatch(r"\s*\d+(?:\s*(?:\\times|×|x|\*)\s*\d+)+\s*", inner) is not None    # \mathbf 0 (2\times4)
@@ -129,14 +158,17 @@ def _set_statement(line: Src) -> Src:
     return line
 
 
-def clean_line(line: Src) -> Src:
-    r"""A line without what is not maths: ``\forall`` and the rest, remarks, units, Chinese text."""
+def clean_line(line: Src, own: frozenset[str] = frozenset()) -> Src:
+    r"""A line without what is not maths: ``\forall`` and the rest, remarks, units, Chinese text (``own``:
+    the keys of the part's names, which a parenthesis never hides)."""
     line = _left_right_parens(line)
     m = re.search(r"\\forall(?![a-zA-Z])|∀", line.text)
     if m:
         line = line[:m.start()]
-    line = _qualifier_parens(line)
+    line = _qualifier_parens(line, own)
     line = _text_command(line)
+    line = line.sub(_CJK, lambda m: r" \lor " if _OR_WORD.fullmatch(m.group(0)) else m.group(0))    # 或
+    line = line.sub(_BARE_OR, r" \lor ")
     line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None)
     line = _set_statement(line)
     m = _UNITS.search(line.text)
@@ -151,6 +183,7 @@ def clean_line(line: Src) -> Src:
 class Side:
     src: Src
     approx: bool          # written after \approx (judged within its written precision)
+    origin: int = 0       # which of the statements merged into one chain wrote it (0: the first)
 
 
 @dataclass(frozen=True)
@@ -158,11 +191,18 @@ class Statement:
     name: str | None      # the left side when it names something ("conv1^{(1)}"), else None
     sides: tuple[Src, ...]
     approx: tuple[bool, ...]
+    origin: tuple[int, ...] = ()     # per side, the statement that wrote it (a name given twice, an "or")
+    derived: bool = False            # written after \Rightarrow, \implies or \therefore
 
     def claims(self) -> list[Side]:
         """The sides that state a value: a side with letters is a name or working (W \\cdot relu1)."""
-        return [Side(s, a) for s, a in zip(self.sides, self.approx)
+        origin = self.origin or (0,) * len(self.sides)
+        return [Side(s, a, o) for s, a, o in zip(self.sides, self.approx, origin)
                 if s.text.strip() and not has_letters(s.text)]
+
+    def sources(self) -> int:
+        """How many statements wrote this chain (two or more: the name was given twice, or an "or")."""
+        return len(set(self.origin)) if self.origin else 1
 
 
 _GREEK = re.compile(r"\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu"
@@ -192,29 +232,117 @@ def has_letters(text: str) -> bool:
     return re.search(r"(?<![A-Za-z])(?!e(?![A-Za-z]))[A-Za-z]", text) is not None
 
 
-_RANGE = re.compile(r"[\s\d,{}]*(?:(?:\\[lc]?dots|\\ldots|\.\.\.?|\\\{|\\\})[\s\d,{}]*)*")
+_RANGE = re.compile(r"[\s\d,{}]*(?:(?:\\[lc]?dots|\\ldots|\.\.\.?|\\\{|\\\}|\\lor)[\s\d,{}]*)*")
 _INDEX_NAME = re.compile(r"[A-Za-z](?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
 
 
-def _is_range(st: Statement) -> bool:
-    """``c = 1, 2`` or ``i = 1, \\dots, 5``: which indices a line is for, not a value."""
-    return (st.name is not None and _INDEX_NAME.fullmatch(st.name) is not None and len(st.sides) == 2
-            and _RANGE.fullmatch(st.sides[1].text) is not None)
+# ------------------------------------------------------------------------------------------------- names
 
+_FONT = re.compile(r"\\(?:mathcal|mathscr|mathfrak|mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathnormal|text|textrm|"
+                   r"textit|textbf|textsf|textnormal|operatorname\*?)(?![a-zA-Z])\s*")
+# the names a part goes by besides its own (a loss ℓ, a prediction ŷ); a gradient's, from its variable
+_ALIASES = {"L": ("L", r"\ell", "J", "Loss", "loss"), "p": ("p", r"\haty", r"\hatp", r"\hat\mathbfy")}
+_GRADIENT = (r"\frac\partialL\partial{v}", r"\fracdLd{v}", r"\partialL/\partial{v}", r"dL/d{v}", r"\nabla_{v}L",
+             r"\frac\partial\mathcalL\partial{v}")
+
+
+def name_key(name: str) -> str:
+    r"""A name as compared with another: fonts, braces and spacing dropped (``\mathcal{L}`` is ``L``,
+    ``\text{conv1}^{(1)}`` is ``conv1^(1)``, ``fc_1`` is ``fc1``).
+
+    >>> name_key(r"\mathcal{L}"), name_key(r"\text{conv}_1^{(2)}"), name_key(r"\frac{\partial L}{\partial \mathbf{W}}")
+    ('L', 'conv1^(2)', '\\frac\\partialL\\partialW')
+    """
+    key = _FONT.sub("", name)
+    key = re.sub(r"[{}\s]|\\[,;: !]|~", "", key)
+    return re.sub(r"(?<=[A-Za-z])_(?=\d)", "", key)
+
+
+def part_keys(part: str | None) -> frozenset[str]:
+    r"""The keys (:func:`name_key`) of the names a part is stated under: ``L``, ``\mathcal L``, ``\ell`` for L;
+    ``\frac{\partial L}{\partial W}``, ``\nabla_W L`` for dL_dW. Empty when the part is not known."""
+    if not part:
+        return frozenset()
+    names = {part, *_ALIASES.get(part, ())}
+    if part.startswith("dL_d"):
+        variable = part[4:]
+        variants = {variable, variable.replace("_", "")}
+        names |= {g.format(v=v) for g in _GRADIENT for v in variants}
+    return frozenset(name_key(n) for n in names)
+
+
+def _key(name: str | None, own: frozenset[str]) -> str | None:
+    """The key a statement's name merges under: the part's own when it is one of the part's names."""
+    if name is None:
+        return None
+    key = name_key(name)
+    return "\0part" if key in own else key
+
+
+def _range_like(st: Statement) -> bool:
+    """``c = 1, 2`` or ``i = 1, \\dots, 5`` in form: a single letter and whole numbers."""
+    return (st.name is not None and _INDEX_NAME.fullmatch(st.name) is not None and len(st.sides) >= 2
+            and all(_RANGE.fullmatch(side.text) is not None for side in st.sides[1:]))
+
+
+def _ranges(found: list[Statement], own: frozenset[str]) -> set[int]:
+    """Which statements are index ranges (which indices a line is for, not a value): after the first, shaped
+    like one, and of a name that is an index: neither the part's own name or an alias of it, nor a name
+    another statement of the answer gives a value (``L = \\ln 5 \\quad L = 3`` states L twice)."""
+    shaped = {k for k, st in enumerate(found) if k and _range_like(st)}
+    taken = {_key(st.name, own) for k, st in enumerate(found) if k not in shaped}
+    return {k for k in shaped if _key(found[k].name, own) not in taken | {"\0part"}}
+
+
+# ------------------------------------------------------------------------------------------------ chains
 
 _TRUNCATED = re.compile(r"(?<=\d)\s*(?:\\[lc]?dots|\.\.\.)\s*$")     # 1.6094\ldots: a decimal cut short
+_CHAIN = re.compile(RELATION.pattern + r"|\s*\\(?:lor|vee)(?![a-zA-Z])\s*")
+_GLUE = re.compile(r"(?:\s|/|\||\\\||,|;|&|~|\\[,;: ]|\\q?quad(?![a-zA-Z])|\\h?space\s*\{[^{}]*\})*$")
 
 
-def _chain(src: Src) -> Statement:
-    parts = split_top(src, RELATION)
+def _glued(side: Src, key: str | None, own: frozenset[str]) -> int | None:
+    r"""Where a side ends with the chain's own name, as in ``p = 0.2 / p = 7`` or ``L = 3 \ L = \ln 5``
+    (two statements with no separator the reader knows): the start of that name, else None."""
+    if key is None:
+        return None
+    text = side.text
+    near = max(1, len(text) - 200)      # a name is short: only the end is tried (long sides stay linear)
+    for i in top_level(text):
+        if i >= near and (text[i].isalpha() or text[i] == "\\") and not text[i - 1].isalpha() and text[i - 1] != "\\" \
+                and text[:i].strip() and not re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", text[:i]) \
+                and _key(text[i:].strip(), own) == key:          # not \mathcal's or \hat's argument
+            return i
+    return None
+
+
+def _chains(src: Src, own: frozenset[str]) -> list[Statement]:
+    """The statements of one piece: usually one chain; an ``\\lor`` parts it into alternatives (another
+    origin each); a side that ends with the chain's own name starts another statement."""
+    parts = split_top(src, _CHAIN)
     cut = [_TRUNCATED.search(p.text) for _, p in parts]
-    sides = tuple((p[:c.start()] if c else p).strip() for (_, p), c in zip(parts, cut))
-    approx = tuple(bool(APPROX.search(sep)) or c is not None for (sep, _), c in zip(parts, cut))
+    sides = [(p[:c.start()] if c else p).strip() for (_, p), c in zip(parts, cut)]
+    approx = [bool(APPROX.search(sep)) or c is not None for (sep, _), c in zip(parts, cut)]
+    origin, n = [], 0
+    for sep, _ in parts:
+        n += OR.search(sep) is not None
+        origin.append(n)
     while len(sides) > 1 and not sides[0].text:       # "= 3" or "：conv1^{(1)} = A" after a remark
-        sides, approx = sides[1:], approx[1:]
-    first = sides[0].text
-    name = first if len(sides) > 1 and has_letters(first) else None
-    return Statement(name, sides, approx)
+        sides, approx, origin = sides[1:], approx[1:], origin[1:]
+    found: list[Statement] = []
+    while True:
+        first = sides[0].text
+        name = first if len(sides) > 1 and has_letters(first) else None
+        key = _key(name, own)
+        glued = next(((k, at) for k in range(1, len(sides) - 1)
+                      if (at := _glued(sides[k], key, own)) is not None), None)
+        if glued is None:
+            return found + [Statement(name, tuple(sides), tuple(approx), tuple(origin))]
+        k, at = glued
+        head = sides[k][:at].sub(_GLUE, "").strip()
+        found.append(Statement(name, tuple(sides[:k]) + (head,), tuple(approx[:k + 1]), tuple(origin[:k + 1])))
+        sides = [sides[k][at:].strip()] + sides[k + 1:]
+        approx, origin = [False] + approx[k + 1:], [origin[k]] + origin[k + 1:]
 
 
 def _starts_with_relation(line: Src) -> bool:
@@ -226,14 +354,20 @@ def lines(src: Src) -> list[Src]:
     return [p for _, p in split_top(src, _LINE)]
 
 
-def statements(src: Src) -> list[Statement]:
-    r"""The statements of an answer block, qualifiers (``c = 1, 2``) dropped."""
+def statements(src: Src, part: str | None = None) -> list[Statement]:
+    r"""The statements of an answer block, index ranges (``c = 1, 2``) dropped, a name given twice (or
+    through an alias of ``part``, or after an "or") merged into one chain.
+
+    >>> [(st.name, st.sources()) for st in statements(Src.of(r"L = \ln 5 \quad \mathcal{L} = 3 \quad (c = 1, 2)"))]
+    [('L', 2)]
+    """
+    own = part_keys(part)
     joined: list[Src] = []
     for line in lines(src):
-        line = clean_line(line)
+        line = clean_line(line, own).sub(_AROUND_OR, r" \lor ").strip()
         if not line.text:
             continue
-        if joined and _starts_with_relation(line):
+        if joined and (_starts_with_relation(line) or OR.match(line.text) or _ENDS_OR.search(joined[-1].text)):
             joined[-1] = Src.join([joined[-1], line])
         else:
             joined.append(line)
@@ -245,23 +379,38 @@ def statements(src: Src) -> list[Statement]:
         for a, b in zip([0] + cuts, cuts + [len(pieces)]):
             body = text[pieces[a][1]:pieces[b - 1][2]].sub(r"^(?:\s|\\q?quad|\\[,;: ]|~)+", "").strip()
             if body.text:
-                found.append(_chain(body))
-    return _restatements([st for k, st in enumerate(found) if not (k and _is_range(st))])
+                chains = _chains(body, own)
+                if a and _ARROW.search(pieces[a][0]):
+                    chains[0] = Statement(chains[0].name, chains[0].sides, chains[0].approx, chains[0].origin,
+                                          derived=True)
+                found.extend(chains)
+    drop = _ranges(found, own)
+    return _restatements([st for k, st in enumerate(found) if k not in drop], own)
 
 
-def _restatements(found: list[Statement]) -> list[Statement]:
-    """Statements of the same name are one chain (``L = -\\ln 0.2 \\\\ \\text{so } L \\approx 1.609``): a name
-    given twice with two values is then a false chain, not two channels."""
+def _restatements(found: list[Statement], own: frozenset[str]) -> list[Statement]:
+    """Statements of the same name are one chain (``L = -\\ln 0.2 \\\\ \\text{so } L \\approx 1.609``), an
+    alias of the part's name too (``\\mathcal L``, ``\\ell``): a name given twice with two values is then a
+    false chain (a hedge), not two channels. A bare value before the part's own statement (a TOML answer
+    ``\\ln 5 \\quad L = 3``) states the part too, unless what follows is derived from it (``\\Rightarrow``)."""
+    keys = [_key(st.name, own) for st in found]
+    if found and keys[0] is None and len(found[0].sides) == 1 and "\0part" in keys[1:] and \
+            not (len(found) > 1 and found[1].derived):
+        keys[0] = "\0part"
     merged: list[Statement] = []
-    for st in found:
-        key = " ".join(st.name.split()) if st.name else None
-        same = next((k for k, m in enumerate(merged)
-                     if key and m.name and " ".join(m.name.split()) == key), None)
+    merged_keys: list[str | None] = []
+    for st, key in zip(found, keys):
+        origin = st.origin or (0,) * len(st.sides)
+        same = next((k for k, m in enumerate(merged_keys) if key is not None and m == key), None)
         if same is None:
-            merged.append(st)
-        else:
-            m = merged[same]
-            merged[same] = Statement(m.name, m.sides + st.sides[1:], m.approx + st.approx[1:])
+            merged.append(Statement(st.name, st.sides, st.approx, origin, st.derived))
+            merged_keys.append(key)
+            continue
+        m = merged[same]
+        skip = 1 if st.name is not None else 0          # the name itself, not a value
+        base = max(m.origin) + 1
+        merged[same] = Statement(m.name or st.name, m.sides + st.sides[skip:], m.approx + st.approx[skip:],
+                                 m.origin + tuple(base + o for o in origin[skip:]), m.derived)
     return merged
 
 
