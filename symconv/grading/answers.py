@@ -542,7 +542,7 @@ def _statement(st: nt.Statement) -> Answer | None:
     sides, unread = [], None
     for claim in st.claims():
         try:
-            sides.append((*_side(claim), claim.origin))
+            sides.append((*_side(claim), claim.writer))
         except FalseChain:
             raise
         except ParseError as exc:        # a side in symbols (-5 e_3, \tfrac15 \mathbf{1}_5 - e_3) is working
@@ -557,15 +557,15 @@ def _statement(st: nt.Statement) -> Answer | None:
     if not sides:
         return None
     best = min(rank for _, rank, _ in sides)
-    main, origin = [(a, o) for a, rank, o in sides if rank == best][-1]
+    main, writer = [(a, o) for a, rank, o in sides if rank == best][-1]
     if best >= 2:       # no exact side: the most precise one written
-        main, origin = max(((a, o) for a, _, o in sides), key=lambda ao: ao[0].decimals or 0)
+        main, writer = max(((a, o) for a, _, o in sides), key=lambda ao: ao[0].decimals or 0)
     # a hedge first: sides of two statements that differ, whatever a chain's own sides say
-    for other, _, o in sorted(sides, key=lambda side: side[2] == origin):
-        if other is not main and not _agree(other, main, o != origin):
-            if o == origin:
+    for other, _, o in sorted(sides, key=lambda side: side[2] == writer):
+        if other is not main and not _agree(other, main, o != writer):
+            if o == writer:
                 raise _false_chain(other, main)
-            raise _hedge(*((other, main) if o < origin else (main, other)))     # in the order written
+            raise _hedge(*((other, main) if o < writer else (main, other)))     # in the order written
     shaped = [a for a, _, _ in sides if np.ndim(a.value)]
     if not np.ndim(main.value) and shaped:      # p_i = 1/5 = (0.2, ..., 0.2): the scalar for every entry
         main = Answer(np.full(np.shape(shaped[-1].value), main.value, dtype=object), main.text, main.decimals)

@@ -105,7 +105,7 @@ def _restated(inner: str, name: str | None, own: frozenset[str]) -> bool:
     said = re.sub(r"\\(?:text[a-z]*|mbox|hbox)\s*\{[^{}]*\}|\\(?:lor|vee)(?![a-zA-Z])", " ",
                   inner[pieces[0][1]:pieces[0][2]])                     # (\text{or } L = 3), (或 L = 3)
     key = _key(_BARE_OR.sub(" ", _CJK.sub(" ", said)).strip(), own)
-    return key == "\0part" or (name is not None and key == _key(name, own))
+    return key == _PART or (name is not None and key == _key(name, own))
 
 
 def _qualifier_parens(line: Src, own: frozenset[str] = frozenset()) -> Src:
@@ -123,7 +123,8 @@ def _qualifier_parens(line: Src, own: frozenset[str] = frozenset()) -> Src:
         end = closing(text, i)
         inner = text[i + 1:end - 1]
         if _restated(inner, name, own):           # unwrapped: a statement of its own, after a separator
-            keep += [line[last:i], Src.join([line[i:i + 1].sub(r"\(", r" \quad "), line[i + 1:end - 1]], sep="")]
+            opening = line[i:i + 1].sub(r"\(", r" \quad ")
+            keep += [line[last:i], Src.join([opening, line[i + 1:end - 1]], sep="")]
             last = end
             continue
         words = (_TEXT.search(inner) is not None or _CJK.search(inner) is not None) and not re.search(
@@ -183,7 +184,7 @@ def clean_line(line: Src, own: frozenset[str] = frozenset()) -> Src:
 class Side:
     src: Src
     approx: bool          # written after \approx (judged within its written precision)
-    origin: int = 0       # which of the statements merged into one chain wrote it (0: the first)
+    writer: int = 0       # which of the statements merged into one chain wrote it (0: the first)
 
 
 @dataclass(frozen=True)
@@ -191,18 +192,18 @@ class Statement:
     name: str | None      # the left side when it names something ("conv1^{(1)}"), else None
     sides: tuple[Src, ...]
     approx: tuple[bool, ...]
-    origin: tuple[int, ...] = ()     # per side, the statement that wrote it (a name given twice, an "or")
+    writer: tuple[int, ...] = ()     # per side, the statement that wrote it (a name given twice, an "or")
     derived: bool = False            # written after \Rightarrow, \implies or \therefore
 
     def claims(self) -> list[Side]:
         """The sides that state a value: a side with letters is a name or working (W \\cdot relu1)."""
-        origin = self.origin or (0,) * len(self.sides)
-        return [Side(s, a, o) for s, a, o in zip(self.sides, self.approx, origin)
+        writer = self.writer or (0,) * len(self.sides)
+        return [Side(s, a, o) for s, a, o in zip(self.sides, self.approx, writer)
                 if s.text.strip() and not has_letters(s.text)]
 
     def sources(self) -> int:
         """How many statements wrote this chain (two or more: the name was given twice, or an "or")."""
-        return len(set(self.origin)) if self.origin else 1
+        return len(set(self.writer)) if self.writer else 1
 
 
 _GREEK = re.compile(r"\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu"
@@ -241,16 +242,17 @@ _INDEX_NAME = re.compile(r"[A-Za-z](?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?")
 _FONT = re.compile(r"\\(?:mathcal|mathscr|mathfrak|mathbf|boldsymbol|bm|mathrm|mathit|mathsf|mathnormal|text|textrm|"
                    r"textit|textbf|textsf|textnormal|operatorname\*?)(?![a-zA-Z])\s*")
 # the names a part goes by besides its own (a loss ℓ, a prediction ŷ); a gradient's, from its variable
-_ALIASES = {"L": ("L", r"\ell", "J", "Loss", "loss"), "p": ("p", r"\haty", r"\hatp", r"\hat\mathbfy")}
-_GRADIENT = (r"\frac\partialL\partial{v}", r"\fracdLd{v}", r"\partialL/\partial{v}", r"dL/d{v}", r"\nabla_{v}L",
-             r"\frac\partial\mathcalL\partial{v}")
+_ALIASES = {"L": ("L", r"\ell", "J", "Loss", "loss"), "p": ("p", r"\hat y", r"\hat p")}
+_GRADIENT = (r"\frac{{\partial L}}{{\partial {v}}}", r"\frac{{dL}}{{d{v}}}", r"\partial L/\partial {v}", "dL/d{v}",
+             r"\nabla_{{{v}}} L")
+_PART = "\0part"         # the merge key of every name of the part itself
 
 
 def name_key(name: str) -> str:
     r"""A name as compared with another: fonts, braces and spacing dropped (``\mathcal{L}`` is ``L``,
     ``\text{conv1}^{(1)}`` is ``conv1^(1)``, ``fc_1`` is ``fc1``).
 
-    >>> name_key(r"\mathcal{L}"), name_key(r"\text{conv}_1^{(2)}"), name_key(r"\frac{\partial L}{\partial \mathbf{W}}")
+    >>> name_key(r"\mathcal{L}"), name_key(r"\text{conv}_1^{(2)}"), name_key(r"\frac{\partial L}{\partial\mathbf W}")
     ('L', 'conv1^(2)', '\\frac\\partialL\\partialW')
     """
     key = _FONT.sub("", name)
@@ -276,7 +278,7 @@ def _key(name: str | None, own: frozenset[str]) -> str | None:
     if name is None:
         return None
     key = name_key(name)
-    return "\0part" if key in own else key
+    return _PART if key in own else key
 
 
 def _range_like(st: Statement) -> bool:
@@ -291,7 +293,7 @@ def _ranges(found: list[Statement], own: frozenset[str]) -> set[int]:
     another statement of the answer gives a value (``L = \\ln 5 \\quad L = 3`` states L twice)."""
     shaped = {k for k, st in enumerate(found) if k and _range_like(st)}
     taken = {_key(st.name, own) for k, st in enumerate(found) if k not in shaped}
-    return {k for k in shaped if _key(found[k].name, own) not in taken | {"\0part"}}
+    return {k for k in shaped if _key(found[k].name, own) not in taken | {_PART}}
 
 
 # ------------------------------------------------------------------------------------------------ chains
@@ -309,8 +311,8 @@ def _glued(side: Src, key: str | None, own: frozenset[str]) -> int | None:
     text = side.text
     near = max(1, len(text) - 200)      # a name is short: only the end is tried (long sides stay linear)
     for i in top_level(text):
-        if i >= near and (text[i].isalpha() or text[i] == "\\") and not text[i - 1].isalpha() and text[i - 1] != "\\" \
-                and text[:i].strip() and not re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", text[:i]) \
+        starts = (text[i].isalpha() or text[i] == "\\") and not (text[i - 1].isalpha() or text[i - 1] == "\\")
+        if i >= near and starts and text[:i].strip() and not re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", text[:i]) \
                 and _key(text[i:].strip(), own) == key:          # not \mathcal's or \hat's argument
             return i
     return None
@@ -318,17 +320,17 @@ def _glued(side: Src, key: str | None, own: frozenset[str]) -> int | None:
 
 def _chains(src: Src, own: frozenset[str]) -> list[Statement]:
     """The statements of one piece: usually one chain; an ``\\lor`` parts it into alternatives (another
-    origin each); a side that ends with the chain's own name starts another statement."""
+    writer each); a side that ends with the chain's own name starts another statement."""
     parts = split_top(src, _CHAIN)
     cut = [_TRUNCATED.search(p.text) for _, p in parts]
     sides = [(p[:c.start()] if c else p).strip() for (_, p), c in zip(parts, cut)]
     approx = [bool(APPROX.search(sep)) or c is not None for (sep, _), c in zip(parts, cut)]
-    origin, n = [], 0
+    writer, n = [], 0
     for sep, _ in parts:
         n += OR.search(sep) is not None
-        origin.append(n)
+        writer.append(n)
     while len(sides) > 1 and not sides[0].text:       # "= 3" or "：conv1^{(1)} = A" after a remark
-        sides, approx, origin = sides[1:], approx[1:], origin[1:]
+        sides, approx, writer = sides[1:], approx[1:], writer[1:]
     found: list[Statement] = []
     while True:
         first = sides[0].text
@@ -337,12 +339,12 @@ def _chains(src: Src, own: frozenset[str]) -> list[Statement]:
         glued = next(((k, at) for k in range(1, len(sides) - 1)
                       if (at := _glued(sides[k], key, own)) is not None), None)
         if glued is None:
-            return found + [Statement(name, tuple(sides), tuple(approx), tuple(origin))]
+            return found + [Statement(name, tuple(sides), tuple(approx), tuple(writer))]
         k, at = glued
         head = sides[k][:at].sub(_GLUE, "").strip()
-        found.append(Statement(name, tuple(sides[:k]) + (head,), tuple(approx[:k + 1]), tuple(origin[:k + 1])))
+        found.append(Statement(name, (*sides[:k], head), tuple(approx[:k + 1]), tuple(writer[:k + 1])))
         sides = [sides[k][at:].strip()] + sides[k + 1:]
-        approx, origin = [False] + approx[k + 1:], [origin[k]] + origin[k + 1:]
+        approx, writer = [False] + approx[k + 1:], [writer[k]] + writer[k + 1:]
 
 
 def _starts_with_relation(line: Src) -> bool:
@@ -358,7 +360,7 @@ def statements(src: Src, part: str | None = None) -> list[Statement]:
     r"""The statements of an answer block, index ranges (``c = 1, 2``) dropped, a name given twice (or
     through an alias of ``part``, or after an "or") merged into one chain.
 
-    >>> [(st.name, st.sources()) for st in statements(Src.of(r"L = \ln 5 \quad \mathcal{L} = 3 \quad (c = 1, 2)"))]
+    >>> [(st.name, st.sources()) for st in statements(Src.of(r"L = \ln 5 \quad \mathcal{L} = 3, \quad c = 1, 2"))]
     [('L', 2)]
     """
     own = part_keys(part)
@@ -368,6 +370,7 @@ def statements(src: Src, part: str | None = None) -> list[Statement]:
         if not line.text:
             continue
         if joined and (_starts_with_relation(line) or OR.match(line.text) or _ENDS_OR.search(joined[-1].text)):
+            # a line that continues the one above: "= …", or either side of an "or" line
             joined[-1] = Src.join([joined[-1], line])
         else:
             joined.append(line)
@@ -381,7 +384,7 @@ def statements(src: Src, part: str | None = None) -> list[Statement]:
             if body.text:
                 chains = _chains(body, own)
                 if a and _ARROW.search(pieces[a][0]):
-                    chains[0] = Statement(chains[0].name, chains[0].sides, chains[0].approx, chains[0].origin,
+                    chains[0] = Statement(chains[0].name, chains[0].sides, chains[0].approx, chains[0].writer,
                                           derived=True)
                 found.extend(chains)
     drop = _ranges(found, own)
@@ -392,25 +395,26 @@ def _restatements(found: list[Statement], own: frozenset[str]) -> list[Statement
     """Statements of the same name are one chain (``L = -\\ln 0.2 \\\\ \\text{so } L \\approx 1.609``), an
     alias of the part's name too (``\\mathcal L``, ``\\ell``): a name given twice with two values is then a
     false chain (a hedge), not two channels. A bare value before the part's own statement (a TOML answer
-    ``\\ln 5 \\quad L = 3``) states the part too, unless what follows is derived from it (``\\Rightarrow``)."""
+    ``\\ln 5 \\quad L = 3``) states the part too, unless what follows is derived from it
+    (``\\Rightarrow``)."""
     keys = [_key(st.name, own) for st in found]
-    if found and keys[0] is None and len(found[0].sides) == 1 and "\0part" in keys[1:] and \
+    if found and keys[0] is None and len(found[0].sides) == 1 and _PART in keys[1:] and \
             not (len(found) > 1 and found[1].derived):
-        keys[0] = "\0part"
+        keys[0] = _PART
     merged: list[Statement] = []
     merged_keys: list[str | None] = []
     for st, key in zip(found, keys):
-        origin = st.origin or (0,) * len(st.sides)
+        writer = st.writer or (0,) * len(st.sides)
         same = next((k for k, m in enumerate(merged_keys) if key is not None and m == key), None)
         if same is None:
-            merged.append(Statement(st.name, st.sides, st.approx, origin, st.derived))
+            merged.append(Statement(st.name, st.sides, st.approx, writer, st.derived))
             merged_keys.append(key)
             continue
         m = merged[same]
         skip = 1 if st.name is not None else 0          # the name itself, not a value
-        base = max(m.origin) + 1
+        base = max(m.writer) + 1
         merged[same] = Statement(m.name or st.name, m.sides + st.sides[skip:], m.approx + st.approx[skip:],
-                                 m.origin + tuple(base + o for o in origin[skip:]), m.derived)
+                                 m.writer + tuple(base + o for o in writer[skip:]), m.derived)
     return merged
 
 
