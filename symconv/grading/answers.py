@@ -540,9 +540,13 @@ def _statement(st: nt.Statement) -> Answer | None:
     was found to state the same value. None when no side states a value (the statement is working). Two
     sides written by different statements of it (a name given twice, an "or") that differ are a hedge."""
     sides, unread = [], None
+    read: dict[tuple[str, bool], tuple[Answer, int]] = {}     # a value stated again is read once
     for claim in st.claims():
         try:
-            sides.append((*_side(claim), claim.writer))
+            said = (claim.src.text, claim.approx)
+            if said not in read:
+                read[said] = _side(claim)
+            sides.append((*read[said], claim.writer))
         except FalseChain:
             raise
         except ParseError as exc:        # a side in symbols (-5 e_3, \tfrac15 \mathbf{1}_5 - e_3) is working

@@ -332,19 +332,20 @@ def _chains(src: Src, own: frozenset[str]) -> list[Statement]:
     while len(sides) > 1 and not sides[0].text:       # "= 3" or "：conv1^{(1)} = A" after a remark
         sides, approx, writer = sides[1:], approx[1:], writer[1:]
     found: list[Statement] = []
+    start = 0                    # where the statement being read begins (one pass, however many are glued)
     while True:
-        first = sides[0].text
-        name = first if len(sides) > 1 and has_letters(first) else None
+        first = sides[start].text
+        name = first if len(sides) - start > 1 and has_letters(first) else None
         key = _key(name, own)
-        glued = next(((k, at) for k in range(1, len(sides) - 1)
+        glued = next(((k, at) for k in range(start + 1, len(sides) - 1)
                       if (at := _glued(sides[k], key, own)) is not None), None)
         if glued is None:
-            return found + [Statement(name, tuple(sides), tuple(approx), tuple(writer))]
+            return found + [Statement(name, tuple(sides[start:]), tuple(approx[start:]), tuple(writer[start:]))]
         k, at = glued
         head = sides[k][:at].sub(_GLUE, "").strip()
-        found.append(Statement(name, (*sides[:k], head), tuple(approx[:k + 1]), tuple(writer[:k + 1])))
-        sides = [sides[k][at:].strip()] + sides[k + 1:]
-        approx, writer = [False] + approx[k + 1:], [writer[k]] + writer[k + 1:]
+        found.append(Statement(name, (*sides[start:k], head), tuple(approx[start:k + 1]),
+                               tuple(writer[start:k + 1])))
+        sides[k], approx[k], start = sides[k][at:].strip(), False, k
 
 
 def _starts_with_relation(line: Src) -> bool:
@@ -401,21 +402,25 @@ def _restatements(found: list[Statement], own: frozenset[str]) -> list[Statement
     if found and keys[0] is None and len(found[0].sides) == 1 and _PART in keys[1:] and \
             not (len(found) > 1 and found[1].derived):
         keys[0] = _PART
-    merged: list[Statement] = []
-    merged_keys: list[str | None] = []
-    for st, key in zip(found, keys):
+    groups: dict[str | int, list[list]] = {}     # key -> [sides, approx, writer, first statement]
+    writers: dict[str | int, int] = {}
+    for n, (st, key) in enumerate(zip(found, keys)):
+        group = key if key is not None else n               # a nameless statement is its own
         writer = st.writer or (0,) * len(st.sides)
-        same = next((k for k, m in enumerate(merged_keys) if key is not None and m == key), None)
-        if same is None:
-            merged.append(Statement(st.name, st.sides, st.approx, writer, st.derived))
-            merged_keys.append(key)
+        if group not in groups:
+            groups[group] = [list(st.sides), list(st.approx), list(writer), st]
+            writers[group] = max(writer) + 1
             continue
-        m = merged[same]
+        sides, approx, written, _ = groups[group]
         skip = 1 if st.name is not None else 0          # the name itself, not a value
-        base = max(m.writer) + 1
-        merged[same] = Statement(m.name or st.name, m.sides + st.sides[skip:], m.approx + st.approx[skip:],
-                                 m.writer + tuple(base + o for o in writer[skip:]), m.derived)
-    return merged
+        sides += st.sides[skip:]
+        approx += st.approx[skip:]
+        written += [writers[group] + w for w in writer[skip:]]
+        writers[group] += max(writer) + 1
+        if groups[group][3].name is None and st.name is not None:       # "\ln 5 \quad L = 3" is named L
+            groups[group][3] = Statement(st.name, (), (), (), groups[group][3].derived)
+    return [Statement(first.name, tuple(sides), tuple(approx), tuple(written), first.derived)
+            for sides, approx, written, first in groups.values()]
 
 
 def channel_keys(names: list[str | None]) -> list[tuple[int, ...]] | None:
