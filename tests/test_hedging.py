@@ -78,6 +78,11 @@ HEDGES = [
     ("L", r"L = 3 \text{ hmm } L = \ln 5", ("3", r"\ln 5")),
     ("L", r"L = \ln 5 \quad (L = 3)", (r"\ln 5", "3")),                # a parenthesis hides nothing
     ("L", r"L = \ln 5 \ (\text{or } L = 3)", (r"\ln 5", "3")),
+    ("L", r"L = \ln 5 \text{ (or 3)}", (r"\ln 5", "3")),                 # a value offered in a remark
+    ("L", r"L = \ln 5 \text{（或 3）}", (r"\ln 5", "3")),
+    ("L", r"L = \ln 5 \quad (\text{or } 3)", (r"\ln 5", "3")),
+    ("L", r"L = \ln 5 \quad (或 3)", (r"\ln 5", "3")),
+    ("L", r"L = \ln 5 \quad \text{or maybe } 3", (r"\ln 5", "3")),
     ("L", r"L = \ln 5 \approx 1.609 \quad L \approx 3", (r"\ln 5", "3")),   # an \approx side that disagrees
     ("L", r"L = 1, 2 \quad L = \ln 5", ("1, 2", r"\ln 5")),              # the part's own name is no index
     ("L", r"L = \ln 5, \quad L = 1, 2", (r"\ln 5", "1, 2")),
@@ -130,6 +135,10 @@ def test_no_hedge_is_correct(part, latex):
     ("L", r"L = -\ln p_2 = \ln 5 \\ p_2 = 0.2"),                     # working of another name after it
     ("L", r"5 e^0 = 5 \Rightarrow L = \ln 5"),                       # a derivation, not a second value
     ("L", r"L_1 = 3 \quad L = \ln 5"),                               # another name
+    ("L", r"L = \ln 5 \text{ or equivalently } -\ln 0.2"),           # "or" the same value
+    ("L", r"L = \ln 5 \quad (\text{or } -\ln 0.2)"),
+    ("L", r"L = \ln 5 \text{ (or 1.609)}"),
+    ("L", r"L = \ln 5 \approx 1.61 \text{ (to two places)}"),
     ("p", r"p_i = 0.2, \quad i = 1, \dots, 5"),                      # index ranges
     ("p", r"p_i = \frac15 \quad (i = 1, \dots, 5)"),
     ("p", r"p_i = \frac15, \; i = 1, 2, 3, 4, 5"),

@@ -42,6 +42,10 @@ _ARROW = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|therefore)(?![a-zA-
 # alternatives (statements of one thing, so all must state the same value)
 OR = re.compile(r"\\(?:lor|vee)(?![a-zA-Z])")
 _OR_WORD = re.compile(r"[\s,，、;；]*(?:or|或者|或是|或|还是|抑或)[\s,，、;；]*", re.I)
+# a remark that opens with "or" offers another value: "\text{ (or 3)}", "\text{or maybe }", "(\text{or } 3)"
+_OR_REMARK = re.compile(r"[\s,，、;；]*[(（]?[\s,，、;；]*(?:or|或者|或是|或|还是|抑或)(?![A-Za-z])(.*?)[)）]?\s*$", re.I | re.S)
+_OR_OPENS = re.compile(r"\s*(?:\\(?:text[a-z]*|mbox|hbox)\s*\{\s*)?" + _OR_REMARK.pattern[:-len(r"(.*?)[)）]?\s*$")],
+                       re.I)
 _BARE_OR = re.compile(r"(?<![A-Za-z\\])or(?![A-Za-z])", re.I)
 _ENDS_OR = re.compile(r"\\(?:lor|vee)\s*$")
 _AROUND_OR = re.compile(r"(?:\s|,|;|\\q?quad(?![a-zA-Z])|\\[,;: ]|~)*(?:\\lor|\\vee)(?![a-zA-Z])"
@@ -65,6 +69,22 @@ def _remarks(line: Src, pattern: re.Pattern[str], opens: Callable[[re.Match[str]
     return line.sub(pattern, "")
 
 
+def _or_values(line: Src) -> Src:
+    r"""A number offered in a remark, ``\ln 5 \text{ (or 3)}``, is another value: ``\ln 5 \lor 3`` (the
+    number keeps its place in the student's text)."""
+    pieces: list[Src] = []
+    last = 0
+    for m in _TEXT.finditer(line.text):
+        alternative = _OR_REMARK.match(m.group(1) or "")
+        if alternative and alternative.group(1).strip() and \
+                re.fullmatch(r"[-+\d\s.,/]*", alternative.group(1)):
+            start = m.start(1) + alternative.start(1)
+            pieces += [line[last:m.start()], line[m.start():m.start() + 1].sub(r"[\s\S]", r" \lor "),
+                       line[start:m.start(1) + alternative.end(1)]]
+            last = m.end()
+    return Src.join(pieces + [line[last:]], sep=" ") if pieces else line
+
+
 def _text_command(line: Src) -> Src:
     r"""``\text{...}`` and friends: a unit (also ``\mathrm{nats}``) or a remark is dropped; one opening a
     qualifier ("for each c", "，对所有 i") or a parenthetical remark ("(all four kernels are zero)") drops the
@@ -75,6 +95,8 @@ def _text_command(line: Src) -> Src:
     name_end = pieces[0][2] if len(pieces) > 1 else 0
 
     def opens(m: re.Match[str]) -> bool:
+        if _OR_REMARK.match(m.group(1) or ""):
+            return False                                # "(or 3)": another value, not a remark
         opener = r"\s*[,，;；:：]?\s*(?:[(（]|" + _QUALIFIER_WORDS + r"(?![a-zA-Z]))"
         return m.start() >= name_end and re.match(opener, m.group(1) or "", re.I) is not None
 
@@ -89,8 +111,8 @@ def _text_command(line: Src) -> Src:
     def replace(m: re.Match[str]) -> str:
         if named(m):
             return rf"\mathrm{{{m.group(1) or m.group(2)}}}"
-        if _OR_WORD.fullmatch(m.group(1) or ""):
-            return r" \lor "                                     # A \text{ or } B: alternatives
+        if _OR_REMARK.match(m.group(1) or ""):          # A \text{ or } B: alternatives
+            return r" \lor "
         return ", " if _AND.fullmatch(m.group(1) or "") else ""      # A \text{ and } B: two entries
 
     return line.sub(_TEXT, replace)
@@ -122,7 +144,7 @@ def _qualifier_parens(line: Src, own: frozenset[str] = frozenset()) -> Src:
             continue
         end = closing(text, i)
         inner = text[i + 1:end - 1]
-        if _restated(inner, name, own):           # unwrapped: a statement of its own, after a separator
+        if _restated(inner, name, own) or _OR_OPENS.match(inner):    # a statement of its own, or another value
             opening = line[i:i + 1].sub(r"\(", r" \quad ")
             keep += [line[last:i], Src.join([opening, line[i + 1:end - 1]], sep="")]
             last = end
@@ -167,7 +189,7 @@ def clean_line(line: Src, own: frozenset[str] = frozenset()) -> Src:
     if m:
         line = line[:m.start()]
     line = _qualifier_parens(line, own)
-    line = _text_command(line)
+    line = _text_command(_or_values(line))
     line = line.sub(_CJK, lambda m: r" \lor " if _OR_WORD.fullmatch(m.group(0)) else m.group(0))    # 或
     line = line.sub(_BARE_OR, r" \lor ")
     line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None)
