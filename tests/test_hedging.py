@@ -84,6 +84,9 @@ HEDGES = [
     ("L", r"L = \ln 5 \quad (或 3)", (r"\ln 5", "3")),
     ("L", r"L = \ln 5 \quad \text{or maybe } 3", (r"\ln 5", "3")),
     ("L", r"L = \ln 5 \approx 1.609 \quad L \approx 3", (r"\ln 5", "3")),   # an \approx side that disagrees
+    ("L", r"L = \ln 5, \quad L \in \{3\}", (r"\ln 5", "3")),             # a set of its values is no index set
+    ("L", r"L \in \{\ln 5, 3\}", (r"\ln 5", "3")),
+    ("L", r"L = \ln 5, \quad \mathcal{L} \in \{3\}", (r"\ln 5", "3")),
     ("L", r"L = 1, 2 \quad L = \ln 5", ("1, 2", r"\ln 5")),              # the part's own name is no index
     ("L", r"L = \ln 5, \quad L = 1, 2", (r"\ln 5", "1, 2")),
     ("L", r"L = \ln 5, \quad L = 3", (r"\ln 5", "3")),
@@ -149,6 +152,10 @@ def test_no_hedge_is_correct(part, latex):
     ("fc1", r"fc1_i = 0.1 \times 396 = 39.6, \quad i = 1, \dots, 5"),
     ("fc1", r"0.1 \times 396 \Rightarrow fc1_i = 39.6"),
     ("fc1", r"fc1_i = 39.6, \quad i \in \{1, 2, 3, 4, 5\}"),
+    ("L", r"L \in \{\ln 5\}"),
+    ("p", rf"p = {P}, \quad p \in \mathbb{{R}}^5"),
+    ("dL_dh", r"\frac{\partial L}{\partial h^{(o,c)}_{m,n}} = 0, \quad m, n \in \{0, 1, 2\}"),   # two indices
+    ("dL_dh", r"\frac{\partial L}{\partial h} = \mathbf{0}, \quad m,n \in \{0,1,2\}"),
     ("conv1", rf"conv1^{{(1)}} = {C1} \qquad conv1^{{(2)}} = {C2}"),   # one statement per channel
     ("conv1", rf"conv1^{{(2)}} = {C2}, \qquad conv1^{{(1)}} = {C1} \quad (c = 1, 2)"),
     ("conv1", rf"conv1_1 = {C1}; conv1_2 = {C2}"),

@@ -170,12 +170,28 @@ def _left_right_parens(line: Src) -> Src:
 _IN = re.compile(r"\\in(?![a-zA-Z])|∈")
 
 
-def _set_statement(line: Src) -> Src:
+_VALUE_SET = re.compile(r"(?:\\in(?![a-zA-Z])|∈)\s*\\\{(.*?)\\\}")
+_NAME_BEFORE = re.compile(r"(?:^|[,;~]|\\q?quad(?![a-zA-Z])|\\[,;: ]|\\(?:lor|vee)(?![a-zA-Z]))"
+                          r"(?:\s|[,;~]|\\q?quad(?![a-zA-Z])|\\[,;: ])*([^,;=~]*?)\s*$")
+
+
+def _set_statement(line: Src, own: frozenset[str] = frozenset()) -> Src:
     r"""``\in \mathbb{R}^{2\times 4\times 4}`` or ``, c \in \{1, 2\}``: which set, not which value; dropped to
-    the end of the line (with the index letter before it, when there is one)."""
+    the end of the line (with the index letter before it, when there is one). A set of values of the part
+    itself (``L \in \{\ln 5, 3\}``, or of the line's own name) is no index set: each is a value of it."""
+    pieces = spans_top(line.text, RELATION)
+    name = line.text[pieces[0][1]:pieces[0][2]].strip() if len(pieces) > 1 else None
     for i in top_level(line.text):
+        said = _VALUE_SET.match(line.text, i)
+        before = _NAME_BEFORE.search(line.text[:i]) if said else None
+        key = _key(before.group(1), own) if before and before.group(1) else None
+        if said and key is not None and (key == _PART or name is not None and key == _key(name, own)):
+            values = line[said.start(1):said.end(1)].sub(r",", r" \lor ")
+            equals = line[i:i + 1].sub(r"[\s\S]", " = ")
+            return Src.join([line[:i], equals, values, line[said.end():]], sep=" ")
         if _IN.match(line.text, i):
-            before = re.search(r"(?:(?:,|;|\\q?quad|\\[,;: ]|~|\s)+[A-Za-z](?:_\s*(?:\{[^{}]*\}|\w))?)?\s*$",
+            letter = r"[A-Za-z](?:_\s*(?:\{[^{}]*\}|\w))?"              # m, n \in \{0, 1, 2\}: all of them
+            before = re.search(r"(?:(?:,|;|\\q?quad|\\[,;: ]|~|\s)+" + letter + r"(?:\s*,\s*" + letter + r")*)?\s*$",
                                line.text[:i])
             return line[:before.start() if before else i]
     return line
@@ -193,7 +209,7 @@ def clean_line(line: Src, own: frozenset[str] = frozenset()) -> Src:
     line = line.sub(_CJK, lambda m: r" \lor " if _OR_WORD.fullmatch(m.group(0)) else m.group(0))    # 或
     line = line.sub(_BARE_OR, r" \lor ")
     line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None)
-    line = _set_statement(line)
+    line = _set_statement(line, own)
     m = _UNITS.search(line.text)
     if m:
         line = line[:m.start()]
