@@ -22,8 +22,9 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 CORPUS = Path(__file__).parent / "data" / "hedges"
-HEDGE = r"^the answer states two different values: (.+) and (.+) \(a hedge is wrong, whichever is right\)$"
-HEDGE_ZH = r"^答案给出了两个不同的值：(.+) 和 (.+)（两可的答案算错，无论哪一个对）$"
+HEDGE = (r"^the answer states two different values: (.+) and (.+) \(a hedge is wrong, whichever is right\)"
+         r"(?:; likely mistake: .+)?$")          # a wrong value among them may be a usual mistake
+HEDGE_ZH = r"^答案给出了两个不同的值：(.+) 和 (.+)（两可的答案算错，无论哪一个对）(?:；可能的错误：.+)?$"
 P = r"(0.2, 0.2, 0.2, 0.2, 0.2)^T"
 P_WRONG = r"(1, 2, 3, 4, 5)^T"
 C1 = r"\begin{bmatrix} -22 & -22 \\ -26 & -26 \end{bmatrix}"
@@ -96,6 +97,11 @@ HEDGES = [
     ("L", r"\ln 5 \quad (L = 3)", (r"\ln 5", "3")),
     ("p", rf"p = {P} \quad p = (0.2, 0.2, 0.2, 0.2, 0.3)^T", (P, "(0.2, 0.2, 0.2, 0.2, 0.3)^T")),  # a list again
     ("p", rf"p = {P_WRONG}, \quad p = {P}", (P_WRONG, P)),
+    ("p", rf"p = {P} \\ p_1 = 0.2, p_2 = 0.3, p_3 = 0.2, p_4 = 0.2, p_5 = 0.2",    # the list, then entry by entry
+     (P, "0.2; 0.3; 0.2; 0.2; 0.2")),
+    ("p", r"p_1 = 0.2, p_1 = 0.3, p_2 = 0.2, p_3 = 0.2, p_4 = 0.2, p_5 = 0.2", ("0.2", "0.3")),
+    ("dL_dfc1", r"\frac{\partial L}{\partial fc1} = (0.2, 0.2, -0.8, 0.2, 0.2)^T \quad \nabla_{fc1} L = " + P,
+     ("(0.2, 0.2, -0.8, 0.2, 0.2)^T", P)),
     ("fc1", r"fc1_i = 39.6 \qquad fc1_i = 39.7, \quad i = 1, \dots, 5", ("39.6", "39.7")),
     ("fc1", r"fc1 = 0.1 \times 396 \Rightarrow fc1 = 39.7", (r"0.1 \times 396", "39.7")),
     ("conv1", rf"conv1 = {C1}, {C2} \\ conv1 = {C2}, {C1}", (f"{C1}, {C2}", f"{C2}, {C1}")),
@@ -120,6 +126,7 @@ def test_a_hedge_is_wrong_with_its_sentence(part, latex, values):
     ("p", rf"p = {P_WRONG} \\ p_i = 0.2"),          # an indexed entry after the part's own (wrong) statement
     ("p", rf"p = {P_WRONG} \quad q = {P}"),         # another name after the part's own statement is working
     ("L", r"L = 7 + L = \ln 5"),
+    ("p", r"p = [0.2, 0.2, 0.2, 0.2, 0.2] = [0.2, 0.2, 0.3, 0.2, 0.2]"),   # 0.3 is not 0.2 to one place
     ("L", r"L = \ln 5, \quad L = 1, \dots, 5"),
 ])
 def test_no_hedge_is_correct(part, latex):

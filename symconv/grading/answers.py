@@ -506,15 +506,15 @@ def _free(value: Any) -> None:
             raise ParseError(f"the answer still has unknowns: {', '.join(sorted(map(str, v.free_symbols)))}")
 
 
-def _agree(a: Answer, b: Answer, strict: bool = False) -> bool:
-    """Whether two sides of a chain state the same value, each within its own written precision (``strict``,
-    for two statements of one part: within the coarser one's, so 0.3 is not 0.2 however they were rounded)."""
+def _agree(a: Answer, b: Answer) -> bool:
+    """Whether two sides of a chain state the same value, within the coarser one's written precision (1.61 is
+    1.6094 to two places; 0.3 is not 0.2, though a number near 0.25 might be written either way)."""
     try:     # a scalar side stands for every entry (p_i = 1/5 = (0.2, ..., 0.2))
         pairs = np.broadcast_arrays(np.asarray(a.value, dtype=object), np.asarray(b.value, dtype=object))
     except ValueError:
         return False
     tols = [0.5 * 10 ** -d for d in (a.decimals, b.decimals) if d is not None]
-    tol = (max(tols) if strict else sum(tols)) if tols else 0
+    tol = max(tols, default=0)
     for x, y in zip(pairs[0].reshape(-1), pairs[1].reshape(-1)):
         x, y = as_expr(x), as_expr(y)
         if isinstance(x, sp.Rational) and isinstance(y, sp.Rational) and x == y:
@@ -566,7 +566,7 @@ def _statement(st: nt.Statement) -> Answer | None:
         main, writer = max(((a, o) for a, _, o in sides), key=lambda ao: ao[0].decimals or 0)
     # a hedge first: sides of two statements that differ, whatever a chain's own sides say
     for other, _, o in sorted(sides, key=lambda side: side[2] == writer):
-        if other is not main and not _agree(other, main, o != writer):
+        if other is not main and not _agree(other, main):
             if o == writer:
                 raise _false_chain(other, main)
             raise _hedge(*((other, main) if o < writer else (main, other)))     # in the order written
@@ -694,7 +694,7 @@ def _own(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.Statement
     if not mine or mine[0][0] is valued[-1][0]:
         return answer
     value = mine[0][1]
-    if _per_channel(run) and not any(st is mine[0][0] for st, _ in run) and not _agree(answer, value, True):
+    if _per_channel(run) and not any(st is mine[0][0] for st, _ in run) and not _agree(answer, value):
         raise _hedge(value, answer)
     return value
 
