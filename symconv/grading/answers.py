@@ -689,14 +689,15 @@ def _own(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.Statement
     """The part's own statement (``p = …``, one chain however often it is given) is its answer, not a later
     statement of another name (``p_i = 0.2``, ``q = …``: working); channels after it (``conv1^{(1)} = A``)
     are a second statement of the part, so they must state its value."""
-    mine = [(st, a) for st, a in valued if st.name is not None and nt.name_key(st.name) in own
-            or st.name is None and st.sources() > 1]
-    if not mine or mine[0][0] is valued[-1][0]:
+    mine = next(((st, a) for st, a in valued if st.name is not None and nt.name_key(st.name) in own), None)
+    if mine is None or mine[0] is valued[-1][0]:
         return answer
-    value = mine[0][1]
-    if _per_channel(run) and not any(st is mine[0][0] for st, _ in run) and not _agree(answer, value):
-        raise _hedge(value, answer)
-    return value
+    if _per_channel(run):
+        if any(st is mine[0] for st, _ in run):
+            return answer
+        if not _agree(answer, mine[1]):
+            raise _hedge(mine[1], answer)
+    return mine[1]
 
 
 # ------------------------------------------------------------------------------------------- answer files
