@@ -239,10 +239,6 @@ class Statement:
         return [Side(s, a, o) for s, a, o in zip(self.sides, self.approx, writer)
                 if s.text.strip() and not has_letters(s.text)]
 
-    def sources(self) -> int:
-        """How many statements wrote this chain (two or more: the name was given twice, or an "or")."""
-        return len(set(self.writer)) if self.writer else 1
-
 
 _GREEK = re.compile(r"\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|theta|vartheta|iota|kappa|lambda|mu|nu"
                     r"|xi|rho|varrho|sigma|varsigma|tau|upsilon|phi|varphi|chi|psi|omega|Gamma|Delta|Theta|Lambda|Xi"
@@ -399,8 +395,8 @@ def statements(src: Src, part: str | None = None) -> list[Statement]:
     r"""The statements of an answer block, index ranges (``c = 1, 2``) dropped, a name given twice (or
     through an alias of ``part``, or after an "or") merged into one chain.
 
-    >>> [(st.name, st.sources()) for st in statements(Src.of(r"L = \ln 5 \quad \mathcal{L} = 3, \quad c = 1, 2"))]
-    [('L', 2)]
+    >>> [(st.name, st.writer) for st in statements(Src.of(r"L = \ln 5 \quad \mathcal{L} = 3, \quad c = 1, 2"))]
+    [('L', (0, 0, 1))]
     """
     own = part_keys(part)
     joined: list[Src] = []
@@ -440,25 +436,26 @@ def _restatements(found: list[Statement], own: frozenset[str]) -> list[Statement
     if found and keys[0] is None and len(found[0].sides) == 1 and _PART in keys[1:] and \
             not (len(found) > 1 and found[1].derived):
         keys[0] = _PART
-    groups: dict[str | int, list[list]] = {}     # key -> [sides, approx, writer, first statement]
-    writers: dict[str | int, int] = {}
+    merged: dict[str | int, tuple[list[Src], list[bool], list[int]]] = {}
+    heads: dict[str | int, Statement] = {}       # the statement that names each chain
+    next_writer: dict[str | int, int] = {}
     for n, (st, key) in enumerate(zip(found, keys)):
         group = key if key is not None else n               # a nameless statement is its own
         writer = st.writer or (0,) * len(st.sides)
-        if group not in groups:
-            groups[group] = [list(st.sides), list(st.approx), list(writer), st]
-            writers[group] = max(writer) + 1
+        if group not in merged:
+            merged[group] = (list(st.sides), list(st.approx), list(writer))
+            heads[group], next_writer[group] = st, max(writer) + 1
             continue
-        sides, approx, written, _ = groups[group]
+        sides, approx, written = merged[group]
         skip = 1 if st.name is not None else 0          # the name itself, not a value
         sides += st.sides[skip:]
         approx += st.approx[skip:]
-        written += [writers[group] + w for w in writer[skip:]]
-        writers[group] += max(writer) + 1
-        if groups[group][3].name is None and st.name is not None:       # "\ln 5 \quad L = 3" is named L
-            groups[group][3] = Statement(st.name, (), (), (), groups[group][3].derived)
-    return [Statement(first.name, tuple(sides), tuple(approx), tuple(written), first.derived)
-            for sides, approx, written, first in groups.values()]
+        written += [next_writer[group] + w for w in writer[skip:]]
+        next_writer[group] += max(writer) + 1
+        if heads[group].name is None:                   # a bare value, then "L = 3": the chain is L's
+            heads[group] = st
+    return [Statement(heads[g].name, tuple(sides), tuple(approx), tuple(written), heads[g].derived)
+            for g, (sides, approx, written) in merged.items()]
 
 
 def channel_keys(names: list[str | None]) -> list[tuple[int, ...]] | None:
