@@ -84,6 +84,9 @@ HEDGES = [
     ("L", r"L = \ln 5 \quad (\text{or } 3)", (r"\ln 5", "3")),
     ("L", r"L = \ln 5 \quad (或 3)", (r"\ln 5", "3")),
     ("L", r"L = \ln 5 \quad \text{or maybe } 3", (r"\ln 5", "3")),
+    ("L", r"L = \ln 5 \quad \text{(if natural log; } L = 3 \text{ if base 10)}", (r"\ln 5", "3")),  # in a remark
+    ("L", r"L = \ln 5 \text{ for natural logs, } L = 3 \text{ otherwise}", (r"\ln 5", "3")),
+    ("L", r"L = \ln 5 其中 L = 3", (r"\ln 5", "3")),
     ("L", r"L = \ln 5 \approx 1.609 \quad L \approx 3", (r"\ln 5", "3")),   # an \approx side that disagrees
     ("L", r"L = \ln 5, \quad L \in \{3\}", (r"\ln 5", "3")),             # a set of its values is no index set
     ("L", r"L \in \{\ln 5, 3\}", (r"\ln 5", "3")),
@@ -149,6 +152,8 @@ def test_no_hedge_is_correct(part, latex):
     ("L", r"L = \ln 5 \quad (\text{or } -\ln 0.2)"),
     ("L", r"L = \ln 5 \text{ (or 1.609)}"),
     ("L", r"L = \ln 5 \approx 1.61 \text{ (to two places)}"),
+    ("L", r"L = \ln 5 \text{ where } L = -\ln p_3 = -\ln 0.2"),       # a remark that restates it, rightly
+    ("dL_dp", r"\frac{\partial L}{\partial p} = (0, 0, -5, 0, 0)^T \text{ where } p = " + P),
     ("p", r"p_i = 0.2, \quad i = 1, \dots, 5"),                      # index ranges
     ("p", r"p_i = \frac15 \quad (i = 1, \dots, 5)"),
     ("p", r"p_i = \frac15, \; i = 1, 2, 3, 4, 5"),

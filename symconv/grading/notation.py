@@ -85,7 +85,26 @@ def _or_values(line: Src) -> Src:
     return Src.join(pieces + [line[last:]], sep=" ") if pieces else line
 
 
-def _text_command(line: Src) -> Src:
+def _line_name(text: str) -> str | None:
+    """What a line names: the text before its first top-level relation (None without one)."""
+    pieces = spans_top(text, RELATION)
+    return text[pieces[0][1]:pieces[0][2]].strip() if len(pieces) > 1 else None
+
+
+def _restates(tail: str, name: str | None, own: frozenset[str]) -> bool:
+    r"""Whether text a qualifier would drop states the line's name (or the part's) again, as in ``L = \ln 5
+    \text{ (if natural; } L = 3 \text{ if base 10)}``: a second statement is never hidden in a remark."""
+    plain = _CJK.sub(" ", re.sub(r"\\(?:text[a-z]*|mbox|hbox)\s*\{[^{}]*\}?", " ", tail))
+    pieces = spans_top(plain, RELATION)
+    for _, a, b in pieces[:-1]:
+        said = _NAME_BEFORE.search(plain[a:b])
+        key = _key(said.group(1), own) if said and said.group(1).strip() else None
+        if key is not None and (key == _PART or name is not None and key == _key(name, own)):
+            return True
+    return False
+
+
+def _text_command(line: Src, own: frozenset[str] = frozenset()) -> Src:
     r"""``\text{...}`` and friends: a unit (also ``\mathrm{nats}``) or a remark is dropped; one opening a
     qualifier ("for each c", "，对所有 i") or a parenthetical remark ("(all four kernels are zero)") drops the
     rest of the line (not before the line's first relation: "\text{so } L = ..."). Inside brackets, or right
@@ -93,10 +112,11 @@ def _text_command(line: Src) -> Src:
     stays, as ``\mathrm{...}``."""
     pieces = spans_top(line.text, RELATION)
     name_end = pieces[0][2] if len(pieces) > 1 else 0
+    name = _line_name(line.text)
 
     def opens(m: re.Match[str]) -> bool:
-        if _OR_REMARK.match(m.group(1) or ""):
-            return False                                # "(or 3)": another value, not a remark
+        if _OR_REMARK.match(m.group(1) or "") or _restates(line.text[m.start():], name, own):
+            return False                                # "(or 3)", "(if …; } L = 3": another value
         opener = r"\s*[,，;；:：]?\s*(?:[(（]|" + _QUALIFIER_WORDS + r"(?![a-zA-Z]))"
         return m.start() >= name_end and re.match(opener, m.group(1) or "", re.I) is not None
 
@@ -205,10 +225,12 @@ def clean_line(line: Src, own: frozenset[str] = frozenset()) -> Src:
     if m:
         line = line[:m.start()]
     line = _qualifier_parens(line, own)
-    line = _text_command(_or_values(line))
+    line = _text_command(_or_values(line), own)
     line = line.sub(_CJK, lambda m: r" \lor " if _OR_WORD.fullmatch(m.group(0)) else m.group(0))    # 或
     line = line.sub(_BARE_OR, r" \lor ")
-    line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None)
+    name = _line_name(line.text)
+    line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None and
+                    not _restates(line.text[m.end():], name, own))
     line = _set_statement(line, own)
     m = _UNITS.search(line.text)
     if m:
