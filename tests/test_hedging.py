@@ -187,6 +187,7 @@ SHEETS = {
     "toml_alias_or.toml": {"L": "wrong", "p": "wrong"},
     "toml_chinese_or.toml": {"L": "wrong", "fc1": "wrong"},
     "align_lines.tex": {"L": "wrong", "p": "wrong", "fc1": "wrong"},
+    "two_blocks.tex": {"L": "wrong", "p": "correct"},         # an unlabelled equation after the labelled one
     "honest.tex": {"L": "correct", "p": "correct", "fc1": "correct", "conv1": "correct", "dL_dfc1": "correct"},
 }
 

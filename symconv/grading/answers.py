@@ -722,8 +722,10 @@ def read_tex_answers(text: str) -> dict[str, str]:
         labels = _LABEL.findall(body)
         if not labels:
             shape = nt.channel_name(body)
-            if last is not None and shape is not None and shape == nt.channel_name(found[last]) and \
-                    " ".join(body.split()) not in " ".join(found[last].split()):
+            channel = shape is not None and last is not None and shape == nt.channel_name(found[last])
+            name = nt.first_name(body, last) if last is not None else None
+            again = name is not None and name == nt.first_name(found[last], last)     # L = 3 after L = \ln 5
+            if (channel or again) and " ".join(body.split()) not in " ".join(found[last].split()):
                 found[last] += " \\\\\n" + body      # conv1^{(2)} = B after \label{ans:conv1} conv1^{(1)} = A
             else:
                 last = None

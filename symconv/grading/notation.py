@@ -553,3 +553,11 @@ def channel_name(text: str) -> str | None:
     if name is None or not re.search(r"\d", name):
         return None
     return re.sub(r"\d+", "#", " ".join(name.split()))
+
+
+def first_name(text: str, part: str | None = None) -> str | None:
+    """The merge key (:func:`name_key`, the part's own names as one) of a block's first statement's name, None
+    when it names nothing: an unlabelled block right after a labelled one that names the same thing states that
+    answer again (``L = 3`` after ``L = \\ln 5 \\label{ans:L}``), so it is read with it."""
+    found = statements(Src.of(_LABEL.sub("", text)), part)
+    return _key(found[0].name, part_keys(part)) if found else None
