@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from symconv.grading.answers import read_answers
+from symconv.grading.answers import ParseError, parse_answer, read_answers
 from symconv.grading.grade import grade, grade_part
 from symconv.homework.inputs import load
 from symconv.homework.solution import solve
@@ -36,6 +36,10 @@ _SOLUTION: list = []
 def _solution():  # type: ignore[no-untyped-def]
     if not _SOLUTION:
         _SOLUTION.append(solve(load()))
+        try:        # the parser's first answer builds its tables: paid here, not within a graded answer's 2 s
+            parse_answer("1")
+        except ParseError:
+            pass
     return _SOLUTION[0]
 
 
@@ -70,6 +74,9 @@ HEDGES = [
     ("L", r"\ell = 3 \quad L = \ln 5", ("3", r"\ln 5")),
     ("L", r"L = \ln 5 \quad \ell = 3", (r"\ln 5", "3")),
     ("p", rf"\hat{{y}} = {P_WRONG} \quad p = {P}", (P_WRONG, P)),
+    ("L", r"\boxed{L = 3} \qquad L = \ln 5", ("3", r"\ln 5")),              # a frame hides nothing
+    ("L", r"L = \ln 5 \qquad \boxed{L = 3}", (r"\ln 5", "3")),
+    ("L", r"\fbox{$L = 3$} \quad L = \ln 5", ("3", r"\ln 5")),
     ("p", "p=0.2 / p=7", ("0.2", "7")),                                 # no separator the reader knows
     ("p", "p = 7 / p = 0.2", ("7", "0.2")),
     ("L", r"L = 3 \ L = \ln 5", ("3", r"\ln 5")),
@@ -153,6 +160,8 @@ def test_no_hedge_is_correct(part, latex):
     ("L", r"L = \ln 5 \text{ (or 1.609)}"),
     ("L", r"L = \ln 5 \approx 1.61 \text{ (to two places)}"),
     ("L", r"L = \ln 5 \text{ where } L = -\ln p_3 = -\ln 0.2"),       # a remark that restates it, rightly
+    ("L", r"\boxed{L = \ln 5}"),                                        # a framed answer is what it holds
+    ("L", r"L = -\ln 0.2 = \boxed{\ln 5 \approx 1.609}"),
     ("dL_dp", r"\frac{\partial L}{\partial p} = (0, 0, -5, 0, 0)^T \text{ where } p = " + P),
     ("p", r"p_i = 0.2, \quad i = 1, \dots, 5"),                      # index ranges
     ("p", r"p_i = \frac15 \quad (i = 1, \dots, 5)"),

@@ -217,10 +217,22 @@ def _set_statement(line: Src, own: frozenset[str] = frozenset()) -> Src:
     return line
 
 
+_BOX = re.compile(r"\\(?:boxed|fbox|framebox|bbox)\s*(?:\[[^\[\]]*\]\s*)?\{")
+
+
+def _unboxed(line: Src) -> Src:
+    r"""``\boxed{L = \ln 5}`` is what it holds: the frame marks the answer, and a statement inside it is one
+    like any other (``\boxed{L = 3} \qquad L = \ln 5`` states L twice)."""
+    while (m := _BOX.search(line.text)) is not None:
+        end = closing(line.text, m.end() - 1)
+        line = Src.join([line[:m.start()], line[m.end():end - 1], line[end:]], sep=" ")
+    return line
+
+
 def clean_line(line: Src, own: frozenset[str] = frozenset()) -> Src:
     r"""A line without what is not maths: ``\forall`` and the rest, remarks, units, Chinese text (``own``:
     the keys of the part's names, which a parenthesis never hides)."""
-    line = _left_right_parens(line)
+    line = _unboxed(_left_right_parens(line))
     m = re.search(r"\\forall(?![a-zA-Z])|∀", line.text)
     if m:
         line = line[:m.start()]
