@@ -91,17 +91,22 @@ def _line_name(text: str) -> str | None:
     return text[pieces[0][1]:pieces[0][2]].strip() if len(pieces) > 1 else None
 
 
-def _restates(tail: str, name: str | None, own: frozenset[str]) -> bool:
-    r"""Whether text a qualifier would drop states the line's name (or the part's) again, as in ``L = \ln 5
-    \text{ (if natural; } L = 3 \text{ if base 10)}``: a second statement is never hidden in a remark."""
-    plain = _CJK.sub(" ", re.sub(r"\\(?:text[a-z]*|mbox|hbox)\s*\{[^{}]*\}?", " ", tail))
-    pieces = spans_top(plain, RELATION)
-    for _, a, b in pieces[:-1]:
-        said = _NAME_BEFORE.search(plain[a:b])
-        key = _key(said.group(1), own) if said and said.group(1).strip() else None
-        if key is not None and (key == _PART or name is not None and key == _key(name, own)):
-            return True
-    return False
+_TEXT_WORDS = re.compile(r"(\\(?:text[a-z]*|mbox|hbox)\s*\{)([^{}]*)")
+
+
+def _last_restatement(text: str, own: frozenset[str]) -> int:
+    r"""Where the last relation stating the line's name (or the part's) again stands, -1 when none does: a
+    qualifier before it (``L = \ln 5 \text{ (if natural; } L = 3 \text{ if base 10)}``) would hide a second
+    statement, and a second statement is never hidden in a remark."""
+    # a remark's words blanked (its brackets are words: "\text{(if natural; }" opens nothing), places kept
+    text = _CJK.sub(lambda m: " " * len(m[0]), _TEXT_WORDS.sub(lambda m: m[1] + " " * len(m[2]), text))
+    name = _line_name(text)
+    pieces = spans_top(text, RELATION)
+    for _, a, b in reversed(pieces[1:-1]):         # the first piece is the name itself
+        plain = text[a:b]
+        if _glued(plain, _PART, own) is not None or _glued(plain, _key(name, own), own) is not None:
+            return b
+    return -1
 
 
 def _text_command(line: Src, own: frozenset[str] = frozenset()) -> Src:
@@ -112,13 +117,12 @@ def _text_command(line: Src, own: frozenset[str] = frozenset()) -> Src:
     stays, as ``\mathrm{...}``."""
     pieces = spans_top(line.text, RELATION)
     name_end = pieces[0][2] if len(pieces) > 1 else 0
-    name = _line_name(line.text)
+    restated = _last_restatement(line.text, own)
 
     def opens(m: re.Match[str]) -> bool:
-        if _OR_REMARK.match(m.group(1) or "") or _restates(line.text[m.start():], name, own):
-            return False                                # "(or 3)", "(if …; } L = 3": another value
         opener = r"\s*[,，;；:：]?\s*(?:[(（]|" + _QUALIFIER_WORDS + r"(?![a-zA-Z]))"
-        return m.start() >= name_end and re.match(opener, m.group(1) or "", re.I) is not None
+        return m.start() >= name_end and re.match(opener, m.group(1) or "", re.I) is not None and \
+            not _OR_REMARK.match(m.group(1) or "") and restated < m.start()        # "(or 3)": another value
 
     first = next((m for m in _TEXT.finditer(line.text) if opens(m) and line.text[:m.start()].strip()), None)
     if first is not None:
@@ -240,9 +244,9 @@ def clean_line(line: Src, own: frozenset[str] = frozenset()) -> Src:
     line = _text_command(_or_values(line), own)
     line = line.sub(_CJK, lambda m: r" \lor " if _OR_WORD.fullmatch(m.group(0)) else m.group(0))    # 或
     line = line.sub(_BARE_OR, r" \lor ")
-    name = _line_name(line.text)
+    restated = _last_restatement(line.text, own)
     line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None and
-                    not _restates(line.text[m.end():], name, own))
+                    restated < m.end())
     line = _set_statement(line, own)
     m = _UNITS.search(line.text)
     if m:
@@ -371,16 +375,15 @@ _CHAIN = re.compile(RELATION.pattern + r"|\s*\\(?:lor|vee)(?![a-zA-Z])\s*")
 _GLUE = re.compile(r"(?:\s|/|\||\\\||,|;|&|~|\\[,;: ]|\\q?quad(?![a-zA-Z])|\\h?space\s*\{[^{}]*\})*$")
 
 
-def _glued(side: Src, key: str | None, own: frozenset[str]) -> int | None:
-    r"""Where a side ends with the chain's own name, as in ``p = 0.2 / p = 7`` or ``L = 3 \ L = \ln 5``
-    (two statements with no separator the reader knows): the start of that name, else None."""
+def _glued(text: str, key: str | None, own: frozenset[str]) -> int | None:
+    r"""Where a side ends with the chain's own name (its ``key``), as in ``p = 0.2 / p = 7`` or ``L = 3 \ L =
+    \ln 5`` (two statements with no separator the reader knows): the start of that name, else None."""
     if key is None:
         return None
-    text = side.text
     near = max(1, len(text) - 200)      # a name is short: only the end is tried (long sides stay linear)
     for i in top_level(text):
         starts = (text[i].isalpha() or text[i] == "\\") and not (text[i - 1].isalpha() or text[i - 1] == "\\")
-        if i >= near and starts and text[:i].strip() and not re.search(r"(?:\\[a-zA-Z]+|[\^_])\s*$", text[:i]) \
+        if i >= near and starts and text[:i].strip() and not re.search(r"(?:\\(?!q?quad\s*$)[a-zA-Z]+|[\^_])\s*$", text[:i]) \
                 and _key(text[i:].strip(), own) == key:          # not \mathcal's or \hat's argument
             return i
     return None
@@ -406,7 +409,7 @@ def _chains(src: Src, own: frozenset[str]) -> list[Statement]:
         name = first if len(sides) - start > 1 and has_letters(first) else None
         key = _key(name, own)
         glued = next(((k, at) for k in range(start + 1, len(sides) - 1)
-                      if (at := _glued(sides[k], key, own)) is not None), None)
+                      if (at := _glued(sides[k].text, key, own)) is not None), None)
         if glued is None:
             return found + [Statement(name, tuple(sides[start:]), tuple(approx[start:]), tuple(writer[start:]))]
         k, at = glued
