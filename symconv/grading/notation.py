@@ -43,9 +43,9 @@ _ARROW = re.compile(r"\\(?:Rightarrow|Longrightarrow|implies|therefore)(?![a-zA-
 OR = re.compile(r"\\(?:lor|vee)(?![a-zA-Z])")
 _OR_WORD = re.compile(r"[\s,，、;；]*(?:or|或者|或是|或|还是|抑或)[\s,，、;；]*", re.I)
 # a remark that opens with "or" offers another value: "\text{ (or 3)}", "\text{or maybe }", "(\text{or } 3)"
-_OR_REMARK = re.compile(r"[\s,，、;；]*[(（]?[\s,，、;；]*(?:or|或者|或是|或|还是|抑或)(?![A-Za-z])(.*?)[)）]?\s*$", re.I | re.S)
-_OR_OPENS = re.compile(r"\s*(?:\\(?:text[a-z]*|mbox|hbox)\s*\{\s*)?" + _OR_REMARK.pattern[:-len(r"(.*?)[)）]?\s*$")],
-                       re.I)
+_OR_LEAD = r"[\s,，、;；]*[(（]?[\s,，、;；]*(?:or|或者|或是|或|还是|抑或)(?![A-Za-z])"
+_OR_REMARK = re.compile(_OR_LEAD + r"(.*?)[)）]?\s*$", re.I | re.S)
+_OR_OPENS = re.compile(r"\s*(?:\\(?:text[a-z]*|mbox|hbox)\s*\{\s*)?" + _OR_LEAD, re.I)
 _BARE_OR = re.compile(r"(?<![A-Za-z\\])or(?![A-Za-z])", re.I)
 _ENDS_OR = re.compile(r"\\(?:lor|vee)\s*$")
 _AROUND_OR = re.compile(r"(?:\s|,|;|\\q?quad(?![a-zA-Z])|\\[,;: ]|~)*(?:\\lor|\\vee)(?![a-zA-Z])"
