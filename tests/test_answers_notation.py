@@ -228,7 +228,7 @@ def test_channel_pairs_make_a_grid():
 
 def test_a_name_given_twice_is_one_chain():
     assert read("L = -\\ln 0.2 \\\\\n\\text{so } L \\approx 1.609") == LN5
-    with pytest.raises(FalseChain, match=r"^the answer states two different values: 1 and 2 \(a hedge is wrong"):
+    with pytest.raises(FalseChain, match=r"^the answer states two different values: 1 and 2 \(a hedge is wrong, even"):
         parse_answer(r"a^{(1)} = 1, a^{(1)} = 2")
 
 

@@ -22,9 +22,9 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 CORPUS = Path(__file__).parent / "data" / "hedges"
-HEDGE = (r"^the answer states two different values: (.+) and (.+) \(a hedge is wrong, whichever is right\)"
+HEDGE = (r"^the answer states two different values: (.+) and (.+) \(a hedge is wrong, even if one of them is right\)"
          r"(?:; likely mistake: .+)?$")          # a wrong value among them may be a usual mistake
-HEDGE_ZH = r"^答案给出了两个不同的值：(.+) 和 (.+)（两可的答案算错，无论哪一个对）(?:；可能的错误：.+)?$"
+HEDGE_ZH = r"^答案给出了两个不同的值：(.+) 和 (.+)（模棱两可的答案算错，即使其中一个是对的）(?:；可能的错误：.+)?$"
 P = r"(0.2, 0.2, 0.2, 0.2, 0.2)^T"
 P_WRONG = r"(1, 2, 3, 4, 5)^T"
 C1 = r"\begin{bmatrix} -22 & -22 \\ -26 & -26 \end{bmatrix}"
