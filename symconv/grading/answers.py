@@ -582,7 +582,7 @@ def _false_chain(other: Answer, main: Answer) -> FalseChain:
 
 
 def _hedge(first: Answer, second: Answer) -> FalseChain:
-    r"""Two statements of one part with two values (``L = \ln 5 \quad L = 3``): wrong, whichever is right."""
+    r"""Two statements of one part with two values (``L = \ln 5 \quad L = 3``): wrong, even if one is right."""
     reason = ("g.two_values", {"a": first.text, "b": second.text})
     return FalseChain(render(reason), reason)
 
