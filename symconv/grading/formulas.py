@@ -557,12 +557,17 @@ def diagnose(spec: ConvSpec, wrt: str, form: ops.Expr) -> tuple[str, ...]:
     return ()
 
 
-def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> Any:
+def grade_formula(part: str, latex: str, solution: Any, grade_class: type, strict_channels: bool = False) -> Any:
     """The grade (a ``grade_class``: :class:`symconv.grading.grade.Grade`, passed in so that this module needs
     no import of it) of a formula answer (``dL_dx_formula`` or ``dL_dh_formula``) against problem 1 of the
     solution's homework: ``correct`` when proved for every size, ``wrong`` with the smallest counterexample
     (and the mistake, when one explains it: ``mistake`` holds comma-separated keys of :data:`MISTAKES`),
-    ``unparsed`` when it cannot be read."""
+    ``unparsed`` when it cannot be read.
+
+    A formula in index notation (``\frac{\partial L}{\partial x_{c,i,j}} = \sum ...``, one line or a
+    derivation) is read by :mod:`symconv.proof.index_sums` and judged line by line (:func:`grade_index`).
+    A bare ⊗ between ∂L/∂y and the kernel for ∂L/∂x implies the channel swap, as the homework's (2) indexes
+    ``h_{in_i, out_j}``: such a formula is correct with a note, unless ``strict_channels``."""
     from ..homework.solution import problem1_spec
     from .mistakes import with_mistake
     if part not in PARTS:
@@ -572,6 +577,9 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
     spec = problem1_spec(solution.homework)
     expected = str(true_forms(spec)[wrt])
     given = " ".join(re.sub(r"\\label\s*\{[^{}]*\}", " ", latex).split())
+    from ..proof.index_sums import looks_like_index_sum
+    if looks_like_index_sum(latex):
+        return grade_index(part, latex, spec, expected, given, grade_class)
     try:
         with time_budget():                  # 2 s to read and prove it, the isl calls included
             form = read_formula(latex, wrt, spec)
@@ -582,6 +590,12 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
     if proof.ok:
         return grade_class(part, "correct", expected, given, ("fa.proved", {**read, "statement": _plain(
             str(proof.statement))}))
+    implied = None if strict_channels else _swap_implied(spec, wrt, form, latex)
+    if implied is not None:
+        read = {"wrt": wrt, "form": _plain(str(implied[0]))}
+        return grade_class(part, "correct", expected, given, ("fa.with_note", {
+            "detail": ("fa.proved", {**read, "statement": _plain(str(implied[1].statement))}),
+            "note": ("w", "fa.swap_implied")}))
     if proof.counterexample is None:
         try:
             with time_budget():
@@ -605,6 +619,64 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
     return grade_class(part, "wrong", expected, given, reason, ",".join(mistakes))
 
 
+_EXPLICIT_CHANNELS = re.compile(r"\^\s*\{?\s*(?:T\b|\\top|\\intercal|\\mathsf\s*\{?\s*T)|swap|transpose|"
+                                r"h\s*_\s*\{|h\s*_\s*[a-z]|\\sum", re.I)
+
+
+def _swap_implied(spec: ConvSpec, wrt: str, form: ops.Expr, latex: str) -> tuple[ops.Expr, Any] | None:
+    """The formula with the kernel's channels exchanged and its proof, when the course's convention applies:
+    a bare ⊗ (no ``^T``, ``swap``, channel indices or sum over channels written) between ∂L/∂y and a
+    kernel for ∂L/∂x means summing over the output channels, as the homework's (2) shows. None otherwise."""
+    if wrt != "x" or _EXPLICIT_CHANNELS.search(latex) or any(isinstance(n, ops.SwapIO) for n in _nodes(form)):
+        return None
+    corr = [n for n in _nodes(form) if isinstance(n, ops.Correlate)]
+    if len(corr) != 1 or "g" not in _leaves(corr[0].data) or _leaves(corr[0].kernel) != {"h"}:
+        return None
+    swapped = _walk(form, lambda e: ops.SwapIO(e) if isinstance(e, ops.Tensor) and e.name == "h" else None)
+    try:
+        with time_budget():
+            proof = prove_form(spec, wrt, swapped)
+    except SymconvError:
+        return None
+    return (swapped, proof) if proof.ok else None
+
+
+def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str, grade_class: type) -> Any:
+    """An index-notation formula (or a derivation of several lines) graded for every size: ``correct`` when
+    its last line is proved (with a note when a step before it does not follow, or when the formula did not
+    say where its indices start and a reading was assumed), ``wrong`` with the counterexample in the
+    student's own indices and the first wrong step, ``unparsed`` when it cannot be read."""
+    from ..proof.index_sums import judge, read_derivation
+    wrt = PARTS[part]
+    try:
+        with time_budget():              # 2 s to read it and prove every line, the isl calls included
+            d = read_derivation(latex, spec, wrt)
+            v = judge(spec, d)
+    except SymconvError as exc:
+        return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
+    reading = _plain(v.reading.words())
+    wrong = v.first_wrong
+    step_note: Any = None
+    if wrong is not None:
+        step_note = ("fa.step_wrong" if wrong.number > 1 else "fa.step1_wrong",
+                     {"n": wrong.number, "before": wrong.number - 1, "detail": _plain(wrong.words)})
+    if v.verdict == "proved":
+        reason: Any = ("fa.index_proved", {"wrt": wrt, "steps": len(d.steps), "reading": reading,
+                                           "statement": _plain(v.statement)})
+        if v.assumed:
+            reason = ("fa.with_note", {"detail": reason, "note": ("fa.reading_assumed", {"reading": reading})})
+        if step_note is not None:
+            reason = ("fa.with_note", {"detail": reason, "note": step_note})
+        return grade_class(part, "correct", expected, given, reason)
+    if v.verdict == "undecided":
+        return grade_class(part, "unparsed", expected, given, ("fa.index_undecided", {
+            "wrt": wrt, "detail": _plain(v.words)}))
+    reason = ("fa.index_refuted", {"wrt": wrt, "reading": reading, "counterexample": _plain(v.words)})
+    if step_note is not None:
+        reason = ("fa.with_note", {"detail": reason, "note": step_note})
+    return grade_class(part, "wrong", expected, given, reason)
+
+
 def _plain(text: str) -> str:
     """A detail in ASCII where the proofs' messages use symbols (∂L/∂x, g·h): the English sheet's PDF is
     built with pdfLaTeX, which has no glyphs for them."""
@@ -613,4 +685,4 @@ def _plain(text: str) -> str:
     return text
 
 
-__all__ = ["MISTAKES", "PARTS", "diagnose", "grade_formula", "read_formula"]
+__all__ = ["MISTAKES", "PARTS", "diagnose", "grade_formula", "grade_index", "read_formula"]
