@@ -564,8 +564,7 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
     (and the mistake, when one explains it: ``mistake`` holds comma-separated keys of :data:`MISTAKES`),
     ``unparsed`` when it cannot be read.
 
-    A formula in index notation (``\frac{\partial L}{\partial x_{c,i,j}} = \sum ...``, one line or a
-    derivation) is read by :mod:`symconv.proof.index_sums` and judged line by line (:func:`grade_index`).
+    A formula in index notation (∂L/∂x_{c,i,j} = Σ ..., one line or a derivation) is read by :mod:`symconv.proof.index_sums` and judged line by line (:func:`grade_index`).
     A bare ⊗ between ∂L/∂y and the kernel for ∂L/∂x implies the channel swap, as the homework's (2) indexes
     ``h_{in_i, out_j}``: such a formula is correct with a note, unless ``strict_channels``."""
     from ..homework.solution import problem1_spec
@@ -583,19 +582,15 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
     try:
         with time_budget():                  # 2 s to read and prove it, the isl calls included
             form = read_formula(latex, wrt, spec)
+            implied = None if strict_channels else _swap_implied(wrt, form, latex)
+            form = implied or form
             proof: ClaimProof = prove_form(spec, wrt, form, text=given)
     except SymconvError as exc:
         return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
     read = {"wrt": wrt, "form": _plain(str(form))}
     if proof.ok:
-        return grade_class(part, "correct", expected, given, ("fa.proved", {**read, "statement": _plain(
-            str(proof.statement))}))
-    implied = None if strict_channels else _swap_implied(spec, wrt, form, latex)
-    if implied is not None:
-        read = {"wrt": wrt, "form": _plain(str(implied[0]))}
-        return grade_class(part, "correct", expected, given, ("fa.with_note", {
-            "detail": ("fa.proved", {**read, "statement": _plain(str(implied[1].statement))}),
-            "note": ("w", "fa.swap_implied")}))
+        return grade_class(part, "correct", expected, given, _noted(("fa.proved", {**read, "statement": _plain(
+            str(proof.statement))}), implied))
     if proof.counterexample is None:
         try:
             with time_budget():
@@ -616,29 +611,28 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
         mistakes = ()
     if mistakes:
         reason = with_mistake(reason, ["m." + m for m in mistakes])
-    return grade_class(part, "wrong", expected, given, reason, ",".join(mistakes))
+    return grade_class(part, "wrong", expected, given, _noted(reason, implied), ",".join(mistakes))
+
+
+def _noted(reason: Any, implied: ops.Expr | None) -> Any:
+    return ("fa.with_note", {"detail": reason, "note": ("w", "fa.swap_implied")}) if implied is not None \
+        else reason
 
 
 _EXPLICIT_CHANNELS = re.compile(r"\^\s*\{?\s*(?:T\b|\\top|\\intercal|\\mathsf\s*\{?\s*T)|swap|transpose|"
                                 r"h\s*_\s*\{|h\s*_\s*[a-z]|\\sum", re.I)
 
 
-def _swap_implied(spec: ConvSpec, wrt: str, form: ops.Expr, latex: str) -> tuple[ops.Expr, Any] | None:
-    """The formula with the kernel's channels exchanged and its proof, when the course's convention applies:
-    a bare ⊗ (no ``^T``, ``swap``, channel indices or sum over channels written) between ∂L/∂y and a
-    kernel for ∂L/∂x means summing over the output channels, as the homework's (2) shows. None otherwise."""
+def _swap_implied(wrt: str, form: ops.Expr, latex: str) -> ops.Expr | None:
+    """The formula with the kernel's channels exchanged, when the course's convention applies: a bare ⊗ (no
+    ``^T``, ``swap``, channel indices or sum over channels written) between ∂L/∂y and the kernel for ∂L/∂x
+    means summing over the output channels, as the homework's (2) indexes h_{in_i, out_j}. None otherwise."""
     if wrt != "x" or _EXPLICIT_CHANNELS.search(latex) or any(isinstance(n, ops.SwapIO) for n in _nodes(form)):
         return None
     corr = [n for n in _nodes(form) if isinstance(n, ops.Correlate)]
     if len(corr) != 1 or "g" not in _leaves(corr[0].data) or _leaves(corr[0].kernel) != {"h"}:
         return None
-    swapped = _walk(form, lambda e: ops.SwapIO(e) if isinstance(e, ops.Tensor) and e.name == "h" else None)
-    try:
-        with time_budget():
-            proof = prove_form(spec, wrt, swapped)
-    except SymconvError:
-        return None
-    return (swapped, proof) if proof.ok else None
+    return _walk(form, lambda e: ops.SwapIO(e) if isinstance(e, ops.Tensor) and e.name == "h" else None)
 
 
 def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str, grade_class: type) -> Any:

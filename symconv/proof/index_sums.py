@@ -67,8 +67,7 @@ def _prepare(latex: str) -> tuple[str, _Notes]:
     notes = _Notes()
     text = re.sub(r"\\(?:label|tag\*?)\s*\{[^{}]*\}", " ", latex)
     text = re.sub(r"(?<!\\)%.*", " ", text)
-    text = re.sub(r"\\substack\s*\{((?:[^{}]|\{[^{}]*\})*)\}", lambda m: "{" + m.group(1).replace("\\\\", ",")
-                  + "}", text)
+    text = re.sub(r"\\substack\s*\{((?:[^{}]|\{[^{}]*\})*)\}", lambda m: m.group(1).replace("\\\\", ","), text)
 
     def remark(m: re.Match[str]) -> str:
         said = m.group(1)
@@ -95,7 +94,8 @@ def _prepare(latex: str) -> tuple[str, _Notes]:
     text = re.sub(r"\\(?:mathbb|mathbf|boldsymbol|bm|mathcal|mathit)\s*\{\s*(\w)\s*\}", r"\1", text)
     text = re.sub(r"\\(?:mathbb|mathbf|mathcal)\s+(\w)", r"\1", text)
     text = re.sub(r"\\(?:ell)(?![A-Za-z])", "L", text)
-    text = re.sub(r"\\[,;:! ]|\\q?quad(?![A-Za-z])|~", " , ", text)
+    text = re.sub(r"\\[,;:! ]|~", " ", text)
+    text = re.sub(r"\\q?quad(?![A-Za-z])", " , ", text)         # a wide space separates remarks
     return text, notes
 
 
@@ -168,8 +168,6 @@ class IndexSum(ops.Expr):
         if tensor == "h" and spatial:
             k = self.kernel[axis - 2]
             return -((k - 1) // 2) if self.reading.kernel is None else self.reading.kernel
-        if tensor in ("x", "g") and axis == 0:
-            return 0 if self.batch else self.reading.data
         return self.reading.data
 
     def _entries(self) -> list[tuple[str, list[Any]]]:
@@ -701,7 +699,7 @@ def _side(p: _Parser, side: _Side) -> None:
         if d is not None:
             (num, num_sub), den, den_sub = d
             if num in ("L", "E", "J", "l") and _DATA_NAMES.get(den) == "g":
-                side.factors.append(Factor("g", _index(p, den_sub, (nd + 1, nd + 2)), r"\partial L/\partial y"))
+                side.factors.append(Factor("g", _index(p, den_sub, (nd + 1, nd + 2)), "∂L/∂y"))
             elif _DATA_NAMES.get(num) == "g" and _DATA_NAMES.get(den) in ("x", "h"):
                 y = _index(p, num_sub, (nd + 1, nd + 2))
                 w = _index(p, den_sub, (nd + 1, nd + 2))
@@ -717,7 +715,7 @@ def _side(p: _Parser, side: _Side) -> None:
             if len(idx) == 2:                    # Kronecker's δ_{o,o'}
                 side.conds.append(sp.Eq(idx[0], idx[1], evaluate=False))
             else:
-                side.factors.append(Factor("g", idx, r"\delta"))
+                side.factors.append(Factor("g", idx, "δ"))
             continue
         if len(tok) == 1 and tok in _DATA_NAMES and p.peek(1) == "_":
             p.take()
@@ -741,7 +739,9 @@ def _sum(p: _Parser, side: _Side) -> None:
         elif p.peek() == "^":
             p.take()
             high = p.group()
-    items = p.items([t for t in low if t not in ("(", ")")]) if low else []
+    if low[:1] == ["("] and low[-1:] == [")"]:
+        low = low[1:-1]                            # \sum_{(i,j)}
+    items = p.items(low) if low else []
     highs = p.items(high) if high else []
     with_low = []
     for item in items:
@@ -992,15 +992,13 @@ def _build(target: str, free: tuple[Any, ...], side: _Side, spec: ConvSpec, text
         if wrt == "x":                         # ∂y_{o,p}/∂x_{c,u}
             if len(y) != nd + 1 or len(w) != nd + 1:
                 raise ClaimError("∂y/∂x is read with indices y_{o,i,j} and x_{c,u,v}")
-            factors.append(Factor("h", (y[0], w[0]) + tuple(w[1:]) + tuple(y[1:]), r"\partial y/\partial x",
-                                  derived="dydx"))
+            factors.append(Factor("h", (y[0], w[0]) + tuple(w[1:]) + tuple(y[1:]), "∂y/∂x", derived="dydx"))
         else:                                  # ∂y_{o,p}/∂h_{o',c,a}: [o = o'] x_{c, p + a - P}
             if len(y) != nd + 1 or len(w) != nd + 2:
                 raise ClaimError("∂y/∂h is read with indices y_{o,i,j} and h_{o,c,m,n}")
             out_c, in_c = (w[1], w[0]) if swap and tuple(w[:2]) == tuple(free[:2]) else (w[0], w[1])
             conds.append(sp.Eq(y[0], out_c, evaluate=False))
-            factors.append(Factor("x", (in_c,) + tuple(y[1:]) + tuple(w[2:]), r"\partial y/\partial h",
-                                  derived="dydh"))
+            factors.append(Factor("x", (in_c,) + tuple(y[1:]) + tuple(w[2:]), "∂y/∂h", derived="dydh"))
     by = {f.tensor: f for f in factors}
     if target == "x":
         batch = len(free) == nd + 2
@@ -1188,6 +1186,8 @@ class IndexVerdict:
     statement: str
     words: str
     steps: tuple[Step, ...]
+    counterexample: Any = None
+    sums: tuple[IndexSum, ...] = ()
 
     @property
     def first_wrong(self) -> Step | None:
@@ -1227,7 +1227,8 @@ def judge(spec: ConvSpec, d: Derivation) -> IndexVerdict:
                 ok = holds(spec, s, at[k - 1])
                 words_k = "" if ok else _step_words(spec, s, at[k - 1])
             checked.append(Step(k + 1, ok, words_k))
-    return IndexVerdict(d, chosen, assumed and proof.ok, verdict, proof.statement, words, tuple(checked))
+    return IndexVerdict(d, chosen, assumed and proof.ok, verdict, proof.statement, words, tuple(checked),
+                        proof.counterexample, at)
 
 
 def _step_words(spec: ConvSpec, s: IndexSum, before: IndexSum | None) -> str:
@@ -1289,8 +1290,7 @@ def student_words(cx: Any, s: IndexSum, other: str = "the definition") -> str:
         names = [names[1], names[0]] + names[2:]
     where = ", ".join(f"{n} = {v}" for n, v in zip(names, entry_vals))
     lhs = f"∂L/∂{target}_{{{','.join(names)}}}" + (f" at {where}" if where else "")
-    g_name = next((f.written for f in s.factors if f.tensor == "g" and not f.derived), r"\partial L/\partial y")
-    g_show = {r"\delta": "δ", "g": "g", "y": "∂L/∂y", "z": "∂L/∂z"}.get(g_name, "∂L/∂y")
+    g_show = next((f.written for f in s.factors if f.tensor == "g" and not f.derived), "∂L/∂y")
     swapped = any(f.swapped for f in s.factors if f.tensor == "h")
 
     def mono(m: Sequence[tuple[str, tuple[int, ...]]]) -> str:
