@@ -8,6 +8,8 @@ array loops at the counterexample's sizes, differs from PyTorch's autograd gradi
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -293,3 +295,36 @@ def test_seed_derivations_2_and_5() -> None:
     assert "3 times" in v.steps[1].words
     fixed = judge(SPEC, read_derivation(SEED[0].replace("(w_j-w_j)", "(w_j-w_i)"), SPEC))
     assert fixed.verdict == "proved" and all(s.ok for s in fixed.steps) and fixed.reading.kernel is None
+
+
+# ------------------------------------------------------------------------------ one grammar (item 4)
+
+def test_verify_claim_reads_what_check_reads(capsys) -> None:
+    """Before: verify --claim rejected h^T and index sums, which check reads."""
+    from symconv.cli import main
+    assert main(["verify", "--claim", r"\frac{\partial L}{\partial y} \otimes \mathrm{rot180}(h^T)",
+                 "--wrt", "x"]) == 0
+    assert "proved for every N, C_in, C_out, H, W at K = 3, P = 1" in capsys.readouterr().out
+    assert main(["verify", "--claim", RIGHT["dh 0-based, en remark"], "--wrt", "h"]) == 0
+    assert "as an index sum" in capsys.readouterr().out
+    assert main(["verify", "--claim", WRONG["missing channel sum"][0], "--wrt", "x", "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "refuted" and "∂L/∂x_{c,i,j} at c = 0" in out["counterexample"]
+    # another configuration: stride 1, padding 2, kernel 5
+    five = DX + r"\sum_{o}\sum_{m=0}^{4}\sum_{n=0}^{4} \frac{\partial L}{\partial y_{o,i-m+2,j-n+2}} h_{o,c,m,n}"
+    assert main(["verify", "--kernel-size", "5", "--padding", "2", "--claim", five, "--wrt", "x"]) == 0
+    assert main(["verify", "--kernel-size", "5", "--padding", "1", "--claim", five, "--wrt", "x"]) == 1
+    assert main(["verify", "--claim", DX + r"\sum_{o} \frac{\partial L}{\partial y_{o,i,j}} h_{o,c,i^2,1}",
+                 "--wrt", "x"]) == 2
+    assert capsys.readouterr().err.startswith("symconv: error: claim: unexpected '^' in an index")
+
+
+def test_check_strict_channels(tmp_path, capsys) -> None:
+    from symconv.cli import main
+    sheet = tmp_path / "s.toml"
+    sheet.write_text('dL_dx_formula = \'\\frac{\\partial L}{\\partial y} \\otimes h^{\\text{rotate } 180^\\circ}\'\n',
+                     encoding="utf-8")
+    main(["check", str(sheet), "--json"])
+    assert json.loads(capsys.readouterr().out)["parts"]["dL_dx_formula"]["verdict"] == "correct"
+    main(["check", str(sheet), "--json", "--strict-channels"])
+    assert json.loads(capsys.readouterr().out)["parts"]["dL_dx_formula"]["verdict"] == "wrong"

@@ -635,6 +635,28 @@ def _swap_implied(wrt: str, form: ops.Expr, latex: str) -> ops.Expr | None:
     return _walk(form, lambda e: ops.SwapIO(e) if isinstance(e, ops.Tensor) and e.name == "h" else None)
 
 
+def read_claim(spec: ConvSpec, wrt: str, text: str) -> tuple[str, Any]:
+    """``verify --claim``'s one entry to every notation ``check`` reads: ("index", an
+    :class:`~symconv.proof.index_sums.IndexVerdict`) for an index sum, else ("form", a
+    :class:`~symconv.proof.claims.ClaimProof`): the claim grammar first (symconv's printed forms), then the
+    homework's LaTeX (``h^T``, ``\\otimes``, ``\\frac{\\partial L}{\\partial y}``) as :func:`read_formula`
+    reads it for ∂L/∂x and ∂L/∂h."""
+    from ..proof.claims import prove_claim
+    from ..proof.index_sums import judge, looks_like_index_sum, read_derivation
+    if wrt in PARTS.values() and looks_like_index_sum(text):
+        return "index", judge(spec, read_derivation(text, spec, wrt))
+    try:
+        return "form", prove_claim(spec, wrt, text)
+    except ClaimError as first:
+        if wrt not in PARTS.values():
+            raise
+        try:
+            form = read_formula(text, wrt, spec)
+        except ClaimError:
+            raise first from None
+    return "form", prove_form(spec, wrt, form, text=text)
+
+
 def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str, grade_class: type) -> Any:
     """An index-notation formula (or a derivation of several lines) graded for every size: ``correct`` when
     its last line is proved (with a note when a step before it does not follow, or when the formula did not
@@ -679,4 +701,4 @@ def _plain(text: str) -> str:
     return text
 
 
-__all__ = ["MISTAKES", "PARTS", "diagnose", "grade_formula", "grade_index", "read_formula"]
+__all__ = ["MISTAKES", "PARTS", "diagnose", "grade_formula", "grade_index", "read_claim", "read_formula"]
