@@ -663,6 +663,8 @@ def _split_partial(tokens: list[str]) -> tuple[str, list[str]]:
     if not tokens:
         raise ClaimError("∂ with nothing after it")
     letter = tokens[0]
+    if len(tokens) > 2 and tokens[1] == "[" and tokens[-1] == "]":          # y[o, i, j]
+        return letter, tokens[2:-1]
     if len(tokens) > 2 and tokens[1] == "_":
         rest = tokens[2:]
         if rest[0] == "{" and rest[-1] == "}":
@@ -717,11 +719,20 @@ def _side(p: _Parser, side: _Side) -> None:
             else:
                 side.factors.append(Factor("g", idx, "δ"))
             continue
-        if len(tok) == 1 and tok in _DATA_NAMES and p.peek(1) == "_":
-            p.take()
+        if len(tok) == 1 and tok in _DATA_NAMES and p.peek(1) in ("_", "["):
             p.take()
             name = _DATA_NAMES[tok]
-            sub = p.group()
+            if p.take() == "[":                   # x[c, i, j]
+                sub, depth = [], 1
+                while p.i < len(p.t):
+                    t = p.take()
+                    depth += t == "["
+                    depth -= t == "]"
+                    if depth == 0:
+                        break
+                    sub.append(t)
+            else:
+                sub = p.group()
             while p.peek() == "^":                # h_{…}^{…}: a rotation or transpose is not index notation
                 raise ClaimError(f"{tok}_{{…}}^{{…}}: an index formula names every index")
             side.factors.append(Factor(name, _index(p, sub, (nd + 1, nd + 2)), tok))
@@ -892,7 +903,7 @@ def _axes(s: IndexSum, wh: bool) -> IndexSum:
 def looks_like_index_sum(latex: str) -> bool:
     """Whether a formula answer is written in index notation (a subscripted ∂L/∂x_{…} or ∂L/∂h_{…} on the
     left, or a \\sum), rather than as a closed form."""
-    return bool(re.search(r"\\sum|\\partial\s*(?:x|h|w)\s*_|\\partial\s*(?:x|h|w)\s*\}\s*_|"
+    return bool(re.search(r"\\sum|\\partial\s*(?:x|h|w)\s*[_\[]|\\partial\s*(?:x|h|w)\s*\}\s*_|"
                           r"\\partial\s*\\?(?:mathbf|boldsymbol)?\s*\{?\s*(?:x|h)\s*\}?\s*_", latex))
 
 
