@@ -75,6 +75,8 @@ _BRACED = r"\{" + _INSIDE + r"\}"
 
 def _strip_answer(text: str) -> str:
     """The formula: labels, alignment and sizing commands dropped, the right-hand side of the last ``=``."""
+    from ..proof.index_sums import expand_macros
+    text = expand_macros(text)
     text = re.sub(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\nonumber|\\notag|\\displaystyle|\\limits", " ", text)
     text = re.sub(r"(?<!\\)%.*", " ", text)
     text = text.replace("&", " ").replace("\\\\", " ")
@@ -688,9 +690,18 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
         return grade_class(part, "unparsed", expected, given, ("fa.index_undecided", {
             "wrt": wrt, "detail": _plain(v.words)}))
     reason = ("fa.index_refuted", {"wrt": wrt, "reading": reading, "counterexample": _plain(v.words)})
+    from ..proof.index_sums import diagnose as diagnose_index
+    from .mistakes import with_mistake
+    try:
+        with time_budget():              # a budget of its own: naming a mistake never costs the verdict
+            mistakes = diagnose_index(spec, v.sums[-1])
+    except SymconvError:
+        mistakes = ()
+    if mistakes:
+        reason = with_mistake(reason, ["m." + m for m in mistakes])
     if step_note is not None:
         reason = ("fa.with_note", {"detail": reason, "note": step_note})
-    return grade_class(part, "wrong", expected, given, reason)
+    return grade_class(part, "wrong", expected, given, reason, ",".join(mistakes))
 
 
 def _plain(text: str) -> str:

@@ -65,6 +65,7 @@ def _prepare(latex: str) -> tuple[str, _Notes]:
     if len(latex) > MAX_TEXT:
         raise ClaimError(f"an index formula of {len(latex):,} characters; at most {MAX_TEXT:,}")
     notes = _Notes()
+    latex = expand_macros(latex)
     text = re.sub(r"\\(?:label|tag\*?)\s*\{[^{}]*\}", " ", latex)
     text = re.sub(r"(?<!\\)%.*", " ", text)
     text = re.sub(r"\\substack\s*\{((?:[^{}]|\{[^{}]*\})*)\}", lambda m: m.group(1).replace("\\\\", ","), text)
@@ -126,10 +127,12 @@ class Reading:
     data: int = 0
     kernel: int | None = 0
     wh: bool = False            # W names the first spatial axis and H the second (x_{c, w, h})
+    batch: int | None = None    # the image index's first number when it differs from the others' (b = 1..N)
 
     def words(self) -> str:
         k = "centred" if self.kernel is None else f"{self.kernel}-based"
         return f"indices {self.data}-based, kernel positions {k}" + (
+            f", images {self.batch}-based" if self.batch is not None else "") + (
             ", W the first spatial axis and H the second" if self.wh else "")
 
 
@@ -168,6 +171,8 @@ class IndexSum(ops.Expr):
         if tensor == "h" and spatial:
             k = self.kernel[axis - 2]
             return -((k - 1) // 2) if self.reading.kernel is None else self.reading.kernel
+        if tensor in ("x", "g") and axis == 0 and self.reading.batch is not None:
+            return self.reading.batch
         return self.reading.data
 
     def _entries(self) -> list[tuple[str, list[Any]]]:
@@ -900,9 +905,23 @@ def _axes(s: IndexSum, wh: bool) -> IndexSum:
         factors=tuple(dataclasses.replace(f, index=tuple(x(e) for e in f.index)) for f in s.factors))
 
 
+_CORRELATION = re.compile(r"\\(?:otimes|star|ast|circledast|operatorname\s*\{\s*conv)(?![A-Za-z])|⊗|\*")
+_PD = re.compile(r"\\(?:pd|pdv|partialderivative|dv)\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
+
+
+def expand_macros(latex: str) -> str:
+    """The partial-derivative macros sheets define or take from the physics package, ``\\pd{L}{x_{c,i,j}}``
+    and ``\\pdv{L}{x}``, written out as ``\\frac{\\partial L}{\\partial x_{c,i,j}}``."""
+    return _PD.sub(lambda m: rf"\frac{{\partial {m.group(1)}}}{{\partial {m.group(2)}}}", latex)
+
+
 def looks_like_index_sum(latex: str) -> bool:
     """Whether a formula answer is written in index notation (a subscripted ∂L/∂x_{…} or ∂L/∂h_{…} on the
-    left, or a \\sum), rather than as a closed form."""
+    left, or a \\sum) with no correlation operator (⊗, ⋆, ∗, conv), rather than as a closed form (which may
+    sum per-channel correlations: ``\\sum_o \\frac{\\partial L}{\\partial y_o} \\otimes h_{o,c}``)."""
+    latex = expand_macros(latex)
+    if _CORRELATION.search(latex):
+        return False
     return bool(re.search(r"\\sum|\\partial\s*(?:x|h|w)\s*[_\[]|\\partial\s*(?:x|h|w)\s*\}\s*_|"
                           r"\\partial\s*\\?(?:mathbf|boldsymbol)?\s*\{?\s*(?:x|h)\s*\}?\s*_", latex))
 
@@ -1076,6 +1095,7 @@ def _readings(steps: Sequence[IndexSum], notes: _Notes, spec: ConvSpec) -> tuple
     """The readings the bounds, conditions and remarks allow, the likeliest first."""
     data: set[int] = set()
     kern: set[Any] = set()
+    batch: set[int] = set()
     half = (int(spec.kernel_size[0]) - 1) // 2                # type: ignore[index]
     for s in steps:
         lows: dict[Any, Any] = {}
@@ -1103,7 +1123,12 @@ def _readings(steps: Sequence[IndexSum], notes: _Notes, spec: ConvSpec) -> tuple
             axis = k + (0 if s.target == "h" or s.batch else 1)
             uses.append((v, "kernel" if s.target == "h" and axis >= 2 else "data", s.target, axis))
         for e, kind, tensor, axis in uses:
-            if not isinstance(e, sp.Symbol) or (kind == "data" and axis == 0 and tensor != "h"):
+            if not isinstance(e, sp.Symbol):
+                continue
+            if kind == "data" and axis == 0 and tensor != "h":
+                lo = lows.get(e)
+                if lo is not None and lo.is_Integer and int(lo) in (0, 1):
+                    batch.add(int(lo))
                 continue
             lo = lows.get(e)
             if lo is not None and lo.is_Integer:
@@ -1135,7 +1160,8 @@ def _readings(steps: Sequence[IndexSum], notes: _Notes, spec: ConvSpec) -> tuple
     if spec.ndim == 2 and used & {sym.H[0], sym.H[1], sym.Ho[0], sym.Ho[1]}:
         first = str(steps[0].free[-2]).lower() if steps else ""
         whs = [True, False] if first.startswith("w") else [False, True]
-    out = [Reading(d, k, wh) for wh in whs for d, k in itertools.product(ds, ks)]
+    own = sorted(batch)[0] if len(batch) == 1 else None
+    out = [Reading(d, k, wh, own if own != d else None) for wh in whs for d, k in itertools.product(ds, ks)]
     return tuple(sorted(out, key=lambda r: (r.wh != whs[0], r.data != r.kernel, out.index(r))))
 
 
@@ -1329,3 +1355,33 @@ def _lhs_swapped(s: IndexSum) -> bool:
 def _where(cx: Any) -> str:
     """The sizes without the fixed kernel and padding (problem 1's 3×3, padding 1 is the question's)."""
     return cx.where()
+
+
+def diagnose(spec: ConvSpec, s: IndexSum) -> tuple[str, ...]:
+    """The usual mistake (:data:`symconv.grading.formulas.MISTAKES`' names) whose correction makes the sum
+    proved for every size, read as the sum was: for ∂L/∂x the kernel's positions not reversed (``no_rotation``:
+    h_{…, m} should be h_{…, K−1−m}) or its channels not exchanged (``no_swap``); for ∂L/∂h the kernel's
+    positions reversed (``extra_rotation``). () when none explains it."""
+    fixes: list[tuple[str, IndexSum]] = []
+    nd = s.ndim
+    if s.target == "x":
+        fixes.append(("no_rotation", dataclasses.replace(s, factors=tuple(
+            dataclasses.replace(f, index=f.index[:2] + tuple(
+                (k - 1) + 2 * s._offset("h", 2 + a) - e for a, (k, e) in enumerate(zip(s.kernel, f.index[2:]))))
+            if f.tensor == "h" and not f.derived else f for f in s.factors))))
+        fixes.append(("no_swap", dataclasses.replace(s, factors=tuple(
+            dataclasses.replace(f, index=(f.index[1], f.index[0]) + f.index[2:]) if f.tensor == "h"
+            and not f.derived else f for f in s.factors))))
+    else:
+        flip = {v: (k - 1) + 2 * s._offset("h", 2 + a) - v for a, (k, v) in enumerate(zip(s.kernel, s.free[2:]))}
+        fixes.append(("extra_rotation", dataclasses.replace(
+            s, factors=tuple(dataclasses.replace(f, index=tuple(sp.sympify(e).xreplace(flip) for e in f.index))
+                             for f in s.factors),
+            conds=tuple(c.xreplace(flip) for c in s.conds),
+            bounds=tuple((v, lo if not isinstance(lo, sp.Basic) else lo.xreplace(flip),
+                          hi if not isinstance(hi, sp.Basic) else hi.xreplace(flip)) for v, lo, hi in s.bounds))))
+    del nd
+    for name, fixed in fixes:
+        if holds(spec, fixed):
+            return (name,)
+    return ()
