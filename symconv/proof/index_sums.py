@@ -9,16 +9,24 @@ refutes it with the smallest counterexample, witnessed by evaluating the sum (:m
 array loops independent of isl) against the definition's derivative.
 
 The student's indices are numbers on the student's own scale: 0-based, 1-based, or for a kernel centred
-(−1, 0, 1 for a 3×3 kernel). :class:`Reading` fixes the scales; :func:`read_index_sum` decides them from the
-bounds and conditions (``\sum_{i=1}^{H}``, ``m \in \{0,1,2\}``) or from a statement ("1-based", "下标从 1
-开始"), and otherwise :func:`readings` lists every reading for the caller to try (the first that is proved is
-accepted and named).
+(−1, 0, 1 for a 3×3 kernel). :class:`Reading` fixes the scales; :func:`read_derivation` lists the readings the
+bounds and conditions allow (``\sum_{i=1}^{H}``, ``m \in \{0,1,2\}``) or a remark states ("1-based", "下标从
+1 开始"), the likeliest first, and :func:`judge` accepts the first under which the formula is proved (and names
+it), checking every line of a derivation against the one before:
 
 >>> from symconv import ConvSpec
->>> s = read_index_sum(r"\frac{\partial L}{\partial x_{c,i,j}} = \sum_{o}\sum_{m,n} "
-...                    r"\frac{\partial L}{\partial y_{o,i-m+1,j-n+1}} h_{o,c,m,n}", ConvSpec(2, 2, 3, padding=1))
->>> s.target, [v.name for v in s.free]
+>>> spec = ConvSpec(2, 2, 3, padding=1)
+>>> d = read_derivation(r"\frac{\partial L}{\partial x_{c,i,j}} = \sum_{o}\sum_{m,n} "
+...                     r"\frac{\partial L}{\partial y_{o,i-m+1,j-n+1}} h_{o,c,m,n}", spec)
+>>> d.target, [str(v) for v in d.steps[0].free]
 ('x', ['c', 'i', 'j'])
+>>> v = judge(spec, d)
+>>> v.verdict, v.reading.words()
+('proved', 'indices 0-based, kernel positions 0-based')
+>>> v = judge(spec, read_derivation(r"\frac{\partial L}{\partial x_{c,i,j}} = \sum_{m,n} "
+...                                 r"\frac{\partial L}{\partial y_{o,i-m+1,j-n+1}} h_{o,c,m,n}", spec))
+>>> print(v.words)
+at C_in = 1, C_out = 2, H = 1, W = 1, K = 3, P = 1: ∂L/∂x_{c,i,j} at c = 0, i = 0, j = 0 should contain ∂L/∂y_{1,0,0}·h_{1,0,1,1} but the sum gives ∂L/∂y_{0,0,0}·h_{0,0,1,1} (o not summed over: read at its first value)
 """
 
 from __future__ import annotations
@@ -305,7 +313,6 @@ class IndexSum(ops.Expr):
         factor gathered where its index is inside its tensor (zero elsewhere), multiplied, added up."""
         sizes = dict(sizes or {})
         shapes = {k: np.asarray(v).shape for k, v in env.items()}
-        target = np.asarray(env[self.target])
         out_shape = shapes[self.target]
         like = np.asarray(env["g"])
         total = np.zeros(out_shape, dtype=like.dtype) if like.dtype != object else np.full(out_shape, 0, object)
@@ -356,7 +363,6 @@ class IndexSum(ops.Expr):
         out_index = tuple(w for w in where[:len(out_shape)])
         if product is not None and len(product):
             np.add.at(total, out_index, product)
-        del target
         return total
 
 
@@ -394,8 +400,6 @@ def _map_with_constants(space: IndexSpace, dom: str, image: str, conds: str) -> 
     """``{ dom -> image : conds }`` where the domain's tuple may hold constants (the group, 0): read as a
     relation (isl names the constant positions itself)."""
     import islpy as isl
-    from ..derivation.affine import _parse_set
-    del _parse_set
     used = space._used(f"{image} {conds}")
     return isl.Map(f"[{used}] -> {{ {dom} -> {image} : {conds} }}")
 
@@ -781,7 +785,7 @@ def _sum(p: _Parser, side: _Side) -> None:
             elif len(new) == 1:
                 var = new[0]                   # \sum_{w_j - w_i = -W}: the new index is summed
             else:
-                var = _fresh_summed(p, lhs, side)
+                raise ClaimError(f"\\sum_{{{lhs} = …}}: no new index to sum over")
             side.sums.append((var, None, None))
             with_low.append((len(side.sums) - 1, lhs, lo))
             continue
@@ -810,14 +814,6 @@ def _sum(p: _Parser, side: _Side) -> None:
 def _one_word(item: list[str]) -> bool:
     """Letters that spell one index name rather than several (``in``, ``out``)."""
     return "".join(item) in ("in", "out", "ci", "co", "cin", "cout", "oc", "ic")
-
-
-def _fresh_summed(p: _Parser, lhs: Any, side: _Side) -> Any:
-    raise ClaimError(f"\\sum_{{{lhs} = …}}: no new index to sum over")
-
-
-def _name_of(p: _Parser, s: Any) -> str:
-    return next((k for k, v in p.names.items() if v is s or v == s), "")
 
 
 def _is_size(s: Any) -> bool:
@@ -1363,7 +1359,6 @@ def diagnose(spec: ConvSpec, s: IndexSum) -> tuple[str, ...]:
     h_{…, m} should be h_{…, K−1−m}) or its channels not exchanged (``no_swap``); for ∂L/∂h the kernel's
     positions reversed (``extra_rotation``). () when none explains it."""
     fixes: list[tuple[str, IndexSum]] = []
-    nd = s.ndim
     if s.target == "x":
         fixes.append(("no_rotation", dataclasses.replace(s, factors=tuple(
             dataclasses.replace(f, index=f.index[:2] + tuple(
@@ -1380,7 +1375,6 @@ def diagnose(spec: ConvSpec, s: IndexSum) -> tuple[str, ...]:
             conds=tuple(c.xreplace(flip) for c in s.conds),
             bounds=tuple((v, lo if not isinstance(lo, sp.Basic) else lo.xreplace(flip),
                           hi if not isinstance(hi, sp.Basic) else hi.xreplace(flip)) for v, lo, hi in s.bounds))))
-    del nd
     for name, fixed in fixes:
         if holds(spec, fixed):
             return (name,)
