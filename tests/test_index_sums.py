@@ -328,3 +328,13 @@ def test_check_strict_channels(tmp_path, capsys) -> None:
     assert json.loads(capsys.readouterr().out)["parts"]["dL_dx_formula"]["verdict"] == "correct"
     main(["check", str(sheet), "--json", "--strict-channels"])
     assert json.loads(capsys.readouterr().out)["parts"]["dL_dx_formula"]["verdict"] == "wrong"
+
+
+def test_first_wrong_step_is_named_in_chinese(solution) -> None:
+    lines = LINES[:3]
+    lines[1] = BAD
+    g = grade_formula("dL_dx_formula", _aligned(lines), solution, Grade)
+    zh = g.detail_text("zh")
+    assert g.verdict == "correct" and "第 2 步不能由第 1 步得到：at C_in = 1" in zh and "下标求和式" in zh
+    g = grade_formula("dL_dx_formula", _aligned([BAD] + LINES[1:3]), solution, Grade)
+    assert "第 1 步不能由 y 的定义得到" in g.detail_text("zh")

@@ -682,7 +682,8 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
         reason: Any = ("fa.index_proved", {"wrt": wrt, "steps": len(d.steps), "reading": reading,
                                            "statement": _plain(v.statement)})
         if v.assumed:
-            reason = ("fa.with_note", {"detail": reason, "note": ("fa.reading_assumed", {"reading": reading})})
+            reason = ("fa.with_note", {"detail": reason, "note": ("fa.reading_assumed", {
+                "reading": _plain(v.open_words)})})
         if step_note is not None:
             reason = ("fa.with_note", {"detail": reason, "note": step_note})
         return grade_class(part, "correct", expected, given, reason)

@@ -1221,6 +1221,7 @@ class IndexVerdict:
     steps: tuple[Step, ...]
     counterexample: Any = None
     sums: tuple[IndexSum, ...] = ()
+    open_words: str = ""          # what the formula left open, as it was read
 
     @property
     def first_wrong(self) -> Step | None:
@@ -1241,7 +1242,8 @@ def judge(spec: ConvSpec, d: Derivation) -> IndexVerdict:
         def held(r: Reading) -> int:
             at = d.at(r)
             return sum(holds(spec, s, at[k - 1] if k else None) for k, s in enumerate(at))
-        chosen = max(d.readings, key=lambda r: (held(r), -d.readings.index(r)))
+        likely = d.readings[:6]              # the 2 s budget: six readings at most
+        chosen = max(likely, key=lambda r: (held(r), -likely.index(r)))
     at = d.at(chosen)
     proof = prove_form(spec, d.target, at[-1], text=at[-1].text)
     if proof.ok:
@@ -1261,7 +1263,20 @@ def judge(spec: ConvSpec, d: Derivation) -> IndexVerdict:
                 words_k = "" if ok else _step_words(spec, s, at[k - 1])
             checked.append(Step(k + 1, ok, words_k))
     return IndexVerdict(d, chosen, assumed and proof.ok, verdict, proof.statement, words, tuple(checked),
-                        proof.counterexample, at)
+                        proof.counterexample, at, _assumed_words(d.readings, chosen))
+
+
+def _assumed_words(readings: Sequence[Reading], chosen: Reading) -> str:
+    """What the formula left open and how it was read: "kernel positions 0-based", "indices 1-based, ..."."""
+    parts = []
+    if len({r.data for r in readings}) > 1:
+        parts.append(f"indices {chosen.data}-based")
+    if len({r.kernel for r in readings}) > 1:
+        parts.append("kernel positions " + ("centred" if chosen.kernel is None else f"{chosen.kernel}-based"))
+    if len({r.wh for r in readings}) > 1:
+        parts.append("W the first spatial axis and H the second" if chosen.wh else
+                     "H the first spatial axis and W the second")
+    return ", ".join(parts)
 
 
 def _step_words(spec: ConvSpec, s: IndexSum, before: IndexSum | None) -> str:
