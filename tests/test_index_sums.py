@@ -21,7 +21,8 @@ from symconv.grading.formulas import grade_formula
 from symconv.grading.grade import Grade
 from symconv.grading.gradebook import detail_of
 from symconv.derivation.index import Symbols
-from symconv.proof.index_sums import judge, read_derivation
+from symconv.proof.index_judge import judge
+from symconv.proof.index_reader import read_derivation
 from symconv.proof.grammar import ClaimError
 
 SPEC = ConvSpec(2, 2, 3, padding=1)

@@ -75,7 +75,7 @@ _BRACED = r"\{" + _INSIDE + r"\}"
 
 def _strip_answer(text: str) -> str:
     """The formula: labels, alignment and sizing commands dropped, the right-hand side of the last ``=``."""
-    from ..proof.index_sums import expand_macros
+    from ..proof.index_reader import expand_macros
     text = expand_macros(text)
     text = re.sub(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\nonumber|\\notag|\\displaystyle|\\limits", " ", text)
     text = re.sub(r"(?<!\\)%.*", " ", text)
@@ -566,7 +566,8 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
     (and the mistake, when one explains it: ``mistake`` holds comma-separated keys of :data:`MISTAKES`),
     ``unparsed`` when it cannot be read.
 
-    A formula in index notation (∂L/∂x_{c,i,j} = Σ ..., one line or a derivation) is read by :mod:`symconv.proof.index_sums` and judged line by line (:func:`grade_index`).
+    A formula in index notation (∂L/∂x_{c,i,j} = Σ ..., one line or a derivation) is read by
+    :mod:`symconv.proof.index_reader` and judged line by line (:func:`grade_index`).
     A bare ⊗ between ∂L/∂y and the kernel for ∂L/∂x implies the channel swap, as the homework's (2) indexes
     ``h_{in_i, out_j}``: such a formula is correct with a note, unless ``strict_channels``."""
     from ..homework.solution import problem1_spec
@@ -578,7 +579,7 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
     spec = problem1_spec(solution.homework)
     expected = str(true_forms(spec)[wrt])
     given = " ".join(re.sub(r"\\label\s*\{[^{}]*\}", " ", latex).split())
-    from ..proof.index_sums import looks_like_index_sum
+    from ..proof.index_reader import looks_like_index_sum
     if looks_like_index_sum(latex):
         return grade_index(part, latex, spec, expected, given, grade_class)
     try:
@@ -639,12 +640,13 @@ def _swap_implied(wrt: str, form: ops.Expr, latex: str) -> ops.Expr | None:
 
 def read_claim(spec: ConvSpec, wrt: str, text: str) -> tuple[str, Any]:
     """``verify --claim``'s one entry to every notation ``check`` reads: ("index", an
-    :class:`~symconv.proof.index_sums.IndexVerdict`) for an index sum, else ("form", a
+    :class:`~symconv.proof.index_judge.IndexVerdict`) for an index sum, else ("form", a
     :class:`~symconv.proof.claims.ClaimProof`): the claim grammar first (symconv's printed forms), then the
     homework's LaTeX (``h^T``, ``\\otimes``, ``\\frac{\\partial L}{\\partial y}``) as :func:`read_formula`
     reads it for ∂L/∂x and ∂L/∂h."""
     from ..proof.claims import prove_claim
-    from ..proof.index_sums import judge, looks_like_index_sum, read_derivation
+    from ..proof.index_judge import judge
+    from ..proof.index_reader import looks_like_index_sum, read_derivation
     if wrt in PARTS.values() and looks_like_index_sum(text):
         return "index", judge(spec, read_derivation(text, spec, wrt))
     try:
@@ -664,7 +666,8 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
     its last line is proved (with a note when a step before it does not follow, or when the formula did not
     say where its indices start and a reading was assumed), ``wrong`` with the counterexample in the
     student's own indices and the first wrong step, ``unparsed`` when it cannot be read."""
-    from ..proof.index_sums import judge, read_derivation
+    from ..proof.index_judge import judge
+    from ..proof.index_reader import read_derivation
     wrt = PARTS[part]
     try:
         with time_budget():              # 2 s to read it and prove every line, the isl calls included
@@ -691,7 +694,7 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
         return grade_class(part, "unparsed", expected, given, ("fa.index_undecided", {
             "wrt": wrt, "detail": _plain(v.words)}))
     reason = ("fa.index_refuted", {"wrt": wrt, "reading": reading, "counterexample": _plain(v.words)})
-    from ..proof.index_sums import diagnose as diagnose_index
+    from ..proof.index_judge import diagnose as diagnose_index
     from .mistakes import with_mistake
     try:
         with time_budget():              # a budget of its own: naming a mistake never costs the verdict
