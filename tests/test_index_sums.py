@@ -339,3 +339,13 @@ def test_first_wrong_step_is_named_in_chinese(solution) -> None:
     assert g.verdict == "correct" and "第 2 步不能由第 1 步得到：at C_in = 1" in zh and "下标求和式" in zh
     g = grade_formula("dL_dx_formula", _aligned([BAD] + LINES[1:3]), solution, Grade)
     assert "第 1 步不能由 y 的定义得到" in g.detail_text("zh")
+
+
+def test_star_is_a_product_in_an_index_sum_and_a_correlation_in_a_closed_form(solution) -> None:
+    """* between two indexed factors multiplies them; a Σ over per-channel closed forms with * is read by the
+    closed-form reader when the index reader cannot read it (before: unparsed either way)."""
+    g = grade_formula("dL_dx_formula", DX + r"\sum_{o,m,n} g_{o,i-m+1,j-n+1} * h_{o,c,m,n}", solution, Grade)
+    assert g.verdict == "correct" and "index sum" in detail_of(g)
+    g = grade_formula("dL_dx_formula", r"\frac{\partial L}{\partial x_c} = \sum_o \frac{\partial L}{\partial y_o} * "
+                      r"\operatorname{rot180}(h_{o,c})", solution, Grade)
+    assert g.verdict == "correct", detail_of(g)

@@ -580,8 +580,12 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
     expected = str(true_forms(spec)[wrt])
     given = " ".join(re.sub(r"\\label\s*\{[^{}]*\}", " ", latex).split())
     from ..proof.index_reader import looks_like_index_sum
+    as_index = None
     if looks_like_index_sum(latex):
-        return grade_index(part, latex, spec, expected, given, grade_class)
+        as_index = grade_index(part, latex, spec, expected, given, grade_class)
+        if as_index.verdict != "unparsed":
+            return as_index
+        # not an index sum after all (Σ_o ∂L/∂y_o * rot180(h_{o,c}) is a closed form per channel): read it so
     try:
         with time_budget():                  # 2 s to read and prove it, the isl calls included
             form = read_formula(latex, wrt, spec)
@@ -589,7 +593,7 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
             form = implied or form
             proof: ClaimProof = prove_form(spec, wrt, form, text=given)
     except SymconvError as exc:
-        return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
+        return as_index or grade_class(part, "unparsed", expected, given, _plain(str(exc)))
     read = {"wrt": wrt, "form": _plain(str(form))}
     if proof.ok:
         return grade_class(part, "correct", expected, given, _noted(("fa.proved", {**read, "statement": _plain(

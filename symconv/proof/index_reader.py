@@ -584,7 +584,7 @@ def _axes(s: IndexSum, wh: bool) -> IndexSum:
         factors=tuple(dataclasses.replace(f, index=tuple(x(e) for e in f.index)) for f in s.factors))
 
 
-_CORRELATION = re.compile(r"\\(?:otimes|star|ast|circledast|operatorname\s*\{\s*conv)(?![A-Za-z])|⊗|\*")
+_CORRELATION = re.compile(r"\\(?:otimes|star|ast|circledast|operatorname\s*\{\s*conv)(?![A-Za-z])|⊗")
 _PD = re.compile(r"\\(?:pd|pdv|partialderivative|dv)\s*\{((?:[^{}]|\{[^{}]*\})*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}")
 
 
@@ -596,8 +596,9 @@ def expand_macros(latex: str) -> str:
 
 def looks_like_index_sum(latex: str) -> bool:
     """Whether a formula answer is written in index notation (a subscripted ∂L/∂x_{…} or ∂L/∂h_{…} on the
-    left, or a \\sum) with no correlation operator (⊗, ⋆, ∗, conv), rather than as a closed form (which may
-    sum per-channel correlations: ``\\sum_o \\frac{\\partial L}{\\partial y_o} \\otimes h_{o,c}``)."""
+    left, or a \\sum) with no correlation operator (⊗, ⋆, ∗, conv; ``*`` may be a product), rather than as a
+    closed form (which may sum per-channel correlations: ``\\sum_o \\frac{\\partial L}{\\partial y_o}
+    \\otimes h_{o,c}``). The grader falls back on the closed-form reader when the index reader cannot read it."""
     latex = expand_macros(latex)
     if _CORRELATION.search(latex):
         return False
