@@ -60,6 +60,13 @@ RIGHT = {
                       r"outside)}",
     "chain rule factor": DX + r"\sum_{o,p,q} \frac{\partial L}{\partial y_{o,p,q}} "
                          r"\frac{\partial y_{o,p,q}}{\partial x_{c,i,j}}",
+    "chained condition in parentheses": DH + r"\sum_{i,j} \frac{\partial L}{\partial y_{o,i,j}} \cdot "
+                                        r"x_{c,\,i+m-1,\,j+n-1} \quad (0 \le m,n \le 2)",
+    "subscripted (∂L/∂y), mathcal": r"\frac{\partial \mathcal{L}}{\partial \mathbf{x}_{c,i,j}} = \sum_{o}\sum_{m,n} "
+                                    r"\left(\frac{\partial \mathcal{L}}{\partial \mathbf{y}}\right)_{o,i-m+1,j-n+1} "
+                                    r"h_{o,c,m,n}",
+    "primed names, batch": r"\frac{\partial L}{\partial x_{n,c,i,j}} = \sum_{o}\sum_{m=0}^{2}\sum_{m'=0}^{2} "
+                           r"\frac{\partial L}{\partial y_{n,o,i-m+1,j-m'+1}} h_{o,c,m,m'}",
     "dfrac, cdot, interval": r"\dfrac{\partial L}{\partial h_{o,c,m,n}} = \sum_{i \in [0, H)} \sum_{j \in [0, W)} "
                              r"\dfrac{\partial L}{\partial y_{o,i,j}} \cdot x_{c,i+m-1,j+n-1}",
 }

@@ -253,6 +253,8 @@ class _Parser:
 
     # --- conditions: 0 \le i < H, i \in \{0,1,2\}, i \in [0, H)
     def condition(self, tokens: list[str]) -> list[Any]:
+        if tokens[:1] == ["("] and tokens[-1:] == [")"]:
+            tokens = tokens[1:-1]                          # (0 \le m,n \le 2)
         if r"\in" in tokens:
             at = tokens.index(r"\in")
             names = [_Parser(t, self.spec, self.names).full_expr() for t in self.items(tokens[:at])]
@@ -271,6 +273,15 @@ class _Parser:
                 parts[-1].append(tok)
         if not ops_:
             raise ClaimError(f"not a condition: {''.join(tokens)[:40]!r}")
+        listed = [k for k, part in enumerate(parts) if len(self.items(part)) > 1]
+        if len(listed) == 1:                               # 0 \le m, n \le 2: one chain per name
+            k = listed[0]
+            out = []
+            for name in self.items(parts[k]):
+                chain = [t for j, part in enumerate(parts) for t in (
+                    ([self._symbol_of(ops_[j - 1])] if j else []) + (name if j == k else part))]
+                out += self.condition(chain)
+            return out
         sides = [_Parser(p, self.spec, self.names).full_expr() for p in parts]
         out = []
         for (a, b), op in zip(zip(sides, sides[1:]), ops_):
@@ -278,6 +289,10 @@ class _Parser:
                         "<=": lambda: sp.Le(a, b, evaluate=False), ">=": lambda: sp.Le(b, a, evaluate=False),
                         "=": lambda: sp.Eq(a, b, evaluate=False), "!=": lambda: sp.Ne(a, b, evaluate=False)}[op]())
         return out
+
+    @staticmethod
+    def _symbol_of(op: str) -> str:
+        return {"<": "<", ">": ">", "<=": r"\le", ">=": r"\ge", "=": "=", "!=": r"\ne"}[op]
 
     def range_set(self, tokens: list[str]) -> tuple[Any, Any]:
         """(low, high), both inclusive, of ``\\{0, 1, 2\\}``, ``\\{0, …, H-1\\}``, ``[0, H)``, ``[1, H]``."""
@@ -322,6 +337,8 @@ def _derivative(p: _Parser) -> tuple[str, str, list[str]] | None:
         p.take()
         num, den = p.group(), p.group()
         sub_after: list[str] = []
+        if p.peek() == ")" and p.peek(1) == "_":      # \left(\frac{\partial L}{\partial y}\right)_{o,i,j}
+            p.take()
         if p.peek() == "_":               # \frac{\partial L}{\partial y}_{o,i,j}
             p.take()
             sub_after = p.group()
