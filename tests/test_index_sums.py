@@ -356,3 +356,44 @@ def test_star_is_a_product_in_an_index_sum_and_a_correlation_in_a_closed_form(so
     g = grade_formula("dL_dx_formula", r"\frac{\partial L}{\partial x_c} = \sum_o \frac{\partial L}{\partial y_o} * "
                       r"\operatorname{rot180}(h_{o,c})", solution, Grade)
     assert g.verdict == "correct", detail_of(g)
+
+
+# ------------------------------------------------------------------------------- random notations
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = ["c", "i", "j", "o", "m", "n", "p", "q", "u", "v", "a", "b", "k", "l", "in_i", "out_j", "w_i", "c_{in}"]
+
+
+@st.composite
+def _written(draw):  # type: ignore[no-untyped-def]
+    """∂L/∂x written with random index names, numbering (0- or 1-based, bounds stated or not), sums in a random
+    order, and maybe one offset shifted by ±1 (then it must be refuted)."""
+    c, i, j, o, m, n = draw(st.permutations(_NAMES).map(lambda ns: ns[:6]))
+    base = draw(st.sampled_from([0, 1]))
+    stated = draw(st.booleans())
+    shift = draw(st.sampled_from([0, 0, 1, -1]))
+    # 0-based truth: g[o, i - m + 1] h[o, c, m]; on base b the kernel's m is m_b = m + b, the pixels likewise
+    off = 1 + base
+    sums = [rf"\sum_{{{o}={base}}}^{{C_{{out}}{'-1' if base == 0 else ''}}}" if stated else rf"\sum_{{{o}}}",
+            rf"\sum_{{{m}={base}}}^{{{2 + base}}}" if stated else rf"\sum_{{{m}}}",
+            rf"\sum_{{{n}={base}}}^{{{2 + base}}}" if stated else rf"\sum_{{{n}}}"]
+    order = draw(st.permutations(range(3)))
+    text = (rf"\frac{{\partial L}}{{\partial x_{{{c},{i},{j}}}}} = " + "".join(sums[k] for k in order)
+            + rf" \frac{{\partial L}}{{\partial y_{{{o},{i}-{m}+{off + shift},{j}-{n}+{off}}}}} h_{{{o},{c},{m},{n}}}")
+    return text, shift, base, stated
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_written())
+def test_random_notations(case) -> None:
+    text, shift, base, stated = case
+    v = judge(SPEC, read_derivation(text, SPEC))
+    if shift == 0:
+        assert v.verdict == "proved", (text, v.words)
+        if stated:
+            assert (v.reading.data, v.reading.kernel) == (base, base)
+    else:
+        assert v.verdict == "refuted", text
+        _confirm(v)
