@@ -397,3 +397,10 @@ def test_random_notations(case) -> None:
     else:
         assert v.verdict == "refuted", text
         _confirm(v)
+
+
+def test_details_are_plain_for_pdflatex(solution) -> None:
+    """The English sheet is built with pdfLaTeX, which has no δ: a δ-user's counterexample is spelled out."""
+    text = DX + r"\sum_{m,n} \delta_{o,i-m+1,j-n+1} h_{o,c,m,n}"
+    detail = detail_of(grade_formula("dL_dx_formula", text, solution, Grade))
+    assert "delta_{1,0,0}*h_{1,0,1,1}" in detail and "δ" not in detail and "∂" not in detail

@@ -715,7 +715,8 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
 def _plain(text: str) -> str:
     """A detail in ASCII where the proofs' messages use symbols (∂L/∂x, g·h): the English sheet's PDF is
     built with pdfLaTeX, which has no glyphs for them."""
-    for sym, plain in (("∂", "d"), ("·", "*"), ("°", " degrees"), ("⊗", "(x)"), ("−", "-"), ("≠", "!=")):
+    for sym, plain in (("∂", "d"), ("·", "*"), ("°", " degrees"), ("⊗", "(x)"), ("−", "-"), ("≠", "!="),
+                      ("δ", "delta"), ("…", "...")):
         text = text.replace(sym, plain)
     return text
 
