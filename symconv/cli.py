@@ -292,7 +292,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     args.answers = args.answers[0]
     answers = read_answers(args.answers)
     solution = solve(load(args.against or _packaged_homework()))
-    grades = grade(answers, solution)
+    grades = grade(answers, solution, args.strict_channels)
     if args.json:
         print(_json({"parts": {g.part: {"verdict": g.verdict, "mistake": g.mistake, "expected": g.expected,
                                              "given": g.given, "detail": g.detail} for g in grades},
@@ -336,7 +336,7 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
     rendered: dict[str, tuple[str, str]] = {}
     for f in files:
         progress.step(f.name)
-        done = isolated(_graded_sheet, f, solution, args.lang, out is not None)
+        done = isolated(_graded_sheet, f, solution, args.lang, out is not None, args.strict_channels)
         if done.error:
             book.fail(str(f), done.error if done.error.startswith(str(f)) else f"{f}: {done.error}")
             continue
@@ -377,7 +377,8 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
     return status
 
 
-def _graded_sheet(path: Path, solution: Any, lang: str, render: bool) -> tuple[list[Any], tuple[str, str] | None]:
+def _graded_sheet(path: Path, solution: Any, lang: str, render: bool, strict_channels: bool = False
+                  ) -> tuple[list[Any], tuple[str, str] | None]:
     """One sheet read, graded and (when ``render``) written as its graded sheet's .tex and .md; in a worker
     (:func:`_check_class`). The grades come back worded (English details, as the gradebook keeps them)."""
     import dataclasses
@@ -387,7 +388,7 @@ def _graded_sheet(path: Path, solution: Any, lang: str, render: bool) -> tuple[l
     from .grading.gradebook import detail_of
     from .report.grading import sheet
 
-    grades = grade(read_answers(path), solution)
+    grades = grade(read_answers(path), solution, strict_channels)
     texts = sheet(grades, path.name, lang) if render else None
     return [dataclasses.replace(g, reason=detail_of(g)) for g in grades], texts
 
@@ -435,14 +436,29 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _claim(args: argparse.Namespace) -> int:
-    """``verify --claim FORM --wrt x``: the user's closed form proved or refuted for every size."""
-    from .proof.claims import prove_claim
+    """``verify --claim FORM --wrt x``: the user's formula proved or refuted for every size, in any notation
+    ``check`` reads (the claim grammar, symconv's printed forms, the homework's LaTeX, index sums)."""
+    from .grading.formulas import read_claim
     if args.claim is None or args.wrt is None:
         raise InputError("--claim and --wrt go together: --claim FORM --wrt x|h|b")
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    result = prove_claim(spec, args.wrt, args.claim)
+    kind, result = read_claim(spec, args.wrt, args.claim)
+    if kind == "index":
+        steps = [{"step": s.number, "holds": s.ok, "detail": s.words} for s in result.steps]
+        if args.json:
+            print(_json({"spec": spec.describe(), "claim": args.claim, "wrt": args.wrt, "verdict": result.verdict,
+                         "form": "index sum", "reading": result.reading.words(), "statement": result.statement,
+                         "counterexample": result.words or None, "steps": steps}))
+        else:
+            head = f"∂L/∂{args.wrt} as an index sum ({result.reading.words()})"
+            print(f"{head}: proved {result.statement}" if result.verdict == "proved" else
+                  f"{head}: refuted, {result.words}" if result.verdict == "refuted" else
+                  f"{head}: not decided ({result.words})")
+            for s in result.steps:
+                print(f"  step {s.number}: {'holds' if s.ok else 'does not follow: ' + s.words}")
+        return 0 if result.verdict == "proved" else 1
     c = result.counterexample
     if args.json:
         print(_json({"spec": spec.describe(), "claim": args.claim, "wrt": args.wrt, "verdict": result.verdict,
@@ -532,6 +548,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("answers", nargs="+", help=".tex file with \\label{ans:PART} in each answer, or .toml of "
                                               "PART = LaTeX; several files or a folder grade a class")
     c.add_argument("--against", help="homework TOML to grade against (default: the packaged homework)")
+    c.add_argument("--strict-channels", action="store_true",
+                   help="judge a formula's channels by the letter: a bare ⊗ between dL/dy and the kernel does not "
+                        "imply the channel swap (by default it does, as in the homework's (2))")
     _add_report_options(c, None, "print every verdict as JSON")
     c.set_defaults(run=cmd_check)
     v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)")
@@ -553,8 +572,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
     v.add_argument("--claim", metavar="FORM",
-                   help="prove or refute your own closed form for every size, in symconv's operator syntax or "
-                        "its LaTeX, e.g. \"correlate(pad(g, 1), rot180(swap_io(h)))\" (needs --wrt)")
+                   help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "
+                        "e.g. \"correlate(pad(g, 1), rot180(swap_io(h)))\", the homework's LaTeX (h^T, \\otimes) "
+                        "or an index sum, as check reads them (needs --wrt)")
     v.add_argument("--wrt", choices=("x", "h", "b"), help="the gradient a --claim states: dL/dx, dL/dh or dL/db")
     v.add_argument("--all-sizes", action="store_true",
                    help="with --sweep: prove every structure (ndim, groups, bias) at every per-axis stride and "

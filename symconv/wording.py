@@ -223,6 +223,15 @@ WORDS: dict[str, dict[str, str]] = {
         "fa.refuted": "read as dL/d{wrt} = {form}: refuted, {counterexample}",
         "fa.refuted_here": "read as dL/d{wrt} = {form}: refuted, {found} (not expressible for every size: "
                            "{detail})",
+        "fa.with_note": "{detail}; note: {note}",
+        "fa.swap_implied": "channel swap implied by (x), as in the homework's (2)",
+        "fa.index_proved": "read as an index sum for dL/d{wrt} ({reading}; {steps} line(s)): the last line "
+                           "is proved {statement}",
+        "fa.index_refuted": "read as an index sum for dL/d{wrt} ({reading}): refuted, {counterexample}",
+        "fa.index_undecided": "read as an index sum for dL/d{wrt}: not decided ({detail})",
+        "fa.reading_assumed": "the formula leaves open how its indices are numbered; read with {reading}",
+        "fa.step_wrong": "step {n} does not follow from step {before}: {detail}",
+        "fa.step1_wrong": "step 1 does not follow from the definition of y: {detail}",
         "h.figure": "Which entries meet",
         "fig.caption": "One input entry u, the entries of g = dL/dy it meets (each labelled with the entry of "
                        "the rotated, channel-swapped kernel that collects it), their places in dilate(g, S) "
@@ -407,6 +416,14 @@ WORDS: dict[str, dict[str, str]] = {
         "fa.undecided": "读作 dL/d{wrt} = {form}：无法判定（{detail}）",
         "fa.refuted": "读作 dL/d{wrt} = {form}：被否定，{counterexample}",
         "fa.refuted_here": "读作 dL/d{wrt} = {form}：被否定，{found}（无法对任意尺寸表示：{detail}）",
+        "fa.with_note": "{detail}；注：{note}",
+        "fa.swap_implied": "按作业式 (2) 的写法，(x) 隐含了通道交换",
+        "fa.index_proved": "读作 dL/d{wrt} 的下标求和式（{reading}；共 {steps} 行）：最后一行已证明 {statement}",
+        "fa.index_refuted": "读作 dL/d{wrt} 的下标求和式（{reading}）：被否定，{counterexample}",
+        "fa.index_undecided": "读作 dL/d{wrt} 的下标求和式：无法判定（{detail}）",
+        "fa.reading_assumed": "公式没有说明下标的编号方式；按 {reading} 理解",
+        "fa.step_wrong": "第 {n} 步不能由第 {before} 步得到：{detail}",
+        "fa.step1_wrong": "第 1 步不能由 y 的定义得到：{detail}",
         "h.figure": "哪些元素相遇",
         "fig.caption": "一个输入元素 u、它所遇到的 g = dL/dy 的元素（每个标注了收集它的、旋转并交换通道后的卷积核元素），"
                        "步长大于 1 时它们在 dilate(g, S) 中的位置，以及用到的卷积核元素。",

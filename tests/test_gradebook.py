@@ -58,8 +58,14 @@ def test_a_formula_mistake_reaches_the_gradebook(tmp_path):
     assert done.returncode == 1, done.stderr
     doc = json.loads(done.stdout)
     mia = {p["part"]: p for p in doc["students"][1]["parts"]}
-    assert mia["dL_dx_formula"]["verdict"] == "wrong" and mia["dL_dx_formula"]["mistake"] == "no_rotation,no_swap"
+    # g ⊗ h: the swap is implied by the bare ⊗ (issue 19), the rotation is missing
+    assert mia["dL_dx_formula"]["verdict"] == "wrong" and mia["dL_dx_formula"]["mistake"] == "no_rotation"
     assert "refuted, at C_in = " in mia["dL_dx_formula"]["detail"]
+    # --strict-channels reaches each sheet's worker: the channels judged by the letter
+    done = _check(str(DATA / "sheets" / "s07_chen_jie.tex"), str(DATA / "sheets" / "s18_mia.toml"), "--json",
+                  "--strict-channels", cwd=tmp_path)
+    mia = {p["part"]: p for p in json.loads(done.stdout)["students"][1]["parts"]}
+    assert mia["dL_dx_formula"]["mistake"] == "no_rotation,no_swap"
 
 
 def test_all_correct_is_0_and_nothing_readable_is_2(tmp_path):

@@ -152,7 +152,7 @@ def test_a_long_name_is_shortened_in_single_sheet_mode(tmp_path):
 
 def _misbehaving_grade(real):                         # type: ignore[no-untyped-def]
     """grade() that does to its sheet what the sheet's name says (the others are graded as usual)."""
-    def grade(answers, solution):                     # type: ignore[no-untyped-def]
+    def grade(answers, solution, strict_channels=False):  # type: ignore[no-untyped-def]
         text = " ".join(answers.values())
         if "CRASH" in text:
             os.kill(os.getpid(), signal.SIGSEGV)
@@ -166,7 +166,7 @@ def _misbehaving_grade(real):                         # type: ignore[no-untyped-
             down(0)
         if "BUG" in text:
             raise KeyError("b")
-        return real(answers, solution)
+        return real(answers, solution, strict_channels)
     return grade
 
 

@@ -25,11 +25,14 @@ from symconv.homework.solution import solve
 SHEETS = Path(__file__).parent / "data" / "sheets"
 WHY: dict[str, str] = {}      # every notation issue 13 named is read now (ARRAY, CHANNELS, TUPLES, APPROX, TEXT)
 
+# Issue 19 item 3: a bare ⊗ between dL/dy and the kernel for dL/dx implies the channel swap (the seed's (3) is
+# correct, g ⊗ h lacks only the rotation); s04, s18, s22 and s27 were no_swap before that convention, and are so
+# under --strict-channels (tests/test_index_sums.py::test_seed_formulas_3_and_6).
 EXPECTED: dict[str, dict[str, str]] = {
     "s01_zhang_wei": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct", "dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dW": "correct", "dL_dh": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "correct"},
     "s02_emma": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct", "dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dW": "correct", "dL_dh": "correct", "dL_dx": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "correct"},
     "s03_li_na": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct"},
-    "s04_noah": {"conv1": "correct", "relu1": "correct", "dL_dW": "correct", "dL_dx_formula": "wrong:no_swap", "dL_dh_formula": "wrong:extra_rotation"},
+    "s04_noah": {"conv1": "correct", "relu1": "correct", "dL_dW": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation"},
     "s05_wang_fang": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dW": "correct"},
     "s06_olivia": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct", "dL_dx_formula": "wrong:no_rotation", "dL_dh_formula": "wrong:extra_rotation"},
     "s07_chen_jie": {"conv1": "wrong", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "wrong", "dL_dp": "wrong:sign_flipped", "dL_dfc1": "wrong:sign_flipped", "dL_dW": "wrong:transposed"},
@@ -43,16 +46,16 @@ EXPECTED: dict[str, dict[str, str]] = {
     "s15_sun_li": {"dL_dx_formula": "correct", "dL_dh_formula": "correct", "dL_drelu1": "wrong", "dL_dconv1": "correct"},
     "s16_lucas": {"dL_dx_formula": "wrong:pad_off_by_one", "dL_dh_formula": "wrong:extra_rotation", "L": "correct", "dL_dp": "correct"},
     "s17_zhou_xin": {"dL_dx_formula": "wrong:pad_off_by_one", "dL_dh_formula": "correct", "conv1": "correct", "relu1": "correct", "fc1": "correct"},
-    "s18_mia": {"dL_dx_formula": "wrong:no_rotation,no_swap", "dL_dh_formula": "correct", "dL_dfc1": "correct", "dL_dp": "correct"},
+    "s18_mia": {"dL_dx_formula": "wrong:no_rotation", "dL_dh_formula": "correct", "dL_dfc1": "correct", "dL_dp": "correct"},
     "s19_wu_hao": {"dL_dx_formula": "unparsed", "dL_dh_formula": "correct", "L": "correct", "p": "correct"},
     "s20_ethan": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "p": "correct", "L": "correct", "dL_dp": "correct", "dL_dfc1": "correct", "dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dW": "correct", "dL_dh": "correct", "dL_dx": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "correct"},
     "s21_xu_jing": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "L": "correct", "dL_dW": "correct"},
-    "s22_isabella": {"conv1": "correct", "fc1": "correct", "dL_dp": "correct", "dL_dconv1": "correct", "dL_dx_formula": "wrong:no_swap"},
+    "s22_isabella": {"conv1": "correct", "fc1": "correct", "dL_dp": "correct", "dL_dconv1": "correct", "dL_dx_formula": "correct"},
     "s23_ma_chao": {"conv1": "correct", "relu1": "wrong:relu_mask", "p": "wrong", "dL_dfc1": "correct", "dL_dx_formula": "wrong:no_rotation"},
     "s24_benjamin": {"conv1": "wrong:kernel_flipped", "L": "correct", "dL_dW": "wrong:transposed", "dL_dh": "correct", "dL_dx_formula": "correct"},
     "s25_lin_xiao": {"conv1": "correct", "relu1": "correct", "L": "wrong:log_base_10", "dL_dp": "correct", "dL_dh_formula": "wrong:pad_off_by_one"},
     "s26_charlotte": {"fc1": "correct", "p": "correct", "L": "correct", "dL_dfc1": "correct", "dL_drelu1": "correct", "dL_dx_formula": "correct"},
-    "s27_he_tao": {"conv1": "wrong", "fc1": "wrong", "L": "wrong", "dL_drelu1": "wrong", "dL_dW": "wrong", "dL_dx_formula": "wrong:no_rotation,no_swap"},
+    "s27_he_tao": {"conv1": "wrong", "fc1": "wrong", "L": "wrong", "dL_drelu1": "wrong", "dL_dW": "wrong", "dL_dx_formula": "wrong:no_rotation"},
     "s28_henry": {"conv1": "correct", "relu1": "correct", "fc1": "correct", "dL_dx": "correct", "dL_dh": "correct", "dL_dx_formula": "correct"},
     "s29_guo_qing": {"dL_drelu1": "correct", "dL_dconv1": "correct", "dL_dW": "correct", "dL_dh": "correct", "dL_dx": "correct", "dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation"},
     "s30_amelia": {"conv1": "correct", "relu1": "correct", "p": "correct", "dL_dp": "correct", "dL_dfc1": "wrong:sign_flipped", "dL_dx_formula": "correct", "dL_dh_formula": "wrong:extra_rotation"},

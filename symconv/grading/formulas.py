@@ -75,6 +75,8 @@ _BRACED = r"\{" + _INSIDE + r"\}"
 
 def _strip_answer(text: str) -> str:
     """The formula: labels, alignment and sizing commands dropped, the right-hand side of the last ``=``."""
+    from ..proof.index_reader import expand_macros
+    text = expand_macros(text)
     text = re.sub(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\nonumber|\\notag|\\displaystyle|\\limits", " ", text)
     text = re.sub(r"(?<!\\)%.*", " ", text)
     text = text.replace("&", " ").replace("\\\\", " ")
@@ -557,12 +559,17 @@ def diagnose(spec: ConvSpec, wrt: str, form: ops.Expr) -> tuple[str, ...]:
     return ()
 
 
-def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> Any:
+def grade_formula(part: str, latex: str, solution: Any, grade_class: type, strict_channels: bool = False) -> Any:
     """The grade (a ``grade_class``: :class:`symconv.grading.grade.Grade`, passed in so that this module needs
     no import of it) of a formula answer (``dL_dx_formula`` or ``dL_dh_formula``) against problem 1 of the
     solution's homework: ``correct`` when proved for every size, ``wrong`` with the smallest counterexample
     (and the mistake, when one explains it: ``mistake`` holds comma-separated keys of :data:`MISTAKES`),
-    ``unparsed`` when it cannot be read."""
+    ``unparsed`` when it cannot be read.
+
+    A formula in index notation (∂L/∂x_{c,i,j} = Σ ..., one line or a derivation) is read by
+    :mod:`symconv.proof.index_reader` and judged line by line (:func:`grade_index`).
+    A bare ⊗ between ∂L/∂y and the kernel for ∂L/∂x implies the channel swap, as the homework's (2) indexes
+    ``h_{in_i, out_j}``: such a formula is correct with a note, unless ``strict_channels``."""
     from ..homework.solution import problem1_spec
     from .mistakes import with_mistake
     if part not in PARTS:
@@ -572,16 +579,25 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
     spec = problem1_spec(solution.homework)
     expected = str(true_forms(spec)[wrt])
     given = " ".join(re.sub(r"\\label\s*\{[^{}]*\}", " ", latex).split())
+    from ..proof.index_reader import looks_like_index_sum
+    as_index = None
+    if looks_like_index_sum(latex):
+        as_index = grade_index(part, latex, spec, expected, given, grade_class)
+        if as_index.verdict != "unparsed":
+            return as_index
+        # not an index sum after all (Σ_o ∂L/∂y_o * rot180(h_{o,c}) is a closed form per channel): read it so
     try:
         with time_budget():                  # 2 s to read and prove it, the isl calls included
             form = read_formula(latex, wrt, spec)
+            implied = None if strict_channels else _swap_implied(wrt, form, latex)
+            form = implied or form
             proof: ClaimProof = prove_form(spec, wrt, form, text=given)
     except SymconvError as exc:
-        return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
+        return as_index or grade_class(part, "unparsed", expected, given, _plain(str(exc)))
     read = {"wrt": wrt, "form": _plain(str(form))}
     if proof.ok:
-        return grade_class(part, "correct", expected, given, ("fa.proved", {**read, "statement": _plain(
-            str(proof.statement))}))
+        return grade_class(part, "correct", expected, given, _noted(("fa.proved", {**read, "statement": _plain(
+            str(proof.statement))}), implied))
     if proof.counterexample is None:
         try:
             with time_budget():
@@ -602,15 +618,107 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type) -> An
         mistakes = ()
     if mistakes:
         reason = with_mistake(reason, ["m." + m for m in mistakes])
+    return grade_class(part, "wrong", expected, given, _noted(reason, implied), ",".join(mistakes))
+
+
+def _noted(reason: Any, implied: ops.Expr | None) -> Any:
+    return ("fa.with_note", {"detail": reason, "note": ("w", "fa.swap_implied")}) if implied is not None \
+        else reason
+
+
+_EXPLICIT_CHANNELS = re.compile(r"\^\s*\{?\s*(?:T\b|\\top|\\intercal|\\mathsf\s*\{?\s*T)|swap|transpose|"
+                                r"h\s*_\s*\{|h\s*_\s*[a-z]|\\sum", re.I)
+
+
+def _swap_implied(wrt: str, form: ops.Expr, latex: str) -> ops.Expr | None:
+    """The formula with the kernel's channels exchanged, when the course's convention applies: a bare ⊗ (no
+    ``^T``, ``swap``, channel indices or sum over channels written) between ∂L/∂y and the kernel for ∂L/∂x
+    means summing over the output channels, as the homework's (2) indexes h_{in_i, out_j}. None otherwise."""
+    if wrt != "x" or _EXPLICIT_CHANNELS.search(latex) or any(isinstance(n, ops.SwapIO) for n in _nodes(form)):
+        return None
+    corr = [n for n in _nodes(form) if isinstance(n, ops.Correlate)]
+    if len(corr) != 1 or "g" not in _leaves(corr[0].data) or _leaves(corr[0].kernel) != {"h"}:
+        return None
+    return _walk(form, lambda e: ops.SwapIO(e) if isinstance(e, ops.Tensor) and e.name == "h" else None)
+
+
+def read_claim(spec: ConvSpec, wrt: str, text: str) -> tuple[str, Any]:
+    """``verify --claim``'s one entry to every notation ``check`` reads: ("index", an
+    :class:`~symconv.proof.index_judge.IndexVerdict`) for an index sum, else ("form", a
+    :class:`~symconv.proof.claims.ClaimProof`): the claim grammar first (symconv's printed forms), then the
+    homework's LaTeX (``h^T``, ``\\otimes``, ``\\frac{\\partial L}{\\partial y}``) as :func:`read_formula`
+    reads it for ∂L/∂x and ∂L/∂h."""
+    from ..proof.claims import prove_claim
+    from ..proof.index_judge import judge
+    from ..proof.index_reader import looks_like_index_sum, read_derivation
+    if wrt in PARTS.values() and looks_like_index_sum(text):
+        return "index", judge(spec, read_derivation(text, spec, wrt))
+    try:
+        return "form", prove_claim(spec, wrt, text)
+    except ClaimError as first:
+        if wrt not in PARTS.values():
+            raise
+        try:
+            form = read_formula(text, wrt, spec)
+        except ClaimError:
+            raise first from None
+    return "form", prove_form(spec, wrt, form, text=text)
+
+
+def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str, grade_class: type) -> Any:
+    """An index-notation formula (or a derivation of several lines) graded for every size: ``correct`` when
+    its last line is proved (with a note when a step before it does not follow, or when the formula did not
+    say where its indices start and a reading was assumed), ``wrong`` with the counterexample in the
+    student's own indices and the first wrong step, ``unparsed`` when it cannot be read."""
+    from ..proof.index_judge import judge
+    from ..proof.index_reader import read_derivation
+    wrt = PARTS[part]
+    try:
+        with time_budget():              # 2 s to read it and prove every line, the isl calls included
+            d = read_derivation(latex, spec, wrt)
+            v = judge(spec, d)
+    except SymconvError as exc:
+        return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
+    reading = _plain(v.reading.words())
+    wrong = v.first_wrong
+    step_note: Any = None
+    if wrong is not None:
+        step_note = ("fa.step_wrong" if wrong.number > 1 else "fa.step1_wrong",
+                     {"n": wrong.number, "before": wrong.number - 1, "detail": _plain(wrong.words)})
+    if v.verdict == "proved":
+        reason: Any = ("fa.index_proved", {"wrt": wrt, "steps": len(d.steps), "reading": reading,
+                                           "statement": _plain(v.statement)})
+        if v.assumed:
+            reason = ("fa.with_note", {"detail": reason, "note": ("fa.reading_assumed", {
+                "reading": _plain(v.open_words)})})
+        if step_note is not None:
+            reason = ("fa.with_note", {"detail": reason, "note": step_note})
+        return grade_class(part, "correct", expected, given, reason)
+    if v.verdict == "undecided":
+        return grade_class(part, "unparsed", expected, given, ("fa.index_undecided", {
+            "wrt": wrt, "detail": _plain(v.words)}))
+    reason = ("fa.index_refuted", {"wrt": wrt, "reading": reading, "counterexample": _plain(v.words)})
+    from ..proof.index_judge import diagnose as diagnose_index
+    from .mistakes import with_mistake
+    try:
+        with time_budget():              # a budget of its own: naming a mistake never costs the verdict
+            mistakes = diagnose_index(spec, v.sums[-1])
+    except SymconvError:
+        mistakes = ()
+    if mistakes:
+        reason = with_mistake(reason, ["m." + m for m in mistakes])
+    if step_note is not None:
+        reason = ("fa.with_note", {"detail": reason, "note": step_note})
     return grade_class(part, "wrong", expected, given, reason, ",".join(mistakes))
 
 
 def _plain(text: str) -> str:
     """A detail in ASCII where the proofs' messages use symbols (∂L/∂x, g·h): the English sheet's PDF is
     built with pdfLaTeX, which has no glyphs for them."""
-    for sym, plain in (("∂", "d"), ("·", "*"), ("°", " degrees"), ("⊗", "(x)"), ("−", "-"), ("≠", "!=")):
+    for sym, plain in (("∂", "d"), ("·", "*"), ("°", " degrees"), ("⊗", "(x)"), ("−", "-"), ("≠", "!="),
+                      ("δ", "delta"), ("…", "...")):
         text = text.replace(sym, plain)
     return text
 
 
-__all__ = ["MISTAKES", "PARTS", "diagnose", "grade_formula", "read_formula"]
+__all__ = ["MISTAKES", "PARTS", "diagnose", "grade_formula", "grade_index", "read_claim", "read_formula"]

@@ -283,16 +283,17 @@ def _differ_reason(differ: list[Any], how: Any) -> tuple[str, dict[str, Any]]:
             {"n": len(differ), "how": how, "shown": shown, "more": more})
 
 
-def grade(answers: dict[str, str], solution: Solution) -> list[Grade]:
+def grade(answers: dict[str, str], solution: Solution, strict_channels: bool = False) -> list[Grade]:
     """A grade per part of the solution (the biases' too, when the homework has them), in the homework's
-    order; a label naming no part of this solution is reported as unparsed, never ignored."""
+    order; a label naming no part of this solution is reported as unparsed, never ignored. With
+    ``strict_channels``, a formula's bare ⊗ does not imply the channel swap (see :mod:`.formulas`)."""
     grades = [grade_part(p, answers.get(p), solution.exact[p], solution) for p in solution.exact]
     for label, text in answers.items():
         if isinstance(text, Refused) and label not in solution.exact:      # refused before it was read
             grades.append(Grade(label, "unparsed", "", str(text), text.reason))
         elif label.endswith("_formula"):           # problem 1's formulas, proved for every size
             from .formulas import grade_formula
-            grades.append(grade_formula(label, answers[label], solution, Grade))
+            grades.append(grade_formula(label, answers[label], solution, Grade, strict_channels))
         elif label not in solution.exact:
             grades.append(Grade(label, "unparsed", "", answers[label].strip(),
                                 ("g.unknown", {"label": repr(label), "known": ", ".join(solution.exact)})))
