@@ -410,11 +410,20 @@ def bounds_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
     latex = rf"\tilde{{{dinfo.latex}}}"
     pr = Printer(symbol_names=ctx.sym.latex_names())
     where = r",\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
+    if len(where) > _LONG_WIDTHS:
+        # Widths of size symbols are too long for a subscript (which cannot break): named q, written after it.
+        where = r",\allowbreak\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
+        definition = rf"{latex} = \operatorname{{pad}}_{{q}}\left({dinfo.latex}\right),\ q = {where}"
+    else:
+        definition = rf"{latex} = \operatorname{{pad}}_{{{where}}}\left({dinfo.latex}\right)"
     name = _derived(ctx, dinfo, data.tensor + "_pad", latex, tuple(shape), ops.pad(dinfo.op, tuple(widths)),
-                    rf"{latex} = \operatorname{{pad}}_{{{where}}}\left({dinfo.latex}\right)")
+                    definition)
     factors = list(term.factors)
     factors[roles[0]] = Factor(name, tuple(index))
     return "", replace(term, factors=tuple(factors))
+
+
+_LONG_WIDTHS = 60   # characters of LaTeX beyond which a padding's widths are named instead of subscripted
 
 
 RULES: tuple[Rule, ...] = (eliminate_deltas, absorb_stride, swap_channels, reverse_kernel_index,

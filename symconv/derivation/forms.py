@@ -27,6 +27,7 @@ from .store import cache_folder  # noqa: F401  (where the cache lives; tests and
 from .engine import RULES, Context, Step, base_tensors, definition, recognise, to_layout, _check, _check_terms
 from ..errors import InputError
 from .index import Symbols, evaluate_term, from_sympy
+from .layout import aligned, display, gradient_displays
 from .printing import Printer
 from .spec import ConvSpec
 from ..wording import w
@@ -132,7 +133,11 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int) -> General:
         form = recognise(term, ctx)
         _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
                lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
-        steps.append(Step(target, "recognise", rf"\frac{{\partial L}}{{\partial {tensor}}} = {form.to_latex()}"))
+        # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
+        equation, widths = gradient_displays(tensor, form)
+        steps.append(Step(target, "recognise", equation,
+                          rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
+                          if widths else ""))
         closed[target] = form
     return General(sym, closed, tuple(steps))
 
@@ -229,7 +234,7 @@ class Derivation:
         r"""The step-by-step derivation as a LaTeX fragment: the closed forms, the forms for every size, and
         every step with its rule, exactly as the ``symconv derive`` report prints them (the report adds the
         configuration, the figure and the proofs). For ``\input`` into a document that loads amsmath,
-        amssymb and adjustbox (ctex for ``lang="zh"``).
+        amssymb (ctex for ``lang="zh"``).
 
         Built here from the steps' own LaTeX and the wording table, so the derivation stage needs nothing
         from the report stage; ``tests/test_api.py`` checks that the report prints the same text.
@@ -241,17 +246,17 @@ class Derivation:
         >>> "Step 1: " in tex, r"\operatorname{rot180}" in tex
         (True, True)
         """
-        def display(latex: str) -> str:
-            # the report's display (symconv.report.doc): wide steps are shrunk to the line, never cut
-            return ("\\begin{center}\n\\adjustbox{max width=\\linewidth}{$\\displaystyle " + latex
-                    + "$}\n\\end{center}")
-
-        def gradients(forms: Mapping[str, ops.Expr]) -> list[str]:
-            return [display(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}")
-                    for name, form in forms.items()]
+        def gradients(forms: Mapping[str, ops.Expr], general: bool = False) -> list[str]:
+            out = []
+            for name, form in forms.items():
+                equation, widths = gradient_displays(_SYMBOL[name], form, general)
+                out.append(display(equation))
+                if widths:
+                    out.append("\\begin{align*}\n" + aligned(f"q_{{{_SYMBOL[name]}}}", widths) + "\n\\end{align*}")
+            return out
 
         parts = [f"\\section*{{{w('h.closed_forms', lang)}}}", w("legend", lang),
-                 *gradients(self.closed_forms), w("every_size", lang), *gradients(self.general.closed)]
+                 *gradients(self.closed_forms), w("every_size", lang), *gradients(self.general.closed, True)]
         current = None
         for number, step in enumerate(self.steps, start=1):
             if step.target != current:
@@ -265,6 +270,12 @@ class Derivation:
     def _repr_latex_(self) -> str:
         return "$$" + r"\\".join(rf"\frac{{\partial L}}{{\partial {t}}} = {f.to_latex()}"
                                  for t, f in zip("xhb", self.closed_forms.values())) + "$$"
+
+
+def _breakable_rows(rows: tuple[str, ...]) -> str:
+    """Rows of a display joined for a sentence: plain parentheses (``\\left(`` would make each row one
+    unbreakable box), so the line may break after any + or −."""
+    return r",\ ".join(r.rstrip(",").replace(r"\left(", "(").replace(r"\right)", ")") for r in rows)
 
 
 def check_shapes(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray | None = None,

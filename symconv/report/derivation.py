@@ -7,7 +7,8 @@ from typing import Any
 
 from ..derivation import ops
 from ..derivation.forms import Derivation
-from .doc import Block, Figure, Heading, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
+from ..derivation.layout import gradient_displays
+from .doc import Block, Figure, Heading, Lines, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
 from .figure import svg, tikz
 from ..proof.stored import evaluator_checks
 from ..proof.seed import SeedClaim
@@ -36,10 +37,17 @@ def closed_form_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     blocks: list[Block] = [Para(w("legend", lang))]
     rows = []
     for name, form in d.closed_forms.items():
-        blocks.append(Math(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}"))
+        blocks += gradient_blocks(_SYMBOL[name], form)
         rows.append((f"$\\partial L / \\partial {_SYMBOL[name]}$", Mono(str(form))))
     blocks.append(Table((w("gradient", lang), w("closed_form", lang)), tuple(rows)))
     return blocks
+
+
+def gradient_blocks(symbol: str, form: ops.Expr, general: bool = False) -> list[Block]:
+    """``∂L/∂symbol = form``; a form for every size with its long padding widths named and listed below
+    (as ``Derivation.to_latex``)."""
+    equation, widths = gradient_displays(symbol, form, general)
+    return [Math(equation)] + ([Lines(f"q_{{{symbol}}}", widths)] if widths else [])
 
 
 def seed_claim_text(c: SeedClaim, lang: str = "en") -> str:
@@ -79,7 +87,7 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     for name, form in d.closed_forms.items():
         t = _SYMBOL[name]
         blocks.append(Math(rf"\mathcal{{M}}\!\left(\frac{{\partial L}}{{\partial {t}}}\right) = "
-                           rf"\mathcal{{M}}\!\left({form.to_latex()}\right), \quad \text{{{once}}}"))
+                           rf"\mathcal{{M}}\!\left({form.to_latex()}\right), \allowbreak\quad \text{{{once}}}"))
     blocks.append(Table((w("gradient", lang), w("result", lang), w("detail", lang)), tuple(
         (Mono(r.target), w("proved" if r.ok else "failed", lang),
          UserText(statement_text(p.statement, lang) if r.ok else str(r.counterexample or r.detail)))
@@ -99,7 +107,7 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
                Figure(tikz(d.spec, lang), figure_name(d.spec, lang), w("fig.caption", lang))]
     blocks.append(Para(w("every_size", lang)))
     for name, form in d.general.closed.items():
-        blocks.append(Math(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}"))
+        blocks += gradient_blocks(_SYMBOL[name], form, general=True)
     if d.general_proof is not None and d.general_proof.ok:
         blocks.append(Para(w("general.proved", lang, statement=_sizes_as_math(
             statement_text(d.general_proof.statement, lang)))))
