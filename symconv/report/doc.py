@@ -135,7 +135,7 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
             # Code may hold a user's text: escaped, never verbatim (which \end{verbatim} would break out of).
             out.append(code_latex(b.text))
     body = "\n\n".join(out)
-    return (document(body, _text(title, True), packages=("adjustbox", "tikz", "array", "longtable"), lang=lang)
+    return (document(body, _text(title, True), packages=("adjustbox", "tikz", "array", "longtable", "xltabular"), lang=lang)
             if full else body + "\n")
 
 
@@ -149,23 +149,23 @@ def _visible(cell: str) -> int:
 
 def _table_latex(b: Table) -> str:
     r"""A table at the text's size that breaks across pages (``longtable``); when its columns are wider than
-    the line, each column gets a share of the line in proportion to its text and wraps inside it."""
+    the line, it is set to the line's width (``xltabular``): short columns keep their width and the long ones
+    share the rest, wrapping inside it."""
     cells = [tuple(_text(c, True) for c in r) for r in b.rows]
     widths = [max(_visible(str(row[k])) for row in [b.header, *cells]) for k in range(len(b.header))]
+    head = f"\\hline\n{' & '.join(b.header)} \\\\\n\\hline\n\\endhead\n"
     if sum(widths) + 3 * len(widths) <= _LINE:
-        cols = "l" * len(widths)
+        env, cols = "longtable}{", "l" * len(widths)
     else:
-        cells = [tuple(_breakable(c) for c in r) for r in cells]
-        # A short column keeps its width; the long ones share what is left.
-        short = [min(wd, 14) for wd in widths]
-        total = sum(widths)
-        share = [max(s, wd * _LINE // total) for s, wd in zip(short, widths)]
-        scale = sum(share)
-        cols = "".join(rf">{{\raggedright\arraybackslash}}p{{\dimexpr {sh / scale:.3f}\linewidth-2\tabcolsep\relax}}"
-                       for sh in share)
+        env = "xltabular}{\\linewidth}{"
+        wrap = [wd > _SHORT for wd in widths] if max(widths) > _SHORT else [wd == max(widths) for wd in widths]
+        cols = "".join(r">{\raggedright\arraybackslash}X" if x else "l" for x in wrap)
+        cells = [tuple(_breakable(c) if x else c for c, x in zip(r, wrap)) for r in cells]
     rows = "\n".join(" & ".join(r) + r" \\" for r in cells)
-    return (f"\\begin{{longtable}}{{{cols}}}\n\\hline\n{' & '.join(b.header)} \\\\\n\\hline\n\\endhead\n{rows}\n"
-            f"\\hline\n\\end{{longtable}}")
+    return f"\\begin{{{env}{cols}}}\n{head}{rows}\n\\hline\n\\end{{{env.split('}')[0]}}}"
+
+
+_SHORT = 22     # characters of a column that keeps its natural width in a table wider than the line
 
 
 def _breakable(cell: str) -> str:
