@@ -64,6 +64,15 @@ class Step:
     def rule(self) -> str:
         return self.rule_text("en")
 
+    def __repr__(self) -> str:
+        rule = self.rule if len(self.rule) <= 200 else self.rule[:199] + "…"
+        return f"<Step of {self.target}: {rule}>"
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the rule in words, then the equation, then what the new symbols mean."""
+        note = f"\n\n{w('where', 'en', note=self.note_text())}" if self.note_text() else ""
+        return f"**{self.rule}**\n\n$$\n{self.latex}\n$$" + note
+
 
 @dataclass
 class Context:

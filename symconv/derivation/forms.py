@@ -267,9 +267,37 @@ class Derivation:
                 parts.append(w("where", lang, note=step.note_text(lang)))
         return "\n\n".join(parts) + "\n"
 
+    def __repr__(self) -> str:
+        forms = "; ".join(f"dL/d{_SYMBOL[n]} = {f}" for n, f in self.closed_forms.items())
+        text = f"<Derivation {self.spec.describe()}: {forms}; {len(self.steps)} steps>"
+        return text if len(text) <= 300 else text[:298] + "…>"
+
+    def show_steps(self, lang: str = "en") -> "Steps":
+        """Every step, numbered, with its rule in words and its equation; renders in a notebook."""
+        return Steps(self.steps, lang)
+
     def _repr_latex_(self) -> str:
         return "$$" + r"\\".join(rf"\frac{{\partial L}}{{\partial {t}}} = {f.to_latex()}"
                                  for t, f in zip("xhb", self.closed_forms.values())) + "$$"
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A derivation's steps for reading: ``d.show_steps()`` in a notebook shows them all, each rule in words."""
+
+    steps: tuple[Step, ...]
+    lang: str = "en"
+
+    def __repr__(self) -> str:
+        return f"<{len(self.steps)} steps: " + ", ".join(s.key for s in self.steps)[:250] + ">"
+
+    def _repr_markdown_(self) -> str:
+        out = []
+        for number, step in enumerate(self.steps, start=1):
+            out.append(w("step", self.lang, n=number, rule=step.rule_text(self.lang)) + f"\n\n$$\n{step.latex}\n$$")
+            if step.note_text(self.lang):
+                out.append(w("where", self.lang, note=step.note_text(self.lang)))
+        return "\n\n".join(out)
 
 
 def _breakable_rows(rows: tuple[str, ...]) -> str:
