@@ -549,8 +549,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "convolutions symbolically.",
                      epilog=_examples("symconv derive --stride 2 --padding 1", "symconv homework --lang zh"),
                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    from . import __version__
-    parser.add_argument("--version", action="version", version=f"symconv {__version__}")
+    # The package (imported before any of its modules) holds the version; no import runs up the stages.
+    version = sys.modules[__package__ or "symconv"].__version__
+    parser.add_argument("--version", action="version", version=f"symconv {version}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     d = sub.add_parser("derive", help="derive the closed forms of a convolution's gradients", **_help(
         "symconv derive --kernel-size 3 --padding 1", "symconv derive --ndim 1 --stride 2 --no-pdf --json"))

@@ -128,6 +128,7 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.no_ties": r"No entry of $\mathrm{conv}_1$ is exactly 0, so ReLU's derivative is 0 or 1 everywhere.",
         "hw.ties": r"At {where} $\mathrm{{conv}}_1$ is exactly 0: ReLU's derivative there is taken as 0 "
                    r"(PyTorch's convention); finite differences are one-sided there and are not compared.",
+        "seed.verdict": "{reading}: {verdict}.", "n/a": "n/a",
         "t.exact": "exact (first entries)", "t.fd": "fin. diff.", "t.wrote": "wrote {path}",
         "part": "part", "shape": "shape", "scalar": "scalar", "float_diff": "float64 max diff",
         "fd_diff": "finite-difference max diff",
@@ -305,6 +306,7 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.no_ties": r"$\mathrm{conv}_1$ 没有恰好为 0 的元素，所以 ReLU 的导数处处为 0 或 1。",
         "hw.ties": r"在 {where} 处 $\mathrm{{conv}}_1$ 恰好为 0：此处 ReLU 的导数取 0（与 PyTorch 相同）；"
                    r"中心差分在此处是单侧的，不参与比较。",
+        "seed.verdict": "{reading}：{verdict}。", "n/a": "不适用",
         "t.exact": "精确值（前几个）", "t.fd": "中心差分", "t.wrote": "已写入 {path}",
         "part": "部分", "shape": "形状", "scalar": "标量", "float_diff": "float64 最大差",
         "fd_diff": "中心差分最大差",

@@ -28,7 +28,8 @@ def test_version(capsys):
 
 @pytest.mark.parametrize("argv, near", [
     (["derive", "--strid", "2"], "--stride"), (["derive", "--paddng=1"], "--padding"),
-    (["homework", "--lagn", "zh"], "--lang"), (["derve"], "derive"), (["check", "a.tex", "--agains", "x"], "--against"),
+    (["homework", "--lagn", "zh"], "--lang"), (["derve"], "derive"),
+    (["check", "a.tex", "--agains", "x"], "--against"),
 ])
 def test_a_mistyped_option_gets_the_nearest_valid_one(capsys, argv, near):
     with pytest.raises(SystemExit) as stop:

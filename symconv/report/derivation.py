@@ -64,7 +64,10 @@ def statement_text(statement: str, lang: str = "en") -> str:
     """The proof's statement ("for every N, C_in ... at K = 3, P = 1, stride 1, dilation 1") in ``lang``."""
     if lang != "zh":
         return statement
-    for en, zh in (("for every ", "对任意 "), (" at ", "，在 "), ("stride", "步长"), ("dilation", "膨胀")):
+    for en, zh in (("proved for every ", "已证明：对任意 "), ("refuted, at ", "被否定：在 "),
+                   ("refuted at ", "被否定：在 "), ("undecided", "未判定"), ("for every ", "对任意 "), (" at ", "，在 "), ("stride", "步长"),
+                   ("dilation", "膨胀"), ("should contain", "应含"), ("but the formula gives", "但公式给出"),
+                   ("the formula cannot be evaluated", "公式无法求值")):
         statement = statement.replace(en, zh)
     return statement
 
@@ -79,6 +82,11 @@ def _plain(text: str) -> str:
     return text.replace("∂", "d").replace("·", "*")
 
 
+def _gradient_cell(target: str) -> str | Mono:
+    """A gradient as the reader writes it (∂L/∂x), not the program's name (grad_input)."""
+    return f"$\\partial L / \\partial {_SYMBOL[target]}$" if target in _SYMBOL else Mono(target)
+
+
 def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     """The proof for every size: what was proved, the obligation per gradient, and a second opinion."""
     p = d.proof
@@ -89,8 +97,8 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
         blocks.append(Math(rf"\mathcal{{M}}\!\left(\frac{{\partial L}}{{\partial {t}}}\right) = "
                            rf"\mathcal{{M}}\!\left({form.to_latex()}\right), \allowbreak\quad \text{{{once}}}"))
     blocks.append(Table((w("gradient", lang), w("result", lang), w("detail", lang)), tuple(
-        (Mono(r.target), w("proved" if r.ok else "failed", lang),
-         UserText(statement_text(p.statement, lang) if r.ok else str(r.counterexample or r.detail)))
+        (_gradient_cell(r.target), w("proved" if r.ok else "failed", lang),
+         _sizes_as_math(statement_text(p.statement, lang)) if r.ok else UserText(str(r.counterexample or r.detail)))
         for r in p.results)))
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang)))))
     size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
@@ -132,7 +140,7 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
         blocks.append(Para(w("seed.intro", lang)))
         for c in seed:
             verdict = w("holds" if c.holds else "does_not_hold", lang)
-            blocks.append(Para(f"{w('seed.' + c.label, lang)}: {verdict}."))
+            blocks.append(Para(w("seed.verdict", lang, reading=w("seed." + c.label, lang), verdict=verdict)))
             blocks.append(Math(c.formula))
             blocks.append(Para(seed_claim_text(c, lang) + ("." if lang == "en" else "。")))
         if any(c.every_size for c in seed):

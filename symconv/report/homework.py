@@ -184,7 +184,7 @@ def _bound(s: Solution, name: str, against: str, lang: str = "en", cell: bool = 
     only when it exceeds the bound (a failure, which no machine should show)."""
     e = s.max_error(name, against)
     if e is None:
-        return "n/a"
+        return w("n/a", lang)
     bound = _power_of_ten(TOLERANCES[against])
     if e < TOLERANCES[against]:
         return f"$< {bound}$" if cell else w("bound.within", lang, bound=bound)
