@@ -63,3 +63,11 @@ def test_the_expected_value_on_a_graded_sheet_is_a_matrix():
     tex, md = sheet([g], "s.tex")
     assert re.search(r"\\mathrm\{fc\}_1 = \\begin\{bmatrix\} 1 & 3 \\end\{bmatrix\}\^\{T\}", tex)
     assert "[1, 3]" not in tex and "[1, 3]" not in md
+
+
+def test_the_bias_gradient_is_a_sum_over_positions_not_an_axis_list():
+    from pathlib import Path
+    s = solve(load(Path(__file__).parent / "data" / "variant_3ch_stride2.toml"))
+    tex, md = render_homework(s, "en")
+    assert r"\sum_{0," not in tex and r"\sum_{0," not in md
+    assert r"\sum_{i,j} \left(\frac{\partial L}{\partial \mathrm{conv}_1}\right)_{o,i,j}" in tex

@@ -355,9 +355,9 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     dx = ops.rename(s.derivation.grad_input.map_sizes(sizes), g_name).to_latex()
     blocks += [Heading(w("hw.beyond", lang), 2), *_part(s, "dL_dx", dx, None, lang=lang)]
     if "dL_dconv_bias" in s.exact:
-        blocks += _part(s, "dL_dconv_bias", ops.rename(s.derivation.grad_bias.map_sizes(sizes), g_name).to_latex(),
-                        None,
-                        lang=lang)
+        # Summed over the positions of each output channel, written as a sum (not the operator's axis list).
+        blocks += _part(s, "dL_dconv_bias", r"\left[\sum_{i,j} \left(\frac{\partial L}{\partial \mathrm{conv}_1}"
+                        r"\right)_{o,i,j}\right]_o", None, lang=lang)
     if "dL_dfc_bias" in s.exact:
         blocks += _part(s, "dL_dfc_bias", r"\frac{\partial L}{\partial \mathrm{fc}_1}", None, lang=lang)
     blocks += [Heading(w("hw.checks", lang), 2), check_table(s, lang)]
