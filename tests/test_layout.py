@@ -139,3 +139,18 @@ def test_fractions_in_a_matrix_are_at_text_size_with_room_between_rows():
     m = np.array([[sp.Rational(1, 3), 1], [2, sp.Rational(-5, 7)]], dtype=object)
     tex = hw_report.tensor_latex(m)
     assert r"\dfrac{1}{3}" in tex and r"- \dfrac{5}{7}" in tex and r"\\[1ex]" in tex
+
+
+@pytest.mark.parametrize("args", [dict(in_channels=2, out_channels=2, kernel_size=3, padding=1),
+                                  dict(in_channels=1, out_channels=1, kernel_size=3, stride=2, ndim=1)])
+def test_the_svg_figure_keeps_its_titles_inside_and_its_labels_readable(args):
+    import re
+    from symconv.derivation.spec import ConvSpec
+    from symconv.report.figure import svg
+    text = svg(ConvSpec(**args))
+    width = float(re.search(r'<svg [^>]*width="([\d.]+)"', text).group(1))
+    titles = re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="middle">([^<]*)</text>', text)
+    assert any(t == "rot180(swap_io(h))" for _, t in titles)
+    # a 12 px monospace character is at most 0.62 em wide: the centred title's right end is inside
+    assert all(float(x) + len(t) * 0.62 * 12 / 2 <= width for x, t in titles)
+    assert set(re.findall(r'font-size="(\d+)"', text)) <= {"10", "12"}
