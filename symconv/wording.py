@@ -99,7 +99,7 @@ WORDS: dict[str, dict[str, str]] = {
         # homework report
         "hw.problem1": "Problem 1", "hw.problem2": "Problem 2",
         "hw.p1.intro": r"Derivatives of $L$ for $y = x \otimes h$ ($\otimes$: the template operation, "
-                       r"cross-correlation without flipping the kernel), $3\times 3$ kernel, padding 1, stride 1, "
+                       r"cross-correlation without flipping the kernel), ${k}$ kernel, padding {p}, stride {s}{d}, "
                        r"derived by symconv's engine from the definition; $g = \partial L/\partial y$.",
         "hw.data": "The data (input $F$ with its channels, kernels $h$):",
         "hw.setting": r"Template operation with stride {stride}, padding {pads}, dilation {dilation}; fully "
@@ -279,8 +279,8 @@ WORDS: dict[str, dict[str, str]] = {
         "seed.differ1": "{total} 个元素中有 1 个不同：在 {at} 处得到 {got}，而梯度为 {want}",
         "seed.error": "无法求值：{error}",
         "hw.problem1": "第 1 题", "hw.problem2": "第 2 题",
-        "hw.p1.intro": r"对 $y = x \otimes h$（$\otimes$：模板运算，即不翻转卷积核的互相关），$3\times 3$ 卷积核，"
-                       r"Padding = 1，Stride = 1，由 symconv 的引擎从定义推导损失函数 $L$ 的导数；"
+        "hw.p1.intro": r"对 $y = x \otimes h$（$\otimes$：模板运算，即不翻转卷积核的互相关），${k}$ 卷积核，"
+                       r"Padding = {p}，Stride = {s}{d}，由 symconv 的引擎从定义推导损失函数 $L$ 的导数；"
                        r"$g = \partial L/\partial y$。",
         "hw.data": "数据（输入特征 $F$ 的各通道，模板 $h$）：",
         "hw.setting": r"模板运算的步长为 {stride}，填充为 {pads}，膨胀为 {dilation}；全连接层有 {m} 个输出节点，"

@@ -600,5 +600,6 @@ def finite_differences(hw: Homework, approx: dict[str, np.ndarray]) -> dict[str,
 
 
 def problem1_spec(hw: Homework) -> ConvSpec:
-    """Problem 1's setting (3x3 kernel, padding 1, stride 1) with problem 2's channel counts."""
-    return ConvSpec(hw.spec.in_channels, hw.spec.out_channels, 3, padding=1)
+    """Problem 1's setting: the file's ``[problem1]``, else the seed's (3x3 kernel, padding 1, stride 1)
+    with problem 2's channel counts."""
+    return hw.problem1 or ConvSpec(hw.spec.in_channels, hw.spec.out_channels, 3, padding=1)

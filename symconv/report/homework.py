@@ -403,7 +403,14 @@ def check_table(s: Solution, lang: str = "en") -> Table:
 
 def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
     spec = problem1_spec(s.homework)
-    blocks: list[Block] = [Heading(w("hw.problem1", lang), 1), Para(w("hw.p1.intro", lang))]
+    # The setting read from the file's [problem1] (the seed's 3x3, padding 1, stride 1 without one).
+    axes = (lambda v: str(v[0]) if len(set(v)) == 1 else ", ".join(map(str, v)))
+    sep = "，" if lang == "zh" else ", "
+    dilation = "" if set(spec.dilation) == {1} else f"{sep}{w('f.dilation', lang).split()[0]} {axes(spec.dilation)}"
+    blocks: list[Block] = [Heading(w("hw.problem1", lang), 1), Para(w(
+        "hw.p1.intro", lang, k=r"\times ".join(map(str, spec.kernel_size)),
+        p=axes([lo for lo, _ in spec.pads]) if len({lo for lo, hi in spec.pads} | {hi for _, hi in spec.pads}) == 1
+        else ", ".join(f"({lo}, {hi})" for lo, hi in spec.pads), s=axes(spec.stride), d=dilation))]
     blocks += derivation_blocks(derive(spec), seed_claims(spec), lang)
     return blocks + problem2_blocks(s, lang)
 

@@ -1,0 +1,55 @@
+"""Problem 1 at the reader's settings (issue 20, item 2): a homework file's ``[problem1]`` table sets problem
+1's convolution (kernel size, stride, padding, dilation, groups, channels); without one it is the seed's
+(3x3 kernel, padding 1, stride 1, problem 2's channels)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from symconv.derivation.spec import ConvSpec
+from symconv.errors import InputError
+from symconv.homework import problem1_spec
+from symconv.homework.inputs import load
+from symconv.report.homework import homework_blocks
+from symconv.report.doc import to_latex
+
+VARIANT = Path(__file__).parent / "data" / "variant_3ch_stride2.toml"
+
+
+def _with(tmp_path: Path, table: str) -> Path:
+    path = tmp_path / "hw.toml"
+    path.write_text(VARIANT.read_text(encoding="utf-8") + "\n[problem1]\n" + table, encoding="utf-8")
+    return path
+
+
+def test_without_the_table_problem_1_is_the_seeds_setting():
+    hw = load(VARIANT)             # stride 2 in problem 2: problem 1 stays the seed's
+    assert problem1_spec(hw) == ConvSpec(3, 2, 3, padding=1)
+
+
+def test_the_table_sets_problem_1(tmp_path):
+    hw = load(_with(tmp_path, "stride = 2\npadding = 1\nin_channels = 1\nout_channels = 2\n"))
+    assert problem1_spec(hw) == ConvSpec(1, 2, 3, stride=2, padding=1)
+
+
+def test_a_stride_2_problem_1_gets_a_stride_2_report(tmp_path):
+    from symconv.homework import solve
+    hw_path = _with(tmp_path, "stride = 2\ndilation = 2\n")
+    s = solve(load(hw_path))
+    tex = to_latex(homework_blocks(s), "t", full=False)
+    intro = tex[tex.index("Derivatives of"):tex.index("Derivatives of") + 300]
+    assert "stride 2, dilation 2" in intro and "stride 1" not in intro
+    assert "stride $S$ & 2" in tex and "dilation $D$ & 2" in tex          # the configuration table
+
+
+@pytest.mark.parametrize("table, message", [
+    ("strid = 2\n", r"^problem1\.strid: unknown field \(did you mean problem1\.stride\?\)"),
+    ("stride = 0\n", r"^problem1\.stride: expected an integer from 1 to 64, got 0"),
+    ("padding = -1\n", r"^problem1\.padding: expected an integer from 0 to 64, got -1"),
+    ("groups = 2\nin_channels = 3\n", r"^problem1: "),
+])
+def test_a_bad_table_is_one_line_naming_the_field(tmp_path, table, message):
+    with pytest.raises(InputError, match=message):
+        load(_with(tmp_path, table))
