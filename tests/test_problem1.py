@@ -53,3 +53,12 @@ def test_a_stride_2_problem_1_gets_a_stride_2_report(tmp_path):
 def test_a_bad_table_is_one_line_naming_the_field(tmp_path, table, message):
     with pytest.raises(InputError, match=message):
         load(_with(tmp_path, table))
+
+
+def test_a_grouped_problem_1_is_reported(tmp_path):
+    # The seed's readings were tested with a kernel of all input channels: a grouped setting failed with
+    # "h must have shape (2, 2, 2, 2), got (2, 4, 2, 2)".
+    from symconv.homework import solve
+    hw = load(_with(tmp_path, "kernel_size = 2\npadding = 0\ngroups = 2\nin_channels = 4\nout_channels = 2\n"))
+    tex = to_latex(homework_blocks(solve(hw)), "t", full=False)
+    assert "groups $G$ & 2" in tex and r"$2\times 2$ kernel, padding 0, stride 1" in tex
