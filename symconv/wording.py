@@ -33,6 +33,8 @@ WORDS: dict[str, dict[str, str]] = {
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
         "rule.eliminate_deltas": r"Kronecker-delta elimination: $\sum_j f(j)\,\delta_{j,k} = f(k)$ for $k$ in "
                                  r"the range of $j$",
+        "rule.shift_index": r"stride 1: $\sum_i T_i\,\delta_{t,\,i + r} = T_{t - r}$ ($T$ is zero outside its "
+                            r"range)",
         "rule.absorb_stride": r"stride: $\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$, where $\hat T$ is $T$ dilated "
                               r"by $S$ (zero unless $S$ divides $t$)",
         "rule.swap_channels": "channel swap: the kernel's input and output channel axes exchanged "
@@ -50,6 +52,11 @@ WORDS: dict[str, dict[str, str]] = {
         "h.grad_input": r"Gradient with respect to the input $x$",
         "h.grad_weight": r"Gradient with respect to the kernel $h$",
         "h.grad_bias": r"Gradient with respect to the bias $b$",
+        "h.appendix": "Appendix: the derivation at every stride and dilation",
+        "steps.unit": "The derivation below is made at this configuration's stride 1 and dilation 1 (the "
+                      "numbers, not symbols); the appendix derives the forms for every stride and dilation.",
+        "appendix.intro": "The same derivation with the stride $S$ and the dilation $D$ as symbols: the forms "
+                          "for every size above.",
         "h.proof": "Proof for every size", "h.seed": "The homework's own formulas (3) and (6)",
         "field": "field", "value": "value", "yes": "yes", "no": "no",
         "f.ndim": "spatial axes", "f.channels": "channels in / out", "f.kernel": "kernel size $K$",
@@ -226,6 +233,7 @@ WORDS: dict[str, dict[str, str]] = {
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
         "rule.eliminate_deltas": r"消去 Kronecker delta：当 $k$ 在 $j$ 的范围内时 "
                                  r"$\sum_j f(j)\,\delta_{j,k} = f(k)$",
+        "rule.shift_index": r"步长为 1：$\sum_i T_i\,\delta_{t,\,i + r} = T_{t - r}$（$T$ 在其范围外为零）",
         "rule.absorb_stride": r"步长：$\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$，其中 $\hat T$ 是 $T$ 按 $S$ "
                               r"膨胀的结果（$S$ 不整除 $t$ 时为 0）",
         "rule.swap_channels": "通道交换：卷积核的输入通道轴与输出通道轴互换（在每个分组内）",
@@ -240,6 +248,9 @@ WORDS: dict[str, dict[str, str]] = {
         "h.grad_input": r"损失函数相对于输入 $x$ 的导数",
         "h.grad_weight": r"损失函数相对于模板（卷积核）$h$ 的导数",
         "h.grad_bias": r"损失函数相对于偏置 $b$ 的导数",
+        "h.appendix": "附录：任意步长与膨胀下的推导",
+        "steps.unit": "下面的推导取本配置的步长 1 与膨胀 1（为数字而非符号）；附录给出任意步长与膨胀下的推导。",
+        "appendix.intro": "同一推导，步长 $S$ 与膨胀 $D$ 为符号：即上面对任意尺寸的形式。",
         "h.proof": "对任意尺寸的证明", "h.seed": "作业自身的公式 (3) 与 (6)",
         "field": "项目", "value": "取值", "yes": "是", "no": "否",
         "f.ndim": "空间维数", "f.channels": "输入 / 输出通道数", "f.kernel": "卷积核尺寸 $K$",

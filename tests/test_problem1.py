@@ -62,3 +62,43 @@ def test_a_grouped_problem_1_is_reported(tmp_path):
     hw = load(_with(tmp_path, "kernel_size = 2\npadding = 0\ngroups = 2\nin_channels = 4\nout_channels = 2\n"))
     tex = to_latex(homework_blocks(solve(hw)), "t", full=False)
     assert "groups $G$ & 2" in tex and r"$2\times 2$ kernel, padding 0, stride 1" in tex
+
+
+def _main_and_appendix(tex: str) -> tuple[str, str]:
+    from symconv.wording import w
+    main, _, appendix = tex.partition(w("h.appendix", "en"))
+    return main[main.index("Step 1:"):], appendix
+
+
+def test_the_seeds_problem_1_reads_at_stride_1_with_every_stride_in_an_appendix():
+    from symconv.homework import solve
+    tex = to_latex(homework_blocks(solve(load())), "t", full=False)
+    main, appendix = _main_and_appendix(tex)
+    steps = main[:main.index("Proof for every size")]
+    for symbol in ("S_{1}", "D_{1}", r"\hat{g}", r"\operatorname{dilate}"):
+        assert symbol not in steps, symbol                  # no stride or dilation symbol in the main steps
+        assert symbol in appendix, symbol                   # the general derivation keeps them
+    assert "stride 1: " in steps                            # the rule that replaces the stride's dilation
+
+
+def test_a_stride_2_problem_1_gets_the_stride_derivation_and_no_appendix(tmp_path):
+    from symconv.homework import solve
+    tex = to_latex(homework_blocks(solve(load(_with(tmp_path, "stride = 2\n")))), "t", full=False)
+    main, appendix = _main_and_appendix(tex)
+    assert appendix == "" and "S_{1}" in main and r"\hat{g}" in main
+
+
+def test_the_unit_stride_derivation_gives_the_same_closed_forms():
+    # Checked numerically step by step like the general one; its forms agree with the general ones at S = D = 1.
+    import numpy as np
+    from symconv.derivation.forms import derive_forms, derive_general
+    spec = ConvSpec(2, 3, 3, padding=1)
+    unit = derive_general(2, False, False, unit=True)
+    d = derive_forms(spec)
+    rng = np.random.default_rng(0)
+    x, h, g = rng.integers(-3, 4, (1, 2, 5, 5)), rng.integers(-3, 4, (3, 2, 3, 3)), rng.integers(-3, 4, (1, 3, 5, 5))
+    from symconv.derivation.forms import concrete_sizes
+    sizes = d.sizes(x, g)
+    for name, form in unit.closed.items():
+        mine = form.map_sizes(concrete_sizes(spec, unit.sym)).evaluate({"x": x, "h": h, "g": g}, sizes)
+        assert np.array_equal(mine, d.closed_forms[name].evaluate({"x": x, "h": h, "g": g}, sizes))

@@ -57,17 +57,18 @@ def _printer(sym: Symbols, tensors: Mapping[str, Any]) -> Printer:
 
 
 @functools.lru_cache(maxsize=None)
-def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -> General:
+def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0, unit: bool = False) -> General:
     """Derive every gradient for one structure, every size symbolic, every step checked.
 
     The result is also kept on disk (:func:`cache_folder`), so that the next process reads it instead of
     deriving it again; see :func:`_load` for when a stored result is trusted.
     """
-    key = f"general-{ndim}d-{'grouped' if grouped else 'plain'}-{'bias' if bias else 'nobias'}-{seed}"
+    key = f"general-{ndim}d-{'grouped' if grouped else 'plain'}-{'bias' if bias else 'nobias'}-{seed}" \
+        + ("-unit" if unit else "")
     found = _load(key)
     if found is not None:
         return found
-    general = _derive_general(ndim, grouped, bias, seed)
+    general = _derive_general(ndim, grouped, bias, seed, unit)
     _store(key, general)
     return general
 
@@ -87,8 +88,8 @@ def _store(key: str, general: General) -> None:
     store.save(key, general, _SOURCES)
 
 
-def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int) -> General:
-    sym = Symbols(ndim, grouped)
+def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool = False) -> General:
+    sym = Symbols(ndim, grouped, unit)
     y, L, L_terms = definition(sym, bias)
     tensors = base_tensors(sym)
     pr = _printer(sym, tensors)

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..derivation import ops
-from ..derivation.forms import Derivation
+from ..derivation.forms import Derivation, derive_general
 from ..derivation.layout import gradient_displays
 from .doc import Block, Figure, Heading, Lines, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
 from .figure import svg, tikz
@@ -119,15 +119,13 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
     if d.general_proof is not None and d.general_proof.ok:
         blocks.append(Para(w("general.proved", lang, statement=_sizes_as_math(
             statement_text(d.general_proof.statement, lang)))))
-    current = None
-    for number, step in enumerate(d.steps, start=1):
-        if step.target != current:
-            current = step.target
-            blocks.append(Heading(w("h." + step.target, lang), 2))
-        blocks.append(Para(w("step", lang, n=number, rule=step.rule_text(lang))))
-        blocks.append(Math(step.latex))
-        if step.note_text(lang):
-            blocks.append(Para(w("where", lang, note=step.note_text(lang))))
+    unit = at_unit_stride(d)
+    if unit is not None:
+        # The reader's own case, stride 1 and dilation 1, reads like a textbook; every stride in the appendix.
+        blocks.append(Para(w("steps.unit", lang)))
+        blocks += step_blocks(unit.steps, lang)
+    else:
+        blocks += step_blocks(d.steps, lang)
     if d.proof is not None:
         blocks += proof_blocks(d, lang)
     if seed:
@@ -147,6 +145,33 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
             blocks.append(Para(w("seed.every_size", lang)))
             blocks.append(Table((w("reading", lang), w("every_size_verdict", lang)), tuple(
                 (w("seed." + c.label, lang), UserText(_plain(statement_text(c.every_size, lang)))) for c in seed)))
+    if unit is not None:
+        blocks += [Heading(w("h.appendix", lang), 2), Para(w("appendix.intro", lang)),
+                   *step_blocks(d.steps, lang)]
+    return blocks
+
+
+def at_unit_stride(d: Derivation) -> Any:
+    """The derivation at stride 1 and dilation 1 (S and D are the number 1 throughout, checked step by step
+    like the general one) when the configuration has them, else None."""
+    s = d.spec
+    if set(s.stride) != {1} or set(s.dilation) != {1}:
+        return None
+    return derive_general(s.ndim, s.groups > 1, s.bias, unit=True)
+
+
+def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
+    """Every step, numbered, under a heading per gradient: its rule in words, its equation, its note."""
+    blocks: list[Block] = []
+    current = None
+    for number, step in enumerate(steps, start=1):
+        if step.target != current:
+            current = step.target
+            blocks.append(Heading(w("h." + step.target, lang), level))
+        blocks.append(Para(w("step", lang, n=number, rule=step.rule_text(lang))))
+        blocks.append(Math(step.latex))
+        if step.note_text(lang):
+            blocks.append(Para(w("where", lang, note=step.note_text(lang))))
     return blocks
 
 
