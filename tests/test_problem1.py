@@ -79,6 +79,7 @@ def test_the_seeds_problem_1_reads_at_stride_1_with_every_stride_in_an_appendix(
         assert symbol not in steps, symbol                  # no stride or dilation symbol in the main steps
         assert symbol in appendix, symbol                   # the general derivation keeps them
     assert "stride 1: " in steps                            # the rule that replaces the stride's dilation
+    assert r"\left\lfloor" not in steps and r"\left\lfloor" in appendix   # the output size without a floor
 
 
 def test_a_stride_2_problem_1_gets_the_stride_derivation_and_no_appendix(tmp_path):

@@ -98,7 +98,9 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
         rf"{pr.doprint(o)} = \left\lfloor \frac{{{pr.doprint(h)} + P^{{\mathrm{{low}}}} + P^{{\mathrm{{high}}}}"
         rf" - {pr.doprint(d)}({pr.doprint(k)}-1) - 1}}{{{pr.doprint(s)}}} \right\rfloor + 1"
         .replace("P^{\\mathrm{low}}", pr.doprint(p))
-        for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P))
+        for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P)) if not sym.unit else r",\ ".join(
+        rf"{pr.doprint(o)} = {pr.doprint(h)} + {pr.doprint(p)} + P^{{\mathrm{{high}}}} - {pr.doprint(k)} + 1"
+        for o, h, k, p in zip(sym.Ho, sym.H, sym.K, sym.P))     # at stride 1 and dilation 1: no floor
     steps = [Step("definition", "definition_y", rf"y_{{{y_idx}}} = {pr.doprint(y)}",
                   note_key="note.output_size", note_arg=ho),
              Step("definition", "definition_L", rf"L = {pr.doprint(L)}", r"$g = \partial L / \partial y$")]
