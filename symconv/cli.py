@@ -27,7 +27,30 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"symconv: error: {message}\n")
+        self.exit(2, f"symconv: error: {message}{self._nearest(message)}\n")
+
+    def _nearest(self, message: str) -> str:
+        """" (did you mean --stride?)" for a mistyped option or command, as the TOML reader does for keys."""
+        import difflib
+        import re
+        words = re.findall(r"(?<![\w-])--?[\w-]+", message.split("unrecognized arguments:")[-1]) \
+            if "unrecognized arguments:" in message else re.findall(r"invalid choice: '([^']*)'", message)
+        known = self._known()
+        for word in words:
+            near = difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)
+            if near:
+                return f" (did you mean {near[0]}?)"
+        return ""
+
+    def _known(self) -> list[str]:
+        """Every option and command this parser and its commands take."""
+        names: list[str] = []
+        for action in self._actions:
+            names += [o for o in action.option_strings if o.startswith("--")]
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    names += [name] + sub._known()
+        return sorted(set(names))
 
 
 def _per_axis(field: str, minimum: int | None = None, maximum: int | None = None, single: bool = False,
@@ -117,10 +140,15 @@ def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
             stage.path(name).write_text(text, encoding="utf-8")
         result = compile_pdf(stage.path(f"{stem}.tex"), lang) if pdf else None
         for name in stage.commit():
-            print(f"wrote {out / name}", file=sys.stderr if quiet else sys.stdout)
+            print(_wrote(out / name, lang), file=sys.stderr if quiet else sys.stdout)
     if result is not None and result.path is None:
         print(result.message, file=sys.stderr)
     return 1 if result is not None and result.failed else 0
+
+
+def _wrote(path: Path, lang: str) -> str:
+    from .wording import w
+    return w("t.wrote", lang, path=path)
 
 
 def _out_dir(args: argparse.Namespace) -> Path | None:
@@ -257,21 +285,45 @@ def _check_cell(s: Any, name: str, against: str, lang: str = "en") -> str:
                                                bound=f"{c.bound:.0e}")
 
 
+COLUMNS = 100   # the terminal summary's width: long values are cut with "…" (the files hold them whole)
+
+
+def _cells(text: str) -> int:
+    """Terminal columns ``text`` takes (a Chinese character takes two)."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` terminal columns, the cut marked with "…"."""
+    if _cells(text) <= width:
+        return text
+    out = ""
+    for ch in text:
+        if _cells(out + ch) > width - 1:
+            break
+        out += ch
+    return out + "…"
+
+
 def summary_table(s: Any, lang: str = "en") -> str:
     import sympy as sp
     from .report.numbers import short_str
     from .wording import w
-    rows = [("part", "shape", "exact (first entries)", "float64", "fin. diff.")]
+    rows = [(w("part", lang), w("shape", lang), w("t.exact", lang), "float64", w("t.fd", lang))]
     for name, v in s.exact.items():
         flat = v.reshape(-1)
         shown = ", ".join(short_str(e) for e in flat[:4]) + (", ..." if flat.size > 4 else "")  # only those shown
-        rows.append((name, "x".join(map(str, v.shape)) or "scalar", shown,
+        rows.append((name, "x".join(map(str, v.shape)) or w("scalar", lang), shown,
                      _check_cell(s, name, "float64", lang), _check_cell(s, name, "finite-difference", lang)))
-    widths = [max(len(r[k]) for r in rows) for k in range(5)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    widths = [max(_cells(r[k]) for r in rows) for k in range(5)]
+    widths[2] = max(10, min(widths[2], COLUMNS - sum(widths) + widths[2] - 2 * 4))
+    lines = ["  ".join(_fit(c, wd) + " " * (wd - _cells(_fit(c, wd))) for c, wd in zip(r, widths)).rstrip()
+             for r in rows]
+    lines.insert(1, "  ".join("-" * wd for wd in widths))
     L = s.exact["L"][()]
-    lines.append(f"L = {short_str(L)} ~ {float(sp.N(L, 30)):.6g}")
+    value = f" ~ {float(sp.N(L, 30)):.6g}"
+    lines.append(_fit(f"L = {short_str(L)}", COLUMNS - len(value)) + value)
     failed = s.failed_checks()
     lines.append(w("hw.terminal.failed", lang, n=len(failed), which=", ".join(f"{n} {c}" for n, c in failed))
                  if failed else w("hw.terminal.passed", lang))
@@ -298,7 +350,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                                              "given": g.given, "detail": g.detail} for g in grades},
                           "summary": summary(grades)}))
     else:
-        print(table(grades))
+        print(table(grades, args.lang))
     status = exit_status(grades)
     if out is not None:
         from .grading.gradebook import sheet_stems
@@ -371,7 +423,7 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
             stage.path("gradebook.csv").write_text(book.to_csv(), encoding="utf-8")
             stage.path("gradebook.json").write_text(book.to_json(), encoding="utf-8")
             for name in stage.commit():
-                print(f"wrote {out / name}", file=sys.stderr if args.json else sys.stdout)
+                print(_wrote(out / name, args.lang), file=sys.stderr if args.json else sys.stdout)
         status = max(status, book.exit_status())
     print(book.to_json().rstrip() if args.json else book.table())
     return status
@@ -496,8 +548,9 @@ def _sweep(args: argparse.Namespace) -> int:
 
     cases = list(grid(ndims=tuple(args.sweep_ndim)))
     start = time.perf_counter()
+    # The bar is redrawn in place: on a terminal only (a log or a pipe gets the summary lines alone).
     outcomes = sweep(cases, jobs=args.jobs, mutant=args.mutant,
-                     progress=None if args.json else progress_bar)
+                     progress=None if args.json or not sys.stderr.isatty() else progress_bar)
     wall = time.perf_counter() - start
     by: dict[int, dict[str, Any]] = {}
     for o in outcomes:
@@ -532,19 +585,36 @@ def _add_report_options(p: argparse.ArgumentParser, out: str | None, json_help: 
     p.add_argument("--no-pdf", action="store_true", help="do not compile the PDF")
 
 
+def _examples(*lines: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _help(*examples: str) -> dict[str, Any]:
+    """A command's --help ends with examples (kept as written: a raw description formatter)."""
+    return {"epilog": _examples(*examples), "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symconv", description="Derive, prove and explain the backward pass of "
-                                                 "convolutions symbolically.")
+                                                 "convolutions symbolically.",
+                     epilog=_examples("symconv derive --stride 2 --padding 1", "symconv homework --lang zh"),
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    # The package (imported before any of its modules) holds the version; no import runs up the stages.
+    version = sys.modules[__package__ or "symconv"].__version__
+    parser.add_argument("--version", action="version", version=f"symconv {version}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    d = sub.add_parser("derive", help="derive the closed forms of a convolution's gradients")
+    d = sub.add_parser("derive", help="derive the closed forms of a convolution's gradients", **_help(
+        "symconv derive --kernel-size 3 --padding 1", "symconv derive --ndim 1 --stride 2 --no-pdf --json"))
     _add_spec_options(d)
     _add_report_options(d, "reports", "print the closed forms and steps as JSON")
     d.set_defaults(run=cmd_derive)
-    h = sub.add_parser("homework", help="solve the homework exactly and write the report")
+    h = sub.add_parser("homework", help="solve the homework exactly and write the report", **_help(
+        "symconv homework", "symconv homework my_homework.toml --out reports --lang zh"))
     h.add_argument("file", nargs="?", help="homework TOML (default: the packaged homework11.toml)")
     _add_report_options(h, "reports", "print every part and check as JSON")
     h.set_defaults(run=cmd_homework)
-    c = sub.add_parser("check", help="grade answers written in LaTeX against the exact solution")
+    c = sub.add_parser("check", help="grade answers written in LaTeX against the exact solution", **_help(
+        "symconv check answers.tex", "symconv check class/ --against my_homework.toml --out graded"))
     c.add_argument("answers", nargs="+", help=".tex file with \\label{ans:PART} in each answer, or .toml of "
                                               "PART = LaTeX; several files or a folder grade a class")
     c.add_argument("--against", help="homework TOML to grade against (default: the packaged homework)")
@@ -553,7 +623,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "imply the channel swap (by default it does, as in the homework's (2))")
     _add_report_options(c, None, "print every verdict as JSON")
     c.set_defaults(run=cmd_check)
-    v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)")
+    v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)",
+                       **_help("symconv verify --stride 2 --input-size 7 --method torch",
+                               "symconv verify --claim \"correlate(pad(g, 1), rot180(swap_io(h)))\" --wrt x"))
     _add_spec_options(v)
     v.add_argument("--input-size", type=_per_axis("--input-size", 1, MAX_INPUT_SIZE), default=None,
                    metavar="H[,W[,D]]", help="spatial input size: one integer for every axis, or one per axis "

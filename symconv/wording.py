@@ -33,6 +33,8 @@ WORDS: dict[str, dict[str, str]] = {
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
         "rule.eliminate_deltas": r"Kronecker-delta elimination: $\sum_j f(j)\,\delta_{j,k} = f(k)$ for $k$ in "
                                  r"the range of $j$",
+        "rule.shift_index": r"stride 1: $\sum_i T_i\,\delta_{t,\,i + r} = T_{t - r}$ ($T$ is zero outside its "
+                            r"range)",
         "rule.absorb_stride": r"stride: $\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$, where $\hat T$ is $T$ dilated "
                               r"by $S$ (zero unless $S$ divides $t$)",
         "rule.swap_channels": "channel swap: the kernel's input and output channel axes exchanged "
@@ -50,6 +52,11 @@ WORDS: dict[str, dict[str, str]] = {
         "h.grad_input": r"Gradient with respect to the input $x$",
         "h.grad_weight": r"Gradient with respect to the kernel $h$",
         "h.grad_bias": r"Gradient with respect to the bias $b$",
+        "h.appendix": "Appendix: the derivation at every stride and dilation",
+        "steps.unit": "The derivation below is made at this configuration's stride 1 and dilation 1 (the "
+                      "numbers, not symbols); the appendix derives the forms for every stride and dilation.",
+        "appendix.intro": "The same derivation with the stride $S$ and the dilation $D$ as symbols: the forms "
+                          "for every size above.",
         "h.proof": "Proof for every size", "h.seed": "The homework's own formulas (3) and (6)",
         "field": "field", "value": "value", "yes": "yes", "no": "no",
         "f.ndim": "spatial axes", "f.channels": "channels in / out", "f.kernel": "kernel size $K$",
@@ -99,7 +106,7 @@ WORDS: dict[str, dict[str, str]] = {
         # homework report
         "hw.problem1": "Problem 1", "hw.problem2": "Problem 2",
         "hw.p1.intro": r"Derivatives of $L$ for $y = x \otimes h$ ($\otimes$: the template operation, "
-                       r"cross-correlation without flipping the kernel), $3\times 3$ kernel, padding 1, stride 1, "
+                       r"cross-correlation without flipping the kernel), ${k}$ kernel, padding {p}, stride {s}{d}, "
                        r"derived by symconv's engine from the definition; $g = \partial L/\partial y$.",
         "hw.data": "The data (input $F$ with its channels, kernels $h$):",
         "hw.setting": r"Template operation with stride {stride}, padding {pads}, dilation {dilation}; fully "
@@ -149,6 +156,8 @@ WORDS: dict[str, dict[str, str]] = {
                    r"(PyTorch's convention); finite differences are one-sided there and are not compared.",
         "hw.near_ties": r" At {where} $\mathrm{{conv}}_1$ is within one finite-difference step of 0: the "
                         r"difference quotients through it would be one-sided and are not compared.",
+        "seed.verdict": "{reading}: {verdict}.", "n/a": "n/a",
+        "t.exact": "exact (first entries)", "t.fd": "fin. diff.", "t.wrote": "wrote {path}",
         "part": "part", "shape": "shape", "scalar": "scalar", "float_diff": "float64 max diff",
         "fd_diff": "finite-difference max diff",
         # grading sheet
@@ -156,7 +165,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "Given:", "g.expected": "Expected:",
         "v.correct": "correct", "v.wrong": "wrong", "v.unparsed": "unparsed", "v.missing": "missing",
         "derive.title": "Backward pass of a convolution ({name})",
-        "g.missing": "no answer labelled ans:{part}",
+        "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
         "g.rounded": "equal within rounding to {places} decimal places{how}",
         "g.shape": "shape {got}, expected {want}",
@@ -166,6 +175,8 @@ WORDS: dict[str, dict[str, str]] = {
         "g.more": " (and {n} more)",
         "g.flat": " (read in (channel, row, column) order)",
         "g.broadcast": " (one matrix for every channel)",
+        "g.broadcast_value": " (one value for every entry)",
+        "g.broadcast_row": " (one row for every row)",
         "g.unknown": "unknown part {label}; known: {known}",
         "g.chain": "the chain is false: {a} is not {b}",
         "g.two_values": "the answer states two different values: {a} and {b} (a hedge is wrong, even if one "
@@ -254,6 +265,7 @@ WORDS: dict[str, dict[str, str]] = {
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
         "rule.eliminate_deltas": r"消去 Kronecker delta：当 $k$ 在 $j$ 的范围内时 "
                                  r"$\sum_j f(j)\,\delta_{j,k} = f(k)$",
+        "rule.shift_index": r"步长为 1：$\sum_i T_i\,\delta_{t,\,i + r} = T_{t - r}$（$T$ 在其范围外为零）",
         "rule.absorb_stride": r"步长：$\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$，其中 $\hat T$ 是 $T$ 按 $S$ "
                               r"膨胀的结果（$S$ 不整除 $t$ 时为 0）",
         "rule.swap_channels": "通道交换：卷积核的输入通道轴与输出通道轴互换（在每个分组内）",
@@ -268,6 +280,9 @@ WORDS: dict[str, dict[str, str]] = {
         "h.grad_input": r"损失函数相对于输入 $x$ 的导数",
         "h.grad_weight": r"损失函数相对于模板（卷积核）$h$ 的导数",
         "h.grad_bias": r"损失函数相对于偏置 $b$ 的导数",
+        "h.appendix": "附录：任意步长与膨胀下的推导",
+        "steps.unit": "下面的推导取本配置的步长 1 与膨胀 1（为数字而非符号）；附录给出任意步长与膨胀下的推导。",
+        "appendix.intro": "同一推导，步长 $S$ 与膨胀 $D$ 为符号：即上面对任意尺寸的形式。",
         "h.proof": "对任意尺寸的证明", "h.seed": "作业自身的公式 (3) 与 (6)",
         "field": "项目", "value": "取值", "yes": "是", "no": "否",
         "f.ndim": "空间维数", "f.channels": "输入 / 输出通道数", "f.kernel": "卷积核尺寸 $K$",
@@ -307,8 +322,8 @@ WORDS: dict[str, dict[str, str]] = {
         "seed.differ1": "{total} 个元素中有 1 个不同：在 {at} 处得到 {got}，而梯度为 {want}",
         "seed.error": "无法求值：{error}",
         "hw.problem1": "第 1 题", "hw.problem2": "第 2 题",
-        "hw.p1.intro": r"对 $y = x \otimes h$（$\otimes$：模板运算，即不翻转卷积核的互相关），$3\times 3$ 卷积核，"
-                       r"Padding = 1，Stride = 1，由 symconv 的引擎从定义推导损失函数 $L$ 的导数；"
+        "hw.p1.intro": r"对 $y = x \otimes h$（$\otimes$：模板运算，即不翻转卷积核的互相关），${k}$ 卷积核，"
+                       r"Padding = {p}，Stride = {s}{d}，由 symconv 的引擎从定义推导损失函数 $L$ 的导数；"
                        r"$g = \partial L/\partial y$。",
         "hw.data": "数据（输入特征 $F$ 的各通道，模板 $h$）：",
         "hw.setting": r"模板运算的步长为 {stride}，填充为 {pads}，膨胀为 {dilation}；全连接层有 {m} 个输出节点，"
@@ -352,13 +367,15 @@ WORDS: dict[str, dict[str, str]] = {
                    r"中心差分在此处是单侧的，不参与比较。",
         "hw.near_ties": r"在 {where} 处 $\mathrm{{conv}}_1$ 与 0 的距离不超过一个差分步长：经过它的差商是单侧的，"
                         r"不参与比较。",
+        "seed.verdict": "{reading}：{verdict}。", "n/a": "不适用",
+        "t.exact": "精确值（前几个）", "t.fd": "中心差分", "t.wrote": "已写入 {path}",
         "part": "部分", "shape": "形状", "scalar": "标量", "float_diff": "float64 最大差",
         "fd_diff": "中心差分最大差",
         "g.title": "{name} 的评分", "g.grades": "评分", "verdict": "结论",
         "g.given": "给出的答案：", "g.expected": "正确答案：",
         "v.correct": "正确", "v.wrong": "错误", "v.unparsed": "无法解析", "v.missing": "缺失",
         "derive.title": "模板运算的反向传播（{name}）",
-        "g.missing": "没有标注为 ans:{part} 的答案",
+        "g.missing": "未作答",
         "g.exact": "完全相等{how}",
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",
         "g.shape": "形状为 {got}，应为 {want}",
@@ -368,6 +385,8 @@ WORDS: dict[str, dict[str, str]] = {
         "g.more": "（另有 {n} 个）",
         "g.flat": "（按（通道，行，列）顺序读取）",
         "g.broadcast": "（一个矩阵代表所有通道）",
+        "g.broadcast_value": "（一个值代表所有元素）",
+        "g.broadcast_row": "（一行代表所有行）",
         "g.unknown": "未知的部分 {label}；已知：{known}",
         "g.chain": "等式链不成立：{a} 不等于 {b}",
         "g.two_values": "答案给出了两个不同的值：{a} 和 {b}（模棱两可的答案算错，即使其中一个是对的）",

@@ -134,9 +134,10 @@ def test_grading_sheet(tmp_path):
     done = _check(str(ANSWERS), "--out", "sheet", "--no-pdf", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     md = (tmp_path / "sheet" / "grades_homework_answers.md").read_text(encoding="utf-8")
-    assert "| `conv1` | correct | exactly equal |" in md
+    assert "| $\\mathrm{conv}_1$ | correct | exactly equal |" in md        # a part as the homework writes it
     tex = (tmp_path / "sheet" / "grades_homework_answers.tex").read_text(encoding="utf-8")
-    assert r"\texttt{dL\_dx} & missing" in tex
+    assert r"$\partial L / \partial x$ & missing & no answer given" in tex
+    assert "ans:" not in tex and "ans:" not in md
 
 
 def test_sheet_escapes_the_given_text(tmp_path):
@@ -195,11 +196,13 @@ def test_part_names_are_escaped_in_the_sheet(tmp_path):
     assert done.returncode == 1
     tex = (tmp_path / "o" / "grades_evil.tex").read_text(encoding="utf-8")
     md = (tmp_path / "o" / "grades_evil.md").read_text(encoding="utf-8")
-    assert r"\subsection*{dL\_dconv1}" in tex and r"\subsection*{fc1}" in tex
+    # Known parts are headed as the homework writes them; the hostile key stays escaped text.
+    assert r"\subsection*{$\partial L / \partial \mathrm{conv}_1$}" in tex
+    assert r"\subsection*{$\mathrm{fc}_1$}" in tex
     assert r"\textbf{z}" not in tex and r"\textbackslash{}textbf\{z\}" in tex
     for bad in ("<img", "](http", "\n### dL_dconv1<", "`x`", "\\textbf{z}"):
         assert bad not in md, bad
-    assert "### dL\\_dconv1\n" in md
+    assert "### $\\partial L / \\partial \\mathrm{conv}_1$\n" in md
     row = [line for line in md.splitlines() if line.startswith("| ") and "onerror" in line][0]
     assert row.replace("\\|", "").count("|") == 4       # the key's own | is escaped: still three cells
 

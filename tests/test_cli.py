@@ -107,7 +107,7 @@ def test_notebook_display():
     assert d._repr_latex_().startswith("$$\\frac{\\partial L}{\\partial x} = ")
     assert d.grad_input._repr_latex_().startswith("$\\operatorname{pad}_{1}")
     md = solve(load(Path(__file__).parents[1] / "derivations" / "homework11.toml"))._repr_markdown_()
-    assert "| `fc1` | $\\frac{198}{5}" in md
+    assert "| `fc1` | $\\begin{bmatrix} \\frac{198}{5} & \\frac{198}{5}" in md          # one row, a row matrix
 
 
 @pytest.mark.skipif(shutil.which("xelatex") is None, reason="needs xelatex")
@@ -122,7 +122,7 @@ def test_chinese_derive_and_check_reports_compile(tmp_path):
     done = _run("check", str(answers), "--lang", "zh", "--out", "o", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     md = (tmp_path / "o" / "grades_homework_answers_zh.md").read_text(encoding="utf-8")
-    assert "| `conv1` | 正确 | 完全相等 |" in md and "homework\\_answers\\.tex 的评分" in md
+    assert "| $\\mathrm{conv}_1$ | 正确 | 完全相等 |" in md and "homework\\_answers\\.tex 的评分" in md
     assert (tmp_path / "o" / "grades_homework_answers_zh.pdf").exists(), done.stdout
 
 

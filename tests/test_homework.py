@@ -533,5 +533,7 @@ def test_cancelling_terms_do_not_fail_a_correct_value():
 
 
 def test_a_notebook_shows_exact_values_over_4300_digits():
+    # An entry too long to read in a notebook's cell (thousands of digits) is shown by its value, and building
+    # it never trips Python's 4,300-digit limit on int -> str; the report holds the exact value shortened.
     md = solve(load(CHECKS / "exact_values_over_4300_digits.toml"))._repr_markdown_()
-    assert md.startswith("| part | exact |") and "\\frac{" in md
+    assert md.startswith("| part | exact |") and "\\approx 1.44" in md

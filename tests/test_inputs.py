@@ -42,7 +42,7 @@ def _with(section: str, key: str, value: object) -> dict:
     ("", "Input", r"^Input: unknown field \(did you mean input\?\)$"),
     ("", "stride", r"^stride: unknown field \(did you mean conv\.stride\?\)$"),     # written before [conv]
     ("", "target", r"^target: unknown field \(did you mean loss\.target\?\)$"),
-    ("", "optimizer", r"^optimizer: unknown field \(valid: title, input, conv, fc, loss\)$"),
+    ("", "optimizer", r"^optimizer: unknown field \(valid: title, input, conv, fc, loss, problem1\)$"),
     ("", "a\nb", r'^"a\\nb": unknown field'),                                           # quoted key: one line
 ])
 def test_unknown_keys_are_errors_with_the_nearest_valid_key(section, key, message):
@@ -62,8 +62,10 @@ def test_every_field_of_the_format_is_accepted():
     data["title"] = "t"
     data["conv"].update(padding="valid", dilation=1, bias=[0])
     data["fc"]["bias"] = 0
+    data["problem1"] = {key: 1 for key in FIELDS["problem1"]}
     hw = parse(data, "hw")
     assert set(FIELDS[""]) == set(data) and hw.conv_bias is not None and hw.fc_bias is not None
+    assert hw.problem1 is not None and hw.problem1.kernel_size == (1, 1)
 
 
 def test_packaged_homework_loads_from_any_folder(tmp_path, monkeypatch):
@@ -72,7 +74,7 @@ def test_packaged_homework_loads_from_any_folder(tmp_path, monkeypatch):
     hw = load()
     assert hw.title == "Homework 11" and hw.name == "homework11" and hw.target == 3
     from symconv.homework import solve
-    assert "| `fc1` | $\\frac{198}{5}" in solve(load())._repr_markdown_()     # the README's Jupyter example
+    assert "| `fc1` | $\\begin{bmatrix} \\frac{198}{5}" in solve(load())._repr_markdown_()   # README's Jupyter example
 
 
 def test_cli_uses_the_public_packaged_homework():

@@ -170,7 +170,7 @@ def test_the_c_locale_still_shows_chinese(tmp_path):
     # Python reads the C locale as UTF-8 (PEP 538/540): a Chinese folder name is shown, not refused.
     done = _symconv(["derive", "--no-pdf", "--lang", "zh", "--out", "报告"], tmp_path,
                     env={"LANG": "C", "LC_ALL": "C"})
-    assert done.returncode == 0 and "wrote 报告/conv_backward_2d_k3_s1_p1_d1_zh.tex" in done.stdout, done.stderr
+    assert done.returncode == 0 and "已写入 报告/conv_backward_2d_k3_s1_p1_d1_zh.tex" in done.stdout, done.stderr
 
 
 @pytest.mark.parametrize("command", ["homework", "derive", "check"])

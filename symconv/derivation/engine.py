@@ -64,6 +64,15 @@ class Step:
     def rule(self) -> str:
         return self.rule_text("en")
 
+    def __repr__(self) -> str:
+        rule = self.rule if len(self.rule) <= 200 else self.rule[:199] + "…"
+        return f"<Step of {self.target}: {rule}>"
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the rule in words, then the equation, then what the new symbols mean."""
+        note = f"\n\n{w('where', 'en', note=self.note_text())}" if self.note_text() else ""
+        return f"**{self.rule}**\n\n$$\n{self.latex}\n$$" + note
+
 
 @dataclass
 class Context:
@@ -126,12 +135,15 @@ def random_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
              sym.C: rng.randint(1, 2), sym.O: rng.randint(1, 2)}
     for k in range(sym.ndim):
         K, S, D = rng.randint(1, 2 if small else 3), rng.randint(1, 3), rng.randint(1, 2)
+        if sym.unit:
+            S = D = 1
         P, Phi = rng.randint(0, 3), rng.randint(0, 3)
         span = D * (K - 1) + 1
         low = max(1, span - P - Phi)
         H = rng.randint(low, low + (2 if small else 4))
-        sizes.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: P, sym.H[k]: H,
-                      sym.Ho[k]: (H + P + Phi - span) // S + 1})
+        sizes.update({sym.K[k]: K, sym.P[k]: P, sym.H[k]: H, sym.Ho[k]: (H + P + Phi - span) // S + 1})
+        if not sym.unit:
+            sizes.update({sym.S[k]: S, sym.D[k]: D})
     return sizes
 
 
@@ -220,6 +232,28 @@ def eliminate_deltas(term: Term, ctx: Context) -> tuple[str, Term] | None:
                 continue
             break
     return ("", term) if done else None
+
+
+def shift_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """Σ_i T[.., i, ..] δ(t, i + r) = T[.., t − r, ..] (T is zero outside its range): at stride 1 the output
+    position is read off the delta directly, no dilation needed."""
+    if not ctx.sym.unit:
+        return None
+    for pos, (lhs, rhs) in enumerate(term.deltas):
+        diff = sp.expand(lhs - rhs)
+        cands = []
+        for var in term.bound() & diff.free_symbols:
+            c = _coeff(diff, var)
+            holders = [f for f in term.factors for e in f.index if e.has(var)]
+            if c not in (1, -1) or (diff - c * var).has(var) or len(holders) != 1:
+                continue
+            cands.append((_long_sum_first(term, ctx, var), str(var), var, c))
+        if cands:
+            _, _, var, c = min(cands)
+            value = sp.expand(-(diff - c * var) / c)
+            rest = term.deltas[:pos] + term.deltas[pos + 1:]
+            return "", replace(term, deltas=rest).subs({var: value}, drop=[var])
+    return None
 
 
 def _long_sum_first(term: Term, ctx: Context, var: sp.Symbol) -> int:
@@ -410,14 +444,23 @@ def bounds_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
     latex = rf"\tilde{{{dinfo.latex}}}"
     pr = Printer(symbol_names=ctx.sym.latex_names())
     where = r",\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
+    if len(where) > _LONG_WIDTHS:
+        # Widths of size symbols are too long for a subscript (which cannot break): named q, written after it.
+        where = r",\allowbreak\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
+        definition = rf"{latex} = \operatorname{{pad}}_{{q}}\left({dinfo.latex}\right),\ q = {where}"
+    else:
+        definition = rf"{latex} = \operatorname{{pad}}_{{{where}}}\left({dinfo.latex}\right)"
     name = _derived(ctx, dinfo, data.tensor + "_pad", latex, tuple(shape), ops.pad(dinfo.op, tuple(widths)),
-                    rf"{latex} = \operatorname{{pad}}_{{{where}}}\left({dinfo.latex}\right)")
+                    definition)
     factors = list(term.factors)
     factors[roles[0]] = Factor(name, tuple(index))
     return "", replace(term, factors=tuple(factors))
 
 
-RULES: tuple[Rule, ...] = (eliminate_deltas, absorb_stride, swap_channels, reverse_kernel_index,
+_LONG_WIDTHS = 60   # characters of LaTeX beyond which a padding's widths are named instead of subscripted
+
+
+RULES: tuple[Rule, ...] = (eliminate_deltas, shift_index, absorb_stride, swap_channels, reverse_kernel_index,
                            rotate_kernel, bounds_to_padding)
 
 

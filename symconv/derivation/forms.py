@@ -27,6 +27,7 @@ from .store import cache_folder  # noqa: F401  (where the cache lives; tests and
 from .engine import RULES, Context, Step, base_tensors, definition, recognise, to_layout, _check, _check_terms
 from ..errors import InputError
 from .index import Symbols, evaluate_term, from_sympy
+from .layout import aligned, display, gradient_displays
 from .printing import Printer
 from .spec import ConvSpec
 from ..wording import w
@@ -56,17 +57,18 @@ def _printer(sym: Symbols, tensors: Mapping[str, Any]) -> Printer:
 
 
 @functools.lru_cache(maxsize=None)
-def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -> General:
+def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0, unit: bool = False) -> General:
     """Derive every gradient for one structure, every size symbolic, every step checked.
 
     The result is also kept on disk (:func:`cache_folder`), so that the next process reads it instead of
     deriving it again; see :func:`_load` for when a stored result is trusted.
     """
-    key = f"general-{ndim}d-{'grouped' if grouped else 'plain'}-{'bias' if bias else 'nobias'}-{seed}"
+    key = f"general-{ndim}d-{'grouped' if grouped else 'plain'}-{'bias' if bias else 'nobias'}-{seed}" \
+        + ("-unit" if unit else "")
     found = _load(key)
     if found is not None:
         return found
-    general = _derive_general(ndim, grouped, bias, seed)
+    general = _derive_general(ndim, grouped, bias, seed, unit)
     _store(key, general)
     return general
 
@@ -86,8 +88,8 @@ def _store(key: str, general: General) -> None:
     store.save(key, general, _SOURCES)
 
 
-def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int) -> General:
-    sym = Symbols(ndim, grouped)
+def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool = False) -> General:
+    sym = Symbols(ndim, grouped, unit)
     y, L, L_terms = definition(sym, bias)
     tensors = base_tensors(sym)
     pr = _printer(sym, tensors)
@@ -96,7 +98,9 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int) -> General:
         rf"{pr.doprint(o)} = \left\lfloor \frac{{{pr.doprint(h)} + P^{{\mathrm{{low}}}} + P^{{\mathrm{{high}}}}"
         rf" - {pr.doprint(d)}({pr.doprint(k)}-1) - 1}}{{{pr.doprint(s)}}} \right\rfloor + 1"
         .replace("P^{\\mathrm{low}}", pr.doprint(p))
-        for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P))
+        for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P)) if not sym.unit else r",\ ".join(
+        rf"{pr.doprint(o)} = {pr.doprint(h)} + {pr.doprint(p)} + P^{{\mathrm{{high}}}} - {pr.doprint(k)} + 1"
+        for o, h, k, p in zip(sym.Ho, sym.H, sym.K, sym.P))     # at stride 1 and dilation 1: no floor
     steps = [Step("definition", "definition_y", rf"y_{{{y_idx}}} = {pr.doprint(y)}",
                   note_key="note.output_size", note_arg=ho),
              Step("definition", "definition_L", rf"L = {pr.doprint(L)}", r"$g = \partial L / \partial y$")]
@@ -132,7 +136,11 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int) -> General:
         form = recognise(term, ctx)
         _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
                lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
-        steps.append(Step(target, "recognise", rf"\frac{{\partial L}}{{\partial {tensor}}} = {form.to_latex()}"))
+        # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
+        equation, widths = gradient_displays(tensor, form)
+        steps.append(Step(target, "recognise", equation,
+                          rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
+                          if widths else ""))
         closed[target] = form
     return General(sym, closed, tuple(steps))
 
@@ -229,7 +237,7 @@ class Derivation:
         r"""The step-by-step derivation as a LaTeX fragment: the closed forms, the forms for every size, and
         every step with its rule, exactly as the ``symconv derive`` report prints them (the report adds the
         configuration, the figure and the proofs). For ``\input`` into a document that loads amsmath,
-        amssymb and adjustbox (ctex for ``lang="zh"``).
+        amssymb (ctex for ``lang="zh"``).
 
         Built here from the steps' own LaTeX and the wording table, so the derivation stage needs nothing
         from the report stage; ``tests/test_api.py`` checks that the report prints the same text.
@@ -241,17 +249,17 @@ class Derivation:
         >>> "Step 1: " in tex, r"\operatorname{rot180}" in tex
         (True, True)
         """
-        def display(latex: str) -> str:
-            # the report's display (symconv.report.doc): wide steps are shrunk to the line, never cut
-            return ("\\begin{center}\n\\adjustbox{max width=\\linewidth}{$\\displaystyle " + latex
-                    + "$}\n\\end{center}")
-
-        def gradients(forms: Mapping[str, ops.Expr]) -> list[str]:
-            return [display(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}")
-                    for name, form in forms.items()]
+        def gradients(forms: Mapping[str, ops.Expr], general: bool = False) -> list[str]:
+            out = []
+            for name, form in forms.items():
+                equation, widths = gradient_displays(_SYMBOL[name], form, general)
+                out.append(display(equation))
+                if widths:
+                    out.append("\\begin{align*}\n" + aligned(f"q_{{{_SYMBOL[name]}}}", widths) + "\n\\end{align*}")
+            return out
 
         parts = [f"\\section*{{{w('h.closed_forms', lang)}}}", w("legend", lang),
-                 *gradients(self.closed_forms), w("every_size", lang), *gradients(self.general.closed)]
+                 *gradients(self.closed_forms), w("every_size", lang), *gradients(self.general.closed, True)]
         current = None
         for number, step in enumerate(self.steps, start=1):
             if step.target != current:
@@ -262,9 +270,43 @@ class Derivation:
                 parts.append(w("where", lang, note=step.note_text(lang)))
         return "\n\n".join(parts) + "\n"
 
+    def __repr__(self) -> str:
+        forms = "; ".join(f"dL/d{_SYMBOL[n]} = {f}" for n, f in self.closed_forms.items())
+        text = f"<Derivation {self.spec.describe()}: {forms}; {len(self.steps)} steps>"
+        return text if len(text) <= 300 else text[:298] + "…>"
+
+    def show_steps(self, lang: str = "en") -> "Steps":
+        """Every step, numbered, with its rule in words and its equation; renders in a notebook."""
+        return Steps(self.steps, lang)
+
     def _repr_latex_(self) -> str:
         return "$$" + r"\\".join(rf"\frac{{\partial L}}{{\partial {t}}} = {f.to_latex()}"
                                  for t, f in zip("xhb", self.closed_forms.values())) + "$$"
+
+
+@dataclass(frozen=True)
+class Steps:
+    """A derivation's steps for reading: ``d.show_steps()`` in a notebook shows them all, each rule in words."""
+
+    steps: tuple[Step, ...]
+    lang: str = "en"
+
+    def __repr__(self) -> str:
+        return f"<{len(self.steps)} steps: " + ", ".join(s.key for s in self.steps)[:250] + ">"
+
+    def _repr_markdown_(self) -> str:
+        out = []
+        for number, step in enumerate(self.steps, start=1):
+            out.append(w("step", self.lang, n=number, rule=step.rule_text(self.lang)) + f"\n\n$$\n{step.latex}\n$$")
+            if step.note_text(self.lang):
+                out.append(w("where", self.lang, note=step.note_text(self.lang)))
+        return "\n\n".join(out)
+
+
+def _breakable_rows(rows: tuple[str, ...]) -> str:
+    """Rows of a display joined for a sentence: plain parentheses (``\\left(`` would make each row one
+    unbreakable box), so the line may break after any + or −."""
+    return r",\ ".join(r.rstrip(",").replace(r"\left(", "(").replace(r"\right)", ")") for r in rows)
 
 
 def check_shapes(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray | None = None,

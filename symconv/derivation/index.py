@@ -45,6 +45,7 @@ class Symbols:
 
     ndim: int
     grouped: bool
+    unit: bool = False      # stride 1 and dilation 1 on every axis: S and D are the number 1, not symbols
 
     def _axes(self, base: str) -> tuple[str, ...]:
         return (base,) if self.ndim == 1 else tuple(f"{base}_{k + 1}" for k in range(self.ndim))
@@ -58,6 +59,9 @@ class Symbols:
         set_("O", sp.Symbol("O", integer=True, positive=True))   # output channels per group
         for name in ("H", "K", "S", "D"):
             set_(name, _int_symbols(self._axes(name), **pos))
+        if self.unit:
+            set_("S", (sp.Integer(1),) * self.ndim)
+            set_("D", (sp.Integer(1),) * self.ndim)
         set_("P", _int_symbols(self._axes("P"), nonnegative=True))
         set_("Ho", _int_symbols(self._axes("H^o"), **pos))
         set_("n", sp.Symbol("n", integer=True))
@@ -113,7 +117,8 @@ class Symbols:
         return (("g",) if self.grouped else ()) + kinds
 
     def size_symbols(self) -> tuple[sp.Symbol, ...]:
-        return (self.N, self.G, self.C, self.O) + self.H + self.K + self.S + self.D + self.P + self.Ho
+        return (self.N, self.G, self.C, self.O) + self.H + self.K + (() if self.unit else self.S + self.D) \
+            + self.P + self.Ho
 
     def latex_names(self) -> dict[sp.Symbol, str]:
         """How the printer writes the symbols whose names are not LaTeX already."""

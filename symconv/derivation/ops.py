@@ -140,6 +140,11 @@ def _latex(value: Any) -> str:
 class Expr:
     """Base of the operator tree."""
 
+    def __repr__(self) -> str:
+        # The operator syntax, not the dataclass tree (which nests every field and floods a notebook).
+        text = str(self)
+        return f"<{type(self).__name__}: {text if len(text) <= 240 else text[:239] + '…'}>"
+
     def evaluate(self, env: Env, sizes: Sizes | None = None) -> np.ndarray:
         raise NotImplementedError
 
@@ -171,7 +176,7 @@ class Expr:
         return f"${self.to_latex()}$"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Tensor(Expr):
     """A named input: ``x``, ``h``, ``g`` (that is ∂L/∂y) ..."""
 
@@ -206,7 +211,7 @@ def _sub(value: Any, mapping: Mapping[sp.Symbol, Any]) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Pad(Expr):
     """Zeros added on each spatial axis, ``(low, high)``; a negative width removes entries (a crop)."""
 
@@ -267,7 +272,7 @@ def _latex_widths(widths: Widths) -> str:
     return ", ".join(f"({_latex(lo)}, {_latex(hi)})" for lo, hi in widths)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Dilate(Expr):
     """``factor - 1`` zeros inserted between neighbours on each spatial axis: length n becomes (n-1)s+1."""
 
@@ -311,7 +316,7 @@ class Dilate(Expr):
         return super().requires(space) + [(f"{space.aff(n)} >= 0", self, "dilates an empty axis") for n in out]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Rot180(Expr):
     """Every spatial axis reversed: ``rot180(h)[o, c, a] = h[o, c, K-1-a]``."""
 
@@ -343,7 +348,7 @@ class Rot180(Expr):
         return _through(self, space.map(tup(v), tup(src), space.box(v, sizes)), space)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SwapIO(Expr):
     """A kernel's two channel axes exchanged within each group: (C_out, C_in/G, ...) -> (C_in, C_out/G, ...)."""
 
@@ -483,7 +488,7 @@ def _operand(expr: Expr, right: bool) -> str:
     return text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class _Correlation(Expr):
     """What the two correlations share: their operands and options, their printed name, their sizes."""
 
@@ -504,7 +509,7 @@ class _Correlation(Expr):
                           tuple(_sub(v, mapping) for v in self.dilation), _sub(self.groups, mapping))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Correlate(_Correlation):
     """``out[n, o, i] = sum_{c in group(o), a} data[n, c, s*i + d*a] * kernel[o, c, a]`` (PyTorch's conv)."""
 
@@ -587,7 +592,7 @@ class Correlate(_Correlation):
                                                                "input channels per group")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class BatchCorrelate(_Correlation):
     """``out[o, c, a] = sum_{n, i} data[n, group(o)*C/G + c, s*a + d*i] * kernel[n, o, i]``.
 
@@ -676,7 +681,7 @@ class BatchCorrelate(_Correlation):
                                                                "batch entries")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SumAxes(Expr):
     """The sum over the given axes, e.g. ``sum_axes(g, (0, 2, 3))`` for a bias gradient."""
 
@@ -730,7 +735,7 @@ class SumAxes(Expr):
         return space.map(dom, tup(v), space.box(v, arg.sizes)).apply_range(_moved(self.arg, space))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class AddBias(Expr):
     """``out[n, o, ...] = arg[n, o, ...] + bias[o]``; or, when ``bias`` is an array of ``arg``'s shape, their
     sum (a claim's ``A + B``)."""

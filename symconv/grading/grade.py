@@ -35,6 +35,8 @@ class Grade:
     given: str
     reason: tuple[str, dict[str, Any]] | str   # (wording key, values), or the parser's own message
     mistake: str = ""     # the mistakes named, comma-separated keys (mistakes.MISTAKES, formulas.MISTAKES)
+    # The expected tensor itself, for the sheet to print as matrices (``expected`` is its flat text).
+    value: Any = dataclasses.field(default=None, repr=False, compare=False)
 
     def detail_text(self, lang: str = "en") -> str:
         if isinstance(self.reason, str):
@@ -80,7 +82,8 @@ def _shape_to(given: Any, expected: np.ndarray) -> tuple[np.ndarray | None, Any]
     if g.size == expected.size:
         return g.reshape(expected.shape), ("w", "g.flat")
     if expected.ndim > g.ndim and expected.shape[expected.ndim - g.ndim:] == g.shape:
-        return np.broadcast_to(g, expected.shape), ("w", "g.broadcast")
+        key = {0: "g.broadcast_value", 1: "g.broadcast_row"}.get(g.ndim, "g.broadcast")
+        return np.broadcast_to(g, expected.shape), ("w", key)
     return None, ""
 
 
@@ -119,6 +122,10 @@ def _same(got: Any, want: Any, tol: float | None) -> tuple[bool, bool]:
 def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Solution | None = None) -> Grade:
     """One part graded within the per-answer time budget; user input never raises here. With the
     ``solution``, a wrong answer names the mistake that explains it, if one does (:mod:`.mistakes`)."""
+    return dataclasses.replace(_grade_part(part, latex, expected, solution), value=expected)
+
+
+def _grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Solution | None = None) -> Grade:
     own = solution is not None and solution.exact.get(part) is expected
     if own:      # the solution writes its entries from their coefficients (SymPy's printer: ms an entry)
         texts = solution.texts(part)              # type: ignore[union-attr]
@@ -309,11 +316,18 @@ def exit_status(grades: list[Grade]) -> int:
     return 0 if all(g.verdict == "correct" for g in present) else 1
 
 
-def table(grades: list[Grade]) -> str:
-    rows = [("part", "verdict", "detail")] + [(g.part, g.verdict, g.detail) for g in grades]
-    w = [max(len(r[k]) for r in rows[:]) for k in range(2)]
-    lines = [f"{r[0]:<{w[0]}}  {r[1]:<{w[1]}}  {r[2]}" for r in rows]
-    lines.insert(1, "-" * (w[0] + w[1] + 12))
+def table(grades: list[Grade], lang: str = "en") -> str:
+    """The terminal's table of verdicts, in ``lang`` (a Chinese word takes two columns: padded by its width)."""
+    import unicodedata
+
+    def cells(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    rows = [(w("part", lang), w("verdict", lang), w("detail", lang))] + [
+        (g.part, w("v." + g.verdict, lang), g.detail_text(lang)) for g in grades]
+    width = [max(cells(r[k]) for r in rows) for k in range(2)]
+    lines = ["  ".join(c + " " * (wd - cells(c)) for c, wd in zip(r[:2], width)) + "  " + r[2] for r in rows]
+    lines.insert(1, "-" * (width[0] + width[1] + 12))
     s = summary(grades)
-    lines.append(", ".join(f"{n} {v}" for v, n in s.items()))
+    lines.append(", ".join(f"{n} {w('v.' + v, lang)}" for v, n in s.items()))
     return "\n".join(lines)

@@ -45,11 +45,12 @@ from ..errors import InputError, SpecError
 
 #: The keys a homework file may hold: top-level fields and, per section, the section's fields.
 FIELDS: dict[str, tuple[str, ...]] = {
-    "": ("title", "input", "conv", "fc", "loss"),
+    "": ("title", "input", "conv", "fc", "loss", "problem1"),
     "input": ("x",),
     "conv": ("h", "stride", "padding", "dilation", "bias"),
     "fc": ("out_features", "weight", "bias"),
     "loss": ("target",),
+    "problem1": ("kernel_size", "stride", "padding", "dilation", "groups", "in_channels", "out_channels"),
 }
 MAX_DIGITS = 40              # numerators and denominators below 10**MAX_DIGITS
 MAX_INPUT_ENTRIES = 4096     # C_in x H x W
@@ -175,6 +176,7 @@ class Homework:
     fc_weight: np.ndarray    # out_features x n
     fc_bias: np.ndarray | None
     target: int              # 1-based
+    problem1: ConvSpec | None = None   # problem 1's convolution, from [problem1]; None: the seed's setting
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -445,7 +447,24 @@ def parse(data: dict[str, Any], name: str) -> Homework:
         zero = " (classes are numbered from 1, as the homework writes y_3 = 1)" if target == 0 else ""
         raise InputError(f"loss.target: expected a class from 1 to {m}, got {target}{zero}")
     target = _int(target, "loss.target", 1, m)
-    return Homework(name, title, x, h, spec, conv_bias, W, fc_bias, target)
+    problem1 = _problem1(data["problem1"], spec) if "problem1" in data else None
+    return Homework(name, title, x, h, spec, conv_bias, W, fc_bias, target, problem1)
+
+
+def _problem1(section: Any, conv: ConvSpec) -> ConvSpec:
+    """Problem 1's convolution from ``[problem1]``: each field defaults to the seed's setting (3x3 kernel,
+    padding 1, stride 1, dilation 1, one group) and the channels to problem 2's."""
+    if not isinstance(section, dict):
+        raise InputError(f"problem1: expected a table [problem1], got {_kind(section)}")
+    values = {key: _int(section[key], f"problem1.{key}", 0 if key == "padding" else 1, 64)
+              for key in FIELDS["problem1"] if key in section}
+    try:
+        return ConvSpec(values.get("in_channels", conv.in_channels), values.get("out_channels", conv.out_channels),
+                        values.get("kernel_size", 3), stride=values.get("stride", 1),
+                        padding=values.get("padding", 1), dilation=values.get("dilation", 1),
+                        groups=values.get("groups", 1))
+    except SpecError as exc:
+        raise InputError(f"problem1: {exc}") from None
 
 
 def _vector(value: Any, field: str, size: int, what: str) -> np.ndarray:

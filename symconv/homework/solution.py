@@ -339,13 +339,26 @@ class Solution:
         moved = grads[key][0] if name == "dL_dx" else grads[key]
         return moved > 0
 
+    def __repr__(self) -> str:
+        parts = ", ".join(f"{n} {'x'.join(map(str, v.shape)) or 'scalar'}" for n, v in self.exact.items())
+        text = f"<Solution of {self.homework.title!r}: L = {float(sp.N(self.exact['L'][()], 30)):.6g}; {parts}>"
+        return text if len(text) <= 300 else text[:298] + "…>"
+
     def _repr_markdown_(self) -> str:
-        """In Jupyter: every part with its exact value (LaTeX, the first entries) and its checks."""
+        """In Jupyter: one row per part, its exact value (a row matrix of the first entries, then its shape)
+        and its checks."""
         rows = ["| part | exact | float64 check | finite differences |", "|---|---|---|---|"]
         for name, value in self.exact.items():
             flat = np.asarray(value, dtype=object).reshape(-1)
             with any_digits():      # a notebook shows every digit (the report shortens them)
-                shown = ", ".join(sp.latex(v) for v in flat[:6]) + (", \\dots" if flat.size > 6 else "")
+                near = self.floats(name).reshape(-1)
+                # an entry too long to read in a cell is shown by its value (the exact one is in the report)
+                texts = [t if len(t) <= 60 else rf"\approx {f:.6g}" for t, f in
+                         ((sp.latex(v), f) for v, f in zip(flat[:4], near[:4]))]
+                first = " & ".join(texts) + (r" & \cdots" if flat.size > 4 else "")
+                shape = r"\times".join(map(str, np.shape(value)))
+                shown = (texts[0] if not np.ndim(value) else
+                         rf"\begin{{bmatrix}} {first} \end{{bmatrix}}\ ({shape})")
             fd = self.max_error(name, "finite-difference")
             rows.append(f"| `{name}` | ${shown}$ | {self.max_error(name, 'float64'):.1e} | "
                         f"{'-' if fd is None else f'{fd:.1e}'} |")
@@ -761,5 +774,6 @@ def finite_differences(hw: Homework, approx: dict[str, np.ndarray],
 
 
 def problem1_spec(hw: Homework) -> ConvSpec:
-    """Problem 1's setting (3x3 kernel, padding 1, stride 1) with problem 2's channel counts."""
-    return ConvSpec(hw.spec.in_channels, hw.spec.out_channels, 3, padding=1)
+    """Problem 1's setting: the file's ``[problem1]``, else the seed's (3x3 kernel, padding 1, stride 1)
+    with problem 2's channel counts."""
+    return hw.problem1 or ConvSpec(hw.spec.in_channels, hw.spec.out_channels, 3, padding=1)

@@ -76,7 +76,7 @@ def check_seed(derivation: Derivation, input_size: tuple[int, ...] | None = None
     def ints(shape: tuple[int, ...]) -> np.ndarray:
         return np.array([rng.randint(-3, 3) for _ in range(int(np.prod(shape)))], dtype=object).reshape(shape)
     env = {"x": ints((1, spec.in_channels) + input_size),
-           "h": ints((spec.out_channels, spec.in_channels) + tuple(spec.kernel_size)),  # type: ignore
+           "h": ints((spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size)),  # type: ignore
            "g": ints((1, spec.out_channels) + out)}
     truth = derivation.evaluate(env["x"], env["h"], env["g"])
     claims = []

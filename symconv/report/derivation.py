@@ -6,8 +6,9 @@ import re
 from typing import Any
 
 from ..derivation import ops
-from ..derivation.forms import Derivation
-from .doc import Block, Figure, Heading, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
+from ..derivation.forms import Derivation, derive_general
+from ..derivation.layout import gradient_displays
+from .doc import Block, Figure, Heading, Lines, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
 from .figure import svg, tikz
 from ..proof.stored import evaluator_checks
 from ..proof.seed import SeedClaim
@@ -36,10 +37,17 @@ def closed_form_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     blocks: list[Block] = [Para(w("legend", lang))]
     rows = []
     for name, form in d.closed_forms.items():
-        blocks.append(Math(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}"))
+        blocks += gradient_blocks(_SYMBOL[name], form)
         rows.append((f"$\\partial L / \\partial {_SYMBOL[name]}$", Mono(str(form))))
     blocks.append(Table((w("gradient", lang), w("closed_form", lang)), tuple(rows)))
     return blocks
+
+
+def gradient_blocks(symbol: str, form: ops.Expr, general: bool = False) -> list[Block]:
+    """``∂L/∂symbol = form``; a form for every size with its long padding widths named and listed below
+    (as ``Derivation.to_latex``)."""
+    equation, widths = gradient_displays(symbol, form, general)
+    return [Math(equation)] + ([Lines(f"q_{{{symbol}}}", widths)] if widths else [])
 
 
 def seed_claim_text(c: SeedClaim, lang: str = "en") -> str:
@@ -56,7 +64,10 @@ def statement_text(statement: str, lang: str = "en") -> str:
     """The proof's statement ("for every N, C_in ... at K = 3, P = 1, stride 1, dilation 1") in ``lang``."""
     if lang != "zh":
         return statement
-    for en, zh in (("for every ", "对任意 "), (" at ", "，在 "), ("stride", "步长"), ("dilation", "膨胀")):
+    for en, zh in (("proved for every ", "已证明：对任意 "), ("refuted, at ", "被否定：在 "),
+                   ("refuted at ", "被否定：在 "), ("undecided", "未判定"), ("for every ", "对任意 "), (" at ", "，在 "), ("stride", "步长"),
+                   ("dilation", "膨胀"), ("should contain", "应含"), ("but the formula gives", "但公式给出"),
+                   ("the formula cannot be evaluated", "公式无法求值")):
         statement = statement.replace(en, zh)
     return statement
 
@@ -71,6 +82,11 @@ def _plain(text: str) -> str:
     return text.replace("∂", "d").replace("·", "*")
 
 
+def _gradient_cell(target: str) -> str | Mono:
+    """A gradient as the reader writes it (∂L/∂x), not the program's name (grad_input)."""
+    return f"$\\partial L / \\partial {_SYMBOL[target]}$" if target in _SYMBOL else Mono(target)
+
+
 def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     """The proof for every size: what was proved, the obligation per gradient, and a second opinion."""
     p = d.proof
@@ -79,10 +95,10 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     for name, form in d.closed_forms.items():
         t = _SYMBOL[name]
         blocks.append(Math(rf"\mathcal{{M}}\!\left(\frac{{\partial L}}{{\partial {t}}}\right) = "
-                           rf"\mathcal{{M}}\!\left({form.to_latex()}\right), \quad \text{{{once}}}"))
+                           rf"\mathcal{{M}}\!\left({form.to_latex()}\right), \allowbreak\quad \text{{{once}}}"))
     blocks.append(Table((w("gradient", lang), w("result", lang), w("detail", lang)), tuple(
-        (Mono(r.target), w("proved" if r.ok else "failed", lang),
-         UserText(statement_text(p.statement, lang) if r.ok else str(r.counterexample or r.detail)))
+        (_gradient_cell(r.target), w("proved" if r.ok else "failed", lang),
+         _sizes_as_math(statement_text(p.statement, lang)) if r.ok else UserText(str(r.counterexample or r.detail)))
         for r in p.results)))
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang)))))
     size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
@@ -99,19 +115,17 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
                Figure(tikz(d.spec, lang), figure_name(d.spec, lang), w("fig.caption", lang))]
     blocks.append(Para(w("every_size", lang)))
     for name, form in d.general.closed.items():
-        blocks.append(Math(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = {form.to_latex()}"))
+        blocks += gradient_blocks(_SYMBOL[name], form, general=True)
     if d.general_proof is not None and d.general_proof.ok:
         blocks.append(Para(w("general.proved", lang, statement=_sizes_as_math(
             statement_text(d.general_proof.statement, lang)))))
-    current = None
-    for number, step in enumerate(d.steps, start=1):
-        if step.target != current:
-            current = step.target
-            blocks.append(Heading(w("h." + step.target, lang), 2))
-        blocks.append(Para(w("step", lang, n=number, rule=step.rule_text(lang))))
-        blocks.append(Math(step.latex))
-        if step.note_text(lang):
-            blocks.append(Para(w("where", lang, note=step.note_text(lang))))
+    unit = at_unit_stride(d)
+    if unit is not None:
+        # The reader's own case, stride 1 and dilation 1, reads like a textbook; every stride in the appendix.
+        blocks.append(Para(w("steps.unit", lang)))
+        blocks += step_blocks(unit.steps, lang)
+    else:
+        blocks += step_blocks(d.steps, lang)
     if d.proof is not None:
         blocks += proof_blocks(d, lang)
     if seed:
@@ -124,13 +138,40 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
         blocks.append(Para(w("seed.intro", lang)))
         for c in seed:
             verdict = w("holds" if c.holds else "does_not_hold", lang)
-            blocks.append(Para(f"{w('seed.' + c.label, lang)}: {verdict}."))
+            blocks.append(Para(w("seed.verdict", lang, reading=w("seed." + c.label, lang), verdict=verdict)))
             blocks.append(Math(c.formula))
             blocks.append(Para(seed_claim_text(c, lang) + ("." if lang == "en" else "。")))
         if any(c.every_size for c in seed):
             blocks.append(Para(w("seed.every_size", lang)))
             blocks.append(Table((w("reading", lang), w("every_size_verdict", lang)), tuple(
                 (w("seed." + c.label, lang), UserText(_plain(statement_text(c.every_size, lang)))) for c in seed)))
+    if unit is not None:
+        blocks += [Heading(w("h.appendix", lang), 2), Para(w("appendix.intro", lang)),
+                   *step_blocks(d.steps, lang)]
+    return blocks
+
+
+def at_unit_stride(d: Derivation) -> Any:
+    """The derivation at stride 1 and dilation 1 (S and D are the number 1 throughout, checked step by step
+    like the general one) when the configuration has them, else None."""
+    s = d.spec
+    if set(s.stride) != {1} or set(s.dilation) != {1}:
+        return None
+    return derive_general(s.ndim, s.groups > 1, s.bias, unit=True)
+
+
+def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
+    """Every step, numbered, under a heading per gradient: its rule in words, its equation, its note."""
+    blocks: list[Block] = []
+    current = None
+    for number, step in enumerate(steps, start=1):
+        if step.target != current:
+            current = step.target
+            blocks.append(Heading(w("h." + step.target, lang), level))
+        blocks.append(Para(w("step", lang, n=number, rule=step.rule_text(lang))))
+        blocks.append(Math(step.latex))
+        if step.note_text(lang):
+            blocks.append(Para(w("where", lang, note=step.note_text(lang))))
     return blocks
 
 

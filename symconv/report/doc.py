@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..derivation.layout import aligned, display
 from .latex import code_latex, document, escape_latex, escape_markdown, one_line
 
 
@@ -120,16 +121,11 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
         elif isinstance(b, Para):
             out.append(_text(b.text, True) if isinstance(b.text, UserText) else b.text)
         elif isinstance(b, Math):
-            out.append("\\begin{center}\n\\adjustbox{max width=\\linewidth}{$\\displaystyle "
-                       f"{b.latex}$}}\n\\end{{center}}")
+            out.append(display(b.latex))
         elif isinstance(b, Lines):
-            out.append("\\begin{align*}\n" + _aligned(b) + "\n\\end{align*}")
+            out.append("\\begin{align*}\n" + aligned(b.lhs, b.rows, b.rel) + "\n\\end{align*}")
         elif isinstance(b, Table):
-            cols = "l" * len(b.header)
-            rows = "\n".join(" & ".join(_text(c, True) for c in r) + r" \\" for r in b.rows)
-            out.append(f"\\begin{{center}}\n\\adjustbox{{max width=\\linewidth}}{{\\begin{{tabular}}{{{cols}}}\n"
-                       f"\\hline\n{' & '.join(b.header)} \\\\\n\\hline\n{rows}\n\\hline\n\\end{{tabular}}}}\n"
-                       f"\\end{{center}}")
+            out.append(_table_latex(b))
         elif isinstance(b, Figure):
             # A minipage cannot break across pages: the drawing and its caption stay together.
             out.append(f"\\begin{{center}}\n\\begin{{minipage}}{{\\linewidth}}\n\\centering\n"
@@ -139,13 +135,50 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
             # Code may hold a user's text: escaped, never verbatim (which \end{verbatim} would break out of).
             out.append(code_latex(b.text))
     body = "\n\n".join(out)
-    return document(body, _text(title, True), packages=("adjustbox", "tikz"), lang=lang) if full else body + "\n"
+    return (document(body, _text(title, True), packages=("adjustbox", "tikz", "array", "longtable", "xltabular"), lang=lang)
+            if full else body + "\n")
 
 
-def _aligned(b: Lines) -> str:
-    # A row starting with "=" is a new right-hand side (aligned at "="); any other row continues the last.
-    return f"{b.lhs} &{b.rel} {b.rows[0]}" + "".join(
-        f" \\\\\n&{row}" if row.startswith("=") else f" \\\\\n&\\quad {row}" for row in b.rows[1:])
+_LINE = 80      # characters of 11 pt text a line of the A4 text block holds (about)
+
+
+def _visible(cell: str) -> int:
+    """About how many characters a cell sets: commands, braces and math shifts are not counted."""
+    return len(re.sub(r"\\[a-zA-Z]+|[{}$^_&]|\\[,;!]", "", cell))
+
+
+def _table_latex(b: Table) -> str:
+    r"""A table at the text's size that breaks across pages (``longtable``); when its columns are wider than
+    the line, it is set to the line's width (``xltabular``): short columns keep their width and the long ones
+    share the rest, wrapping inside it."""
+    cells = [tuple(_text(c, True) for c in r) for r in b.rows]
+    widths = [max(_visible(str(row[k])) for row in [b.header, *cells]) for k in range(len(b.header))]
+    head = f"\\hline\n{' & '.join(b.header)} \\\\\n\\hline\n\\endhead\n"
+    if sum(widths) + 3 * len(widths) <= _LINE:
+        env, cols = "longtable}{", "l" * len(widths)
+    else:
+        env = "xltabular}{\\linewidth}{"
+        wrap = [wd > _SHORT for wd in widths] if max(widths) > _SHORT else [wd == max(widths) for wd in widths]
+        cols = "".join(r">{\raggedright\arraybackslash}X" if x else "l" for x in wrap)
+        cells = [tuple(_breakable(c) if x else c for c, x in zip(r, wrap)) for r in cells]
+    rows = "\n".join(" & ".join(r) + r" \\" for r in cells)
+    return f"\\begin{{{env}{cols}}}\n{head}{rows}\n\\hline\n\\end{{{env.split('}')[0]}}}"
+
+
+_SHORT = 22     # characters of a column that keeps its natural width in a table wider than the line
+
+
+def _breakable(cell: str) -> str:
+    """A cell's text with a break allowed after each comma and operator outside math (a long
+    ``x[0,0,0,0]*g[0,0,0,1]`` or closed form wraps in its column instead of running past it)."""
+    out, math = [], False
+    for k, ch in enumerate(cell):
+        out.append(ch)
+        if ch == "$" and cell[k - 1:k] != "\\":
+            math = not math
+        elif not math and ch in ",*(=":
+            out.append("\\allowbreak{}")
+    return "".join(out)
 
 
 def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str:
@@ -156,9 +189,10 @@ def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str
         elif isinstance(b, Para):
             out.append(_text(b.text, False) if isinstance(b.text, UserText) else b.text)
         elif isinstance(b, Math):
-            out.append(f"$$\n{b.latex}\n$$")
+            # \allowbreak lets TeX break a long display; Markdown's math renderers scroll instead.
+            out.append(f"$$\n{b.latex.replace(chr(92) + 'allowbreak', '')}\n$$")
         elif isinstance(b, Lines):
-            out.append(f"$$\n\\begin{{aligned}}\n{_aligned(b)}\n\\end{{aligned}}\n$$")
+            out.append(f"$$\n\\begin{{aligned}}\n{aligned(b.lhs, b.rows, b.rel)}\n\\end{{aligned}}\n$$")
         elif isinstance(b, Table):
             head = "| " + " | ".join(b.header) + " |"
             rule = "|" + "---|" * len(b.header)

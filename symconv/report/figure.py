@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..proof.exact import small_input_size
 from ..derivation.spec import ConvSpec
 
-CELL_CM, CELL_PX = 0.42, 18
+CELL_CM, CELL_PX = 0.42, 30   # a cell holds its label ("1,1,2") at 10 px
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,13 @@ def _tex(text: str) -> str:
 def svg(spec: ConvSpec, lang: str = "en") -> str:
     ps = panels(spec, lang)
     offsets = _offsets(ps)
-    width = (offsets[-1] + ps[-1].cols + 1) * CELL_PX
+    # Wide enough for the grids and for every title centred over its grid (a monospace character of the
+    # 12 px titles is about 0.6 em wide), so that "rot180(swap_io(h))" is not cut at the right edge.
+    titles = max((x0 + p.cols / 2) * CELL_PX + len(p.title) * 0.6 * 12 / 2 for p, x0 in zip(ps, offsets))
+    width = int(max((offsets[-1] + ps[-1].cols + 1) * CELL_PX, titles + CELL_PX / 2))
     height = (max(p.rows for p in ps) + 3) * CELL_PX
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'font-family="monospace" font-size="10">', f'<rect width="{width}" height="{height}" fill="white"/>']
+           f'font-family="monospace" font-size="12">', f'<rect width="{width}" height="{height}" fill="white"/>']
     for p, x0 in zip(ps, offsets):
         out.append(f'<text x="{(x0 + p.cols / 2) * CELL_PX:.1f}" y="{CELL_PX:.1f}" text-anchor="middle">'
                    f'{_xml(p.title)}</text>')
@@ -113,7 +116,7 @@ def svg(spec: ConvSpec, lang: str = "en") -> str:
                            f'stroke="#666"/>')
                 if p.filled.get((r, c)):
                     out.append(f'<text x="{x + CELL_PX / 2:.1f}" y="{y + CELL_PX * 0.7:.1f}" '
-                               f'text-anchor="middle" font-size="8">{_xml(p.filled[(r, c)])}</text>')
+                               f'text-anchor="middle" font-size="10">{_xml(p.filled[(r, c)])}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

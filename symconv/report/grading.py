@@ -7,7 +7,8 @@ import re
 
 from ..grading.grade import Grade, summary
 from ..wording import w
-from .doc import Block, Code, Heading, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
+from .doc import Block, Code, Heading, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
+from .homework import TITLES, tensor_latex
 
 
 MAX_SHOWN = 2_000          # characters of one given or expected value on the sheet (the gradebook keeps all)
@@ -34,11 +35,11 @@ def sheet(grades: list[Grade], name: str, lang: str = "en") -> tuple[str, str]:
         if g.verdict in ("wrong", "unparsed"):
             given = cut(g.given, max(0, min(MAX_SHOWN, budget)), lang)
             budget -= min(len(g.given), MAX_SHOWN)
-            blocks += [Heading(user_text(cut(g.part, MAX_CELL, lang)), 3)]
+            blocks += [Heading(f"${_inline(g.part)}$" if g.part in TITLES else user_text(cut(g.part, MAX_CELL, lang)),
+                               3)]
             if g.mistake_text(lang):
                 blocks.append(Para(user_text(w("g.likely", lang, mistake=g.mistake_text(lang)))))
-            blocks += [Para(w("g.given", lang)), _mono(given),
-                       Para(w("g.expected", lang)), _mono(cut(g.expected, MAX_SHOWN, lang))]
+            blocks += [Para(w("g.given", lang)), _mono(given), Para(w("g.expected", lang)), _expected(g, lang)]
     title = user_text(w("g.title", lang, name=name))
     return to_latex(blocks, title, lang=lang), to_markdown(blocks, title)
 
@@ -54,11 +55,26 @@ def cut(text: str, limit: int, lang: str = "en") -> str:
     return text[:limit] + " " + w("g.cut", lang, n=len(text) - limit)
 
 
-def _part_cell(part: str) -> Mono | UserText:
-    """A part's name in the table: typewriter when it is a name (a known part, or a label from a .tex), escaped
-    text otherwise (a .toml key can hold anything)."""
+def _part_cell(part: str) -> str | Mono | UserText:
+    """A part's name in the table: a known part as the homework writes it ($\\partial L/\\partial p$), another
+    name in typewriter (a label from a .tex), escaped text otherwise (a .toml key can hold anything)."""
+    if part in TITLES:
+        return f"${_inline(part)}$"
     part = cut(part, MAX_CELL)
     return Mono(part) if re.fullmatch(r"[A-Za-z0-9_]+", part) else UserText(part)
+
+
+def _inline(part: str) -> str:
+    """A part's title for a line of text: ∂L/∂p written on the line, not as a small fraction."""
+    return re.sub(r"^\\frac\{\\partial L\}\{\\partial (.+)\}$", r"\\partial L / \\partial \1", TITLES[part])
+
+
+def _expected(g: Grade, lang: str) -> Block:
+    """The expected value as the report writes it (matrices, a large one by its first rows and its shape);
+    as text when the sheet has no tensor for it."""
+    if g.value is None or g.part not in TITLES:
+        return _mono(cut(g.expected, MAX_SHOWN, lang))
+    return Math(f"{TITLES[g.part]} = {tensor_latex(g.value)}")
 
 
 def _mono(text: str) -> Block:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from typing import Any
 
@@ -11,7 +12,7 @@ import sympy as sp
 from ..derivation import ops
 from ..proof.stored import derive, seed_claims
 from .doc import Block, Heading, Lines, Math, Para, Table, to_latex, to_markdown, user_text
-from ..homework.solution import TOLERANCES, Solution, problem1_spec
+from ..homework.solution import Solution, problem1_spec
 from .derivation import derivation_blocks
 from ..wording import w
 from ..derivation.exprs import as_expr
@@ -43,7 +44,9 @@ class _Later:
 
 
 def _num(v: Any) -> str:
-    return short_latex(v.value() if isinstance(v, _Later) else v, _LANG.get())
+    text = short_latex(v.value() if isinstance(v, _Later) else v, _LANG.get())
+    # A fraction as an entry of a matrix is set at the text's size (\dfrac), not at a subscript's.
+    return text.replace(r"\frac", r"\dfrac", 1) if text.lstrip("- ").startswith(r"\frac") else text
 
 
 def _dec(v: Any) -> str:
@@ -51,7 +54,11 @@ def _dec(v: Any) -> str:
 
 
 def _dec_float(f: float) -> str:
+    """Six significant digits; a power of ten written as one (1.27951e-05 as 1.27951 \\times 10^{-5})."""
     text = f"{f:.6g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
     return "0" if text == "-0" else text
 
 
@@ -84,12 +91,27 @@ def _tensor(a: np.ndarray, fmt: Any, cut: tuple[bool, ...]) -> str:
     if a.ndim == 1:
         return r"\begin{bmatrix} " + " & ".join([fmt(v) for v in a] + [r"\cdots"] * cut[0]) + r" \end{bmatrix}^{T}"
     if a.ndim == 3:
-        return r",\ ".join([_tensor(c, fmt, cut[1:]) for c in a] + [r"\dots"] * cut[0])
+        return r",\allowbreak\ ".join([_tensor(c, fmt, cut[1:]) for c in a] + [r"\dots"] * cut[0])
     inner = (lambda v: fmt(v)) if a.ndim == 2 else (lambda k: _tensor(k, fmt, cut[2:]))
-    rows = [" & ".join([inner(v) for v in row] + [r"\cdots"] * cut[1]) for row in a]
+    cells = [[inner(v) for v in row] for row in a]
+    if a.ndim == 2 and sum(max(map(_width, col)) for col in zip(*cells)) > MATRIX_LINE:
+        # Too wide with fractions at the text's size: they are set smaller rather than past the margin.
+        cells = [[c.replace(r"\dfrac", r"\frac") for c in row] for row in cells]
+    rows = [" & ".join(row + [r"\cdots"] * cut[1]) for row in cells]
     if cut[0]:
         rows.append(" & ".join([r"\vdots"] * a.shape[1] + [r"\ddots"] * cut[1]))
-    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+    # Rows of \dfrac entries get room between them, or one fraction's bar meets the next one's numerator.
+    sep = r" \\[1ex] " if any("frac" in row for row in rows) else r" \\ "
+    return r"\begin{bmatrix} " + sep.join(rows) + r" \end{bmatrix}"
+
+
+MATRIX_LINE = 48   # characters (commands aside) of a matrix's widest entries, column by column, set as \dfrac
+
+
+def _width(entry: str) -> int:
+    """About how wide an entry is set: a fraction as its wider part, commands and braces not counted."""
+    plain = re.sub(r"\\[a-zA-Z]+|[{}^_ ]", "", entry)
+    return len(plain) // 2 + 1 if r"\frac" in entry else len(plain)
 
 
 def _fill(a: np.ndarray, name: str) -> str:
@@ -132,10 +154,26 @@ def _display(title: str, rel: str, a: Any, fmt: Any) -> list[Block]:
         if len(shown) < len(a):
             rows[-1] += r",\ \dots" + _shape_note(a.shape)
         return [Lines(title, tuple(rows), rel)]
-    if a.ndim == 4 and a.shape[0] > 1 and a.shape[1] * a.shape[3] > WIDE - 1:
-        return [Math(rf"\left({title}\right)_{{o = {o + 1}}} {rel} {tensor_latex(a[o], fmt)}")
-                for o in range(min(a.shape[0], KEEP if a.size > BIG else a.shape[0]))]
+    if a.ndim == 4:
+        return kernel_grid(rf"\left({title}\right)", rel, a, fmt)
     return [Math(f"{title} {rel} {tensor_latex(a, fmt)}")]
+
+
+def kernel_grid(label: str, rel: str, a: Any, fmt: Any = _num) -> list[Block]:
+    """A tensor of kernels (output channel × input channel × K × K) as a grid of matrices labelled
+    ``label_{o,c}``: one display per output channel, a break allowed between its kernels. A large tensor
+    shows its first :data:`KEEP` channels each way and its shape."""
+    a = np.asarray(a, dtype=object)
+    big = a.size > BIG
+    outs, ins = (min(n, KEEP) if big else n for n in a.shape[:2])
+    blocks: list[Block] = []
+    for o in range(outs):
+        kernels = [rf"{label}_{{{o},{c}}} {rel} {tensor_latex(a[o, c], fmt, shape=False)}" for c in range(ins)]
+        more = r",\allowbreak\quad \dots" if ins < a.shape[1] else ""
+        blocks.append(Math(r",\allowbreak\quad ".join(kernels) + more))
+    if big:
+        blocks.append(Math(r"\vdots" + _shape_note(a.shape) if outs < a.shape[0] else _shape_note(a.shape)))
+    return blocks
 
 
 def _power_of_ten(v: float) -> str:
@@ -154,7 +192,7 @@ def _bound(s: Solution, name: str, against: str, lang: str = "en", cell: bool = 
     measured value only when it exceeds the bound (a failure, which no machine should show)."""
     c = s.check(name, against)
     if c is None:
-        return "n/a"
+        return w("n/a", lang)
     if np.isinf(c.magnitude) and c.passed:
         return w("bound.cell_beyond" if cell else "bound.beyond", lang)
     tol, bound = _power_of_ten(c.tolerance), _power_of_ten(c.bound)
@@ -266,7 +304,7 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     t = hw.target
     g_name = {"g": r"\frac{\partial L}{\partial \mathrm{conv}_1}", "x": "F"}
     blocks: list[Block] = [Heading(w("hw.problem2", lang), 1), Para(w("hw.data", lang)),
-                           Math(rf"F = {tensor_latex(hw.x)}"), Math(rf"h = {tensor_latex(hw.h)}")]
+                           Math(rf"F = {tensor_latex(hw.x)}"), *kernel_grid("h", "=", hw.h)]
     pads = ", ".join(f"({lo}, {hi})" for lo, hi in spec.pads)
     blocks.append(Para(w("hw.setting", lang, stride=spec.stride[0], pads=pads,  # type: ignore[index]
                          dilation=spec.dilation[0], m=m, n=n, t=t)))  # type: ignore[index]
@@ -305,7 +343,7 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     same_rows = all(list(row) == list(hw.fc_weight[0]) for row in hw.fc_weight)
     blocks += [Heading(w("hw.6", lang), 2),
                *_part(s, "dL_dp", r"\left[-\frac{y_i}{p_i}\right]_i",
-                      r"\left[" + r",\ ".join(rf"-\frac{{{y}}}{{{_num(p)}}}"
+                      r"\left[" + r",\ ".join(_minus_y_over_p(y, p)
                                               for y, p in zip(s.local["y"], shown(s, "p"))) + r"\right]", lang=lang),
                *_part(s, "dL_dfc1", r"J_{\mathrm{softmax}}^{T}\,\frac{\partial L}{\partial p}"
                       r",\quad J_{ij} = \frac{\partial p_i}{\partial \mathrm{fc}_{1;j}} = p_i(\delta_{ij} - p_j)",
@@ -327,15 +365,20 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     dx = ops.rename(s.derivation.grad_input.map_sizes(sizes), g_name).to_latex()
     blocks += [Heading(w("hw.beyond", lang), 2), *_part(s, "dL_dx", dx, None, lang=lang)]
     if "dL_dconv_bias" in s.exact:
-        blocks += _part(s, "dL_dconv_bias", ops.rename(s.derivation.grad_bias.map_sizes(sizes), g_name).to_latex(),
-                        None,
-                        lang=lang)
+        # Summed over the positions of each output channel, written as a sum (not the operator's axis list).
+        blocks += _part(s, "dL_dconv_bias", r"\left[\sum_{i,j} \left(\frac{\partial L}{\partial \mathrm{conv}_1}"
+                        r"\right)_{o,i,j}\right]_o", None, lang=lang)
     if "dL_dfc_bias" in s.exact:
         blocks += _part(s, "dL_dfc_bias", r"\frac{\partial L}{\partial \mathrm{fc}_1}", None, lang=lang)
     blocks += [Heading(w("hw.checks", lang), 2), Para(w("hw.checks.about", lang)), check_table(s, lang)]
     if s.failed_checks():
         blocks.append(Para(w("hw.checks.failed", lang, n=len(s.failed_checks()))))
     return blocks
+
+
+def _minus_y_over_p(y: Any, p: Any) -> str:
+    """-y_i/p_i with p_i on one line (never a fraction over a fraction); 0 where y_i is 0."""
+    return "0" if y == 0 else rf"-\dfrac{{{y}}}{{{sp.latex(p, fold_short_frac=True)}}}"
 
 
 def _p_minus_y(s: Solution) -> str:
@@ -380,7 +423,14 @@ def check_table(s: Solution, lang: str = "en") -> Table:
 
 def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
     spec = problem1_spec(s.homework)
-    blocks: list[Block] = [Heading(w("hw.problem1", lang), 1), Para(w("hw.p1.intro", lang))]
+    # The setting read from the file's [problem1] (the seed's 3x3, padding 1, stride 1 without one).
+    axes = (lambda v: str(v[0]) if len(set(v)) == 1 else ", ".join(map(str, v)))
+    sep = "，" if lang == "zh" else ", "
+    dilation = "" if set(spec.dilation) == {1} else f"{sep}{w('f.dilation', lang).split()[0]} {axes(spec.dilation)}"
+    blocks: list[Block] = [Heading(w("hw.problem1", lang), 1), Para(w(
+        "hw.p1.intro", lang, k=r"\times ".join(map(str, spec.kernel_size)),
+        p=axes([lo for lo, _ in spec.pads]) if len({lo for lo, hi in spec.pads} | {hi for _, hi in spec.pads}) == 1
+        else ", ".join(f"({lo}, {hi})" for lo, hi in spec.pads), s=axes(spec.stride), d=dilation))]
     blocks += derivation_blocks(derive(spec), seed_claims(spec), lang)
     return blocks + problem2_blocks(s, lang)
 

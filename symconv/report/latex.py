@@ -93,11 +93,13 @@ def needs_unicode_engine(tex: str) -> bool:
 
 
 def document(body: str, title: str, packages: tuple[str, ...] = (), lang: str = "en") -> str:
-    """A complete, self-contained LaTeX document (title already escaped by the caller), on A4 paper.
+    r"""A complete, self-contained LaTeX document (title already escaped by the caller), on A4 paper.
 
     Chinese documents use ctex (compiled with XeLaTeX) and its Fandol fonts, which TeX Live ships.
     amsmath's matrices stop at MaxMatrixCols columns (10 by default): the counter is raised to what the
-    body needs, so a fully connected layer with many inputs still prints.
+    body needs, so a fully connected layer with many inputs still prints. Every page has its number at the
+    foot, centred (ctexart would put it at the head from page 2 on). ``\sloppy``: a line holding long
+    inline math is stretched rather than set past the margin.
     """
     uses = "\n".join(rf"\usepackage{{{p}}}" for p in ("amsmath", "amssymb", "geometry", *packages))
     if lang == "zh":
@@ -110,5 +112,5 @@ def document(body: str, title: str, packages: tuple[str, ...] = (), lang: str = 
         cls = "\\documentclass[11pt]{article}"
     cols = max(10, matrix_columns(body))
     return (f"{cls}\n{uses}\n\\geometry{{a4paper,margin=2cm}}\n\\setcounter{{MaxMatrixCols}}{{{cols}}}\n"
-            f"\\allowdisplaybreaks\n\\renewcommand{{\\arraystretch}}{{1.3}}\n\\title{{{title}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n"
+            f"\\allowdisplaybreaks\n\\pagestyle{{plain}}\n\\sloppy\n\\renewcommand{{\\arraystretch}}{{1.3}}\n\\title{{{title}}}\n\\date{{}}\n\\begin{{document}}\n\\maketitle\n"
             f"{body}\n\\end{{document}}\n")

@@ -1,0 +1,78 @@
+r"""How a display is set on the page: centred at the text's size, broken where it is too long, never shrunk.
+
+A display is inline math in a centred paragraph (``\displaystyle``), so TeX may break it after a relation or
+a binary operator when it is wider than the line; the report (:mod:`symconv.report.doc`) and
+:meth:`Derivation.to_latex` both use it, so the two print the same text.
+
+A closed form for every size carries its padding widths as long size expressions; written inside the
+subscript of ``pad`` they make the line two lines wide. :func:`named_widths` names them (``q_x``) and gives
+one row per axis to print below.
+
+>>> print(display("y = x"))
+\begin{center}
+$\displaystyle y = x$
+\end{center}
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
+
+import sympy as sp
+
+from . import ops
+
+_LONG = 24      # characters of a pad's width expressions beyond which they are named and listed below
+
+
+def display(latex: str) -> str:
+    return f"\\begin{{center}}\n$\\displaystyle {latex}$\n\\end{{center}}"
+
+
+def aligned(lhs: str, rows: tuple[str, ...], rel: str = "=") -> str:
+    """``lhs rel rows[0]``, then every further row below it: a row starting with "=" is a new right-hand
+    side (aligned at "="), any other continues the last (indented)."""
+    return f"{lhs} &{rel} {rows[0]}" + "".join(
+        f" \\\\\n&{row}" if row.startswith("=") else f" \\\\\n&\\quad {row}" for row in rows[1:])
+
+
+def _widths_text(widths: Any) -> str:
+    return "".join(str(v) for pair in widths for v in pair)
+
+
+def named_widths(form: ops.Expr, name: str) -> tuple[ops.Expr, list[str]]:
+    r"""``form`` with every long padding written as the symbol ``name`` and the rows that define it, one per
+    spatial axis: ``(low, high)`` in LaTeX.
+
+    >>> from symconv.derivation.spec import ConvSpec
+    >>> from symconv.derivation.forms import derive_forms
+    >>> general = derive_forms(ConvSpec(1, 1, 3, stride=2)).general.closed["grad_input"]
+    >>> short, rows = named_widths(general, "q_x")
+    >>> r"\operatorname{pad}_{q_{x}}" in short.to_latex(), len(rows)
+    (True, 2)
+    """
+    found: list[str] = []
+
+    def walk(e: ops.Expr) -> ops.Expr:
+        if isinstance(e, ops.Tensor):
+            return e
+        changes = {f.name: walk(getattr(e, f.name)) for f in fields(e)  # type: ignore[arg-type]
+                   if isinstance(getattr(e, f.name), ops.Expr)}
+        if isinstance(e, ops.Pad) and len(_widths_text(e.widths)) > _LONG and not found:
+            found.extend(rf"\left({ops._latex(lo)},\ {ops._latex(hi)}\right)" for lo, hi in e.widths)
+            symbol = sp.Symbol(name)
+            changes["widths"] = ((symbol, symbol),)
+        return replace(e, **changes)  # type: ignore[type-var]
+
+    return walk(form), found
+
+
+def gradient_displays(symbol: str, form: ops.Expr, general: bool = True) -> tuple[str, tuple[str, ...]]:
+    """The display of ``∂L/∂symbol = form`` and the rows defining its named padding (none when short, or
+    for a configuration's own form, which is printed whole)."""
+    short, rows = named_widths(form, f"q_{symbol}") if general else (form, [])
+    lhs = rf"\frac{{\partial L}}{{\partial {symbol}}}"
+    if not rows:
+        return f"{lhs} = {form.to_latex()}", ()
+    return f"{lhs} = {short.to_latex()}", tuple(r + "," for r in rows[:-1]) + (rows[-1],)
