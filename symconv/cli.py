@@ -639,6 +639,8 @@ def _run(argv: Sequence[str] | None) -> int:
         sys.stdout.flush()      # --help wrote to stdout: a fault surfaces here, not at exit
         raise
     try:
+        from .derivation.threads import override
+        override()              # a bad SYMCONV_THREADS is one line here, before any worker starts
         status = int(args.run(args))
     except SymconvError as exc:
         message = " ".join(str(exc).splitlines())     # one line, whatever the message quotes
