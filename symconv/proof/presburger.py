@@ -32,7 +32,6 @@ import functools
 import itertools
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
@@ -877,6 +876,7 @@ def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), j
     start = time.perf_counter()
     todo = [f + (mutant,) for f in families(ndims, values)]
     if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor    # a stored proof's reader need not load it
         with ProcessPoolExecutor(jobs, initializer=threads.worker) as pool:     # one BLAS thread each
             done = list(pool.map(_prove_family, todo, chunksize=8))
     else:
