@@ -129,3 +129,22 @@ def test_bad_symconv_threads_on_the_command_line(tmp_path):
     assert res.returncode == 2
     assert res.stderr.splitlines() == [
         "symconv: error: SYMCONV_THREADS must be a positive integer (the BLAS threads to use), got 'zero'"]
+
+
+def test_the_identity_tests_inner_products_run_with_the_chosen_threads(monkeypatch):
+    """Its BLAS dot products of a million entries are threaded too: they run inside the chosen limit."""
+    from symconv import ConvSpec, derive
+    from symconv.proof.checks import verify
+    seen = []
+    real = np.vdot
+
+    def spy(a, b):
+        seen.append(blas_threads())
+        return real(a, b)
+    monkeypatch.setenv("SYMCONV_THREADS", "1")
+    spec = ConvSpec(2, 2, 3, padding=1)
+    d = derive(spec)
+    with threadpool_limits(limits=2, user_api="blas"):
+        monkeypatch.setattr(np, "vdot", spy)
+        assert verify(spec, (5, 5), batch=2, method="identity", derivation=d, trials=1).ok
+    assert seen and set(seen) == {1}
