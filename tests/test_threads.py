@@ -101,8 +101,8 @@ def test_the_convolution_product_runs_with_the_chosen_threads(monkeypatch):
         seen.append(blas_threads())
         return real(a, b)
     monkeypatch.setenv("SYMCONV_THREADS", "1")
-    d = derive(ConvSpec(2, 2, 3, padding=1))
-    x, h, g = np.ones((1, 2, 4, 4)), np.ones((2, 2, 3, 3)), np.ones((1, 2, 4, 4))
+    d = derive(ConvSpec(8, 8, 3, padding=1))
+    x, h, g = np.ones((2, 8, 32, 32)), np.ones((8, 8, 3, 3)), np.ones((2, 8, 32, 32))   # 1.2 M multiply-adds
     with threadpool_limits(limits=2, user_api="blas"):
         monkeypatch.setattr("symconv.derivation.ops.np.matmul", spy)
         d.evaluate(x, h, g)
@@ -148,3 +148,12 @@ def test_the_identity_tests_inner_products_run_with_the_chosen_threads(monkeypat
         monkeypatch.setattr(np, "vdot", spy)
         assert verify(spec, (5, 5), batch=2, method="identity", derivation=d, trials=1).ok
     assert seen and set(seen) == {1}
+
+
+def test_a_small_product_does_not_load_threadpoolctl():
+    """The homework's products are tiny: its run needs no thread choice (nor threadpoolctl's ~10 ms)."""
+    code = ("import sys; import numpy as np; from symconv import ConvSpec, derive; "
+            "d = derive(ConvSpec(2, 2, 3, padding=1)); x = np.ones((1, 2, 4, 4)); "
+            "d.evaluate(x, np.ones((2, 2, 3, 3)), x); print('threadpoolctl' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -442,9 +442,10 @@ def _windows(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int,
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b``; in floating point with the BLAS threads chosen for the machine as it is now (one thread
-    when another process holds a core: see :mod:`.threads`). Exact (object) products use no BLAS."""
-    if a.dtype == object or b.dtype == object:
-        return np.matmul(a, b)
+    when another process holds a core: see :mod:`.threads`). Exact (object) products use no BLAS, and a
+    small product (a homework's) is left as it is, so a run that makes only those never loads threadpoolctl."""
+    if a.dtype == object or b.dtype == object or a.size * b.shape[-1] < threads.SMALL:
+        return np.matmul(a, b)          # exact, or too small for OpenBLAS to use a second thread
     with threads.blas():
         return np.matmul(a, b)
 

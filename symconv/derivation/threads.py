@@ -26,6 +26,7 @@ from typing import Any, Iterator
 
 from ..errors import InputError
 
+SMALL = 1 << 20                      # multiply-adds below which a product is not worth a thread choice
 _WORKER = False                      # set in a worker process: one thread for its life
 _CHOSEN: list[Any] = []              # (monotonic time, threads): the choice, kept for a second
 
