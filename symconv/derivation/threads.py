@@ -7,13 +7,16 @@ took 2.6x PyTorch's time with two BLAS threads and 0.7x with one. So:
 - in a worker process (a sweep's, a class's sheet): one BLAS thread, for the worker's life (:func:`worker`);
   the workers already use the cores;
 - in a single process: as many threads as there are idle cores (:func:`chosen`), at most the cores this
-  process may run on; ``SYMCONV_THREADS=N`` overrides.
+  process may run on;
+- ``SYMCONV_THREADS=N``: N threads, in both.
 
 threadpoolctl (the library scikit-learn uses for the same purpose) sets the limit on the BLAS that NumPy
-loaded, whatever its vendor, and reads it back (``threadpool_info()``).
+loaded, whatever its vendor, and reads it back (``threadpool_info()``):
 
->>> with blas(2):
-...     pass
+>>> from threadpoolctl import threadpool_info
+>>> with blas(1):
+...     sorted({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})
+[1]
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ def override() -> int | None:
 def chosen() -> int:
     """The BLAS threads for a product in this process: ``SYMCONV_THREADS``; 1 in a worker; else the idle
     cores (the cores less the other processes running now, rounded down), between 1 and the cores. The
-    choice is read again at most once a second (a few microseconds each time)."""
+    choice is made again at most once a second (reading /proc takes a fraction of a millisecond)."""
     forced = override()
     if forced is not None or _WORKER:
         return forced or 1
