@@ -10,11 +10,17 @@ vs PyTorch's conv2d + nn.grad (float64, float32); `import symconv`, `symconv hom
 `symconv derive --no-pdf` vs `python -c "import sympy"`; the homework's exact work at four input sizes;
 the exact proof's time and peak memory at three sizes (the last the ResNet size unless --quick). The
 machine's load is printed: on a shared machine the ratios hold better than the seconds.
+
+Contended rows (issue 23): the identity test, evaluate (float64, float32), the concrete sweep and the
+all-sizes sweep again while a busy process (started and stopped here) holds one core; each a ratio to
+PyTorch in the same contended minute, or to its own quiet time in this run. Each section prints the load
+average and the BLAS threads symconv chose (symconv.derivation.threads).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -27,6 +33,7 @@ import numpy as np
 import sympy as sp
 
 from symconv import ConvSpec, derive
+from symconv.derivation import threads
 from symconv.numeric import conv
 from symconv.proof.checks import verify
 
@@ -86,6 +93,24 @@ def row(label: str, ours: float, base: float, goal: str, faster: bool = False, r
     print(f"{label:<66} {ours:9.3f} s {base:9.3f} s {ratio}   goal {goal}", flush=True)
 
 
+@contextlib.contextmanager
+def busy():
+    """One other process spinning on one core for the duration of the block (the contention a shared
+    machine has), stopped at the end whatever happens."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)                     # scheduled and spinning before anything is timed
+        yield
+    finally:
+        spinner.terminate()
+        spinner.wait()
+
+
+def section(title: str) -> None:
+    print(f"-- {title}: load average {os.getloadavg()[0]:.1f}, symconv's BLAS threads in this process "
+          f"{threads.chosen()} (of {threads.cores()} cores)", flush=True)
+
+
 def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
     subprocess.run(cmd, check=True, capture_output=True, env=env)
 
@@ -117,6 +142,82 @@ def layer_homework(size: int, seed: int = 0) -> dict:
             "loss": {"target": 3}}
 
 
+def torch_rows(spec: ConvSpec, d, arrays, reps: int, tag: str, quiet: dict[str, float] | None = None
+               ) -> dict[str, float]:
+    """The identity test and conv + evaluate (float64, float32) against PyTorch; with ``quiet`` (the times
+    of a quiet run), each symconv time as a ratio to its quiet self too."""
+    x64, h64, g64 = arrays
+    N, C, H = x64.shape[0], x64.shape[1], x64.shape[2]
+    times: dict[str, float] = {}
+
+    def report(key: str, label: str, ours: float, base: float, ratio: float, goal: str) -> None:
+        times[key] = ours
+        row(label + tag, ours, base, goal, ratio=ratio)
+        if quiet and key in quiet:
+            print(f"{'   its quiet time, ratio':<66} {quiet[key]:9.3f} s {'':>11} {ours / quiet[key]:9.2f}x",
+                  flush=True)
+    tx = torch.tensor(x64, requires_grad=True)
+    th = torch.tensor(h64, requires_grad=True)
+    tg = torch.tensor(g64)
+
+    def torch_autograd():
+        tx.grad = th.grad = None
+        (torch.nn.functional.conv2d(tx, th, padding=1) * tg).sum().backward()
+    torch_autograd()
+    ours, base, ratio = paired(
+        lambda: verify(spec, (H, H), batch=N, method="identity", derivation=d, trials=1), torch_autograd, reps)
+    report("identity", f"identity test, 1 trial, N={N} C={C} {H}x{H} K=3 P=1 vs torch f64 autograd", ours, base,
+           ratio, "<= 1.2x")
+    for dtype, tdtype in ((np.float64, torch.float64), (np.float32, torch.float32)):
+        x, h, g = (a.astype(dtype) for a in (x64, h64, g64))
+        ax, ah, ag = (torch.tensor(a, dtype=tdtype) for a in (x64, h64, g64))
+
+        def ours_fn():
+            conv(x, h, spec)
+            d.evaluate(x, h, g)
+
+        def torch_fn():
+            torch.nn.functional.conv2d(ax, ah, padding=1)
+            torch.nn.grad.conv2d_input(ax.shape, ah, ag, padding=1)
+            torch.nn.grad.conv2d_weight(ax, ah.shape, ag, padding=1)
+        torch_fn()
+        ours, base, ratio = paired(ours_fn, torch_fn, reps)
+        name = np.dtype(dtype).name
+        report(name, f"conv + evaluate vs torch conv2d + nn.grad ({name})", ours, base, ratio,
+               "<= 1.0x" if dtype == np.float64 else "<= 1.2x")
+    return times
+
+
+def sweeps(quick: bool) -> None:
+    """The concrete sweep (exact proofs over a grid, 2 workers) and the all-sizes sweep (2 workers), quiet
+    and with a busy core, the contended time as a ratio to the quiet one (the same work in the same run)."""
+    from symconv.proof.presburger import sweep as all_sizes
+    from symconv.proof.sweep import grid, sweep as concrete
+    cases = list(grid(ndims=(1,), kernels=(1, 2) if quick else (1, 2, 3, 4, 5)))
+    ndims = (1,) if quick else (1, 2)
+
+    def run_concrete() -> float:
+        start = time.perf_counter()
+        assert all(o.ok for o in concrete(cases, jobs=2))
+        return time.perf_counter() - start
+
+    def run_all_sizes() -> float:
+        start = time.perf_counter()
+        assert all_sizes(ndims=ndims, jobs=2).ok
+        return time.perf_counter() - start
+    from symconv.derivation.forms import derive_general
+    for grouped in (False, True):           # what concrete() makes once before its workers fork
+        for bias in (False, True):
+            derive_general(1, grouped, bias)
+    for label, fn in ((f"concrete sweep, ndim 1, {len(cases)} configurations, 2 jobs", run_concrete),
+                      (f"all-sizes sweep, ndim {'+'.join(map(str, ndims))}, 2 jobs", run_all_sizes)):
+        section(label)
+        quiet = fn()
+        with busy():
+            contended = fn()
+        row(f"{label}: busy core vs quiet", contended, quiet, "(report)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -142,39 +243,17 @@ def main() -> None:
     d = derive(spec, prove=False)
     rng = np.random.default_rng(0)
     x64, h64, g64 = (rng.standard_normal(s) for s in ((N, C, H, H), (C, C, 3, 3), (N, C, H, H)))
+    quiet: dict[str, float] = {}
     if torch is not None:
         torch.set_num_threads(os.cpu_count() or 1)
-        tx = torch.tensor(x64, requires_grad=True)
-        th = torch.tensor(h64, requires_grad=True)
-        tg = torch.tensor(g64)
-
-        def torch_autograd():
-            tx.grad = th.grad = None
-            (torch.nn.functional.conv2d(tx, th, padding=1) * tg).sum().backward()
-        torch_autograd()
-        ours, base, ratio = paired(
-            lambda: verify(spec, (H, H), batch=N, method="identity", derivation=d, trials=1), torch_autograd, reps)
-        row(f"identity test, 1 trial, N={N} C={C} {H}x{H} K=3 P=1 vs torch f64 autograd", ours, base, "<= 1.2x",
-            ratio=ratio)
-
-        for dtype, tdtype in ((np.float64, torch.float64), (np.float32, torch.float32)):
-            x, h, g = (a.astype(dtype) for a in (x64, h64, g64))
-            ax, ah, ag = (torch.tensor(a, dtype=tdtype) for a in (x64, h64, g64))
-
-            def ours_fn():
-                conv(x, h, spec)
-                d.evaluate(x, h, g)
-
-            def torch_fn():
-                torch.nn.functional.conv2d(ax, ah, padding=1)
-                torch.nn.grad.conv2d_input(ax.shape, ah, ag, padding=1)
-                torch.nn.grad.conv2d_weight(ax, ah.shape, ag, padding=1)
-            torch_fn()
-            ours, base, ratio = paired(ours_fn, torch_fn, reps)
-            row(f"conv + evaluate vs torch conv2d + nn.grad ({np.dtype(dtype).name})", ours, base, "<= 1.0x",
-                ratio=ratio)
+        section("quiet")
+        quiet = torch_rows(spec, d, (x64, h64, g64), reps, "")
+        with busy():
+            section("contended: one busy process holds a core")
+            torch_rows(spec, d, (x64, h64, g64), reps, " [busy]", quiet)
     else:
         print("PyTorch is not installed: the PyTorch baselines are skipped")
+    sweeps(args.quick)
 
     # Cold start: a fresh process each time; the derivation cache warm (a first run fills it) and cold.
     py = sys.executable

@@ -171,7 +171,6 @@ def _json(value: Any) -> str:
 
 def cmd_derive(args: argparse.Namespace) -> int:
     from .proof.stored import derive, seed_claims    # every proof, or its hash-checked stored result
-    from .report.derivation import render
 
     spec = _spec(args)
     out = _out_dir(args)
@@ -179,17 +178,16 @@ def cmd_derive(args: argparse.Namespace) -> int:
     homework_like = spec.ndim == 2 and spec.groups == 1 and set(spec.stride) == {1} \
         and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels
     seed = seed_claims(spec) if homework_like else None
-    from .wording import w
-    title = w("derive.title", args.lang, name=spec.describe())
-    tex, md = render(derivation, title, seed, args.lang)
     if args.json:
         print(_json(derivation_json(derivation, seed)))
     else:
         for name, form in derivation.closed_forms.items():
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
-    from .report.derivation import figure_files
     if out is None:
         return 0
+    from .report.derivation import figure_files, render     # the report stage: only to write a report
+    from .wording import w
+    tex, md = render(derivation, w("derive.title", args.lang, name=spec.describe()), seed, args.lang)
     return _write(out, f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
                   figure_files(spec, args.lang), quiet=args.json)
 
@@ -218,13 +216,11 @@ def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
 
 def cmd_homework(args: argparse.Namespace) -> int:
     from .homework.solution import solve
-    from .report.homework import render
     from .homework.inputs import load
 
     out = _out_dir(args)
     homework = load(args.file or _packaged_homework())
     solution = solve(homework)
-    tex, md = render(solution, args.lang)
     failed = solution.failed_checks()
     if args.json:
         print(_json(solution_json(solution)))
@@ -232,10 +228,12 @@ def cmd_homework(args: argparse.Namespace) -> int:
         print(summary_table(solution, args.lang))
     # A failed check (or a NaN) is the run's failure: exit 1, after the report that shows it is written.
     status = 1 if failed else 0
-    from .homework.solution import problem1_spec
-    from .report.derivation import figure_files
     if out is None:
         return status
+    from .homework.solution import problem1_spec
+    from .report.derivation import figure_files
+    from .report.homework import render         # the report stage is loaded only to write a report
+    tex, md = render(solution, args.lang)
     return max(status, _write(out, homework.name, tex, md, not args.no_pdf, args.lang,
                               figure_files(problem1_spec(homework), args.lang), quiet=args.json))
 
@@ -731,6 +729,8 @@ def _run(argv: Sequence[str] | None) -> int:
         sys.stdout.flush()      # --help wrote to stdout: a fault surfaces here, not at exit
         raise
     try:
+        from .derivation.threads import override
+        override()              # a bad SYMCONV_THREADS is one line here, before any worker starts
         status = int(args.run(args))
     except SymconvError as exc:
         message = " ".join(str(exc).splitlines())     # one line, whatever the message quotes

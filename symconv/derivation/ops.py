@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from . import threads
 from .exprs import as_expr
 from .affine import Extent, IndexSpace, tup, variables
 from ..errors import UnsupportedError
@@ -444,6 +445,16 @@ def _windows(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int,
                 + tuple(slice(None, None, d) for d in dilation)]
 
 
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``; in floating point with the BLAS threads chosen for the machine as it is now (one thread
+    when another process holds a core: see :mod:`.threads`). Exact (object) products use no BLAS, and a
+    small product (a homework's) is left as it is, so a run that makes only those never loads threadpoolctl."""
+    if a.dtype == object or b.dtype == object or a.size * b.shape[-1] < threads.SMALL:
+        return np.matmul(a, b)          # exact, or too small for OpenBLAS to use a second thread
+    with threads.blas():
+        return np.matmul(a, b)
+
+
 def _columns(data: np.ndarray, kernel_shape: tuple[int, ...], stride: tuple[int, ...],
              dilation: tuple[int, ...], groups: int) -> tuple[np.ndarray, tuple[int, ...]]:
     """im2col: every window of data (N, C, *L), copied once into one contiguous buffer laid out
@@ -525,7 +536,7 @@ class Correlate(_Correlation):
         if taps == 0:
             raise ValueError("empty kernel")
         cols, out = _columns(x, k.shape[2:], s, d, g)
-        y = np.matmul(k.reshape(g, o // g, (c // g) * taps), cols)           # G, O/G, N·out
+        y = _product(k.reshape(g, o // g, (c // g) * taps), cols)            # G, O/G, N·out
         return y.reshape(o, n, *out).swapaxes(0, 1)
 
     def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
@@ -618,7 +629,7 @@ class BatchCorrelate(_Correlation):
         np.copyto(cols, w.transpose((1,) + tuple(range(2, 2 + nd)) + (0,) + tuple(range(2 + nd, 2 + 2 * nd))))
         cols = cols.reshape(g, (c // g) * int(np.prod(out)), n * taps)
         kk = k.reshape(n, g, o // g, taps).transpose(1, 2, 0, 3).reshape(g, o // g, n * taps)  # G, O/G, N*I
-        return np.matmul(kk, cols.swapaxes(1, 2)).reshape((o, c // g) + out)
+        return _product(kk, cols.swapaxes(1, 2)).reshape((o, c // g) + out)
 
     def triples(self, ids: Env, sizes: Sizes | None = None) -> tuple[np.ndarray, ...]:
         """(output entry, data source, kernel source) of every monomial; see :meth:`Correlate.triples`."""

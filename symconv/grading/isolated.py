@@ -25,6 +25,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..derivation import threads
 from ..errors import SymconvError
 
 SHEET_SECONDS = 300.0            # wall-clock per sheet: every answer has 2 s, a formula its prover's bounds
@@ -71,6 +72,7 @@ def isolated(work: Callable[..., Any], *args: Any, seconds: float | None = None,
         try:
             os.close(read)
             faulthandler.disable()    # a crash is reported by the parent, in one line, not by a dump here
+            threads.worker()          # one BLAS thread, as in every worker (see derivation.threads)
             _limit(seconds, memory)
             try:
                 reply = ("ok", work(*args))

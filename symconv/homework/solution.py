@@ -11,7 +11,8 @@ derivative against the incoming gradient, the Kronecker deltas summed out (a vec
     relu  = max(z, 0)                       relu'                   = Heaviside(z, 0)
 
 Each derived rule is then evaluated over every entry at once (``lambdify`` on NumPy index arrays): exactly on
-object arrays, in float64 on float arrays. No Jacobian matrix is built, so the cost is linear in the number of
+object arrays, in float64 on float arrays; lambdify's code is kept in the cache, so a warm run neither
+unpickles the SymPy definitions nor calls lambdify. No Jacobian matrix is built, so the cost is linear in the number of
 entries (times the number of classes). The convolution's gradients come from the closed forms of
 :func:`symconv.derive`. Nothing else computes a gradient.
 
@@ -30,6 +31,7 @@ rounded up to a power of ten, so that a correct solution passes at any scale and
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import sys
@@ -478,6 +480,7 @@ _FLOAT = {"Heaviside": lambda v, h0: np.heaviside(v, h0)}       # and NumPy's ow
 _RULES: dict[tuple[str, bool | str], Callable[..., Any]] = {}
 
 
+@functools.lru_cache(maxsize=1)       # the same objects each time: see _rule_sources
 def _mpf_functions() -> list[dict[str, Any]]:
     import mpmath
     return [{"exp": np.frompyfunc(mpmath.exp, 1, 1), "log": np.frompyfunc(mpmath.log, 1, 1)}]
@@ -488,14 +491,74 @@ def rule(name: str, exact: bool | str) -> Callable[..., Any]:
     index arrays): exact on object arrays of SymPy numbers, float64, or (``exact="mpf"``) on object arrays
     of mpmath numbers at the caller's working precision."""
     if (name, exact) not in _RULES:
-        d = layer_definitions()
-        if exact == "mpf":
-            _RULES[name, exact] = sp.lambdify(d["args"][name], d[name], _mpf_functions())
-        elif exact:
-            _RULES[name, exact] = sp.lambdify(d["args"][name], d[name], _EXACT)
-        else:
-            _RULES[name, exact] = numpy_function(d["args"][name], d[name], _FLOAT)
+        source = _rule_sources().get((name, exact))
+        _RULES[name, exact] = _compiled(source, exact) if source else _lambdified(name, exact)
     return _RULES[name, exact]
+
+
+def _lambdified(name: str, exact: bool | str) -> Callable[..., Any]:
+    d = layer_definitions()
+    if exact == "mpf":
+        return sp.lambdify(d["args"][name], d[name], _mpf_functions())
+    if exact:
+        return sp.lambdify(d["args"][name], d[name], _EXACT)
+    return numpy_function(d["args"][name], d[name], _FLOAT)
+
+
+def _namespace(exact: bool | str) -> dict[str, Any]:
+    """What lambdify's code for the exact, float64 or mpf rules refers to (checked name by name when the
+    code is stored: :func:`_rule_sources`)."""
+    import builtins
+    if exact == "mpf":
+        return {"builtins": builtins, **_mpf_functions()[0]}
+    if exact:
+        return {"builtins": builtins, **_EXACT[0]}
+    return {"builtins": builtins, "exp": np.exp, "log": np.log, "maximum": np.maximum,
+            "reduce": functools.reduce, **_FLOAT}
+
+
+def _compiled(source: str, exact: bool | str) -> Callable[..., Any]:
+    # The code lambdify wrote for this rule in an earlier run, read back from the cache only after its
+    # hash checks (symconv.derivation.store; this file's source among them): symconv's own text, never input.
+    namespace = _namespace(exact)
+    exec(compile(source, "<layer rule>", "exec"), namespace)      # noqa: S102
+    return namespace["_lambdifygenerated"]
+
+
+def _names(code: Any) -> set[str]:
+    """Every global name a function's code reads, its generator expressions' included."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _names(const)
+    return names
+
+
+_SOURCES: dict[tuple[str, bool | str], str] = {}
+
+
+def _rule_sources() -> dict[tuple[str, bool | str], str]:
+    """lambdify's code for every rule (exact, float64, mpf), kept on disk (lambdify and the SymPy expressions
+    it reads, unpickled, cost ~0.1 s of a run). A rule's code is kept only when every name it reads is the
+    same object in :func:`_namespace` as in lambdify's own, so the two functions are the same function."""
+    if _SOURCES:
+        return _SOURCES
+    here = (Path(__file__).resolve(),)
+    stored = store.load("homework-rules", here, dict)
+    if stored is None:
+        import builtins
+        import inspect
+        stored = {}
+        for name in layer_definitions()["args"]:
+            for exact in (True, False, "mpf"):
+                f = _lambdified(name, exact)
+                ours = _namespace(exact)
+                if all(ours.get(k, getattr(builtins, k, None)) is f.__globals__.get(k, getattr(builtins, k, None))
+                       for k in _names(f.__code__)):
+                    stored[name, exact] = inspect.getsource(f)
+        store.save("homework-rules", stored, here)
+    _SOURCES.update(stored)
+    return _SOURCES
 
 
 def _elementwise(name: str, exact: bool) -> Callable[[np.ndarray], np.ndarray]:
@@ -571,7 +634,6 @@ def conv_backward(hw: Homework, derivation: Derivation, dconv1: Linear) -> dict[
 def solve(hw: Homework) -> Solution:
     spec = hw.spec
     m, n = hw.fc_weight.shape
-    d = layer_definitions()
     derivation = derive(spec)
     x4 = hw.x[None]
     conv1 = _exact_conv(x4, hw.h, spec, hw.conv_bias)[0]
@@ -594,7 +656,7 @@ def solve(hw: Homework) -> Solution:
     linear.update(conv_backward(hw, derivation, linear["dL_dconv1"]))
     exact = {"conv1": conv1, "relu1": relu1, "fc1": fc1, "p": p, "L": np.array(L, dtype=object),
              "dL_dp": dL_dp, "dL_dfc1": dL_dfc1}
-    local = {"definitions": d, "y": [int(v) for v in y]}
+    local = {"y": [int(v) for v in y]}
     if back:
         # For display: the softmax-sized parts in terms of the E_j, before the exponentials go back in.
         local["E"], local["in_E"] = back, dict(exact)

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..derivation import threads
 from ..derivation.forms import Derivation, derive_forms
 from ..derivation.numeric import conv, finite_difference_grads
 from ..derivation.spec import ConvSpec
@@ -113,6 +114,14 @@ def _identity(d: Derivation, input_size: tuple[int, ...], batch: int, trials: in
     R = int(((2 ** 53) / (terms * (window + 1))) ** (1 / 3))
     R = max(1, min(R, 1000))
     rng = np.random.default_rng(seed)
+    with threads.blas():        # the inner products (BLAS dot) too, not only the convolutions' products
+        return _identity_trials(d, input_size, batch, trials, rng, R, out)
+
+
+def _identity_trials(d: Derivation, input_size: tuple[int, ...], batch: int, trials: int, rng: Any, R: int,
+                     out: tuple[int, ...]) -> tuple[bool, int, str]:
+    """:func:`_identity`'s trials, at magnitude ``R``."""
+    spec = d.spec
     dtype = np.float64
     checked = 0
     for _ in range(trials):

@@ -32,19 +32,31 @@ import functools
 import itertools
 import math
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
-import islpy as isl
 import sympy as sp
 
-from ..derivation import ops
+from ..derivation import ops, threads
 from ..derivation.affine import KINDS, IndexSpace, tup
 from ..derivation.forms import derive_general
 from ..derivation.engine import base_tensors, definition
 from ..errors import SymconvError, UnsupportedError
 from ..derivation.index import Symbols, Term, from_sympy
+
+
+class _LazyIsl:
+    """islpy, imported at the first use of ``isl.<name>``: a stored proof unpickles this module (its
+    :class:`Proof` and :class:`Counterexample` are plain data), and a command that only reads stored proofs
+    should not pay for loading isl (about 35 ms)."""
+
+    def __getattr__(self, name: str) -> Any:
+        import islpy
+        globals()["isl"] = islpy
+        return getattr(islpy, name)
+
+
+isl: Any = _LazyIsl()
 
 TARGETS = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
 # The order of a monomial's factors once the gradient's own index is put first.
@@ -864,7 +876,8 @@ def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), j
     start = time.perf_counter()
     todo = [f + (mutant,) for f in families(ndims, values)]
     if jobs > 1:
-        with ProcessPoolExecutor(jobs) as pool:
+        from concurrent.futures import ProcessPoolExecutor    # a stored proof's reader need not load it
+        with ProcessPoolExecutor(jobs, initializer=threads.worker) as pool:     # one BLAS thread each
             done = list(pool.map(_prove_family, todo, chunksize=8))
     else:
         done = list(map(_prove_family, todo))

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from ..derivation import threads
 from ..derivation.forms import derive_forms, derive_general
 from ..errors import InputError, SpecError
 from .mutants import mutate_derivation
@@ -80,9 +81,11 @@ def run_case(case: Case) -> Outcome:
     return Outcome(case, v.ok, v.checked, v.seconds, v.detail)
 
 
-def _init(mutant: str | None) -> None:
+def _init(mutant: str | None, worker: bool = False) -> None:
     global _MUTANT
     _MUTANT = mutant
+    if worker:                          # the workers use the cores: one BLAS thread each
+        threads.worker()
 
 
 def sweep(cases: list[Case], jobs: int | None = None, mutant: str | None = None,
@@ -103,7 +106,7 @@ def sweep(cases: list[Case], jobs: int | None = None, mutant: str | None = None,
         _init(None)
         return out
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(jobs, initializer=_init, initargs=(mutant,)) as pool:
+    with ctx.Pool(jobs, initializer=_init, initargs=(mutant, True)) as pool:
         for outcome in pool.imap(run_case, cases, chunksize=16):
             out.append(outcome)
             if progress:

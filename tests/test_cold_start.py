@@ -1,0 +1,95 @@
+"""A warm run imports and computes only what it uses (issue 23): no isl for stored proofs, no lambdify (nor
+the code printers it loads, sympy.codegen) for the stored layer rules, which must be the very functions
+lambdify makes. Nothing here is timed (the times are bench/run.py's)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from symconv.homework import solution
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("SYMCONV_CACHE", raising=False)
+    return tmp_path
+
+
+LOADED = ("import sys; from symconv.cli import main; status = main({argv!r}); "
+          "print(status, sorted(m for m in ('islpy', 'sympy.codegen.ast') "
+          "if m in sys.modules), file=sys.stderr)")
+
+
+def modules_loaded(argv: list[str]) -> str:
+    done = subprocess.run([sys.executable, "-c", LOADED.format(argv=argv)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("command", [["homework"], ["derive"]])
+def test_a_warm_run_loads_neither_isl_nor_lambdify(cache, tmp_path, command):
+    argv = [*command, "--no-pdf", "--out", str(tmp_path / "out")]
+    first = modules_loaded(argv)                    # fills the cache: the proofs run, isl with them
+    assert first.startswith("0 ") and "islpy" in first
+    assert modules_loaded(argv) == "0 []"
+
+
+def test_every_layer_rule_is_stored_as_the_code_lambdify_wrote(cache):
+    solution._SOURCES.clear()
+    stored = solution._rule_sources()
+    names = solution.layer_definitions()["args"]
+    assert set(stored) == {(n, mode) for n in names for mode in (True, False, "mpf")}
+    # Read back in a fresh process-like state: the same dict from the cache, no lambdify needed.
+    solution._SOURCES.clear()
+    assert solution._rule_sources() == stored
+
+
+def sample_args(name: str, exact: bool | str) -> list:
+    """Arguments for rule ``name``: m = 3 classes, n = 4 entries of relu1; exact rationals, floats or mpf."""
+    import mpmath
+    def num(vals):
+        if exact == "mpf":
+            return np.array([mpmath.mpf(v) for v in vals], dtype=object)
+        return np.array([sp.Rational(v) for v in vals], dtype=object) if exact else np.array(vals, float)
+    W = np.array([[num([1, -2, 3, 1])[j] for j in range(4)] for _ in range(3)], dtype=object if exact else float)
+    r, g3, g4 = num([2, 0, 1, 3]), num([1, 2, -1]), num([1, -1, 2, 1])
+    f, q, y = num([1, 2, 3]), num([0.25, 0.25, 0.5]), np.array([0, 1, 0], dtype=object if exact else float)
+    i3, i4 = np.arange(3), np.arange(4)
+    return {"relu": [num([-1, 0, 2])], "drelu": [num([-1, 0, 2])], "fc": [W, r, num([1, 1, 1]), i3, 4],
+            "fc_vjp_r": [W, g3, i4, 3], "fc_vjp_W": [g3, r, i3[:, None], i4[None, :]], "fc_vjp_b": [g3, i3],
+            "softmax": [f, i3, 3], "softmax_vjp": [f, g3, i3, 3], "loss": [y, q, 3], "dloss": [y, q, i3]}[name]
+
+
+@pytest.mark.parametrize("exact", [True, False, "mpf"])
+def test_a_stored_rule_computes_what_lambdify_computes(cache, exact):
+    solution._SOURCES.clear()
+    for name, mode in solution._rule_sources():
+        if mode != exact:
+            continue
+        ours = solution._compiled(solution._SOURCES[name, mode], mode)
+        theirs = solution._lambdified(name, mode)
+        args = sample_args(name, mode)
+        if name in ("relu", "drelu"):                  # elementwise on scalars, as _elementwise uses them
+            got = [ours(v) for v in args[0]]
+            want = [theirs(v) for v in args[0]]
+        else:
+            got, want = ours(*args), theirs(*args)
+        assert np.array_equal(np.asarray(got, dtype=object), np.asarray(want, dtype=object)), name
+
+
+def test_a_rule_whose_names_differ_is_not_stored(cache, monkeypatch):
+    """A name of lambdify's code bound to another object in symconv's namespace: that rule stays lambdify's."""
+    real = solution._namespace
+    monkeypatch.setattr(solution, "_namespace",
+                        lambda exact: {**real(exact), "exp": np.exp} if exact is True else real(exact))
+    solution._SOURCES.clear()
+    stored = solution._rule_sources()
+    assert ("softmax", True) not in stored and ("softmax", False) in stored
+    assert ("fc", True) in stored                     # reads no exp
+    solution._SOURCES.clear()
