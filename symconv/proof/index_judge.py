@@ -16,7 +16,7 @@ from ..derivation.spec import ConvSpec
 from ..errors import UnsupportedError
 from .grammar import ClaimError
 from .index_reader import Derivation
-from .index_sums import IndexSum, Reading
+from .index_sums import IndexSum, Reading, index_expr
 
 # ------------------------------------------------------------------------------------------ the verdict
 
@@ -242,7 +242,7 @@ def diagnose(spec: ConvSpec, s: IndexSum) -> tuple[str, ...]:
     else:
         flip = {v: (k - 1) + 2 * s._offset("h", 2 + a) - v for a, (k, v) in enumerate(zip(s.kernel, s.free[2:]))}
         fixes.append(("extra_rotation", dataclasses.replace(
-            s, factors=tuple(dataclasses.replace(f, index=tuple(sp.sympify(e).xreplace(flip) for e in f.index))
+            s, factors=tuple(dataclasses.replace(f, index=tuple(index_expr(e).xreplace(flip) for e in f.index))
                              for f in s.factors),
             conds=tuple(c.xreplace(flip) for c in s.conds),
             bounds=tuple((v, lo if not isinstance(lo, sp.Basic) else lo.xreplace(flip),

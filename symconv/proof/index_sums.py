@@ -154,7 +154,7 @@ class IndexSum(ops.Expr):
         out = []
         for v, lo, hi in self.bounds:
             if lo == "first":
-                kernel = any(f.tensor == "h" and not f.derived and any(v in sp.sympify(e).free_symbols
+                kernel = any(f.tensor == "h" and not f.derived and any(v in index_expr(e).free_symbols
                                                                        for e in f.index[2:])
                              for f in self.factors)
                 first = self._offset("h", 2) if kernel else self.reading.data
@@ -210,7 +210,7 @@ class IndexSum(ops.Expr):
             seen.setdefault(v, z + sp.expand(v - e))
 
         def a(e: Any) -> str:
-            return space.aff(sp.expand(sp.sympify(e).xreplace(back)), names)
+            return space.aff(sp.expand(index_expr(e).xreplace(back)), names)
         for s, lo, hi in self._bounds():
             if lo is not None:
                 conds.append(f"{a(lo)} <= {names[s]}")
@@ -302,9 +302,19 @@ class IndexSum(ops.Expr):
 _BATCH = sp.Symbol("n_batch", integer=True)
 
 
+def index_expr(e: Any) -> sp.Expr:
+    """An index expression as SymPy: an ``int`` becomes an Integer; anything but SymPy's own objects (a string
+    above all: the reader builds expressions, it never hands text to SymPy's parser) is a bug."""
+    if isinstance(e, int):
+        return sp.Integer(e)
+    if not isinstance(e, sp.Basic):
+        raise TypeError(f"an index expression must be SymPy's or an int, not {type(e).__name__}")
+    return e
+
+
 def _value(e: Any, values: Mapping[sp.Symbol, Any], sizes: Mapping[sp.Symbol, int]) -> Any:
     """An affine index expression on arrays: the constant and each symbol's integer coefficient."""
-    e = sp.expand(sp.sympify(e).xreplace({k: sp.Integer(v) for k, v in sizes.items()}))
+    e = sp.expand(index_expr(e).xreplace({k: sp.Integer(v) for k, v in sizes.items()}))
     const, terms = e.as_coeff_add()
     out: Any = int(const)
     for t in terms:

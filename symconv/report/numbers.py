@@ -95,9 +95,9 @@ class _ShortLatex(LatexPrinter):
 
 def short_str(v: Any) -> str:
     """``str(v)`` for a SymPy value, with every huge integer in it shortened."""
-    return _ShortStr().doprint(sp.sympify(v) if isinstance(v, int) else v)
+    return _ShortStr().doprint(sp.Integer(v) if isinstance(v, int) else v)
 
 
 def short_latex(v: Any, lang: str = "en") -> str:
     """``sp.latex(v)``, with every huge integer in it shortened."""
-    return _ShortLatex(lang).doprint(sp.sympify(v) if isinstance(v, int) else v)
+    return _ShortLatex(lang).doprint(sp.Integer(v) if isinstance(v, int) else v)
