@@ -139,8 +139,8 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.checks.failed": r"{n} check(s) FAILED: the exact values and their float64 recomputation disagree.",
         "magnitude": "$M$",
         "digits": "{n} digits",
-        "hw.terminal.passed": "checks: all passed (max |d| <= 1e-12 * M for float64, 1e-6 * M for finite "
-                              "differences, M each part's magnitude)",
+        "hw.terminal.passed": "checks: all passed (float64 max |d| <= 1e-12 * M, finite differences "
+                              "<= 1e-6 * M; M: magnitude)",
         "hw.terminal.failed": "checks: {n} FAILED ({which})",
         "hw.terminal.cell_failed": "{error} FAILED (bound {bound})",
         "hw.E": r"The inputs of softmax differ, so its exact values hold exponentials. They are written once, "
