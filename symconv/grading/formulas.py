@@ -650,7 +650,10 @@ def read_claim(spec: ConvSpec, wrt: str, text: str) -> tuple[str, Any]:
     reads it for ∂L/∂x and ∂L/∂h."""
     from ..proof.claims import prove_claim
     from ..proof.index_judge import judge
+    from ..proof.grammar import MAX_LENGTH
     from ..proof.index_reader import looks_like_index_sum, read_derivation
+    if len(text) > MAX_LENGTH:      # before any reader: the LaTeX readers' patterns are not meant for 10^4+
+        raise ClaimError(f"{len(text)} characters; a claim has at most {MAX_LENGTH}")
     if wrt in PARTS.values() and looks_like_index_sum(text):
         return "index", judge(spec, read_derivation(text, spec, wrt))
     try:
