@@ -168,6 +168,8 @@ WORDS: dict[str, dict[str, str]] = {
         "g.broadcast": " (one matrix for every channel)",
         "g.unknown": "unknown part {label}; known: {known}",
         "g.chain": "the chain is false: {a} is not {b}",
+        "g.two_values": "the answer states two different values: {a} and {b} (a hedge is wrong, even if one "
+                        "of them is right)",
         # the reader of answers (symconv/grading/source.py, entries.py, answers.py): why an answer is unparsed
         "p.at": "column {col} ('{rest}')", "p.at_end": "column {col} (the end)",
         "p.unread": "latex2sympy2 could not read it at {where} of {text}",
@@ -359,6 +361,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.broadcast": "（一个矩阵代表所有通道）",
         "g.unknown": "未知的部分 {label}；已知：{known}",
         "g.chain": "等式链不成立：{a} 不等于 {b}",
+        "g.two_values": "答案给出了两个不同的值：{a} 和 {b}（模棱两可的答案算错，即使其中一个是对的）",
         "p.at": "第 {col} 列（'{rest}'）", "p.at_end": "第 {col} 列（末尾）",
         "p.unread": "latex2sympy2 无法读取 {text}：位置在{where}",
         "p.unread_past": "latex2sympy2 无法读取 {text}：{where}之后的内容未能读取",

@@ -134,7 +134,6 @@ def test_chains(latex, value, decimals):
     (r"L = \ln 5 \approx 1.7", r"^the chain is false: 1.7 is not \\ln 5$"),
     (r"L=\ln 5\approx 1.62", r"^the chain is false: 1.62 is not \\ln 5$"),  # 1.6094 is not 1.62 to 2 places
     (r"L = -\ln 0.25 \approx 1.609", r"^the chain is false: 1.609 is not -\\ln 0.25$"),
-    (r"fc1 = 0.1 \times 396 \Rightarrow fc1 = 39.7", r"^the chain is false: 39.7 is not 0.1 \\times 396$"),
 ])
 def test_a_chain_with_a_false_side(latex, pattern):
     with pytest.raises(FalseChain, match=pattern):
@@ -229,7 +228,7 @@ def test_channel_pairs_make_a_grid():
 
 def test_a_name_given_twice_is_one_chain():
     assert read("L = -\\ln 0.2 \\\\\n\\text{so } L \\approx 1.609") == LN5
-    with pytest.raises(FalseChain, match=r"^the chain is false: 1 is not 2$"):
+    with pytest.raises(FalseChain, match=r"^the answer states two different values: 1 and 2 \(a hedge is wrong, even"):
         parse_answer(r"a^{(1)} = 1, a^{(1)} = 2")
 
 

@@ -507,12 +507,14 @@ def _free(value: Any) -> None:
 
 
 def _agree(a: Answer, b: Answer) -> bool:
-    """Whether two sides of a chain state the same value, each within its own written precision."""
+    """Whether two sides of a chain state the same value, within the coarser one's written precision (1.61 is
+    1.6094 to two places; 0.3 is not 0.2, though a number near 0.25 might be written either way)."""
     try:     # a scalar side stands for every entry (p_i = 1/5 = (0.2, ..., 0.2))
         pairs = np.broadcast_arrays(np.asarray(a.value, dtype=object), np.asarray(b.value, dtype=object))
     except ValueError:
         return False
-    tol = sum(0.5 * 10 ** -d for d in (a.decimals, b.decimals) if d is not None)
+    tols = [0.5 * 10 ** -d for d in (a.decimals, b.decimals) if d is not None]
+    tol = max(tols, default=0)
     for x, y in zip(pairs[0].reshape(-1), pairs[1].reshape(-1)):
         x, y = as_expr(x), as_expr(y)
         if isinstance(x, sp.Rational) and isinstance(y, sp.Rational) and x == y:
@@ -535,36 +537,54 @@ def _unknowns(value: Any) -> bool:
 
 def _statement(st: nt.Statement) -> Answer | None:
     """A chain's value: its last exact side (else its most precise decimal one), after every other side
-    was found to state the same value. None when no side states a value (the statement is working)."""
+    was found to state the same value. None when no side states a value (the statement is working). Two
+    sides written by different statements of it (a name given twice, an "or") that differ are a hedge."""
     sides, unread = [], None
+    read: dict[tuple[str, bool], tuple[Answer, int]] = {}     # a value stated again is read once
     for claim in st.claims():
         try:
-            sides.append(_side(claim))
+            said = (claim.src.text, claim.approx)
+            if said not in read:
+                read[said] = _side(claim)
+            sides.append((*read[said], claim.writer))
         except FalseChain:
             raise
         except ParseError as exc:        # a side in symbols (-5 e_3, \tfrac15 \mathbf{1}_5 - e_3) is working
             if not _SYMBOL.search(claim.src.text):
                 raise
             unread = unread or exc
-    numeric = [(a, rank) for a, rank in sides if not _unknowns(a.value)]
+    numeric = [side for side in sides if not _unknowns(side[0].value)]
     if numeric:
         sides = numeric          # beside a side that states the numbers, one with unknowns is working too
     elif unread is not None:
         raise unread
     if not sides:
         return None
-    best = min(rank for _, rank in sides)
-    main = [a for a, rank in sides if rank == best][-1]
+    best = min(rank for _, rank, _ in sides)
+    main, writer = [(a, o) for a, rank, o in sides if rank == best][-1]
     if best >= 2:       # no exact side: the most precise one written
-        main = max((a for a, _ in sides), key=lambda a: a.decimals or 0)
-    for other, _ in sides:
+        main, writer = max(((a, o) for a, _, o in sides), key=lambda ao: ao[0].decimals or 0)
+    # a hedge first: sides of two statements that differ, whatever a chain's own sides say
+    for other, _, o in sorted(sides, key=lambda side: side[2] == writer):
         if other is not main and not _agree(other, main):
-            reason = ("g.chain", {"a": other.text, "b": main.text})
-            raise FalseChain(render(reason), reason)
-    shaped = [a for a, _ in sides if np.ndim(a.value)]
+            if o == writer:
+                raise _false_chain(other, main)
+            raise _hedge(*((other, main) if o < writer else (main, other)))     # in the order written
+    shaped = [a for a, _, _ in sides if np.ndim(a.value)]
     if not np.ndim(main.value) and shaped:      # p_i = 1/5 = (0.2, ..., 0.2): the scalar for every entry
         main = Answer(np.full(np.shape(shaped[-1].value), main.value, dtype=object), main.text, main.decimals)
     return main
+
+
+def _false_chain(other: Answer, main: Answer) -> FalseChain:
+    reason = ("g.chain", {"a": other.text, "b": main.text})
+    return FalseChain(render(reason), reason)
+
+
+def _hedge(first: Answer, second: Answer) -> FalseChain:
+    r"""Two statements of one part with two values (``L = \ln 5 \quad L = 3``): wrong, even if one is right."""
+    reason = ("g.two_values", {"a": first.text, "b": second.text})
+    return FalseChain(render(reason), reason)
 
 
 def _per_channel(found: list[tuple[nt.Statement, Answer]]) -> bool:
@@ -607,11 +627,13 @@ def _after_last_equals(latex: str) -> str:
 _REFERENCE = re.compile(r"同上|同前|见上|如上|same as (?:above|before)|see above|as above|ditto", re.I)
 
 
-def parse_answer(latex: str) -> Answer:
-    r"""The value of an answer written in LaTeX (see :func:`_parse_answer`). An answer that only refers to
-    another (同上, "same as above") without a value the reader finds is no answer: :class:`NoAnswer`."""
+def parse_answer(latex: str, part: str | None = None) -> Answer:
+    r"""The value of an answer written in LaTeX (see :func:`_parse_answer`); ``part``, when known, is the
+    part it answers (its name and aliases are never an index range, and its own statement is the answer).
+    An answer that only refers to another (同上, "same as above") without a value the reader finds is no
+    answer: :class:`NoAnswer`."""
     try:
-        return _parse_answer(latex)
+        return _parse_answer(latex, part)
     except (FalseChain, NoAnswer):
         raise
     except ParseError:
@@ -621,7 +643,7 @@ def parse_answer(latex: str) -> Answer:
         raise
 
 
-def _parse_answer(latex: str) -> Answer:
+def _parse_answer(latex: str, part: str | None = None) -> Answer:
     r"""The value of an answer written in LaTeX. Every character is read or the answer is refused with
     :class:`ParseError` naming the student's column; every limit above is checked first.
 
@@ -639,7 +661,7 @@ def _parse_answer(latex: str) -> Answer:
         if not latex.strip() or re.fullmatch(r"[\s?？]*", _after_last_equals(latex)):
             raise NoAnswer("no answer written (empty, or only '?')", ("p.no_answer", {}))
         _check_text(latex)
-        found = nt.statements(en.normalise(Src.of(latex)))
+        found = nt.statements(en.normalise(Src.of(latex)), part)
         if not found:
             raise worded("p.no_maths")
         read = [(st, _statement(st)) for st in found]
@@ -657,8 +679,25 @@ def _parse_answer(latex: str) -> Answer:
             start -= 1
         run = valued[start:]
         answer = _channels(run) if _per_channel(run) else valued[-1][1]
+        answer = _own(valued, run, answer, nt.part_keys(part))
         _free(answer.value)
         return answer
+
+
+def _own(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.Statement, Answer]], answer: Answer,
+         own: frozenset[str]) -> Answer:
+    """The part's own statement (``p = …``, one chain however often it is given) is its answer, not a later
+    statement of another name (``p_i = 0.2``, ``q = …``: working); channels after it (``conv1^{(1)} = A``)
+    are a second statement of the part, so they must state its value."""
+    mine = next(((st, a) for st, a in valued if st.name is not None and nt.name_key(st.name) in own), None)
+    if mine is None or mine[0] is valued[-1][0]:
+        return answer
+    if _per_channel(run):
+        if any(st is mine[0] for st, _ in run):
+            return answer
+        if not _agree(answer, mine[1]):
+            raise _hedge(mine[1], answer)
+    return mine[1]
 
 
 # ------------------------------------------------------------------------------------------- answer files
@@ -683,8 +722,10 @@ def read_tex_answers(text: str) -> dict[str, str]:
         labels = _LABEL.findall(body)
         if not labels:
             shape = nt.channel_name(body)
-            if last is not None and shape is not None and shape == nt.channel_name(found[last]) and \
-                    " ".join(body.split()) not in " ".join(found[last].split()):
+            channel = shape is not None and last is not None and shape == nt.channel_name(found[last])
+            name = nt.first_name(body, last) if last is not None else None
+            again = name is not None and name == nt.first_name(found[last], last)     # L = 3 after L = \ln 5
+            if (channel or again) and " ".join(body.split()) not in " ".join(found[last].split()):
                 found[last] += " \\\\\n" + body      # conv1^{(2)} = B after \label{ans:conv1} conv1^{(1)} = A
             else:
                 last = None

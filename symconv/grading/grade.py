@@ -213,7 +213,7 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str, wa
     """The grade, the answer in the part's shape (None when it has no such reading) and the tolerance of its
     written decimals (None when exact). ``want_f``: the expected entries in float64, when known (a quick
     test that settles most entries without SymPy)."""
-    answer = parse_answer(latex)
+    answer = parse_answer(latex, part)
     given_text = str(_flat(answer.value) if np.ndim(answer.value) else answer.value)
     tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
     shapes = {"got": _shape_text(np.shape(answer.value)), "want": _shape_text(expected.shape)}
