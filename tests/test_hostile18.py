@@ -158,13 +158,18 @@ def test_hostile18(case, hostile18_runs):
     for p in case.get("files_absent", []):
         if (tmp_path / p).exists() and any((tmp_path / p).iterdir()):
             problems.append(f"{p} written although the input was refused")
-    if "csv_safe" in case:
+    if "csv_safe" in case and not (tmp_path / case["csv_safe"]).is_file():
+        problems.append(f"{case['csv_safe']} not written")
+    elif "csv_safe" in case:
         with open(tmp_path / case["csv_safe"], newline="", encoding="utf-8") as f:
             for row in csv.reader(f):
                 for cell in row:
                     if cell[:1] in ("=", "+", "@", "\t", "\r"):
                         problems.append(f"gradebook cell starts a formula: {cell!r}")
     for p, n in case.get("csv_rows", {}).items():
+        if not (tmp_path / p).is_file():
+            problems.append(f"{p} not written")
+            continue
         with open(tmp_path / p, newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
         if len(rows) != n + 1:
