@@ -27,6 +27,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ class Answer:
     decimals: int | None  # the most decimal places written, when the answer was given as decimals (or ≈)
     covers: tuple[str, ...] | None = None    # the answer is one channel's or entry's statement (h^{(1,1)} = …)
     stated: tuple[tuple[tuple[str, ...], str, "Answer"], ...] = ()   # other statements of one entry or channel
+    unread: str = ""      # a middle step of the chain that was not read (the final value was)
 
 
 # ------------------------------------------------------------------------------------------------- limits
@@ -566,9 +568,10 @@ def _statement(st: nt.Statement) -> Answer | None:
     """A chain's value: its last exact side (else its most precise decimal one), after every other side
     was found to state the same value. None when no side states a value (the statement is working). Two
     sides written by different statements of it (a name given twice, an "or") that differ are a hedge."""
-    sides, unread = [], None
+    sides, unread, steps = [], None, []
     read: dict[tuple[str, bool], tuple[Answer, int]] = {}     # a value stated again is read once
-    for claim in st.claims():
+    claims = st.claims()
+    for k, claim in enumerate(claims):
         try:
             said = (claim.src.text, claim.approx)
             if said not in read:
@@ -578,7 +581,10 @@ def _statement(st: nt.Statement) -> Answer | None:
             raise
         except ParseError as exc:        # a side in symbols (-5 e_3, \tfrac15 \mathbf{1}_5 - e_3) is working
             if not _SYMBOL.search(claim.src.text):
-                raise
+                if not any(later.writer == claim.writer for later in claims[k + 1:]):
+                    raise                  # its statement's last side (L = 7 + \quad L = \ln 5): no value read
+                steps.append(claim)        # a middle step not read: the chain keeps its final value, noted
+                continue
             unread = unread or exc
     sides += _cancelled(st)
     numeric = [side for side in sides if not _unknowns(side[0].value)]
@@ -601,6 +607,8 @@ def _statement(st: nt.Statement) -> Answer | None:
     shaped = [a for a, _, _ in sides if np.ndim(a.value)]
     if not np.ndim(main.value) and shaped:      # p_i = 1/5 = (0.2, ..., 0.2): the scalar for every entry
         main = Answer(np.full(np.shape(shaped[-1].value), main.value, dtype=object), main.text, main.decimals)
+    if steps:
+        main = dataclasses.replace(main, unread=_short(" ".join(steps[0].src.student().split())))
     return main
 
 
@@ -661,7 +669,8 @@ def _channels(found: list[tuple[nt.Statement, Answer]]) -> Answer:
     value = _stack([a.value for a in answers], "channels")
     value = value.reshape(shape + value.shape[1:])
     places = [a.decimals for a in answers if a.decimals is not None]
-    return Answer(value, "; ".join(a.text for a in answers), max(places) if places else None)
+    return Answer(value, "; ".join(a.text for a in answers), max(places) if places else None,
+                  unread=next((a.unread for a in answers if a.unread), ""))
 
 
 def _after_last_equals(latex: str) -> str:
@@ -748,7 +757,7 @@ def _indexed(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.State
             stated.append((idx, st.name or "", a))
     if covers is None and not stated:
         return answer
-    return Answer(answer.value, answer.text, answer.decimals, covers, tuple(stated))
+    return dataclasses.replace(answer, covers=covers, stated=tuple(stated))
 
 
 def _own(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.Statement, Answer]], answer: Answer,

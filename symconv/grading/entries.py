@@ -102,6 +102,8 @@ def log_arguments(src: Src) -> Src:
             stop = _LOG_STOP.match(text, i)
             if stop and not (i == a and text[i] in "-+") or not re.match(r"[\\\w\s.^'!+-]", text[i], re.A):
                 break             # an operator, or a character no argument holds (a remark's 其中, a "）")
+            if text[i].isspace() and b > a and re.match(r"\s*[A-Za-z]", text[i:]):
+                break             # \ln 5 L = …: a name after a space starts a new statement
             if text[i] == "\\":
                 command = re.match(r"\\[a-zA-Z]+|\\.", text[i:])
                 if command is None or not _LOG_ARGUMENT.fullmatch(command.group(0)):

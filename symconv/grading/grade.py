@@ -150,10 +150,33 @@ def grade_part(part: str, latex: str | None, expected: np.ndarray, solution: Sol
         except ParseError:
             found = None
         named += [(found.mistake, found.sentence)] if found else []
+        if not named:
+            named += _slip(value, expected, tol)
     if not named:
         return graded
     return dataclasses.replace(graded, mistake=",".join(m for m, _ in named),
                                reason=with_mistake(graded.reason, [s for _, s in named]))
+
+
+def _slip(value: np.ndarray, expected: np.ndarray, tol: float | None) -> list[tuple[str, Any]]:
+    """A wrong answer no usual mistake explains, read from the answer itself: ``rounded`` when every entry that
+    differs is a decimal outside its written precision by more than half a unit but within 1%, of a value that
+    no decimal of that many places equals (1.62 for ln 5: a rounding, where 39.7 for 39.6 is a slip); ``one_entry`` when exactly one entry of several differs (an arithmetic slip:
+    the entry is named)."""
+    got, want = _floats_or_none(value), _floats_or_none(expected)
+    if got is None or want is None or got.shape != want.shape:
+        return []
+    differ, _ = _differ(value, expected, tol, want, got)
+    if not differ:
+        return []
+    at = [idx for idx, _, _ in differ]
+    places = None if tol is None else round(-math.log10(2 * tol))
+    if places is not None and all(abs(got[i] - want[i]) <= 0.01 * abs(want[i])
+                                  and not (as_expr(e) * 10 ** places).is_integer for i, _, e in differ):
+        return [("rounded", ("m.rounded", {"places": places}))]
+    if len(differ) == 1 and expected.size > 1:
+        return [("one_entry", ("m.one_entry", {"at": str(list(map(int, at[0])))}))]
+    return []
 
 
 def _explained_side(exc: FalseChain, expected: np.ndarray, solution: Solution | None, part: str
@@ -226,7 +249,7 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str, wa
         return (Grade(part, "wrong", exp_text, given_text, ("g.shape_then", {**shapes, "rest": rest}),
                       "transposed"), value, tol)
     if answer.covers is not None and len(answer.covers) < expected.ndim and \
-            np.shape(answer.value) == expected.shape[len(answer.covers):]:
+            np.shape(answer.value) in ((), expected.shape[len(answer.covers):]):     # a matrix, or 0 for it
         return Grade(part, "wrong", exp_text, given_text, _one_channel(answer.covers, expected),
                      "missing_channel"), None, tol
     value, how = _shape_to(answer.value, expected)
@@ -241,10 +264,10 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str, wa
         return Grade(part, "wrong", exp_text, given_text, reason), value, tol
     if differ:
         return Grade(part, "wrong", exp_text, given_text, _differ_reason(differ, how)), value, tol
-    if rounded:
-        rounded_reason = ("g.rounded", {"places": answer.decimals, "how": how})
-        return Grade(part, "correct", exp_text, given_text, rounded_reason), value, tol
-    return Grade(part, "correct", exp_text, given_text, ("g.exact", {"how": how})), value, tol
+    reason: Any = ("g.rounded", {"places": answer.decimals, "how": how}) if rounded else ("g.exact", {"how": how})
+    if answer.unread:        # the chain's final value read, a step before it not: the teacher may look
+        reason = ("g.unread_step", {"detail": reason, "step": answer.unread})
+    return Grade(part, "correct", exp_text, given_text, reason), value, tol
 
 
 def _one_channel(covers: tuple[str, ...], expected: np.ndarray) -> tuple[str, dict[str, Any]]:

@@ -177,7 +177,7 @@ def _qualifier_parens(line: Src, own: frozenset[str] = frozenset()) -> Src:
             last = end
             continue
         words = (_TEXT.search(inner) is not None or _CJK.search(inner) is not None) and not re.search(
-            r"(?:\\(?!q?quad(?![a-zA-Z]))[a-zA-Z]+|[A-Za-z])\s*$", text[max(0, i - 40):i])
+            r"(?:\\(?!q?quad(?![a-zA-Z]))[a-zA-Z]+|(?<![\\A-Za-z])[A-Za-z]+)\s*$", text[max(0, i - 40):i])   # not \quad's d
         shape = re.fullmatch(r"\s*\d+(?:\s*(?:\\times|×|x|\*)\s*\d+)+\s*", inner) is not None    # \mathbf 0 (2\times4)
         if words or shape or len(spans_top(inner, RELATION)) > 1 or \
                 re.search(r"\\(?:in|forall|leq?|geq?)(?![a-zA-Z])", inner):
