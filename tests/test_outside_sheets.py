@@ -21,6 +21,11 @@ decided by hand before the checker ran (``expected.toml`` in each folder):
 - ``tests/data/outside_sheets7/``: three more ordinary students' sheets (36 answers), graded blind once: 36 of 36
   and all 11 mistakes named, unchanged since (its tester glimpsed set 6's expectations, so its two formula
   answers repeat set 6's).
+- ``tests/data/outside_sheets8/``: eleven sheets (99 answers, 77 numeric; half of problem 1 in index notation),
+  written by someone who never read the reader's code, graded blind once: 73 of 77 numeric verdicts and 13 of
+  16 mistakes named. The misses, all one notation: a number and the ones vector with only a space between them
+  (``39.6\,\mathbf 1``), refused as two juxtaposed numbers; read as a product since, 77 of 77 and 16 of 16.
+  Its 22 formula answers wait for the index-notation reader (skipped here).
 
 Issue 13's bar is 35 of 36 verdicts on such sheets. Every answer is its own test case; a verdict the checker
 gets wrong is a failure here, never an edited expectation. A mistake the teacher names is asserted too (in
@@ -43,7 +48,10 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 DATA = Path(__file__).parent / "data"
-FOLDERS = tuple(f"outside_sheets{k}" for k in ("", 2, 3, 4, 5, 6, 7))
+FOLDERS = tuple(f"outside_sheets{k}" for k in ("", 2, 3, 4, 5, 6, 7, 8))
+# set 8's problem-1 formulas are half in index notation, which the formula reader does not read yet (issue 19
+# item 1, another change): their verdicts are skipped until it lands; its numeric answers are asserted
+INDEX_NOTATION = ("outside_sheets8",)
 # an arithmetic slip names no mistake, or one_entry when it sits in exactly one entry of several (issue 19)
 TEACHER_WORDS = {"rotation_where_none_belongs": ("extra_rotation",), "arithmetic": ("", "one_entry")}
 
@@ -64,7 +72,9 @@ def _graded(folder: str, sheet: str) -> dict[str, Grade]:
 
 
 def _cases() -> list:  # type: ignore[type-arg]
-    return [pytest.param(folder, sheet, part, want, id=f"{folder}-{sheet}-{part}")
+    return [pytest.param(folder, sheet, part, want, id=f"{folder}-{sheet}-{part}", marks=[pytest.mark.skip(
+                reason="index-notation formulas: graded once the index-sum reader lands (issue 19 item 1)")]
+                if folder in INDEX_NOTATION and part.endswith("_formula") else [])
             for folder in FOLDERS for sheet, parts in _expected(folder).items() for part, want in parts.items()]
 
 
@@ -72,7 +82,7 @@ def test_every_sheet_has_its_verdicts():
     for folder in FOLDERS:
         sheets = sorted(p.stem for p in (DATA / folder).iterdir() if p.suffix == ".tex")
         expected = _expected(folder)
-        assert sheets == sorted(expected) and len(sheets) == 3, folder
+        assert sheets == sorted(expected) and len(sheets) >= 3, folder
         assert sum(len(parts) for parts in expected.values()) >= 36
 
 

@@ -263,3 +263,11 @@ def test_fc_scale_and_wrong_target_from_the_homeworks_own_numbers():
     got = _grade("dL_dfc1", r"(0.2, -0.8, 0.2, 0.2, 0.2)^T")
     assert (got.verdict, got.mistake) == ("wrong", "wrong_target")
     assert "the target class taken as 2 instead of 3" in got.detail and "目标类别取成了 2" in got.detail_text("zh")
+
+
+def test_a_number_then_the_ones_vector_with_only_space_between_is_a_product():
+    """outside_sheets8's four first-run misses (y2, y4, y6, y8): ``39.6\\,\\mathbf 1`` was refused as two numbers."""
+    for latex in (r"\mathrm{fc1} = 39.6\,\mathbf 1", r"\mathrm{fc1} = 39.6 \mathbf{1}_5", r"\mathrm{fc1} = \frac{396}{10}\;\vec 1"):
+        assert _grade("fc1", latex).verdict == "correct", latex
+    assert _grade("fc1", r"\mathrm{fc1} = 39.6\,\mathbf 1 = 40\,\mathbf 1").verdict == "wrong"
+    assert _grade("fc1", r"\mathrm{fc1} = 39.6 \; 39.6").verdict == "unparsed"     # two numbers stay refused

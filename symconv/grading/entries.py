@@ -209,12 +209,17 @@ def constants(src: Src) -> Src:
     def constant(m: re.Match[str]) -> str:
         one = m.group(1) or m.group(2)
         n = int(m.group(3) or m.group(4) or 0)
+        # after a number or a bracket with only spacing between (39.6\,\mathbf 1): a scalar times the vector
+        times = r" \cdot " if _FACTOR_BEFORE.search(src.text[max(0, m.start() - 80):m.start()]) else ""
         if not n:
-            return f" {one} "
+            return f"{times} {one} "
         if n > MAX_INLINE:
             raise worded("p.constant_size", n=f"{n:,}", limit=f"{MAX_INLINE:,}")
-        return r" \begin{bmatrix} " + " & ".join([one] * n) + r" \end{bmatrix} "
+        return times + r" \begin{bmatrix} " + " & ".join([one] * n) + r" \end{bmatrix} "
     return src.sub(_CONSTANT, constant)
+
+
+_FACTOR_BEFORE = re.compile(r"[\d)}\]]" + r"(?:\s|\\[,;: ]|\\q?quad(?![a-zA-Z])|~)*$")
 
 
 def spaces(src: Src) -> Src:
