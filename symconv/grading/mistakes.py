@@ -46,7 +46,7 @@ often a guess than the trace of one mistake, and a correct answer has no mistake
 >>> from symconv.homework.solution import solve
 >>> sol = solve(load())
 >>> [c.mistake for c in candidates(sol, "dL_dfc1")]
-['sign_flipped', 'softmax_for_gradient', 'log_base_10']
+['sign_flipped', 'softmax_for_gradient', 'log_base_10', 'wrong_target', 'wrong_target', 'wrong_target', 'wrong_target']
 >>> [str(v) for v in next(c for c in candidates(sol, "dL_dfc1") if c.mistake == "sign_flipped").exact()]
 ['-1/5', '-1/5', '4/5', '-1/5', '-1/5']
 """
