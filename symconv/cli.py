@@ -380,7 +380,7 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
     solution = solve(load(args.against or _packaged_homework()))
     names, book, progress = students(files), Gradebook(), Progress(len(files))
     for path, why in passed_over:
-        if not why.startswith("a folder"):          # a FIFO or device named like a sheet: a student's row
+        if not why.startswith(("a folder", "the same file")):   # a FIFO or device named like a sheet: a row
             book.fail(str(path), f"{path}: {why}")
     stems = sheet_stems(names.values())
     rendered: dict[str, tuple[str, str]] = {}

@@ -168,6 +168,8 @@ WORDS: dict[str, dict[str, str]] = {
         "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
         "g.rounded": "equal within rounding to {places} decimal places{how}",
+        "g.coarse": "{given} is within rounding to {places} decimal places but carries fewer than {digits} "
+                    "significant digits: a value written approximately is accepted only with {digits} at least",
         "g.shape": "shape {got}, expected {want}",
         "g.differ": "{n} entries differ{how}: {shown}{more}",
         "g.differ1": "1 entry differs{how}: {shown}{more}",
@@ -179,6 +181,10 @@ WORDS: dict[str, dict[str, str]] = {
         "g.broadcast_row": " (one row for every row)",
         "g.unknown": "unknown part {label}; known: {known}",
         "g.chain": "the chain is false: {a} is not {b}",
+        "g.entry_hedge": "the answer states {name} = {a}, which its value {b} contradicts (a hedge is wrong, even "
+                         "if one of them is right)",
+        "g.one_channel": "only channel {given} is given; {n} missing: {missing}",
+        "g.unread_step": "{detail} (a step of the chain was not read, {step}: its final value was graded)",
         "g.two_values": "the answer states two different values: {a} and {b} (a hedge is wrong, even if one "
                         "of them is right)",
         # the reader of answers (symconv/grading/source.py, entries.py, answers.py): why an answer is unparsed
@@ -206,6 +212,13 @@ WORDS: dict[str, dict[str, str]] = {
         "g.and": "{a} and {b}",
         "g.shape_then": "shape {got}, expected {want}; transposed back, {rest}",
         "m.transposed": "transposed (rows and columns exchanged)",
+        "m.missing_channel": "a channel missing (the answer covers only some of the channels)",
+        "m.fc_scale": "the fully connected weights' factor {scale} left out (fc1 and every part after it "
+                      "computed without it)",
+        "m.wrong_target": "the target class taken as {given} instead of {want} (the one-hot y moved, and every "
+                          "part after L from it)",
+        "m.rounded": "rounded too coarsely (beyond the {places} decimal places written, though within 1%)",
+        "m.one_entry": "one entry wrong, {at} (an arithmetic slip?)",
         "m.sign_flipped": "the sign flipped (such as y - p for p - y)",
         "m.kernel_flipped": "the kernel flipped (a convolution, where the template operation is a "
                             "cross-correlation)",
@@ -378,6 +391,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.missing": "未作答",
         "g.exact": "完全相等{how}",
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",
+        "g.coarse": "{given} 在 {places} 位小数的舍入范围内，但有效数字少于 {digits} 位：近似写出的值至少要有 {digits} 位有效数字才算对",
         "g.shape": "形状为 {got}，应为 {want}",
         "g.differ": "{n} 个元素不同{how}：{shown}{more}",
         "g.differ1": "1 个元素不同{how}：{shown}{more}",
@@ -389,6 +403,9 @@ WORDS: dict[str, dict[str, str]] = {
         "g.broadcast_row": "（一行代表所有行）",
         "g.unknown": "未知的部分 {label}；已知：{known}",
         "g.chain": "等式链不成立：{a} 不等于 {b}",
+        "g.entry_hedge": "答案写了 {name} = {a}，与它给出的值 {b} 相矛盾（模棱两可的答案算错，即使其中一个是对的）",
+        "g.one_channel": "只给出了通道 {given}；缺少 {n} 个：{missing}",
+        "g.unread_step": "{detail}（等式链中有一步未能读取，{step}：按其最终的值评分）",
         "g.two_values": "答案给出了两个不同的值：{a} 和 {b}（模棱两可的答案算错，即使其中一个是对的）",
         "p.at": "第 {col} 列（'{rest}'）", "p.at_end": "第 {col} 列（末尾）",
         "p.unread": "latex2sympy2 无法读取 {text}：位置在{where}",
@@ -412,6 +429,11 @@ WORDS: dict[str, dict[str, str]] = {
         "g.and": "{a}，并且{b}",
         "g.shape_then": "形状为 {got}，应为 {want}；转置回来后，{rest}",
         "m.transposed": "转置了（行与列互换）",
+        "m.missing_channel": "缺少通道（答案只给出了部分通道）",
+        "m.fc_scale": "漏掉了全连接层权重的因子 {scale}（fc1 及其后各部分都按不含该因子计算）",
+        "m.wrong_target": "目标类别取成了 {given}，应为 {want}（one-hot 的 y 放错了位置，L 之后的各部分随之出错）",
+        "m.rounded": "舍入过粗（超出所写的 {places} 位小数的精度，但误差在 1% 以内）",
+        "m.one_entry": "有一个元素错了：{at}（计算笔误？）",
         "m.sign_flipped": "符号反了（例如把 p - y 写成了 y - p）",
         "m.kernel_flipped": "卷积核被翻转了（做成了卷积，而模板运算是不翻转的互相关）",
         "m.softmax_for_gradient": "用 softmax 代替了它的梯度（在应为 p - y 的地方用了 p）",

@@ -78,14 +78,16 @@ def _t(a) -> "torch.Tensor":  # type: ignore[no-untyped-def]
     return torch.tensor(to_float(np.asarray(a, dtype=object)))
 
 
-def student(hw, *, log=torch.log, flip=False, relu=True, flatten=(0, 1, 2)):  # type: ignore[no-untyped-def]
+def student(hw, *, log=torch.log, flip=False, relu=True, flatten=(0, 1, 2), target=None,
+            weight_times=1.0):  # type: ignore[no-untyped-def]
     """Every part as a student computes it, with the forward mistakes given (a log base, a flipped kernel, no
-    ReLU before the fc layer, another flattening order); the backward mistakes are applied by the tests."""
-    t = hw.target - 1
+    ReLU before the fc layer, another flattening order, another target class, the fc weights multiplied by a
+    factor); the backward mistakes are applied by the tests."""
+    t = (target or hw.target) - 1
     x = _t(hw.x)[None].requires_grad_()
     h = _t(hw.h).requires_grad_()
     cb = _t(hw.conv_bias if hw.conv_bias is not None else [0] * hw.h.shape[0]).requires_grad_()
-    Wt = _t(hw.fc_weight).requires_grad_()
+    Wt = (_t(hw.fc_weight) * weight_times).requires_grad_()
     conv1 = torch.nn.functional.conv2d(x, h.flip(-1, -2) if flip else h, cb)
     relu1 = torch.relu(conv1) if relu else conv1
     fc1 = Wt @ relu1[0].permute(*flatten).reshape(-1)
@@ -206,7 +208,24 @@ def _wrong_answers(hw):  # type: ignore[no-untyped-def]
     ten = student(hw, log=torch.log10)
     for part in ("L", "dL_dp", "dL_dfc1", "dL_dW", "dL_dconv1", "dL_dx"):
         cases.append((part, ten[part], "log_base_10"))
+    # the fc weights' common factor left out (weights of 3/100, -1/100 … used as 3, -1 …): fc1 and what follows
+    factor = _common_factor(hw.fc_weight)
+    if factor != 1:
+        unscaled = student(hw, weight_times=float(1 / factor))
+        cases += [(part, unscaled[part], "fc_scale") for part in ("fc1", "dL_dfc1", "dL_dW")]
+    # the one-hot target on the next class: L and every gradient after it
+    other = hw.target % hw.fc_weight.shape[0] + 1
+    moved = student(hw, target=other)
+    cases += [(part, moved[part], "wrong_target") for part in ("L", "dL_dp", "dL_dfc1", "dL_dW")]
     return cases
+
+
+def _common_factor(w):  # type: ignore[no-untyped-def]
+    """The fc weights' common rational factor, from the homework's own numbers (Fractions)."""
+    from fractions import Fraction
+    import math as _math
+    entries = [Fraction(str(v)) for v in np.asarray(w, dtype=object).reshape(-1) if v != 0]
+    return Fraction(_math.gcd(*(e.numerator for e in entries)), _math.lcm(*(e.denominator for e in entries)))
 
 
 def random_homework(seed: int) -> str:
@@ -270,8 +289,9 @@ def test_unrelated_wrong_answers_name_no_mistake(tmp_path):
         answers[part] = latex(v)
     answers["p"] = latex(right["p"] * 2)        # a scale no mistake of the list makes
     got = graded(tmp_path, varied(), answers)
+    # a slip in one entry of several is named as such (one_entry, issue 19); in a single value, or a scale, nothing
     assert {p: (g.verdict, g.mistake) for p, g in got.items() if p in answers} == \
-        {p: ("wrong", "") for p in answers}
+        {p: ("wrong", "" if p in ("L", "p") else "one_entry") for p in answers}
 
 
 def test_a_mistake_and_one_more_slip_names_none(tmp_path):

@@ -21,21 +21,20 @@ decided by hand before the checker ran (``expected.toml`` in each folder):
 - ``tests/data/outside_sheets7/``: three more ordinary students' sheets (36 answers), graded blind once: 36 of 36
   and all 11 mistakes named, unchanged since (its tester glimpsed set 6's expectations, so its two formula
   answers repeat set 6's).
-
-- ``tests/data/outside_sheets8/``: eleven sheets (99 answers; 22 formula answers, 11 of them in index notation,
-  written the way the seed writes its (2) and (5)), graded blind once on arrival in the index-notation branch:
-  80 of 99 answers, 14 of 22 formula answers. The formula misses: per-channel closed forms with both ⊗ and Σ
-  taken for index sums, a ``\pd`` macro, an image index numbered from 1 beside pixels from 0; fixed, 21 of 22
-  formula answers and every named formula mistake since. The one left is y5_zhoutian.dL_dx_formula: a right last
-  line after a wrong step, which issue 19 grades ``correct`` with a note naming the step while this set's
-  teacher marked it wrong (the issue is followed; the discrepancy is recorded here and in the README). Only
-  the formula answers are tested here: the numeric answers depend on issue 19's items 5-6 (chains keeping
-  their answer, mistakes named), not yet in this branch.
+- ``tests/data/outside_sheets8/``: eleven sheets (99 answers: 77 numeric; 22 problem-1 formulas, 11 of them in
+  index notation, written the way the seed writes its (2) and (5)), written by someone who never read the
+  reader's code, each half graded blind once when its reader was done. Numeric: 73 of 77 verdicts and 13 of 16
+  mistakes named; the misses, all one notation (``39.6\,\mathbf 1``, refused as two juxtaposed numbers), read as
+  a product since: 77 of 77 and 16 of 16. Formulas: 14 of 22; the misses (per-channel closed forms with both ⊗
+  and Σ taken for index sums, a ``\pd`` macro, an image index numbered from 1 beside pixels from 0) fixed: 21 of
+  22 and every named formula mistake. The one left is y5_zhoutian.dL_dx_formula: a right last line after a wrong
+  step, which issue 19 grades ``correct`` with a note naming the step while this set's teacher marked it wrong
+  (the issue is followed; the discrepancy is recorded here and in the README).
 
 Issue 13's bar is 35 of 36 verdicts on such sheets. Every answer is its own test case; a verdict the checker
 gets wrong is a failure here, never an edited expectation. A mistake the teacher names is asserted too (in
 the checker's vocabulary: the teacher's "rotation_where_none_belongs" is ``extra_rotation``; an arithmetic
-slip names no mistake).
+slip names no mistake, or ``one_entry`` when it is in exactly one entry of several).
 """
 
 from __future__ import annotations
@@ -53,8 +52,12 @@ from symconv.homework.inputs import load
 from symconv.homework.solution import solve
 
 DATA = Path(__file__).parent / "data"
-FOLDERS = tuple(f"outside_sheets{k}" for k in ("", 2, 3, 4, 5, 6, 7))
-TEACHER_WORDS = {"rotation_where_none_belongs": "extra_rotation", "arithmetic": ""}
+FOLDERS = tuple(f"outside_sheets{k}" for k in ("", 2, 3, 4, 5, 6, 7, 8))
+# set 8's problem-1 formulas are asserted by test_outside_formula_verdict (one verdict follows the issue over the
+# teacher); its numeric answers here
+INDEX_NOTATION = ("outside_sheets8",)
+# an arithmetic slip names no mistake, or one_entry when it sits in exactly one entry of several (issue 19)
+TEACHER_WORDS = {"rotation_where_none_belongs": ("extra_rotation",), "arithmetic": ("", "one_entry")}
 
 
 @functools.lru_cache(maxsize=1)
@@ -74,41 +77,26 @@ def _graded(folder: str, sheet: str) -> dict[str, Grade]:
 
 def _cases() -> list:  # type: ignore[type-arg]
     return [pytest.param(folder, sheet, part, want, id=f"{folder}-{sheet}-{part}")
-            for folder in FOLDERS for sheet, parts in _expected(folder).items() for part, want in parts.items()]
+            for folder in FOLDERS for sheet, parts in _expected(folder).items() for part, want in parts.items()
+            if not (folder in INDEX_NOTATION and part.endswith("_formula"))]
 
 
 def test_every_sheet_has_its_verdicts():
     for folder in FOLDERS:
         sheets = sorted(p.stem for p in (DATA / folder).iterdir() if p.suffix == ".tex")
         expected = _expected(folder)
-        assert sheets == sorted(expected) and len(sheets) == 3, folder
+        assert sheets == sorted(expected) and len(sheets) >= 3, folder
         assert sum(len(parts) for parts in expected.values()) >= 36
-
-
-# Issue 19 item 3: the seed's (3) as written (a bare ⊗ between dL/dy and the rotated kernel) implies the channel
-# swap, as the homework's (2) indexes h_{in_i, out_j}: correct with a note. These teachers marked it wrong
-# (no_swap) before that convention was fixed; --strict-channels (strict_channels=True) still grades it so.
-SWAP_IMPLIED = {("outside_sheets", "o3_wei_hao", "dL_dx_formula"),
-                ("outside_sheets2", "q2_zh_zhangwei", "dL_dx_formula"),
-                ("outside_sheets3", "r1_notebook_liuchen", "dL_dx_formula")}
 
 
 @pytest.mark.parametrize("folder,sheet,part,want", _cases())
 def test_outside_verdict(folder, sheet, part, want):
-    if (folder, sheet, part) in SWAP_IMPLIED:
-        from symconv.grading.gradebook import detail_of
-        path = next(p for p in (DATA / folder).iterdir() if p.stem == sheet)
-        strict = {g.part: g for g in grade(read_answers(path), _solution(), strict_channels=True)}[part]
-        assert (strict.verdict, strict.mistake) == (want["verdict"], want["mistake"])
-        got = _graded(folder, sheet)[part]
-        assert got.verdict == "correct" and "channel swap implied by (x), as in the homework's (2)" in detail_of(got)
-        return
     got = _graded(folder, sheet).get(part)
     assert got is not None, f"{sheet} {part}: not found on the sheet"
     assert got.verdict == want["verdict"], f"{sheet} {part}: {got.verdict} ({got.detail}), want {want['verdict']}"
     if "mistake" in want:
-        named = TEACHER_WORDS.get(want["mistake"], want["mistake"])
-        assert mistake_of(got) == named, f"{sheet} {part}: mistake {mistake_of(got)!r}, want {named!r}"
+        named = TEACHER_WORDS.get(want["mistake"], (want["mistake"],))
+        assert mistake_of(got) in named, f"{sheet} {part}: mistake {mistake_of(got)!r}, want {named!r}"
 
 
 # Set 8: the formula answers (problem 1), index notation and closed forms; see the module docstring.
@@ -135,5 +123,5 @@ def test_outside_formula_verdict(sheet, part, want):
         from symconv.grading.gradebook import detail_of
         assert "step 2 does not follow from step 1: at C_in = " in detail_of(got)
     if "mistake" in want:
-        named = TEACHER_WORDS.get(want["mistake"], want["mistake"])
-        assert mistake_of(got) == named, f"{sheet} {part}: mistake {mistake_of(got)!r}, want {named!r}"
+        named = TEACHER_WORDS.get(want["mistake"], (want["mistake"],))
+        assert mistake_of(got) in named, f"{sheet} {part}: mistake {mistake_of(got)!r}, want {named!r}"

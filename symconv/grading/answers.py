@@ -27,6 +27,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,9 @@ class Answer:
     value: Any            # a SymPy scalar or an object ndarray
     text: str             # the student's text of the side that was graded
     decimals: int | None  # the most decimal places written, when the answer was given as decimals (or ≈)
+    covers: tuple[str, ...] | None = None    # the answer is one channel's or entry's statement (h^{(1,1)} = …)
+    stated: tuple[tuple[tuple[str, ...], str, "Answer"], ...] = ()   # other statements of one entry or channel
+    unread: str = ""      # a middle step of the chain that was not read (the final value was)
 
 
 # ------------------------------------------------------------------------------------------------- limits
@@ -210,6 +214,13 @@ def _decimals(text: str) -> int | None:
             n = min(n, FLOAT_KEPT - lead)
         places.append(n)
     return max(places) if places else None
+
+
+def _printout(text: str) -> bool:
+    """Whether a decimal in ``text`` is a double printed in full (:data:`FLOAT_PRINTOUT` significant digits or
+    more): an expression holding one is judged to 12 significant digits like the number alone."""
+    return any(len((m.group(1) + m.group(2)).lstrip("0")) >= FLOAT_PRINTOUT
+               for m in re.finditer(r"(\d+)\.(\d+)", text))
 
 
 def _latex2sympy(src: Src) -> Any:
@@ -493,11 +504,26 @@ def _side(side: nt.Side) -> tuple[Answer, int]:
         rank, decimals = 3, decimals or 0
     elif decimals is None:
         rank = 0
-    elif printed is not None or en.is_literal(side.src.text):
-        rank = 2
+    elif printed is not None or en.is_literal(side.src.text) or _printout(side.src.text):
+        rank = 2          # a double printed in full inside an expression (39.599999999999994 \cdot \mathbf{1}_5) too
     else:
         rank, decimals = 1, None
     return Answer(value, side.src.student().strip(), decimals), rank
+
+
+MIN_SIGNIFICANT = 2     # significant digits a rounded value must carry to be accepted within its rounding
+
+
+def coarse(value: Any, tol: float | None) -> bool:
+    """Whether ``value``, written to the places whose half unit is ``tol``, carries fewer than
+    :data:`MIN_SIGNIFICANT` significant digits (``L \\approx 2`` for ln 5, 0.04 for 0.0375): such a value is
+    accepted only when it is exact, never within its rounding (half a unit of 2 is a quarter of the answer).
+    A value below its last written place (0.00, a double's noise printed as -6.9e-18) has no leading digit there
+    and is left to the rounding rule alone."""
+    if tol is None or not isinstance(value, sp.Rational) or abs(value) < 2 * tol:
+        return False       # 0, or a double's noise (-6.9e-18): no leading digit at the places written
+    places = round(-math.log10(2 * tol))
+    return math.floor(math.log10(abs(float(value)))) + 1 + places < MIN_SIGNIFICANT
 
 
 def _free(value: Any) -> None:
@@ -524,6 +550,9 @@ def _agree(a: Answer, b: Answer) -> bool:
         diff = sp.N(x - y, 30)
         if not (diff.is_real and tol and abs(float(diff)) <= tol * (1 + 1e-9)):
             return False
+        written = [(v, 0.5 * 10 ** -d) for v, d in ((x, a.decimals), (y, b.decimals)) if d is not None]
+        if any(coarse(v, t) for v, t in written if t >= tol):       # the coarser side: 2 digits at least
+            return False
     return True
 
 
@@ -539,9 +568,10 @@ def _statement(st: nt.Statement) -> Answer | None:
     """A chain's value: its last exact side (else its most precise decimal one), after every other side
     was found to state the same value. None when no side states a value (the statement is working). Two
     sides written by different statements of it (a name given twice, an "or") that differ are a hedge."""
-    sides, unread = [], None
+    sides, unread, steps = [], None, []
     read: dict[tuple[str, bool], tuple[Answer, int]] = {}     # a value stated again is read once
-    for claim in st.claims():
+    claims = st.claims()
+    for k, claim in enumerate(claims):
         try:
             said = (claim.src.text, claim.approx)
             if said not in read:
@@ -551,8 +581,12 @@ def _statement(st: nt.Statement) -> Answer | None:
             raise
         except ParseError as exc:        # a side in symbols (-5 e_3, \tfrac15 \mathbf{1}_5 - e_3) is working
             if not _SYMBOL.search(claim.src.text):
-                raise
+                if not any(later.writer == claim.writer for later in claims[k + 1:]):
+                    raise                  # its statement's last side (L = 7 + \quad L = \ln 5): no value read
+                steps.append(claim)        # a middle step not read: the chain keeps its final value, noted
+                continue
             unread = unread or exc
+    sides += _cancelled(st)
     numeric = [side for side in sides if not _unknowns(side[0].value)]
     if numeric:
         sides = numeric          # beside a side that states the numbers, one with unknowns is working too
@@ -573,7 +607,27 @@ def _statement(st: nt.Statement) -> Answer | None:
     shaped = [a for a, _, _ in sides if np.ndim(a.value)]
     if not np.ndim(main.value) and shaped:      # p_i = 1/5 = (0.2, ..., 0.2): the scalar for every entry
         main = Answer(np.full(np.shape(shaped[-1].value), main.value, dtype=object), main.text, main.decimals)
+    if steps:
+        main = dataclasses.replace(main, unread=_short(" ".join(steps[0].src.student().split())))
     return main
+
+
+def _cancelled(st: nt.Statement) -> list[tuple[Answer, int, int]]:
+    r"""The sides with letters that still state a number, the letters cancelling (``\ln 4 \cdot \frac{x}{x}``):
+    such a side is no working (nothing in it is unknown), so it must state the chain's value like any other.
+    A side that does not read, or keeps an unknown (``W \cdot relu1``, ``p - y``), is working as before."""
+    found = []
+    writer = st.writer or (0,) * len(st.sides)
+    for k, (src, approx, o) in enumerate(zip(st.sides, st.approx, writer)):
+        if (k == 0 and st.name is not None) or not src.text.strip() or not nt.has_letters(src.text):
+            continue
+        try:
+            answer, rank = _side(nt.Side(src, approx, o))
+        except ParseError:
+            continue
+        if not _unknowns(answer.value):
+            found.append((answer, rank, o))
+    return found
 
 
 def _false_chain(other: Answer, main: Answer) -> FalseChain:
@@ -615,7 +669,8 @@ def _channels(found: list[tuple[nt.Statement, Answer]]) -> Answer:
     value = _stack([a.value for a in answers], "channels")
     value = value.reshape(shape + value.shape[1:])
     places = [a.decimals for a in answers if a.decimals is not None]
-    return Answer(value, "; ".join(a.text for a in answers), max(places) if places else None)
+    return Answer(value, "; ".join(a.text for a in answers), max(places) if places else None,
+                  unread=next((a.unread for a in answers if a.unread), ""))
 
 
 def _after_last_equals(latex: str) -> str:
@@ -681,7 +736,28 @@ def _parse_answer(latex: str, part: str | None = None) -> Answer:
         answer = _channels(run) if _per_channel(run) else valued[-1][1]
         answer = _own(valued, run, answer, nt.part_keys(part))
         _free(answer.value)
+        return _indexed(valued, run, answer, nt.part_keys(part))
+
+
+def _indexed(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.Statement, Answer]], answer: Answer,
+             own: frozenset[str]) -> Answer:
+    r"""The answer with what its statements of one channel or entry say (``\mathrm{fc1}_1 = 40`` beside
+    ``\mathrm{fc1} = …``; ``h^{(1,1)} = 0`` alone): the grader, which knows the part's shape, checks them."""
+    combined = _per_channel(run) and len(run) > 1
+    covers, stated = None, []
+    for st, a in valued:
+        idx = nt.indexed(st.name, own)
+        if idx is None or (combined and any(st is r for r, _ in run)):
+            continue
+        if a is answer:
+            if all(i.isdigit() for i in idx):
+                covers = idx
+            continue
+        if not _unknowns(a.value):
+            stated.append((idx, st.name or "", a))
+    if covers is None and not stated:
         return answer
+    return dataclasses.replace(answer, covers=covers, stated=tuple(stated))
 
 
 def _own(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.Statement, Answer]], answer: Answer,
@@ -705,6 +781,7 @@ def _own(valued: list[tuple[nt.Statement, Answer]], run: list[tuple[nt.Statement
 _BLOCKS = re.compile(r"\\begin\{(equation\*?|align\*?|gather\*?|multline\*?|flalign\*?|eqnarray\*?)\}(.*?)"
                      r"\\end\{\1\}|\$\$(.*?)\$\$|(?<!\\)\\\[(.*?)\\\]", re.S)
 _LABEL = re.compile(r"\\label\{ans:([A-Za-z0-9_]+)\}")
+_HIDDEN = re.compile(r"\\iffalse(?![a-zA-Z]).*?\\fi(?![a-zA-Z])|\\begin\s*\{comment\}.*?\\end\s*\{comment\}", re.S)
 
 
 def read_tex_answers(text: str) -> dict[str, str]:
@@ -715,8 +792,10 @@ def read_tex_answers(text: str) -> dict[str, str]:
     answer. Nothing is followed or run. A label used twice is an :class:`InputError` naming it (never silently
     the last one)."""
     text = re.sub(r"(?<!\\)%.*", "", text)   # comments
+    text = _HIDDEN.sub(" ", text)             # \iffalse … \fi, \begin{comment}: not on the compiled sheet
     found: dict[str, str] = {}
     last: str | None = None        # the label of the block before
+    before: list[str] = []         # the unlabelled blocks since the last labelled one (not read with it)
     for m in _BLOCKS.finditer(text):
         body = next(g for g in m.groups()[1:] if g is not None)
         labels = _LABEL.findall(body)
@@ -729,18 +808,32 @@ def read_tex_answers(text: str) -> dict[str, str]:
                 found[last] += " \\\\\n" + body      # conv1^{(2)} = B after \label{ans:conv1} conv1^{(1)} = A
             else:
                 last = None
+                before.append(body)
             continue
         last = labels[-1]
         for label in labels:
             if label in found or labels.count(label) > 1:
                 raise InputError(f"\\label{{ans:{label}}} is used twice; label each part once")
         if len(labels) == 1:
-            found[labels[0]] = body
+            found[labels[0]] = _stated_before(before, body, labels[0])
         elif labels:
             found.update(nt.split_labels(body))
+        before = []
     return found
 
 
+def _stated_before(before: list[str], body: str, label: str) -> str:
+    r"""An answer's block with the unlabelled blocks just before it that state the part itself again
+    (``\[ \frac{\partial L}{\partial fc1} = A \]`` right before the labelled one): the sheet shows both, so
+    both are read (two values are a hedge; the same value twice is one answer)."""
+    mine = nt.first_name(body, label)
+    said = [b for b in before if mine is not None and nt.first_name(b, label) == mine
+            and " ".join(b.split()) not in " ".join(body.split())]
+    return " \\\\\n".join(said + [body])
+
+
+# a multi-line string's text ('''…''', """…"""): a line in it that looks like a key is part of the value
+_MULTILINE = re.compile(r"'''[\s\S]*?'''(?!')|\"\"\"(?:[^\\]|\\[\s\S])*?\"\"\"(?!\")")
 _TOML_KEY = re.compile(r"""^[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'([^'\n]*)'|([A-Za-z0-9_-]+))[ \t]*=""", re.M)
 
 
@@ -789,7 +882,8 @@ def read_answers(path: Any) -> dict[str, str]:
             raise InputError(f"{path.name}: {exc}") from None
     else:
         keys: list[str] = []
-        for m in _TOML_KEY.finditer(text.split("\n[", 1)[0]):    # the top-level keys, before any [table]
+        top = _MULTILINE.sub(lambda m: " " * len(m[0]), text)   # "L = …" on a value's second line is no key
+        for m in _TOML_KEY.finditer(top.split("\n[", 1)[0]):     # the top-level keys, before any [table]
             key = next(g for g in m.groups() if g is not None)
             if key in keys:
                 raise InputError(f"{path.name}: {key!r} is given twice; answer each part once")

@@ -48,6 +48,7 @@ def normalise(src: Src) -> Src:
     src = src.sub(r"(?<=\d)\.(?![\d.])", "")
     src = src.sub(r"\\[dtc]frac" + _END, r"\frac")
     src = src.sub(r"\\frac\s*(\d)\s*(\d)", lambda m: rf"\frac{{{m[1]}}}{{{m[2]}}}")
+    src = src.sub(r"\\operatorname\*?\s*\{\s*(ln|lg|log|exp|sin|cos|tan)\s*\}", lambda m: "\\" + m[1] + " ")
     src = src.sub(r"\\lg" + _END, r"\log_{10}")
     src = src.sub(r"\\log\s*_\s*(?:\{\s*e\s*\}|e(?![a-zA-Z]))|\\log(?![a-zA-Z])(?!\s*_)", r"\ln")
     src = src.sub(r"\\mathrm\s*\{\s*e\s*\}", "e")
@@ -60,7 +61,62 @@ def normalise(src: Src) -> Src:
     src = src.sub(r"(?<=\\end\{bmatrix\})\s*" + _CLOSE_WRAP, "")
     src = src.sub(r"\\\\\s*(?:" + _DIMEN + r")?\s*(?=\\end\{bmatrix\})", " ")     # a last row's \\
     src = src.sub(r"\\(?:left|right)\s*([()\[\]])", lambda m: m.group(1))
-    return src.sub(r"(?<=\\\\)\s*" + _DIMEN, " ")
+    return log_arguments(src.sub(r"(?<=\\\\)\s*" + _DIMEN, " "))
+
+
+_LOG = re.compile(r"\\ln(?![a-zA-Z])\s*|\\log\s*_\s*(?:\{[^{}]*\}|\d)\s*")
+# what ends an unbracketed logarithm's argument, at its own depth: an operator (\ln 10 \cdot \lg 5 is
+# ln(10)·lg(5), as it reads; latex2sympy2 would take ln(10·lg 5)), a relation, a separator, another function
+_LOG_STOP = re.compile(r"\\(?:cdot|times|div|q?quad|approx|ln|log|lg|exp|sin|cos|tan|end|begin|left|right)(?![a-zA-Z])"
+                       r"|\\\\|[-+*=,;&<>/]|\\[,;: ]|~")
+
+
+_LOG_ARGUMENT = re.compile(r"\\(?:[dt]?frac|sqrt|pi|mathrm|exp)")     # the commands an argument may hold
+
+
+def log_arguments(src: Src) -> Src:
+    r"""The argument of ``\ln`` or ``\log_b`` written without brackets, bracketed: it ends at the first operator,
+    relation or separator after it (``\ln 10 \cdot \lg 5``, ``\frac12 \cdot \ln 5 \cdot 2``); a braced one,
+    ``\ln{10}``, is bracketed too (latex2sympy2 would read the product after it as part of it)."""
+    text = src.text
+    out: list[Src] = []
+    last = 0
+    for m in _LOG.finditer(text):
+        a = m.end()
+        if a < last or a >= len(text) or text[a] in "([" or text.startswith("\\left", a) or text[a] == "^":
+            continue
+        if text[a] == "{":
+            b = closing(text, a)
+            out += [src[last:a], Src("(", (src.col(a),), src.whole), src[a + 1:b - 1],
+                    Src(")", (src.col(b - 1),), src.whole)]
+            last = b
+            continue
+        b, i = a, a
+        while i < len(text):
+            if text[i] in ")]}":
+                break
+            if text[i] in "([{":
+                i = closing(text, i)
+                b = i
+                continue
+            stop = _LOG_STOP.match(text, i)
+            if stop and not (i == a and text[i] in "-+") or not re.match(r"[\\\w\s.^'!+-]", text[i], re.A):
+                break             # an operator, or a character no argument holds (a remark's 其中, a "）")
+            if text[i].isspace() and b > a and re.match(r"\s*[A-Za-z]", text[i:]):
+                break             # \ln 5 L = …: a name after a space starts a new statement
+            if text[i] == "\\":
+                command = re.match(r"\\[a-zA-Z]+|\\.", text[i:])
+                if command is None or not _LOG_ARGUMENT.fullmatch(command.group(0)):
+                    break         # \text{ or } 3, \quad, \mathbf 1: past the argument
+                i += len(command.group(0))
+            else:
+                i += 1
+            if not text[i - 1].isspace():
+                b = i
+        if b > a:
+            out += [src[last:a], Src("(", (src.col(a),), src.whole), src[a:b], Src(")", (src.col(b - 1),), src.whole)]
+            last = b
+    return Src.join(out + [src[last:]], sep="") if out else src
 
 
 _TRANSPOSE = r"(?:\s*(?:\^\s*\{?\s*T\s*\}?|'))?"
@@ -141,7 +197,9 @@ def is_literal(text: str) -> bool:
     return _LITERAL.fullmatch(text) is not None
 
 
-_CONSTANT = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*([01])\s*\}(?:\s*_\s*(?:\{\s*(\d+)\s*\}|(\d)))?")
+# \mathbf{1}_5, \mathbf 1_5, \vec 0_{8}, \mathbf{1}_n (a length in letters: the part's, as one constant)
+_CONSTANT = re.compile(r"\\(?:mathbf|boldsymbol|bm|vec)\s*(?:\{\s*([01])\s*\}|\s*(?<![a-zA-Z])([01])(?![\d.]))"
+                       r"(?:\s*_\s*(?:\{\s*(?:(\d+)|[A-Za-z]\w*)\s*\}|(\d)|[A-Za-z](?![a-zA-Z])))?")
 MAX_INLINE = 1_000      # entries of a constant vector written inside an expression (39.6 \cdot \mathbf{1}_5)
 
 
@@ -149,13 +207,19 @@ def constants(src: Src) -> Src:
     r"""``\mathbf{1}`` and ``\mathbf{0}`` inside an expression: the number (the grader broadcasts it), or with a
     length (``\mathbf{1}_5``) a row of that many."""
     def constant(m: re.Match[str]) -> str:
-        n = int(m.group(2) or m.group(3) or 0)
+        one = m.group(1) or m.group(2)
+        n = int(m.group(3) or m.group(4) or 0)
+        # after a number or a bracket with only spacing between (39.6\,\mathbf 1): a scalar times the vector
+        times = r" \cdot " if _FACTOR_BEFORE.search(src.text[max(0, m.start() - 80):m.start()]) else ""
         if not n:
-            return f" {m.group(1)} "
+            return f"{times} {one} "
         if n > MAX_INLINE:
             raise worded("p.constant_size", n=f"{n:,}", limit=f"{MAX_INLINE:,}")
-        return r" \begin{bmatrix} " + " & ".join([m.group(1)] * n) + r" \end{bmatrix} "
+        return times + r" \begin{bmatrix} " + " & ".join([one] * n) + r" \end{bmatrix} "
     return src.sub(_CONSTANT, constant)
+
+
+_FACTOR_BEFORE = re.compile(r"[\d)}\]]" + r"(?:\s|\\[,;: ]|\\q?quad(?![a-zA-Z])|~)*$")
 
 
 def spaces(src: Src) -> Src:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .answers import FalseChain, NoAnswer, ParseError, parse_answer, time_budget
+from .answers import MIN_SIGNIFICANT, FalseChain, NoAnswer, ParseError, coarse, parse_answer, time_budget
 from .mistakes import Candidate, candidates, floats, with_mistake
 from .source import Refused
 from ..homework.solution import Solution
@@ -157,10 +157,33 @@ def _grade_part(part: str, latex: str | None, expected: np.ndarray, solution: So
         except ParseError:
             found = None
         named += [(found.mistake, found.sentence)] if found else []
+        if not named:
+            named += _slip(value, expected, tol)
     if not named:
         return graded
     return dataclasses.replace(graded, mistake=",".join(m for m, _ in named),
                                reason=with_mistake(graded.reason, [s for _, s in named]))
+
+
+def _slip(value: np.ndarray, expected: np.ndarray, tol: float | None) -> list[tuple[str, Any]]:
+    """A wrong answer no usual mistake explains, read from the answer itself: ``rounded`` when every entry that
+    differs is a decimal outside its written precision by more than half a unit but within 1%, of a value that
+    no decimal of that many places equals (1.62 for ln 5: a rounding, where 39.7 for 39.6 is a slip); ``one_entry`` when exactly one entry of several differs (an arithmetic slip:
+    the entry is named)."""
+    got, want = _floats_or_none(value), _floats_or_none(expected)
+    if got is None or want is None or got.shape != want.shape:
+        return []
+    differ, _ = _differ(value, expected, tol, want, got)
+    if not differ:
+        return []
+    at = [idx for idx, _, _ in differ]
+    places = None if tol is None else round(-math.log10(2 * tol))
+    if places is not None and all(abs(got[i] - want[i]) <= 0.01 * abs(want[i])
+                                  and not (as_expr(e) * 10 ** places).is_integer for i, _, e in differ):
+        return [("rounded", ("m.rounded", {"places": places}))]
+    if len(differ) == 1 and expected.size > 1:
+        return [("one_entry", ("m.one_entry", {"at": str(list(map(int, at[0])))}))]
+    return []
 
 
 def _explained_side(exc: FalseChain, expected: np.ndarray, solution: Solution | None, part: str
@@ -196,7 +219,7 @@ def _explained(value: np.ndarray, solution: Solution, part: str, tol: float | No
                 np.abs(got - cand.floats) <= slack + 1e-9 * (1 + np.abs(cand.floats))):
             continue
         wrong = np.asarray(cand.exact(), dtype=object).reshape(got.shape)
-        if not _differ(value, wrong, tol, cand.floats, got)[0]:
+        if not _differ(value, wrong, tol, cand.floats, got, digits=False)[0]:     # 0.7 names log10 5
             return cand
     return None
 
@@ -232,20 +255,64 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str, wa
         rest = _differ_reason(differ, "")
         return (Grade(part, "wrong", exp_text, given_text, ("g.shape_then", {**shapes, "rest": rest}),
                       "transposed"), value, tol)
+    if answer.covers is not None and len(answer.covers) < expected.ndim and \
+            np.shape(answer.value) in ((), expected.shape[len(answer.covers):]):     # a matrix, or 0 for it
+        return Grade(part, "wrong", exp_text, given_text, _one_channel(answer.covers, expected),
+                     "missing_channel"), None, tol
     value, how = _shape_to(answer.value, expected)
     if value is None:
         return Grade(part, "wrong", exp_text, given_text, ("g.shape", shapes)), None, tol
+    contradicted = _contradicted(answer, value)
+    if contradicted is not None:
+        return Grade(part, "wrong", exp_text, given_text, contradicted), None, tol
     differ, rounded = _differ(value, expected, tol, want_f)
+    if differ and all(coarse(g, tol) and _same(g, e, tol)[0] for _, g, e in differ):
+        reason = ("g.coarse", {"places": answer.decimals, "given": given_text, "digits": MIN_SIGNIFICANT})
+        return Grade(part, "wrong", exp_text, given_text, reason), value, tol
     if differ:
         return Grade(part, "wrong", exp_text, given_text, _differ_reason(differ, how)), value, tol
-    if rounded:
-        rounded_reason = ("g.rounded", {"places": answer.decimals, "how": how})
-        return Grade(part, "correct", exp_text, given_text, rounded_reason), value, tol
-    return Grade(part, "correct", exp_text, given_text, ("g.exact", {"how": how})), value, tol
+    reason: Any = ("g.rounded", {"places": answer.decimals, "how": how}) if rounded else ("g.exact", {"how": how})
+    if answer.unread:        # the chain's final value read, a step before it not: the teacher may look
+        reason = ("g.unread_step", {"detail": reason, "step": answer.unread})
+    return Grade(part, "correct", exp_text, given_text, reason), value, tol
+
+
+def _one_channel(covers: tuple[str, ...], expected: np.ndarray) -> tuple[str, dict[str, Any]]:
+    """The reason for an answer that states one channel only (``∂L/∂h^{(1,1)} = 0`` for all four): the
+    channels missing, numbered as the student numbers them (from 1 unless an index is 0)."""
+    base = 0 if "0" in covers else 1
+    given = tuple(int(i) for i in covers)
+    missing = [k for k in np.ndindex(*expected.shape[:len(covers)]) if tuple(i + base for i in k) != given]
+    shown = ", ".join("(" + ", ".join(str(i + base) for i in k) + ")" for k in missing[:8])
+    return ("g.one_channel", {"given": "(" + ", ".join(covers) + ")", "n": len(missing),
+                              "missing": shown + (", …" if len(missing) > 8 else "")})
+
+
+def _contradicted(answer: Any, value: np.ndarray) -> tuple[str, dict[str, Any]] | None:
+    r"""The reason when a statement of one entry or channel (``\mathrm{fc1}_1 = 40``, ``fc1_i = 40``) says
+    otherwise than the answer it stands beside: a hedge, wrong whichever is right. Entries are numbered from 1
+    unless an index written is 0; a letter is every index; an index past the part's end is left alone."""
+    numbers = [i for idx, _, _ in answer.stated for i in idx if i.isdigit()]
+    base = 0 if "0" in numbers else 1
+    for idx, name, said in answer.stated:
+        if len(idx) > value.ndim:
+            continue
+        where = tuple(slice(None) if not i.isdigit() else int(i) - base for i in idx)
+        if any(isinstance(k, int) and not 0 <= k < n for k, n in zip(where, value.shape)):
+            continue
+        sub = np.asarray(value[where], dtype=object)
+        try:
+            mine = np.broadcast_to(np.asarray(said.value, dtype=object), sub.shape)
+        except ValueError:
+            continue
+        tol = None if said.decimals is None else 0.5 * 10 ** (-said.decimals)
+        if _differ(np.asarray(mine, dtype=object), sub, tol)[0]:
+            return ("g.entry_hedge", {"name": name, "a": said.text, "b": answer.text})
+    return None
 
 
 def _differ(value: np.ndarray, expected: np.ndarray, tol: float | None, want_f: np.ndarray | None = None,
-            got_f: np.ndarray | None = None) -> tuple[list[Any], bool]:
+            got_f: np.ndarray | None = None, digits: bool = True) -> tuple[list[Any], bool]:
     """The entries that differ, as (index, given, expected), and whether any equal one was only within
     rounding. With the expected entries in float64 (``want_f``), an entry is settled by floats where they
     decide it beyond their rounding error, and by :func:`_same` otherwise."""
@@ -259,7 +326,7 @@ def _differ(value: np.ndarray, expected: np.ndarray, tol: float | None, want_f: 
             equal, within = _quick(got, want, tol, float(got_f[idx]), float(want_f[idx]))  # type: ignore[index]
         else:
             equal, within = _same(got, want, tol)
-        if equal:
+        if equal and not (digits and within and coarse(got, tol)):      # \approx 2 for ln 5: too few digits to round
             rounded = rounded or within
             continue
         differ.append((idx, got, want))

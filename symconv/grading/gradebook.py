@@ -77,8 +77,13 @@ def find_sheets(paths: Iterable[str | Path]) -> tuple[list[Path], list[tuple[Pat
                 found.append(q)
     unique: dict[Path, Path] = {}
     for p in found:
-        unique.setdefault(p.resolve(), p)
-    return list(unique.values()), skipped
+        real = p.resolve()
+        kept = unique.setdefault(real, p)
+        if kept is not p:      # a link and the file it names: the file's own name is the student's
+            alias, kept = (kept, p) if kept.is_symlink() and not p.is_symlink() else (p, kept)
+            unique[real] = kept
+            skipped.append((alias, f"the same file as {kept.name}"))
+    return [unique[r] for r in unique], skipped
 
 
 def _not_a_sheet(path: Path) -> str:

@@ -33,6 +33,10 @@ mistake                     the wrong value, for the parts it concerns
                             Also ∂L/∂W's entries listed column by column (column-major) where they are
                             read row by row
 ``log_base_10``             L with log₁₀ instead of ln, and every gradient after it (÷ ln 10)
+``fc_scale``                the fc weights' common factor left out (all 1/10 used as 1: fc1 = 396 for 39.6),
+                            and every part after fc1: the homework solved again without the factor
+``wrong_target``            the one-hot target on another class (y₂ for y₃), and every part after L: the
+                            homework solved again with that target (the sentence names the class)
 ==========================  =================================================================================
 
 A wrong value that is all zeros or equal to the correct value names no mistake: an answer of zeros is more
@@ -42,7 +46,7 @@ often a guess than the trace of one mistake, and a correct answer has no mistake
 >>> from symconv.homework.solution import solve
 >>> sol = solve(load())
 >>> [c.mistake for c in candidates(sol, "dL_dfc1")]
-['sign_flipped', 'softmax_for_gradient', 'log_base_10']
+['sign_flipped', 'softmax_for_gradient', 'log_base_10', 'wrong_target', 'wrong_target', 'wrong_target', 'wrong_target']
 >>> [str(v) for v in next(c for c in candidates(sol, "dL_dfc1") if c.mistake == "sign_flipped").exact()]
 ['-1/5', '-1/5', '4/5', '-1/5', '-1/5']
 """
@@ -64,11 +68,18 @@ from ..homework.solution import (Linear, Solution, _exact_conv, _ints, _softmax_
 #: Every mistake a numeric answer's verdict can name, in the order they are tried (the first that explains an
 #: answer is named).
 MISTAKES = ("transposed", "sign_flipped", "kernel_flipped", "softmax_for_gradient", "relu_mask",
-            "flatten_order", "log_base_10")
+            "flatten_order", "log_base_10", "fc_scale", "wrong_target")
+#: Named by the grader from the answer itself, after every mistake above was tried (:mod:`.grade`): a channel
+#: stated alone, a decimal rounded too coarsely, exactly one entry wrong.
+SHAPE_MISTAKES = ("missing_channel", "rounded", "one_entry")
 _AFTER_FC1 = ("dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx", "dL_dconv_bias", "dL_dfc_bias")
 _AFTER_CONV1 = ("dL_dh", "dL_dx", "dL_dconv_bias")
 # what a flipped kernel changes downstream of conv1 (its own gradients would follow a convolution's rules)
 _FROM_CONV1 = ("fc1", "p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dfc_bias")
+# what the fc weights' scale changes (every part from fc1 on), and what the target class changes (from L on)
+_FROM_FC1 = ("fc1", "p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx",
+             "dL_dconv_bias", "dL_dfc_bias")
+_FROM_L = _FROM_FC1[2:]
 
 
 @dataclass(frozen=True)
@@ -80,10 +91,10 @@ class Candidate:
     mistake: str
     floats: np.ndarray
     exact: Callable[[], np.ndarray] = field(compare=False)
-    words: str = ""
+    words: Any = ""        # a wording key, or (key, values) for a sentence that names something
 
     @property
-    def sentence(self) -> str:
+    def sentence(self) -> Any:
         return self.words or "m." + self.mistake
 
 
@@ -110,6 +121,7 @@ class _Variants:
         self.sol = sol
         self._done: dict[tuple[str, int], dict[str, Linear]] = {}
         self._flipped: Solution | None = None
+        self._other: dict[Any, Solution] = {}
 
     @property
     def _fc1_gradient(self) -> tuple[np.ndarray, dict[Any, Any]]:
@@ -117,6 +129,31 @@ class _Variants:
         back = sol.local.get("E", {})
         g = sol.local["in_E"]["dL_dfc1"] if back else sol.exact["dL_dfc1"]
         return _softmax_basis(g, back, sol.exact["fc1"])[1], back
+
+    def scale(self) -> Any:
+        """The fc weights' common factor (1/10 for weights all 1/10; the gcd of the numerators over the lcm of
+        the denominators), None when it is 1: a student who leaves it out computes fc1 with W / scale."""
+        w = [as_expr(v) for v in np.asarray(self.sol.homework.fc_weight, dtype=object).reshape(-1)]
+        if not w or not all(v.is_Rational for v in w) or all(v == 0 for v in w):
+            return None
+        num = math.gcd(*(int(v.p) for v in w if v != 0))
+        den = math.lcm(*(int(v.q) for v in w))
+        factor = sp.Rational(num, den)
+        return None if factor == 1 else factor
+
+    def rescaled(self) -> Solution:
+        """The homework solved with the fc weights' scale left out (the solution's own steps from there on)."""
+        if "scale" not in self._other:
+            hw = self.sol.homework
+            self._other["scale"] = solve(dataclasses.replace(hw, fc_weight=np.vectorize(
+                lambda v: as_expr(v) / self.scale(), otypes=[object])(hw.fc_weight)))
+        return self._other["scale"]
+
+    def retargeted(self, target: int) -> Solution:
+        """The homework solved with the one-hot target on another class (1-based, as the homework's)."""
+        if target not in self._other:
+            self._other[target] = solve(dataclasses.replace(self.sol.homework, target=target))
+        return self._other[target]
 
     def flipped(self) -> Solution:
         """The homework solved with every kernel rotated by 180° (a convolution computed for conv1)."""
@@ -180,12 +217,13 @@ class _Variants:
         return out
 
 
-def with_mistake(reason: Any, sentences: list[str]) -> tuple[str, dict[str, Any]]:
+def with_mistake(reason: Any, sentences: list[Any]) -> tuple[str, dict[str, Any]]:
     """A grade's reason (a wording key and its values) followed by the mistakes named, given as the wording
     keys of their sentences (``m.MISTAKE``); for :class:`symconv.grading.grade.Grade`'s ``reason``."""
-    what: Any = ("w", sentences[0])
-    for more in sentences[1:]:
-        what = ("g.and", {"a": what, "b": ("w", more)})
+    said = [s if isinstance(s, tuple) else ("w", s) for s in sentences]     # (key, values) names something
+    what: Any = said[0]
+    for more in said[1:]:
+        what = ("g.and", {"a": what, "b": more})
     return "g.with_mistake", {"detail": reason, "mistake": what}
 
 
@@ -273,3 +311,13 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
         ln10 = sp.log(10)
         yield Candidate("log_base_10", F / math.log(10), lambda: np.vectorize(lambda v: as_expr(v) / ln10,
                                                                          otypes=[object])(E).reshape(E.shape))
+    if part in _FROM_FC1 and variants.scale() is not None:        # fc1 = W relu1 without W's factor
+        scaled = variants.rescaled()
+        yield Candidate("fc_scale", scaled.floats(part), lambda: scaled.exact[part],
+                        ("m.fc_scale", {"scale": str(variants.scale())}))
+    if part in _FROM_L:             # the one-hot target on another class, and every part after L from it
+        for t in range(1, hw.fc_weight.shape[0] + 1):
+            if t != hw.target:
+                moved = variants.retargeted(t)
+                yield Candidate("wrong_target", moved.floats(part), lambda moved=moved: moved.exact[part],
+                                ("m.wrong_target", {"given": t, "want": hw.target}))

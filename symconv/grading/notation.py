@@ -53,8 +53,11 @@ _AROUND_OR = re.compile(r"(?:\s|,|;|\\q?quad(?![a-zA-Z])|\\[,;: ]|~)*(?:\\lor|\\
 
 # Words that open a qualifier ("for every channel", "其中 c = 1, 2"): the rest of the line is not the answer.
 _QUALIFIER_WORDS = r"(?:for|where|when|with|each|all|on|over|if|其中|对于|对|当|每|所有|即|这里)"
+# a word of doubt is a remark however it is set (\mathrm{maybe}, a bare "maybe"), never a name or working
+DOUBT = r"(?:maybe|perhaps|probably|possibly|roughly|approx(?:imately)?|about|around|likely|guess|unsure)"
 _TEXT = re.compile(r"\\(?:text|textrm|textit|textbf|textsf|textnormal|mbox|hbox)\s*\{([^{}]*)\}|"
-                   r"\\(?:mathrm|mathit|operatorname)\s*\{\s*((?:nats?|bits?))\s*\}")
+                   r"\\(?:mathrm|mathit|mathsf|operatorname)\s*\{\s*((?:nats?|bits?|" + DOUBT + r"))\s*\}")
+_BARE_DOUBT = re.compile(r"(?<![A-Za-z\\{])" + DOUBT + r"(?![A-Za-z])", re.I)
 _AND = re.compile(r"\s*(?:and|&|,|，|和|与|及|以及)\s*", re.I)
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff01-\uff0f\uff1a-\uff20\uff5b-\uff65]+")
 _UNITS = re.compile(r"(?<![A-Za-z\\])(?:nats?|bits?)\s*$")
@@ -174,7 +177,7 @@ def _qualifier_parens(line: Src, own: frozenset[str] = frozenset()) -> Src:
             last = end
             continue
         words = (_TEXT.search(inner) is not None or _CJK.search(inner) is not None) and not re.search(
-            r"(?:\\(?!q?quad(?![a-zA-Z]))[a-zA-Z]+|[A-Za-z])\s*$", text[max(0, i - 40):i])
+            r"(?:\\(?!q?quad(?![a-zA-Z]))[a-zA-Z]+|(?<![\\A-Za-z])[A-Za-z]+)\s*$", text[max(0, i - 40):i])   # not \quad's d
         shape = re.fullmatch(r"\s*\d+(?:\s*(?:\\times|×|x|\*)\s*\d+)+\s*", inner) is not None    # \mathbf 0 (2\times4)
         if words or shape or len(spans_top(inner, RELATION)) > 1 or \
                 re.search(r"\\(?:in|forall|leq?|geq?)(?![a-zA-Z])", inner):
@@ -244,6 +247,7 @@ def clean_line(line: Src, own: frozenset[str] = frozenset()) -> Src:
     line = _text_command(_or_values(line), own)
     line = line.sub(_CJK, lambda m: r" \lor " if _OR_WORD.fullmatch(m.group(0)) else m.group(0))    # 或
     line = line.sub(_BARE_OR, r" \lor ")
+    line = line.sub(_BARE_DOUBT, " ")
     restated = _last_restatement(line.text, own)
     line = _remarks(line, _CJK, lambda m: re.match(_QUALIFIER_WORDS, m.group(0)) is not None and
                     restated < m.end())
@@ -283,6 +287,10 @@ _GREEK = re.compile(r"\\(?:alpha|beta|gamma|delta|epsilon|varepsilon|zeta|eta|th
                     r"|Sigma|Upsilon|Phi|Psi|Omega|partial|nabla|ell)(?![A-Za-z])")
 
 
+_BOUND = re.compile(r"\\(?:sum|prod)(?![a-zA-Z])\s*(?:\\limits\s*)?_\s*\{\s*([A-Za-z])\s*=\s*-?\d+\s*\}"
+                    r"\s*\^\s*(?:\{\s*-?\d+\s*\}|\d)")
+
+
 def has_letters(text: str) -> bool:
     r"""Whether ``text`` has a letter outside commands: a name (``L``, ``\frac{\partial L}{\partial p}``) or
     working (``y - p``); ``e`` and a transpose ``^T`` are not letters here.
@@ -293,7 +301,10 @@ def has_letters(text: str) -> bool:
     (True, True, True, False)
     """
     text = ENVIRONMENT.sub(" ", text)
+    for m in list(_BOUND.finditer(text))[::-1]:     # \sum_{i=1}^{5} …: i is bound, a number in each term
+        text = text[:m.start()] + " " + re.sub(rf"(?<![A-Za-z\\]){m[1]}(?![A-Za-z])", " 1 ", text[m.end():])
     text = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*O\s*\}", " ", text)       # \mathbf{O}, a zero matrix
+    text = re.sub(r"\\(?:mathbf|boldsymbol|bm|vec)\s*(?:\{\s*[01]\s*\}|[01])\s*_\s*(?:\{[^{}]*\}|\w)", " 1 ", text)  # \mathbf 1_n
     font = r"\\(?:mathrm|operatorname\*?|mathit|mathsf|mathbf|boldsymbol|text)\s*\{"
     text = re.sub(font + r"\s*(?:ln|log|exp|sin|cos|tan)\s*\}", " ", text)
     text = re.sub(font + r"([^{}]*)\}", r" \1 ", text)
@@ -343,6 +354,32 @@ def part_keys(part: str | None) -> frozenset[str]:
         variants = {variable, variable.replace("_", "")}
         names |= {g.format(v=v) for g in _GRADIENT for v in variants}
     return frozenset(name_key(n) for n in names)
+
+
+_SUFFIX = re.compile(r"(?:\^?\(([^()]*)\)|\^([\w,]+)|_?\[([\w,]+)\]|_?([\w,]+))")
+
+
+def indexed(name: str | None, own: frozenset[str]) -> tuple[str, ...] | None:
+    r"""The indices when a statement names one channel or entry of the part (``\frac{\partial L}{\partial
+    h^{(1,1)}}``, ``\mathrm{fc1}_1``, ``fc1_i``): each a whole number or a letter (every index); None for
+    anything else (the part itself, another name).
+
+    >>> own = part_keys("fc1")
+    >>> indexed(r"\mathrm{fc1}_3", own), indexed("fc1_i", own), indexed("fc1", own), indexed("y_3", own)
+    (('3',), ('i',), None, None)
+    """
+    if name is None:
+        return None
+    key = name_key(name)
+    for stem in sorted(own, key=len, reverse=True):
+        if key.startswith(stem) and key != stem:
+            m = _SUFFIX.fullmatch(key[len(stem):])
+            if m is None:
+                continue
+            found = tuple(i.strip() for i in next(g for g in m.groups() if g is not None).split(","))
+            if found and all(re.fullmatch(r"\d+|[A-Za-z]", i) for i in found):
+                return found
+    return None
 
 
 def _key(name: str | None, own: frozenset[str]) -> str | None:
