@@ -89,8 +89,24 @@ def test_every_sheet_has_its_verdicts():
         assert sum(len(parts) for parts in expected.values()) >= 36
 
 
+# Issue 19 item 3: the seed's (3) as written (a bare ⊗ between dL/dy and the rotated kernel) implies the channel
+# swap, as the homework's (2) indexes h_{in_i, out_j}: correct with a note. These teachers marked it wrong
+# (no_swap) before that convention was fixed; --strict-channels (strict_channels=True) still grades it so.
+SWAP_IMPLIED = {("outside_sheets", "o3_wei_hao", "dL_dx_formula"),
+                ("outside_sheets2", "q2_zh_zhangwei", "dL_dx_formula"),
+                ("outside_sheets3", "r1_notebook_liuchen", "dL_dx_formula")}
+
+
 @pytest.mark.parametrize("folder,sheet,part,want", _cases())
 def test_outside_verdict(folder, sheet, part, want):
+    if (folder, sheet, part) in SWAP_IMPLIED:
+        from symconv.grading.gradebook import detail_of
+        path = next(p for p in (DATA / folder).iterdir() if p.stem == sheet)
+        strict = {g.part: g for g in grade(read_answers(path), _solution(), strict_channels=True)}[part]
+        assert (strict.verdict, strict.mistake) == (want["verdict"], want["mistake"])
+        got = _graded(folder, sheet)[part]
+        assert got.verdict == "correct" and "channel swap implied by (x), as in the homework's (2)" in detail_of(got)
+        return
     got = _graded(folder, sheet).get(part)
     assert got is not None, f"{sheet} {part}: not found on the sheet"
     assert got.verdict == want["verdict"], f"{sheet} {part}: {got.verdict} ({got.detail}), want {want['verdict']}"
