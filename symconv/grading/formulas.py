@@ -192,11 +192,24 @@ def _channel_pair(sub: str) -> tuple[str, str] | None:
     return (parts[0].lower(), parts[1].lower()) if len(parts) == 2 else None
 
 
-def _translate(text: str) -> tuple[str, bool]:
-    """The formula in the claim grammar, and whether it used the homework's operation (⊗ and its spellings,
-    conv) rather than symconv's explicit ``correlate``."""
+@dataclasses.dataclass(frozen=True)
+class _Channels:
+    """The channels a formula states: each operand's channel subscript (tensor, written) in the order
+    written, and the indices under Σ. ``stated`` when g or x carries one (or the left side does): the formula
+    is then read per channel (:mod:`.channel_forms`), strictly."""
+
+    subs: tuple[tuple[str, str], ...] = ()
+    summed: tuple[str, ...] = ()
+    stated: bool = False
+
+
+def _translate(text: str, lhs_channels: bool = False) -> tuple[str, bool, _Channels]:
+    """The formula in the claim grammar, whether it used the homework's operation (⊗ and its spellings,
+    conv) rather than symconv's explicit ``correlate``, and the channels it states."""
     toks: list[list[str]] = []            # [kind, text] in the claim grammar: atom, call, (, ), otimes, raw
     summed: set[str] = set()
+    summed_all: list[str] = []
+    subs: list[tuple[str, str]] = []
     h_pairs: list[tuple[int, tuple[str, str]]] = []
     homework_op, pos = False, 0
     while pos < len(text):
@@ -210,11 +223,16 @@ def _translate(text: str) -> tuple[str, bool]:
             continue
         if kind == "g":
             toks.append(["atom", "g"])
+            inner = re.search(r"[yY]\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])", word)
+            if inner and not word.startswith("\\delta"):
+                subs.append(("g", inner.group(1)))                     # ∂L/∂y_o: g's channel
         elif kind == "tensor":
             toks.append(["atom", word.lower()])
         elif kind == "sum":
             if m.group(1):                                             # type: ignore[union-attr]
                 summed.add(re.split(r"[=\s]", _unbrace(m.group(1)))[0].lower())  # type: ignore[union-attr]
+                summed_all.extend(n.strip().lower() for n in re.split(r"=", _unbrace(
+                    m.group(1)))[0].split(","))                        # type: ignore[union-attr]
         elif kind == "word":
             name = _OPWORDS.get((m.group(1) or "").replace(" ", "").replace("\\", "").lower())  # type: ignore
             if name is None:
@@ -249,15 +267,22 @@ def _translate(text: str) -> tuple[str, bool]:
             if _ROT.search(content):
                 out.append(["sup", "rot"])
             elif prev[1] == "h":
+                subs.append(("h", t[1]))
                 pair = _channel_pair(t[1])
                 if pair is None:
                     raise ClaimError(f"h_{{{content}}}: expected two channel indices such as h_{{o,c}}")
                 h_pairs.append((len(out) - 1, pair))
-            continue                                                   # a channel index of g or x
+            else:
+                subs.append((prev[1], t[1]))                           # a channel index of g or x
+            continue
         if t[0] == "sup" and prev is not None and prev[0] == "call":
             if _ROT.search(t[1]):
                 continue                                               # \operatorname{rot}^{180}
         out.append(t)
+    channels = _Channels(tuple(subs), tuple(summed_all),
+                         lhs_channels or any(t in ("g", "x") for t, _ in subs))
+    if channels.stated:                  # read per channel by .channel_forms: no swap inferred from names
+        return " ".join(_emit(_postfix(out))), homework_op, channels
     for i, (a, b) in h_pairs:
         if summed:
             swap = a in summed and b not in summed
@@ -275,7 +300,7 @@ def _translate(text: str) -> tuple[str, bool]:
             out[i:i + 1] = [["call", "swap", ""], ["(", "("], ["atom", "h"], [")", ")"]]
             h_pairs = [(j + 3 if j > i else j, p) for j, p in h_pairs]
     out = _postfix(out)
-    return " ".join(_emit(out)), homework_op
+    return " ".join(_emit(out)), homework_op, channels
 
 
 def _span_start(toks: list[list[str]], end: int) -> int:
@@ -402,12 +427,54 @@ def _leaves(expr: ops.Expr) -> set[str]:
     return {n.name for n in _nodes(expr) if isinstance(n, ops.Tensor)}
 
 
+def _sides(text: str) -> list[str]:
+    """The sides of ``A = B = …`` split at each ``=`` outside braces and parentheses."""
+    depth, cut, out = 0, 0, []
+    for i, ch in enumerate(text):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == "=" and depth == 0 and (i == 0 or text[i - 1] != "\\"):
+            out.append(text[cut:i])
+            cut = i + 1
+    out.append(text[cut:])
+    return [side.strip().rstrip(".,;").strip() for side in out]
+
+
+_LHS_SUB = re.compile(r"(?:\\partial|∂|d)\s*[xhXH]\s*_\s*(\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z])")
+
+
 def read_formula(latex: str, wrt: str, spec: ConvSpec) -> ops.Expr:
-    """The closed form a formula answer states for ∂L/∂wrt (``x`` or ``h``), read as the module explains.
-    Raises :class:`~symconv.proof.claims.ClaimError` for a formula it cannot read."""
+    """The closed form a formula answer states for ∂L/∂wrt (``x`` or ``h``), read as the module explains:
+    its last side. Raises :class:`~symconv.proof.claims.ClaimError` for a formula it cannot read."""
+    last = read_sides(latex, wrt, spec)[-1]
+    if isinstance(last, ClaimError):
+        raise last
+    return last
+
+
+def read_sides(latex: str, wrt: str, spec: ConvSpec) -> list[ops.Expr | ClaimError]:
+    """Every right-hand side of ``∂L/∂x = A = B = …`` read (or the reason it cannot be), in order. A side
+    with channel subscripts is an :class:`~symconv.proof.index_sums.IndexSum` (:mod:`.channel_forms`)."""
     text, stated = _stated_padding(_strip_answer(latex), spec)
     cut = _QUALIFIER.search(text)            # "\text{，其中 } h^T \text{ 表示 ...}": a remark to the end
-    text = _rhs(text[:cut.start()] if cut else text)
+    sides = _sides(text[:cut.start()] if cut else text)
+    lhs, rights = (sides[0], sides[1:]) if len(sides) > 1 else ("", sides)
+    m = _LHS_SUB.search(lhs)
+    from .channel_forms import channel_names
+    out: list[ops.Expr | ClaimError] = []
+    for side in rights:
+        try:
+            names = channel_names(m.group(1)) if m else []
+            out.append(_read_side(side, names, stated, wrt, spec))
+        except ClaimError as exc:
+            out.append(exc)
+    return out
+
+
+def _read_side(text: str, lhs: list[str], stated: int | None, wrt: str, spec: ConvSpec) -> ops.Expr:
+    """One right-hand side read; ``lhs`` holds the left side's channel indices."""
     text = re.sub(r",\s*180\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)?\s*\)", ")", text)   # rot(h, 180°)
     if not text:
         raise ClaimError("the formula is empty")
@@ -415,10 +482,14 @@ def read_formula(latex: str, wrt: str, spec: ConvSpec) -> ops.Expr:
         form, homework_op = parse(text, spec.ndim), not re.search(r"correlate\s*\(", text)
     except ClaimError as first:
         try:
-            claim, homework_op = _translate(text)
+            claim, homework_op, channels = _translate(text, bool(lhs))
             form = parse(claim, spec.ndim)
         except ClaimError as exc:
             raise (first if "unknown" in str(exc) or "unexpected" in str(exc) else exc) from None
+        if channels.stated:
+            from .channel_forms import to_index_sum
+            width = stated if stated is not None else spec.pads[0][0] if homework_op else 0
+            return to_index_sum(form, channels.subs, lhs, channels.summed, spec, wrt, int(width), text)
     has_pad = any(isinstance(n, ops.Pad) for n in _nodes(form))
     ones = (1,) * spec.ndim
     width = stated if stated is not None else None if has_pad or not homework_op else spec.pads[0][0]
