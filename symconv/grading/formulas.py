@@ -57,6 +57,7 @@ from ..derivation.spec import ConvSpec
 from ..errors import SymconvError
 from .answers import time_budget
 from ..proof.claims import ClaimError, ClaimProof, parse, prove_form, size_values
+from ..proof.index_sums import IndexSum
 from ..proof.witness import MAX_ENTRIES
 
 PARTS = {"dL_dx_formula": "x", "dL_dh_formula": "h"}
@@ -659,12 +660,24 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
         # not an index sum after all (Σ_o ∂L/∂y_o * rot180(h_{o,c}) is a closed form per channel): read it so
     try:
         with time_budget():                  # 2 s to read and prove it, the isl calls included
-            form = read_formula(latex, wrt, spec)
-            implied = None if strict_channels else _swap_implied(wrt, form, latex)
-            form = implied or form
-            proof: ClaimProof = prove_form(spec, wrt, form, text=given)
+            sides = read_sides(latex, wrt, spec)
+            form = sides[-1]
+            if isinstance(form, ClaimError):
+                raise form
+            false_side = _false_side(spec, wrt, sides[:-1], latex, strict_channels)
+            if not isinstance(form, IndexSum):
+                implied = None if strict_channels else _swap_implied(wrt, form, latex)
+                form = implied or form
+                proof: ClaimProof = prove_form(spec, wrt, form, text=given)
     except SymconvError as exc:
         return as_index or grade_class(part, "unparsed", expected, given, _plain(str(exc)))
+    if isinstance(form, IndexSum):           # channels stated: judged per channel, strictly
+        per_channel = form
+        return _chained(grade_index(part, latex, spec, expected, given, grade_class,
+                                    reader=lambda: _one_step(wrt, per_channel)), false_side)
+    if false_side is not None and proof.ok:
+        return _chained(grade_class(part, "correct", expected, given, ("fa.proved", {
+            "wrt": wrt, "form": _plain(str(form)), "statement": _plain(str(proof.statement))})), false_side)
     read = {"wrt": wrt, "form": _plain(str(form))}
     if proof.ok:
         return grade_class(part, "correct", expected, given, _noted(("fa.proved", {**read, "statement": _plain(
@@ -690,6 +703,40 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
     if mistakes:
         reason = with_mistake(reason, ["m." + m for m in mistakes])
     return grade_class(part, "wrong", expected, given, _noted(reason, implied), ",".join(mistakes))
+
+
+def _one_step(wrt: str, s: IndexSum) -> Any:
+    from ..proof.index_reader import Derivation
+    return Derivation(wrt, (s,), (s.reading,), True, (s.text,))
+
+
+def _false_side(spec: ConvSpec, wrt: str, sides: list[Any], latex: str, strict: bool) -> Any:
+    """The first side of a chain ``∂L/∂x = A = B = …`` before the last that is refuted, as a step note
+    (every side states ∂L/∂x: side k is the first false one exactly when it does not follow from side
+    k − 1); None when each holds or cannot be read (an unread side keeps the chain's answer)."""
+    from ..proof.index_judge import judge
+    for k, side in enumerate(sides, 1):
+        if isinstance(side, ClaimError):
+            continue
+        if isinstance(side, IndexSum):
+            v = judge(spec, _one_step(wrt, side))
+            ok, words = v.verdict != "refuted", v.words
+        else:
+            side = (None if strict else _swap_implied(wrt, side, latex)) or side
+            proof = prove_form(spec, wrt, side)
+            ok, words = proof.ok or proof.counterexample is None, str(proof.counterexample)
+        if not ok:
+            return ("fa.step_wrong" if k > 1 else "fa.step1_wrong",
+                    {"n": k, "before": k - 1, "detail": _plain(words)})
+    return None
+
+
+def _chained(grade: Any, false_side: Any) -> Any:
+    """A chain's grade: wrong, naming its false side, when one is; the last side's reading as the note."""
+    if false_side is None:
+        return grade
+    return dataclasses.replace(grade, verdict="wrong", reason=("fa.with_note", {
+        "detail": false_side, "note": grade.reason}))
 
 
 def _noted(reason: Any, implied: ops.Expr | None) -> Any:
@@ -736,7 +783,8 @@ def read_claim(spec: ConvSpec, wrt: str, text: str) -> tuple[str, Any]:
     return "form", prove_form(spec, wrt, form, text=text)
 
 
-def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str, grade_class: type) -> Any:
+def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str, grade_class: type,
+                reader: Callable[[], Any] | None = None) -> Any:
     """An index-notation formula (or a derivation of several lines) graded for every size: ``correct`` when
     its last line is proved (with a note when a step before it does not follow, or when the formula did not
     say where its indices start and a reading was assumed), ``wrong`` with the counterexample in the
@@ -746,7 +794,7 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
     wrt = PARTS[part]
     try:
         with time_budget():              # 2 s to read it and prove every line, the isl calls included
-            d = read_derivation(latex, spec, wrt)
+            d = reader() if reader is not None else read_derivation(latex, spec, wrt)
             v = judge(spec, d)
     except SymconvError as exc:
         return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
