@@ -92,11 +92,19 @@ def to_index_sum(form: ops.Expr, subs: Sequence[tuple[str, str]], lhs: Sequence[
         data = data.arg
     operands = [_operand(data, "first"), _operand(form.kernel, "second")]
     where: dict[str, list[str]] = {}
+    lhs = list(lhs)
+    channels_only = {"x": (1, 2), "h": (2,)}[wrt]         # x_c or x_{n,c}; h_{o,c}
+    if any(len(lhs) == k + spec.ndim for k in channels_only):
+        lhs = lhs[:len(lhs) - spec.ndim]                  # ∂L/∂h_{o,c,u,v}: the positions are ⊗'s
     for tensor, sub in subs:
         if tensor in where:
             raise ClaimError(f"{tensor} is written twice with channel indices")
         where[tensor] = channel_names(sub)
+    where, lhs, summed = _batch_dropped(where, list(lhs), list(summed), wrt)
     for tensor, _ in operands:
+        if tensor in where and tensor != "h" and len(where[tensor]) == 2:
+            raise ClaimError(f"{tensor}_{{{','.join(where[tensor])}}}: an image index must be the same on x and "
+                             f"∂L/∂y, summed for ∂L/∂h")
         if tensor not in where:
             example = "h_{o,c}" if tensor == "h" else f"{tensor}_c" if tensor == "x" else "∂L/∂y_o"
             raise ClaimError(f"{tensor} has no channel index while the formula states channels (write {example})")
@@ -114,8 +122,11 @@ def to_index_sum(form: ops.Expr, subs: Sequence[tuple[str, str]], lhs: Sequence[
     where = {t: [rename.get(n, n) for n in names] for t, names in where.items()}
     summed = [rename.get(n, n) for n in summed]
     used = set(free) | set(summed) | {n for names in where.values() for n in names}
-    for n in summed:
+    for n in list(summed):
         if not any(n in names for names in where.values()):
+            if wrt == "h":           # Σ_n x_c ⊗ ∂L/∂y_o: the sum over the images, which ⊗ does for ∂L/∂h
+                summed.remove(n)
+                continue
             raise ClaimError(f"Σ over {n.rstrip(chr(39))}: no tensor is indexed by it")
     nd = spec.ndim
     out_pos = _pick(_SPATIAL, used, nd)
@@ -128,10 +139,11 @@ def to_index_sum(form: ops.Expr, subs: Sequence[tuple[str, str]], lhs: Sequence[
             pos = [sym[p] + sym[o] - width for p, o in zip(out_pos, offsets)]
         else:
             pos = [sym[o] for o in offsets]
-        if rotated:
-            if tensor != "h":
-                raise ClaimError(f"with channel indices, rot180 is read on the kernel h only (not on {tensor})")
-            pos = [kernel[a] - 1 - p for a, p in enumerate(pos)]
+        if rotated:                  # rot180(T)_k = T_{size − 1 − k}: h's size is K, g's the output's, x's H
+            from ..derivation.index import Symbols
+            sizes = Symbols(nd, True)
+            size = list(kernel) if tensor == "h" else list(sizes.Ho) if tensor == "g" else list(sizes.H)
+            pos = [size[a] - 1 - p for a, p in enumerate(pos)]
         chans = [sym[n] for n in where[tensor]]
         swapped = False
         if tensor == "h":
@@ -164,6 +176,26 @@ def _swap_roles(f: Factor, out_pos: Sequence[str], offsets: Sequence[str], sym: 
     ones carry the kernel's names (m, n) and the summed ones the data's (i, j)."""
     swap = {sym[p]: sym[o] for p, o in zip(out_pos, offsets)} | {sym[o]: sym[p] for p, o in zip(out_pos, offsets)}
     return Factor(f.tensor, tuple(sp.sympify(e).xreplace(swap) for e in f.index), f.written, f.swapped)
+
+
+def _batch_dropped(where: dict[str, list[str]], lhs: list[str], summed: list[str], wrt: str
+                   ) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """An image index written on x and ∂L/∂y (``x_{n,c}``, ``∂L/∂y_{n,o}``) dropped where it means what the
+    reading does anyway: the same image on both factors, summed for ∂L/∂h (Σ_n) and the left side's own for
+    ∂L/∂x (``∂L/∂x_{n,c}``). Otherwise it is left for the caller to reject."""
+    data = [t for t in ("x", "g") if t in where and len(where[t]) == 2]
+    if not data:
+        return where, lhs, summed
+    n = where[data[0]][0]
+    if any(where[t][0] != n for t in data):
+        return where, lhs, summed
+    if wrt == "h" and n in summed and len(data) == 2:
+        summed = [s for s in summed if s != n]
+    elif wrt == "x" and len(lhs) == 2 and lhs[0] == n and n not in summed:
+        lhs = lhs[1:]
+    else:
+        return where, lhs, summed
+    return {t: names[1:] if t in data else names for t, names in where.items()}, lhs, summed
 
 
 def _free(lhs: Sequence[str], where: dict[str, list[str]], summed: Sequence[str], wrt: str) -> list[str]:

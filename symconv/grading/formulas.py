@@ -280,8 +280,9 @@ def _translate(text: str, lhs_channels: bool = False) -> tuple[str, bool, _Chann
             if _ROT.search(t[1]):
                 continue                                               # \operatorname{rot}^{180}
         out.append(t)
+    # channels are stated when g or x carries one, or when the left side does and this side indexes h
     channels = _Channels(tuple(subs), tuple(summed_all),
-                         lhs_channels or any(t in ("g", "x") for t, _ in subs))
+                         any(t in ("g", "x") for t, _ in subs) or (lhs_channels and bool(subs)))
     if channels.stated:                  # read per channel by .channel_forms: no swap inferred from names
         return " ".join(_emit(_postfix(out))), homework_op, channels
     for i, (a, b) in h_pairs:
