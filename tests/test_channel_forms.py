@@ -37,12 +37,13 @@ WRONG = {   # name: (part, formula): the hostile18 cases a76-a79 and more
     "dh, summed over its own c": ("h", DH + r"\sum_c x_c \otimes " + G % "o"),
     "dx, no sum over o": ("x", DX + G % "o" + r" \otimes \mathrm{rot180}(h_{o,c})"),
     "dx, no rotation": ("x", DX + r"\sum_o " + G % "o" + r" \otimes h_{o,c}"),
+    "dx, h's indices exchanged": ("x", DX + r"\sum_o " + G % "o" + r" \otimes \mathrm{rot180}(h_{c,o})"),
+    "dh, rotated dL/dy": ("h", DH + r"x_c \otimes \mathrm{rot180}(" + G % "o" + ")"),
 }
 RIGHT = {
     "dx": ("x", DX + r"\sum_o " + G % "o" + r" \otimes \mathrm{rot180}(h_{o,c})"),
     "dx, renamed indices": ("x", r"\frac{\partial L}{\partial x_o} = \sum_c " + G % "c"
                            + r" \otimes \mathrm{rot180}(h_{c,o})"),
-    "dx, h written (c, o)": ("x", DX + r"\sum_{o=1}^{C_{out}} " + G % "o" + r" \otimes \mathrm{rot180}(h_{c,o})"),
     "dx, no left subscript": ("x", r"\frac{\partial L}{\partial x} = \sum_o " + G % "o"
                              + r" \otimes \mathrm{rot180}(h_{o,c})"),
     "dh": ("h", DH + r"x_c \otimes " + G % "o"),
@@ -100,9 +101,9 @@ def test_a_sum_over_the_left_sides_index_binds_a_new_one() -> None:
 
 @pytest.mark.parametrize("text, match", [
     (DX + r"\sum_o " + G % "o" + r" \otimes \mathrm{rot180}(h)", r"^claim: h has no channel index"),
-    (DX + r"\sum_o " + G % "{o,c}" + r" \otimes \mathrm{rot180}(h_{o,c})", r"^claim: g_\{o,c\}: expected 1 channel"),
+    (DX + r"\sum_o " + G % "{o,c}" + r" \otimes \mathrm{rot180}(h_{o,c})", r"^claim: g_\{o,c\}: an image index"),
     (DX + r"\sum_o " + G % "1" + r" \otimes \mathrm{rot180}(h_{o,c})", r"^claim: channel subscript _\{1\}"),
-    (DX + r"\sum_o " + G % "o" + r" \otimes \mathrm{rot180}(h_{o,o})", r"^claim: h_\{o,o\}: exactly one index"),
+    (DX + r"\sum_o " + G % "o" + r" \otimes \mathrm{rot180}(h_{o})", r"^claim: h_\{o\}: expected two channel"),
 ])
 def test_unreadable_channel_subscripts_say_why(text: str, match: str) -> None:
     side = read_sides(text, "x", SPEC)[-1]
@@ -128,6 +129,14 @@ def test_wrong_channel_subscripts_are_graded_wrong(solution, name: str) -> None:
     g = grade_formula(PART[wrt], text, solution, Grade)
     assert g.verdict == "wrong", detail_of(g)
     assert "refuted, at C_in = " in detail_of(g)
+
+
+@pytest.mark.parametrize("name, mistake", [("dx, no rotation", "no_rotation"),
+                                           ("dx, h's indices exchanged", "no_swap"),
+                                           ("dh, rotated dL/dy", "extra_rotation")])
+def test_per_channel_mistakes_are_named(solution, name: str, mistake: str) -> None:
+    wrt, text = WRONG[name]
+    assert grade_formula(PART[wrt], text, solution, Grade).mistake == mistake
 
 
 @pytest.mark.parametrize("name", list(RIGHT))

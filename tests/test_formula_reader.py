@@ -33,11 +33,11 @@ def _proved(form) -> bool:
     return judge(PROBLEM1, Derivation("x", (form,), (form.reading,), True, ("",))).verdict == "proved"
 
 
-def test_kernel_indices_are_read_by_their_roles():
-    # h_{c,o} with c the channel of ∂L/∂x writes the input channel first, as the homework's (2) writes
-    # h_{in_i, out_j}: the same kernel entry as h_{o,c}. Indices that contradict the roles are refuted.
-    assert _proved(read_formula(r"\sum_{o=1}^{C_{out}} \frac{\partial L}{\partial y_o} \otimes "
-                                r"\mathrm{rot180}(h_{c,o})", "x", PROBLEM1))
+def test_a_sum_without_the_channel_swap_is_read_as_written():
+    # h_{c,o} is h[c, o] as written (output channel first, as PyTorch stores h): summed over o with ∂L/∂y_o it
+    # is the unswapped kernel, refuted (a blind teacher marks it wrong: outside_sheets8 y8_zhang_e).
+    assert not _proved(read_formula(r"\sum_{o=1}^{C_{out}} \frac{\partial L}{\partial y_o} \otimes "
+                                    r"\mathrm{rot180}(h_{c,o})", "x", PROBLEM1))
     assert not _proved(read_formula(r"\sum_{o=1}^{C_{out}} \frac{\partial L}{\partial y_c} \otimes "
                                     r"\mathrm{rot180}(h_{o,c})", "x", PROBLEM1))
 

@@ -24,6 +24,7 @@ is evaluated, in the student's own channel names. A ``Σ_c`` over the left side'
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Sequence
 
@@ -144,10 +145,8 @@ def to_index_sum(form: ops.Expr, subs: Sequence[tuple[str, str]], lhs: Sequence[
             sizes = Symbols(nd, True)
             size = list(kernel) if tensor == "h" else list(sizes.Ho) if tensor == "g" else list(sizes.H)
             pos = [size[a] - 1 - p for a, p in enumerate(pos)]
-        chans = [sym[n] for n in where[tensor]]
+        chans = [sym[n] for n in where[tensor]]     # h_{a,b} as written: output channel a, input b (PyTorch)
         swapped = False
-        if tensor == "h":
-            chans, swapped = _kernel_order(where["h"], free, chans)
         written = {"g": "∂L/∂y", "x": "x", "h": "h"}[tensor]     # the base a counterexample indexes
         factors.append(Factor(tensor, tuple(chans) + tuple(sp.expand(p) for p in pos), written, swapped))
     lhs_swapped = wrt == "h" and len(lhs) == 2 and lhs[0] in _IN and lhs[1] in _OUT
@@ -217,15 +216,32 @@ def _free(lhs: Sequence[str], where: dict[str, list[str]], summed: Sequence[str]
     return [o, c]
 
 
-def _kernel_order(names: list[str], free: list[str], chans: list[Any]) -> tuple[list[Any], bool]:
-    """h's two indices in PyTorch's (output, input) order: the one that is ∂L/∂x's channel is the input
-    channel, wherever it is written (``h_{c,o}`` writes the input channel first)."""
-    c = free[0]
-    if names[1] == c and names[0] != c:
-        return chans, False
-    if names[0] == c and names[1] != c:
-        return chans[::-1], True
-    raise ClaimError(f"h_{{{','.join(names)}}}: exactly one index must be ∂L/∂x's channel {c}")
+def variants(form: ops.Expr, subs: Sequence[tuple[str, str]], width: int, ndim: int
+             ) -> list[tuple[str, ops.Expr, list[tuple[str, str]], int]]:
+    """Single corrections of a per-channel formula, each named by the mistake it undoes (the names of
+    :data:`symconv.grading.formulas.MISTAKES`): a rotation added or removed on one operand, h's two
+    indices exchanged, the padding one more or one less."""
+    out: list[tuple[str, ops.Expr, list[tuple[str, str]], int]] = []
+    if not isinstance(form, ops.Correlate | ops.BatchCorrelate):
+        return out
+    data = form.data.arg if isinstance(form.data, ops.Pad) else form.data   # type: ignore[attr-defined]
+    if isinstance(form.data, ops.Pad):
+        width = int(form.data.widths[0][0])                                # type: ignore[index]
+    has_rot = isinstance(data, ops.Rot180) or isinstance(form.kernel, ops.Rot180)
+    name = "extra_rotation" if has_rot else "no_rotation"
+
+    def toggled(e: ops.Expr) -> ops.Expr:
+        return e.arg if isinstance(e, ops.Rot180) else ops.Rot180(e, ndim)    # type: ignore[attr-defined]
+    base = dataclasses.replace(form, data=data)                                # type: ignore[type-var]
+    out.append((name, dataclasses.replace(base, data=toggled(data)), list(subs), width))
+    out.append((name, dataclasses.replace(base, kernel=toggled(form.kernel)), list(subs), width))
+    if any(t == "h" for t, _ in subs):
+        flipped = [(t, ",".join(channel_names(sub)[::-1]) if t == "h" else sub) for t, sub in subs]
+        out.append(("no_swap", base, flipped, width))
+    for w in (width + 1, width - 1):
+        if w >= 0:
+            out.append(("pad_off_by_one", base, list(subs), w))
+    return out
 
 
-__all__ = ["channel_names", "to_index_sum"]
+__all__ = ["channel_names", "to_index_sum", "variants"]

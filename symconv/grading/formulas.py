@@ -475,8 +475,35 @@ def read_sides(latex: str, wrt: str, spec: ConvSpec) -> list[ops.Expr | ClaimErr
     return out
 
 
-def _read_side(text: str, lhs: list[str], stated: int | None, wrt: str, spec: ConvSpec) -> ops.Expr:
-    """One right-hand side read; ``lhs`` holds the left side's channel indices."""
+def channel_mistakes(latex: str, wrt: str, spec: ConvSpec) -> tuple[str, ...]:
+    """The usual mistake whose correction makes a per-channel formula's last side proved (see
+    :func:`.channel_forms.variants`); () when none does."""
+    from ..proof.index_judge import holds
+    from .channel_forms import to_index_sum, variants
+    text, stated = _stated_padding(_strip_answer(latex), spec)
+    cut = _QUALIFIER.search(text)
+    sides = _sides(text[:cut.start()] if cut else text)
+    m = _LHS_SUB.search(sides[0]) if len(sides) > 1 else None
+    from .channel_forms import channel_names
+    lhs = channel_names(m.group(1)) if m else []
+    recipe: list[Any] = []
+    _read_side(sides[-1], lhs, stated, wrt, spec, recipe)
+    if not recipe:
+        return ()
+    form, channels, width, side = recipe
+    for name, fixed, subs, w in variants(form, channels.subs, width, spec.ndim):
+        try:
+            if holds(spec, to_index_sum(fixed, subs, lhs, channels.summed, spec, wrt, w, side)):
+                return (name,)
+        except ClaimError:
+            continue
+    return ()
+
+
+def _read_side(text: str, lhs: list[str], stated: int | None, wrt: str, spec: ConvSpec,
+               recipe: list[Any] | None = None) -> ops.Expr:
+    """One right-hand side read; ``lhs`` holds the left side's channel indices. A per-channel side also
+    leaves what it was read from in ``recipe`` (to name a mistake)."""
     text = re.sub(r",\s*180\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)?\s*\)", ")", text)   # rot(h, 180°)
     if not text:
         raise ClaimError("the formula is empty")
@@ -491,6 +518,8 @@ def _read_side(text: str, lhs: list[str], stated: int | None, wrt: str, spec: Co
         if channels.stated:
             from .channel_forms import to_index_sum
             width = stated if stated is not None else spec.pads[0][0] if homework_op else 0
+            if recipe is not None:
+                recipe[:] = [form, channels, int(width), text]
             return to_index_sum(form, channels.subs, lhs, channels.summed, spec, wrt, int(width), text)
     has_pad = any(isinstance(n, ops.Pad) for n in _nodes(form))
     ones = (1,) * spec.ndim
@@ -822,7 +851,7 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
     from .mistakes import with_mistake
     try:
         with time_budget():              # a budget of its own: naming a mistake never costs the verdict
-            mistakes = diagnose_index(spec, v.sums[-1])
+            mistakes = diagnose_index(spec, v.sums[-1]) if reader is None else channel_mistakes(latex, wrt, spec)
     except SymconvError:
         mistakes = ()
     if mistakes:
