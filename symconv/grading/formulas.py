@@ -20,7 +20,8 @@ included):
 written                                                   read as
 ========================================================  ========================================================
 ``\frac{\partial L}{\partial y}``, ``\frac{dL}{dy}``,      g (∂L/∂y); ``\mathbf{y}``, ``\mathcal{L}`` too; a channel
-``\partial L/\partial y``, ``\delta``, ``\nabla_y L``      subscript (``y_o``) is dropped
+``\partial L/\partial y``, ``\delta``, ``\nabla_y L``      subscript (``y_o``, ``x_c``) reads it per channel, strictly
+                                                          (:mod:`.channel_forms`)
 ``A \otimes B`` (also ``\star``, ``\ast``, ``*``,          the homework's template operation: a correlation that
 ``\operatorname{conv}(A, B)``)                            pads A by the problem's padding (1) unless the formula
                                                           states a padding; for ∂L/∂h it sums over the batch
