@@ -21,14 +21,25 @@ RIGHT_X = "correlate(pad(g, 1), rot180(swap_io(h)))"
     r"\sum_o \delta_o \star \operatorname{flip}(h_{o,c})",
 ])
 def test_channel_sums_with_nested_braces_in_their_limits(latex):
-    assert str(read_formula(latex, "x", PROBLEM1)) == RIGHT_X
+    # channel subscripts on ∂L/∂y: read per channel, as an index sum, and proved (issue 19: strictly)
+    assert _proved(read_formula(latex, "x", PROBLEM1))
+
+
+def _proved(form) -> bool:
+    from symconv.proof.index_judge import judge
+    from symconv.proof.index_reader import Derivation
+    from symconv.proof.index_sums import IndexSum
+    assert isinstance(form, IndexSum)
+    return judge(PROBLEM1, Derivation("x", (form,), (form.reading,), True, ("",))).verdict == "proved"
 
 
 def test_a_sum_without_the_channel_swap_is_read_as_written():
-    # Summing over o with h_{c,o} (the input channel first) is the unswapped kernel: read, not corrected.
-    got = read_formula(r"\sum_{o=1}^{C_{out}} \frac{\partial L}{\partial y_o} \otimes \mathrm{rot180}(h_{c,o})",
-                       "x", PROBLEM1)
-    assert str(got) != RIGHT_X and "rot180" in str(got)
+    # h_{c,o} is h[c, o] as written (output channel first, as PyTorch stores h): summed over o with ∂L/∂y_o it
+    # is the unswapped kernel, refuted (a blind teacher marks it wrong: outside_sheets8 y8_zhang_e).
+    assert not _proved(read_formula(r"\sum_{o=1}^{C_{out}} \frac{\partial L}{\partial y_o} \otimes "
+                                    r"\mathrm{rot180}(h_{c,o})", "x", PROBLEM1))
+    assert not _proved(read_formula(r"\sum_{o=1}^{C_{out}} \frac{\partial L}{\partial y_c} \otimes "
+                                    r"\mathrm{rot180}(h_{o,c})", "x", PROBLEM1))
 
 
 def test_unbalanced_limits_are_an_error_not_a_guess():

@@ -20,7 +20,8 @@ included):
 written                                                   read as
 ========================================================  ========================================================
 ``\frac{\partial L}{\partial y}``, ``\frac{dL}{dy}``,      g (∂L/∂y); ``\mathbf{y}``, ``\mathcal{L}`` too; a channel
-``\partial L/\partial y``, ``\delta``, ``\nabla_y L``      subscript (``y_o``) is dropped
+``\partial L/\partial y``, ``\delta``, ``\nabla_y L``      subscript (``y_o``, ``x_c``) reads it per channel, strictly
+                                                          (:mod:`.channel_forms`)
 ``A \otimes B`` (also ``\star``, ``\ast``, ``*``,          the homework's template operation: a correlation that
 ``\operatorname{conv}(A, B)``)                            pads A by the problem's padding (1) unless the formula
                                                           states a padding; for ∂L/∂h it sums over the batch
@@ -57,6 +58,7 @@ from ..derivation.spec import ConvSpec
 from ..errors import SymconvError
 from .answers import time_budget
 from ..proof.claims import ClaimError, ClaimProof, parse, prove_form, size_values
+from ..proof.index_sums import IndexSum
 from ..proof.witness import MAX_ENTRIES
 
 PARTS = {"dL_dx_formula": "x", "dL_dh_formula": "h"}
@@ -192,11 +194,24 @@ def _channel_pair(sub: str) -> tuple[str, str] | None:
     return (parts[0].lower(), parts[1].lower()) if len(parts) == 2 else None
 
 
-def _translate(text: str) -> tuple[str, bool]:
-    """The formula in the claim grammar, and whether it used the homework's operation (⊗ and its spellings,
-    conv) rather than symconv's explicit ``correlate``."""
+@dataclasses.dataclass(frozen=True)
+class _Channels:
+    """The channels a formula states: each operand's channel subscript (tensor, written) in the order
+    written, and the indices under Σ. ``stated`` when g or x carries one (or the left side does): the formula
+    is then read per channel (:mod:`.channel_forms`), strictly."""
+
+    subs: tuple[tuple[str, str], ...] = ()
+    summed: tuple[str, ...] = ()
+    stated: bool = False
+
+
+def _translate(text: str, lhs_channels: bool = False) -> tuple[str, bool, _Channels]:
+    """The formula in the claim grammar, whether it used the homework's operation (⊗ and its spellings,
+    conv) rather than symconv's explicit ``correlate``, and the channels it states."""
     toks: list[list[str]] = []            # [kind, text] in the claim grammar: atom, call, (, ), otimes, raw
     summed: set[str] = set()
+    summed_all: list[str] = []
+    subs: list[tuple[str, str]] = []
     h_pairs: list[tuple[int, tuple[str, str]]] = []
     homework_op, pos = False, 0
     while pos < len(text):
@@ -210,11 +225,16 @@ def _translate(text: str) -> tuple[str, bool]:
             continue
         if kind == "g":
             toks.append(["atom", "g"])
+            inner = re.search(r"[yY]\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])", word)
+            if inner and not word.startswith("\\delta"):
+                subs.append(("g", inner.group(1)))                     # ∂L/∂y_o: g's channel
         elif kind == "tensor":
             toks.append(["atom", word.lower()])
         elif kind == "sum":
             if m.group(1):                                             # type: ignore[union-attr]
                 summed.add(re.split(r"[=\s]", _unbrace(m.group(1)))[0].lower())  # type: ignore[union-attr]
+                summed_all.extend(n.strip().lower() for n in re.split(r"=", _unbrace(
+                    m.group(1)))[0].split(","))                        # type: ignore[union-attr]
         elif kind == "word":
             name = _OPWORDS.get((m.group(1) or "").replace(" ", "").replace("\\", "").lower())  # type: ignore
             if name is None:
@@ -249,15 +269,23 @@ def _translate(text: str) -> tuple[str, bool]:
             if _ROT.search(content):
                 out.append(["sup", "rot"])
             elif prev[1] == "h":
+                subs.append(("h", t[1]))
                 pair = _channel_pair(t[1])
                 if pair is None:
                     raise ClaimError(f"h_{{{content}}}: expected two channel indices such as h_{{o,c}}")
                 h_pairs.append((len(out) - 1, pair))
-            continue                                                   # a channel index of g or x
+            else:
+                subs.append((prev[1], t[1]))                           # a channel index of g or x
+            continue
         if t[0] == "sup" and prev is not None and prev[0] == "call":
             if _ROT.search(t[1]):
                 continue                                               # \operatorname{rot}^{180}
         out.append(t)
+    # channels are stated when g or x carries one, or when the left side does and this side indexes h
+    channels = _Channels(tuple(subs), tuple(summed_all),
+                         any(t in ("g", "x") for t, _ in subs) or (lhs_channels and bool(subs)))
+    if channels.stated:                  # read per channel by .channel_forms: no swap inferred from names
+        return " ".join(_emit(_postfix(out))), homework_op, channels
     for i, (a, b) in h_pairs:
         if summed:
             swap = a in summed and b not in summed
@@ -275,7 +303,7 @@ def _translate(text: str) -> tuple[str, bool]:
             out[i:i + 1] = [["call", "swap", ""], ["(", "("], ["atom", "h"], [")", ")"]]
             h_pairs = [(j + 3 if j > i else j, p) for j, p in h_pairs]
     out = _postfix(out)
-    return " ".join(_emit(out)), homework_op
+    return " ".join(_emit(out)), homework_op, channels
 
 
 def _span_start(toks: list[list[str]], end: int) -> int:
@@ -402,12 +430,81 @@ def _leaves(expr: ops.Expr) -> set[str]:
     return {n.name for n in _nodes(expr) if isinstance(n, ops.Tensor)}
 
 
+def _sides(text: str) -> list[str]:
+    """The sides of ``A = B = …`` split at each ``=`` outside braces and parentheses."""
+    depth, cut, out = 0, 0, []
+    for i, ch in enumerate(text):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == "=" and depth == 0 and (i == 0 or text[i - 1] != "\\"):
+            out.append(text[cut:i])
+            cut = i + 1
+    out.append(text[cut:])
+    return [side.strip().rstrip(".,;").strip() for side in out]
+
+
+_LHS_SUB = re.compile(r"(?:\\partial|∂|d)\s*[xhXH]\s*_\s*(\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z])")
+
+
 def read_formula(latex: str, wrt: str, spec: ConvSpec) -> ops.Expr:
-    """The closed form a formula answer states for ∂L/∂wrt (``x`` or ``h``), read as the module explains.
-    Raises :class:`~symconv.proof.claims.ClaimError` for a formula it cannot read."""
+    """The closed form a formula answer states for ∂L/∂wrt (``x`` or ``h``), read as the module explains:
+    its last side. Raises :class:`~symconv.proof.claims.ClaimError` for a formula it cannot read."""
+    last = read_sides(latex, wrt, spec)[-1]
+    if isinstance(last, ClaimError):
+        raise last
+    return last
+
+
+def read_sides(latex: str, wrt: str, spec: ConvSpec) -> list[ops.Expr | ClaimError]:
+    """Every right-hand side of ``∂L/∂x = A = B = …`` read (or the reason it cannot be), in order. A side
+    with channel subscripts is an :class:`~symconv.proof.index_sums.IndexSum` (:mod:`.channel_forms`)."""
     text, stated = _stated_padding(_strip_answer(latex), spec)
     cut = _QUALIFIER.search(text)            # "\text{，其中 } h^T \text{ 表示 ...}": a remark to the end
-    text = _rhs(text[:cut.start()] if cut else text)
+    sides = _sides(text[:cut.start()] if cut else text)
+    lhs, rights = (sides[0], sides[1:]) if len(sides) > 1 else ("", sides)
+    m = _LHS_SUB.search(lhs)
+    from .channel_forms import channel_names
+    out: list[ops.Expr | ClaimError] = []
+    for side in rights:
+        try:
+            names = channel_names(m.group(1)) if m else []
+            out.append(_read_side(side, names, stated, wrt, spec))
+        except ClaimError as exc:
+            out.append(exc)
+    return out
+
+
+def channel_mistakes(latex: str, wrt: str, spec: ConvSpec) -> tuple[str, ...]:
+    """The usual mistake whose correction makes a per-channel formula's last side proved (see
+    :func:`.channel_forms.variants`); () when none does."""
+    from ..proof.index_judge import holds
+    from .channel_forms import to_index_sum, variants
+    text, stated = _stated_padding(_strip_answer(latex), spec)
+    cut = _QUALIFIER.search(text)
+    sides = _sides(text[:cut.start()] if cut else text)
+    m = _LHS_SUB.search(sides[0]) if len(sides) > 1 else None
+    from .channel_forms import channel_names
+    lhs = channel_names(m.group(1)) if m else []
+    recipe: list[Any] = []
+    _read_side(sides[-1], lhs, stated, wrt, spec, recipe)
+    if not recipe:
+        return ()
+    form, channels, width, side = recipe
+    for name, fixed, subs, w in variants(form, channels.subs, width, spec.ndim):
+        try:
+            if holds(spec, to_index_sum(fixed, subs, lhs, channels.summed, spec, wrt, w, side)):
+                return (name,)
+        except ClaimError:
+            continue
+    return ()
+
+
+def _read_side(text: str, lhs: list[str], stated: int | None, wrt: str, spec: ConvSpec,
+               recipe: list[Any] | None = None) -> ops.Expr:
+    """One right-hand side read; ``lhs`` holds the left side's channel indices. A per-channel side also
+    leaves what it was read from in ``recipe`` (to name a mistake)."""
     text = re.sub(r",\s*180\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)?\s*\)", ")", text)   # rot(h, 180°)
     if not text:
         raise ClaimError("the formula is empty")
@@ -415,10 +512,16 @@ def read_formula(latex: str, wrt: str, spec: ConvSpec) -> ops.Expr:
         form, homework_op = parse(text, spec.ndim), not re.search(r"correlate\s*\(", text)
     except ClaimError as first:
         try:
-            claim, homework_op = _translate(text)
+            claim, homework_op, channels = _translate(text, bool(lhs))
             form = parse(claim, spec.ndim)
         except ClaimError as exc:
             raise (first if "unknown" in str(exc) or "unexpected" in str(exc) else exc) from None
+        if channels.stated:
+            from .channel_forms import to_index_sum
+            width = stated if stated is not None else spec.pads[0][0] if homework_op else 0
+            if recipe is not None:
+                recipe[:] = [form, channels, int(width), text]
+            return to_index_sum(form, channels.subs, lhs, channels.summed, spec, wrt, int(width), text)
     has_pad = any(isinstance(n, ops.Pad) for n in _nodes(form))
     ones = (1,) * spec.ndim
     width = stated if stated is not None else None if has_pad or not homework_op else spec.pads[0][0]
@@ -588,12 +691,24 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
         # not an index sum after all (Σ_o ∂L/∂y_o * rot180(h_{o,c}) is a closed form per channel): read it so
     try:
         with time_budget():                  # 2 s to read and prove it, the isl calls included
-            form = read_formula(latex, wrt, spec)
-            implied = None if strict_channels else _swap_implied(wrt, form, latex)
-            form = implied or form
-            proof: ClaimProof = prove_form(spec, wrt, form, text=given)
+            sides = read_sides(latex, wrt, spec)
+            form = sides[-1]
+            if isinstance(form, ClaimError):
+                raise form
+            false_side = _false_side(spec, wrt, sides[:-1], latex, strict_channels)
+            if not isinstance(form, IndexSum):
+                implied = None if strict_channels else _swap_implied(wrt, form, latex)
+                form = implied or form
+                proof: ClaimProof = prove_form(spec, wrt, form, text=given)
     except SymconvError as exc:
         return as_index or grade_class(part, "unparsed", expected, given, _plain(str(exc)))
+    if isinstance(form, IndexSum):           # channels stated: judged per channel, strictly
+        per_channel = form
+        return _chained(grade_index(part, latex, spec, expected, given, grade_class,
+                                    reader=lambda: _one_step(wrt, per_channel)), false_side)
+    if false_side is not None and proof.ok:
+        return _chained(grade_class(part, "correct", expected, given, ("fa.proved", {
+            "wrt": wrt, "form": _plain(str(form)), "statement": _plain(str(proof.statement))})), false_side)
     read = {"wrt": wrt, "form": _plain(str(form))}
     if proof.ok:
         return grade_class(part, "correct", expected, given, _noted(("fa.proved", {**read, "statement": _plain(
@@ -619,6 +734,40 @@ def grade_formula(part: str, latex: str, solution: Any, grade_class: type, stric
     if mistakes:
         reason = with_mistake(reason, ["m." + m for m in mistakes])
     return grade_class(part, "wrong", expected, given, _noted(reason, implied), ",".join(mistakes))
+
+
+def _one_step(wrt: str, s: IndexSum) -> Any:
+    from ..proof.index_reader import Derivation
+    return Derivation(wrt, (s,), (s.reading,), True, (s.text,))
+
+
+def _false_side(spec: ConvSpec, wrt: str, sides: list[Any], latex: str, strict: bool) -> Any:
+    """The first side of a chain ``∂L/∂x = A = B = …`` before the last that is refuted, as a step note
+    (every side states ∂L/∂x: side k is the first false one exactly when it does not follow from side
+    k − 1); None when each holds or cannot be read (an unread side keeps the chain's answer)."""
+    from ..proof.index_judge import judge
+    for k, side in enumerate(sides, 1):
+        if isinstance(side, ClaimError):
+            continue
+        if isinstance(side, IndexSum):
+            v = judge(spec, _one_step(wrt, side))
+            ok, words = v.verdict != "refuted", v.words
+        else:
+            side = (None if strict else _swap_implied(wrt, side, latex)) or side
+            proof = prove_form(spec, wrt, side)
+            ok, words = proof.ok or proof.counterexample is None, str(proof.counterexample)
+        if not ok:
+            return ("fa.step_wrong" if k > 1 else "fa.step1_wrong",
+                    {"n": k, "before": k - 1, "detail": _plain(words)})
+    return None
+
+
+def _chained(grade: Any, false_side: Any) -> Any:
+    """A chain's grade: wrong, naming its false side, when one is; the last side's reading as the note."""
+    if false_side is None:
+        return grade
+    return dataclasses.replace(grade, verdict="wrong", reason=("fa.with_note", {
+        "detail": false_side, "note": grade.reason}))
 
 
 def _noted(reason: Any, implied: ops.Expr | None) -> Any:
@@ -668,7 +817,8 @@ def read_claim(spec: ConvSpec, wrt: str, text: str) -> tuple[str, Any]:
     return "form", prove_form(spec, wrt, form, text=text)
 
 
-def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str, grade_class: type) -> Any:
+def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str, grade_class: type,
+                reader: Callable[[], Any] | None = None) -> Any:
     """An index-notation formula (or a derivation of several lines) graded for every size: ``correct`` when
     its last line is proved (with a note when a step before it does not follow, or when the formula did not
     say where its indices start and a reading was assumed), ``wrong`` with the counterexample in the
@@ -678,7 +828,7 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
     wrt = PARTS[part]
     try:
         with time_budget():              # 2 s to read it and prove every line, the isl calls included
-            d = read_derivation(latex, spec, wrt)
+            d = reader() if reader is not None else read_derivation(latex, spec, wrt)
             v = judge(spec, d)
     except SymconvError as exc:
         return grade_class(part, "unparsed", expected, given, _plain(str(exc)))
@@ -705,7 +855,7 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
     from .mistakes import with_mistake
     try:
         with time_budget():              # a budget of its own: naming a mistake never costs the verdict
-            mistakes = diagnose_index(spec, v.sums[-1])
+            mistakes = diagnose_index(spec, v.sums[-1]) if reader is None else channel_mistakes(latex, wrt, spec)
     except SymconvError:
         mistakes = ()
     if mistakes:
