@@ -367,7 +367,7 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
     (:mod:`.grading.isolated`), so that whatever happens to one sheet (unreadable, a crash, a time-out, a TeX
     failure) is that sheet's ``error`` row, on stderr and in the gradebook; every other sheet is graded and
     written. Paths named like sheets that are not read (a FIFO, a device, a folder) are reported too."""
-    from .grading.gradebook import Gradebook, Progress, find_sheets, sheet_stems, students
+    from .grading.gradebook import Gradebook, Progress, find_sheets, sheet_stems, students, visible
     from .grading.isolated import isolated
     from .homework.inputs import load
     from .homework.solution import solve
@@ -399,7 +399,7 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
     progress.close()
     for f, message in book.errors:
         if not any(str(p) == f for p, _ in passed_over):
-            print(f"symconv: skipped {f}: {message}", file=sys.stderr)
+            print(f"symconv: skipped {visible(f)}: {visible(message)}", file=sys.stderr)
     status = book.exit_status()
     if out is not None and book.sheets:
         suffix = "" if args.lang == "en" else f"_{args.lang}"
