@@ -272,7 +272,8 @@ def solution_json(s: Any) -> dict[str, Any]:
     checks = {name: {"float64": _check_json(s.check(name, "float64")),
                      "finite_difference": _check_json(s.check(name, "finite-difference"))} for name in s.exact}
     return {"title": s.homework.title, "parts": parts, "checks": checks,
-            "relu_ties": [list(t) for t in s.relu_ties]}
+            "relu_ties": [list(t) for t in s.relu_ties],
+            "relu_from_exact": [list(t) for t in s.relu_from_exact]}
 
 
 def _check_cell(s: Any, name: str, against: str, lang: str = "en") -> str:
