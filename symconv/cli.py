@@ -270,7 +270,8 @@ def solution_json(s: Any) -> dict[str, Any]:
     checks = {name: {"float64": _check_json(s.check(name, "float64")),
                      "finite_difference": _check_json(s.check(name, "finite-difference"))} for name in s.exact}
     return {"title": s.homework.title, "parts": parts, "checks": checks,
-            "relu_ties": [list(t) for t in s.relu_ties]}
+            "relu_ties": [list(t) for t in s.relu_ties],
+            "relu_from_exact": [list(t) for t in s.relu_from_exact]}
 
 
 def _check_cell(s: Any, name: str, against: str, lang: str = "en") -> str:
@@ -365,7 +366,7 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
     (:mod:`.grading.isolated`), so that whatever happens to one sheet (unreadable, a crash, a time-out, a TeX
     failure) is that sheet's ``error`` row, on stderr and in the gradebook; every other sheet is graded and
     written. Paths named like sheets that are not read (a FIFO, a device, a folder) are reported too."""
-    from .grading.gradebook import Gradebook, Progress, find_sheets, sheet_stems, students
+    from .grading.gradebook import Gradebook, Progress, find_sheets, sheet_stems, students, visible
     from .grading.isolated import isolated
     from .homework.inputs import load
     from .homework.solution import solve
@@ -397,7 +398,7 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
     progress.close()
     for f, message in book.errors:
         if not any(str(p) == f for p, _ in passed_over):
-            print(f"symconv: skipped {f}: {message}", file=sys.stderr)
+            print(f"symconv: skipped {visible(f)}: {visible(message)}", file=sys.stderr)
     status = book.exit_status()
     if out is not None and book.sheets:
         suffix = "" if args.lang == "en" else f"_{args.lang}"

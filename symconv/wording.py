@@ -156,6 +156,10 @@ WORDS: dict[str, dict[str, str]] = {
                    r"(PyTorch's convention); finite differences are one-sided there and are not compared.",
         "hw.near_ties": r" At {where} $\mathrm{{conv}}_1$ is within one finite-difference step of 0: the "
                         r"difference quotients through it would be one-sided and are not compared.",
+        "hw.float_undecided": r" At {where} $\mathrm{{conv}}_1$ is not 0 but its float64 value is within "
+                              r"$\mathrm{{conv}}_1$'s own error bound of 0 (its terms cancel): float64 cannot "
+                              r"tell ReLU's side there, so the float64 recomputation of the parts after ReLU "
+                              r"takes ReLU's exact mask there.",
         "seed.verdict": "{reading}: {verdict}.", "n/a": "n/a",
         "t.exact": "exact (first entries)", "t.fd": "fin. diff.", "t.wrote": "wrote {path}",
         "part": "part", "shape": "shape", "scalar": "scalar", "float_diff": "float64 max diff",
@@ -380,6 +384,9 @@ WORDS: dict[str, dict[str, str]] = {
                    r"中心差分在此处是单侧的，不参与比较。",
         "hw.near_ties": r"在 {where} 处 $\mathrm{{conv}}_1$ 与 0 的距离不超过一个差分步长：经过它的差商是单侧的，"
                         r"不参与比较。",
+        "hw.float_undecided": r"在 {where} 处 $\mathrm{{conv}}_1$ 不为 0，但其 float64 值与 0 的距离在"
+                              r"$\mathrm{{conv}}_1$ 自身的误差界之内（各项相互抵消）：float64 无法判断 ReLU 取哪一侧，"
+                              r"因此 ReLU 之后各部分的 float64 重算在此处采用 ReLU 的精确掩码。",
         "seed.verdict": "{reading}：{verdict}。", "n/a": "不适用",
         "t.exact": "精确值（前几个）", "t.fd": "中心差分", "t.wrote": "已写入 {path}",
         "part": "部分", "shape": "形状", "scalar": "标量", "float_diff": "float64 最大差",

@@ -241,3 +241,43 @@ def test_nothing_over_the_limits_is_evaluated():
     proof = prove_claim(ONE_D, "x", "correlate(pad(dilate(dilate(dilate(g, 1024), 1024), 1024), 1), "
                                     "rot180(swap_io(h)))")
     assert proof.verdict == "undecided" and "too large to evaluate: an array of" in proof.detail
+
+
+def _capped(*args: str) -> subprocess.CompletedProcess:
+    import resource
+
+    def cap():                      # 1.5 GB of address space: an allocation of gigabytes fails the run
+        resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
+    return subprocess.run([sys.executable, "-m", "symconv", "verify", *args], capture_output=True, text=True,
+                          timeout=300, preexec_fn=cap)
+
+
+@pytest.mark.parametrize("args, count", [
+    # hostile18b w02-w05: the prover's counterexample at K = 1024 (or 600) is too large to evaluate; the
+    # random tensors alone were 8 GiB in 3-D (x, h and g: 1024³ + 1024³ + 1 entries, C_out = 2 doubles h)
+    (("--ndim", "2", "--kernel-size", "1024", "--padding", "0", "--claim", "correlate(g, rot180(swap_io(h)))"),
+     "random tensors of 2,097,154 entries"),
+    (("--ndim", "3", "--kernel-size", "1024", "--padding", "0", "--claim", "correlate(pad(g, 1023), rot180(h))"),
+     "random tensors of 3,221,225,476 entries"),
+    (("--ndim", "3", "--kernel-size", "600", "--padding", "0", "--claim", "correlate(g, rot180(swap_io(h)))"),
+     "random tensors of 432,000,002 entries"),
+])
+def test_a_counterexample_too_large_to_evaluate_is_undecided_before_allocating(args, count):
+    done = _capped(*args, "--wrt", "x")
+    assert "Traceback" not in done.stderr and done.returncode == 1, done.stderr[-600:]
+    assert "not decided" in done.stdout and f"too large to evaluate: {count}" in done.stdout, done.stdout
+
+
+def test_the_witness_counts_the_definitions_buffer_and_loop():
+    from symconv.proof.witness import MAX_ENTRIES, MAX_WORK, _cost
+    # ∂L/∂x: every unit array of x (C_in·H·W = 2·40·40) through a correlation with 2·(40−2)² outputs and a
+    # window of 3·3·2: 3200 · 2888 · 18 = 166,348,800 entries, by hand
+    shapes = {"x": (1, 2, 40, 40), "h": (2, 2, 3, 3), "g": (1, 2, 38, 38), "b": (2,)}
+    assert _cost("grad_input", shapes, (38, 38), 1) == \
+        f"a buffer of 166,348,800 entries for the definition's derivative (bound {MAX_ENTRIES:,})"
+    # ∂L/∂h: 36 kernel entries, each a correlation of 2888 outputs × 18 taps: 1,871,424 products, inside
+    assert _cost("grad_weight", shapes, (38, 38), 1) == ""
+    big = {"x": (1, 4, 200, 200), "h": (4, 4, 5, 5), "g": (1, 4, 196, 196), "b": (4,)}
+    assert _cost("grad_weight", big, (196, 196), 1) == \
+        f"{400 * 4 * 196 * 196 * 100:,} products for the definition's derivative (bound {MAX_WORK:,})"
+    assert _cost("grad_input", {"x": (1, 1, 5, 5), "h": (1, 1, 3, 3), "g": (1, 1, 3, 3), "b": (1,)}, (3, 3), 1) == ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from symconv import ConvSpec
@@ -78,3 +80,56 @@ def test_remarks_with_math_and_numbers(latex, want):
 ])
 def test_a_remark_opened_by_where_is_not_the_formula(latex):
     assert str(read_formula(latex, "x", PROBLEM1)) == RIGHT_X
+
+
+# hostile18b k01-k09, k21, k29: a parameter the answer states is part of the formula that is proved, never dropped.
+@pytest.mark.parametrize("remark,want", [
+    (r"\text{(valid)}", "correlate(g, rot180(swap_io(h)))"),
+    (r"\text{(padding -1)}", "correlate(pad(g, -1), rot180(swap_io(h)))"),
+    (r"\text{(padding 1 on the left, 2 on the right)}", "correlate(pad(g, (1, 2)), rot180(swap_io(h)))"),
+    (r"\text{(padding 1, stride 2)}", "correlate(pad(g, 1), rot180(swap_io(h)), stride=2)"),
+    (r"\quad \text{(stride 2)}", "correlate(pad(g, 1), rot180(swap_io(h)), stride=2)"),
+    (r"\text{ (步长 2)}", "correlate(pad(g, 1), rot180(swap_io(h)), stride=2)"),
+    (r"\text{(dilation 2)}", "correlate(pad(g, 1), rot180(swap_io(h)), dilation=2)"),
+    (r"\text{(padding 1, groups 2)}", "correlate(pad(g, 1), rot180(swap_io(h)), groups=2)"),
+    (r"\text{(no padding)}", "correlate(g, rot180(swap_io(h)))"),
+    (r"\text{(padding 1)}", RIGHT_X),
+])
+def test_stated_parameters_are_read_into_the_formula(remark, want):
+    latex = r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \otimes \mathrm{rot180}(h^T) " + remark
+    assert str(read_formula(latex, "x", PROBLEM1)) == want
+
+
+def test_stated_stride_on_dh_and_both_bare_operators_of_a_sum():
+    assert str(read_formula(r"x \otimes \frac{\partial L}{\partial y} \text{(padding 1, stride 2)}", "h", PROBLEM1)) \
+        == "batch_correlate(pad(x, 1), g, stride=2)"
+    one = "correlate(pad(g, 1), rot180(swap_io(h)))"
+    assert str(read_formula(r"\delta \otimes \mathrm{rot180}(h^T) + \delta \otimes \mathrm{rot180}(h^T)", "x",
+                            PROBLEM1)) == f"{one} + {one}"
+
+
+@pytest.mark.parametrize("remark,named", [
+    (r"\text{(padding 1.5)}", "1.5"),
+    (r"\text{(stride 1.5)}", "1.5"),
+    (r"\text{(stride 0)}", "stride 0"),
+    (r"\text{(padding 1, 2, 3)}", "padding"),
+])
+def test_a_stated_parameter_that_cannot_be_read_is_an_error_naming_it(remark, named):
+    with pytest.raises(ClaimError, match=re.escape(named)):
+        read_formula(r"\delta \otimes \mathrm{rot180}(h^T) " + remark, "x", PROBLEM1)
+
+
+def test_stated_parameters_change_the_verdict_as_pytorch_does():
+    # Independent truth: PyTorch's grad_input at problem 1's setting (stride 1, padding 1) against the formula
+    # read with the stated stride 2 / padding 0 / crop: each differs (shape or values), the plain one matches.
+    import numpy as np
+    from conftest import torch_grads
+    rng = np.random.default_rng(18)
+    x, h = rng.integers(-3, 4, (1, 2, 5, 5)).astype(float), rng.integers(-3, 4, (2, 2, 3, 3)).astype(float)
+    g = rng.integers(-3, 4, (1, 2, 5, 5)).astype(float)
+    want = torch_grads(PROBLEM1, x, h, g)["grad_input"]
+    base = r"\delta \otimes \mathrm{rot180}(h^T) "
+    assert np.array_equal(read_formula(base, "x", PROBLEM1).evaluate({"x": x, "h": h, "g": g}), want)
+    for remark in (r"\text{(stride 2)}", r"\text{(valid)}", r"\text{(padding -1)}", r"\text{(dilation 2)}"):
+        got = read_formula(base + remark, "x", PROBLEM1).evaluate({"x": x, "h": h, "g": g})
+        assert got.shape != want.shape or not np.array_equal(got, want), remark

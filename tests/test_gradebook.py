@@ -107,3 +107,21 @@ def test_exit_status():
     assert book.exit_status() == 0
     book.fail("x.tex", "x.tex: no such file")
     assert book.exit_status() == 2
+
+
+def test_a_newline_in_a_file_name_does_not_forge_a_summary_row(tmp_path):
+    # hostile18b c01: "weak\nzz_fake  12 0 0 0.toml" printed whole put a row "zz_fake 12 0 0 0" in the table
+    folder = tmp_path / "class"
+    folder.mkdir()
+    shutil.copy(DATA / "homework_answers.tex", folder / "good.tex")
+    (folder / "weak\nzz_fake          12         0         0         0.toml").write_text(
+        'L = "\\\\ln 4"\n', encoding="utf-8")
+    done = _check(str(folder), cwd=tmp_path)
+    assert "Traceback" not in done.stderr
+    lines = done.stdout.splitlines()
+    assert not any(line.startswith("zz_fake") for line in lines), done.stdout
+    assert any(line.startswith("weak\\nzz_fake") for line in lines), done.stdout     # the name, escaped
+    assert lines[-1].startswith("2 sheets graded")
+    book = Gradebook()
+    book.fail("a\rb.tex", "a\rb.tex: unreadable\n forged")
+    assert "a\\rb.tex: unreadable\\n forged" in book.table() and "\r" not in book.table()

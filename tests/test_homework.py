@@ -537,3 +537,36 @@ def test_a_notebook_shows_exact_values_over_4300_digits():
     # it never trips Python's 4,300-digit limit on int -> str; the report holds the exact value shortened.
     md = solve(load(CHECKS / "exact_values_over_4300_digits.toml"))._repr_markdown_()
     assert md.startswith("| part | exact |") and "\\approx 1.44" in md
+
+
+H01 = Path(__file__).parent / "data" / "hostile18b" / "h" / "h01_full_stride3_20cls_cancel.toml"
+
+
+def test_float64_takes_relus_exact_side_where_it_cannot_see_it():
+    # hostile18b h01: conv1[1, 1, 0] is exactly 2 after terms of 10^39 cancel; float64 computes it as a value
+    # on the other side of 0 (within conv1's own bound), and its recomputation after ReLU flipped the mask:
+    # dL/dconv1, dL/dh, dL/dx FAILED on a correct solution. Now it takes the exact side there and says where.
+    s = solve(load(H01))
+    assert s.exact["conv1"][1, 1, 0] == 2
+    assert abs(s.approx["conv1"][1, 1, 0] - 2) > 1          # float64 cannot see the 2
+    bound = s.check("conv1", "float64").bound
+    assert abs(s.approx["conv1"][1, 1, 0]) <= bound
+    assert s.relu_from_exact == [(1, 1, 0)]
+    assert s.failed_checks() == []
+    assert s.approx["dL_dconv1"][1, 1, 0] == s.approx["dL_drelu1"][1, 1, 0]       # ReLU open there (2 > 0)
+
+
+def test_the_exact_side_in_float64_does_not_hide_a_wrong_mask(monkeypatch):
+    # The float64 pass takes the side from conv1's exact sign, not from relu_mask: a mask wrong at that very
+    # entry still fails its checks (dL/dconv1's flip is ~10^-38, under its bound; times x's 10^39 in dL/dh it is
+    # not). On the old code this mutant passed every check: float64 flipped the same way.
+    import symconv.homework.solution as solution
+    real = solution.relu_mask
+
+    def flipped(conv1):
+        m = real(conv1)
+        m[1, 1, 0] = 1 - m[1, 1, 0]
+        return m
+    monkeypatch.setattr(solution, "relu_mask", flipped)
+    s = solve(load(H01))
+    assert ("dL_dh", "float64") in s.failed_checks()

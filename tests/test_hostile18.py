@@ -1,4 +1,5 @@
-"""hostile18: run every case of tests/data/hostile18/cases.toml as a subprocess and check the outcome it must give.
+"""hostile18: run every case of tests/data/hostile18/cases.toml and tests/data/hostile18b/cases.toml (ids h18b_...)
+as a subprocess and check the outcome it must give.
 
 The cases were written from the README alone; each states the exit status, the verdict per graded part, a
 wall-clock bound and "no traceback". Cases marked ``full = true`` run only with SYMCONV_FUZZ=full.
@@ -18,8 +19,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "tests" / "data" / "hostile18"
-CASES = tomllib.loads((DATA / "cases.toml").read_text(encoding="utf-8"))["case"]
+CORPORA = ("hostile18", "hostile18b")  # the second README-only campaign joins the same runner
+CASES = [dict(c, corpus=name) for name in CORPORA
+         for c in tomllib.loads((ROOT / "tests" / "data" / name / "cases.toml").read_text(encoding="utf-8"))["case"]]
 FULL = os.environ.get("SYMCONV_FUZZ") == "full"
 MEMORY = 4 * 1024 ** 3  # address-space cap per run: a blow-up fails instead of swapping the machine
 
@@ -73,6 +75,27 @@ def _verdicts(parts):
     return {p["part"]: p["verdict"] for p in parts}
 
 
+def _failed_checks(out):
+    """Names of the checks with "passed": false anywhere in --json's output (all of them if it is not JSON)."""
+    try:
+        data = json.loads(out)
+    except ValueError:
+        return ["stdout is not JSON"]
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("passed") is False:
+                found.append(str(node.get("name", node.get("check", "?"))))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+    walk(data)
+    return found
+
+
 def _accepts(expected, got):
     return got in expected if isinstance(expected, list) else got == expected
 
@@ -82,7 +105,7 @@ WORKERS = int(os.environ.get("SYMCONV_HOSTILE_JOBS", "2"))
 
 def _run_case(case, tmp_path):
     """Run one case in tmp_path; returns (run or None, elapsed)."""
-    shutil.copytree(DATA, tmp_path / "corpus")
+    shutil.copytree(ROOT / "tests" / "data" / case["corpus"], tmp_path / "corpus")
     _setup(tmp_path, case.get("setup", []))
     cmd = [sys.executable, "-m", "symconv", *case["args"]]
     mode = case.get("stdout_mode")
@@ -122,7 +145,7 @@ def hostile18_runs(request, tmp_path_factory):
         return {cid: (f.result(), folders[cid]) for cid, f in futures.items()}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] if c["corpus"] == "hostile18" else "h18b_" + c["id"] for c in CASES])
 def test_hostile18(case, hostile18_runs):
     if case.get("full") and not FULL:
         pytest.skip("long case: SYMCONV_FUZZ=full")
@@ -139,6 +162,8 @@ def test_hostile18(case, hostile18_runs):
         problems.append(f"took {elapsed:.1f} s, bound {bound} s")
     if "exit" in case and not _accepts(case["exit"], run.returncode):
         problems.append(f"exit {run.returncode}, expected {case['exit']}")
+    if "exit_in" in case and run.returncode not in case["exit_in"]:
+        problems.append(f"exit {run.returncode}, expected one of {case['exit_in']}")
     if case.get("exit_nonzero") and run.returncode == 0:
         problems.append("exit 0 after a failed write")
     for s in case.get("stderr_has", []):
@@ -146,6 +171,9 @@ def test_hostile18(case, hostile18_runs):
             problems.append(f"stderr does not mention {s!r}: {err[-400:]!r}")
     if case.get("stderr_empty") and err.strip():
         problems.append(f"stderr not empty: {err[-400:]!r}")
+    for s in case.get("stdout_has", []):
+        if s not in out:
+            problems.append(f"stdout does not contain {s!r}: {out[-400:]!r}")
     for s in case.get("stdout_lacks", []):
         if s in out:
             problems.append(f"stdout contains {s!r}")
@@ -178,6 +206,8 @@ def test_hostile18(case, hostile18_runs):
         texts = [out] + [Path(f).read_text(encoding="utf-8", errors="replace") for f in glob.glob(str(tmp_path / "out" / "*.md"))]
         if any("FAILED" in t for t in texts) and run.returncode == 0:
             problems.append("a check says FAILED but the exit status is 0")
+    if case.get("no_failed") and _failed_checks(out):
+        problems.append("checks failed: " + ", ".join(_failed_checks(out))[:400])
     if "verdicts" in case or "students" in case or "json_float" in case:
         try:
             data = json.loads(out)

@@ -491,7 +491,7 @@ def _joined(chunks: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _operand(expr: Expr, right: bool) -> str:
-    """An operand of ``\otimes`` in LaTeX: ``\otimes`` binds tighter than ``+`` and groups to the left, so a
+    r"""An operand of ``\otimes`` in LaTeX: ``\otimes`` binds tighter than ``+`` and groups to the left, so a
     sum, and on the right a correlation, is in parentheses."""
     text = expr.to_latex()
     if isinstance(expr, AddBias) or right and isinstance(expr, _Correlation):

@@ -98,40 +98,105 @@ _PAD_WORDS = re.compile(r"padding|padded|\bpad\b|填充|补零|零填充|补\s*0
 _QUALIFIER = re.compile(r"\\(?:text|textrm|mbox)\s*\{\s*[,，;；:：]?\s*(?:where|with|i\.\s*e\.|其中|即|这里)", re.I)
 
 
-def _stated_padding(text: str, spec: ConvSpec) -> tuple[str, int | None]:
-    """The text without its padding statement (``\text{padding } 1``, ``(p = 1)``, ``填充 1`` ...) and the
-    padding it states (``same`` is the problem's, ``full`` is K − 1, ``valid`` or ``no padding`` 0)."""
-    found: list[int] = []
+_OPTION_WORDS = re.compile(r"(padding|padded|\bpad\b|填充|补零|零填充|补\s*0|\bvalid\b|strides?|步长|步幅|"
+                           r"dilations?|dilated|膨胀|空洞|扩张|groups?\b|分组|组数)", re.I)
+_NUMBER = re.compile(r"[-−]?\s*\d+(?:\.\d+)?")
+_SIDE = re.compile(r"([-−]?\s*\d+)\s*(?:on\s+)?(?:the\s+)?(left|top|low|start|before|左|上|前|right|bottom|high|end|"
+                   r"after|右|下|后)", re.I)
+
+
+def _integer(number: str, what: str) -> int:
+    value = number.replace("−", "-").replace(" ", "")
+    if not re.fullmatch(r"-?\d+", value):
+        raise ClaimError(f"the formula states {what} {value}, which is not an integer: not read")
+    return int(value)
+
+
+def _option(key: str, segment: str, spec: ConvSpec, before: str = "") -> Any:
+    """The value one stated option gives (``segment`` is the text after its word, up to the next option word;
+    ``before`` the words before it, as in "no padding" or "full padding"): a padding (an integer, negative = a
+    crop, or ``(low, high)``), a stride, dilation or group count."""
+    numbers = _NUMBER.findall(segment)
+    low_text = (before + " " + segment).lower()
+    if key == "padding":
+        sides = _SIDE.findall(segment)
+        if len(numbers) == 2 and len(sides) == 2:
+            ends = {("high" if w.lower() in ("right", "bottom", "high", "end", "after", "右", "下", "后") else "low"):
+                    _integer(n, "padding") for n, w in sides}
+            if len(ends) == 2:
+                return (ends["low"], ends["high"])
+        if len(numbers) > 1:
+            raise ClaimError(f"the formula states a padding it does not read ({' '.join(segment.split())[:60]})")
+        if numbers:
+            return _integer(numbers[0], "padding")
+        if "same" in low_text:
+            return int(spec.pads[0][0])
+        if "full" in low_text:
+            return int(spec.kernel_size[0]) - 1
+        if "valid" in low_text or "no " in low_text or "无" in low_text:
+            return 0
+        return None
+    if len(numbers) != 1:
+        raise ClaimError(f"the formula states a {key} it does not read ({' '.join(segment.split())[:60]})")
+    value = _integer(numbers[0], key)
+    if value < 1:
+        raise ClaimError(f"the formula states {key} {value}: it must be at least 1")
+    return value
+
+
+def _stated_padding(text: str, spec: ConvSpec) -> tuple[str, Any, dict[str, int]]:
+    r"""The text without its statements of the operation's parameters (``\text{padding } 1``, ``(p = 1)``,
+    ``填充 1``, ``\text{(stride 2)}``, ``\text{(valid)}`` ...), the padding it states (``same`` is the problem's,
+    ``full`` is K − 1, ``valid`` or ``no padding`` 0, a negative one a crop, ``1 on the left, 2 on the right``
+    the pair (1, 2)) and the other parameters it states (stride, dilation, groups). A stated parameter becomes
+    part of the formula that is proved, never dropped: one it cannot read (``padding 1.5``) raises
+    :class:`ClaimError`, so that the answer is unparsed naming it."""
+    found: list[Any] = []
+    options: dict[str, list[int]] = {}
 
     def word(m: re.Match[str]) -> str:
         inner = m.group(1)
         after = m.group(2) or ""
-        said = _PAD_WORDS.search(inner)
+        said = list(_OPTION_WORDS.finditer(inner))
         if not said or m.group(3):                               # pad followed by '_' or '(' is an operator
             return m.group(0)
-        low = inner.lower()
-        # the number after the word first: "rotate 180°, padding 1" states 1
-        num = re.search(r"\d+", inner[said.end():]) or re.search(r"\d+", after) or re.search(r"\d+", inner)
-        if num:
-            found.append(int(num.group(0)))
-        elif "same" in low:
-            found.append(int(spec.pads[0][0]))
-        elif "full" in low:
-            found.append(int(spec.kernel_size[0]) - 1)
-        elif "valid" in low or "no " in low or "无" in inner:
-            found.append(0)
-        else:
-            return m.group(0)
-        return " "
-    text = re.sub(_WORD + r"(\s*[=:：]?\s*\$?\s*\d+\b)?(\s*[_(])?", word, text)
-    m = re.search(r"[,;]?\s*(?:\\q?quad|\\[,;:]|~)*\s*\(?\s*(?:p|P|padding|pad)\s*=\s*(\d+)\s*\)?\s*[.,;]?\s*$", text)
+        read_any = False
+        for k, w in enumerate(said):
+            end = said[k + 1].start() if k + 1 < len(said) else len(inner)
+            segment = inner[w.end():end] + (after if k + 1 == len(said) else "")
+            name = w.group(1).lower()
+            if re.match(r"stride|步", name):
+                key = "stride"
+            elif re.match(r"dilat|膨胀|空洞|扩张", name):
+                key = "dilation"
+            elif re.match(r"group|分组|组数", name):
+                key = "groups"
+            else:
+                key = "padding"
+            if name == "valid":
+                segment = "valid"
+            value = _option(key, segment, spec, inner[said[k - 1].end() if k else 0:w.start()])
+            if value is None:
+                continue
+            read_any = True
+            if key == "padding":
+                found.append(value)
+            else:
+                options.setdefault(key, []).append(value)
+        return " " if read_any else m.group(0)
+    text = re.sub(_WORD + r"(\s*[=:：]?\s*\$?\s*[-−]?\d+(?:\.\d+)?)?(\s*[_(])?", word, text)
+    m = re.search(r"[,;]?\s*(?:\\q?quad|\\[,;:]|~)*\s*\(?\s*(?:p|P|padding|pad)\s*=\s*([-−]?\d+(?:\.\d+)?)\s*\)?"
+                  r"\s*[.,;]?\s*$", text)
     if m:
-        found.append(int(m.group(1)))
+        found.append(_integer(m.group(1), "padding"))
         text = text[:m.start()]
     if len(set(found)) > 1:
-        raise ClaimError(f"the formula states two paddings ({', '.join(map(str, sorted(set(found))))})")
+        raise ClaimError(f"the formula states two paddings ({', '.join(map(str, sorted(set(found), key=str)))})")
+    for key, values in options.items():
+        if len(set(values)) > 1:
+            raise ClaimError(f"the formula states two values of {key} ({', '.join(map(str, sorted(set(values))))})")
     text = re.sub(r"\(\s*[,;]?\s*\)", " ", text)             # what a statement in parentheses leaves
-    return text, (found[0] if found else None)
+    return text, (found[0] if found else None), {k: v[0] for k, v in options.items()}
 
 
 def _rhs(text: str) -> str:
@@ -460,7 +525,7 @@ def read_formula(latex: str, wrt: str, spec: ConvSpec) -> ops.Expr:
 def read_sides(latex: str, wrt: str, spec: ConvSpec) -> list[ops.Expr | ClaimError]:
     """Every right-hand side of ``∂L/∂x = A = B = …`` read (or the reason it cannot be), in order. A side
     with channel subscripts is an :class:`~symconv.proof.index_sums.IndexSum` (:mod:`.channel_forms`)."""
-    text, stated = _stated_padding(_strip_answer(latex), spec)
+    text, stated, options = _stated_padding(_strip_answer(latex), spec)
     cut = _QUALIFIER.search(text)            # "\text{，其中 } h^T \text{ 表示 ...}": a remark to the end
     sides = _sides(text[:cut.start()] if cut else text)
     lhs, rights = (sides[0], sides[1:]) if len(sides) > 1 else ("", sides)
@@ -470,7 +535,7 @@ def read_sides(latex: str, wrt: str, spec: ConvSpec) -> list[ops.Expr | ClaimErr
     for side in rights:
         try:
             names = channel_names(m.group(1)) if m else []
-            out.append(_read_side(side, names, stated, wrt, spec))
+            out.append(_read_side(side, names, stated, options, wrt, spec))
         except ClaimError as exc:
             out.append(exc)
     return out
@@ -481,14 +546,14 @@ def channel_mistakes(latex: str, wrt: str, spec: ConvSpec) -> tuple[str, ...]:
     :func:`.channel_forms.variants`); () when none does."""
     from ..proof.index_judge import holds
     from .channel_forms import to_index_sum, variants
-    text, stated = _stated_padding(_strip_answer(latex), spec)
+    text, stated, options = _stated_padding(_strip_answer(latex), spec)
     cut = _QUALIFIER.search(text)
     sides = _sides(text[:cut.start()] if cut else text)
     m = _LHS_SUB.search(sides[0]) if len(sides) > 1 else None
     from .channel_forms import channel_names
     lhs = channel_names(m.group(1)) if m else []
     recipe: list[Any] = []
-    _read_side(sides[-1], lhs, stated, wrt, spec, recipe)
+    _read_side(sides[-1], lhs, stated, options, wrt, spec, recipe)
     if not recipe:
         return ()
     form, channels, width, side = recipe
@@ -501,10 +566,11 @@ def channel_mistakes(latex: str, wrt: str, spec: ConvSpec) -> tuple[str, ...]:
     return ()
 
 
-def _read_side(text: str, lhs: list[str], stated: int | None, wrt: str, spec: ConvSpec,
-               recipe: list[Any] | None = None) -> ops.Expr:
-    """One right-hand side read; ``lhs`` holds the left side's channel indices. A per-channel side also
-    leaves what it was read from in ``recipe`` (to name a mistake)."""
+def _read_side(text: str, lhs: list[str], stated: int | tuple[int, int] | None, options: dict[str, int],
+               wrt: str, spec: ConvSpec, recipe: list[Any] | None = None) -> ops.Expr:
+    """One right-hand side read; ``lhs`` holds the left side's channel indices, ``stated`` and ``options`` the
+    padding and the stride, dilation or groups a remark states. A per-channel side also leaves what it was read
+    from in ``recipe`` (to name a mistake)."""
     text = re.sub(r",\s*180\s*(?:\^\s*\{?\s*\\circ\s*\}?|°|\\degree)?\s*\)", ")", text)   # rot(h, 180°)
     if not text:
         raise ClaimError("the formula is empty")
@@ -518,33 +584,38 @@ def _read_side(text: str, lhs: list[str], stated: int | None, wrt: str, spec: Co
             raise (first if "unknown" in str(exc) or "unexpected" in str(exc) else exc) from None
         if channels.stated:
             from .channel_forms import to_index_sum
+            if options or isinstance(stated, tuple):
+                # a per-channel ⊗ is read at stride 1, one group, the same padding on both sides; never ignored
+                raise ClaimError("a formula with channel subscripts states a stride, dilation, groups or an uneven "
+                                 "padding, which this reader cannot combine")
             width = stated if stated is not None else spec.pads[0][0] if homework_op else 0
             if recipe is not None:
                 recipe[:] = [form, channels, int(width), text]
             return to_index_sum(form, channels.subs, lhs, channels.summed, spec, wrt, int(width), text)
     has_pad = any(isinstance(n, ops.Pad) for n in _nodes(form))
-    ones = (1,) * spec.ndim
     width = stated if stated is not None else None if has_pad or not homework_op else spec.pads[0][0]
+    widths = None if width is None else (width if isinstance(width, tuple) else (width, width))
 
     def reading(e: ops.Expr) -> ops.Expr | None:
         if not isinstance(e, ops.Correlate | ops.BatchCorrelate):
             return None
         data, kernel = e.data, e.kernel
-        if width is not None:
-            data = ops.Pad(data, ((width, width),) * spec.ndim) if width else data
+        if widths is not None:
+            data = ops.Pad(data, (widths,) * spec.ndim) if widths != (0, 0) else data
         cls = type(e)
         if wrt == "h" and homework_op and cls is ops.Correlate:
             cls = ops.BatchCorrelate
-        new: ops.Expr = cls(data, kernel, e.stride, e.dilation, e.groups)
+        stride = (options["stride"],) * spec.ndim if "stride" in options else e.stride
+        dilation = (options["dilation"],) * spec.ndim if "dilation" in options else e.dilation
+        new: ops.Expr = cls(data, kernel, stride, dilation, options.get("groups", e.groups))
         if wrt == "h" and homework_op and "g" in _leaves(e.data) and "x" in _leaves(e.kernel):
             new = ops.SwapIO(new)                # ∂L/∂y ⊗ x: (C_in, C_out) back to the kernel's order
         return new
-    if width is not None or (wrt == "h" and homework_op):
-        top = [n for n in _nodes(form) if isinstance(n, ops.Correlate | ops.BatchCorrelate)]
-        if top:
-            outer = top[0]
-            form = _walk(form, lambda e: reading(e) if e is outer else None)
-        elif width:
+    if width is not None or options or (wrt == "h" and homework_op):
+        # every outermost ⊗ of the formula is the operation read (A + A: both), stated parameters included
+        if any(isinstance(n, ops.Correlate | ops.BatchCorrelate) for n in _nodes(form)):
+            form = _walk(form, reading)
+        elif width or options:
             raise ClaimError("a padding is stated but the formula has no ⊗ to apply it to")
     return form
 

@@ -192,11 +192,12 @@ class Gradebook:
         """One line per student: the counts of each verdict; then each sheet's error (unreadable, its worker
         stopped, its PDF failed)."""
         head = ("student", "correct", "wrong", "unparsed", "missing")
-        rows = [head] + [(s.student,) + tuple(str(n) for n in summary(s.grades).values()) for s in self.sheets]
+        rows = [head] + [(visible(s.student),) + tuple(str(n) for n in summary(s.grades).values())
+                         for s in self.sheets]
         width = max(len(r[0]) for r in rows)
         lines = [f"{r[0]:<{width}}  " + "  ".join(f"{c:>8}" for c in r[1:]) for r in rows]
         lines.insert(1, "-" * len(lines[0]))
-        lines += [f"error: {m}" for _, m in self.errors]
+        lines += [f"error: {visible(m)}" for _, m in self.errors]
         ok = sum(all(g.verdict in ("correct", "missing") for g in s.grades) for s in self.sheets)
         lines.append(f"{len(self.sheets)} sheets graded ({ok} with every present part correct), "
                      f"{len(self.errors)} errors")
@@ -209,6 +210,17 @@ class Gradebook:
         if self.errors:
             return 1
         return 0 if all(g.verdict in ("correct", "missing") for s in self.sheets for g in s.grades) else 1
+
+
+def visible(text: str) -> str:
+    r"""``text`` for a terminal line: each control, format or line-separator character (a newline in a file's
+    name would start a forged row of the summary; a bidi override would reorder it) shown as its escape.
+
+    >>> visible("weak\nzz_fake  12"), visible("a\u202eb\tc")
+    ('weak\\nzz_fake  12', 'a\\u202eb\\tc')
+    """
+    return "".join(ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") else ch for ch in text)
 
 
 def _cell(value: str) -> str:

@@ -219,6 +219,10 @@ class Solution:
     basis: Basis = field(default_factory=lambda: Basis((sp.Integer(1),), (sp.Integer(1),), (1,)))
     linear: dict[str, Linear] = field(default_factory=dict)   # the gradients after the softmax, as coefficients
     sensitivity: dict[str, np.ndarray] = field(default_factory=dict)   # see magnitudes()
+    # conv1 entries that are not 0 but whose float64 value is within conv1's own error bound of 0 (10^39-sized
+    # terms cancelling to 2): float64 cannot tell ReLU's side there, so its recomputation of the parts after
+    # ReLU takes ReLU's exact mask at them (as the finite differences leave out near ties)
+    relu_from_exact: list[tuple[int, ...]] = field(default_factory=list)
     _floats: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _in_E: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -667,14 +671,28 @@ def solve(hw: Homework) -> Solution:
         if name in linear:
             exact[name] = linear[name].entries(basis.values, basis.s)
     ties = [tuple(int(i) for i in idx) for idx in np.ndindex(*conv1.shape) if conv1[idx] == 0]
-    approx = float_recompute(hw, derivation)
     sens = magnitudes(hw, derivation)
+    # conv1's float64 bound, as its check states it (TOLERANCES × M, M from conv1's sensitivity)
+    bound = TOLERANCES["float64"] * power_of_ten_above(max(1.0, float(np.max(sens["conv1"], initial=1.0))))
+    undecided = _undecided_relu(hw, conv1, bound)      # ReLU's side there from conv1's exact sign, not from
+    approx = float_recompute(hw, derivation, {t: int(bool(conv1[t] > 0)) for t in undecided})   # relu_mask
     fd = finite_differences(hw, approx, sens)
-    return Solution(hw, derivation, exact, approx, fd, ties, local, basis, linear, sens)
+    return Solution(hw, derivation, exact, approx, fd, ties, local, basis, linear, sens, undecided)
 
 
-def float_recompute(hw: Homework, derivation: Derivation) -> dict[str, np.ndarray]:
-    """Every part again in float64, from the same rules (lambdified for NumPy) and the closed forms (NumPy)."""
+def _undecided_relu(hw: Homework, conv1: np.ndarray, bound: float) -> list[tuple[int, ...]]:
+    """conv1 entries that are not 0 whose float64 value lies within ``bound`` (conv1's own error bound) of 0:
+    there float64 cannot decide ReLU's side."""
+    cb = None if hw.conv_bias is None else _to_float(hw.conv_bias)
+    c = conv(_to_float(hw.x)[None], _to_float(hw.h), hw.spec, cb)[0]
+    return [tuple(int(i) for i in idx) for idx in np.ndindex(*c.shape)
+            if conv1[idx] != 0 and not abs(c[idx]) > bound]
+
+
+def float_recompute(hw: Homework, derivation: Derivation, mask_at: dict[tuple[int, ...], int] | None = None
+                    ) -> dict[str, np.ndarray]:
+    """Every part again in float64, from the same rules (lambdified for NumPy) and the closed forms (NumPy).
+    ``mask_at`` gives ReLU's side (1 or 0) at the conv1 entries float64 cannot decide (see solve())."""
     m, n = hw.fc_weight.shape
     t = hw.target - 1
     x4, h = _to_float(hw.x)[None], _to_float(hw.h)
@@ -684,11 +702,14 @@ def float_recompute(hw: Homework, derivation: Derivation) -> dict[str, np.ndarra
     y = np.array([1.0 if i == t else 0.0 for i in range(m)])
     conv1 = conv(x4, h, hw.spec, cb)[0]
     relu1 = _elementwise("relu", False)(conv1)
+    drelu = np.asarray(_elementwise("drelu", False)(conv1), dtype=float)
+    for at, side in (mask_at or {}).items():
+        relu1[at], drelu[at] = (conv1[at] if side else 0.0), float(side)
     r = relu1.reshape(-1)
     fc1 = np.asarray(rule("fc", False)(W, r, b, np.arange(m), n), dtype=float)
     p, L, dL_dp, dL_dfc1 = _softmax_parts(fc1, t)
     dL_drelu1 = np.asarray(rule("fc_vjp_r", False)(W, dL_dfc1, np.arange(n), m), dtype=float).reshape(relu1.shape)
-    dL_dconv1 = _elementwise("drelu", False)(conv1) * dL_drelu1
+    dL_dconv1 = drelu * dL_drelu1
     dL_dW = np.asarray(rule("fc_vjp_W", False)(dL_dfc1, r, np.arange(m)[:, None], np.arange(n)[None, :]),
                        dtype=float)
     grads = derivation.evaluate(x4, h, dL_dconv1[None])

@@ -28,6 +28,31 @@ from ..errors import SymconvError
 #: gigabytes (a dilation of 10^7), so claims are refused over them and nothing over them is evaluated.
 MAX_VALUE = {"stride": 1024, "dilation": 1024, "dilation factor": 1024, "groups": 4096, "padding": 4096}
 MAX_ENTRIES = 2_000_000          # entries of the unit-array batch evaluated at once; beyond it: not checked
+MAX_WORK = 20_000_000            # products the definition's derivative takes (its loop over kernel entries)
+
+
+def _cost(target: str, shapes: dict[str, tuple[int, ...]], out: tuple[int, ...], groups: int) -> str:
+    """What evaluating at these shapes would allocate or compute beyond the bounds, counted from the shapes
+    alone before any array is made ("" when within them): the random tensors, the buffer of the definition's
+    correlation (output entries × kernel window × channels of a group, for every unit array at once for ∂L/∂x)
+    and the products of its loop (once per kernel entry for ∂L/∂h). A kernel of 1024³ entries is 8 GiB of
+    random integers alone."""
+    count = {k: int(np.prod(v, dtype=object)) for k, v in shapes.items()}
+    made = sum(count.values())
+    if made > MAX_ENTRIES:
+        return f"random tensors of {made:,} entries (bound {MAX_ENTRIES:,})"
+    n, c = shapes["x"][:2]
+    window = int(np.prod(shapes["h"][2:], dtype=object)) * (c // max(groups, 1))
+    outputs = int(np.prod(out, dtype=object)) * shapes["g"][1]
+    if target == "grad_input":
+        buffer = count["x"] // max(n, 1) * outputs * window
+        if buffer > MAX_ENTRIES:
+            return f"a buffer of {buffer:,} entries for the definition's derivative (bound {MAX_ENTRIES:,})"
+    elif target == "grad_weight":
+        work = count["h"] * n * outputs * window
+        if work > MAX_WORK:
+            return f"{work:,} products for the definition's derivative (bound {MAX_WORK:,})"
+    return ""
 
 
 def _forward(pads: Sequence[tuple[int, int]], stride: tuple[int, ...], dilation: tuple[int, ...],
@@ -83,12 +108,9 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
     sizes = cx.symbol_values(Symbols(cx.ndim, True))
     groups, n = cx.groups, cx.batch
     out = tuple(sizes[s] for s in Symbols(cx.ndim, True).Ho)
-    rng = np.random.default_rng(seed)
     shapes = {"x": (n, cx.in_channels) + cx.input_size, "h": (cx.out_channels, cx.sizes["C"]) + cx.kernel_size,
               "g": (n, cx.out_channels) + out, "b": (cx.out_channels,)}
-    ints = {k: rng.integers(-50, 51, v) for k, v in shapes.items()}
-    forward = _forward(cx.pads, cx.stride, cx.dilation, groups)
-    over = _over_limit(parts, sizes)
+    over = _over_limit(parts, sizes) or _cost(cx.target, shapes, out, groups)     # before anything is made
     try:
         built = ops.largest(functools.reduce(ops.AddBias, parts), shapes, sizes)
     except (ValueError, ZeroDivisionError, SymconvError):
@@ -97,6 +119,9 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
         over = f"an array of {built:,} entries"
     if over:
         return False, f"too large to evaluate: {over}"
+    rng = np.random.default_rng(seed)
+    ints = {k: rng.integers(-50, 51, v) for k, v in shapes.items()}
+    forward = _forward(cx.pads, cx.stride, cx.dilation, groups)
     verdicts = []
     for dtype in (object, np.float64):
         env = {k: (v.astype(object) if dtype is object else v.astype(np.float64)) for k, v in ints.items()}

@@ -400,6 +400,8 @@ def _degenerate(s: Solution, same_rows: bool, lang: str = "en") -> str:
 def _ties(s: Solution, lang: str = "en") -> str:
     near = s.near_ties()
     after = "" if not near else w("hw.near_ties", lang, where=_where(near))
+    if s.relu_from_exact:
+        after += w("hw.float_undecided", lang, where=_where(s.relu_from_exact))
     if not s.relu_ties:
         return w("hw.no_ties", lang) + after
     return w("hw.ties", lang, where=_where(s.relu_ties)) + after
