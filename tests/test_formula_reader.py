@@ -133,3 +133,15 @@ def test_stated_parameters_change_the_verdict_as_pytorch_does():
     for remark in (r"\text{(stride 2)}", r"\text{(valid)}", r"\text{(padding -1)}", r"\text{(dilation 2)}"):
         got = read_formula(base + remark, "x", PROBLEM1).evaluate({"x": x, "h": h, "g": g})
         assert got.shape != want.shape or not np.array_equal(got, want), remark
+
+
+@pytest.mark.parametrize("head", ["correlate(pad(g, 1),", r"\frac{\partial L}{\partial y} \otimes", "pad("])
+def test_a_long_run_of_spaces_in_a_claim_is_read_at_once(head):
+    # Regression (hostile18 c32): the padding statement's pattern tried every split of a run of spaces between
+    # two overlapping \s*, and a 5,000-space claim ran for minutes. The timeout only guards against a hang.
+    import subprocess
+    import sys
+    claim = head + " " * 5000 + "rot180(swap_io(h))"
+    done = subprocess.run([sys.executable, "-m", "symconv", "verify", "--claim", claim, "--wrt", "x"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 1, 2) and "Traceback" not in done.stderr

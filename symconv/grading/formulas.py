@@ -185,11 +185,14 @@ def _stated_padding(text: str, spec: ConvSpec) -> tuple[str, Any, dict[str, int]
                 options.setdefault(key, []).append(value)
         return " " if read_any else m.group(0)
     text = re.sub(_WORD + r"(\s*[=:：]?\s*\$?\s*[-−]?\d+(?:\.\d+)?)?(\s*[_(])?", word, text)
-    m = re.search(r"[,;]?\s*(?:\\q?quad|\\[,;:]|~)*\s*\(?\s*(?:p|P|padding|pad)\s*=\s*([-−]?\d+(?:\.\d+)?)\s*\)?"
-                  r"\s*[.,;]?\s*$", text)
+    # "(p = 1)" at the end: searched in the last 200 characters only, with each space matched by one part of
+    # the pattern (a run of 5,000 spaces took the overlapping \s* minutes to try)
+    tail = len(text) - len(text[-200:])
+    m = re.search(r"[,;]?(?:\s|\\q?quad|\\[,;:]|~)*(?:\(\s*)?(?:p|P|padding|pad)\s*=\s*([-−]?\d+(?:\.\d+)?)"
+                  r"(?:\s*\))?(?:\s*[.,;])?\s*$", text[tail:])
     if m:
         found.append(_integer(m.group(1), "padding"))
-        text = text[:m.start()]
+        text = text[:tail + m.start()]
     if len(set(found)) > 1:
         raise ClaimError(f"the formula states two paddings ({', '.join(map(str, sorted(set(found), key=str)))})")
     for key, values in options.items():
