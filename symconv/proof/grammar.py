@@ -497,7 +497,10 @@ class _Parser:
                 right = sp.Mul(*self.signed())
                 if right == 0:
                     raise self.fail("remainder modulo 0", t)
-                factors = [sp.Mod(sp.Mul(*factors), right)]
+                try:
+                    factors = [sp.Mod(sp.Mul(*factors), right)]
+                except RecursionError:     # SymPy's Mod.eval recurses without end on some nested remainders
+                    raise self.fail("a remainder SymPy cannot simplify (nested too deeply)", t) from None
             elif self.latex_subscript and self.tok.kind in ("num", "name", "("):
                 factors += self.signed()
             else:
