@@ -202,19 +202,6 @@ def _stated_padding(text: str, spec: ConvSpec) -> tuple[str, Any, dict[str, int]
     return text, (found[0] if found else None), {k: v[0] for k, v in options.items()}
 
 
-def _rhs(text: str) -> str:
-    """The right-hand side of the last ``=`` outside braces and parentheses."""
-    depth, cut = 0, 0
-    for i, ch in enumerate(text):
-        if ch in "{([":
-            depth += 1
-        elif ch in "})]":
-            depth -= 1
-        elif ch == "=" and depth == 0 and (i == 0 or text[i - 1] != "\\"):
-            cut = i + 1
-    return text[cut:].strip().rstrip(".,;").strip()
-
-
 _G = (r"\\frac\s*\{\s*(?:\\partial|d|\\mathrm\s*\{\s*d\s*\}|∂)\s*(?:L|E|J|\\ell)\s*\}\s*"
       r"\{\s*(?:\\partial|d|\\mathrm\s*\{\s*d\s*\}|∂)\s*[yY]\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*\}"
       r"|(?:\\partial|∂|d)\s*(?:L|E|\\ell)\s*/\s*(?:\\partial|∂|d)\s*[yY](?![A-Za-z])"
