@@ -44,10 +44,10 @@ def _readable(expr: sp.Expr) -> bool:
     """Numbers of at most 9 digits and exponents of at most 64 (the grammar's limits)."""
     return all(abs(n) < 10 ** 9 for n in expr.atoms(sp.Integer)) and all(
         p.exp <= MAX_POWER for p in expr.atoms(sp.Pow)) and all(
-        # SymPy may pull a factor out of a remainder, leaving Mod(1, A/B) with a quotient inside: no size
-        # expression symconv builds is such; a claim that writes one is proved or refuted, but its reprint is not
-        # readable (a known gap, left out here)
-        m.args[1].is_polynomial(*m.free_symbols) for m in expr.atoms(sp.Mod))
+        # SymPy may pull a factor out of a remainder, leaving Mod(1, A/B) or Mod(A/B, 1) with a quotient
+        # inside (whose printing can even recurse without end): no size expression symconv builds is such; a
+        # claim that writes one is proved or refuted, but its reprint is not readable (a known gap, left out)
+        all(a.is_polynomial(*m.free_symbols) for a in m.args) for m in expr.atoms(sp.Mod))
 
 
 sizes = st.recursive(_leaf, _grow, max_leaves=8).filter(_readable)
