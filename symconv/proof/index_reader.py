@@ -26,7 +26,7 @@ import sympy as sp
 from ..derivation.index import Symbols
 from ..derivation.spec import ConvSpec
 from .grammar import ClaimError
-from .index_sums import Factor, IndexSum, Reading
+from .index_sums import Factor, IndexSum, Reading, index_expr
 
 MAX_TEXT = 4000          # characters of one index formula
 MAX_SUMS = 8             # summation indices of one side
@@ -594,7 +594,7 @@ def _axes(s: IndexSum, wh: bool) -> IndexSum:
     swap = {sym.H[0]: sym.H[1], sym.H[1]: sym.H[0], sym.Ho[0]: sym.Ho[1], sym.Ho[1]: sym.Ho[0]}
 
     def x(e: Any) -> Any:
-        return sp.sympify(e).xreplace(swap) if isinstance(e, sp.Basic) else e
+        return e.xreplace(swap) if isinstance(e, sp.Basic) else e
     return dataclasses.replace(
         s, bounds=tuple((v, x(lo), x(hi)) for v, lo, hi in s.bounds),
         conds=tuple(c.xreplace(swap) for c in s.conds),
@@ -765,7 +765,7 @@ def _build(target: str, free: tuple[Any, ...], side: _Side, spec: ConvSpec, text
     used: set[Any] = set()
     for f in new:
         for e in f.index:
-            used |= sp.sympify(e).free_symbols
+            used |= index_expr(e).free_symbols
     for c in conds:
         used |= c.free_symbols
     for v in sorted(used, key=str):
@@ -781,7 +781,7 @@ def _build(target: str, free: tuple[Any, ...], side: _Side, spec: ConvSpec, text
 
 
 def _check_affine(e: Any) -> None:
-    e = sp.expand(sp.sympify(e))
+    e = sp.expand(index_expr(e))
     for t in sp.Add.make_args(e):
         coeff, rest = t.as_coeff_Mul()
         if not coeff.is_Integer or isinstance(rest, sp.Mul) or isinstance(rest, sp.Pow):
@@ -850,7 +850,7 @@ def _readings(steps: Sequence[IndexSum], notes: _Notes, spec: ConvSpec) -> tuple
     ks = sorted(kern, key=lambda k: (k is None, k)) if kern else [ds[0], 1 - ds[0], None]
     # H and W: which axis each names, when the sums use them (x_{c,w,h} names W first, as the seed does)
     sym = Symbols(2, True)
-    used = set().union(*(set().union(*(sp.sympify(e).free_symbols for v, lo, hi in s.bounds for e in (lo, hi)
+    used = set().union(*(set().union(*(e.free_symbols for v, lo, hi in s.bounds for e in (lo, hi)
                                        if isinstance(e, sp.Basic)), *(c.free_symbols for c in s.conds))
                          for s in steps)) if steps else set()
     whs = [False]
