@@ -677,25 +677,19 @@ def read_derivation(latex: str, spec: ConvSpec, wrt: str | None = None) -> Deriv
     conds: list[Any] = []
     for c in extra:
         conds += lhs.condition(c)
-    steps = []
-    texts = []
-    for side_tokens in sides[1:]:
+    def build(side_tokens: list[str], swap: bool = False) -> Any:
         side = _Side(conds=list(conds))
         p = _Parser(side_tokens, spec, names)
         p.free = set(free)
         _side(p, side)
-        steps.append(_build(target, free, side, spec, "".join(side_tokens)))
-        texts.append(" ".join(side_tokens))
+        return _build(target, free, side, spec, "".join(side_tokens), swap=swap)
+
+    steps = [build(t) for t in sides[1:]]
+    texts = [" ".join(t) for t in sides[1:]]
     if any(s.lhs_swapped for s in steps) and not all(s.lhs_swapped for s in steps):
         # the left-hand side names the kernel's channels once for every line: (C_in, C_out) when any line
         # shows it (its x shares the first index)
-        steps = []
-        for side_tokens in sides[1:]:
-            side = _Side(conds=list(conds))
-            p = _Parser(side_tokens, spec, names)
-            p.free = set(free)
-            _side(p, side)
-            steps.append(_build(target, free, side, spec, "".join(side_tokens), swap=True))
+        steps = [build(t, swap=True) for t in sides[1:]]
     readings = _readings(steps, notes, spec)
     return Derivation(target, tuple(steps), readings, notes.zero_outside, tuple(texts))
 
