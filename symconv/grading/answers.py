@@ -37,6 +37,7 @@ import sympy as sp
 from ..errors import InputError
 from ..derivation.exprs import as_expr
 from . import entries as en
+from . import macros
 from . import notation as nt
 from .source import ParseError, Src, render, toml_sheet, where, worded
 
@@ -793,11 +794,13 @@ def read_tex_answers(text: str) -> dict[str, str]:
     the last one)."""
     text = re.sub(r"(?<!\\)%.*", "", text)   # comments
     text = _HIDDEN.sub(" ", text)             # \iffalse … \fi, \begin{comment}: not on the compiled sheet
+    defs = macros.definitions(text)           # the sheet's \newcommand's, written out in its answers
     found: dict[str, str] = {}
     last: str | None = None        # the label of the block before
     before: list[str] = []         # the unlabelled blocks since the last labelled one (not read with it)
-    for m in _BLOCKS.finditer(text):
-        body = next(g for g in m.groups()[1:] if g is not None)
+    blocks = list(_BLOCKS.finditer(text))
+    for k, m in enumerate(blocks):
+        body = macros.expand(next(g for g in m.groups()[1:] if g is not None), defs)
         labels = _LABEL.findall(body)
         if not labels:
             shape = nt.channel_name(body)
@@ -816,10 +819,33 @@ def read_tex_answers(text: str) -> dict[str, str]:
                 raise InputError(f"\\label{{ans:{label}}} is used twice; label each part once")
         if len(labels) == 1:
             found[labels[0]] = _stated_before(before, body, labels[0])
+            if labels[0].endswith("_formula"):
+                prose = text[blocks[k - 1].end() if k else 0:m.start()] + " " + \
+                    text[m.end():blocks[k + 1].start() if k + 1 < len(blocks) else len(text)]
+                found[labels[0]] += _index_ranges(macros.expand(prose, defs), found[labels[0]])
         elif labels:
             found.update(nt.split_labels(body))
         before = []
     return found
+
+
+# an index range stated in the sheet's prose around a formula: $u,v \in \{-1,0,1\}$, \(m, n \in \{0, 1, 2\}\)
+_RANGE = re.compile(r"(?<!\\)\$([a-z](?:\s*,\s*[a-z])*\s*\\in\s*\\\{\s*-?\d+(?:\s*,\s*-?\d+)*\s*\\\})\$|"
+                    r"\\\(([a-z](?:\s*,\s*[a-z])*\s*\\in\s*\\\{\s*-?\d+(?:\s*,\s*-?\d+)*\s*\\\})\\\)")
+
+
+def _index_ranges(prose: str, body: str) -> str:
+    r"""The index ranges a formula answer's surrounding prose states (``模板位置用 $u,v\in\{-1,0,1\}$`` in
+    the sentence before it), as conditions after the formula (`` \quad u,v \in \{-1,0,1\}``), so that a
+    formula is read on the numbering its writer declared; none already written in the answer."""
+    from ..proof.index_reader import looks_like_index_sum
+    if not looks_like_index_sum(body):
+        return ""
+    said = " ".join(body.split())
+    found = [next(g for g in m.groups() if g) for m in _RANGE.finditer(prose)]
+    used = set(re.findall(r"(?<![A-Za-z\\])[a-z](?![A-Za-z])", body))     # the single-letter names it uses
+    return "".join(f", \\quad {c}" for c in dict.fromkeys(found) if " ".join(c.split()) not in said
+                   and set(re.findall(r"[a-z]", c.split("\\in")[0])) <= used)
 
 
 def _stated_before(before: list[str], body: str, label: str) -> str:

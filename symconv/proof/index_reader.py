@@ -841,7 +841,8 @@ def _readings(steps: Sequence[IndexSum], notes: _Notes, spec: ConvSpec) -> tuple
         kern.add(notes.base)
     kern.discard("?")
     ds = sorted(data) if data else [0, 1]
-    ks = sorted(kern, key=lambda k: (k is None, k)) if kern else [ds[0], 1 - ds[0], None]
+    # centred kernel positions (−1, 0, 1) only when stated: a teacher reads h_{o,c,m,n} as 0- or 1-based
+    ks = sorted(kern, key=lambda k: (k is None, k)) if kern else [ds[0], 1 - ds[0]]
     # H and W: which axis each names, when the sums use them (x_{c,w,h} names W first, as the seed does)
     sym = Symbols(2, True)
     used = set().union(*(set().union(*(e.free_symbols for v, lo, hi in s.bounds for e in (lo, hi)
