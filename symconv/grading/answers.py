@@ -224,6 +224,13 @@ def _printout(text: str) -> bool:
                for m in re.finditer(r"(\d+)\.(\d+)", text))
 
 
+def warm_up() -> None:
+    """Import latex2sympy2 (its import parses a formula to build ANTLR's tables: a second or more on a busy
+    machine) before any answer's time budget starts, so that the first answer of a sheet is not charged for
+    it."""
+    import latex2sympy2  # noqa: F401
+
+
 def _latex2sympy(src: Src) -> Any:
     """latex2sympy2's parse tree, accepted only when it covers the whole text, converted unevaluated. Its
     complaints name the student's column and text, never the rewritten form it was given."""

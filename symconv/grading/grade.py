@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sympy as sp
 
-from .answers import MIN_SIGNIFICANT, FalseChain, NoAnswer, ParseError, coarse, parse_answer, time_budget
+from .answers import MIN_SIGNIFICANT, FalseChain, NoAnswer, ParseError, coarse, parse_answer, time_budget, warm_up
 from .mistakes import Candidate, candidates, floats, with_mistake
 from .source import Refused
 from ..homework.solution import Solution
@@ -142,9 +143,9 @@ def _grade_part(part: str, latex: str | None, expected: np.ndarray, solution: So
             graded, value, tol = _grade_answer(part, latex, expected, exp_text, want_f)
     except FalseChain as exc:        # a chain a = b ≈ c with a false side: wrong, whatever the expected
         graded = Grade(part, "wrong", exp_text, latex.strip(), exc.reason)
-        found = _explained_side(exc, expected, solution, part)
-        return graded if found is None else dataclasses.replace(
-            graded, mistake=found.mistake, reason=with_mistake(graded.reason, [found.sentence]))
+        side = _explained_side(exc, expected, solution, part)
+        return graded if side is None else dataclasses.replace(
+            graded, mistake=side[0], reason=with_mistake(graded.reason, [side[1]]))
     except NoAnswer as exc:          # a label with nothing (or '?') after it: no answer is a wrong one
         return Grade(part, "wrong", exp_text, latex.strip(), exc.reason or str(exc))
     except ParseError as exc:        # the reader's worded reason (a sheet in Chinese), else its message
@@ -165,7 +166,7 @@ def _grade_part(part: str, latex: str | None, expected: np.ndarray, solution: So
                                reason=with_mistake(graded.reason, [s for _, s in named]))
 
 
-def _slip(value: np.ndarray, expected: np.ndarray, tol: float | None) -> list[tuple[str, Any]]:
+def _slip(value: np.ndarray, expected: np.ndarray, tol: Any) -> list[tuple[str, Any]]:
     """A wrong answer no usual mistake explains, read from the answer itself: ``rounded`` when every entry that
     differs is a decimal outside its written precision by more than half a unit but within 1%, of a value that
     no decimal of that many places equals (1.62 for ln 5: a rounding, where 39.7 for 39.6 is a slip); ``one_entry`` when exactly one entry of several differs (an arithmetic slip:
@@ -177,21 +178,24 @@ def _slip(value: np.ndarray, expected: np.ndarray, tol: float | None) -> list[tu
     if not differ:
         return []
     at = [idx for idx, _, _ in differ]
-    places = None if tol is None else round(-math.log10(2 * tol))
-    if places is not None and all(abs(got[i] - want[i]) <= 0.01 * abs(want[i])
-                                  and not (as_expr(e) * 10 ** places).is_integer for i, _, e in differ):
-        return [("rounded", ("m.rounded", {"places": places}))]
+    def places_at(i: tuple[int, ...]) -> int:
+        return round(-math.log10(2 * _tol_at(tol, i)))     # type: ignore[operator]
+    if tol is not None and all(abs(got[i] - want[i]) <= 0.01 * abs(want[i])
+                               and not (as_expr(e) * 10 ** places_at(i)).is_integer for i, _, e in differ):
+        return [("rounded", ("m.rounded", {"places": places_at(differ[0][0])}))]
     if len(differ) == 1 and expected.size > 1:
         return [("one_entry", ("m.one_entry", {"at": str(list(map(int, at[0])))}))]
     return []
 
 
 def _explained_side(exc: FalseChain, expected: np.ndarray, solution: Solution | None, part: str
-                    ) -> Candidate | None:
+                    ) -> tuple[str, Any] | None:
     """The mistake that explains a side of a false chain (``-\\log 0.2 = 0.699``: 0.699 is log10 5), if one
-    does: each side the chain's reason names is read on its own and tried as the answer."""
+    does: each side the chain's reason names is read on its own and tried as the answer; failing that, a side
+    that is the answer rounded too coarsely (``\\log 5 \\approx 1.60``) names ``rounded``."""
     if solution is None or isinstance(exc.reason, str):
         return None
+    rounded = None
     for text in (v for k, v in exc.reason[1].items() if k in ("a", "b") and isinstance(v, str)):
         try:
             with time_budget():
@@ -201,14 +205,16 @@ def _explained_side(exc: FalseChain, expected: np.ndarray, solution: Solution | 
                     continue
                 tol = None if side.decimals is None else 0.5 * 10 ** (-side.decimals)
                 found = _explained(value, solution, part, tol)
+                if found is None and rounded is None:
+                    rounded = next((s for s in _slip(value, expected, tol) if s[0] == "rounded"), None)
         except ParseError:
             continue
         if found is not None:
-            return found
-    return None
+            return found.mistake, found.sentence
+    return rounded
 
 
-def _explained(value: np.ndarray, solution: Solution, part: str, tol: float | None) -> Candidate | None:
+def _explained(value: np.ndarray, solution: Solution, part: str, tol: Any) -> Candidate | None:
     """The first of the usual mistakes whose wrong value equals ``value`` (in the part's shape), or None."""
     got = _floats_or_none(value)
     if got is None:
@@ -245,10 +251,12 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str, wa
     test that settles most entries without SymPy)."""
     answer = parse_answer(latex, part)
     given_text = str(_flat(answer.value) if np.ndim(answer.value) else answer.value)
-    tol = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
+    tol: Any = None if answer.decimals is None else 0.5 * 10 ** (-answer.decimals)
+    per_entry = _entry_tols(answer, tol)
     shapes = {"got": _shape_text(np.shape(answer.value)), "want": _shape_text(expected.shape)}
     if _transposed_shape(answer.value, expected):
         value = np.swapaxes(np.asarray(answer.value, dtype=object), -1, -2)
+        tol = tol if per_entry is None else np.swapaxes(per_entry, -1, -2)
         differ = _differ(value, expected, tol, want_f)[0]
         if not differ:
             return Grade(part, "wrong", exp_text, given_text, ("g.shape", shapes), "transposed"), None, tol
@@ -262,11 +270,13 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str, wa
     value, how = _shape_to(answer.value, expected)
     if value is None:
         return Grade(part, "wrong", exp_text, given_text, ("g.shape", shapes)), None, tol
+    if per_entry is not None:
+        tol = _shape_to(per_entry, expected)[0].astype(float)
     contradicted = _contradicted(answer, value)
     if contradicted is not None:
         return Grade(part, "wrong", exp_text, given_text, contradicted), None, tol
     differ, rounded = _differ(value, expected, tol, want_f)
-    if differ and all(coarse(g, tol) and _same(g, e, tol)[0] for _, g, e in differ):
+    if differ and all(coarse(g, _tol_at(tol, i)) and _same(g, e, _tol_at(tol, i))[0] for i, g, e in differ):
         reason = ("g.coarse", {"places": answer.decimals, "given": given_text, "digits": MIN_SIGNIFICANT})
         return Grade(part, "wrong", exp_text, given_text, reason), value, tol
     if differ:
@@ -275,6 +285,33 @@ def _grade_answer(part: str, latex: str, expected: np.ndarray, exp_text: str, wa
     if answer.unread:        # the chain's final value read, a step before it not: the teacher may look
         reason = ("g.unread_step", {"detail": reason, "step": answer.unread})
     return Grade(part, "correct", exp_text, given_text, reason), value, tol
+
+
+_NUMBER = re.compile(r"(?<![A-Za-z_^{\\])\d+(?:\.\d+)?")
+
+
+def _entry_tols(answer: Any, tol: float | None) -> np.ndarray | None:
+    """Each entry's own rounding (``[0.0869 & -0.347]``: half a unit of the 4th and of the 3rd place), in the
+    answer's shape, when its entries are written as numbers one by one: the numbers in the answer's text, in
+    order, are the entries' absolute values. An entry written without decimals keeps the answer's tolerance
+    (the finest written), so a 0 beside 0.25 is judged at 0.005. None otherwise (one tolerance for all)."""
+    value = np.asarray(answer.value, dtype=object)
+    if tol is None or value.size < 2:
+        return None
+    numbers = _NUMBER.findall(answer.text)
+    if len(numbers) != value.size:
+        return None
+    out = np.empty(value.shape, dtype=float)
+    for idx, written in zip(np.ndindex(*value.shape), numbers):
+        entry = as_expr(value[idx])
+        if not isinstance(entry, sp.Rational) or abs(entry) != sp.Rational(written):
+            return None
+        out[idx] = 0.5 * 10 ** -len(written.split(".")[1]) if "." in written else tol
+    return out
+
+
+def _tol_at(tol: Any, idx: tuple[int, ...]) -> float | None:
+    return float(tol[idx]) if isinstance(tol, np.ndarray) else tol
 
 
 def _one_channel(covers: tuple[str, ...], expected: np.ndarray) -> tuple[str, dict[str, Any]]:
@@ -311,7 +348,7 @@ def _contradicted(answer: Any, value: np.ndarray) -> tuple[str, dict[str, Any]] 
     return None
 
 
-def _differ(value: np.ndarray, expected: np.ndarray, tol: float | None, want_f: np.ndarray | None = None,
+def _differ(value: np.ndarray, expected: np.ndarray, tol: Any, want_f: np.ndarray | None = None,
             got_f: np.ndarray | None = None, digits: bool = True) -> tuple[list[Any], bool]:
     """The entries that differ, as (index, given, expected), and whether any equal one was only within
     rounding. With the expected entries in float64 (``want_f``), an entry is settled by floats where they
@@ -322,11 +359,12 @@ def _differ(value: np.ndarray, expected: np.ndarray, tol: float | None, want_f: 
     differ, rounded = [], False
     for idx in np.ndindex(*expected.shape):
         want, got = as_expr(expected[idx]), as_expr(value[idx])
+        t = _tol_at(tol, idx)
         if quick:
-            equal, within = _quick(got, want, tol, float(got_f[idx]), float(want_f[idx]))  # type: ignore[index]
+            equal, within = _quick(got, want, t, float(got_f[idx]), float(want_f[idx]))  # type: ignore[index]
         else:
-            equal, within = _same(got, want, tol)
-        if equal and not (digits and within and coarse(got, tol)):      # \approx 2 for ln 5: too few digits to round
+            equal, within = _same(got, want, t)
+        if equal and not (digits and within and coarse(got, t)):      # \approx 2 for ln 5: too few digits to round
             rounded = rounded or within
             continue
         differ.append((idx, got, want))
@@ -361,6 +399,8 @@ def grade(answers: dict[str, str], solution: Solution, strict_channels: bool = F
     """A grade per part of the solution (the biases' too, when the homework has them), in the homework's
     order; a label naming no part of this solution is reported as unparsed, never ignored. With
     ``strict_channels``, a formula's bare ⊗ does not imply the channel swap (see :mod:`.formulas`)."""
+    if any(isinstance(text, str) for text in answers.values()):
+        warm_up()                  # the parser's one-time set-up, outside every answer's time budget
     grades = [grade_part(p, answers.get(p), solution.exact[p], solution) for p in solution.exact]
     for label, text in answers.items():
         if isinstance(text, Refused) and label not in solution.exact:      # refused before it was read

@@ -1,0 +1,141 @@
+r"""What the ninth blind set (tests/data/outside_sheets9) found, each as its own case: macros the sheet defines,
+index ranges stated in the prose around a formula, kernel positions centred only when stated, a rounded side
+of a chain, entries written to different places. Verdicts come from the homework's exact solution and from
+the true gradients (hand-derived, and confirmed against PyTorch by the set's verify_set9.py)."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from symconv.grading.answers import read_tex_answers
+from symconv.grading.grade import grade
+from symconv.grading.gradebook import detail_of, mistake_of
+from symconv.grading.macros import MAX_GROWTH, definitions, expand
+from symconv.homework.inputs import load
+from symconv.homework.solution import solve
+
+TRUE_DH = r"\sum_{b}\sum_{i=0}^{H-1}\sum_{j=0}^{W-1} \frac{\partial L}{\partial y_{b,o,i,j}}\, x_{b,c,i+m-1,j+n-1}"
+
+
+@functools.lru_cache(maxsize=1)
+def _solution():  # type: ignore[no-untyped-def]
+    return solve(load())
+
+
+def _graded(part: str, latex: str):  # type: ignore[no-untyped-def]
+    return next(g for g in grade({part: latex}, _solution()) if g.part == part)
+
+
+def _sheet(preamble: str, body: str) -> dict[str, str]:
+    return read_tex_answers(preamble + r"\begin{document}" + body + r"\end{document}")
+
+
+# ------------------------------------------------------------------------------------------------ macros
+
+def test_a_macro_with_an_argument_is_written_out():
+    defs = definitions(r"\newcommand{\dL}[1]{\frac{\partial L}{\partial #1}}")
+    assert expand(r"\dL{x_{b,c,i,j}} = \dL y", defs) == \
+        r"\frac{\partial L}{\partial x_{b,c,i,j}} = \frac{\partial L}{\partial y}"
+
+
+def test_two_arguments_an_optional_one_def_and_declared_operators():
+    defs = definitions(r"\newcommand\grad[2]{\dfrac{\partial #1}{\partial #2}}"
+                       r"\newcommand{\pad}[2][1]{\operatorname{pad}_{#1}(#2)}"
+                       r"\def\rr#1{\operatorname{rot180}(#1)}"
+                       r"\DeclareMathOperator*{\rot}{rot180}\renewcommand{\R}{\mathbb{R}}")
+    assert expand(r"\grad{L}{x}", defs) == r"\dfrac{\partial L}{\partial x}"
+    assert expand(r"\pad{g} + \pad[2]{g}", defs) == r"\operatorname{pad}_{1}(g) + \operatorname{pad}_{2}(g)"
+    assert expand(r"\rr{h} = \rot(h)", defs) == r"\operatorname{rot180}(h) = \operatorname{rot180}(h)"
+    assert expand(r"\R x \Rx", defs) == r"\mathbb{R} x \Rx"       # \Rx is another name: left alone
+
+
+def test_a_macro_inside_a_macro_is_written_out_too():
+    defs = definitions(r"\newcommand{\p}{\partial}\newcommand{\dL}[1]{\frac{\p L}{\p #1}}")
+    assert expand(r"\dL{h}", defs) == r"\frac{\partial L}{\partial h}"
+
+
+def test_a_macro_bomb_leaves_the_answer_as_written():
+    bomb = r"\newcommand{\a}{xxxxxxxxxx}" + "".join(
+        rf"\newcommand{{\{chr(98 + k)}}}{{\{chr(97 + k)}\{chr(97 + k)}\{chr(97 + k)}}}" for k in range(12))
+    defs = definitions(bomb)
+    text = r"L = \m"
+    assert expand(text, defs) == text                        # 3**12 * 10 characters: beyond MAX_GROWTH
+    assert MAX_GROWTH * len(text) + 2000 < 3 ** 12 * 10
+    loop = definitions(r"\newcommand{\a}{\a x}")
+    assert expand(r"\a", loop) == r"\a"                      # never ends: as written
+
+
+def test_a_sheet_with_its_own_derivative_macro_is_graded():
+    preamble = r"\documentclass{article}\newcommand{\dL}[1]{\frac{\partial L}{\partial #1}}"
+    answers = _sheet(preamble, r"\begin{equation}\dL{h_{o,c,m,n}} = " + TRUE_DH.replace(r"\frac{\partial L}"
+                     r"{\partial y_{b,o,i,j}}", r"\dL{y_{b,o,i,j}}") + r"\label{ans:dL_dh_formula}\end{equation}")
+    assert r"\frac{\partial L}{\partial h_{o,c,m,n}}" in answers["dL_dh_formula"]
+    assert _graded("dL_dh_formula", answers["dL_dh_formula"]).verdict == "correct"
+
+
+def test_a_declared_rotation_operator_is_read():
+    preamble = r"\DeclareMathOperator{\rot}{rot180}"
+    answers = _sheet(preamble, r"$$\frac{\partial L}{\partial x_c} = \sum_o \frac{\partial L}{\partial y_o} "
+                     r"\otimes \rot(h_{o,c}) \label{ans:dL_dx_formula}$$")
+    assert _graded("dL_dx_formula", answers["dL_dx_formula"]).verdict == "correct"
+    wrong = _sheet(preamble, r"$$\frac{\partial L}{\partial x_c} = \sum_o \frac{\partial L}{\partial y_o} "
+                   r"\otimes h_{o,c} \label{ans:dL_dx_formula}$$")
+    assert _graded("dL_dx_formula", wrong["dL_dx_formula"]).verdict == "wrong"
+
+
+# ------------------------------------------------------------------------- index ranges and kernel numbering
+
+CENTRED = r"\frac{\partial L}{\partial h_{o,c,u,v}}=\sum_{n}\sum_{i=0}^{H-1}\sum_{j=0}^{W-1}" \
+          r"\frac{\partial L}{\partial y_{n,o,i,j}}\,x_{n,c,i+u,j+v}"
+
+
+def test_kernel_positions_are_not_read_as_centred_unless_stated():
+    g = _graded("dL_dh_formula", CENTRED)
+    assert g.verdict == "wrong" and "u = " in detail_of(g)        # refuted in the student's own indices
+    stated = _graded("dL_dh_formula", CENTRED + r", \quad u,v\in\{-1,0,1\}")
+    assert stated.verdict == "correct" and "centred" in detail_of(stated)
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_an_index_range_stated_in_the_prose_around_a_formula_is_its_condition(where):
+    said = r"模板位置用中心为原点的坐标 $u,v\in\{-1,0,1\}$，$x$ 越界取 0："
+    block = r"\begin{equation}" + CENTRED + r"\label{ans:dL_dh_formula}\end{equation}"
+    answers = _sheet("", said + block if where == "before" else block + said)
+    assert answers["dL_dh_formula"].endswith(r", \quad u,v\in\{-1,0,1\}")
+    assert _graded("dL_dh_formula", answers["dL_dh_formula"]).verdict == "correct"
+
+
+def test_a_range_in_the_prose_is_not_added_to_a_closed_form_or_for_other_letters():
+    said = r"where $u,v\in\{-1,0,1\}$."
+    closed = _sheet("", said + r"\[\frac{\partial L}{\partial x} = \operatorname{pad}_1(\frac{\partial L}"
+                    r"{\partial y}) \otimes \operatorname{rot180}(h) \label{ans:dL_dx_formula}\]")
+    assert r"\in" not in closed["dL_dx_formula"]
+    other = _sheet("", said + r"\[\frac{\partial L}{\partial h_{o,c,m,n}} = " + TRUE_DH +
+                   r"\label{ans:dL_dh_formula}\]")
+    assert r"\in" not in other["dL_dh_formula"]
+    assert _graded("dL_dh_formula", other["dL_dh_formula"]).verdict == "correct"
+
+
+# --------------------------------------------------------------------------------------- rounding, entry by entry
+
+@pytest.mark.parametrize("latex,verdict,mistake", [
+    (r"\log 5 \approx 1.60", "wrong", "rounded"),               # ln 5 = 1.6094: truncated at its written place
+    (r"-\ln\frac15 \approx 1.62", "wrong", "rounded"),          # within 1%, beyond half a unit
+    (r"\log 5 \approx 1.61", "correct", ""),
+    (r"\log 5 \approx 1.70", "wrong", ""),                      # 6% off: no rounding
+])
+def test_a_rounded_side_of_a_chain_names_rounded(latex, verdict, mistake):
+    g = _graded("L", latex)
+    assert (g.verdict, mistake_of(g)) == (verdict, mistake)
+
+
+def test_each_entry_is_judged_at_its_own_written_place():
+    # (p - y)/ln 10 = (0.086859, ..., -0.347436, ...): 0.0869 is right at 4 places, -0.347 at 3
+    g = _graded("dL_dfc1", r"\approx [0.0869, 0.0869, -0.347, 0.0869, 0.0869]^T")
+    assert (g.verdict, mistake_of(g)) == ("wrong", "log_base_10")
+    # an entry written as an integer keeps the finest written place: 0.3 beside 0 is no rounding of 0
+    assert _graded("dL_dp", r"[0, 0.3, -5.0, 0, 0]").verdict == "wrong"
+    assert _graded("p", r"[0.2, 0.20, 0.2, 0.2, 0.21]").verdict == "wrong"
+    assert _graded("p", r"[0.2, 0.20, 0.2, 0.2, 0.2]").verdict == "correct"
