@@ -841,8 +841,12 @@ def _readings(steps: Sequence[IndexSum], notes: _Notes, spec: ConvSpec) -> tuple
         kern.add(notes.base)
     kern.discard("?")
     ds = sorted(data) if data else [0, 1]
-    # centred kernel positions (−1, 0, 1) only when stated: a teacher reads h_{o,c,m,n} as 0- or 1-based
-    ks = sorted(kern, key=lambda k: (k is None, k)) if kern else [ds[0], 1 - ds[0]]
+    # centred kernel positions (−1, 0, 1) when stated, or when the kernel is indexed by an offset between
+    # positions (the homework's own h_{in_i, out_j, -(w_j-w_i), …}); a kernel indexed by its own letters
+    # (h_{o,c,m,n}) is read 0- or 1-based, as a teacher reads it
+    offsets = any(not isinstance(e, sp.Symbol) for s in steps for f in s.factors if f.tensor == "h"
+                  and not f.derived for e in f.index[2:])
+    ks = sorted(kern, key=lambda k: (k is None, k)) if kern else [ds[0], 1 - ds[0]] + ([None] if offsets else [])
     # H and W: which axis each names, when the sums use them (x_{c,w,h} names W first, as the seed does)
     sym = Symbols(2, True)
     used = set().union(*(set().union(*(e.free_symbols for v, lo, hi in s.bounds for e in (lo, hi)
