@@ -202,7 +202,7 @@ FLOAT_PRINTOUT = 15    # significant digits from which a decimal is a double pri
 FLOAT_KEPT = 12        # of which a teacher keeps 12: float64's arithmetic noise sits in the last few
 
 
-def _decimals(text: str) -> int | None:
+def decimals_written(text: str) -> int | None:
     """The most decimal places written. A double printed in full (39.599999999999994, 0.19999999999999998:
     15 or more significant digits) is judged to 12 significant digits, as a teacher reads a pasted
     printout, not to the noise in its last places."""
@@ -507,7 +507,7 @@ def _side(side: nt.Side) -> tuple[Answer, int]:
         constant = en.repeated(entries) if len(entries) > 1 else None
         values = [_entry(constant)] if constant is not None else [_entry(e) for e in entries]
         value = values[0] if len(values) == 1 else _stack(values, "entries")
-    decimals = _decimals(side.src.text)
+    decimals = decimals_written(side.src.text)
     if side.approx:
         rank, decimals = 3, decimals or 0
     elif decimals is None:

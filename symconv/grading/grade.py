@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from .answers import MIN_SIGNIFICANT, FalseChain, NoAnswer, ParseError, coarse, parse_answer, time_budget, warm_up
+from .answers import (MIN_SIGNIFICANT, FalseChain, NoAnswer, ParseError, coarse, decimals_written, parse_answer,
+                      time_budget, warm_up)
 from .mistakes import Candidate, candidates, floats, with_mistake
 from .source import Refused
 from ..homework.solution import Solution
@@ -306,7 +307,8 @@ def _entry_tols(answer: Any, tol: float | None) -> np.ndarray | None:
         entry = as_expr(value[idx])
         if not isinstance(entry, sp.Rational) or abs(entry) != sp.Rational(written):
             return None
-        out[idx] = 0.5 * 10 ** -len(written.split(".")[1]) if "." in written else tol
+        places = decimals_written(written)          # a double printed in full: its 12 significant digits
+        out[idx] = tol if places is None else 0.5 * 10 ** -places
     return out
 
 
