@@ -78,13 +78,15 @@ def reports(tmp_path_factory) -> list[Path]:
              "--out-channels", "4", "--bias", "--out", "d3"),
             ("homework", "--out", "h_en"), ("homework", "--lang", "zh", "--out", "h_zh"),
             ("homework", str(DATA / "variant_3ch_stride2.toml"), "--out", "v"),
+            # a figure wider than the line (a dilated g of 13 columns beside a 15-column input): it wraps
+            ("derive", "--stride", "3", "--dilation", "2", "--kernel-size", "5", "--padding", "2", "--out", "d4"),
             ("check", "sheet.toml", "s01.tex", "--out", "g"),
             ("check", "sheet.toml", "--lang", "zh", "--out", "gz")]
     for args in runs:
         done = _run(*args, cwd=root)
         assert done.returncode in (0, 1), (args, done.stderr)
     pdfs = sorted(root.glob("*/*.pdf"))
-    assert len(pdfs) == 9, pdfs
+    assert len(pdfs) == 10, pdfs
     return pdfs
 
 
@@ -98,6 +100,37 @@ def test_the_suite_builds_every_kind_of_report(reports):
     assert {"homework11.pdf", "homework11_zh.pdf", "variant_3ch_stride2.pdf"} <= names
     assert any(n.startswith("grades_") for n in names)
     assert any(n.startswith("conv_backward_1d") for n in names)
+
+
+def test_the_figure_is_never_scaled_its_labels_at_6_pt_inside_the_line(reports):
+    # The figure's cell labels were \tiny inside \adjustbox{max width=\linewidth}: a wide figure shrank
+    # them below 5.5 pt, and its last title could pass the right edge. Now each panel is its own picture and
+    # the panels wrap; the labels ("u", "1,1") stay at 6 pt on every figure page.
+    pdfplumber = pytest.importorskip("pdfplumber")
+    seen = 0
+    for pdf_path in reports:
+        with pdfplumber.open(pdf_path) as pdf:
+            for page in pdf.pages:
+                labels = [c for c in page.chars if abs(c["size"] - 6) < 0.1 and c["text"] in "u0123456789,"]
+                if not labels:
+                    continue
+                seen += 1
+                assert min(c["size"] for c in labels) >= SMALLEST
+                inside = [c for c in page.chars if c["text"] not in CJK_CLOSING]       # ctex's hanging stops aside
+                assert max(c["x1"] for c in inside) <= page.width - MARGIN + SLACK, pdf_path.name
+    assert seen >= 9                                  # every report with a figure (the graded sheets have none)
+
+
+def test_the_tikz_figure_is_pictures_that_wrap():
+    from symconv.derivation.spec import ConvSpec
+    from symconv.report.figure import tikz
+    from symconv.report.doc import Figure
+    pictures = tikz(ConvSpec(2, 2, 5, stride=3, dilation=2, padding=2))
+    assert pictures.count(r"\begin{tikzpicture}") == 4 and r"\hspace{2em plus 1em}" in pictures
+    assert r"\tiny" not in pictures and r"\fontsize{6}{6}" in pictures
+    assert r"$\operatorname{rot180}(\operatorname{swap}_{io}(h))$" in pictures and "swap\\_io" not in pictures
+    tex = to_latex([Figure(pictures, "f.svg", "c")], "t")
+    assert "adjustbox" not in tex and "scalebox" not in tex
 
 
 # ------------------------------------------------------------------------------------------- the pieces
@@ -153,4 +186,4 @@ def test_the_svg_figure_keeps_its_titles_inside_and_its_labels_readable(args):
     assert any(t == "rot180(swap_io(h))" for _, t in titles)
     # a 12 px monospace character is at most 0.62 em wide: the centred title's right end is inside
     assert all(float(x) + len(t) * 0.62 * 12 / 2 <= width for x, t in titles)
-    assert set(re.findall(r'font-size="(\d+)"', text)) <= {"10", "12"}
+    assert set(re.findall(r'font-size="(\d+)"', text)) <= {"11", "12"}

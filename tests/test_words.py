@@ -71,3 +71,72 @@ def test_the_bias_gradient_is_a_sum_over_positions_not_an_axis_list():
     tex, md = render_homework(s, "en")
     assert r"\sum_{0," not in tex and r"\sum_{0," not in md
     assert r"\sum_{i,j} \left(\frac{\partial L}{\partial \mathrm{conv}_1}\right)_{o,i,j}" in tex
+
+
+def test_the_derive_reports_bias_gradient_is_summed_over_the_batch_and_the_positions():
+    # It printed \operatorname{sum}_{0,2,3}(g): the array axes' numbers (issue 20, item 3).
+    d = symconv.derive(symconv.ConvSpec(2, 2, 3, padding=1, bias=True))
+    tex, md = render_derivation(d, "t", None)
+    for text in (tex, md):
+        assert r"\operatorname{sum}_{0" not in text and "sum_axes" not in text.replace(r"\_", "_")
+        assert r"\frac{\partial L}{\partial b_{o}} = \sum_{n,i_{1},i_{2}} g_{n,o,i_{1},i_{2}}" in text
+        assert "summed over the batch and the positions" in text
+
+
+@pytest.fixture(scope="module")
+def seed_reports():
+    s = solve(load())
+    return {lang: render_homework(s, lang) for lang in ("en", "zh")}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_seeds_report_shows_no_program_names(seed_reports, lang):
+    # The (3)/(6) table showed C\_in, dL/dx and Python lists such as [0, 0, 0, 0] (issue 20, item 3).
+    tex, md = seed_reports[lang]
+    plain = tex.replace(r"\_", "_")
+    for leak in ("C_in", "C_out", "grad_input", "grad_weight", "[0, 0", "\\label{"):
+        assert leak not in plain, leak
+    assert not re.search(r"(?<!\\texttt\{)\bdL/d[xh]\b", tex.split(r"\begin{tikzpicture}")[0]
+                         + tex.split(r"\end{tikzpicture}")[-1])
+    assert r"$C_{\mathrm{in}}$" in tex and r"$\partial L/\partial x$" in tex
+
+
+def test_the_seeds_formula_3_says_what_the_grader_says(seed_reports):
+    # Issue 19/20: the grader marks the seed's (3) correct by the course's ⊗ convention (a bare ⊗ implies the
+    # channel swap) and wrong strictly read; (6) wrong, an extra rotation. The report said "(3) as written:
+    # does not hold".
+    from symconv.grading.formulas import grade_formula
+    from symconv.grading.grade import Grade
+    s = solve(load())
+    tex, _ = seed_reports["en"]
+    section = tex[tex.index("own formulas (3) and (6)"):]
+    answer3 = r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \otimes h^{\mathrm{rotate}\ 180^\circ}"
+    answer6 = r"\frac{\partial L}{\partial h} = \frac{\partial L}{\partial y} \otimes x^{\mathrm{rotate}\ 180^\circ}"
+    assert grade_formula("dL_dx_formula", answer3, s, Grade).verdict == "correct"
+    assert grade_formula("dL_dx_formula", answer3, s, Grade, strict_channels=True).mistake == "no_swap"
+    assert grade_formula("dL_dh_formula", answer6, s, Grade).mistake == "extra_rotation"
+    assert "(3) as written: correct under the course's $\\otimes$ convention" in section
+    assert "Strictly read, with the kernel's channels not exchanged" in section
+    assert "wrong; likely mistake: no channel swap" in section
+    assert "(6) as written: wrong; likely mistake: a rotation where none belongs." in section
+    assert "(3) as written: does not hold" not in section
+    zh, _ = seed_reports["zh"]
+    assert "按原文的 (3)：按课程的 $\\otimes$ 约定正确" in zh and "按原文的 (6)：错误；可能的错误：多了一次不该有的旋转" in zh
+
+
+def test_the_seed_check_uses_the_files_channel_counts_and_says_them():
+    # Issue 20: a homework with 3 input channels was checked at "1 × C_in × 4 × 4" with 2 (cut silently).
+    from pathlib import Path
+    s = solve(load(Path(__file__).parent / "data" / "variant_3ch_stride2.toml"))
+    tex, _ = render_homework(s, "en")
+    assert r"input $1 \times 3 \times 4 \times 4$ (3 input and 2 output channels, as in the file)" in tex
+    assert "C_{in}" not in tex
+    from symconv.proof.seed import check_seed
+    from symconv.proof.stored import derive
+    claims = check_seed(derive(symconv.ConvSpec(3, 2, 3, padding=1)))
+    assert all(c.x_shape == (1, 3, 4, 4) and c.out_channels == 2 and not c.channels_cut for c in claims)
+    # 3 in, 2 out: (3) read strictly cannot even be evaluated (its channels do not fit), the swap holds
+    by = {c.label: c for c in claims}
+    assert by["(3) as written"].error and by["(3) with the channel swap of its formula (2)"].holds
+    big = check_seed(derive(symconv.ConvSpec(20, 20, 3, padding=1)))
+    assert big[0].channels_cut and big[0].x_shape[1] == 2
