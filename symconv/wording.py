@@ -250,6 +250,7 @@ WORDS: dict[str, dict[str, str]] = {
         # the mistake a wrong answer's verdict names (ASCII: the English sheet is built with pdfLaTeX)
         "g.with_mistake": "{detail}; likely mistake: {mistake}",
         "g.likely": "Likely mistake: {mistake}.",
+        "g.formula_part": "formula for {grad}",
         "g.cut": "(… {n:,} more characters)",
         "g.more_parts": "({n:,} more parts are in the gradebook, not shown here.)",
         "g.and": "{a} and {b}",
@@ -498,6 +499,7 @@ WORDS: dict[str, dict[str, str]] = {
         "p.dots": "{where}的省略号只有在写出的各元素都相同时才能代表其余元素",
         "g.with_mistake": "{detail}；可能的错误：{mistake}",
         "g.likely": "可能的错误：{mistake}。",
+        "g.formula_part": "{grad} 的公式",
         "g.cut": "（…… 另有 {n:,} 个字符）",
         "g.more_parts": "（另有 {n:,} 个部分只记在成绩册中，此处不列出。）",
         "g.and": "{a}，并且{b}",

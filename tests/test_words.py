@@ -140,3 +140,32 @@ def test_the_seed_check_uses_the_files_channel_counts_and_says_them():
     assert by["(3) as written"].error and by["(3) with the channel swap of its formula (2)"].holds
     big = check_seed(derive(symconv.ConvSpec(20, 20, 3, padding=1)))
     assert big[0].channels_cut and big[0].x_shape[1] == 2
+
+
+def test_a_graded_sheet_names_its_formula_parts_and_shows_values_as_matrices():
+    # review20: the sheet named the formula parts dL_dx_formula / dL_dh_formula, wrote the course's ⊗ as
+    # "(x)", C_in with an underscore, the given values as Python lists and the expected formula as code.
+    from pathlib import Path
+    from symconv.grading.grade import grade
+    from symconv.grading.answers import read_answers
+    from symconv.report.grading import sheet
+    grades = grade(read_answers(Path(__file__).parent / "data" / "review20_sheet.tex"), solve(load()))
+    for lang in ("en", "zh"):
+        tex, md = sheet(grades, "review20_sheet.tex", lang)
+        plain = tex.replace(r"\_", "_")
+        assert "dL_dx_formula" not in plain and "dL_dh_formula" not in plain and "dL_dx_formula" not in md
+        assert "(x)" not in tex and r"$\otimes$" in tex and "C_in" not in plain and "[0, 0, 5, 0, 0]" not in tex
+        assert r"\frac{\partial L}{\partial p} = \begin{bmatrix} 0 & 0 & 5 & 0 & 0 \end{bmatrix}^{T}" in tex
+        assert r"\frac{\partial L}{\partial h} = \operatorname{pad}_{1}\left(x\right) \otimes_{\Sigma n} g" in tex
+    assert "formula for $\\partial L/\\partial x$ & correct" in sheet(grades, "s", "en")[0]
+
+
+def test_a_proof_statement_sets_its_inequalities_and_reads_in_chinese():
+    # review20: "every H ≥ 3" printed "every H 3" (pdfLaTeX's text fonts have no ≥), and the zh report kept
+    # "and every ... (a non-empty output)" in English.
+    from symconv.report.derivation import _sizes_as_math, statement_text
+    statement = "for every N, C_in, C_out and every H ≥ 3, W ≥ 3 (a non-empty output) at G = 2"
+    assert _sizes_as_math(statement) == (r"for every N, $C_{\mathrm{in}}$, $C_{\mathrm{out}}$ and every H $\geq$ 3, "
+                                         r"W $\geq$ 3 (a non-empty output) at G = 2")
+    zh = _sizes_as_math(statement_text(statement, "zh"), "zh")
+    assert "every" not in zh and "non-empty" not in zh and ", " not in zh and "（输出非空）" in zh

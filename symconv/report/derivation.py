@@ -76,6 +76,8 @@ def statement_text(statement: str, lang: str = "en") -> str:
         return statement
     for en, zh in (("proved for every ", "已证明：对任意 "), ("refuted, at ", "被否定：在 "), ("，at ", "：在 "),
                    ("已证明 for every ", "已证明：对任意 "), ("read as ", "读作 "),
+                   (" (a non-empty output)", "（输出非空）"), (" and every ", " 及任意 "),
+                   ("has operands whose input channels per group differ", "的两个操作数每组的输入通道数不同"),
                    ("refuted at ", "被否定：在 "), ("undecided", "未判定"), ("for every ", "对任意 "), (" at ", "，在 "), ("stride", "步长"),
                    ("dilation", "膨胀"), ("should contain", "应含"), ("but the formula gives", "但公式给出"),
                    ("the formula cannot be evaluated", "公式无法求值")):
@@ -87,6 +89,7 @@ def _sizes_as_math(statement: str, lang: str = "en") -> str:
     """Sizes with an index (C_in, H_1, P_low) as math: a paragraph is LaTeX and Markdown at once; in Chinese
     the list's commas full-width (a statement holds no closed form, whose commas would stay)."""
     statement = re.sub(r"\b([A-Z])_(\w+)\b", r"$\1_{\\mathrm{\2}}$", statement)
+    statement = statement.replace(" ≥ ", r" $\geq$ ")         # no text font of pdfLaTeX's has the glyph
     return statement.replace(", ", "，") if lang == "zh" else statement
 
 

@@ -151,11 +151,17 @@ _FULL_WIDTH = {", ": "，", "; ": "；", ": ": "："}
 def _prose(text: str, latex: bool, lang: str = "en") -> str:
     if lang == "zh":
         text = re.sub(r"(, |; |: )", lambda m: _FULL_WIDTH[m.group(1)], text)
-    pieces = re.split(r"(\bdL/d[a-z]\w*|\b[A-Z]_(?:in|out|low|high)\b)", text)
+    pieces = re.split(r"(\bdL/d[a-z]\w*|\b[A-Z]_(?:in|out|low|high)\b| ≥ |⊗|(?<![\w)\]])-(?=\d))", text)
     out = []
     for k, piece in enumerate(pieces):
         if k % 2 == 0:
             out.append(escape_latex(piece) if latex else escape_markdown(piece))
+        elif piece == "⊗":
+            out.append(r"$\otimes$" if latex else "⊗")
+        elif piece == " ≥ ":
+            out.append(r" $\geq$ " if latex else " ≥ ")
+        elif piece == "-":                        # a negative number: a minus sign, not a hyphen
+            out.append("$-$" if latex else "−")
         elif piece.startswith("dL/d"):
             out.append(_GRADIENT.sub(lambda m: rf"$\partial L/\partial {m.group(1)}$", piece))
         else:

@@ -31,12 +31,14 @@ def panels(spec: ConvSpec, lang: str = "en") -> list[Panel]:
                                                               spec.kernel_size))  # type: ignore[arg-type]
     out = spec.output_size(size)
     axes = min(2, spec.ndim)
-    u = tuple(n // 2 for n in size[:axes])
-    # Per axis: the (i, a) with S*i + D*a - P_low = u.
-    pairs = []
-    for k in range(axes):
+    # Per axis: the (i, a) with S*i + D*a - P_low = u, for the u nearest the centre that some output meets
+    # (at stride 2 and dilation 2 the centre itself may be met by none: the figure would show nothing).
+    def meets(k: int, v: int) -> list[tuple[int, int]]:
         S, D, K, (lo, _) = spec.stride[k], spec.dilation[k], spec.kernel_size[k], spec.pads[k]  # type: ignore
-        pairs.append([(i, a) for i in range(out[k]) for a in range(K) if S * i + D * a - lo == u[k]])
+        return [(i, a) for i in range(out[k]) for a in range(K) if S * i + D * a - lo == v]
+    u = tuple(min(range(n), key=lambda v: (not meets(k, v), abs(v - n // 2), v))
+              for k, n in enumerate(size[:axes]))
+    pairs = [meets(k, u[k]) for k in range(axes)]
     def grid(v: tuple[int, ...]) -> tuple[int, int]:
         return (v[0], v[1]) if axes == 2 else (0, v[0])
     def shape(v: tuple[int, ...]) -> tuple[int, int]:

@@ -156,7 +156,24 @@ def _display(title: str, rel: str, a: Any, fmt: Any) -> list[Block]:
         return [Lines(title, tuple(rows), rel)]
     if a.ndim == 4:
         return kernel_grid(rf"\left({title}\right)", rel, a, fmt)
+    if a.ndim == 2 and a.size <= BIG:
+        cells = [[fmt(v) for v in row] for row in a]
+        if sum(max(map(_width, col)) + 2 for col in zip(*cells)) > MATRIX_WIDTH:
+            # Wider than the line even transposed: one display per row, its entries named and separated
+            # where TeX may break the line (a 4 x 8 matrix of fractions over S ran 130 pt off the page).
+            return [Math(r",\allowbreak\ ".join(f"{_entry(title, i, j)} {rel} {c}" for j, c in enumerate(row)))
+                    for i, row in enumerate(cells)]
     return [Math(f"{title} {rel} {tensor_latex(a, fmt)}")]
+
+
+def _entry(title: str, i: int, j: int) -> str:
+    r"""The name of one entry: ``\frac{\partial L}{\partial W_{i,j}}`` for a gradient by one letter, else the
+    title in parentheses with the index."""
+    m = re.fullmatch(r"\\frac\{\\partial L\}\{\\partial ([A-Za-z])\}", title)
+    return rf"\frac{{\partial L}}{{\partial {m.group(1)}_{{{i},{j}}}}}" if m else rf"\left({title}\right)_{{{i},{j}}}"
+
+
+MATRIX_WIDTH = 72   # characters (commands aside) a matrix may take, its columns and their room together
 
 
 def kernel_grid(label: str, rel: str, a: Any, fmt: Any = _num) -> list[Block]:
