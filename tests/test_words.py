@@ -169,3 +169,13 @@ def test_a_proof_statement_sets_its_inequalities_and_reads_in_chinese():
                                          r"W $\geq$ 3 (a non-empty output) at G = 2")
     zh = _sizes_as_math(statement_text(statement, "zh"), "zh")
     assert "every" not in zh and "non-empty" not in zh and ", " not in zh and "（输出非空）" in zh
+
+
+def test_shapes_exponents_and_headings_read_as_written_by_hand(seed_reports):
+    # review20: shapes "2x4x4" with the letter x; e^{198/5} with a stacked fraction in the exponent; the zh
+    # heading "(4) softmax" in English alone.
+    tex, _ = seed_reports["en"]
+    assert r"$2 \times 4 \times 4$" in tex and "2x4x4" not in tex and "input 3x3" not in tex
+    assert r"e^{198/5} + e^{198/5}" in tex and r"e^{\dfrac" not in tex and r"e^{\frac{198" not in tex
+    zh, _ = seed_reports["zh"]
+    assert r"\section*{(4) softmax 归一化}" in zh

@@ -119,7 +119,7 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang), lang))))
     size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
     verdict = w("proof.detail", lang, checked=checked) if ok else detail
-    blocks.append(Para(w("proof.second", lang, size="x".join(map(str, size)), verdict=verdict)))
+    blocks.append(Para(w("proof.second", lang, size="$" + r" \times ".join(map(str, size)) + "$", verdict=verdict)))
     return blocks
 
 

@@ -49,6 +49,14 @@ def _num(v: Any) -> str:
     return text.replace(r"\frac", r"\dfrac", 1) if text.lstrip("- ").startswith(r"\frac") else text
 
 
+def _power(v: Any) -> str:
+    """A number in an exponent: a fraction on one line (198/5), never stacked over the base's line."""
+    v = as_expr(v)
+    if isinstance(v, sp.Rational) and not v.is_Integer:
+        return f"{v.p}/{v.q}"
+    return short_latex(v, _LANG.get())
+
+
 def _dec(v: Any) -> str:
     return _dec_float(float(sp.N(v, 30)))
 
@@ -351,7 +359,7 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     f = s.exact["fc1"]
     blocks += [Heading(w("hw.4", lang), 2), *_exponential_blocks(s, lang),
                *_part(s, "p", r"\left[\frac{e^{\mathrm{fc}_{1;i}}}{\sum_j e^{\mathrm{fc}_{1;j}}}\right]_i",
-                      rf"\left[\frac{{e^{{{_num(f[0])}}}}}{{{' + '.join(f'e^{{{_num(v)}}}' for v in f)}}},\ "
+                      rf"\left[\frac{{e^{{{_power(f[0])}}}}}{{{' + '.join(f'e^{{{_power(v)}}}' for v in f)}}},\ "
                       r"\dots\right]", lang=lang)]
     pt = shown(s, "p")[t - 1]
     blocks += [Heading(w("hw.5", lang), 2),
@@ -432,12 +440,17 @@ def check_table(s: Solution, lang: str = "en") -> Table:
     rows = []
     for name in s.exact:
         M = s.magnitude(name)
-        rows.append((f"${TITLES[name]}$", "x".join(map(str, s.exact[name].shape)) or w("scalar", lang),
+        rows.append((f"${TITLES[name]}$", _shape_cell(s.exact[name].shape) or w("scalar", lang),
                      "$" + _power_of_ten(M) + "$",
                      _bound(s, name, "float64", lang, cell=True),
                      _bound(s, name, "finite-difference", lang, cell=True)))
     return Table((w("part", lang), w("shape", lang), w("magnitude", lang), w("float_diff", lang),
                   w("fd_diff", lang)), tuple(rows))
+
+
+def _shape_cell(shape: tuple[int, ...]) -> str:
+    """A shape as a reader writes it: $2 \times 4 \times 4$ (not 2x4x4); "" for a scalar."""
+    return "$" + r" \times ".join(map(str, shape)) + "$" if shape else ""
 
 
 def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
