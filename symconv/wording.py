@@ -33,8 +33,8 @@ WORDS: dict[str, dict[str, str]] = {
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
         "rule.eliminate_deltas": r"Kronecker-delta elimination: $\sum_j f(j)\,\delta_{j,k} = f(k)$ for $k$ in "
                                  r"the range of $j$",
-        "rule.shift_index": r"stride 1: $\sum_i T_i\,\delta_{t,\,i + r} = T_{t - r}$ ($T$ is zero outside its "
-                            r"range)",
+        "rule.shift_index": r"stride 1: $\sum_i T_i\,\delta_{{t,\,i + r}} = T_{{t - r}}$ ($T$ is zero outside its "
+                            r"range), the sum over ${arg}$",
         "rule.absorb_stride": r"stride: $\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$, where $\hat T$ is $T$ dilated "
                               r"by $S$ (zero unless $S$ divides $t$)",
         "rule.swap_channels": "channel swap: the kernel's input and output channel axes exchanged "
@@ -322,7 +322,7 @@ WORDS: dict[str, dict[str, str]] = {
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
         "rule.eliminate_deltas": r"消去 Kronecker delta：当 $k$ 在 $j$ 的范围内时 "
                                  r"$\sum_j f(j)\,\delta_{j,k} = f(k)$",
-        "rule.shift_index": r"步长为 1：$\sum_i T_i\,\delta_{t,\,i + r} = T_{t - r}$（$T$ 在其范围外为零）",
+        "rule.shift_index": r"步长为 1：$\sum_i T_i\,\delta_{{t,\,i + r}} = T_{{t - r}}$（$T$ 在其范围外为零），消去对 ${arg}$ 的求和",
         "rule.absorb_stride": r"步长：$\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$，其中 $\hat T$ 是 $T$ 按 $S$ "
                               r"膨胀的结果（$S$ 不整除 $t$ 时为 0）",
         "rule.swap_channels": "通道交换：卷积核的输入通道轴与输出通道轴互换（在每个分组内）",

@@ -217,3 +217,12 @@ def test_the_figures_input_entry_is_one_the_outputs_meet(args):
         r0, r1 = map(int, label.split(","))
         for i, r, v, k in ((i0, r0, u[0], 0), (i1, r1, u[1], 1)):
             assert spec.stride[k] * i + spec.dilation[k] * (2 - r) - spec.pads[k][0] == v
+
+
+def test_a_wide_3d_tensor_is_one_labelled_matrix_per_channel():
+    # review20: dL/dx of a 3-channel input was three 4 x 4 matrices stacked with commas, no channel named.
+    blocks = hw_report._display(r"\frac{\partial L}{\partial x}", "=", np.zeros((3, 4, 4), dtype=object),
+                                hw_report._num)
+    assert len(blocks) == 1 and isinstance(blocks[0], Math)
+    assert all(rf"\left(\frac{{\partial L}}{{\partial x}}\right)_{{{c}}} = \begin{{bmatrix}}" in blocks[0].latex
+               for c in range(3))

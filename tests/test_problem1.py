@@ -79,6 +79,8 @@ def test_the_seeds_problem_1_reads_at_stride_1_with_every_stride_in_an_appendix(
         assert symbol not in steps, symbol                  # no stride or dilation symbol in the main steps
         assert symbol in appendix, symbol                   # the general derivation keeps them
     assert "stride 1: " in steps                            # the rule that replaces the stride's dilation
+    # review20: the two such steps had the same title; each names the sum it removes
+    assert "the sum over $i_{1}$" in steps and "the sum over $i_{2}$" in steps
     assert r"\left\lfloor" not in steps and r"\left\lfloor" in appendix   # the output size without a floor
 
 

@@ -252,7 +252,9 @@ def shift_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
             _, _, var, c = min(cands)
             value = sp.expand(-(diff - c * var) / c)
             rest = term.deltas[:pos] + term.deltas[pos + 1:]
-            return "", replace(term, deltas=rest).subs({var: value}, drop=[var])
+            # The summation variable it removes, so that two such steps in a row read apart (i_1, then i_2).
+            name = Printer(symbol_names=ctx.sym.latex_names()).doprint(var)
+            return name, replace(term, deltas=rest).subs({var: value}, drop=[var])
     return None
 
 

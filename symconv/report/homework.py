@@ -157,11 +157,12 @@ def _display(title: str, rel: str, a: Any, fmt: Any) -> list[Block]:
     if a.ndim == 2 and a.shape[1] > max(WIDE, a.shape[0]):
         return [Math(rf"\left({title}\right)^{{T}} {rel} {tensor_latex(a.T, fmt)}")]
     if a.ndim == 3 and a.shape[0] > 1 and a.shape[0] * a.shape[2] > WIDE - 1:
+        # One matrix per channel, each labelled with its channel (review20 could not tell three stacked 4 x 4
+        # matrices apart), a break allowed between them.
         shown = a[:KEEP] if a.size > BIG else a           # a large tensor: its first channels
-        rows = [tensor_latex(c, fmt) + "," for c in shown[:-1]] + [tensor_latex(shown[-1], fmt)]
-        if len(shown) < len(a):
-            rows[-1] += r",\ \dots" + _shape_note(a.shape)
-        return [Lines(title, tuple(rows), rel)]
+        channels = [rf"\left({title}\right)_{{{c}}} {rel} {tensor_latex(m, fmt)}" for c, m in enumerate(shown)]
+        more = r",\allowbreak\quad \dots" + _shape_note(a.shape) if len(shown) < len(a) else ""
+        return [Math(r",\allowbreak\quad ".join(channels) + more)]
     if a.ndim == 4:
         return kernel_grid(rf"\left({title}\right)", rel, a, fmt)
     if a.ndim == 2 and a.size <= BIG:
