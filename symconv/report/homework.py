@@ -52,8 +52,8 @@ def _num(v: Any) -> str:
 def _power(v: Any) -> str:
     """A number in an exponent: a fraction on one line (198/5), never stacked over the base's line."""
     v = as_expr(v)
-    if isinstance(v, sp.Rational) and not v.is_Integer:
-        return f"{v.p}/{v.q}"
+    if isinstance(v, sp.Rational) and not v.is_Integer and max(abs(v.p), v.q) < 10 ** 40:
+        return f"{v.p}/{v.q}"         # a longer one is shortened as everywhere (its digits cut)
     return short_latex(v, _LANG.get())
 
 
