@@ -164,7 +164,7 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.terminal.failed": "checks: {n} FAILED ({which})",
         "hw.terminal.cell_failed": "{error} FAILED (bound {bound})",
         "hw.E": r"The inputs of softmax differ, so its exact values hold exponentials. They are written once, "
-                r"as $E_j$ (the largest input gives $E_j = 1$), with $S$ their sum; every value below is "
+                r"as $E_j$ (the largest input gives $E_j = 1$), with $Z$ their sum; every value below is "
                 r"exact in terms of them, with decimals beside:",
         "hw.same_rows": r"Every row of $W$ is the same row $w$, so $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$, "
                         r"and $\sum_i p_i = 1 = \sum_i y_i$: the gradient vanishes. ",
@@ -424,7 +424,7 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.terminal.failed": "核对：{n} 项失败（{which}）",
         "hw.terminal.cell_failed": "{error} 失败（界 {bound}）",
         "hw.E": r"softmax 的各个输入不相等，所以其精确值含有指数。这些指数只写一次，记为 $E_j$"
-                r"（最大的输入对应 $E_j = 1$），$S$ 为它们的和；下面每个值都用它们精确地写出，并附上小数：",
+                r"（最大的输入对应 $E_j = 1$），$Z$ 为它们的和；下面每个值都用它们精确地写出，并附上小数：",
         "hw.same_rows": r"$W$ 的每一行都是同一行 $w$，所以 $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$，"
                         r"而 $\sum_i p_i = 1 = \sum_i y_i$：该梯度为零。",
         "hw.vanishes": r"对这组数据，$W^{T}(p - y)$ 恰好为零。",

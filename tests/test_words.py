@@ -179,3 +179,12 @@ def test_shapes_exponents_and_headings_read_as_written_by_hand(seed_reports):
     assert r"e^{198/5} + e^{198/5}" in tex and r"e^{\dfrac" not in tex and r"e^{\frac{198" not in tex
     zh, _ = seed_reports["zh"]
     assert r"\section*{(4) softmax 归一化}" in zh
+
+
+def test_the_softmax_sum_is_not_named_like_the_stride():
+    # review20: in a stride-2 homework "∂L/∂p = [0 −S 0 0]" read as minus the stride S.
+    from pathlib import Path
+    s = solve(load(Path(__file__).parent / "data" / "variant_softmax_review20.toml"))
+    tex, _ = render_homework(s, "en")
+    assert r"Z = \sum_j E_j" in tex and r"S = \sum_j E_j" not in tex and "{S}" not in tex
+    assert r"\dfrac{61 E_{1}}{Z}" in tex

@@ -231,13 +231,14 @@ def _bound(s: Solution, name: str, against: str, lang: str = "en", cell: bool = 
 
 def _exponentials(s: Solution) -> tuple[dict[sp.Symbol, Any], sp.Symbol, Any] | None:
     """When softmax's inputs differ, the E_j = exp(fc1_j - max fc1) that the exact values are written in,
-    the symbol S and its value sum_j E_j (an E_j with fc1_j = max fc1 is 1); None when there are none."""
+    the symbol Z and its value sum_j E_j (an E_j with fc1_j = max fc1 is 1); None when there are none."""
     back = s.local.get("E")
     if not back:
         return None
     by_name = {str(e): e for e in back}
     E = [by_name.get(f"E{j + 1}", sp.Integer(1)) for j in range(len(s.exact["fc1"]))]
-    return back, sp.Symbol("S", positive=True), sp.Add(*E)
+    # Z, not S: S is the stride in the same report (review20 read -S as minus the stride).
+    return back, sp.Symbol("Z", positive=True), sp.Add(*E)
 
 
 def _with_S(v: Any, Es: list[sp.Symbol], S: sp.Symbol, total: Any) -> Any:
@@ -294,8 +295,8 @@ def _exponential_blocks(s: Solution, lang: str) -> list[Block]:
     c = max(f)
     values = r",\ ".join(rf"E_{{{j + 1}}} = " + (_num(sp.exp(v - c)) if v != c else "1") for j, v in enumerate(f))
     return [Para(w("hw.E", lang)),
-            Math(r"E_{j} = e^{\mathrm{fc}_{1;j} - \max_k \mathrm{fc}_{1;k}},\quad S = \sum_j E_j"),
-            Math(rf"{values},\quad S = {_num(total)} \approx {_dec(total.xreplace(back))}")]
+            Math(r"E_{j} = e^{\mathrm{fc}_{1;j} - \max_k \mathrm{fc}_{1;k}},\quad Z = \sum_j E_j"),
+            Math(rf"{values},\quad Z = {_num(total)} \approx {_dec(total.xreplace(back))}")]
 
 
 def _conv1_entry(s: Solution) -> Lines:
