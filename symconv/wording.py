@@ -208,6 +208,9 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "Given:", "g.expected": "Expected:",
         "v.correct": "correct", "v.wrong": "wrong", "v.unparsed": "unparsed", "v.missing": "missing",
         "derive.title": "Backward pass of a convolution ({name})",
+        "title.ndim": "{n}-D", "title.kernel": "{k} kernel", "title.stride": "stride {s}",
+        "title.padding": "padding {p}", "title.dilation": "dilation {d}", "title.groups": "{g} groups",
+        "title.bias": "bias",
         "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
         "g.rounded": "equal within rounding to {places} decimal places{how}",
@@ -320,7 +323,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
-        "rule.eliminate_deltas": r"消去 Kronecker delta：当 $k$ 在 $j$ 的范围内时 "
+        "rule.eliminate_deltas": r"消去克罗内克 $\delta$：当 $k$ 在 $j$ 的范围内时 "
                                  r"$\sum_j f(j)\,\delta_{j,k} = f(k)$",
         "rule.shift_index": r"步长为 1：$\sum_i T_i\,\delta_{{t,\,i + r}} = T_{{t - r}}$（$T$ 在其范围外为零），消去对 ${arg}$ 的求和",
         "rule.absorb_stride": r"步长：$\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$，其中 $\hat T$ 是 $T$ 按 $S$ "
@@ -463,6 +466,9 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "给出的答案：", "g.expected": "正确答案：",
         "v.correct": "正确", "v.wrong": "错误", "v.unparsed": "无法解析", "v.missing": "缺失",
         "derive.title": "模板运算的反向传播（{name}）",
+        "title.ndim": "{n} 维", "title.kernel": "{k} 卷积核", "title.stride": "步长 {s}",
+        "title.padding": "填充 {p}", "title.dilation": "膨胀 {d}", "title.groups": "{g} 组",
+        "title.bias": "有偏置",
         "g.missing": "未作答",
         "g.exact": "完全相等{how}",
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",

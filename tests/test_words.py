@@ -188,3 +188,12 @@ def test_the_softmax_sum_is_not_named_like_the_stride():
     tex, _ = render_homework(s, "en")
     assert r"Z = \sum_j E_j" in tex and r"S = \sum_j E_j" not in tex and "{S}" not in tex
     assert r"\dfrac{61 E_{1}}{Z}" in tex
+
+
+def test_a_derive_reports_title_names_its_configuration_in_words():
+    # review20: the title was "Backward pass of a convolution (2d_k3_s1_p1_d1)", the file stem.
+    from symconv.report.derivation import title_name
+    spec = symconv.ConvSpec(4, 6, 3, stride=2, dilation=2, groups=2, bias=True, padding=1)
+    assert title_name(spec) == "2-D, 3×3 kernel, stride 2, padding 1, dilation 2, 2 groups, bias"
+    assert title_name(spec, "zh") == "2 维，3×3 卷积核，步长 2，填充 1，膨胀 2，2 组，有偏置"
+    assert "_" not in title_name(symconv.ConvSpec(2, 2, (3, 2), padding="same"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ..derivation import ops
@@ -11,7 +13,7 @@ from ..derivation.forms import Derivation, derive_general
 from ..derivation.layout import form_latex, gradient_displays
 from .doc import Block, Figure, Heading, Lines, Math, Mono, Para, Table, Words, to_latex, to_markdown, user_text
 from ..derivation.spec import ConvSpec
-from ..grading.formulas import grade_formula
+from ..derivation import store
 from ..grading.grade import Grade
 from .figure import svg, tikz
 from ..proof.stored import evaluator_checks
@@ -193,16 +195,32 @@ class _Problem1:
 def seed_grades(spec: ConvSpec, seed: list[SeedClaim]) -> list[tuple[SeedClaim, Any, Any]]:
     """(claim, grade, strict grade) of (3) and (6) as written, each graded by ``symconv check``'s own
     :func:`grade_formula` (by the course's ⊗ convention, and with ``--strict-channels``): the report says
-    what the grader says, from the grader."""
-    out = []
-    for c in seed:
-        if c.label not in _SEED_PARTS:
-            continue
-        part, wrt = _SEED_PARTS[c.label]
-        answer = rf"\frac{{\partial L}}{{\partial {wrt}}} = {c.formula}"
-        out.append((c, grade_formula(part, answer, _Problem1(spec), Grade),
-                    grade_formula(part, answer, _Problem1(spec), Grade, strict_channels=True)))
-    return out
+    what the grader says, from the grader. Kept in the hash-checked store like the proofs (a warm run
+    proves nothing again, and loads no isl)."""
+    claims = {c.label: c for c in seed if c.label in _SEED_PARTS}
+    what = repr((spec, sorted((label, c.formula) for label, c in claims.items())))
+    key = f"seed-grades-{hashlib.sha256(what.encode()).hexdigest()[:32]}"
+    found = store.load(key, _GRADER_SOURCES, tuple)
+    if found is not None and len(found) == 2 and found[0] == spec:
+        grades = found[1]
+    else:
+        from ..grading.formulas import grade_formula      # only to grade: it proves, with isl
+        grades = []
+        for label, c in claims.items():
+            part, wrt = _SEED_PARTS[label]
+            answer = rf"\frac{{\partial L}}{{\partial {wrt}}} = {c.formula}"
+            grades.append((label, grade_formula(part, answer, _Problem1(spec), Grade),
+                           grade_formula(part, answer, _Problem1(spec), Grade, strict_channels=True)))
+        grades = tuple(grades)
+        store.save(key, (spec, grades), _GRADER_SOURCES)
+    return [(claims[label], grade, strict) for label, grade, strict in grades]
+
+
+# The code a seed grade depends on: the grader's, the proofs' and the derivation's (and the homework's
+# problem-1 setting, which the grader reads).
+_PACKAGE = Path(__file__).resolve().parent.parent
+_GRADER_SOURCES = tuple(sorted(p for stage in ("derivation", "proof", "homework", "grading")
+                               for p in (_PACKAGE / stage).glob("*.py")))
 
 
 def _swap_implied(grade: Any) -> bool:
@@ -277,6 +295,23 @@ def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
         if step.note_text(lang):
             blocks.append(Para(w("where", lang, note=step.note_text(lang))))
     return blocks
+
+
+def title_name(spec: ConvSpec, lang: str = "en") -> str:
+    """The configuration in a report's title, in words ("2-D, 3×3 kernel, stride 1, padding 1"), not the
+    file stem (2d_k3_s1_p1_d1)."""
+    axes = (lambda v: str(v[0]) if len(set(v)) == 1 else "×".join(map(str, v)))
+    parts = [w("title.ndim", lang, n=spec.ndim), w("title.kernel", lang, k="×".join(map(str, spec.kernel_size))),
+             w("title.stride", lang, s=axes(spec.stride)),
+             w("title.padding", lang, p=", ".join(f"({lo}, {hi})" for lo, hi in spec.pads)
+               if len({v for pair in spec.pads for v in pair}) > 1 else str(spec.pads[0][0]))]
+    if set(spec.dilation) != {1}:
+        parts.append(w("title.dilation", lang, d=axes(spec.dilation)))
+    if spec.groups > 1:
+        parts.append(w("title.groups", lang, g=spec.groups))
+    if spec.bias:
+        parts.append(w("title.bias", lang))
+    return ("，" if lang == "zh" else ", ").join(parts)
 
 
 def figure_name(spec: Any, lang: str = "en") -> str:
