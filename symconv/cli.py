@@ -185,9 +185,9 @@ def cmd_derive(args: argparse.Namespace) -> int:
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
     if out is None:
         return 0
-    from .report.derivation import figure_files, render     # the report stage: only to write a report
+    from .report.derivation import figure_files, render, title_name     # the report stage: only to write one
     from .wording import w
-    tex, md = render(derivation, w("derive.title", args.lang, name=spec.describe()), seed, args.lang)
+    tex, md = render(derivation, w("derive.title", args.lang, name=title_name(spec, args.lang)), seed, args.lang)
     return _write(out, f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
                   figure_files(spec, args.lang), quiet=args.json)
 

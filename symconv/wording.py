@@ -33,8 +33,8 @@ WORDS: dict[str, dict[str, str]] = {
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
         "rule.eliminate_deltas": r"Kronecker-delta elimination: $\sum_j f(j)\,\delta_{j,k} = f(k)$ for $k$ in "
                                  r"the range of $j$",
-        "rule.shift_index": r"stride 1: $\sum_i T_i\,\delta_{t,\,i + r} = T_{t - r}$ ($T$ is zero outside its "
-                            r"range)",
+        "rule.shift_index": r"stride 1: $\sum_i T_i\,\delta_{{t,\,i + r}} = T_{{t - r}}$ ($T$ is zero outside its "
+                            r"range), the sum over ${arg}$",
         "rule.absorb_stride": r"stride: $\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$, where $\hat T$ is $T$ dilated "
                               r"by $S$ (zero unless $S$ divides $t$)",
         "rule.swap_channels": "channel swap: the kernel's input and output channel axes exchanged "
@@ -45,6 +45,9 @@ WORDS: dict[str, dict[str, str]] = {
                                   "of the data",
         "rule.recognise": "recognise the closed form (checked against the last sum at random sizes)",
         "note.output_size": r"output size: ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding after each axis",
+        "note.output_range": r"the output positions run over ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding "
+                             "after each axis",
+        "note.output_range_even": r"the output positions run over ${arg}$ (padding $P$ on both sides of each axis)",
         "step": "Step {n}: {rule}.",
         "where": "where {note}.",
         # derivation report
@@ -69,8 +72,25 @@ WORDS: dict[str, dict[str, str]] = {
                   r"$\operatorname{dilate}_S$ puts $S-1$ zeros between neighbours, $\operatorname{pad}_{(l, r)}$ "
                   r"adds zeros (a negative width crops), $[S \mid t]$ is 1 when $S$ divides $t$ and 0 otherwise; "
                   r"$s$ and $d$ under $\otimes$ are its stride and dilation. $g = \partial L / \partial y$.",
+        "legend.unit": r"Operators: $a \otimes k$ is the template operation (cross-correlation, no flip) summed "
+                       r"over the input channels of each group, $a \otimes_{\Sigma n} k$ the same correlation "
+                       r"summed over the batch with both channel axes kept; $\operatorname{rot180}$ reverses every "
+                       r"spatial axis, $\operatorname{swap}_{io}$ exchanges a kernel's input and output channel "
+                       r"axes (per group), $\operatorname{pad}_{(l, r)}$ adds zeros (a negative width crops). "
+                       r"$g = \partial L / \partial y$.",
+        "appendix.stride_legend": r"There $\operatorname{dilate}_S$ puts $S-1$ zeros between neighbours, "
+                                  r"$[S \mid t]$ is 1 when $S$ divides $t$ and 0 otherwise, and $s$ and $d$ under "
+                                  r"$\otimes$ are its stride and dilation.",
         "gradient": "gradient", "closed_form": "closed form",
+        "summed_positions": "summed over the batch and the positions",
         "every_size": "For every size (every size a symbol; the configuration above substitutes its values):",
+        "every_size.unit": "For every size at stride 1 and dilation 1 (every size a symbol; the configuration "
+                           "above substitutes its values):",
+        "appendix.forms": "The same derivation with the stride $S$ and the dilation $D$ as symbols. For every "
+                          "size, stride and dilation:",
+        "fig.caption.unit": r"One input entry $u$, the entries of $g = \partial L/\partial y$ it meets (each "
+                            "labelled with the entry of the rotated, channel-swapped kernel that collects it), and "
+                            "the kernel entries used.",
         "proof.intro": "Decided by Presburger arithmetic (isl), not by sampling. $L = \\sum g\\,y$ is trilinear, so "
                        "each gradient entry is a sum of monomials; write $\\mathcal{M}(\\cdot)$ for the set of "
                        "(entry, monomial) pairs of a tensor. For each gradient, the set read from the derivative of "
@@ -144,7 +164,7 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.terminal.failed": "checks: {n} FAILED ({which})",
         "hw.terminal.cell_failed": "{error} FAILED (bound {bound})",
         "hw.E": r"The inputs of softmax differ, so its exact values hold exponentials. They are written once, "
-                r"as $E_j$ (the largest input gives $E_j = 1$), with $S$ their sum; every value below is "
+                r"as $E_j$ (the largest input gives $E_j = 1$), with $Z$ their sum; every value below is "
                 r"exact in terms of them, with decimals beside:",
         "hw.same_rows": r"Every row of $W$ is the same row $w$, so $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$, "
                         r"and $\sum_i p_i = 1 = \sum_i y_i$: the gradient vanishes. ",
@@ -161,6 +181,25 @@ WORDS: dict[str, dict[str, str]] = {
                               r"tell ReLU's side there, so the float64 recomputation of the parts after ReLU "
                               r"takes ReLU's exact mask there.",
         "seed.verdict": "{reading}: {verdict}.", "n/a": "n/a",
+        "seed.graded": "Graded as symconv check grades an answer (the same reader, and the same proof for "
+                       "every size):",
+        "seed.graded.verdict": "{reading}: {verdict}",
+        "seed.graded.convention": r"{reading}: {verdict} under the course's $\otimes$ convention (a bare "
+                                  r"$\otimes$ between $\partial L/\partial y$ and the kernel implies the channel "
+                                  "swap, as in the homework's (2))",
+        "seed.graded.mistake": "; likely mistake: {mistake}",
+        "seed.graded.strict": "Strictly read, with the kernel's channels not exchanged (as symconv check grades "
+                              "it with its strict-channels option): {verdict}; likely mistake: {mistake}.",
+        "seed.graded.detail": "The grader's detail: {detail}.",
+        "seed.intro.channels": r"Each reading, with $\partial L/\partial y$ padded by $K-1-P$, is compared entry "
+                               r"by entry with the closed form above on random integers in $[-3, 3]$ (seed 11), "
+                               r"input ${shape}$ ({c_in} input and {c_out} output channels, as in the file).",
+        "seed.channels_cut": " The file has {c_in} input and {c_out} output channels; the test uses at most two "
+                             "each way (the index maps are the same for every count).",
+        "seed.show.(3) as written": "(3) read strictly (the kernel's channels not exchanged)",
+        "seed.show.(3) with the channel swap of its formula (2)": r"(3) by the course's $\otimes$ convention "
+                                                                  "(the channel swap of its formula (2))",
+        "seed.show.(6) as written": "(6) as written",
         "t.exact": "exact (first entries)", "t.fd": "fin. diff.", "t.wrote": "wrote {path}",
         "part": "part", "shape": "shape", "scalar": "scalar", "float_diff": "float64 max diff",
         "fd_diff": "finite-difference max diff",
@@ -169,6 +208,9 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "Given:", "g.expected": "Expected:",
         "v.correct": "correct", "v.wrong": "wrong", "v.unparsed": "unparsed", "v.missing": "missing",
         "derive.title": "Backward pass of a convolution ({name})",
+        "title.ndim": "{n}-D", "title.kernel": "{k} kernel", "title.stride": "stride {s}",
+        "title.padding": "padding {p}", "title.dilation": "dilation {d}", "title.groups": "{g} groups",
+        "title.bias": "bias",
         "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
         "g.rounded": "equal within rounding to {places} decimal places{how}",
@@ -211,6 +253,7 @@ WORDS: dict[str, dict[str, str]] = {
         # the mistake a wrong answer's verdict names (ASCII: the English sheet is built with pdfLaTeX)
         "g.with_mistake": "{detail}; likely mistake: {mistake}",
         "g.likely": "Likely mistake: {mistake}.",
+        "g.formula_part": "formula for {grad}",
         "g.cut": "(… {n:,} more characters)",
         "g.more_parts": "({n:,} more parts are in the gradebook, not shown here.)",
         "g.and": "{a} and {b}",
@@ -261,9 +304,9 @@ WORDS: dict[str, dict[str, str]] = {
         "fa.step_wrong": "step {n} does not follow from step {before}: {detail}",
         "fa.step1_wrong": "step 1 does not follow from the definition of y: {detail}",
         "h.figure": "Which entries meet",
-        "fig.caption": "One input entry u, the entries of g = dL/dy it meets (each labelled with the entry of "
-                       "the rotated, channel-swapped kernel that collects it), their places in dilate(g, S) "
-                       "when the stride is above 1, and the kernel entries used.",
+        "fig.caption": r"One input entry $u$, the entries of $g = \partial L/\partial y$ it meets (each labelled "
+                       "with the entry of the rotated, channel-swapped kernel that collects it), their places in "
+                       r"$\operatorname{dilate}_S(g)$ when the stride is above 1, and the kernel entries used.",
     },
     "zh": {
         # the command line's own faults: an unsafe cache folder, output that cannot be written
@@ -280,9 +323,9 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
-        "rule.eliminate_deltas": r"消去 Kronecker delta：当 $k$ 在 $j$ 的范围内时 "
+        "rule.eliminate_deltas": r"消去克罗内克 $\delta$：当 $k$ 在 $j$ 的范围内时 "
                                  r"$\sum_j f(j)\,\delta_{j,k} = f(k)$",
-        "rule.shift_index": r"步长为 1：$\sum_i T_i\,\delta_{t,\,i + r} = T_{t - r}$（$T$ 在其范围外为零）",
+        "rule.shift_index": r"步长为 1：$\sum_i T_i\,\delta_{{t,\,i + r}} = T_{{t - r}}$（$T$ 在其范围外为零），消去对 ${arg}$ 的求和",
         "rule.absorb_stride": r"步长：$\sum_i T_i\,\delta_{t,\,S i} = \hat T_t$，其中 $\hat T$ 是 $T$ 按 $S$ "
                               r"膨胀的结果（$S$ 不整除 $t$ 时为 0）",
         "rule.swap_channels": "通道交换：卷积核的输入通道轴与输出通道轴互换（在每个分组内）",
@@ -291,6 +334,8 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.bounds_to_padding": "边界变为填充：范围条件变成对数据的零填充（或裁剪）",
         "rule.recognise": "识别闭式解（已在随机尺寸上与最后一个求和式核对）",
         "note.output_size": r"输出尺寸：${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
+        "note.output_range": r"输出位置的范围为 ${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
+        "note.output_range_even": r"输出位置的范围为 ${arg}$（每个轴两端的填充均为 $P$）",
         "step": "第 {n} 步：{rule}。",
         "where": "其中 {note}。",
         "h.configuration": "配置", "h.closed_forms": "闭式解", "h.definition": "定义",
@@ -311,8 +356,17 @@ WORDS: dict[str, dict[str, str]] = {
                   r"（按分组），$\operatorname{dilate}_S$ 在相邻元素之间插入 $S-1$ 个零，"
                   r"$\operatorname{pad}_{(l, r)}$ 补零（宽度为负表示裁剪），$[S \mid t]$ 在 $S$ 整除 $t$ 时为 1，否则为 0；"
                   r"$\otimes$ 下标中的 $s$ 与 $d$ 是其步长与膨胀。$g = \partial L / \partial y$。",
+        "legend.unit": r"算子：$a \otimes k$ 是模板运算（互相关，不翻转），在每个分组的输入通道上求和；"
+                       r"$a \otimes_{\Sigma n} k$ 是同样的互相关，但在批次上求和并保留两个通道轴；"
+                       r"$\operatorname{rot180}$ 把每个空间轴倒序，$\operatorname{swap}_{io}$ 交换卷积核的输入与输出通道轴"
+                       r"（按分组），$\operatorname{pad}_{(l, r)}$ 补零（宽度为负表示裁剪）。$g = \partial L / \partial y$。",
+        "appendix.stride_legend": r"其中 $\operatorname{dilate}_S$ 在相邻元素之间插入 $S-1$ 个零，$[S \mid t]$ 在 $S$ 整除 "
+                                  r"$t$ 时为 1，否则为 0；$\otimes$ 下标中的 $s$ 与 $d$ 是其步长与膨胀。",
         "gradient": "梯度", "closed_form": "闭式",
+        "summed_positions": "对批次与所有位置求和",
         "every_size": "对任意尺寸（所有尺寸都是符号；上面的配置代入其取值）：",
+        "every_size.unit": "步长 1、膨胀 1 时对任意尺寸（所有尺寸都是符号；上面的配置代入其取值）：",
+        "appendix.forms": "同一推导，步长 $S$ 与膨胀 $D$ 为符号。对任意尺寸、步长与膨胀：",
         "proof.intro": "由 Presburger 算术（isl）判定，而非抽样。$L = \\sum g\\,y$ 是三线性的，梯度的每个元素都是若干单项式之和；"
                        "记 $\\mathcal{M}(\\cdot)$ 为一个张量的（元素，单项式）对的集合。对每个梯度，由定义（其指标表达式）"
                        "求导得到的集合必须等于闭式解（每个算子读作指标上的仿射关系）给出的集合，且闭式解中每个单项式只出现一次：",
@@ -340,12 +394,12 @@ WORDS: dict[str, dict[str, str]] = {
         "seed.error": "无法求值：{error}",
         "hw.problem1": "第 1 题", "hw.problem2": "第 2 题",
         "hw.p1.intro": r"对 $y = x \otimes h$（$\otimes$：模板运算，即不翻转卷积核的互相关），${k}$ 卷积核，"
-                       r"Padding = {p}，Stride = {s}{d}，由 symconv 的引擎从定义推导损失函数 $L$ 的导数；"
+                       r"填充 {p}，步长 {s}{d}，由 symconv 的引擎从定义推导损失函数 $L$ 的导数；"
                        r"$g = \partial L/\partial y$。",
         "hw.data": "数据（输入特征 $F$ 的各通道，模板 $h$）：",
         "hw.setting": r"模板运算的步长为 {stride}，填充为 {pads}，膨胀为 {dilation}；全连接层有 {m} 个输出节点，"
                       r"输入为 $\mathrm{{relu}}_1$ 按（通道，行，列）顺序拉成的 {n} 维向量；目标类别 $y_{{{t}}} = 1$。",
-        "hw.1": "(1) 模板运算", "hw.2": "(2) ReLU 激活", "hw.3": "(3) 全连接", "hw.4": "(4) softmax",
+        "hw.1": "(1) 模板运算", "hw.2": "(2) ReLU 激活", "hw.3": "(3) 全连接", "hw.4": "(4) softmax 归一化",
         "hw.5": "(5) 交叉熵", "hw.6": "(6) 反向传播到模板运算", "hw.7": "(7) 全连接权重的导数",
         "hw.8": "(8) 模板（卷积核）的导数", "hw.beyond": "作业之外", "hw.checks": "核对",
         "hw.natural_log": "对数为自然对数。",
@@ -373,7 +427,7 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.terminal.failed": "核对：{n} 项失败（{which}）",
         "hw.terminal.cell_failed": "{error} 失败（界 {bound}）",
         "hw.E": r"softmax 的各个输入不相等，所以其精确值含有指数。这些指数只写一次，记为 $E_j$"
-                r"（最大的输入对应 $E_j = 1$），$S$ 为它们的和；下面每个值都用它们精确地写出，并附上小数：",
+                r"（最大的输入对应 $E_j = 1$），$Z$ 为它们的和；下面每个值都用它们精确地写出，并附上小数：",
         "hw.same_rows": r"$W$ 的每一行都是同一行 $w$，所以 $W^{T}(p - y) = w^{T} \sum_i (p_i - y_i)$，"
                         r"而 $\sum_i p_i = 1 = \sum_i y_i$：该梯度为零。",
         "hw.vanishes": r"对这组数据，$W^{T}(p - y)$ 恰好为零。",
@@ -388,6 +442,23 @@ WORDS: dict[str, dict[str, str]] = {
                               r"$\mathrm{{conv}}_1$ 自身的误差界之内（各项相互抵消）：float64 无法判断 ReLU 取哪一侧，"
                               r"因此 ReLU 之后各部分的 float64 重算在此处采用 ReLU 的精确掩码。",
         "seed.verdict": "{reading}：{verdict}。", "n/a": "不适用",
+        "seed.graded": "按 symconv check 评分的方式评判（同一个读取器、同一个对任意尺寸的证明）：",
+        "seed.graded.verdict": "{reading}：{verdict}",
+        "seed.graded.convention": r"{reading}：按课程的 $\otimes$ 约定{verdict}（$\partial L/\partial y$ 与卷积核之间"
+                                  r"单独的 $\otimes$ 隐含通道交换，与作业式 (2) 相同）",
+        "seed.graded.mistake": "；可能的错误：{mistake}",
+        "seed.graded.strict": "严格按字面读（卷积核的通道不交换，即 symconv check 加 strict-channels 选项时的评分）："
+                              "{verdict}；可能的错误：{mistake}。",
+        "seed.graded.detail": "评分器的说明：{detail}。",
+        "seed.intro.channels": r"每种读法（$\partial L/\partial y$ 填充 $K-1-P$）都在 $[-3, 3]$ 中的随机整数（种子 "
+                               r"11）上逐元素与上面的闭式解比较，输入为 ${shape}$（与文件相同：{c_in} 个输入通道、"
+                               "{c_out} 个输出通道）。",
+        "seed.channels_cut": "文件有 {c_in} 个输入通道和 {c_out} 个输出通道；测试每个方向至多用两个（索引映射对任何"
+                             "通道数都相同）。",
+        "seed.show.(3) as written": "严格按字面读的 (3)（卷积核的通道不交换）",
+        "seed.show.(3) with the channel swap of its formula (2)": r"按课程 $\otimes$ 约定的 (3)（即其公式 (2) 的"
+                                                                  "通道交换）",
+        "seed.show.(6) as written": "按原文的 (6)",
         "t.exact": "精确值（前几个）", "t.fd": "中心差分", "t.wrote": "已写入 {path}",
         "part": "部分", "shape": "形状", "scalar": "标量", "float_diff": "float64 最大差",
         "fd_diff": "中心差分最大差",
@@ -395,6 +466,9 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "给出的答案：", "g.expected": "正确答案：",
         "v.correct": "正确", "v.wrong": "错误", "v.unparsed": "无法解析", "v.missing": "缺失",
         "derive.title": "模板运算的反向传播（{name}）",
+        "title.ndim": "{n} 维", "title.kernel": "{k} 卷积核", "title.stride": "步长 {s}",
+        "title.padding": "填充 {p}", "title.dilation": "膨胀 {d}", "title.groups": "{g} 组",
+        "title.bias": "有偏置",
         "g.missing": "未作答",
         "g.exact": "完全相等{how}",
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",
@@ -431,6 +505,7 @@ WORDS: dict[str, dict[str, str]] = {
         "p.dots": "{where}的省略号只有在写出的各元素都相同时才能代表其余元素",
         "g.with_mistake": "{detail}；可能的错误：{mistake}",
         "g.likely": "可能的错误：{mistake}。",
+        "g.formula_part": "{grad} 的公式",
         "g.cut": "（…… 另有 {n:,} 个字符）",
         "g.more_parts": "（另有 {n:,} 个部分只记在成绩册中，此处不列出。）",
         "g.and": "{a}，并且{b}",
@@ -473,8 +548,10 @@ WORDS: dict[str, dict[str, str]] = {
         "fa.step_wrong": "第 {n} 步不能由第 {before} 步得到：{detail}",
         "fa.step1_wrong": "第 1 步不能由 y 的定义得到：{detail}",
         "h.figure": "哪些元素相遇",
-        "fig.caption": "一个输入元素 u、它所遇到的 g = dL/dy 的元素（每个标注了收集它的、旋转并交换通道后的卷积核元素），"
-                       "步长大于 1 时它们在 dilate(g, S) 中的位置，以及用到的卷积核元素。",
+        "fig.caption": r"一个输入元素 $u$、它所遇到的 $g = \partial L/\partial y$ 的元素（每个标注了收集它的、旋转并交换"
+                       r"通道后的卷积核元素），步长大于 1 时它们在 $\operatorname{dilate}_S(g)$ 中的位置，以及用到的卷积核元素。",
+        "fig.caption.unit": r"一个输入元素 $u$、它所遇到的 $g = \partial L/\partial y$ 的元素（每个标注了收集它的、旋转"
+                            "并交换通道后的卷积核元素），以及用到的卷积核元素。",
     },
 }
 

@@ -78,13 +78,16 @@ def reports(tmp_path_factory) -> list[Path]:
              "--out-channels", "4", "--bias", "--out", "d3"),
             ("homework", "--out", "h_en"), ("homework", "--lang", "zh", "--out", "h_zh"),
             ("homework", str(DATA / "variant_3ch_stride2.toml"), "--out", "v"),
+            # a figure wider than the line (a dilated g of 13 columns beside a 15-column input): it wraps
+            ("derive", "--stride", "3", "--dilation", "2", "--kernel-size", "5", "--padding", "2", "--out", "d4"),
+            ("homework", str(DATA / "variant_softmax_review20.toml"), "--out", "v2"),
             ("check", "sheet.toml", "s01.tex", "--out", "g"),
             ("check", "sheet.toml", "--lang", "zh", "--out", "gz")]
     for args in runs:
         done = _run(*args, cwd=root)
         assert done.returncode in (0, 1), (args, done.stderr)
     pdfs = sorted(root.glob("*/*.pdf"))
-    assert len(pdfs) == 9, pdfs
+    assert len(pdfs) == 11, pdfs
     return pdfs
 
 
@@ -98,6 +101,37 @@ def test_the_suite_builds_every_kind_of_report(reports):
     assert {"homework11.pdf", "homework11_zh.pdf", "variant_3ch_stride2.pdf"} <= names
     assert any(n.startswith("grades_") for n in names)
     assert any(n.startswith("conv_backward_1d") for n in names)
+
+
+def test_the_figure_is_never_scaled_its_labels_at_6_pt_inside_the_line(reports):
+    # The figure's cell labels were \tiny inside \adjustbox{max width=\linewidth}: a wide figure shrank
+    # them below 5.5 pt, and its last title could pass the right edge. Now each panel is its own picture and
+    # the panels wrap; the labels ("u", "1,1") stay at 6 pt on every figure page.
+    pdfplumber = pytest.importorskip("pdfplumber")
+    seen = 0
+    for pdf_path in reports:
+        with pdfplumber.open(pdf_path) as pdf:
+            for page in pdf.pages:
+                labels = [c for c in page.chars if abs(c["size"] - 6) < 0.1 and c["text"] in "u0123456789,"]
+                if not labels:
+                    continue
+                seen += 1
+                assert min(c["size"] for c in labels) >= SMALLEST
+                inside = [c for c in page.chars if c["text"] not in CJK_CLOSING]       # ctex's hanging stops aside
+                assert max(c["x1"] for c in inside) <= page.width - MARGIN + SLACK, pdf_path.name
+    assert seen >= 9                                  # every report with a figure (the graded sheets have none)
+
+
+def test_the_tikz_figure_is_pictures_that_wrap():
+    from symconv.derivation.spec import ConvSpec
+    from symconv.report.figure import tikz
+    from symconv.report.doc import Figure
+    pictures = tikz(ConvSpec(2, 2, 5, stride=3, dilation=2, padding=2))
+    assert pictures.count(r"\begin{tikzpicture}") == 4 and r"\hspace{2em plus 1em}" in pictures
+    assert r"\tiny" not in pictures and r"\fontsize{6}{6}" in pictures
+    assert r"$\operatorname{rot180}(\operatorname{swap}_{io}(h))$" in pictures and "swap\\_io" not in pictures
+    tex = to_latex([Figure(pictures, "f.svg", "c")], "t")
+    assert "adjustbox" not in tex and "scalebox" not in tex
 
 
 # ------------------------------------------------------------------------------------------- the pieces
@@ -130,6 +164,17 @@ def test_kernels_are_a_grid_of_labelled_matrices():
     assert blocks[0].latex.count(r"\begin{bmatrix}") == 3            # no matrix of matrices
 
 
+def test_a_matrix_wider_than_the_line_is_written_entry_by_entry_one_row_per_display():
+    # review20: the exact dL/dW of a 4 x 8 matrix of fractions over S was a bmatrix 722 pt wide.
+    E1, E3, S = sp.symbols("E_1 E_3 S")
+    a = np.array([[(61 * k * E1 - 7 * E3) / (2 * S) for k in range(1, 9)] for _ in range(4)], dtype=object)
+    blocks = hw_report._display(r"\frac{\partial L}{\partial W}", "=", a, hw_report._num)
+    assert len(blocks) == 4 and all(isinstance(b, Math) and "bmatrix" not in b.latex for b in blocks)
+    assert r"\frac{\partial L}{\partial W_{0,7}} = " in blocks[0].latex and r",\allowbreak\ " in blocks[0].latex
+    narrow = hw_report._display("W", "=", np.eye(2, dtype=object), hw_report._num)
+    assert len(narrow) == 1 and "bmatrix" in narrow[0].latex
+
+
 def test_minus_y_over_p_is_never_a_fraction_over_a_fraction():
     assert hw_report._minus_y_over_p(0, sp.Rational(1, 5)) == "0"
     assert hw_report._minus_y_over_p(1, sp.Rational(1, 5)) == r"-\dfrac{1}{1 / 5}"
@@ -153,4 +198,31 @@ def test_the_svg_figure_keeps_its_titles_inside_and_its_labels_readable(args):
     assert any(t == "rot180(swap_io(h))" for _, t in titles)
     # a 12 px monospace character is at most 0.62 em wide: the centred title's right end is inside
     assert all(float(x) + len(t) * 0.62 * 12 / 2 <= width for x, t in titles)
-    assert set(re.findall(r'font-size="(\d+)"', text)) <= {"10", "12"}
+    assert set(re.findall(r'font-size="(\d+)"', text)) <= {"11", "12"}
+
+
+@pytest.mark.parametrize("args", [dict(stride=2, dilation=2, padding=1, groups=2),
+                                  dict(stride=3, dilation=2, padding=0), dict(stride=2, padding=1)])
+def test_the_figures_input_entry_is_one_the_outputs_meet(args):
+    # review20: at stride 2, dilation 2 the centre entry u is met by no output (2i + 2a - 1 = 4 has no
+    # solution); the figure showed u and three empty grids under a caption promising the entries it meets.
+    from symconv.derivation.spec import ConvSpec
+    from symconv.report.figure import panels
+    spec = ConvSpec(2, 2, 3, **args)
+    ps = panels(spec)
+    (u,) = ps[0].filled
+    assert all(p.filled for p in ps[1:]), [(p.title, p.filled) for p in ps]
+    # each marked g entry i and its kernel label K-1-a satisfy S*i + D*a - P = u on both axes
+    for (i0, i1), label in ps[1].filled.items():
+        r0, r1 = map(int, label.split(","))
+        for i, r, v, k in ((i0, r0, u[0], 0), (i1, r1, u[1], 1)):
+            assert spec.stride[k] * i + spec.dilation[k] * (2 - r) - spec.pads[k][0] == v
+
+
+def test_a_wide_3d_tensor_is_one_labelled_matrix_per_channel():
+    # review20: dL/dx of a 3-channel input was three 4 x 4 matrices stacked with commas, no channel named.
+    blocks = hw_report._display(r"\frac{\partial L}{\partial x}", "=", np.zeros((3, 4, 4), dtype=object),
+                                hw_report._num)
+    assert len(blocks) == 1 and isinstance(blocks[0], Math)
+    assert all(rf"\left(\frac{{\partial L}}{{\partial x}}\right)_{{{c}}} = \begin{{bmatrix}}" in blocks[0].latex
+               for c in range(3))

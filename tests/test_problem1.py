@@ -79,7 +79,31 @@ def test_the_seeds_problem_1_reads_at_stride_1_with_every_stride_in_an_appendix(
         assert symbol not in steps, symbol                  # no stride or dilation symbol in the main steps
         assert symbol in appendix, symbol                   # the general derivation keeps them
     assert "stride 1: " in steps                            # the rule that replaces the stride's dilation
+    # review20: the two such steps had the same title; each names the sum it removes
+    assert "the sum over $i_{1}$" in steps and "the sum over $i_{2}$" in steps
     assert r"\left\lfloor" not in steps and r"\left\lfloor" in appendix   # the output size without a floor
+
+
+def test_the_seeds_problem_1_has_no_stride_dilation_or_output_size_symbol_before_its_appendix():
+    # Issue 20: at stride 1 and dilation 1 the output size is written out (H + 2P − K + 1 with the seed's
+    # even padding), so the sums, the padding widths and the forms read like a textbook.
+    from symconv.homework import solve
+    from symconv.wording import w
+    tex = to_latex(homework_blocks(solve(load())), "t", full=False)
+    problem1 = tex[:tex.index(w("hw.problem2", "en"))]
+    main, _, appendix = problem1.partition(w("h.appendix", "en"))
+    for symbol in ("S_{1}", "D_{1}", "H^{o}", r"\operatorname{dilate}", r"\mid t", r"P^{\mathrm{high}}"):
+        assert symbol not in main, symbol
+    assert r"0 \leq i_{1} \leq H_{1} - K_{1} + 2 P_{1}" in main          # the sums over the output positions
+    assert r"q_{x} = (K_{1} - P_{1} - 1,\ K_{1} - P_{1} - 1)" in main   # g padded by K − 1 − P on both sides
+    assert "H^{o}_{1}" in appendix and r"\operatorname{dilate}_{S_{1}, S_{2}}" in appendix
+
+
+def test_an_uneven_padding_at_stride_1_names_the_padding_after_each_axis(tmp_path):
+    from symconv.derivation.forms import derive_general
+    steps = derive_general(2, False, False, unit=True).steps
+    text = "".join(s.latex + s.note_text() for s in steps)
+    assert "H^{o}" not in text and r"P^{\mathrm{high}}_{1}" in text
 
 
 def test_a_stride_2_problem_1_gets_the_stride_derivation_and_no_appendix(tmp_path):

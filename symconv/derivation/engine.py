@@ -252,7 +252,9 @@ def shift_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
             _, _, var, c = min(cands)
             value = sp.expand(-(diff - c * var) / c)
             rest = term.deltas[:pos] + term.deltas[pos + 1:]
-            return "", replace(term, deltas=rest).subs({var: value}, drop=[var])
+            # The summation variable it removes, so that two such steps in a row read apart (i_1, then i_2).
+            name = Printer(symbol_names=ctx.sym.latex_names()).doprint(var)
+            return name, replace(term, deltas=rest).subs({var: value}, drop=[var])
     return None
 
 
@@ -295,7 +297,7 @@ def absorb_stride(term: Term, ctx: Context) -> tuple[str, Term] | None:
             shape[k] = sp.expand((shape[k] - 1) * coef + 1)
             index[k] = t
         idx = [sp.Symbol(f"t_{j + 1}" if len(spatial) > 1 else "t", integer=True) for j in range(len(spatial))]
-        pr = Printer(symbol_names=ctx.sym.latex_names())
+        pr = Printer(symbol_names=ctx.sym.latex_names(), sizes=ctx.sym.shown())
         lhs_idx = ",".join(["\\dots"] + [pr.doprint(v) for v in idx])
         rhs_idx = ",".join(["\\dots"] + [pr.doprint(v / f) for v, f in zip(idx, factors)])
         cond = "".join(rf"[{pr.doprint(f)} \mid {pr.doprint(v)}]" for v, f in zip(idx, factors) if f != 1)
@@ -340,7 +342,7 @@ def reverse_kernel_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
             mapping[var] = hi - var
     if not mapping:
         return None
-    pr = Printer(symbol_names=ctx.sym.latex_names())
+    pr = Printer(symbol_names=ctx.sym.latex_names(), sizes=ctx.sym.shown())
     subst = ", ".join(f"{pr.doprint(v)} \\to {pr.doprint(e)}" for v, e in mapping.items())
     return subst, term.subs(mapping)
 
@@ -442,7 +444,7 @@ def bounds_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
     if all(lo == 0 and hi == 0 for lo, hi in widths):
         return None
     latex = rf"\tilde{{{dinfo.latex}}}"
-    pr = Printer(symbol_names=ctx.sym.latex_names())
+    pr = Printer(symbol_names=ctx.sym.latex_names(), sizes=ctx.sym.shown())
     where = r",\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
     if len(where) > _LONG_WIDTHS:
         # Widths of size symbols are too long for a subscript (which cannot break): named q, written after it.

@@ -53,22 +53,23 @@ def _free(sym: Symbols, tensor: str) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Ex
 
 
 def _printer(sym: Symbols, tensors: Mapping[str, Any]) -> Printer:
-    return Printer({k: v.latex for k, v in tensors.items()}, sym.latex_names())
+    return Printer({k: v.latex for k, v in tensors.items()}, sym.latex_names(), sym.shown())
 
 
 @functools.lru_cache(maxsize=None)
-def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0, unit: bool = False) -> General:
+def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0, unit: bool = False,
+                   symmetric: bool = False) -> General:
     """Derive every gradient for one structure, every size symbolic, every step checked.
 
     The result is also kept on disk (:func:`cache_folder`), so that the next process reads it instead of
     deriving it again; see :func:`_load` for when a stored result is trusted.
     """
     key = f"general-{ndim}d-{'grouped' if grouped else 'plain'}-{'bias' if bias else 'nobias'}-{seed}" \
-        + ("-unit" if unit else "")
+        + ("-unit" if unit else "") + ("-even" if unit and symmetric else "")
     found = _load(key)
     if found is not None:
         return found
-    general = _derive_general(ndim, grouped, bias, seed, unit)
+    general = _derive_general(ndim, grouped, bias, seed, unit, unit and symmetric)
     _store(key, general)
     return general
 
@@ -88,8 +89,9 @@ def _store(key: str, general: General) -> None:
     store.save(key, general, _SOURCES)
 
 
-def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool = False) -> General:
-    sym = Symbols(ndim, grouped, unit)
+def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool = False,
+                    symmetric: bool = False) -> General:
+    sym = Symbols(ndim, grouped, unit, symmetric)
     y, L, L_terms = definition(sym, bias)
     tensors = base_tensors(sym)
     pr = _printer(sym, tensors)
@@ -98,11 +100,13 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
         rf"{pr.doprint(o)} = \left\lfloor \frac{{{pr.doprint(h)} + P^{{\mathrm{{low}}}} + P^{{\mathrm{{high}}}}"
         rf" - {pr.doprint(d)}({pr.doprint(k)}-1) - 1}}{{{pr.doprint(s)}}} \right\rfloor + 1"
         .replace("P^{\\mathrm{low}}", pr.doprint(p))
-        for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P)) if not sym.unit else r",\ ".join(
-        rf"{pr.doprint(o)} = {pr.doprint(h)} + {pr.doprint(p)} + P^{{\mathrm{{high}}}} - {pr.doprint(k)} + 1"
-        for o, h, k, p in zip(sym.Ho, sym.H, sym.K, sym.P))     # at stride 1 and dilation 1: no floor
+        for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P))
+    # At stride 1 and dilation 1 the output size is written out (no floor, no symbol of its own): each
+    # output index runs from 0 to H + P + P_high − K.
+    ranges = r",\ ".join(rf"0 \leq {pr.doprint(i)} \leq {pr.doprint(o - 1)}" for i, o in zip(sym.i, sym.Ho))
     steps = [Step("definition", "definition_y", rf"y_{{{y_idx}}} = {pr.doprint(y)}",
-                  note_key="note.output_size", note_arg=ho),
+                  note_key="note.output_range_even" if sym.symmetric else
+                  "note.output_range" if sym.unit else "note.output_size", note_arg=ranges if sym.unit else ho),
              Step("definition", "definition_L", rf"L = {pr.doprint(L)}", r"$g = \partial L / \partial y$")]
     closed: dict[str, ops.Expr] = {}
     for target, tensor in TARGETS:
@@ -137,7 +141,7 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
         _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
                lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
         # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
-        equation, widths = gradient_displays(tensor, form)
+        equation, widths = gradient_displays(tensor, form.map_sizes(sym.shown()))
         steps.append(Step(target, "recognise", equation,
                           rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
                           if widths else ""))
@@ -213,6 +217,11 @@ class Derivation:
         return self.general.steps
 
     @property
+    def legend_key(self) -> str:
+        """The operators' legend: at stride 1 and dilation 1 without the stride's operators (none appear)."""
+        return "legend.unit" if set(self.spec.stride) == {1} and set(self.spec.dilation) == {1} else "legend"
+
+    @property
     def closed_forms(self) -> dict[str, ops.Expr]:
         forms = {"grad_input": self.grad_input, "grad_weight": self.grad_weight}
         if self.grad_bias is not None:
@@ -258,7 +267,7 @@ class Derivation:
                     out.append("\\begin{align*}\n" + aligned(f"q_{{{_SYMBOL[name]}}}", widths) + "\n\\end{align*}")
             return out
 
-        parts = [f"\\section*{{{w('h.closed_forms', lang)}}}", w("legend", lang),
+        parts = [f"\\section*{{{w('h.closed_forms', lang)}}}", w(self.legend_key, lang),
                  *gradients(self.closed_forms), w("every_size", lang), *gradients(self.general.closed, True)]
         current = None
         for number, step in enumerate(self.steps, start=1):
@@ -280,7 +289,7 @@ class Derivation:
         return Steps(self.steps, lang)
 
     def _repr_latex_(self) -> str:
-        return "$$" + r"\\".join(rf"\frac{{\partial L}}{{\partial {t}}} = {f.to_latex()}"
+        return "$$" + r"\\".join(gradient_displays(t, f, general=False)[0]
                                  for t, f in zip("xhb", self.closed_forms.values())) + "$$"
 
 

@@ -46,6 +46,7 @@ class Symbols:
     ndim: int
     grouped: bool
     unit: bool = False      # stride 1 and dilation 1 on every axis: S and D are the number 1, not symbols
+    symmetric: bool = False  # with unit: the padding after each axis equals the padding before it
 
     def _axes(self, base: str) -> tuple[str, ...]:
         return (base,) if self.ndim == 1 else tuple(f"{base}_{k + 1}" for k in range(self.ndim))
@@ -64,6 +65,7 @@ class Symbols:
             set_("D", (sp.Integer(1),) * self.ndim)
         set_("P", _int_symbols(self._axes("P"), nonnegative=True))
         set_("Ho", _int_symbols(self._axes("H^o"), **pos))
+        set_("P_high", _int_symbols(self._axes("Phigh"), nonnegative=True))   # printed only (see shown)
         set_("n", sp.Symbol("n", integer=True))
         set_("gam", sp.Symbol("gamma", integer=True))
         set_("o", sp.Symbol("o", integer=True))
@@ -89,6 +91,7 @@ class Symbols:
     D: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
     P: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
     Ho: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
+    P_high: tuple[sp.Symbol, ...] = field(init=False, repr=False, compare=False)
     n: sp.Symbol = field(init=False, repr=False, compare=False)
     gam: sp.Symbol = field(init=False, repr=False, compare=False)
     o: sp.Symbol = field(init=False, repr=False, compare=False)
@@ -120,9 +123,23 @@ class Symbols:
         return (self.N, self.G, self.C, self.O) + self.H + self.K + (() if self.unit else self.S + self.D) \
             + self.P + self.Ho
 
+    def shown(self) -> dict[sp.Symbol, sp.Expr]:
+        """What the printed steps write for the output size at stride 1 and dilation 1: H + P + P_high − K + 1
+        (H + 2P − K + 1 with even padding), so a reader meets no output-size symbol; empty otherwise.
+
+        The steps are checked with H^o as a size of its own (random sizes satisfy this identity), so writing
+        it out changes only how they read.
+        """
+        if not self.unit:
+            return {}
+        high = self.P if self.symmetric else self.P_high
+        return {ho: h + p + q - k + 1 for ho, h, p, q, k in zip(self.Ho, self.H, self.P, high, self.K)}
+
     def latex_names(self) -> dict[sp.Symbol, str]:
         """How the printer writes the symbols whose names are not LaTeX already."""
         names: dict[sp.Symbol, str] = {self.gam: r"\gamma", self.gam_: r"\gamma'"}
+        for k, sym in enumerate(self.P_high):
+            names[sym] = r"P^{\mathrm{high}}" + (f"_{{{k + 1}}}" if self.ndim > 1 else "")
         for group in (self.u_, self.a_):
             for sym in group:
                 base = sym.name.rstrip("'")

@@ -68,11 +68,34 @@ def named_widths(form: ops.Expr, name: str) -> tuple[ops.Expr, list[str]]:
     return walk(form), found
 
 
+def _sum_over_positions(form: ops.Expr) -> tuple[str, str] | None:
+    r"""(the entry's index, the sum) of a bias gradient, the sum of one tensor over the batch and every
+    position, as a reader writes it (``\sum_{n,i_1,i_2} g_{n,o,i_1,i_2}``); None for any other form."""
+    if not isinstance(form, ops.SumAxes) or not isinstance(form.arg, ops.Tensor) or 0 not in form.axes \
+            or 1 in form.axes or sorted(form.axes) != [0] + list(range(2, max(form.axes) + 1)):
+        return None
+    spatial = len(form.axes) - 1
+    pos = ["i"] if spatial == 1 else [f"i_{{{k + 1}}}" for k in range(spatial)]
+    return "o", rf"\sum_{{{','.join(['n'] + pos)}}} {form.arg.to_latex()}_{{{','.join(['n', 'o'] + pos)}}}"
+
+
+def form_latex(form: ops.Expr) -> str:
+    r"""A closed form's LaTeX for a reader: the form's own (which symconv's claim grammar reads back), except
+    a bias gradient, written as its sum over the batch and the positions rather than by axis numbers.
+
+    >>> print(form_latex(ops.SumAxes(ops.Tensor("g"), (0, 2, 3))))
+    \sum_{n,i_{1},i_{2}} g_{n,o,i_{1},i_{2}}
+    """
+    summed = _sum_over_positions(form)
+    return form.to_latex() if summed is None else summed[1]
+
+
 def gradient_displays(symbol: str, form: ops.Expr, general: bool = True) -> tuple[str, tuple[str, ...]]:
     """The display of ``∂L/∂symbol = form`` and the rows defining its named padding (none when short, or
     for a configuration's own form, which is printed whole)."""
     short, rows = named_widths(form, f"q_{symbol}") if general else (form, [])
-    lhs = rf"\frac{{\partial L}}{{\partial {symbol}}}"
+    summed = _sum_over_positions(form)
+    lhs = rf"\frac{{\partial L}}{{\partial {symbol}{'' if summed is None else '_{' + summed[0] + '}'}}}"
     if not rows:
-        return f"{lhs} = {form.to_latex()}", ()
+        return f"{lhs} = {form_latex(form)}", ()
     return f"{lhs} = {short.to_latex()}", tuple(r + "," for r in rows[:-1]) + (rows[-1],)

@@ -19,9 +19,18 @@ class Printer(LatexPrinter):
     """SymPy's LaTeX printer, writing our tensors by their display names (``g`` -> ``\\hat{g}``)."""
 
     def __init__(self, tensor_names: Mapping[str, str] | None = None,
-                 symbol_names: Mapping[sp.Symbol, str] | None = None, **settings: Any) -> None:
+                 symbol_names: Mapping[sp.Symbol, str] | None = None,
+                 sizes: Mapping[sp.Symbol, sp.Expr] | None = None, **settings: Any) -> None:
         super().__init__({"symbol_names": dict(symbol_names or {}), **settings})
         self._tensor_names = dict(tensor_names or {})
+        self._sizes = dict(sizes or {})
+
+    def doprint(self, expr: Any) -> str:
+        # A size written out (the output size at stride 1) is put in before printing, so SymPy simplifies
+        # the bounds it appears in (H^o − 1 becomes H + 2P − K).
+        if self._sizes and isinstance(expr, sp.Basic):
+            expr = expr.xreplace(self._sizes)
+        return super().doprint(expr)
 
     def _print_Indexed(self, expr: sp.Indexed) -> str:
         label = str(expr.base.label)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ..derivation import ops
 from ..derivation.forms import Derivation, derive_general
-from ..derivation.layout import gradient_displays
-from .doc import Block, Figure, Heading, Lines, Math, Mono, Para, Table, UserText, to_latex, to_markdown, user_text
+from ..derivation.layout import form_latex, gradient_displays
+from .doc import Block, Figure, Heading, Lines, Math, Mono, Para, Table, Words, to_latex, to_markdown, user_text
+from ..derivation.spec import ConvSpec
+from ..derivation import store
+from ..grading.grade import Grade
 from .figure import svg, tikz
 from ..proof.stored import evaluator_checks
 from ..proof.seed import SeedClaim
@@ -34,11 +40,15 @@ def spec_table(d: Derivation, lang: str = "en") -> Table:
 
 
 def closed_form_blocks(d: Derivation, lang: str = "en") -> list[Block]:
-    blocks: list[Block] = [Para(w("legend", lang))]
+    blocks: list[Block] = [Para(w(d.legend_key, lang))]
     rows = []
     for name, form in d.closed_forms.items():
         blocks += gradient_blocks(_SYMBOL[name], form)
-        rows.append((f"$\\partial L / \\partial {_SYMBOL[name]}$", Mono(str(form))))
+        # A bias gradient in the table as in its display (a sum over the batch and the positions, in words):
+        # its program form names axes by number.
+        cell = Mono(str(form)) if form_latex(form) == form.to_latex() else \
+            f"${form_latex(form)}$ ({w('summed_positions', lang)})"
+        rows.append((f"$\\partial L / \\partial {_SYMBOL[name]}$", cell))
     blocks.append(Table((w("gradient", lang), w("closed_form", lang)), tuple(rows)))
     return blocks
 
@@ -57,14 +67,19 @@ def seed_claim_text(c: SeedClaim, lang: str = "en") -> str:
         return w("seed.equal", lang, total=c.total)
     if c.shape:
         return w("seed.shape", lang, got=c.shape[0], want=c.shape[1])
-    return w("seed.differ1" if c.differ == 1 else "seed.differ", lang, differ=c.differ, total=c.total, at=c.at, got=c.got, want=c.want)
+    at = "(" + c.at.strip("[]").replace(" ", "") + ")"      # an entry's index, not a Python list
+    return w("seed.differ1" if c.differ == 1 else "seed.differ", lang, differ=c.differ, total=c.total, at=at,
+             got=c.got, want=c.want)
 
 
 def statement_text(statement: str, lang: str = "en") -> str:
     """The proof's statement ("for every N, C_in ... at K = 3, P = 1, stride 1, dilation 1") in ``lang``."""
     if lang != "zh":
         return statement
-    for en, zh in (("proved for every ", "已证明：对任意 "), ("refuted, at ", "被否定：在 "),
+    for en, zh in (("proved for every ", "已证明：对任意 "), ("refuted, at ", "被否定：在 "), ("，at ", "：在 "),
+                   ("已证明 for every ", "已证明：对任意 "), ("read as ", "读作 "),
+                   (" (a non-empty output)", "（输出非空）"), (" and every ", " 及任意 "),
+                   ("has operands whose input channels per group differ", "的两个操作数每组的输入通道数不同"),
                    ("refuted at ", "被否定：在 "), ("undecided", "未判定"), ("for every ", "对任意 "), (" at ", "，在 "), ("stride", "步长"),
                    ("dilation", "膨胀"), ("should contain", "应含"), ("but the formula gives", "但公式给出"),
                    ("the formula cannot be evaluated", "公式无法求值")):
@@ -72,9 +87,12 @@ def statement_text(statement: str, lang: str = "en") -> str:
     return statement
 
 
-def _sizes_as_math(statement: str) -> str:
-    """Sizes with an index (C_in, H_1, P_low) as math: a paragraph is LaTeX and Markdown at once."""
-    return re.sub(r"\b([A-Z])_(\w+)\b", r"$\1_{\\mathrm{\2}}$", statement)
+def _sizes_as_math(statement: str, lang: str = "en") -> str:
+    """Sizes with an index (C_in, H_1, P_low) as math: a paragraph is LaTeX and Markdown at once; in Chinese
+    the list's commas full-width (a statement holds no closed form, whose commas would stay)."""
+    statement = re.sub(r"\b([A-Z])_(\w+)\b", r"$\1_{\\mathrm{\2}}$", statement)
+    statement = statement.replace(" ≥ ", r" $\geq$ ")         # no text font of pdfLaTeX's has the glyph
+    return statement.replace(", ", "，") if lang == "zh" else statement
 
 
 def _plain(text: str) -> str:
@@ -95,15 +113,15 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     for name, form in d.closed_forms.items():
         t = _SYMBOL[name]
         blocks.append(Math(rf"\mathcal{{M}}\!\left(\frac{{\partial L}}{{\partial {t}}}\right) = "
-                           rf"\mathcal{{M}}\!\left({form.to_latex()}\right), \allowbreak\quad \text{{{once}}}"))
+                           rf"\mathcal{{M}}\!\left({form_latex(form)}\right), \allowbreak\quad \text{{{once}}}"))
     blocks.append(Table((w("gradient", lang), w("result", lang), w("detail", lang)), tuple(
         (_gradient_cell(r.target), w("proved" if r.ok else "failed", lang),
-         _sizes_as_math(statement_text(p.statement, lang)) if r.ok else UserText(str(r.counterexample or r.detail)))
+         _sizes_as_math(statement_text(p.statement, lang), lang) if r.ok else Words(str(r.counterexample or r.detail), lang))
         for r in p.results)))
-    blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang)))))
+    blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang), lang))))
     size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
     verdict = w("proof.detail", lang, checked=checked) if ok else detail
-    blocks.append(Para(w("proof.second", lang, size="x".join(map(str, size)), verdict=verdict)))
+    blocks.append(Para(w("proof.second", lang, size="$" + r" \times ".join(map(str, size)) + "$", verdict=verdict)))
     return blocks
 
 
@@ -111,20 +129,20 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
     blocks: list[Block] = [Heading(w("h.configuration", lang), 2), spec_table(d, lang),
                            Heading(w("h.closed_forms", lang), 2)]
     blocks += closed_form_blocks(d, lang)
-    blocks += [Heading(w("h.figure", lang), 2),
-               Figure(tikz(d.spec, lang), figure_name(d.spec, lang), w("fig.caption", lang))]
-    blocks.append(Para(w("every_size", lang)))
-    for name, form in d.general.closed.items():
-        blocks += gradient_blocks(_SYMBOL[name], form, general=True)
-    if d.general_proof is not None and d.general_proof.ok:
-        blocks.append(Para(w("general.proved", lang, statement=_sizes_as_math(
-            statement_text(d.general_proof.statement, lang)))))
     unit = at_unit_stride(d)
+    caption = w("fig.caption" if unit is None else "fig.caption.unit", lang)
+    blocks += [Heading(w("h.figure", lang), 2), Figure(tikz(d.spec, lang), figure_name(d.spec, lang), caption)]
     if unit is not None:
-        # The reader's own case, stride 1 and dilation 1, reads like a textbook; every stride in the appendix.
+        # The reader's own case, stride 1 and dilation 1, reads like a textbook: no S, D or output-size
+        # symbol before the appendix, which holds the forms and the steps for every stride and dilation.
+        blocks.append(Para(w("every_size.unit", lang)))
+        for name, form in unit.closed.items():
+            blocks += gradient_blocks(_SYMBOL[name], form.map_sizes(unit.sym.shown()), general=True)
+        blocks += _general_proved(d, lang)
         blocks.append(Para(w("steps.unit", lang)))
         blocks += step_blocks(unit.steps, lang)
     else:
+        blocks += _general_forms(d, lang)
         blocks += step_blocks(d.steps, lang)
     if d.proof is not None:
         blocks += proof_blocks(d, lang)
@@ -135,19 +153,123 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
         for name, form in d.closed_forms.items():
             blocks.append(Math(rf"\frac{{\partial L}}{{\partial {_SYMBOL[name]}}} = "
                                f"{ops.rename(form, dy).to_latex()}"))
-        blocks.append(Para(w("seed.intro", lang)))
-        for c in seed:
-            verdict = w("holds" if c.holds else "does_not_hold", lang)
-            blocks.append(Para(w("seed.verdict", lang, reading=w("seed." + c.label, lang), verdict=verdict)))
-            blocks.append(Math(c.formula))
-            blocks.append(Para(seed_claim_text(c, lang) + ("." if lang == "en" else "。")))
-        if any(c.every_size for c in seed):
-            blocks.append(Para(w("seed.every_size", lang)))
-            blocks.append(Table((w("reading", lang), w("every_size_verdict", lang)), tuple(
-                (w("seed." + c.label, lang), UserText(_plain(statement_text(c.every_size, lang)))) for c in seed)))
+        blocks += seed_blocks(d.spec, seed, lang)
     if unit is not None:
-        blocks += [Heading(w("h.appendix", lang), 2), Para(w("appendix.intro", lang)),
+        blocks += [Heading(w("h.appendix", lang), 2),
+                   Para(w("appendix.forms", lang) + ("" if lang == "zh" else " ") + w("appendix.stride_legend", lang)),
+                   *_general_forms(d, lang, proved=False),      # the proof is stated once, above
                    *step_blocks(d.steps, lang)]
+    return blocks
+
+
+def _general_forms(d: Derivation, lang: str, proved: bool = True) -> list[Block]:
+    """The forms for every size, stride and dilation, and what proved them."""
+    blocks: list[Block] = [Para(w("every_size", lang))]
+    for name, form in d.general.closed.items():
+        blocks += gradient_blocks(_SYMBOL[name], form, general=True)
+    return blocks + (_general_proved(d, lang) if proved else [])
+
+
+def _general_proved(d: Derivation, lang: str) -> list[Block]:
+    if d.general_proof is None or not d.general_proof.ok:
+        return []
+    return [Para(w("general.proved", lang, statement=_sizes_as_math(statement_text(d.general_proof.statement, lang), lang)))]
+
+
+# The homework's answers as written, by the part of a sheet that holds them (symconv check's names).
+_SEED_PARTS = {"(3) as written": ("dL_dx_formula", "x"), "(6) as written": ("dL_dh_formula", "h")}
+
+
+@dataclass(frozen=True)
+class _Problem1:
+    """What :func:`~symconv.grading.formulas.grade_formula` reads of a solution: its homework's problem-1
+    setting (``problem1_spec(solution.homework)`` is ``homework.problem1``)."""
+
+    problem1: ConvSpec
+
+    @property
+    def homework(self) -> "_Problem1":
+        return self
+
+
+def seed_grades(spec: ConvSpec, seed: list[SeedClaim]) -> list[tuple[SeedClaim, Any, Any]]:
+    """(claim, grade, strict grade) of (3) and (6) as written, each graded by ``symconv check``'s own
+    :func:`grade_formula` (by the course's ⊗ convention, and with ``--strict-channels``): the report says
+    what the grader says, from the grader. Kept in the hash-checked store like the proofs (a warm run
+    proves nothing again, and loads no isl)."""
+    claims = {c.label: c for c in seed if c.label in _SEED_PARTS}
+    what = repr((spec, sorted((label, c.formula) for label, c in claims.items())))
+    key = f"seed-grades-{hashlib.sha256(what.encode()).hexdigest()[:32]}"
+    found = store.load(key, _GRADER_SOURCES, tuple)
+    if found is not None and len(found) == 2 and found[0] == spec:
+        grades = found[1]
+    else:
+        from ..grading.formulas import grade_formula      # only to grade: it proves, with isl
+        grades = []
+        for label, c in claims.items():
+            part, wrt = _SEED_PARTS[label]
+            answer = rf"\frac{{\partial L}}{{\partial {wrt}}} = {c.formula}"
+            grades.append((label, grade_formula(part, answer, _Problem1(spec), Grade),
+                           grade_formula(part, answer, _Problem1(spec), Grade, strict_channels=True)))
+        grades = tuple(grades)
+        store.save(key, (spec, grades), _GRADER_SOURCES)
+    return [(claims[label], grade, strict) for label, grade, strict in grades]
+
+
+# The code a seed grade depends on: the grader's, the proofs' and the derivation's (and the homework's
+# problem-1 setting, which the grader reads).
+_PACKAGE = Path(__file__).resolve().parent.parent
+_GRADER_SOURCES = tuple(sorted(p for stage in ("derivation", "proof", "homework", "grading")
+                               for p in (_PACKAGE / stage).glob("*.py")))
+
+
+def _swap_implied(grade: Any) -> bool:
+    reason = grade.reason
+    return isinstance(reason, tuple) and reason[0] == "fa.with_note" and reason[1].get("note") == ("w", "fa.swap_implied")
+
+
+def _inner(grade: Any) -> Any:
+    """The grade with its detail alone: the channel-swap note and the mistake are said in the verdict."""
+    while isinstance(grade.reason, tuple) and grade.reason[0] in ("fa.with_note", "g.with_mistake") \
+            and (grade.reason[0] == "g.with_mistake" or _swap_implied(grade)):
+        grade = replace(grade, reason=grade.reason[1]["detail"])
+    return grade
+
+
+def seed_blocks(spec: ConvSpec, seed: list[SeedClaim], lang: str = "en") -> list[Block]:
+    """(3) and (6) as the grader grades them, then each reading tested on the file's own channel counts."""
+    end = "。" if lang == "zh" else "."
+    blocks: list[Block] = [Para(w("seed.graded", lang))]
+    for c, grade, strict in seed_grades(spec, seed):
+        reading = w("seed." + c.label, lang)
+        verdict = w("v." + grade.verdict, lang)
+        if _swap_implied(grade):
+            text = w("seed.graded.convention", lang, reading=reading, verdict=verdict)
+        else:
+            text = w("seed.graded.verdict", lang, reading=reading, verdict=verdict)
+        mistake = grade.mistake_text(lang)
+        if mistake:
+            text += w("seed.graded.mistake", lang, mistake=mistake)
+        blocks += [Para(text + end), Math(c.formula)]
+        if strict.verdict != grade.verdict:
+            blocks.append(Para(w("seed.graded.strict", lang, verdict=w("v." + strict.verdict, lang),
+                                 mistake=strict.mistake_text(lang) or w("n/a", lang))))
+        detail = statement_text(_inner(grade).detail_text(lang), lang)
+        blocks.append(Para(Words(w("seed.graded.detail", lang, detail=detail), lang)))
+    first = seed[0]
+    if first.x_shape:
+        shape = r" \times ".join(map(str, first.x_shape))
+        blocks.append(Para(w("seed.intro.channels", lang, shape=shape, c_in=first.x_shape[1],
+                             c_out=first.out_channels)
+                           + (w("seed.channels_cut", lang, c_in=spec.in_channels, c_out=spec.out_channels)
+                              if first.channels_cut else "")))
+    else:
+        blocks.append(Para(w("seed.intro", lang)))
+    for c in seed:
+        verdict = w("holds" if c.holds else "does_not_hold", lang)
+        blocks.append(Para(w("seed.verdict", lang, reading=w("seed.show." + c.label, lang), verdict=verdict)))
+        blocks.append(Math(c.formula))
+        blocks.append(Para(Words(seed_claim_text(c, lang) + end, lang)))
     return blocks
 
 
@@ -157,7 +279,7 @@ def at_unit_stride(d: Derivation) -> Any:
     s = d.spec
     if set(s.stride) != {1} or set(s.dilation) != {1}:
         return None
-    return derive_general(s.ndim, s.groups > 1, s.bias, unit=True)
+    return derive_general(s.ndim, s.groups > 1, s.bias, unit=True, symmetric=all(lo == hi for lo, hi in s.pads))
 
 
 def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
@@ -173,6 +295,23 @@ def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
         if step.note_text(lang):
             blocks.append(Para(w("where", lang, note=step.note_text(lang))))
     return blocks
+
+
+def title_name(spec: ConvSpec, lang: str = "en") -> str:
+    """The configuration in a report's title, in words ("2-D, 3×3 kernel, stride 1, padding 1"), not the
+    file stem (2d_k3_s1_p1_d1)."""
+    axes = (lambda v: str(v[0]) if len(set(v)) == 1 else "×".join(map(str, v)))
+    parts = [w("title.ndim", lang, n=spec.ndim), w("title.kernel", lang, k="×".join(map(str, spec.kernel_size))),
+             w("title.stride", lang, s=axes(spec.stride)),
+             w("title.padding", lang, p=", ".join(f"({lo}, {hi})" for lo, hi in spec.pads)
+               if len({v for pair in spec.pads for v in pair}) > 1 else str(spec.pads[0][0]))]
+    if set(spec.dilation) != {1}:
+        parts.append(w("title.dilation", lang, d=axes(spec.dilation)))
+    if spec.groups > 1:
+        parts.append(w("title.groups", lang, g=spec.groups))
+    if spec.bias:
+        parts.append(w("title.bias", lang))
+    return ("，" if lang == "zh" else ", ").join(parts)
 
 
 def figure_name(spec: Any, lang: str = "en") -> str:

@@ -38,7 +38,17 @@ class Mono:
     text: str
 
 
-Cell = str | Mono | UserText
+@dataclass(frozen=True)
+class Words:
+    r"""A sentence symconv wrote from its own data (a grader's detail, a proof's statement): escaped like a
+    user's string, then written as a reader writes it: sizes with an index as math ($C_{\mathrm{in}}$, not
+    C_in), gradients as ∂L/∂x (not dL/dx), and a closed form in typewriter (code in Markdown)."""
+
+    text: str
+    lang: str = "en"        # "zh": the prose between the forms takes full-width punctuation
+
+
+Cell = str | Mono | UserText | Words
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ class Heading:
 
 @dataclass(frozen=True)
 class Para:
-    text: str | UserText      # our LaTeX as written, or a user's string (escaped for each target)
+    text: "str | UserText | Words"      # our LaTeX as written, or a string escaped for each target
 
 
 @dataclass(frozen=True)
@@ -103,8 +113,66 @@ def _code_span(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+_OPERATOR = re.compile(r"\b(?:batch_correlate|correlate|swap_io|rot180|dilate|pad|crop|sum_axes|add_bias)\(")
+_SIZE = re.compile(r"\b([A-Z])_(in|out|low|high)\b")
+_GRADIENT = re.compile(r"\bdL/d([a-z]\w*)")
+
+
+def _words(text: str, latex: bool, lang: str = "en") -> str:
+    """:class:`Words` for one target: pieces of program text (closed forms) in typewriter or a code span,
+    the rest escaped, with sizes and gradients as math."""
+    out, k = [], 0
+    text = one_line(text)
+    while k < len(text):
+        m = _OPERATOR.search(text, k)
+        start = m.start() if m else len(text)
+        out.append(_prose(text[k:start], latex, lang))
+        if m is None:
+            break
+        depth, end = 0, m.end() - 1
+        while end < len(text):                    # to the parenthesis that closes the operator's own
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+            if depth == 0:
+                break
+        form = text[start:end]
+        out.append(rf"\texttt{{{_breakable_code(escape_latex(form))}}}" if latex else _code_span(form))
+        k = end
+    return "".join(out)
+
+
+def _breakable_code(latex: str) -> str:
+    return re.sub(r"(, |\()", r"\1\\allowbreak{}", latex)
+
+
+_FULL_WIDTH = {", ": "，", "; ": "；", ": ": "："}
+
+
+def _prose(text: str, latex: bool, lang: str = "en") -> str:
+    if lang == "zh":
+        text = re.sub(r"(, |; |: )", lambda m: _FULL_WIDTH[m.group(1)], text)
+    pieces = re.split(r"(\bdL/d[a-z]\w*|\b[A-Z]_(?:in|out|low|high)\b| ≥ |⊗|(?<![\w)\]])-(?=\d))", text)
+    out = []
+    for k, piece in enumerate(pieces):
+        if k % 2 == 0:
+            out.append(escape_latex(piece) if latex else escape_markdown(piece))
+        elif piece == "⊗":
+            out.append(r"$\otimes$" if latex else "⊗")
+        elif piece == " ≥ ":
+            out.append(r" $\geq$ " if latex else " ≥ ")
+        elif piece == "-":                        # a negative number: a minus sign, not a hyphen
+            out.append("$-$" if latex else "−")
+        elif piece.startswith("dL/d"):
+            out.append(_GRADIENT.sub(lambda m: rf"$\partial L/\partial {m.group(1)}$", piece))
+        else:
+            out.append(_SIZE.sub(lambda m: rf"${m.group(1)}_{{\mathrm{{{m.group(2)}}}}}$", piece))
+    return "".join(out)
+
+
 def _text(value: Cell, latex: bool) -> str:
     """A heading's, title's or cell's text: a user's string on one line, escaped for the target."""
+    if isinstance(value, Words):
+        return _words(value.text, latex, value.lang)
     if isinstance(value, Mono):
         return rf"\texttt{{{escape_latex(one_line(value.text))}}}" if latex else _code_span(value.text)
     if isinstance(value, UserText):
@@ -119,7 +187,7 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
             cmd = {1: "section", 2: "section", 3: "subsection"}.get(b.level, "subsubsection")
             out.append(f"\\{cmd}*{{{_text(b.text, True)}}}")
         elif isinstance(b, Para):
-            out.append(_text(b.text, True) if isinstance(b.text, UserText) else b.text)
+            out.append(b.text if isinstance(b.text, str) else _text(b.text, True))
         elif isinstance(b, Math):
             out.append(display(b.latex))
         elif isinstance(b, Lines):
@@ -127,15 +195,16 @@ def to_latex(blocks: list[Block], title: str | UserText, full: bool = True, lang
         elif isinstance(b, Table):
             out.append(_table_latex(b))
         elif isinstance(b, Figure):
-            # A minipage cannot break across pages: the drawing and its caption stay together.
+            # A minipage cannot break across pages: the drawing and its caption stay together. The drawing
+            # is never scaled: its panels wrap onto a second line when they are wider than the line.
             out.append(f"\\begin{{center}}\n\\begin{{minipage}}{{\\linewidth}}\n\\centering\n"
-                       f"\\adjustbox{{max width=\\linewidth}}{{{b.tikz}}}\n\n\\medskip\n{b.caption}\n"
+                       f"{b.tikz}\n\n\\medskip\n{b.caption}\n"
                        f"\\end{{minipage}}\n\\end{{center}}")
         elif isinstance(b, Code):
             # Code may hold a user's text: escaped, never verbatim (which \end{verbatim} would break out of).
             out.append(code_latex(b.text))
     body = "\n\n".join(out)
-    return (document(body, _text(title, True), packages=("adjustbox", "tikz", "array", "longtable", "xltabular"), lang=lang)
+    return (document(body, _text(title, True), packages=("tikz", "array", "longtable", "xltabular"), lang=lang)
             if full else body + "\n")
 
 
@@ -187,7 +256,7 @@ def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str
         if isinstance(b, Heading):
             out.append("#" * b.level + " " + _text(b.text, False))
         elif isinstance(b, Para):
-            out.append(_text(b.text, False) if isinstance(b.text, UserText) else b.text)
+            out.append(b.text if isinstance(b.text, str) else _text(b.text, False))
         elif isinstance(b, Math):
             # \allowbreak lets TeX break a long display; Markdown's math renderers scroll instead.
             out.append(f"$$\n{b.latex.replace(chr(92) + 'allowbreak', '')}\n$$")
@@ -199,7 +268,7 @@ def to_markdown(blocks: list[Block], title: str | UserText | None = None) -> str
             rows = ["| " + " | ".join(_text(c, False) for c in r) + " |" for r in b.rows]
             out.append("\n".join([head, rule, *rows]))
         elif isinstance(b, Figure):
-            out.append(f"![{b.caption}]({b.svg_file})")
+            out.append(f"![{b.svg_file}]({b.svg_file})\n\n{b.caption}")      # the caption's math renders
         elif isinstance(b, Code):
             fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", b.text)), default=0))
             out.append(f"{fence}\n{b.text}\n{fence}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..proof.exact import small_input_size
 from ..derivation.spec import ConvSpec
 
-CELL_CM, CELL_PX = 0.42, 30   # a cell holds its label ("1,1,2") at 10 px
+CELL_CM, CELL_PX = 0.5, 30   # a cell holds its label ("10,12") at 6 pt in TeX, 11 px in the SVG
 
 
 @dataclass(frozen=True)
@@ -31,12 +31,14 @@ def panels(spec: ConvSpec, lang: str = "en") -> list[Panel]:
                                                               spec.kernel_size))  # type: ignore[arg-type]
     out = spec.output_size(size)
     axes = min(2, spec.ndim)
-    u = tuple(n // 2 for n in size[:axes])
-    # Per axis: the (i, a) with S*i + D*a - P_low = u.
-    pairs = []
-    for k in range(axes):
+    # Per axis: the (i, a) with S*i + D*a - P_low = u, for the u nearest the centre that some output meets
+    # (at stride 2 and dilation 2 the centre itself may be met by none: the figure would show nothing).
+    def meets(k: int, v: int) -> list[tuple[int, int]]:
         S, D, K, (lo, _) = spec.stride[k], spec.dilation[k], spec.kernel_size[k], spec.pads[k]  # type: ignore
-        pairs.append([(i, a) for i in range(out[k]) for a in range(K) if S * i + D * a - lo == u[k]])
+        return [(i, a) for i in range(out[k]) for a in range(K) if S * i + D * a - lo == v]
+    u = tuple(min(range(n), key=lambda v: (not meets(k, v), abs(v - n // 2), v))
+              for k, n in enumerate(size[:axes]))
+    pairs = [meets(k, u[k]) for k in range(axes)]
     def grid(v: tuple[int, ...]) -> tuple[int, int]:
         return (v[0], v[1]) if axes == 2 else (0, v[0])
     def shape(v: tuple[int, ...]) -> tuple[int, int]:
@@ -50,8 +52,8 @@ def panels(spec: ConvSpec, lang: str = "en") -> list[Panel]:
         label = ",".join(map(str, rot))
         touched[grid(i)] = label
         used[grid(rot)] = label
-    names = {"en": ("input x", r"g = dL/dy", "dilate(g, S)", "rot180(swap_io(h))"),
-             "zh": ("输入 x", r"g = dL/dy", "dilate(g, S)", "rot180(swap_io(h))")}[lang]
+    names = {"en": ("input x", "g = ∂L/∂y", "dilate(g, S)", "rot180(swap_io(h))"),
+             "zh": ("输入 x", "g = ∂L/∂y", "dilate(g, S)", "rot180(swap_io(h))")}[lang]
     result = [Panel(names[0], *shape(size[:axes]), {grid(u): "u"}),
               Panel(names[1], *shape(out[:axes]), touched)]
     strides = tuple(spec.stride[:axes])  # type: ignore[index]
@@ -75,24 +77,40 @@ def _offsets(ps: list[Panel]) -> list[int]:
     return xs
 
 
+# Panel titles in LaTeX (the SVG writes the plain ones): the reader's notation, not program names.
+_TEX_TITLES = {"g = ∂L/∂y": r"$g = \partial L/\partial y$", "dilate(g, S)": r"$\operatorname{dilate}_S(g)$",
+               "rot180(swap_io(h))": r"$\operatorname{rot180}(\operatorname{swap}_{io}(h))$"}
+LABEL_PT = 6     # a cell's label, in points: never scaled (a figure wider than the line wraps its panels)
+
+
 def tikz(spec: ConvSpec, lang: str = "en") -> str:
-    ps = panels(spec, lang)
-    lines = [rf"\begin{{tikzpicture}}[x={CELL_CM}cm,y={CELL_CM}cm,font=\scriptsize]"]
-    for p, x0 in zip(ps, _offsets(ps)):
-        lines.append(rf"\node[anchor=south] at ({x0 + p.cols / 2},0.3) {{\texttt{{{_tex(p.title)}}}}};")
+    r"""The panels as TikZ pictures side by side, each its own box, so that TeX wraps them onto the next line
+    when they are wider than the line: the figure is never scaled, its labels stay at LABEL_PT points.
+
+    >>> pictures = tikz(ConvSpec(2, 2, 3, stride=2, padding=1))
+    >>> pictures.count(r"\begin{tikzpicture}"), r"\tiny" in pictures, "adjustbox" in pictures
+    (4, False, False)
+    """
+    pictures = []
+    for p in panels(spec, lang):
+        lines = [rf"\begin{{tikzpicture}}[x={CELL_CM}cm,y={CELL_CM}cm,font=\small,"
+                 r"baseline=(current bounding box.north)]",
+                 rf"\node[anchor=south] at ({p.cols / 2},0.3) {{{_TEX_TITLES.get(p.title, _tex(p.title))}}};"]
         for r in range(p.rows):
             for c in range(p.cols):
                 fill = "orange!60" if (r, c) in p.filled else ("black!15" if (r, c) in p.grey else "white")
-                lines.append(rf"\filldraw[fill={fill},draw=black!60] ({x0 + c},{-r - 1}) rectangle "
-                             rf"({x0 + c + 1},{-r});")
+                lines.append(rf"\filldraw[fill={fill},draw=black!60] ({c},{-r - 1}) rectangle ({c + 1},{-r});")
                 if p.filled.get((r, c)):
-                    lines.append(rf"\node at ({x0 + c + 0.5},{-r - 0.5}) {{\tiny {p.filled[(r, c)]}}};")
-    lines.append(r"\end{tikzpicture}")
-    return "\n".join(lines)
+                    lines.append(rf"\node[font=\fontsize{{{LABEL_PT}}}{{{LABEL_PT}}}\selectfont] at "
+                                 rf"({c + 0.5},{-r - 0.5}) {{{p.filled[(r, c)]}}};")
+        lines.append(r"\end{tikzpicture}")
+        pictures.append("\n".join(lines))
+    # Glue between the pictures: where TeX may break the line.
+    return "\n\\hspace{2em plus 1em}\n".join(pictures)
 
 
 def _tex(text: str) -> str:
-    return text.replace("_", r"\_").replace("输入", r"输入")
+    return text.replace("_", r"\_")
 
 
 def svg(spec: ConvSpec, lang: str = "en") -> str:
@@ -116,7 +134,7 @@ def svg(spec: ConvSpec, lang: str = "en") -> str:
                            f'stroke="#666"/>')
                 if p.filled.get((r, c)):
                     out.append(f'<text x="{x + CELL_PX / 2:.1f}" y="{y + CELL_PX * 0.7:.1f}" '
-                               f'text-anchor="middle" font-size="10">{_xml(p.filled[(r, c)])}</text>')
+                               f'text-anchor="middle" font-size="11">{_xml(p.filled[(r, c)])}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 

@@ -49,6 +49,14 @@ def _num(v: Any) -> str:
     return text.replace(r"\frac", r"\dfrac", 1) if text.lstrip("- ").startswith(r"\frac") else text
 
 
+def _power(v: Any) -> str:
+    """A number in an exponent: a fraction on one line (198/5), never stacked over the base's line."""
+    v = as_expr(v)
+    if isinstance(v, sp.Rational) and not v.is_Integer and max(abs(v.p), v.q) < 10 ** 40:
+        return f"{v.p}/{v.q}"         # a longer one is shortened as everywhere (its digits cut)
+    return short_latex(v, _LANG.get())
+
+
 def _dec(v: Any) -> str:
     return _dec_float(float(sp.N(v, 30)))
 
@@ -149,14 +157,32 @@ def _display(title: str, rel: str, a: Any, fmt: Any) -> list[Block]:
     if a.ndim == 2 and a.shape[1] > max(WIDE, a.shape[0]):
         return [Math(rf"\left({title}\right)^{{T}} {rel} {tensor_latex(a.T, fmt)}")]
     if a.ndim == 3 and a.shape[0] > 1 and a.shape[0] * a.shape[2] > WIDE - 1:
+        # One matrix per channel, each labelled with its channel (review20 could not tell three stacked 4 x 4
+        # matrices apart), a break allowed between them.
         shown = a[:KEEP] if a.size > BIG else a           # a large tensor: its first channels
-        rows = [tensor_latex(c, fmt) + "," for c in shown[:-1]] + [tensor_latex(shown[-1], fmt)]
-        if len(shown) < len(a):
-            rows[-1] += r",\ \dots" + _shape_note(a.shape)
-        return [Lines(title, tuple(rows), rel)]
+        channels = [rf"\left({title}\right)_{{{c}}} {rel} {tensor_latex(m, fmt)}" for c, m in enumerate(shown)]
+        more = r",\allowbreak\quad \dots" + _shape_note(a.shape) if len(shown) < len(a) else ""
+        return [Math(r",\allowbreak\quad ".join(channels) + more)]
     if a.ndim == 4:
         return kernel_grid(rf"\left({title}\right)", rel, a, fmt)
+    if a.ndim == 2 and a.size <= BIG:
+        cells = [[fmt(v) for v in row] for row in a]
+        if sum(max(map(_width, col)) + 2 for col in zip(*cells)) > MATRIX_WIDTH:
+            # Wider than the line even transposed: one display per row, its entries named and separated
+            # where TeX may break the line (a 4 x 8 matrix of fractions over S ran 130 pt off the page).
+            return [Math(r",\allowbreak\ ".join(f"{_entry(title, i, j)} {rel} {c}" for j, c in enumerate(row)))
+                    for i, row in enumerate(cells)]
     return [Math(f"{title} {rel} {tensor_latex(a, fmt)}")]
+
+
+def _entry(title: str, i: int, j: int) -> str:
+    r"""The name of one entry: ``\frac{\partial L}{\partial W_{i,j}}`` for a gradient by one letter, else the
+    title in parentheses with the index."""
+    m = re.fullmatch(r"\\frac\{\\partial L\}\{\\partial ([A-Za-z])\}", title)
+    return rf"\frac{{\partial L}}{{\partial {m.group(1)}_{{{i},{j}}}}}" if m else rf"\left({title}\right)_{{{i},{j}}}"
+
+
+MATRIX_WIDTH = 72   # characters (commands aside) a matrix may take, its columns and their room together
 
 
 def kernel_grid(label: str, rel: str, a: Any, fmt: Any = _num) -> list[Block]:
@@ -205,13 +231,14 @@ def _bound(s: Solution, name: str, against: str, lang: str = "en", cell: bool = 
 
 def _exponentials(s: Solution) -> tuple[dict[sp.Symbol, Any], sp.Symbol, Any] | None:
     """When softmax's inputs differ, the E_j = exp(fc1_j - max fc1) that the exact values are written in,
-    the symbol S and its value sum_j E_j (an E_j with fc1_j = max fc1 is 1); None when there are none."""
+    the symbol Z and its value sum_j E_j (an E_j with fc1_j = max fc1 is 1); None when there are none."""
     back = s.local.get("E")
     if not back:
         return None
     by_name = {str(e): e for e in back}
     E = [by_name.get(f"E{j + 1}", sp.Integer(1)) for j in range(len(s.exact["fc1"]))]
-    return back, sp.Symbol("S", positive=True), sp.Add(*E)
+    # Z, not S: S is the stride in the same report (review20 read -S as minus the stride).
+    return back, sp.Symbol("Z", positive=True), sp.Add(*E)
 
 
 def _with_S(v: Any, Es: list[sp.Symbol], S: sp.Symbol, total: Any) -> Any:
@@ -268,8 +295,8 @@ def _exponential_blocks(s: Solution, lang: str) -> list[Block]:
     c = max(f)
     values = r",\ ".join(rf"E_{{{j + 1}}} = " + (_num(sp.exp(v - c)) if v != c else "1") for j, v in enumerate(f))
     return [Para(w("hw.E", lang)),
-            Math(r"E_{j} = e^{\mathrm{fc}_{1;j} - \max_k \mathrm{fc}_{1;k}},\quad S = \sum_j E_j"),
-            Math(rf"{values},\quad S = {_num(total)} \approx {_dec(total.xreplace(back))}")]
+            Math(r"E_{j} = e^{\mathrm{fc}_{1;j} - \max_k \mathrm{fc}_{1;k}},\quad Z = \sum_j E_j"),
+            Math(rf"{values},\quad Z = {_num(total)} \approx {_dec(total.xreplace(back))}")]
 
 
 def _conv1_entry(s: Solution) -> Lines:
@@ -334,7 +361,7 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     f = s.exact["fc1"]
     blocks += [Heading(w("hw.4", lang), 2), *_exponential_blocks(s, lang),
                *_part(s, "p", r"\left[\frac{e^{\mathrm{fc}_{1;i}}}{\sum_j e^{\mathrm{fc}_{1;j}}}\right]_i",
-                      rf"\left[\frac{{e^{{{_num(f[0])}}}}}{{{' + '.join(f'e^{{{_num(v)}}}' for v in f)}}},\ "
+                      rf"\left[\frac{{e^{{{_power(f[0])}}}}}{{{' + '.join(f'e^{{{_power(v)}}}' for v in f)}}},\ "
                       r"\dots\right]", lang=lang)]
     pt = shown(s, "p")[t - 1]
     blocks += [Heading(w("hw.5", lang), 2),
@@ -415,12 +442,17 @@ def check_table(s: Solution, lang: str = "en") -> Table:
     rows = []
     for name in s.exact:
         M = s.magnitude(name)
-        rows.append((f"${TITLES[name]}$", "x".join(map(str, s.exact[name].shape)) or w("scalar", lang),
+        rows.append((f"${TITLES[name]}$", _shape_cell(s.exact[name].shape) or w("scalar", lang),
                      "$" + _power_of_ten(M) + "$",
                      _bound(s, name, "float64", lang, cell=True),
                      _bound(s, name, "finite-difference", lang, cell=True)))
     return Table((w("part", lang), w("shape", lang), w("magnitude", lang), w("float_diff", lang),
                   w("fd_diff", lang)), tuple(rows))
+
+
+def _shape_cell(shape: tuple[int, ...]) -> str:
+    """A shape as a reader writes it: $2 \times 4 \times 4$ (not 2x4x4); "" for a scalar."""
+    return "$" + r" \times ".join(map(str, shape)) + "$" if shape else ""
 
 
 def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
