@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -176,12 +177,43 @@ def load(key: str, sources: Sequence[Path], kind: type) -> Any:
     return value if isinstance(value, kind) else None
 
 
+def _from_args(cls: Any, args: tuple[Any, ...]) -> Any:
+    """A SymPy sum or product rebuilt from the arguments it had when stored, which are already in SymPy's
+    canonical order: not flattened again. Unpickled the usual way (``Add(*args)``), every sum would be
+    evaluated anew, and ``Add.flatten`` imports ``sympy.tensor.tensor`` and ``sympy.combinatorics`` (~20 ms)
+    on its first call, which a warm run otherwise never makes."""
+    return cls._from_args(args)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickle with SymPy's ``Add`` and ``Mul`` stored as :func:`_from_args` calls (exactly these classes:
+    a subclass may keep more than its arguments)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in _ASSOC:
+            return _from_args, (type(obj), obj.args)
+        return NotImplemented
+
+
+_ASSOC: tuple[type, ...] = ()
+
+
+def _dumps(value: Any) -> bytes:
+    global _ASSOC
+    if not _ASSOC and "sympy" in sys.modules:     # a value without SymPy objects does not import SymPy
+        from sympy import Add, Mul
+        _ASSOC = (Add, Mul)
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
 def save(key: str, value: Any, sources: Sequence[Path]) -> None:
     """Store ``value`` under ``key`` (atomically); a read-only or full disk is ignored: this is a cache."""
     if cache_folder() is None:
         return
     try:
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = _dumps(value)
     except Exception:                     # a value that cannot be pickled is simply not kept
         return
     if len(payload) > MAX_BYTES:
