@@ -107,7 +107,8 @@ def test_a_warm_run_builds_no_sympy_sum(cache, tmp_path, command):
     equal logits give integers, not a sum of exp(198/5)."""
     argv = [*command, "--no-pdf", "--out", str(tmp_path / "out")]
     modules_loaded(argv)                            # fills the cache
-    done = subprocess.run([sys.executable, "-c", SYMPY_EXTRA.format(argv=argv)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", SYMPY_EXTRA.format(argv=argv)], capture_output=True,
+                          text=True)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "0 []"
 
@@ -119,7 +120,8 @@ def test_a_stored_sum_is_read_back_without_flattening(cache, monkeypatch):
     from symconv.derivation import store
     i, j, n = sp.symbols("i j n", integer=True)
     x = sp.IndexedBase("x")
-    value = {"sum": i + 2 * j - 1, "product": -3 * i * x[i + j - 1] / n, "nested": sp.Sum(x[i] * (i + n), (i, 0, n - 1))}
+    value = {"sum": i + 2 * j - 1, "product": -3 * i * x[i + j - 1] / n,
+             "nested": sp.Sum(x[i] * (i + n), (i, 0, n - 1))}
     sources = (Path(store.__file__),)
     store.save("flatten-test", value, sources)
 
@@ -149,7 +151,8 @@ program()
 """
 
 
-@pytest.mark.parametrize("argv, status", [(["derive", "--json"], 0), (["derive", "--stride", "0", "--json"], 2)])
+@pytest.mark.parametrize("argv, status", [(["derive", "--json"], 0),
+                                          (["derive", "--stride", "0", "--json"], 2)])
 def test_the_program_ends_without_the_interpreters_teardown(cache, argv, status):
     """`symconv` and `python -m symconv` end after main() without freeing every object (SymPy's and NumPy's
     take 40-60 ms): the atexit handlers still run, standard output arrives whole, the status is main's."""
@@ -172,3 +175,20 @@ def test_python_m_symconv_is_the_program():
     assert (root / "symconv" / "__main__.py").read_text().strip().endswith("program()")
     scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
     assert scripts == {"symconv": "symconv.cli:program"}
+
+
+def test_how_a_value_is_pickled_is_part_of_every_fingerprint(tmp_path, monkeypatch):
+    """A value stored by another version of the store (as Add(*args), before sums were kept as their
+    arguments) is computed again, whatever sources the caller names."""
+    from pathlib import Path
+    from symconv.derivation import store
+    source = tmp_path / "layers.py"
+    source.write_text("x = 1\n")
+    store.fingerprint.cache_clear()
+    before = store.fingerprint((source,))
+    copy = tmp_path / "store.py"
+    copy.write_text(Path(store.__file__).read_text() + "\n# another way to pickle\n")
+    monkeypatch.setattr(store, "__file__", str(copy))
+    store.fingerprint.cache_clear()
+    assert store.fingerprint((source,))[1] != before[1]
+    store.fingerprint.cache_clear()

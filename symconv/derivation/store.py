@@ -141,12 +141,13 @@ def _read(name: str, folder: int) -> bytes | None:
 @functools.lru_cache(maxsize=16)
 def fingerprint(sources: tuple[Path, ...]) -> tuple[str, str]:
     """The package version (``__version__`` as written in symconv/__init__.py, read as text: asking
-    importlib.metadata costs ~70 ms) and the SHA-256 of ``sources``, that file, errors.py and SymPy's
-    version."""
+    importlib.metadata costs ~70 ms) and the SHA-256 of ``sources``, that file, errors.py, this file (how a
+    value is pickled) and SymPy's version."""
     import sympy
     digest = hashlib.sha256(f"sympy {sympy.__version__}\0".encode())
     ver = "unknown"
-    for path in sorted(set(sources)) + [PACKAGE / "__init__.py", PACKAGE / "errors.py"]:
+    always = [PACKAGE / "__init__.py", PACKAGE / "errors.py"]
+    for path in sorted(set(sources) | {Path(__file__).resolve()}) + always:
         text = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + text + b"\0")
         if path == PACKAGE / "__init__.py":
