@@ -157,7 +157,7 @@ def torch_rows(spec: ConvSpec, d, arrays, reps: int, tag: str, quiet: dict[str, 
         times[key] = ours
         row(label + tag, ours, base, goal, ratio=ratio)
         if quiet and key in quiet:
-            print(f"{'   its quiet time, ratio':<66} {quiet[key]:9.3f} s {'':>11} {ours / quiet[key]:9.2f}x",
+            print(f"{'   its time without the busy process, ratio':<66} {quiet[key]:9.3f} s {'':>11} {ours / quiet[key]:9.2f}x",
                   flush=True)
     tx = torch.tensor(x64, requires_grad=True)
     th = torch.tensor(h64, requires_grad=True)
