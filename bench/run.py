@@ -4,12 +4,15 @@ in turn, the median of 5 pairs).
 Run:  python bench/run.py            (about 6 minutes with the ResNet-size exact proof; needs PyTorch for
                                       the PyTorch baselines)
       python bench/run.py --quick    (one repetition, small naive baseline, exact proof at two small sizes)
+      python bench/run.py --only torch,cold   (some sections: proof, torch, sweeps, cold, homework, allsizes,
+                                      scaling)
 
 Rows (issue 14): exact proof vs naive SymPy; the identity test vs PyTorch float64 autograd; conv + evaluate
 vs PyTorch's conv2d + nn.grad (float64, float32); `import symconv`, `symconv homework --no-pdf` and
-`symconv derive --no-pdf` vs `python -c "import sympy"`; the homework's exact work at four input sizes;
-the exact proof's time and peak memory at three sizes (the last the ResNet size unless --quick). The
-machine's load is printed: on a shared machine the ratios hold better than the seconds.
+`symconv derive --no-pdf` vs `python -c "import sympy"` (both with their bytecode cached, as installed);
+the homework's exact work at four input sizes; the exact proof's time and peak memory at three sizes (the
+last the ResNet size unless --quick). The machine's load is printed: on a shared machine the ratios hold
+better than the seconds.
 
 Contended rows (issue 23): the identity test, evaluate (float64, float32), the concrete sweep and the
 all-sizes sweep again while a busy process (started and stopped here) holds one core; each a ratio to
@@ -154,7 +157,7 @@ def torch_rows(spec: ConvSpec, d, arrays, reps: int, tag: str, quiet: dict[str, 
         times[key] = ours
         row(label + tag, ours, base, goal, ratio=ratio)
         if quiet and key in quiet:
-            print(f"{'   its quiet time, ratio':<66} {quiet[key]:9.3f} s {'':>11} {ours / quiet[key]:9.2f}x",
+            print(f"{'   its time without the busy process, ratio':<66} {quiet[key]:9.3f} s {'':>11} {ours / quiet[key]:9.2f}x",
                   flush=True)
     tx = torch.tensor(x64, requires_grad=True)
     th = torch.tensor(h64, requires_grad=True)
@@ -218,19 +221,39 @@ def sweeps(quick: bool) -> None:
         row(f"{label}: busy core vs quiet", contended, quiet, "(report)")
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args()
-    reps = 1 if args.quick else 5
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, NumPy {np.__version__}"
-          + (f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "")
-          + f"; load average at start {os.getloadavg()[0]:.1f}")
-    print(f"{'measurement':<66} {'symconv':>11} {'baseline':>11}")
+def cold_start(reps: int) -> None:
+    """A fresh process each time, against `python -c "import sympy"` timed in turn with it; the derivation
+    cache warm (a first run fills it) and cold. Both sides run with their bytecode cached (in a folder of
+    this run's, PYTHONPYCACHEPREFIX), as an installed package has it: with PYTHONDONTWRITEBYTECODE set, as
+    it is in some shells, symconv's modules would be compiled from source on every start (~70 ms) while
+    SymPy's come compiled from its installation."""
+    py = sys.executable
+    out = tempfile.mkdtemp(prefix="symconv-bench-")
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as pyc:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env.update(XDG_CACHE_HOME=cache, PYTHONPYCACHEPREFIX=pyc)
 
-    # Exact proof against the naive SymPy procedure.
-    for cin, cout, H, K, P in ([(2, 2, 4, 3, 1)] if args.quick else [(2, 2, 4, 3, 1), (3, 3, 8, 3, 1)]):
+        def sympy_import() -> None:
+            run([py, "-c", "import sympy"], env)
+        sympy_import()                                       # compiles SymPy into the prefix
+        section("cold start")
+        run([py, "-c", "import symconv"], env)
+        ours, base, _ = paired(lambda: run([py, "-c", "import symconv"], env), sympy_import, max(reps, 3))
+        row('python -c "import symconv" vs python -c "import sympy"', ours, base, "(report)")
+        for cmd in (["homework"], ["derive"]):
+            full = [py, "-m", "symconv", *cmd, "--no-pdf", "--out", out]
+            run(full, env)                                  # fills the cache (and compiles symconv)
+            warm, imp, ratio = paired(lambda: run(full, env), sympy_import, max(reps, 9))
+            row(f"symconv {cmd[0]} --no-pdf (cache warm) vs import sympy", warm, imp, "<= 1.5x", ratio=ratio)
+            cold, imp, ratio = paired(lambda: run(full, dict(env, SYMCONV_CACHE="0")), sympy_import, reps)
+            row(f"symconv {cmd[0]} --no-pdf (SYMCONV_CACHE=0) vs import sympy", cold, imp, "(report)",
+                ratio=ratio)
+        print(f"load average after the cold start {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def naive_rows(quick: bool, reps: int) -> None:
+    """The exact proof against the naive SymPy procedure."""
+    for cin, cout, H, K, P in ([(2, 2, 4, 3, 1)] if quick else [(2, 2, 4, 3, 1), (3, 3, 8, 3, 1)]):
         spec = ConvSpec(cin, cout, K, padding=P)
         derive(spec, prove=False)
         ours = median_time(lambda: verify(spec, (H, H)), max(reps, 3))
@@ -238,7 +261,10 @@ def main() -> None:
         row(f"exact proof vs naive SymPy diff (C={cin},{cout} {H}x{H} K={K} P={P})", ours, base,
             ">= 1000x faster at 3,3 8x8", faster=True)
 
-    N, C, H = (2, 32, 28) if args.quick else (8, 64, 56)
+
+def contention_rows(quick: bool, reps: int) -> None:
+    """The identity test and evaluate against PyTorch: quiet, then with a busy process holding a core."""
+    N, C, H = (2, 32, 28) if quick else (8, 64, 56)
     spec = ConvSpec(C, C, 3, padding=1)
     d = derive(spec, prove=False)
     rng = np.random.default_rng(0)
@@ -246,39 +272,22 @@ def main() -> None:
     quiet: dict[str, float] = {}
     if torch is not None:
         torch.set_num_threads(os.cpu_count() or 1)
-        section("quiet")
+        section("without a busy process of the benchmark's")
         quiet = torch_rows(spec, d, (x64, h64, g64), reps, "")
         with busy():
             section("contended: one busy process holds a core")
             torch_rows(spec, d, (x64, h64, g64), reps, " [busy]", quiet)
     else:
         print("PyTorch is not installed: the PyTorch baselines are skipped")
-    sweeps(args.quick)
 
-    # Cold start: a fresh process each time; the derivation cache warm (a first run fills it) and cold.
-    py = sys.executable
-    def sympy_import() -> None:
-        run([py, "-c", "import sympy"])
-    row('python -c "import symconv" vs python -c "import sympy"',
-        *paired(lambda: run([py, "-c", "import symconv"]), sympy_import, max(reps, 3))[:2], "(report)")
-    out = tempfile.mkdtemp(prefix="symconv-bench-")
-    with tempfile.TemporaryDirectory() as cache:
-        env = dict(os.environ, XDG_CACHE_HOME=cache)
-        for cmd in (["homework"], ["derive"]):
-            full = [py, "-m", "symconv", *cmd, "--no-pdf", "--out", out]
-            run(full, env)                                  # fills the cache
-            warm, imp, ratio = paired(lambda: run(full, env), sympy_import, max(reps, 5))
-            row(f"symconv {cmd[0]} --no-pdf (cache warm) vs import sympy", warm, imp, "<= 1.5x", ratio=ratio)
-            cold, imp, ratio = paired(lambda: run(full, dict(env, SYMCONV_CACHE="0")), sympy_import, reps)
-            row(f"symconv {cmd[0]} --no-pdf (SYMCONV_CACHE=0) vs import sympy", cold, imp, "(report)",
-                ratio=ratio)
 
+def homework_rows(quick: bool) -> None:
     # The homework's exact work at four input sizes (2 channels, 3x3 kernel, 2 output channels, 10 classes;
     # every number a fraction): solve() with its float64 and finite-difference checks, and the --json output.
     from symconv.cli import solution_json
     from symconv.homework import solve
     from symconv.inputs import parse
-    for size in ((8, 16) if args.quick else (8, 16, 24, 32)):
+    for size in ((8, 16) if quick else (8, 16, 24, 32)):
         hw = parse(layer_homework(size), "bench")
         if size == 8:
             solve(hw)                                       # SymPy's first use, the rules' lambdify
@@ -292,6 +301,8 @@ def main() -> None:
               f"solve {solved:.2f} s ({solved / entries * 1e3:.2f} ms per entry), --json "
               f"{time.perf_counter() - start:.2f} s   goal 2x32x32 <= 10 s, ~linear in entries", flush=True)
 
+
+def all_sizes_rows(quick: bool, reps: int) -> None:
     # Proofs for every size: a repeated derive() (cached proof) against one exact proof at a small size, and
     # the all-sizes sweep against the concrete sweep's grid at ndim 1 (both in this process, same run).
     from symconv.derivation.forms import derive_forms
@@ -303,14 +314,17 @@ def main() -> None:
     one_exact = median_time(lambda: exact(derive_forms(spec), small_input_size(spec, 3)), max(reps, 3))
     row("repeated derive() (proof for every size, cached) vs one exact proof", repeated, one_exact,
         "<= 10 ms", faster=True)
-    for nd in ((1,) if args.quick else (1, 2, 3)):
+    for nd in ((1,) if quick else (1, 2, 3)):
         swept = all_sizes(ndims=(nd,), jobs=2)
         print(f"--sweep --all-sizes ndim {nd}: {len(swept.proofs)} families proved={swept.ok} in "
               f"{swept.seconds:.1f} s wall ({swept.cpu_seconds:.1f} s CPU)   goal: all of ndim 1-3 <= 60 s",
               flush=True)
 
+
+def scaling_rows(quick: bool) -> None:
     # The exact proof's scaling: time, monomials, peak memory (each size in a fresh process).
-    sizes = [(2, 16, 16), (8, 16, 32)] + ([] if args.quick else [(8, 64, 56)])
+    py = sys.executable
+    sizes = [(2, 16, 16), (8, 16, 32)] + ([] if quick else [(8, 64, 56)])
     for n, c, hh in sizes:
         res = subprocess.run([py, "-c", EXACT, str(n), str(c), str(hh)], check=True, capture_output=True, text=True)
         ok, checked, seconds, cpu, peak = res.stdout.split()
@@ -318,6 +332,42 @@ def main() -> None:
               f"{float(seconds):.1f} s wall, {float(cpu):.1f} s CPU ({float(seconds) / int(checked) * 1e9:.0f} "
               f"ns per monomial), peak RSS {int(peak) / 2**30:.2f} GiB   goal at ResNet size <= 120 s in <= 2 GiB",
               flush=True)
+
+
+SECTIONS = ("proof", "torch", "sweeps", "cold", "homework", "allsizes", "scaling")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--only", default=",".join(SECTIONS), metavar="LIST",
+                    help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    if not only <= set(SECTIONS):
+        ap.error(f"--only: unknown section {sorted(only - set(SECTIONS))[0]!r} "
+                 f"(sections: {', '.join(SECTIONS)})")
+    reps = 1 if args.quick else 5
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, NumPy {np.__version__}"
+          + (f", PyTorch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "")
+          + f"; load average at start {os.getloadavg()[0]:.1f}")
+    print(f"{'measurement':<66} {'symconv':>11} {'baseline':>11}")
+
+    if "proof" in only:
+        naive_rows(args.quick, reps)
+    if "torch" in only:
+        contention_rows(args.quick, reps)
+    if "sweeps" in only:
+        sweeps(args.quick)
+    if "cold" in only:
+        cold_start(reps)
+    if "homework" in only:
+        homework_rows(args.quick)
+    if "allsizes" in only:
+        all_sizes_rows(args.quick, reps)
+    if "scaling" in only:
+        scaling_rows(args.quick)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 

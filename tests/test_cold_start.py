@@ -93,3 +93,102 @@ def test_a_rule_whose_names_differ_is_not_stored(cache, monkeypatch):
     assert ("softmax", True) not in stored and ("softmax", False) in stored
     assert ("fc", True) in stored                     # reads no exp
     solution._SOURCES.clear()
+
+
+SYMPY_EXTRA = ("import sys; from symconv.cli import main; status = main({argv!r}); "
+               "print(status, sorted(m for m in ('sympy.tensor.tensor', 'sympy.combinatorics') "
+               "if m in sys.modules), file=sys.stderr)")
+
+
+@pytest.mark.parametrize("command", [["homework"], ["derive"]])
+def test_a_warm_run_builds_no_sympy_sum(cache, tmp_path, command):
+    """SymPy's first sum (Add.flatten) imports sympy.tensor.tensor and sympy.combinatorics, which `import
+    sympy` does not: a warm run reads its stored sums without flattening them again, and the homework's
+    equal logits give integers, not a sum of exp(198/5)."""
+    argv = [*command, "--no-pdf", "--out", str(tmp_path / "out")]
+    modules_loaded(argv)                            # fills the cache
+    done = subprocess.run([sys.executable, "-c", SYMPY_EXTRA.format(argv=argv)], capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "0 []"
+
+
+def test_a_stored_sum_is_read_back_without_flattening(cache, monkeypatch):
+    """The store keeps SymPy's Add and Mul as the arguments they had: read back equal (same arguments in
+    the same order, same hash), and Add.flatten / Mul.flatten are never called while loading."""
+    from pathlib import Path
+    from symconv.derivation import store
+    i, j, n = sp.symbols("i j n", integer=True)
+    x = sp.IndexedBase("x")
+    value = {"sum": i + 2 * j - 1, "product": -3 * i * x[i + j - 1] / n,
+             "nested": sp.Sum(x[i] * (i + n), (i, 0, n - 1))}
+    sources = (Path(store.__file__),)
+    store.save("flatten-test", value, sources)
+
+    def refuse(*args):
+        raise AssertionError("flattened while loading")
+    monkeypatch.setattr(sp.Add, "flatten", classmethod(refuse))
+    monkeypatch.setattr(sp.Mul, "flatten", classmethod(refuse))
+    back = store.load("flatten-test", sources, dict)
+    monkeypatch.undo()
+    assert back is not None and back == value
+    for key in value:
+        assert back[key].args == value[key].args and hash(back[key]) == hash(value[key])
+        assert sp.srepr(back[key]) == sp.srepr(value[key])
+    assert back["sum"] - (i + 2 * j - 1) == 0          # and it still computes as SymPy's own
+
+
+PROGRAM = """
+import atexit, sys
+class Teardown:
+    def __del__(self):
+        sys.stderr.write("teardown\\n")
+kept = Teardown()                                   # freed only by the interpreter's teardown
+atexit.register(lambda: sys.stderr.write("atexit\\n"))
+sys.argv = ["symconv", *{argv!r}]
+from symconv.cli import program
+program()
+"""
+
+
+@pytest.mark.parametrize("argv, status", [(["derive", "--json"], 0),
+                                          (["derive", "--stride", "0", "--json"], 2)])
+def test_the_program_ends_without_the_interpreters_teardown(cache, argv, status):
+    """`symconv` and `python -m symconv` end after main() without freeing every object (SymPy's and NumPy's
+    take 40-60 ms): the atexit handlers still run, standard output arrives whole, the status is main's."""
+    done = subprocess.run([sys.executable, "-c", PROGRAM.format(argv=argv)], capture_output=True, text=True)
+    assert done.returncode == status, done.stderr
+    assert done.stderr.splitlines()[-1] == "atexit"
+    assert "teardown" not in done.stderr
+    if status == 0:
+        import json
+        assert json.loads(done.stdout)["closed_forms"]["grad_input"]["form"] == \
+            "correlate(pad(g, 1), rot180(swap_io(h)))"
+    else:
+        assert done.stderr.splitlines()[0].startswith("symconv: error: stride must be")
+
+
+def test_python_m_symconv_is_the_program():
+    from pathlib import Path
+    import tomllib
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "symconv" / "__main__.py").read_text().strip().endswith("program()")
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"symconv": "symconv.cli:program"}
+
+
+def test_how_a_value_is_pickled_is_part_of_every_fingerprint(tmp_path, monkeypatch):
+    """A value stored by another version of the store (as Add(*args), before sums were kept as their
+    arguments) is computed again, whatever sources the caller names."""
+    from pathlib import Path
+    from symconv.derivation import store
+    source = tmp_path / "layers.py"
+    source.write_text("x = 1\n")
+    store.fingerprint.cache_clear()
+    before = store.fingerprint((source,))
+    copy = tmp_path / "store.py"
+    copy.write_text(Path(store.__file__).read_text() + "\n# another way to pickle\n")
+    monkeypatch.setattr(store, "__file__", str(copy))
+    store.fingerprint.cache_clear()
+    assert store.fingerprint((source,))[1] != before[1]
+    store.fingerprint.cache_clear()

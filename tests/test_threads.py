@@ -157,3 +157,73 @@ def test_a_small_product_does_not_load_threadpoolctl():
             "d.evaluate(x, np.ones((2, 2, 3, 3)), x); print('threadpoolctl' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+# ------------------------------------------------------------- the commands themselves, through main()
+
+def _recording(real, log: Path):
+    """``real`` that first appends the BLAS threads of the process it runs in to ``log`` (one line each: the
+    workers are forked, so each writes its own line). Named as ``real`` (functools.wraps), the pool pickles
+    it by that name and its workers find it where the test put it."""
+    import functools
+
+    @functools.wraps(real)
+    def work(*args, **kwargs):
+        with open(log, "a", encoding="ascii") as f:
+            f.write(f"{blas_threads()} {os.getpid()}\n")
+        return real(*args, **kwargs)
+    return work
+
+
+def _logged(log: Path) -> tuple[list[int], set[int]]:
+    lines = [line.split() for line in log.read_text(encoding="ascii").splitlines()]
+    return [int(t) for t, _ in lines], {int(p) for _, p in lines}
+
+
+def _main(argv: list[str]) -> int:
+    import contextlib
+    import io
+    from symconv.cli import main
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return main(argv)
+
+
+def test_verify_sweep_runs_its_workers_with_one_blas_thread(two_threads, monkeypatch, tmp_path):
+    """`symconv verify --sweep --jobs 2`: every configuration is proved in a worker with one BLAS thread."""
+    log = tmp_path / "threads.log"
+    real_grid = concrete.grid
+    monkeypatch.setattr(concrete, "grid", lambda **kw: list(real_grid(**kw))[:6])
+    monkeypatch.setattr(concrete, "run_case", _recording(concrete.run_case, log))
+    assert _main(["verify", "--sweep", "--sweep-ndim", "1", "--jobs", "2"]) == 0
+    seen, pids = _logged(log)
+    assert seen == [1] * 6 and os.getpid() not in pids
+    assert blas_threads() == 2
+
+
+def test_verify_sweep_all_sizes_runs_its_workers_with_one_blas_thread(two_threads, monkeypatch, tmp_path):
+    """`symconv verify --sweep --all-sizes --jobs 2`: every family is proved in a worker with one thread."""
+    log = tmp_path / "threads.log"
+    real_families = presburger.families
+    monkeypatch.setattr(presburger, "families", lambda *a: list(real_families(*a))[:4])
+    monkeypatch.setattr(presburger, "_prove_family", _recording(presburger._prove_family, log))
+    assert _main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1", "--jobs", "2"]) == 0
+    seen, pids = _logged(log)
+    assert seen == [1] * 4 and os.getpid() not in pids
+    assert blas_threads() == 2
+
+
+def test_check_grades_each_sheet_of_a_class_with_one_blas_thread(two_threads, monkeypatch, tmp_path):
+    """`symconv check FOLDER`: each sheet is read, graded and rendered in a worker with one BLAS thread
+    (`check` has no --jobs: the sheets' workers run one after another)."""
+    import shutil
+    import symconv.grading.grade as grading
+    log = tmp_path / "threads.log"
+    monkeypatch.setattr(grading, "grade", _recording(grading.grade, log))
+    cls = tmp_path / "class"
+    cls.mkdir()
+    for name in ("alice", "bob"):
+        shutil.copy(ROOT / "tests" / "data" / "homework_answers.tex", cls / f"{name}.tex")
+    assert _main(["check", str(cls), "--out", str(tmp_path / "out"), "--no-pdf"]) in (0, 1)
+    seen, pids = _logged(log)
+    assert seen == [1, 1] and len(pids) == 2 and os.getpid() not in pids
+    assert blas_threads() == 2

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -140,12 +141,13 @@ def _read(name: str, folder: int) -> bytes | None:
 @functools.lru_cache(maxsize=16)
 def fingerprint(sources: tuple[Path, ...]) -> tuple[str, str]:
     """The package version (``__version__`` as written in symconv/__init__.py, read as text: asking
-    importlib.metadata costs ~70 ms) and the SHA-256 of ``sources``, that file, errors.py and SymPy's
-    version."""
+    importlib.metadata costs ~70 ms) and the SHA-256 of ``sources``, that file, errors.py, this file (how a
+    value is pickled) and SymPy's version."""
     import sympy
     digest = hashlib.sha256(f"sympy {sympy.__version__}\0".encode())
     ver = "unknown"
-    for path in sorted(set(sources)) + [PACKAGE / "__init__.py", PACKAGE / "errors.py"]:
+    always = [PACKAGE / "__init__.py", PACKAGE / "errors.py"]
+    for path in sorted(set(sources) | {Path(__file__).resolve()}) + always:
         text = path.read_bytes()
         digest.update(path.name.encode() + b"\0" + text + b"\0")
         if path == PACKAGE / "__init__.py":
@@ -176,12 +178,43 @@ def load(key: str, sources: Sequence[Path], kind: type) -> Any:
     return value if isinstance(value, kind) else None
 
 
+def _from_args(cls: Any, args: tuple[Any, ...]) -> Any:
+    """A SymPy sum or product rebuilt from the arguments it had when stored, which are already in SymPy's
+    canonical order: not flattened again. Unpickled the usual way (``Add(*args)``), every sum would be
+    evaluated anew, and ``Add.flatten`` imports ``sympy.tensor.tensor`` and ``sympy.combinatorics`` (~20 ms)
+    on its first call, which a warm run otherwise never makes."""
+    return cls._from_args(args)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickle with SymPy's ``Add`` and ``Mul`` stored as :func:`_from_args` calls (exactly these classes:
+    a subclass may keep more than its arguments)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) in _ASSOC:
+            return _from_args, (type(obj), obj.args)
+        return NotImplemented
+
+
+_ASSOC: tuple[type, ...] = ()
+
+
+def _dumps(value: Any) -> bytes:
+    global _ASSOC
+    if not _ASSOC and "sympy" in sys.modules:     # a value without SymPy objects does not import SymPy
+        from sympy import Add, Mul
+        _ASSOC = (Add, Mul)
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
 def save(key: str, value: Any, sources: Sequence[Path]) -> None:
     """Store ``value`` under ``key`` (atomically); a read-only or full disk is ignored: this is a cache."""
     if cache_folder() is None:
         return
     try:
-        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = _dumps(value)
     except Exception:                     # a value that cannot be pickled is simply not kept
         return
     if len(payload) > MAX_BYTES:

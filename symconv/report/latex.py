@@ -89,7 +89,7 @@ def needs_unicode_engine(tex: str) -> bool:
     >>> needs_unicode_engine("Homework 11"), needs_unicode_engine("作业 11")
     (False, True)
     """
-    return any(ord(ch) > 127 for ch in tex)
+    return not tex.isascii()          # one pass in C (a character loop took ~5 ms of a report)
 
 
 def document(body: str, title: str, packages: tuple[str, ...] = (), lang: str = "en") -> str:
