@@ -392,7 +392,11 @@ def load(path: str | Path | None = None) -> Homework:
 
 
 def parse(data: dict[str, Any], name: str) -> Homework:
-    """A validated :class:`Homework` from a TOML document's dict (``name`` is the default title)."""
+    """A validated :class:`Homework` from a TOML document's dict (``name`` is the default title); a file that
+    lists ``[[layer]]`` tables is a network (:func:`symconv.homework.layers.parse_network`)."""
+    if "layer" in data:
+        from .layers import parse_network
+        return parse_network(data, name)       # type: ignore[return-value]
     _unknown_keys(data)
     title = data.get("title", name)
     if not isinstance(title, str):
