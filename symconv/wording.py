@@ -223,6 +223,9 @@ WORDS: dict[str, dict[str, str]] = {
                           "part after L from it)",
         "m.rounded": "rounded too coarsely (beyond the {places} decimal places written, though within 1%)",
         "m.one_entry": "one entry wrong, {at} (an arithmetic slip?)",
+        "m.truncated": "rounded too coarsely: truncated after {places} decimal places, not rounded ({source}, "
+                       "cut there, is {given}; rounded, it is {right})",
+        "m.truncated_below": "the float64 just below {want} ({near})",
         "m.sign_flipped": "the sign flipped (such as y - p for p - y)",
         "m.kernel_flipped": "the kernel flipped (a convolution, where the template operation is a "
                             "cross-correlation)",
@@ -441,6 +444,9 @@ WORDS: dict[str, dict[str, str]] = {
         "m.wrong_target": "目标类别取成了 {given}，应为 {want}（one-hot 的 y 放错了位置，L 之后的各部分随之出错）",
         "m.rounded": "舍入过粗（超出所写的 {places} 位小数的精度，但误差在 1% 以内）",
         "m.one_entry": "有一个元素错了：{at}（计算笔误？）",
+        "m.truncated": "舍入过粗：在第 {places} 位小数后直接截断，而不是四舍五入（{source} 截断后为 {given}；"
+                       "四舍五入应为 {right}）",
+        "m.truncated_below": "略小于 {want} 的 float64 值 {near}",
         "m.sign_flipped": "符号反了（例如把 p - y 写成了 y - p）",
         "m.kernel_flipped": "卷积核被翻转了（做成了卷积，而模板运算是不翻转的互相关）",
         "m.softmax_for_gradient": "用 softmax 代替了它的梯度（在应为 p - y 的地方用了 p）",
