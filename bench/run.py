@@ -8,7 +8,8 @@ Run:  python bench/run.py            (about 6 minutes with the ResNet-size exact
 Rows (issue 14): exact proof vs naive SymPy; the identity test vs PyTorch float64 autograd; conv + evaluate
 vs PyTorch's conv2d + nn.grad (float64, float32); `import symconv`, `symconv homework --no-pdf` and
 `symconv derive --no-pdf` vs `python -c "import sympy"`; the homework's exact work at four input sizes;
-the exact proof's time and peak memory at three sizes (the last the ResNet size unless --quick). The
+the exact proof's time and peak memory at three sizes (the last the ResNet size unless --quick); grading one
+index-notation formula, one 5-line derivation and one wrong index formula vs import sympy. The
 machine's load is printed: on a shared machine the ratios hold better than the seconds.
 
 Contended rows (issue 23): the identity test, evaluate (float64, float32), the concrete sweep and the
@@ -218,6 +219,37 @@ def sweeps(quick: bool) -> None:
         row(f"{label}: busy core vs quiet", contended, quiet, "(report)")
 
 
+# Problem 1 as students write it (issue 19): ∂L/∂x in index notation, one formula and a derivation of 5 lines.
+_INDEX_FORMULA = (r"\frac{\partial L}{\partial x_{c,i,j}} = \sum_{o=1}^{C_{out}}\sum_{m=1}^{3}\sum_{n=1}^{3} "
+                  r"\frac{\partial L}{\partial y_{o,i-m+2,j-n+2}} h_{o,c,m,n}")
+_DERIVATION = (r"\begin{aligned} \frac{\partial L}{\partial x_{c,i,j}} &= " + r" \\ &= ".join([
+    r"\sum_{o,p,q} \frac{\partial L}{\partial y_{o,p,q}} \frac{\partial y_{o,p,q}}{\partial x_{c,i,j}}",
+    r"\sum_{o,p,q} \frac{\partial L}{\partial y_{o,p,q}} h_{o,c,i-p+1,j-q+1}",
+    r"\sum_{o}\sum_{m,n} \frac{\partial L}{\partial y_{o,i-m+1,j-n+1}} h_{o,c,m,n}",
+    r"\sum_{o}\sum_{m=0}^{2}\sum_{n=0}^{2} \frac{\partial L}{\partial y_{o,i+m-1,j+n-1}} h_{o,c,2-m,2-n}",
+    r"\sum_{o}\sum_{a=-1}^{1}\sum_{b=-1}^{1} \frac{\partial L}{\partial y_{o,i+a,j+b}} h_{o,c,1-a,1-b}"])
+    + r" \end{aligned}")
+
+
+def index_rows(reps: int) -> None:
+    """Grading one index-notation formula, one 5-line derivation and one wrong formula (refuted, its mistake
+    named), in this process, each as a ratio to ``python -c "import sympy"`` in the same run (the cold-start
+    rows' baseline: the machine's speed at Python and SymPy); the goal is the grader's 2 s per answer."""
+    from symconv.cli import _packaged_homework
+    from symconv.grading.formulas import grade_formula
+    from symconv.grading.grade import Grade
+    from symconv.homework.inputs import load
+    from symconv.homework.solution import solve
+    sol = solve(load(_packaged_homework()))
+    wrong = _INDEX_FORMULA.replace("i-m+2", "i-m+1")
+    for label, text, verdict in (("index formula", _INDEX_FORMULA, "correct"), ("5-line derivation", _DERIVATION,
+                                 "correct"), ("wrong index formula, mistake named", wrong, "wrong")):
+        assert grade_formula("dL_dx_formula", text, sol, Grade).verdict == verdict, label
+        ours, base, ratio = paired(lambda text=text: grade_formula("dL_dx_formula", text, sol, Grade),
+                                   lambda: run([sys.executable, "-c", "import sympy"]), max(reps, 3))
+        row(f"grade one {label} vs import sympy", ours, base, "<= 2 s per answer", ratio=ratio)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -291,6 +323,8 @@ def main() -> None:
         print(f"homework exact, input 2x{size}x{size}: relu1 {entries:,} entries, fc weights {10 * entries:,}: "
               f"solve {solved:.2f} s ({solved / entries * 1e3:.2f} ms per entry), --json "
               f"{time.perf_counter() - start:.2f} s   goal 2x32x32 <= 10 s, ~linear in entries", flush=True)
+
+    index_rows(reps)
 
     # Proofs for every size: a repeated derive() (cached proof) against one exact proof at a small size, and
     # the all-sizes sweep against the concrete sweep's grid at ndim 1 (both in this process, same run).
