@@ -313,14 +313,29 @@ def test_seed_derivations_2_and_5() -> None:
 
 def test_seed_derivation_5_with_its_typo_corrected_still_has_a_wrong_last_line() -> None:
     """The seed's (5) with w_j - w_j corrected: its first two lines hold for every size; its last line,
-    x_{in_i, w_i-w_j, h_i-h_j}, holds under no numbering (w_i-w_j where the kernel position and the output
-    position add up): refuted at W = 2, confirmed by PyTorch there."""
+    x_{in_i, w_i-w_j, h_i-h_j}, holds under no numbering: refuted at W = 2, confirmed by PyTorch there. It sums
+    over out_j where ∂L/∂h_{in_i,out_i,…} takes out_i only, and subtracts positions that add up; with both
+    corrected the derivation holds line by line, with either alone it does not."""
     fixed = SEED[1].replace("(w_j-w_j)", "(w_j-w_i)")
     v = judge(SPEC, read_derivation(fixed, SPEC))
     assert [s.ok for s in v.steps] == [True, True, False] and v.verdict == "refuted"
     assert v.words == ("at C_in = 1, C_out = 1, H = 1, W = 2, K = 3, P = 1: ∂L/∂h_{in_i,out_i,w_i,h_i} at in_i = 1, "
                        "out_i = 1, w_i = 2, h_i = 1 should contain x_{1,1,1}·∂L/∂y_{1,1,2} but the sum gives 0")
     _confirm(v)
+    # the last line with out_i for out_j (∂L/∂h_{in_i,out_i,…} takes y's channel out_i only) and the kernel and
+    # output positions added (w_j + w_i - 2, 1-based): every line holds for every size
+    head = fixed.rsplit(r"\\", 1)[0] + r"\\ &= "
+
+    def last(channel: str, position: str) -> str:
+        sums = r"\sum_{out_j=1, w_j-w_i=-W, h_j-h_i=-H}^{C_{out}, W, H}" if channel == "out_j" else \
+            r"\sum_{w_j-w_i=-W, h_j-h_i=-H}^{W, H}"
+        return head + sums + rf" \frac{{\partial L}}{{\partial y_{{{channel}, w_i+(w_j-w_i), h_i+(h_j-h_i)}}}} " \
+            rf"x_{{in_i, {position}}} \end{{aligned}}"
+    assert last("out_j", "w_i-w_j, h_i-h_j") == fixed.strip()  # the seed's own last line, rebuilt
+    v = judge(SPEC, read_derivation(last("out_i", "w_j+w_i-2, h_j+h_i-2"), SPEC))
+    assert v.verdict == "proved" and all(s.ok for s in v.steps) and len(v.steps) == 3
+    for half in (last("out_j", "w_j+w_i-2, h_j+h_i-2"), last("out_i", "w_i-w_j, h_i-h_j")):
+        assert judge(SPEC, read_derivation(half, SPEC)).verdict == "refuted"     # either correction alone
 
 
 # ------------------------------------------------------------------------------ one grammar (item 4)
