@@ -242,8 +242,9 @@ def index_rows(reps: int) -> None:
     from symconv.homework.solution import solve
     sol = solve(load(_packaged_homework()))
     wrong = _INDEX_FORMULA.replace("i-m+2", "i-m+1")
-    for label, text, verdict in (("index formula", _INDEX_FORMULA, "correct"), ("5-line derivation", _DERIVATION,
-                                 "correct"), ("wrong index formula, mistake named", wrong, "wrong")):
+    for label, text, verdict in (("index formula", _INDEX_FORMULA, "correct"),
+                                 ("5-line derivation", _DERIVATION, "correct"),
+                                 ("wrong index formula, mistake named", wrong, "wrong")):
         assert grade_formula("dL_dx_formula", text, sol, Grade).verdict == verdict, label
         ours, base, ratio = paired(lambda text=text: grade_formula("dL_dx_formula", text, sol, Grade),
                                    lambda: run([sys.executable, "-c", "import sympy"]), max(reps, 3))

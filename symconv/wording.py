@@ -223,8 +223,8 @@ WORDS: dict[str, dict[str, str]] = {
                           "part after L from it)",
         "m.rounded": "rounded too coarsely (beyond the {places} decimal places written, though within 1%)",
         "m.one_entry": "one entry wrong, {at} (an arithmetic slip?)",
-        "m.truncated": "rounded too coarsely: truncated after {places} decimal places, not rounded ({source}, "
-                       "cut there, is {given}; rounded, it is {right})",
+        "m.truncated": "rounded too coarsely: truncated after {places} decimal places, not rounded "
+                       "({source}, cut there, is {given}; rounded, it is {right})",
         "m.truncated_below": "the float64 just below {want} ({near})",
         "m.sign_flipped": "the sign flipped (such as y - p for p - y)",
         "m.kernel_flipped": "the kernel flipped (a convolution, where the template operation is a "
@@ -244,15 +244,16 @@ WORDS: dict[str, dict[str, str]] = {
         "m.no_rotation": "no rotation (the kernel must be rotated by 180 degrees)",
         "m.extra_rotation": "a rotation where none belongs",
         "m.no_swap": "no channel swap (the kernel's input and output channels must be exchanged)",
-        "m.missing_channel_sum": "the sum over the output channels missing ({var} never summed: read at its first "
-                                 "value)",
-        "m.missing_batch_sum": "the sum over the images missing ({var} never summed: read at its first value)",
+        "m.missing_channel_sum": "the sum over the output channels missing ({var} never summed: read at "
+                                 "its first value)",
+        "m.missing_batch_sum": "the sum over the images missing ({var} never summed: read at its first "
+                               "value)",
         "m.missing_sum": "a sum missing ({var} never summed: read at its first value)",
         "m.bounds_cut": "a bound that cuts a term",
-        "m.bounds_cut_high": "a bound that cuts a term (the sum over {var} ends at {bound}: the term {var} = {term} "
-                             "is left out)",
-        "m.bounds_cut_low": "a bound that cuts a term (the sum over {var} starts at {bound}: the term {var} = "
-                            "{term} is left out)",
+        "m.bounds_cut_high": "a bound that cuts a term (the sum over {var} ends at {bound}: the term "
+                             "{var} = {term} is left out)",
+        "m.bounds_cut_low": "a bound that cuts a term (the sum over {var} starts at {bound}: the term "
+                            "{var} = {term} is left out)",
         "m.shifted_index": "an index shifted by {k} in {var} ({wrote} where {right} belongs)",
         "m.flipped_sign": "an offset's sign flipped in {var} ({wrote} where {right} belongs)",
         "m.extra_swap": "a channel swap where none belongs",

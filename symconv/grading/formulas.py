@@ -68,7 +68,8 @@ TARGETS = {"x": "grad_input", "h": "grad_weight"}
 MAX_DIAGNOSES = 600
 MISTAKES = ("no_rotation", "extra_rotation", "no_swap", "extra_swap", "pad_off_by_one", "no_dilation",
             # named in index sums only (:func:`symconv.proof.index_judge.explain`)
-            "missing_channel_sum", "missing_batch_sum", "missing_sum", "bounds_cut", "shifted_index", "flipped_sign")
+            "missing_channel_sum", "missing_batch_sum", "missing_sum", "bounds_cut", "shifted_index",
+            "flipped_sign")
 
 
 # ------------------------------------------------------------------------------------------ reading

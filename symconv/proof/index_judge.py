@@ -295,7 +295,8 @@ def _var(s: IndexSum, e: Any) -> str:
 
 
 def explain(spec: ConvSpec, s: IndexSum) -> Mistake | None:
-    """The first usual mistake whose correction makes the sum proved for every size, with its sentence, or None.
+    """The first usual mistake whose correction makes the sum proved for every size, with its sentence; or
+    None.
 
     Tried in order: for ∂L/∂x the kernel's positions not reversed (``no_rotation``: h_{…, m} should be
     h_{…, K−1−m}) or its channels not exchanged (``no_swap``); for ∂L/∂h the kernel's positions reversed
@@ -304,8 +305,8 @@ def explain(spec: ConvSpec, s: IndexSum) -> Mistake | None:
     stated bound that cuts a term (``bounds_cut``: ∑ to H−2 where H−1 belongs), one factor's index shifted
     (``shifted_index``: i+m where i+m−1 belongs, on every spatial axis or one), an offset's sign flipped
     (``flipped_sign``: i−m+1 where i+m−1 belongs). Each correction is proved by the same prover as the
-    formula itself; the first that holds is named. A sum that holds has no mistake (a correction that only adds
-    terms outside the tensors would hold too)."""
+    formula itself; the first that holds is named. A sum that holds has no mistake (a correction that only
+    adds terms outside the tensors would hold too)."""
     if holds(spec, s):
         return None
     for m in _corrections(s):
@@ -366,12 +367,14 @@ def _corrections(s: IndexSum) -> Any:
                           dataclasses.replace(s, bounds=bounds))
     # one factor's index shifted: every spatial axis by the same amount, then one axis (the factor that holds
     # the entry's own index first: its shift is the one a student makes)
-    order = sorted(plain, key=lambda f: not any(index_expr(e).free_symbols & set(s.free) for e in f.index[2:]))
+    own = set(s.free)
+    order = sorted(plain, key=lambda f: not any(index_expr(e).free_symbols & own for e in f.index[2:]))
     for f in order:
         axes = list(_spatial(s, f))
         for group in [axes] + ([[a] for a in axes] if len(axes) > 1 else []):
             for d in (1, -1, 2, -2):
-                index = tuple(sp.expand(index_expr(e) + d) if a in group else e for a, e in enumerate(f.index))
+                index = tuple(sp.expand(index_expr(e) + d) if a in group else e
+                              for a, e in enumerate(f.index))
                 yield Mistake("shifted_index", "m.shifted_index", {
                     "k": str(abs(d)), "var": ", ".join(_var(s, f.index[a]) for a in group),
                     "wrote": _shown(s, f, f.index), "right": _shown(s, f, index)}, _with_index(s, f, index))
@@ -388,4 +391,5 @@ def _corrections(s: IndexSum) -> Any:
                 index[a] = sp.expand(2 * e.coeff(v) * v - e)
             yield Mistake("flipped_sign", "m.flipped_sign", {
                 "var": ", ".join(_var(s, f.index[a]) for a in group),
-                "wrote": _shown(s, f, f.index), "right": _shown(s, f, index)}, _with_index(s, f, tuple(index)))
+                "wrote": _shown(s, f, f.index), "right": _shown(s, f, index)},
+                _with_index(s, f, tuple(index)))
