@@ -295,7 +295,7 @@ def _var(s: IndexSum, e: Any) -> str:
 
 
 def explain(spec: ConvSpec, s: IndexSum) -> Mistake | None:
-    """The first usual mistake whose correction makes the sum proved for every size, with its sentence; or
+    r"""The first usual mistake whose correction makes the sum proved for every size, with its sentence; or
     None.
 
     Tried in order: for ∂L/∂x the kernel's positions not reversed (``no_rotation``: h_{…, m} should be
@@ -306,7 +306,20 @@ def explain(spec: ConvSpec, s: IndexSum) -> Mistake | None:
     (``shifted_index``: i+m where i+m−1 belongs, on every spatial axis or one), an offset's sign flipped
     (``flipped_sign``: i−m+1 where i+m−1 belongs). Each correction is proved by the same prover as the
     formula itself; the first that holds is named. A sum that holds has no mistake (a correction that only
-    adds terms outside the tensors would hold too)."""
+    adds terms outside the tensors would hold too).
+
+    >>> from symconv.proof.index_reader import read_derivation
+    >>> spec = ConvSpec(2, 2, 3, padding=1)
+    >>> d = read_derivation(r"\frac{\partial L}{\partial h_{o,c,m,n}} = \sum_{i=0}^{H-2}\sum_{j=0}^{W-1} "
+    ...                     r"\frac{\partial L}{\partial y_{o,i,j}} x_{c,i+m-1,j+n-1}", spec)
+    >>> m = explain(spec, judge(spec, d).sums[-1])
+    >>> m.name, m.values
+    ('bounds_cut', {'var': 'i', 'bound': 'H-2', 'term': 'H-1'})
+    >>> m = explain(spec, judge(spec, read_derivation(r"\frac{\partial L}{\partial h_{o,c,m,n}} = \sum_{i,j} "
+    ...     r"\frac{\partial L}{\partial y_{o,i,j}} x_{c,i+m,j+n}, \quad m,n \in \{0,1,2\}", spec)).sums[-1])
+    >>> m.name, m.values["var"], m.values["wrote"], m.values["right"]
+    ('shifted_index', 'i, j', 'x_{c,i+m,j+n}', 'x_{c,i+m-1,j+n-1}')
+    """
     if holds(spec, s):
         return None
     for m in _corrections(s):
