@@ -11,7 +11,8 @@ Rows (issue 14): exact proof vs naive SymPy; the identity test vs PyTorch float6
 vs PyTorch's conv2d + nn.grad (float64, float32); `import symconv`, `symconv homework --no-pdf` and
 `symconv derive --no-pdf` vs `python -c "import sympy"` (both with their bytecode cached, as installed);
 the homework's exact work at four input sizes; the exact proof's time and peak memory at three sizes (the
-last the ResNet size unless --quick). The machine's load is printed: on a shared machine the ratios hold
+last the ResNet size unless --quick); grading one
+index-notation formula, one 5-line derivation and one wrong index formula vs import sympy. The machine's load is printed: on a shared machine the ratios hold
 better than the seconds.
 
 Contended rows (issue 23): the identity test, evaluate (float64, float32), the concrete sweep and the
@@ -221,6 +222,38 @@ def sweeps(quick: bool) -> None:
         row(f"{label}: busy core vs quiet", contended, quiet, "(report)")
 
 
+# Problem 1 as students write it (issue 19): ∂L/∂x in index notation, one formula and a derivation of 5 lines.
+_INDEX_FORMULA = (r"\frac{\partial L}{\partial x_{c,i,j}} = \sum_{o=1}^{C_{out}}\sum_{m=1}^{3}\sum_{n=1}^{3} "
+                  r"\frac{\partial L}{\partial y_{o,i-m+2,j-n+2}} h_{o,c,m,n}")
+_DERIVATION = (r"\begin{aligned} \frac{\partial L}{\partial x_{c,i,j}} &= " + r" \\ &= ".join([
+    r"\sum_{o,p,q} \frac{\partial L}{\partial y_{o,p,q}} \frac{\partial y_{o,p,q}}{\partial x_{c,i,j}}",
+    r"\sum_{o,p,q} \frac{\partial L}{\partial y_{o,p,q}} h_{o,c,i-p+1,j-q+1}",
+    r"\sum_{o}\sum_{m,n} \frac{\partial L}{\partial y_{o,i-m+1,j-n+1}} h_{o,c,m,n}",
+    r"\sum_{o}\sum_{m=0}^{2}\sum_{n=0}^{2} \frac{\partial L}{\partial y_{o,i+m-1,j+n-1}} h_{o,c,2-m,2-n}",
+    r"\sum_{o}\sum_{a=-1}^{1}\sum_{b=-1}^{1} \frac{\partial L}{\partial y_{o,i+a,j+b}} h_{o,c,1-a,1-b}"])
+    + r" \end{aligned}")
+
+
+def index_rows(reps: int) -> None:
+    """Grading one index-notation formula, one 5-line derivation and one wrong formula (refuted, its mistake
+    named), in this process, each as a ratio to ``python -c "import sympy"`` in the same run (the cold-start
+    rows' baseline: the machine's speed at Python and SymPy); the goal is the grader's 2 s per answer."""
+    from symconv.cli import _packaged_homework
+    from symconv.grading.formulas import grade_formula
+    from symconv.grading.grade import Grade
+    from symconv.homework.inputs import load
+    from symconv.homework.solution import solve
+    sol = solve(load(_packaged_homework()))
+    wrong = _INDEX_FORMULA.replace("i-m+2", "i-m+1")
+    for label, text, verdict in (("index formula", _INDEX_FORMULA, "correct"),
+                                 ("5-line derivation", _DERIVATION, "correct"),
+                                 ("wrong index formula, mistake named", wrong, "wrong")):
+        assert grade_formula("dL_dx_formula", text, sol, Grade).verdict == verdict, label
+        ours, base, ratio = paired(lambda text=text: grade_formula("dL_dx_formula", text, sol, Grade),
+                                   lambda: run([sys.executable, "-c", "import sympy"]), max(reps, 3))
+        row(f"grade one {label} vs import sympy", ours, base, "<= 2 s per answer", ratio=ratio)
+
+
 def cold_start(reps: int) -> None:
     """A fresh process each time, against `python -c "import sympy"` timed in turn with it; the derivation
     cache warm (a first run fills it) and cold. Both sides run with their bytecode cached (in a folder of
@@ -334,7 +367,7 @@ def scaling_rows(quick: bool) -> None:
               flush=True)
 
 
-SECTIONS = ("proof", "torch", "sweeps", "cold", "homework", "allsizes", "scaling")
+SECTIONS = ("proof", "torch", "sweeps", "cold", "homework", "allsizes", "scaling", "index")
 
 
 def main() -> None:
@@ -364,6 +397,8 @@ def main() -> None:
         cold_start(reps)
     if "homework" in only:
         homework_rows(args.quick)
+    if "index" in only:
+        index_rows(reps)
     if "allsizes" in only:
         all_sizes_rows(args.quick, reps)
     if "scaling" in only:

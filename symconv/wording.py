@@ -266,6 +266,9 @@ WORDS: dict[str, dict[str, str]] = {
                           "part after L from it)",
         "m.rounded": "rounded too coarsely (beyond the {places} decimal places written, though within 1%)",
         "m.one_entry": "one entry wrong, {at} (an arithmetic slip?)",
+        "m.truncated": "rounded too coarsely: truncated after {places} decimal places, not rounded "
+                       "({source}, cut there, is {given}; rounded, it is {right})",
+        "m.truncated_below": "the float64 just below {want} ({near})",
         "m.sign_flipped": "the sign flipped (such as y - p for p - y)",
         "m.kernel_flipped": "the kernel flipped (a convolution, where the template operation is a "
                             "cross-correlation)",
@@ -284,6 +287,18 @@ WORDS: dict[str, dict[str, str]] = {
         "m.no_rotation": "no rotation (the kernel must be rotated by 180 degrees)",
         "m.extra_rotation": "a rotation where none belongs",
         "m.no_swap": "no channel swap (the kernel's input and output channels must be exchanged)",
+        "m.missing_channel_sum": "the sum over the output channels missing ({var} never summed: read at "
+                                 "its first value)",
+        "m.missing_batch_sum": "the sum over the images missing ({var} never summed: read at its first "
+                               "value)",
+        "m.missing_sum": "a sum missing ({var} never summed: read at its first value)",
+        "m.bounds_cut": "a bound that cuts a term",
+        "m.bounds_cut_high": "a bound that cuts a term (the sum over {var} ends at {bound}: the term "
+                             "{var} = {term} is left out)",
+        "m.bounds_cut_low": "a bound that cuts a term (the sum over {var} starts at {bound}: the term "
+                            "{var} = {term} is left out)",
+        "m.shifted_index": "an index shifted by {k} in {var} ({wrote} where {right} belongs)",
+        "m.flipped_sign": "an offset's sign flipped in {var} ({wrote} where {right} belongs)",
         "m.extra_swap": "a channel swap where none belongs",
         "m.pad_off_by_one": "padding off by one",
         "m.no_dilation": "the stride's dilation is missing",
@@ -516,6 +531,9 @@ WORDS: dict[str, dict[str, str]] = {
         "m.wrong_target": "目标类别取成了 {given}，应为 {want}（one-hot 的 y 放错了位置，L 之后的各部分随之出错）",
         "m.rounded": "舍入过粗（超出所写的 {places} 位小数的精度，但误差在 1% 以内）",
         "m.one_entry": "有一个元素错了：{at}（计算笔误？）",
+        "m.truncated": "舍入过粗：在第 {places} 位小数后直接截断，而不是四舍五入（{source} 截断后为 {given}；"
+                       "四舍五入应为 {right}）",
+        "m.truncated_below": "略小于 {want} 的 float64 值 {near}",
         "m.sign_flipped": "符号反了（例如把 p - y 写成了 y - p）",
         "m.kernel_flipped": "卷积核被翻转了（做成了卷积，而模板运算是不翻转的互相关）",
         "m.softmax_for_gradient": "用 softmax 代替了它的梯度（在应为 p - y 的地方用了 p）",
@@ -531,6 +549,14 @@ WORDS: dict[str, dict[str, str]] = {
         "m.no_rotation": "没有旋转（卷积核必须旋转 180 度）",
         "m.extra_rotation": "多了一次不该有的旋转",
         "m.no_swap": "没有交换通道（卷积核的输入通道与输出通道必须互换）",
+        "m.missing_channel_sum": "缺少对输出通道的求和（{var} 没有求和，只取了第一个值）",
+        "m.missing_batch_sum": "缺少对各图像（批次）的求和（{var} 没有求和，只取了第一个值）",
+        "m.missing_sum": "缺少一个求和（{var} 没有求和，只取了第一个值）",
+        "m.bounds_cut": "求和的上下限截掉了一项",
+        "m.bounds_cut_high": "求和的上下限截掉了一项（{var} 的求和止于 {bound}，漏掉了 {var} = {term} 这一项）",
+        "m.bounds_cut_low": "求和的上下限截掉了一项（{var} 的求和始于 {bound}，漏掉了 {var} = {term} 这一项）",
+        "m.shifted_index": "下标在 {var} 方向上偏移了 {k}（写成了 {wrote}，应为 {right}）",
+        "m.flipped_sign": "偏移量的符号在 {var} 方向上反了（写成了 {wrote}，应为 {right}）",
         "m.extra_swap": "多了一次不该有的通道交换",
         "m.pad_off_by_one": "填充差了 1",
         "m.no_dilation": "缺少步长对应的膨胀",

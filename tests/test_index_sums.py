@@ -67,6 +67,12 @@ RIGHT = {
                                     r"h_{o,c,m,n}",
     "primed names, batch": r"\frac{\partial L}{\partial x_{n,c,i,j}} = \sum_{o}\sum_{m=0}^{2}\sum_{m'=0}^{2} "
                            r"\frac{\partial L}{\partial y_{n,o,i-m+1,j-m'+1}} h_{o,c,m,m'}",
+    "conditions 0 <= i < H": DH + r"\sum_{i,j} \frac{\partial L}{\partial y_{o,i,j}}\, x_{c,i+m-1,j+n-1}, \quad "
+                              r"0 \le i < H,\ 0 \le j < W,\ 0 \le m,n \le 2",
+    "sum limits, 1-based": DX + r"\sum\limits_{o=1}^{C_{out}} \sum\limits_{m=1}^{3} \sum\limits_{n=1}^{3} "
+                           r"\frac{\partial L}{\partial y_{o,i-m+2,j-n+2}}\, h_{o,c,m,n}",
+    "zh 1-based remark": DH + r"\sum_{i,j} \frac{\partial L}{\partial y_{o,i,j}} x_{c,i+m-2,j+n-2} "
+                         r"\text{（下标从 1 开始，越界的 x 取 0）}",
     "dfrac, cdot, interval": r"\dfrac{\partial L}{\partial h_{o,c,m,n}} = \sum_{i \in [0, H)} \sum_{j \in [0, W)} "
                              r"\dfrac{\partial L}{\partial y_{o,i,j}} \cdot x_{c,i+m-1,j+n-1}",
 }
@@ -305,6 +311,33 @@ def test_seed_derivations_2_and_5() -> None:
     assert fixed.verdict == "proved" and all(s.ok for s in fixed.steps) and fixed.reading.kernel is None
 
 
+def test_seed_derivation_5_with_its_typo_corrected_still_has_a_wrong_last_line() -> None:
+    """The seed's (5) with w_j - w_j corrected: its first two lines hold for every size; its last line,
+    x_{in_i, w_i-w_j, h_i-h_j}, holds under no numbering: refuted at W = 2, confirmed by PyTorch there. It sums
+    over out_j where ∂L/∂h_{in_i,out_i,…} takes out_i only, and subtracts positions that add up; with both
+    corrected the derivation holds line by line, with either alone it does not."""
+    fixed = SEED[1].replace("(w_j-w_j)", "(w_j-w_i)")
+    v = judge(SPEC, read_derivation(fixed, SPEC))
+    assert [s.ok for s in v.steps] == [True, True, False] and v.verdict == "refuted"
+    assert v.words == ("at C_in = 1, C_out = 1, H = 1, W = 2, K = 3, P = 1: ∂L/∂h_{in_i,out_i,w_i,h_i} at in_i = 1, "
+                       "out_i = 1, w_i = 2, h_i = 1 should contain x_{1,1,1}·∂L/∂y_{1,1,2} but the sum gives 0")
+    _confirm(v)
+    # the last line with out_i for out_j (∂L/∂h_{in_i,out_i,…} takes y's channel out_i only) and the kernel and
+    # output positions added (w_j + w_i - 2, 1-based): every line holds for every size
+    head = fixed.rsplit(r"\\", 1)[0] + r"\\ &= "
+
+    def last(channel: str, position: str) -> str:
+        sums = r"\sum_{out_j=1, w_j-w_i=-W, h_j-h_i=-H}^{C_{out}, W, H}" if channel == "out_j" else \
+            r"\sum_{w_j-w_i=-W, h_j-h_i=-H}^{W, H}"
+        return head + sums + rf" \frac{{\partial L}}{{\partial y_{{{channel}, w_i+(w_j-w_i), h_i+(h_j-h_i)}}}} " \
+            rf"x_{{in_i, {position}}} \end{{aligned}}"
+    assert last("out_j", "w_i-w_j, h_i-h_j") == fixed.strip()  # the seed's own last line, rebuilt
+    v = judge(SPEC, read_derivation(last("out_i", "w_j+w_i-2, h_j+h_i-2"), SPEC))
+    assert v.verdict == "proved" and all(s.ok for s in v.steps) and len(v.steps) == 3
+    for half in (last("out_j", "w_j+w_i-2, h_j+h_i-2"), last("out_i", "w_i-w_j, h_i-h_j")):
+        assert judge(SPEC, read_derivation(half, SPEC)).verdict == "refuted"     # either correction alone
+
+
 # ------------------------------------------------------------------------------ one grammar (item 4)
 
 def test_verify_claim_reads_what_check_reads(capsys) -> None:
@@ -404,3 +437,116 @@ def test_details_are_plain_for_pdflatex(solution) -> None:
     text = DX + r"\sum_{m,n} \delta_{o,i-m+1,j-n+1} h_{o,c,m,n}"
     detail = detail_of(grade_formula("dL_dx_formula", text, solution, Grade))
     assert "delta_{1,0,0}*h_{1,0,1,1}" in detail and "δ" not in detail and "∂" not in detail
+
+
+# ------------------------------------------------------------------ mistakes named in index sums (issue 19)
+
+# (formula, mistake, the sentence's English words, its Chinese words): each correction is proved by the
+# prover (explain), and checked here independently: the corrected sum, evaluated by loops, is PyTorch's gradient
+NAMED = {
+    "shifted in i": (WRONG["shifted index"][0], "shifted_index",
+                     "an index shifted by 1 in i (dL/dy_{o,i-m,j-n+1} where dL/dy_{o,i-m+1,j-n+1} belongs)",
+                     "下标在 i 方向上偏移了 1（写成了 dL/dy_{o,i-m,j-n+1}，应为 dL/dy_{o,i-m+1,j-n+1}）"),
+    "shifted in i and j, dh": (DH + r"\sum_{i,j} \frac{\partial L}{\partial y_{o,i,j}} x_{c,i+m,j+n}, \quad "
+                               r"m,n \in \{0,1,2\}", "shifted_index",
+                               "an index shifted by 1 in i, j (x_{c,i+m,j+n} where x_{c,i+m-1,j+n-1} belongs)",
+                               "下标在 i, j 方向上偏移了 1"),
+    "shifted, 1-based delta": (DX + r"\sum_{o=1}^{C_{out}}\sum_{m=1}^{3}\sum_{n=1}^{3} \delta_{o,i-m+1,j-n+2} "
+                               r"h_{o,c,m,n}", "shifted_index",
+                               "shifted by 1 in i (delta_{o,i-m+1,j-n+2} where delta_{o,i-m+2,j-n+2} belongs)",
+                               "偏移了 1"),
+    "missing channel sum": (WRONG["missing channel sum"][0], "missing_channel_sum",
+                            "the sum over the output channels missing (o never summed: read at its first value)",
+                            "缺少对输出通道的求和（o 没有求和，只取了第一个值）"),
+    "flipped sign in i": (WRONG["flipped offset sign"][0], "flipped_sign",
+                          "an offset's sign flipped in i (x_{c,i-m+1,j+n-1} where x_{c,i+m-1,j+n-1} belongs)",
+                          "偏移量的符号在 i 方向上反了"),
+    "flipped sign in j, zh remark": (DH + r"\sum_{i=0}^{H-1}\sum_{j=0}^{W-1} g_{o,i,j}\, x_{c,i+m-1,j-n+1} "
+                                     r"\text{，越界取 0}", "flipped_sign",
+                                     "flipped in j (x_{c,i+m-1,j-n+1} where x_{c,i+m-1,j+n-1} belongs)",
+                                     "偏移量的符号在 j 方向上反了（写成了 x_{c,i+m-1,j-n+1}，应为 x_{c,i+m-1,j+n-1}）"),
+    "bound cuts H-1": (WRONG["bounds cut a term"][0], "bounds_cut",
+                       "a bound that cuts a term (the sum over i ends at H-2: the term i = H-1 is left out)",
+                       "求和的上下限截掉了一项（i 的求和止于 H-2，漏掉了 i = H-1 这一项）"),
+    "bound cuts C_out, 1-based": (WRONG["1-based bounds cut"][0], "bounds_cut",
+                                  "the sum over o ends at C_out-1: the term o = C_out is left out", "o = C_out"),
+    "bound starts at 1, 0-based": (DH + r"\sum_{i=1}^{H-1}\sum_{j=0}^{W-1} \frac{\partial L}{\partial y_{o,i,j}} "
+                                   r"x_{c,i+m-1,j+n-1}", "bounds_cut",
+                                   "the sum over i starts at 1: the term i = 0 is left out", "始于 1"),
+    "missing batch sum": (DH + r"\sum_{i=1}^{H}\sum_{j=1}^{W} \frac{\partial L}{\partial y_{b,o,i,j}} "
+                          r"x_{b,c,i+m-2,j+n-2}", "missing_batch_sum",
+                          "the sum over the images missing (b never summed: read at its first value)",
+                          "缺少对各图像（批次）的求和（b 没有求和"),
+}
+
+
+@pytest.mark.parametrize("name", list(NAMED))
+def test_index_sum_mistakes_are_named_and_their_correction_is_right(name: str, solution) -> None:
+    """Before: these named no mistake (only no_rotation, no_swap, extra_rotation were tried)."""
+    from symconv.proof.index_judge import explain
+    text, mistake, en, zh = NAMED[name]
+    part = "dL_dx_formula" if text.startswith(DX) else "dL_dh_formula"
+    g = grade_formula(part, text, solution, Grade)
+    assert (g.verdict, g.mistake) == ("wrong", mistake), detail_of(g)
+    assert en in detail_of(g) and zh in g.detail_text("zh")
+    v = judge(SPEC, read_derivation(text, SPEC))
+    assert v.verdict == "refuted"
+    assert v.words.startswith("at N = 2, C_in = 1" if mistake == "missing_batch_sum" else "at C_in = ")
+    _confirm(v)                                    # the student's sum is wrong where the counterexample says
+    fixed = explain(SPEC, v.sums[-1]).fixed        # the correction named is right, by PyTorch at other sizes
+    rng = np.random.default_rng(5)
+    spec = ConvSpec(2, 3, 3, padding=1)
+    x, h, g_ = rng.normal(size=(2, 2, 4, 5)), rng.normal(size=(3, 2, 3, 3)), rng.normal(size=(2, 3, 4, 5))
+    truth = torch_grads(spec, x, h, g_)["grad_input" if part == "dL_dx_formula" else "grad_weight"]
+    sym = Symbols(2, True)
+    sizes = {sym.N: 2, sym.C: 2, sym.O: 3, sym.H[0]: 4, sym.H[1]: 5, sym.K[0]: 3, sym.K[1]: 3, sym.Ho[0]: 4,
+             sym.Ho[1]: 5, sym.P[0]: 1, sym.P[1]: 1, sym.G: 1}
+    assert np.allclose(fixed.evaluate({"x": x, "h": h, "g": g_}, sizes), truth)
+    assert not np.allclose(v.sums[-1].evaluate({"x": x, "h": h, "g": g_}, sizes), truth)
+
+
+def test_every_index_mistake_has_a_sentence_in_each_language() -> None:
+    from symconv.grading.formulas import MISTAKES
+    from symconv.wording import WORDS
+    for lang in ("en", "zh"):
+        for m in MISTAKES + ("bounds_cut_high", "bounds_cut_low"):
+            assert WORDS[lang]["m." + m], (lang, m)
+
+
+def test_a_wrong_sum_no_single_correction_explains_names_none(solution) -> None:
+    g = grade_formula("dL_dx_formula", WRONG["channel of the wrong tensor"][0], solution, Grade)
+    assert (g.verdict, g.mistake) == ("wrong", "")
+
+
+@pytest.mark.parametrize("name", list(RIGHT))
+def test_right_index_sums_are_graded_correct(name: str, solution) -> None:
+    """Every right notation as the grader gives it: correct (a teacher's verdict), the reading named."""
+    part = "dL_dx_formula" if read_derivation(RIGHT[name], SPEC).target == "x" else "dL_dh_formula"
+    g = grade_formula(part, RIGHT[name], solution, Grade)
+    assert g.verdict == "correct", detail_of(g)
+    assert "proved for every" in detail_of(g) and "最后一行已证明" in g.detail_text("zh")
+
+
+def test_at_least_15_notations_right_and_the_wrong_kinds() -> None:
+    assert len(RIGHT) >= 15 and {"shifted index", "missing channel sum", "flipped offset sign",
+                                 "bounds cut a term"} <= set(WRONG)
+
+
+@pytest.mark.parametrize("n, k", [(n, k) for n in range(2, 6) for k in range(1, n + 1)])
+def test_first_wrong_step_is_graded_in_both_languages(n: int, k: int, solution) -> None:
+    """The grade names the first wrong step with its counterexample in English and Chinese: correct with a note
+    when the last line is still right, wrong when the wrong step is the last."""
+    lines = LINES[:n]
+    lines[k - 1] = BAD
+    g = grade_formula("dL_dx_formula", _aligned(lines), solution, Grade)
+    assert g.verdict == ("wrong" if k == n else "correct")
+    en, zh = detail_of(g), g.detail_text("zh")
+    if k == 1:
+        assert "step 1 does not follow from the definition of y: at C_in = " in en
+        assert "第 1 步不能由 y 的定义得到：at C_in = " in zh
+    else:
+        assert f"step {k} does not follow from step {k - 1}: at C_in = " in en
+        assert f"第 {k} 步不能由第 {k - 1} 步得到：at C_in = " in zh
+    assert "dL/dx_{c,i,j} at c = " in en
+    if k == n:                       # the last line wrong: the mistake it makes is named too
+        assert g.mistake == "shifted_index" and "an index shifted by 1 in i" in en

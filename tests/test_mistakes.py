@@ -440,7 +440,8 @@ def test_check_json_and_the_gradebook_name_the_mistakes(tmp_path):
     assert named == {("s41_grace", "conv1"): "transposed", ("s41_grace", "relu1"): "relu_mask",
                      ("s41_grace", "fc1"): "relu_mask", ("s41_grace", "dL_dfc1"): "sign_flipped",
                      ("s41_grace", "dL_dW"): "transposed,sign_flipped", ("s42_wu_lei", "L"): "log_base_10",
-                     ("s42_wu_lei", "dL_dp"): "sign_flipped", ("s42_wu_lei", "dL_dW"): "flatten_order"}
+                     ("s42_wu_lei", "dL_dp"): "sign_flipped", ("s42_wu_lei", "dL_dW"): "flatten_order",
+                     ("s42_wu_lei", "fc1"): "rounded"}       # 39.5: fc1's double 39.599999999999994 cut
     md = re.sub(r"\\(.)", r"\1", (tmp_path / "out" / "grades_s42_wu_lei.md").read_text(encoding="utf-8"))
     assert "\nLikely mistake: relu1 flattened in another order than (channel, row, column).\n" in md
 
@@ -473,3 +474,71 @@ def test_formula_verdicts_are_worded_in_chinese_too(tmp_path):
     assert zh.startswith("读作 dL/dx = ") and "被否定" in zh and zh.endswith("可能的错误：没有旋转（卷积核必须旋转 180 度）")
     assert right.detail_text("zh").startswith("读作 dL/dh = ") and "已证明" in right.detail_text("zh")
     assert wrong.mistake_text("zh") == "没有旋转（卷积核必须旋转 180 度）" and right.mistake_text() == ""
+
+
+# ------------------------------------------------------------------- rounded: truncated after its places
+
+def _cut(v: float, places: int) -> str:
+    """A float64 truncated toward zero after ``places`` decimal places, by its decimal expansion (the way a
+    student copies digits off a calculator), independent of symconv."""
+    from decimal import ROUND_DOWN, Decimal
+    return str(Decimal(v).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN))
+
+
+def test_truncated_decimals_are_named_rounded_from_the_homeworks_own_p():
+    """Issue 19's own example: p = 1/5 written 0.19, the float64 just below 0.2 (0.19999999999999998, what
+    1 - 4 * 0.2 gives) cut after 2 places. Before: no mistake named (0.19 is 5% off, outside the 1% rule)."""
+    sol = packaged()
+    below = math.nextafter(0.2, 0.0)
+    assert _cut(below, 2) == "0.19" and _cut(1 - 4 * 0.2, 2) == "0.19"
+    got = grade_part("p", _cut(below, 2), sol.exact["p"], sol)
+    assert (got.verdict, got.mistake) == ("wrong", "rounded")
+    assert got.detail.endswith("likely mistake: rounded too coarsely: truncated after 2 decimal places, not rounded "
+                               "(the float64 just below 1/5 (0.19999999999999998), cut there, is 0.19; rounded, "
+                               "it is 0.20)")
+    assert got.detail_text("zh").endswith("舍入过粗：在第 2 位小数后直接截断，而不是四舍五入（略小于 1/5 的 float64 值 "
+                                          "0.19999999999999998 截断后为 0.19；四舍五入应为 0.20）")
+    # fc1 = 39.6 computed as 39.599999999999994 and cut: 39.5
+    assert _cut(math.nextafter(39.6, 0.0), 1) == "39.5"
+    assert grade_part("fc1", "39.5", sol.exact["fc1"], sol).mistake == "rounded"
+    # dL/dfc1 = p - y, each entry cut after 2 places from the float64 just below it
+    cut = [_cut(math.nextafter(float(v), 0.0), 2) for v in sol.floats("dL_dfc1")]
+    assert cut == ["0.19", "0.19", "-0.79", "0.19", "0.19"]
+    got = grade_part("dL_dfc1", "(" + ", ".join(cut) + ")^T", sol.exact["dL_dfc1"], sol)
+    assert (got.verdict, got.mistake) == ("wrong", "rounded")
+
+
+@pytest.mark.parametrize("written", ["0.18", "0.3", "0.21", "0.1", "0.17"])
+def test_what_no_truncation_gives_is_not_named_rounded(written):
+    """Two units off (0.18), far off (0.3), above the value (0.21: nothing cut gives it), one digit (0.1 is half
+    of 0.2): no rounding explains them."""
+    sol = packaged()
+    got = grade_part("p", written, sol.exact["p"], sol)
+    assert (got.verdict, got.mistake) == ("wrong", "")
+
+
+def test_an_irrational_value_cut_is_named_rounded_with_the_exact_value():
+    """The varied homework's p (exponentials), computed by the student in PyTorch and cut after 2 places: the
+    entries that cutting changes are wrong and named rounded; ln 5 cut (1.60) too."""
+    sol = varied()
+    p = student(sol.homework)["p"].detach().numpy()
+    cut = [_cut(float(v), 2) for v in p]
+    rounded = [f"{float(v):.2f}" for v in p]
+    assert cut != rounded                        # the cut changes some entries, not all
+    got = grade_part("p", "(" + ", ".join(cut) + ")", sol.exact["p"], sol)
+    assert (got.verdict, got.mistake) == ("wrong", "rounded")
+    assert ", cut there, is 0.19; rounded, it is 0.20)" in got.detail
+    assert grade_part("p", "(" + ", ".join(rounded) + ")", sol.exact["p"], sol).verdict == "correct"
+    ln5 = packaged()
+    got = grade_part("L", _cut(math.log(5), 2), ln5.exact["L"], ln5)
+    assert got.mistake == "rounded" and got.detail.endswith("(log(5), cut there, is 1.60; rounded, it is 1.61)")
+
+
+def test_two_thirds_cut_is_a_truncation_and_two_units_off_is_not():
+    import sympy as sp
+    from symconv.grading.grade import _truncation
+    assert _truncation(sp.Rational(66, 100), sp.Rational(2, 3), 2) == (
+        "m.truncated", {"places": 2, "given": "0.66", "source": "2/3", "right": "0.67"})
+    assert _truncation(sp.Rational(65, 100), sp.Rational(2, 3), 2) is None
+    assert _truncation(sp.Rational(-19, 100), sp.Rational(-1, 5), 2)[1]["right"] == "-0.20"
+    assert _truncation(sp.Rational(19, 100), sp.Rational(-1, 5), 2) is None

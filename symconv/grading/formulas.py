@@ -66,7 +66,10 @@ TARGETS = {"x": "grad_input", "h": "grad_weight"}
 #: The mistakes a formula's verdict can name; each one's sentence is ``m.KEY`` in :mod:`symconv.wording`.
 #: Corrected formulas proved at most, to name a formula's mistakes (each proof takes about a millisecond).
 MAX_DIAGNOSES = 600
-MISTAKES = ("no_rotation", "extra_rotation", "no_swap", "extra_swap", "pad_off_by_one", "no_dilation")
+MISTAKES = ("no_rotation", "extra_rotation", "no_swap", "extra_swap", "pad_off_by_one", "no_dilation",
+            # named in index sums only (:func:`symconv.proof.index_judge.explain`)
+            "missing_channel_sum", "missing_batch_sum", "missing_sum", "bounds_cut", "shifted_index",
+            "flipped_sign")
 
 
 # ------------------------------------------------------------------------------------------ reading
@@ -912,15 +915,21 @@ def grade_index(part: str, latex: str, spec: ConvSpec, expected: str, given: str
         return grade_class(part, "unparsed", expected, given, ("fa.index_undecided", {
             "wrt": wrt, "detail": _plain(v.words)}))
     reason = ("fa.index_refuted", {"wrt": wrt, "reading": reading, "counterexample": _plain(v.words)})
-    from ..proof.index_judge import diagnose as diagnose_index
+    from ..proof.index_judge import explain
     from .mistakes import with_mistake
+    sentences: list[Any] = []
     try:
         with time_budget():              # a budget of its own: naming a mistake never costs the verdict
-            mistakes = diagnose_index(spec, v.sums[-1]) if reader is None else channel_mistakes(latex, wrt, spec)
+            if reader is None:
+                found = explain(spec, v.sums[-1])
+                mistakes: tuple[str, ...] = (found.name,) if found else ()
+                sentences = [(found.key, {k: _plain(t) for k, t in found.values.items()})] if found else []
+            else:
+                mistakes = channel_mistakes(latex, wrt, spec)
     except SymconvError:
-        mistakes = ()
+        mistakes, sentences = (), []
     if mistakes:
-        reason = with_mistake(reason, ["m." + m for m in mistakes])
+        reason = with_mistake(reason, sentences or ["m." + m for m in mistakes])
     if step_note is not None:
         reason = ("fa.with_note", {"detail": reason, "note": step_note})
     return grade_class(part, "wrong", expected, given, reason, ",".join(mistakes))

@@ -170,8 +170,10 @@ def _grade_part(part: str, latex: str | None, expected: np.ndarray, solution: So
 def _slip(value: np.ndarray, expected: np.ndarray, tol: Any) -> list[tuple[str, Any]]:
     """A wrong answer no usual mistake explains, read from the answer itself: ``rounded`` when every entry that
     differs is a decimal outside its written precision by more than half a unit but within 1%, of a value that
-    no decimal of that many places equals (1.62 for ln 5: a rounding, where 39.7 for 39.6 is a slip); ``one_entry`` when exactly one entry of several differs (an arithmetic slip:
-    the entry is named)."""
+    no decimal of that many places equals (1.62 for ln 5: a rounding, where 39.7 for 39.6 is a slip), or is
+    that value truncated after its written places (0.66 for 2/3; 0.19 for 1/5, cut from float64's
+    0.19999999999999998: see :func:`_truncation`); ``one_entry`` when exactly one entry of several differs (an
+    arithmetic slip: the entry is named)."""
     got, want = _floats_or_none(value), _floats_or_none(expected)
     if got is None or want is None or got.shape != want.shape:
         return []
@@ -181,12 +183,62 @@ def _slip(value: np.ndarray, expected: np.ndarray, tol: Any) -> list[tuple[str, 
     at = [idx for idx, _, _ in differ]
     def places_at(i: tuple[int, ...]) -> int:
         return round(-math.log10(2 * _tol_at(tol, i)))     # type: ignore[operator]
+    cut = [] if tol is None else [_truncation(g, e, places_at(i)) for i, g, e in differ]
+    if cut and all(cut):
+        return [("rounded", cut[0])]
     if tol is not None and all(abs(got[i] - want[i]) <= 0.01 * abs(want[i])
                                and not (as_expr(e) * 10 ** places_at(i)).is_integer for i, _, e in differ):
         return [("rounded", ("m.rounded", {"places": places_at(differ[0][0])}))]
     if len(differ) == 1 and expected.size > 1:
         return [("one_entry", ("m.one_entry", {"at": str(list(map(int, at[0])))}))]
     return []
+
+
+def _cut(value: Any, places: int) -> sp.Rational:
+    """``value`` truncated toward zero after ``places`` decimal places (exactly: SymPy's floor)."""
+    scale = sp.Integer(10) ** places
+    v = as_expr(value)
+    return sp.sign(v) * sp.floor(abs(v) * scale) / scale
+
+
+def _decimal(value: Any, places: int) -> str:
+    """``value`` rounded half away from zero to ``places`` decimal places, written out (0.20, 0.67)."""
+    scale = sp.Integer(10) ** places
+    v = as_expr(value)
+    n = int(sp.sign(v) * sp.floor(abs(v) * scale + sp.Rational(1, 2)))
+    digits = f"{abs(n):0{places + 1}d}"
+    text = digits[:-places] + "." + digits[-places:] if places else digits
+    return ("-" if n < 0 else "") + text
+
+
+def _truncation(given: Any, want: Any, places: int) -> Any:
+    """The sentence naming ``given`` a truncation of ``want`` after its ``places`` written decimal places,
+    or None. Either the exact value cut there (0.66 for 2/3), or, where the exact value is itself a decimal of
+    that many places, the float64 just below it cut there (0.19 for 1/5: 1/5 computed as 0.19999999999999998,
+    then cut; 39.5 for 39.6 from 39.599999999999994). Both are checked by cutting the value shown: the
+    sentence is its own witness. The written value must carry :data:`MIN_SIGNIFICANT` digits (a one-digit
+    cut, 0.1 for 0.2, is half the value) and have the exact value's sign; 0.18 for 1/5 (two units off) and
+    0.21 for 1/5 (above it: nothing cut gives it) are not truncations."""
+    g, e = as_expr(given), as_expr(want)
+    if not isinstance(g, sp.Rational) or not e.is_real or e.is_zero or \
+            abs(g) * 10 ** places < 10 ** (MIN_SIGNIFICANT - 1):     # exactly (0.1 at 1 place: one digit)
+        return None
+    try:
+        if sp.sign(g) != sp.sign(e):
+            return None
+        source: Any = None
+        if _cut(e, places) == g and e != g:
+            source = str(e)
+        elif e.is_Rational and _cut(e, places) == e:
+            near = float(np.nextafter(float(e), 0.0))
+            if _cut(sp.Rational(near), places) == g:     # the float64 below e, cut, is the answer
+                source = ("m.truncated_below", {"want": str(e), "near": repr(near)})
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    if source is None:
+        return None
+    return ("m.truncated", {"places": places, "given": _decimal(g, places), "source": source,
+                            "right": _decimal(e, places)})
 
 
 def _explained_side(exc: FalseChain, expected: np.ndarray, solution: Solution | None, part: str

@@ -227,28 +227,182 @@ def _where(cx: Any) -> str:
 
 def diagnose(spec: ConvSpec, s: IndexSum) -> tuple[str, ...]:
     """The usual mistake (:data:`symconv.grading.formulas.MISTAKES`' names) whose correction makes the sum
-    proved for every size, read as the sum was: for ∂L/∂x the kernel's positions not reversed (``no_rotation``:
-    h_{…, m} should be h_{…, K−1−m}) or its channels not exchanged (``no_swap``); for ∂L/∂h the kernel's
-    positions reversed (``extra_rotation``). () when none explains it."""
-    fixes: list[tuple[str, IndexSum]] = []
+    proved for every size, read as the sum was; () when none explains it. See :func:`explain`."""
+    found = explain(spec, s)
+    return (found.name,) if found is not None else ()
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A mistake named in an index sum: its name, its sentence (a wording key ``m.…`` and the values, in the
+    student's own index names) and the corrected sum, which is proved for every size (the witness: the
+    sentence is only said when its correction holds)."""
+
+    name: str
+    key: str
+    values: dict[str, str]
+    fixed: IndexSum
+
+
+def _text(e: Any, s: IndexSum | None = None) -> str:
+    """An index expression as a student writes it: ``i-m+1`` (SymPy's order, no spaces), sizes named as the
+    homework names them (H, W, C_in, C_out, K, N; H and W as the student's reading assigns them)."""
+    e = index_expr(e)
+    sizes = {sym: sp.Symbol(name) for sym, name in _size_names(s).items()} if s is not None else {}
+    return str(e.xreplace(sizes)).replace(" ", "")
+
+
+def _size_names(s: IndexSum) -> dict[Any, str]:
+    sym = Symbols(s.ndim, False)
+    names: dict[Any, str] = {sym.N: "N", sym.C: "C_in", sym.O: "C_out"}
+    axes = ("H", "W") if s.ndim == 2 else ("H", "W", "D")[:s.ndim]
+    if s.ndim == 2 and s.reading.wh:
+        axes = ("W", "H")
+    for k, a in enumerate(axes):
+        names[sym.H[k]] = a
+        names[sym.Ho[k]] = a + "'"
+        names[sym.K[k]] = "K"
+        names[sym.P[k]] = "P"
+    return names
+
+
+def _spatial(s: IndexSum, f: Any) -> range:
+    """The positions of a factor's spatial indices (after the batch and channel indices)."""
+    lead = 2 if f.tensor == "h" or s.batch else 1
+    return range(lead, len(f.index))
+
+
+def _shown(s: IndexSum, f: Any, index: Sequence[Any]) -> str:
+    name = f.written if f.tensor == "g" else f.tensor
+    return f"{name}_{{{','.join(_text(e, s) for e in index)}}}"
+
+
+def _kernel_symbols(s: IndexSum) -> set[Any]:
+    """The letters that number kernel positions (h's spatial indices, or ∂L/∂h's own)."""
+    if s.target == "h":
+        return set(s.free[2:])
+    return {v for f in s.factors if f.tensor == "h" and not f.derived for e in f.index[2:]
+            for v in index_expr(e).free_symbols if len(index_expr(e).free_symbols) == 1}
+
+
+def _var(s: IndexSum, e: Any) -> str:
+    """The letter an index expression moves along, as a teacher says it: the image position (i in i-m+1 and in
+    i+m-1, whether i is the entry's own index or summed), the entry's own index first."""
+    syms = sorted(index_expr(e).free_symbols - set(_size_names(s)), key=str)
+    data = [v for v in syms if v not in _kernel_symbols(s)] or syms
+    own = [v for v in data if v in s.free]
+    return str((own or data or ["?"])[0])
+
+
+def explain(spec: ConvSpec, s: IndexSum) -> Mistake | None:
+    r"""The first usual mistake whose correction makes the sum proved for every size, with its sentence; or
+    None.
+
+    Tried in order: for ∂L/∂x the kernel's positions not reversed (``no_rotation``: h_{…, m} should be
+    h_{…, K−1−m}) or its channels not exchanged (``no_swap``); for ∂L/∂h the kernel's positions reversed
+    (``extra_rotation``); then, for either, a sum left out (an index the student never summed: over the output
+    channels ``missing_channel_sum``, the images ``missing_batch_sum``, another index ``missing_sum``), a
+    stated bound that cuts a term (``bounds_cut``: ∑ to H−2 where H−1 belongs), one factor's index shifted
+    (``shifted_index``: i+m where i+m−1 belongs, on every spatial axis or one), an offset's sign flipped
+    (``flipped_sign``: i−m+1 where i+m−1 belongs). Each correction is proved by the same prover as the
+    formula itself; the first that holds is named. A sum that holds has no mistake (a correction that only
+    adds terms outside the tensors would hold too).
+
+    >>> from symconv.proof.index_reader import read_derivation
+    >>> spec = ConvSpec(2, 2, 3, padding=1)
+    >>> d = read_derivation(r"\frac{\partial L}{\partial h_{o,c,m,n}} = \sum_{i=0}^{H-2}\sum_{j=0}^{W-1} "
+    ...                     r"\frac{\partial L}{\partial y_{o,i,j}} x_{c,i+m-1,j+n-1}", spec)
+    >>> m = explain(spec, judge(spec, d).sums[-1])
+    >>> m.name, m.values
+    ('bounds_cut', {'var': 'i', 'bound': 'H-2', 'term': 'H-1'})
+    >>> m = explain(spec, judge(spec, read_derivation(r"\frac{\partial L}{\partial h_{o,c,m,n}} = \sum_{i,j} "
+    ...     r"\frac{\partial L}{\partial y_{o,i,j}} x_{c,i+m,j+n}, \quad m,n \in \{0,1,2\}", spec)).sums[-1])
+    >>> m.name, m.values["var"], m.values["wrote"], m.values["right"]
+    ('shifted_index', 'i, j', 'x_{c,i+m,j+n}', 'x_{c,i+m-1,j+n-1}')
+    """
+    if holds(spec, s):
+        return None
+    for m in _corrections(s):
+        if holds(spec, m.fixed):
+            return m
+    return None
+
+
+def _with_index(s: IndexSum, f: Any, index: tuple[Any, ...]) -> IndexSum:
+    return dataclasses.replace(s, factors=tuple(dataclasses.replace(g, index=index) if g is f else g
+                                                for g in s.factors))
+
+
+def _corrections(s: IndexSum) -> Any:
+    """Each single correction of ``s``, as an unproved :class:`Mistake` (generated lazily, in order)."""
+    plain = [f for f in s.factors if not f.derived]
     if s.target == "x":
-        fixes.append(("no_rotation", dataclasses.replace(s, factors=tuple(
+        yield Mistake("no_rotation", "m.no_rotation", {}, dataclasses.replace(s, factors=tuple(
             dataclasses.replace(f, index=f.index[:2] + tuple(
                 (k - 1) + 2 * s._offset("h", 2 + a) - e for a, (k, e) in enumerate(zip(s.kernel, f.index[2:]))))
-            if f.tensor == "h" and not f.derived else f for f in s.factors))))
-        fixes.append(("no_swap", dataclasses.replace(s, factors=tuple(
+            if f.tensor == "h" and not f.derived else f for f in s.factors)))
+        yield Mistake("no_swap", "m.no_swap", {}, dataclasses.replace(s, factors=tuple(
             dataclasses.replace(f, index=(f.index[1], f.index[0]) + f.index[2:]) if f.tensor == "h"
-            and not f.derived else f for f in s.factors))))
+            and not f.derived else f for f in s.factors)))
     else:
         flip = {v: (k - 1) + 2 * s._offset("h", 2 + a) - v for a, (k, v) in enumerate(zip(s.kernel, s.free[2:]))}
-        fixes.append(("extra_rotation", dataclasses.replace(
+        yield Mistake("extra_rotation", "m.extra_rotation", {}, dataclasses.replace(
             s, factors=tuple(dataclasses.replace(f, index=tuple(index_expr(e).xreplace(flip) for e in f.index))
                              for f in s.factors),
             conds=tuple(c.xreplace(flip) for c in s.conds),
             bounds=tuple((v, lo if not isinstance(lo, sp.Basic) else lo.xreplace(flip),
-                          hi if not isinstance(hi, sp.Basic) else hi.xreplace(flip)) for v, lo, hi in s.bounds))))
-    for name, fixed in fixes:
-        if holds(spec, fixed):
-            return (name,)
-    return ()
-
+                          hi if not isinstance(hi, sp.Basic) else hi.xreplace(flip)) for v, lo, hi in s.bounds)))
+    # a sum left out: the index the student never summed (read at its first value) summed over every value
+    for k, (v, lo, _) in enumerate(s.bounds):
+        if lo != "first":
+            continue
+        bounds = s.bounds[:k] + ((v, None, None),) + s.bounds[k + 1:]
+        where = {(f.tensor, a) for f in plain for a, e in enumerate(f.index) if index_expr(e) == v}
+        lead = 1 if s.batch else 0
+        if ("g", lead) in where and s.target == "x":
+            name = "missing_channel_sum"
+        elif s.batch and (("g", 0) in where or ("x", 0) in where):
+            name = "missing_batch_sum"
+        else:
+            name = "missing_sum"
+        yield Mistake(name, "m." + name, {"var": str(v)}, dataclasses.replace(s, bounds=bounds))
+    # a stated bound one short: the term just past it restored
+    for k, (v, lo, hi) in enumerate(s.bounds):
+        if isinstance(hi, sp.Basic):
+            bounds = s.bounds[:k] + ((v, lo, hi + 1),) + s.bounds[k + 1:]
+            yield Mistake("bounds_cut", "m.bounds_cut_high", {"var": str(v), "bound": _text(hi, s),
+                                                              "term": _text(hi + 1, s)},
+                          dataclasses.replace(s, bounds=bounds))
+        if isinstance(lo, sp.Basic):
+            bounds = s.bounds[:k] + ((v, lo - 1, hi),) + s.bounds[k + 1:]
+            yield Mistake("bounds_cut", "m.bounds_cut_low", {"var": str(v), "bound": _text(lo, s),
+                                                             "term": _text(lo - 1, s)},
+                          dataclasses.replace(s, bounds=bounds))
+    # one factor's index shifted: every spatial axis by the same amount, then one axis (the factor that holds
+    # the entry's own index first: its shift is the one a student makes)
+    own = set(s.free)
+    order = sorted(plain, key=lambda f: not any(index_expr(e).free_symbols & own for e in f.index[2:]))
+    for f in order:
+        axes = list(_spatial(s, f))
+        for group in [axes] + ([[a] for a in axes] if len(axes) > 1 else []):
+            for d in (1, -1, 2, -2):
+                index = tuple(sp.expand(index_expr(e) + d) if a in group else e
+                              for a, e in enumerate(f.index))
+                yield Mistake("shifted_index", "m.shifted_index", {
+                    "k": str(abs(d)), "var": ", ".join(_var(s, f.index[a]) for a in group),
+                    "wrote": _shown(s, f, f.index), "right": _shown(s, f, index)}, _with_index(s, f, index))
+    # an offset's sign flipped: b + r where b - r belongs, b the letter it moves along (i in i+m-1)
+    for f in order:
+        axes = [a for a in _spatial(s, f) if len(index_expr(f.index[a]).free_symbols) > 1]
+        for group in [axes] + ([[a] for a in axes] if len(axes) > 1 else []):
+            if not group:
+                continue
+            index = list(f.index)
+            for a in group:
+                e = sp.expand(index_expr(f.index[a]))
+                v = next(x for x in e.free_symbols if str(x) == _var(s, e))
+                index[a] = sp.expand(2 * e.coeff(v) * v - e)
+            yield Mistake("flipped_sign", "m.flipped_sign", {
+                "var": ", ".join(_var(s, f.index[a]) for a in group),
+                "wrote": _shown(s, f, f.index), "right": _shown(s, f, index)},
+                _with_index(s, f, tuple(index)))
