@@ -197,3 +197,12 @@ def test_a_derive_reports_title_names_its_configuration_in_words():
     assert title_name(spec) == "2-D, 3×3 kernel, stride 2, padding 1, dilation 2, 2 groups, bias"
     assert title_name(spec, "zh") == "2 维，3×3 卷积核，步长 2，填充 1，膨胀 2，2 组，有偏置"
     assert "_" not in title_name(symconv.ConvSpec(2, 2, (3, 2), padding="same"))
+
+
+def test_problem_2s_convolution_is_written_at_the_files_own_stride_and_padding(seed_reports):
+    # review20: problem 2's conv1 entry kept S, D and P (F_{c, Si+Da-P, ...}) at stride 1, dilation 1, padding 0.
+    from pathlib import Path
+    tex, _ = seed_reports["en"]
+    assert r"F_{c,\,i + a,\,j + b}\,h_{o,c,a,b}" in tex and "S i + D a" not in tex
+    variant, _ = render_homework(solve(load(Path(__file__).parent / "data" / "variant_3ch_stride2.toml")), "en")
+    assert r"F_{c,\,2 i + a - 1,\,2 j + b - 1}\,h_{o,c,a,b} + b_o" in variant

@@ -324,6 +324,14 @@ def _conv1_entry(s: Solution) -> Lines:
 ROW_TERMS = 5   # products per row of the written-out conv1 entry: a row fits the A4 text width at 11 pt
 
 
+def _position(spec: Any, axis: int, i: str, a: str) -> str:
+    """The input row (or column) output i meets through kernel entry a, at the file's own stride, dilation and
+    padding (i + a at stride 1, dilation 1, padding 0: no S, D or P that are 1 or 0)."""
+    S, D, (P, _) = spec.stride[axis], spec.dilation[axis], spec.pads[axis]
+    text = ("" if S == 1 else f"{S} ") + i + " + " + ("" if D == 1 else f"{D} ") + a
+    return text + (f" - {P}" if P else "")
+
+
 def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     hw = s.homework
     spec = hw.spec
@@ -338,8 +346,9 @@ def problem2_blocks(s: Solution, lang: str = "en") -> list[Block]:
     c0 = s.exact["conv1"]
     blocks += [Heading(w("hw.1", lang), 2),
                *_part(s, "conv1", r"F \otimes h" + (" + b" if hw.conv_bias is not None else "") +
-                      r",\quad \mathrm{conv}_{1;\,o,i,j} = \sum_{c,a,b} F_{c,\,S i + D a - P,\,S j + D b - P}\,"
-                      r"h_{o,c,a,b}" + (" + b_o" if hw.conv_bias is not None else ""),
+                      r",\quad \mathrm{conv}_{1;\,o,i,j} = \sum_{c,a,b} F_{c,\,"
+                      + r",\,".join(_position(spec, k, i, a) for k, (i, a) in enumerate((("i", "a"), ("j", "b"))))
+                      + r"}\,h_{o,c,a,b}" + (" + b_o" if hw.conv_bias is not None else ""),
                       _conv1_entry(s), lang=lang)]
     blocks += [Heading(w("hw.2", lang), 2),
                *_part(s, "relu1", r"\max(\mathrm{conv}_1, 0)", rf"\max\left({tensor_latex(c0)},\ 0\right)",
