@@ -170,6 +170,8 @@ WORDS: dict[str, dict[str, str]] = {
         "var.digits": "{part} has a number of {n} digits in its exact value (the limit is {max}: max_digits)",
         "var.check": "{part} failed its {check} check",
         "var.shared": "{part} is the same as student {other}'s",
+        "var.done": "{n} variants written to {out} (sheets/, keys/, variants.json); {rejected} draws rejected, "
+                    "each with its reasons in variants.json",
         # a student's problem sheet (symconv.report.problems)
         "ps.title": "{title}: your problem sheet",
         "ps.student": "Student: {name} (id {id})",
@@ -416,6 +418,8 @@ WORDS: dict[str, dict[str, str]] = {
         "var.digits": "{part} 的精确值中有 {n} 位的数（上限为 {max}：max_digits）",
         "var.check": "{part} 没有通过 {check} 核对",
         "var.shared": "{part} 与学生 {other} 的相同",
+        "var.done": "已为 {n} 名学生写入题目变体到 {out}（sheets/、keys/、variants.json）；舍弃了 {rejected} 次抽取，"
+                    "原因见 variants.json",
         "ps.title": "{title}：你的题目",
         "ps.student": "学生：{name}（学号 {id}）",
         "ps.data": "你的数据",
