@@ -478,6 +478,7 @@ def _check_class(args: argparse.Namespace, out: Path | None, variants: Any = Non
         variants["sheet_of"] = {str(f): sid for f, sid in names.items()}
     stems = sheet_stems(names.values())
     rendered: dict[str, tuple[str, str]] = {}
+    _warm_reader()
     progress = Progress(len(files))
     outcomes = in_workers(lambda work, *a: work(*a), [(work,) + a for work, a in calls], args.jobs or 1,
                           lambda k, _: progress.step(files[k].name))
@@ -524,6 +525,16 @@ def _check_class(args: argparse.Namespace, out: Path | None, variants: Any = Non
     if variants is not None and not args.json:
         print(_points_table(_classbook(variants, book)))
     return status
+
+
+def _warm_reader() -> None:
+    """The LaTeX reader used once here, before the workers fork: its parser is built once for the class, not
+    inside each worker's first answer (whose 2 s budget it would spend on a loaded machine)."""
+    from .grading.answers import parse_answer
+    try:
+        parse_answer("1")
+    except SymconvError:
+        pass
 
 
 def _variants_folder(text: str) -> dict[str, Any]:

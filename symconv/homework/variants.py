@@ -138,7 +138,9 @@ def read_variants(table: Any, shapes: dict[str, tuple[int, ...]]) -> Variants:
             options[key] = _option(key, spec, where)
             continue
         if key not in shapes:
-            near = difflib.get_close_matches(key, list(shapes) + list(OPTIONS), n=1, cutoff=0.6)
+            folded = {n.casefold(): n for n in list(shapes) + list(OPTIONS)}
+            near = [folded[key.casefold()]] if key.casefold() in folded else \
+                difflib.get_close_matches(key, list(shapes) + list(OPTIONS), n=1, cutoff=0.6)
             hint = f"did you mean variants.{near[0]}?" if near else \
                 f"the tensors of this homework are {', '.join(shapes)}; options: {', '.join(OPTIONS)}"
             raise InputError(f"{where}: no tensor of this homework is named {key!r} ({hint})")
@@ -346,7 +348,9 @@ def _show(value: Any) -> str:
 
 
 def _key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+    """A key as TOML writes it: bare when it can be, else quoted with every character outside ASCII escaped
+    (a bidi override in a key must not reorder the message that names it)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
 
 
 def to_toml(data: dict[str, Any], comment: str = "") -> str:
