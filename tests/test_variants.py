@@ -410,3 +410,12 @@ def test_problem_sheets_escape_names_and_compile(graded):
     assert r"\textbf{Pat}" not in tex and r"\textbackslash{}textbf\{Pat\} \& Co" in tex
     md = (graded["tmp"] / "class" / "sheets" / "problems_2024-17.md").read_text(encoding="utf-8")
     assert r"Zoë \#5 \$x\$" in md
+
+
+def test_workers_at_once_keep_the_order_and_each_ones_error():
+    from symconv.grading.isolated import in_workers
+    seen: list[int] = []
+    out = in_workers(lambda k: 10 // k, [(k,) for k in (5, 0, 2, 1)], jobs=3, done=lambda k, _: seen.append(k))
+    assert [o.value for o in out] == [2, None, 5, 10]
+    assert out[1].error == "ZeroDivisionError: integer division or modulo by zero"
+    assert sorted(seen) == [0, 1, 2, 3]
