@@ -369,6 +369,8 @@ def class_rows(n: int, asked: int | None) -> None:
                 f.write(packaged().read_text(encoding="utf-8") + RANGES)
             cls, sheets = os.path.join(tmp, "class"), os.path.join(tmp, "answers")
             os.mkdir(sheets)
+            import resource
+            cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             run([py, "-m", "symconv", "variants", hw, "--students", str(size), "--seed", "7", "--out", cls,
                  "--no-pdf"])
@@ -383,7 +385,9 @@ def class_rows(n: int, asked: int | None) -> None:
                             os.path.join(tmp, "graded"), "--no-pdf", "--gradebook", "canvas"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             graded = time.perf_counter() - start
+            cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)   # the commands and every worker they waited for
             times[size] = (made, graded)
+            times[f"cpu{size}"] = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
             if size == 1:
                 pdf_start = time.perf_counter()
                 from symconv.report.pdf import compile_pdf
@@ -392,7 +396,9 @@ def class_rows(n: int, asked: int | None) -> None:
     one, many = sum(times[1]), sum(times[n])
     row(f"class of {n}: variants --no-pdf + check --variants --jobs 2 vs a class of 1", many, one,
         "<= 600 s on 2 cores", ratio=many / one)
-    print(f"   generate {times[n][0]:.1f} s, grade {times[n][1]:.1f} s; one problem sheet's PDF {times['pdf']:.1f} s "
+    print(f"   generate {times[n][0]:.1f} s, grade {times[n][1]:.1f} s, {times[f'cpu{n}']:.0f} s of CPU in all (the "
+          f"wall time on 2 free cores is about half the grading's CPU plus the generating); one problem sheet's "
+          f"PDF {times['pdf']:.1f} s "
           f"(so {n} PDFs about {n * times['pdf'] / 2:.0f} s more on 2 cores)", flush=True)
 
 
