@@ -419,3 +419,4 @@ def test_workers_at_once_keep_the_order_and_each_ones_error():
     assert [o.value for o in out] == [2, None, 5, 10]
     assert out[1].error == "ZeroDivisionError: integer division or modulo by zero"
     assert sorted(seen) == [0, 1, 2, 3]
+

@@ -63,12 +63,18 @@ def isolated(work: Callable[..., Any], *args: Any, seconds: float | None = None,
             return Outcome(work(*args))
         except Exception as exc:            # MemoryError and RecursionError too: one sheet's, not the class's
             return Outcome(None, _line(exc))
-    read, write = os.pipe()
-    for stream in (sys.stdout, sys.stderr):     # nothing buffered is written twice (by the child too)
-        stream.flush()
-    with _FORKING, warnings.catch_warnings():    # one fork at a time (in_workers calls this from threads)
-        warnings.simplefilter("ignore", DeprecationWarning)      # Python 3.12 warns on fork with threads
-        pid = os.fork()
+    # One fork at a time (in_workers calls this from threads), and from the pipe's making to the parent's
+    # closing of its write end: a child forked in between would hold another sheet's write end, and that
+    # sheet's reply would not end until this child did.
+    with _FORKING:
+        read, write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):     # nothing buffered is written twice (by the child too)
+            stream.flush()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)      # Python 3.12 warns on fork with threads
+            pid = os.fork()
+        if pid != 0:
+            os.close(write)
     if pid == 0:                                                  # the child: never returns
         status = 1
         try:
@@ -86,7 +92,6 @@ def isolated(work: Callable[..., Any], *args: Any, seconds: float | None = None,
             status = 0
         finally:
             os._exit(status)          # no atexit handlers, no flush of the parent's buffers
-    os.close(write)
     try:
         data, late = _read(read, pid, seconds)
     finally:
