@@ -382,6 +382,10 @@ def cmd_variants(args: argparse.Namespace) -> int:
     from .report.problems import problem_sheet
 
     out = out_folder(args.out)
+    for sub in ("keys", "sheets"):      # written into, never through a link (out's own files are replaced)
+        if (out / sub).is_symlink() or ((out / sub).exists() and not (out / sub).is_dir()):
+            raise InputError(f"--out: {out / sub} is a link or not a folder; symconv variants writes sheets/ and "
+                             f"keys/ there itself")
     path = Path(args.homework)
     p = plan(read_user_file(path), path.stem)
     roster = numbered(int(args.students)) if args.students.strip().isdigit() else read_roster(args.students)

@@ -420,3 +420,14 @@ def test_workers_at_once_keep_the_order_and_each_ones_error():
     assert out[1].error == "ZeroDivisionError: integer division or modulo by zero"
     assert sorted(seen) == [0, 1, 2, 3]
 
+
+
+def test_a_linked_keys_folder_is_never_written_through(tmp_path, capsys):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "o").mkdir()
+    (tmp_path / "o" / "keys").symlink_to(elsewhere)
+    status, _, err = run(capsys, "variants", str(homework(tmp_path)), "--students", "1", "--seed", "1",
+                         "--out", str(tmp_path / "o"), "--no-pdf")
+    assert status == 2 and re.fullmatch(r"symconv: error: --out: .*keys is a link or not a folder; .*\n", err)
+    assert list(elsewhere.iterdir()) == []
