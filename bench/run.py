@@ -367,7 +367,7 @@ def scaling_rows(quick: bool) -> None:
               flush=True)
 
 
-SECTIONS = ("proof", "torch", "sweeps", "cold", "homework", "allsizes", "scaling", "index")
+SECTIONS = ("proof", "torch", "sweeps", "cold", "homework", "allsizes", "scaling", "index", "class")
 
 
 def main() -> None:
@@ -375,6 +375,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default=",".join(SECTIONS), metavar="LIST",
                     help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})")
+    ap.add_argument("--class-size", type=int, default=None, help="students in the class row (default 500; "
+                                                                  "20 with --quick)")
     args = ap.parse_args()
     only = set(args.only.split(","))
     if not only <= set(SECTIONS):
@@ -399,11 +401,90 @@ def main() -> None:
         homework_rows(args.quick)
     if "index" in only:
         index_rows(reps)
+    if "class" in only:
+        class_rows(args.class_size or (20 if args.quick else 500), args.class_size)
     if "allsizes" in only:
         all_sizes_rows(args.quick, reps)
     if "scaling" in only:
         scaling_rows(args.quick)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
+
+
+RANGES = """
+[variants]
+x = { low = -3, high = 3 }
+h = { values = [-1, 0, 1] }
+W = { low = -5, high = 5, denominator = 10 }
+"""
+
+
+def _answer_sheet(key: dict, sid: str) -> str:
+    """A right answer sheet from a student's key, floats as a notebook prints them (issue 21's class)."""
+    def num(v: float) -> str:
+        return "0" if v == 0 else repr(float(v))
+
+    def tex(a) -> str:
+        a = np.array(a, dtype=float)
+        if a.ndim == 0:
+            return num(float(a))
+        if a.ndim == 1:
+            return "(" + ", ".join(num(v) for v in a) + ")^T"
+        mats = a.reshape((-1,) + a.shape[-2:])
+        return ", ".join(r"\begin{bmatrix}" + r" \\ ".join(" & ".join(num(v) for v in r) for r in m)
+                         + r"\end{bmatrix}" for m in mats)
+    body = [f"\\begin{{equation}}\\label{{ans:{p}}} {tex(v['float'])} \\end{{equation}}"
+            for p, v in key["parts"].items()]
+    return "\n".join([f'% student = "{sid}"'] + body) + "\n"
+
+
+def class_rows(n: int, asked: int | None) -> None:
+    """Issue 21: a class of ``n`` students' variants generated (symconv variants --no-pdf) and their sheets
+    graded (symconv check --variants --jobs 2), each a fresh process, against one student's (the same two
+    commands for a class of 1). The sheets are written from the keys between the two (not timed). One
+    problem sheet's PDF is timed too: a class's PDFs take about n times that, over the cores."""
+    import json
+    from symconv.homework.inputs import packaged
+    py = sys.executable
+    section(f"a class of {n} (issue 21)")
+    times = {}
+    for size in (1, n):
+        with tempfile.TemporaryDirectory() as tmp:
+            hw = os.path.join(tmp, "hw.toml")
+            with open(hw, "w", encoding="utf-8") as f:
+                f.write(packaged().read_text(encoding="utf-8") + RANGES)
+            cls, sheets = os.path.join(tmp, "class"), os.path.join(tmp, "answers")
+            os.mkdir(sheets)
+            import resource
+            cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            run([py, "-m", "symconv", "variants", hw, "--students", str(size), "--seed", "7", "--out", cls,
+                 "--no-pdf"])
+            made = time.perf_counter() - start
+            summary = json.load(open(os.path.join(cls, "variants.json"), encoding="utf-8"))
+            for s in summary["students"]:
+                key = json.load(open(os.path.join(cls, s["key"]), encoding="utf-8"))
+                with open(os.path.join(sheets, f"{s['id']}.tex"), "w", encoding="utf-8") as f:
+                    f.write(_answer_sheet(key, s["id"]))
+            start = time.perf_counter()
+            subprocess.run([py, "-m", "symconv", "check", sheets, "--variants", cls, "--jobs", "2", "--out",
+                            os.path.join(tmp, "graded"), "--no-pdf", "--gradebook", "canvas"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            graded = time.perf_counter() - start
+            cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)   # the commands and every worker they waited for
+            times[size] = (made, graded)
+            times[f"cpu{size}"] = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+            if size == 1:
+                pdf_start = time.perf_counter()
+                from symconv.report.pdf import compile_pdf
+                compile_pdf(__import__("pathlib").Path(cls) / "sheets" / "problems_s001.tex")
+                times["pdf"] = time.perf_counter() - pdf_start
+    one, many = sum(times[1]), sum(times[n])
+    row(f"class of {n}: variants --no-pdf + check --variants --jobs 2 vs a class of 1", many, one,
+        "<= 600 s on 2 cores", ratio=many / one)
+    print(f"   generate {times[n][0]:.1f} s, grade {times[n][1]:.1f} s, {times[f'cpu{n}']:.0f} s of CPU in all (the "
+          f"wall time on 2 free cores is about half the grading's CPU plus the generating); one problem sheet's "
+          f"PDF {times['pdf']:.1f} s "
+          f"(so {n} PDFs about {n * times['pdf'] / 2:.0f} s more on 2 cores)", flush=True)
 
 
 if __name__ == "__main__":

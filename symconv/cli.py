@@ -338,6 +338,13 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from .report.output import out_folder
     out = out_folder(args.out) if args.out is not None else None
+    if args.gradebook is not None and (args.variants is None or out is None):
+        raise InputError("--gradebook: only with --variants DIR and --out DIR (the roster and points come from "
+                         "the variants)")
+    if args.variants is not None:
+        if args.against is not None:
+            raise InputError("--against: not with --variants (each sheet is graded against its student's variant)")
+        return _check_class(args, out, _variants_folder(args.variants))
     if len(args.answers) > 1 or Path(args.answers[0]).is_dir():
         return _check_class(args, out)
     args.answers = args.answers[0]
@@ -361,13 +368,98 @@ def cmd_check(args: argparse.Namespace) -> int:
     return status
 
 
-def _check_class(args: argparse.Namespace, out: Path | None) -> int:
+def cmd_variants(args: argparse.Namespace) -> int:
+    """Every student's variant (:mod:`.homework.variants`): ``sheets/`` holds each student's homework file
+    and problem sheet (.tex, .md, .pdf), ``keys/`` each answer key (``homework --json``'s layout), and
+    ``variants.json`` the roster, the points, and every draw rejected with its reasons."""
+    import hashlib
+
+    from .grading.gradebook import Progress
+    from .homework.inputs import read_user_file
+    from .homework.roster import file_stems, numbered, read_roster
+    from .homework.variants import make_variant, plan, to_toml
+    from .report.output import Staging, out_folder
+    from .report.problems import problem_sheet
+
+    out = out_folder(args.out)
+    for sub in ("keys", "sheets"):      # written into, never through a link (out's own files are replaced)
+        if (out / sub).is_symlink() or ((out / sub).exists() and not (out / sub).is_dir()):
+            raise InputError(f"--out: {out / sub} is a link or not a folder; symconv variants writes sheets/ and "
+                             f"keys/ there itself")
+    path = Path(args.homework)
+    p = plan(read_user_file(path), path.stem)
+    roster = numbered(int(args.students)) if args.students.strip().isdigit() else read_roster(args.students)
+    stems = file_stems([s.id for s in roster])
+    taken: dict[str, dict[str, str]] = {}
+    progress = Progress(len(roster))
+    listed: list[dict[str, Any]] = []
+    status = 0
+    with Staging(out / "keys") as keys, Staging(out / "sheets") as sheets:
+        texs = []
+        for s in roster:
+            progress.step(s.id)
+            v = make_variant(p, args.seed, s.id, taken)
+            stem = stems[s.id]
+            text = to_toml(v.data, f"{p.title}: the variant of student {json.dumps(s.id, ensure_ascii=False)} "
+                                   f"(symconv variants, seed {args.seed}, draw {v.attempt})").encode("utf-8")
+            sheets.path(f"homework_{stem}.toml").write_bytes(text)
+            tex, md = problem_sheet(v.data, p.slots, p.points, s.id, s.name, p.title, args.lang)
+            sheets.path(f"problems_{stem}.tex").write_text(tex, encoding="utf-8")
+            sheets.path(f"problems_{stem}.md").write_text(md, encoding="utf-8")
+            texs.append(sheets.path(f"problems_{stem}.tex"))
+            keys.path(f"key_{stem}.json").write_text(json.dumps(solution_json(v.solution), indent=2) + "\n",
+                                                      encoding="utf-8")
+            listed.append({"id": s.id, "name": s.name, "email": s.email, "section": s.section, "login": s.login,
+                           "homework": f"sheets/homework_{stem}.toml", "sheet": f"sheets/problems_{stem}.tex",
+                           "key": f"keys/key_{stem}.json", "sha256": hashlib.sha256(text).hexdigest(),
+                           "draw": v.attempt, "rejected": v.rejected})
+        progress.close()
+        if not args.no_pdf:
+            status = _compile_all(texs, args.lang, args.jobs or os.cpu_count() or 1)
+        keys.commit()
+        sheets.commit()
+    summary = {"homework": path.name, "title": p.title, "seed": args.seed, "lang": args.lang,
+               "points": {k: str(v) for k, v in p.points.items()},
+               "rules": {"allow_relu_zero": p.variants.allow_relu_zero,
+                         "allow_pool_ties": p.variants.allow_pool_ties, "max_digits": p.variants.max_digits},
+               "drawn": {k: ({"values": [str(x) for x in v.values]} if v.values else
+                             {"low": v.low, "high": v.high, "denominator": v.denominator})
+                         for k, v in p.variants.ranges.items()},
+               "rejected": sum(len(e["rejected"]) for e in listed), "students": listed}
+    with Staging(out) as stage:
+        stage.path("variants.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n",
+                                               encoding="utf-8")
+        stage.commit()
+    from .wording import w
+    print(w("var.done", args.lang, n=len(listed), out=out, rejected=summary["rejected"]))
+    return status
+
+
+def _compile_all(texs: list[Path], lang: str, jobs: int) -> int:
+    """Each problem sheet's PDF, ``jobs`` LaTeX runs at a time (threads: each waits on its own LaTeX); 1 when
+    one failed (said on stderr; its .tex and .md are kept)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .report.pdf import compile_pdf
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(lambda t: compile_pdf(t, lang), texs))
+    said: set[str] = set()
+    for r in results:
+        if r.path is None and r.message not in said:
+            said.add(r.message)
+            print(r.message, file=sys.stderr)
+    return 1 if any(r.failed for r in results) else 0
+
+
+def _check_class(args: argparse.Namespace, out: Path | None, variants: Any = None) -> int:
     """Many sheets (or a folder): each read, graded and rendered in a worker of its own with its own bounds
-    (:mod:`.grading.isolated`), so that whatever happens to one sheet (unreadable, a crash, a time-out, a TeX
-    failure) is that sheet's ``error`` row, on stderr and in the gradebook; every other sheet is graded and
-    written. Paths named like sheets that are not read (a FIFO, a device, a folder) are reported too."""
+    (:mod:`.grading.isolated`), ``--jobs`` at a time, so that whatever happens to one sheet (unreadable, a
+    crash, a time-out, a TeX failure) is that sheet's ``error`` row, on stderr and in the gradebook; every
+    other sheet is graded and written. Paths named like sheets that are not read (a FIFO, a device, a folder)
+    are reported too. With ``variants`` (``--variants DIR``), each sheet is matched to its student and graded
+    against that student's own homework (:func:`_variant_calls`)."""
     from .grading.gradebook import Gradebook, Progress, find_sheets, sheet_stems, students, visible
-    from .grading.isolated import isolated
+    from .grading.isolated import in_workers
     from .homework.inputs import load
     from .homework.solution import solve
     from .report.output import Staging
@@ -378,16 +470,25 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
         print(f"symconv: skipped {path}: {why}", file=sys.stderr)
     if not files:
         raise InputError(f"{', '.join(args.answers)}: no .tex or .toml answer sheets")
-    solution = solve(load(args.against or _packaged_homework()))
-    names, book, progress = students(files), Gradebook(), Progress(len(files))
+    book = Gradebook()
     for path, why in passed_over:
         if not why.startswith(("a folder", "the same file")):   # a FIFO or device named like a sheet: a row
             book.fail(str(path), f"{path}: {why}")
+    if variants is None:
+        solution = solve(load(args.against or _packaged_homework()))
+        names = students(files)
+        calls = [(_graded_sheet, (f, solution, args.lang, out is not None, args.strict_channels)) for f in files]
+    else:
+        names, calls = _variant_calls(args, files, variants, book, out is not None)
+        files = list(names)
+        variants["sheet_of"] = {str(f): sid for f, sid in names.items()}
     stems = sheet_stems(names.values())
     rendered: dict[str, tuple[str, str]] = {}
-    for f in files:
-        progress.step(f.name)
-        done = isolated(_graded_sheet, f, solution, args.lang, out is not None, args.strict_channels)
+    _warm_reader()
+    progress = Progress(len(files))
+    outcomes = in_workers(lambda work, *a: work(*a), [(work,) + a for work, a in calls], args.jobs or 1,
+                          lambda k, _: progress.step(files[k].name))
+    for f, done in zip(files, outcomes):
         if done.error:
             book.fail(str(f), done.error if done.error.startswith(str(f)) else f"{f}: {done.error}")
             continue
@@ -421,11 +522,167 @@ def _check_class(args: argparse.Namespace, out: Path | None) -> int:
                         print(result.message, file=sys.stderr)
             stage.path("gradebook.csv").write_text(book.to_csv(), encoding="utf-8")
             stage.path("gradebook.json").write_text(book.to_json(), encoding="utf-8")
+            if variants is not None:
+                _class_files(args, stage, _classbook(variants, book))
             for name in stage.commit():
                 print(_wrote(out / name, args.lang), file=sys.stderr if args.json else sys.stdout)
         status = max(status, book.exit_status())
     print(book.to_json().rstrip() if args.json else book.table())
+    if variants is not None and not args.json:
+        print(_points_table(_classbook(variants, book)))
     return status
+
+
+# Answers of the forms a class writes (matrices, tuples, decimals, exponents, fractions, logarithms): read once
+# before the workers fork, they leave the LaTeX parser's prediction tables (ANTLR's DFA, built lazily on first
+# use) filled, so each worker starts warm: a sheet of matrices took 2.5 s cold and 0.85 s warm, and a cold first
+# answer could spend its 2 s budget on the tables alone on a loaded machine.
+WARM_ANSWERS = (r"\begin{bmatrix}-0.5 & 1.25 \\ 2 & -3\end{bmatrix}, \begin{bmatrix}1 & 0 \\ 0 & 1\end{bmatrix}",
+                r"(0.5, -1.25e-05, 0)^T", r"-2.5 \times 10^{-10}", r"\frac{1}{2} \cdot \ln 5 + e^{-3}",
+                r"\begin{pmatrix} \dfrac{1}{5} & -\tfrac{3}{10} \end{pmatrix}")
+
+
+def _warm_reader() -> None:
+    """The LaTeX reader used here, before the workers fork (:data:`WARM_ANSWERS`)."""
+    from .grading.answers import parse_answer
+    for text in WARM_ANSWERS:
+        try:
+            parse_answer(text)
+        except Exception:        # a warm-up only: whatever it meets, the sheets themselves are read later
+            pass
+
+
+def _variants_folder(text: str) -> dict[str, Any]:
+    """``--variants DIR``: its ``variants.json`` (written by ``symconv variants``) read and checked; each
+    student's homework file is found from the id (never from a path in the JSON)."""
+    from .homework.roster import file_stems
+    folder = Path(text)
+    path = folder / "variants.json"
+    try:
+        with path.open("rb") as f:
+            data = json.loads(f.read(50_000_000).decode("utf-8"))
+        students = data["students"]
+        ids = [str(s["id"]) for s in students]
+        stems = file_stems(ids)
+        info = {"folder": folder, "title": str(data["title"]), "points": {str(k): str(v) for k, v in
+                                                                          data["points"].items()},
+                "students": [{"id": str(s["id"]), "name": str(s["name"]), "email": str(s.get("email", "")),
+                              "section": str(s.get("section", "")), "login": str(s.get("login", "")),
+                              "sha256": str(s["sha256"]), "homework": folder / "sheets" /
+                              f"homework_{stems[str(s['id'])]}.toml"} for s in students]}
+    except FileNotFoundError:
+        raise InputError(f"--variants: {path}: no such file (run symconv variants HOMEWORK --out {text} first)") \
+            from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"--variants: {path}: not a variants summary written by symconv variants "
+                         f"({exc.__class__.__name__}: {' '.join(str(exc).split())[:100]})") from None
+    return info
+
+
+def _variant_calls(args: argparse.Namespace, files: list[Path], variants: dict[str, Any], book: Any,
+                   render: bool) -> tuple[dict[Path, str], list[tuple[Any, tuple[Any, ...]]]]:
+    """Each sheet matched to its roster student (:func:`.grading.classbook.match_student`); a sheet that
+    matches nobody, or a second sheet of one student, is its error row. The first homework is solved here,
+    so that every worker starts with the derivation cached."""
+    from .grading.classbook import match_student
+    from .homework.inputs import load
+    from .homework.solution import solve
+    by_id = {s["id"]: s for s in variants["students"]}
+    names: dict[Path, str] = {}
+    calls: list[tuple[Any, tuple[Any, ...]]] = []
+    first: dict[str, Path] = {}
+    asked = list(variants["points"])
+    for f in files:
+        try:
+            with f.open("rb") as handle:
+                head = handle.read(1_000_000).decode("utf-8", "replace")
+        except OSError as exc:
+            book.fail(str(f), f"{f}: cannot be read ({exc.__class__.__name__})")
+            continue
+        sid, how = match_student(f.name, head, by_id)
+        if sid is None:
+            book.fail(str(f), f"{f}: {how}")
+        elif sid in first:
+            book.fail(str(f), f"{f}: a second sheet of student {sid} (the first: {first[sid].name})")
+        else:
+            first[sid] = f
+            names[f] = sid
+            s = by_id[sid]
+            calls.append((_graded_variant, (f, s["homework"], s["sha256"], asked, args.lang, render,
+                                            args.strict_channels)))
+    if calls:
+        try:
+            solve(load(calls[0][1][1]))          # warms the caches every worker inherits
+        except SymconvError:
+            pass                                  # that sheet's worker says what is wrong
+    return names, calls
+
+
+def _graded_variant(path: Path, homework: Path, sha256: str, asked: list[str], lang: str, render: bool,
+                    strict_channels: bool) -> tuple[list[Any], tuple[str, str] | None]:
+    """One sheet graded against its student's homework (in a worker): the homework file must be the one
+    ``symconv variants`` wrote (its SHA-256), ``student`` is not a part, and a part the homework does not
+    ask is not ``missing``."""
+    import dataclasses
+    import hashlib
+
+    from .grading.answers import read_answers
+    from .grading.classbook import asked_grades
+    from .grading.grade import grade
+    from .grading.gradebook import detail_of
+    from .homework.inputs import load
+    from .homework.solution import solve
+    from .report.grading import sheet
+
+    try:
+        data = homework.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{homework}: its student's homework cannot be read ({exc.__class__.__name__})") from None
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise InputError(f"{homework}: changed since symconv variants wrote it (its SHA-256 differs)")
+    solution = solve(load(homework))
+    answers = dict(read_answers(path))
+    answers.pop("student", None)
+    grades = asked_grades(grade(answers, solution, strict_channels), asked)
+    texts = sheet(grades, path.name, lang) if render else None
+    return [dataclasses.replace(g, reason=detail_of(g)) for g in grades], texts
+
+
+def _classbook(variants: dict[str, Any], book: Any) -> Any:
+    """The class by roster: each student's grades, or the note saying why there are none."""
+    from fractions import Fraction
+
+    from .grading.classbook import ClassBook, Entry
+    graded = {s.student: s for s in book.sheets}
+    owner = variants.get("sheet_of", {})
+    notes = {owner[f]: m for f, m in book.errors if f in owner}
+    cb = ClassBook(variants["title"], {p: Fraction(v) for p, v in variants["points"].items()})
+    for s in variants["students"]:
+        sheet = graded.get(s["id"])
+        note = "" if sheet is not None else notes.get(s["id"], "no sheet")
+        cb.entries.append(Entry(s["id"], s["name"], s["email"], s["section"], s["login"],
+                                None if sheet is None else sheet.grades, note))
+    return cb
+
+
+def _class_files(args: argparse.Namespace, stage: Any, cb: Any) -> None:
+    """The wide gradebook (always, with a BOM for Excel) and ``--gradebook``'s import layout."""
+    stage.path("gradebook_wide.csv").write_text(cb.wide_csv(), encoding="utf-8", newline="")
+    stage.path("gradebook_points.json").write_text(json.dumps(cb.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                                                   encoding="utf-8")
+    if args.gradebook == "canvas":
+        stage.path("gradebook_canvas.csv").write_text(cb.canvas_csv(), encoding="utf-8", newline="")
+    elif args.gradebook == "moodle":
+        stage.path("gradebook_moodle.csv").write_text(cb.moodle_csv(), encoding="utf-8", newline="")
+
+
+def _points_table(cb: Any) -> str:
+    from .grading.classbook import points_text
+    from .grading.gradebook import visible
+    rows = [(visible(e.id), points_text(t) if (t := cb.total(e)) is not None else "-") for e in cb.entries]
+    width = max([len(r[0]) for r in rows] + [2])
+    return "\n".join([f"{'id':<{width}}  points (of {points_text(cb.possible)})"] +
+                     [f"{i:<{width}}  {t}" for i, t in rows])
 
 
 def _graded_sheet(path: Path, solution: Any, lang: str, render: bool, strict_channels: bool = False
@@ -617,11 +874,33 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("answers", nargs="+", help=".tex file with \\label{ans:PART} in each answer, or .toml of "
                                               "PART = LaTeX; several files or a folder grade a class")
     c.add_argument("--against", help="homework TOML to grade against (default: the packaged homework)")
+    c.add_argument("--variants", metavar="DIR", default=None,
+                   help="grade each sheet against its own student's variant (the folder symconv variants wrote); "
+                        "a sheet is matched by the roster id in its file name or a student = \"ID\" line")
+    c.add_argument("--jobs", type=_per_axis("--jobs", 1, MAX_JOBS, single=True), default=None, metavar="N",
+                   help="sheets graded at once, each in its own worker (default: 1)")
+    c.add_argument("--gradebook", choices=("canvas", "moodle", "csv"), default=None,
+                   help="with --variants and --out: also write the gradebook in Canvas's or Moodle's import "
+                        "layout (csv: the wide gradebook alone, which is always written)")
     c.add_argument("--strict-channels", action="store_true",
                    help="judge a formula's channels by the letter: a bare ⊗ between dL/dy and the kernel does not "
                         "imply the channel swap (by default it does, as in the homework's (2))")
     _add_report_options(c, None, "print every verdict as JSON")
     c.set_defaults(run=cmd_check)
+    va = sub.add_parser("variants", help="write every student's own variant: homework, problem sheet, answer key",
+                        **_help("symconv variants my_homework.toml --students roster.csv --seed 2026 --out class",
+                                "symconv variants my_homework.toml --students 30 --seed 1 --out class --no-pdf"))
+    va.add_argument("homework", help="homework TOML with a [variants] table (the ranges to draw from)")
+    va.add_argument("--students", required=True, metavar="ROSTER.csv|N",
+                    help="a roster CSV with id and name columns, or a number of students (ids s001, s002, ...)")
+    va.add_argument("--seed", type=_per_axis("--seed", 0, 2 ** 63 - 1, single=True), required=True, metavar="S",
+                    help="the class's seed: the same seed and student id always give the same numbers")
+    va.add_argument("--out", required=True, metavar="DIR", help="folder for sheets/, keys/ and variants.json")
+    va.add_argument("--lang", choices=("en", "zh"), default="en", help="problem sheets' language (default: en)")
+    va.add_argument("--no-pdf", action="store_true", help="do not compile the problem sheets' PDFs")
+    va.add_argument("--jobs", type=_per_axis("--jobs", 1, MAX_JOBS, single=True), default=None, metavar="N",
+                    help="PDFs compiled at once (default: one per core)")
+    va.set_defaults(run=cmd_variants)
     v = sub.add_parser("verify", help="prove (or test) the closed forms at a size, or over a grid (--sweep)",
                        **_help("symconv verify --stride 2 --input-size 7 --method torch",
                                "symconv verify --claim \"correlate(pad(g, 1), rot180(swap_io(h)))\" --wrt x"))

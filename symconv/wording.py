@@ -201,6 +201,28 @@ WORDS: dict[str, dict[str, str]] = {
                                                                   "(the channel swap of its formula (2))",
         "seed.show.(6) as written": "(6) as written",
         "t.exact": "exact (first entries)", "t.fd": "fin. diff.", "t.wrote": "wrote {path}",
+        # variants: why a draw is not kept (symconv.homework.variants)
+        "var.zero": "{part} is zero in every entry",
+        "var.relu_zero": "a ReLU input is exactly 0 at {where}",
+        "var.pool_tie": "a max-pool window ties at {where}",
+        "var.uniform": "softmax's output p is uniform (1/{n} for every class)",
+        "var.digits": "{part} has a number of {n} digits in its exact value (the limit is {max}: max_digits)",
+        "var.check": "{part} failed its {check} check",
+        "var.shared": "{part} is the same as student {other}'s",
+        "var.done": "{n} variants written to {out} (sheets/, keys/, variants.json); {rejected} draws rejected, "
+                    "each with its reasons in variants.json",
+        # a student's problem sheet (symconv.report.problems)
+        "ps.title": "{title}: your problem sheet",
+        "ps.student": "Student: {name} (id {id})",
+        "ps.data": "Your numbers",
+        "ps.setting": "setting", "ps.value": "value",
+        "ps.questions": "Questions", "ps.points": "points",
+        "ps.total": "Total: {n} points.",
+        "ps.hand_in": "Handing in",
+        "ps.how": "Write each answer in a LaTeX equation labelled ans:PART, PART being the part's name in the "
+                  "table above (the template below), or in a .toml file of PART = LaTeX lines. Keep the template's "
+                  "first line (your id) at the top of the file, or put your id in the file's name. Your answers "
+                  "are checked against your own numbers.",
         "part": "part", "shape": "shape", "scalar": "scalar", "float_diff": "float64 max diff",
         "fd_diff": "finite-difference max diff",
         # grading sheet
@@ -475,6 +497,25 @@ WORDS: dict[str, dict[str, str]] = {
                                                                   "通道交换）",
         "seed.show.(6) as written": "按原文的 (6)",
         "t.exact": "精确值（前几个）", "t.fd": "中心差分", "t.wrote": "已写入 {path}",
+        "var.zero": "{part} 的每个元素都是 0",
+        "var.relu_zero": "ReLU 的输入在 {where} 处恰为 0",
+        "var.pool_tie": "最大池化窗口在 {where} 处有并列最大值",
+        "var.uniform": "softmax 的输出 p 是均匀的（每一类都是 1/{n}）",
+        "var.digits": "{part} 的精确值中有 {n} 位的数（上限为 {max}：max_digits）",
+        "var.check": "{part} 没有通过 {check} 核对",
+        "var.shared": "{part} 与学生 {other} 的相同",
+        "var.done": "已为 {n} 名学生写入题目变体到 {out}（sheets/、keys/、variants.json）；舍弃了 {rejected} 次抽取，"
+                    "原因见 variants.json",
+        "ps.title": "{title}：你的题目",
+        "ps.student": "学生：{name}（学号 {id}）",
+        "ps.data": "你的数据",
+        "ps.setting": "设置", "ps.value": "值",
+        "ps.questions": "题目", "ps.points": "分值",
+        "ps.total": "总分：{n} 分。",
+        "ps.hand_in": "提交方式",
+        "ps.how": "每个答案写在一个带标签 ans:PART 的 LaTeX 公式中（PART 为上表中的部分名称，见下面的模板），或写在由 "
+                  "PART = LaTeX 行组成的 .toml 文件中。请保留模板第一行（你的学号）在文件开头，或在文件名中写上你的学号。"
+                  "答案按你自己的数据批改。",
         "part": "部分", "shape": "形状", "scalar": "标量", "float_diff": "float64 最大差",
         "fd_diff": "中心差分最大差",
         "g.title": "{name} 的评分", "g.grades": "评分", "verdict": "结论",

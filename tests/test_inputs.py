@@ -42,7 +42,7 @@ def _with(section: str, key: str, value: object) -> dict:
     ("", "Input", r"^Input: unknown field \(did you mean input\?\)$"),
     ("", "stride", r"^stride: unknown field \(did you mean conv\.stride\?\)$"),     # written before [conv]
     ("", "target", r"^target: unknown field \(did you mean loss\.target\?\)$"),
-    ("", "optimizer", r"^optimizer: unknown field \(valid: title, input, conv, fc, loss, problem1\)$"),
+    ("", "optimizer", r"^optimizer: unknown field \(valid: title, input, conv, fc, loss, problem1, variants, points\)$"),
     ("", "a\nb", r'^"a\\nb": unknown field'),                                           # quoted key: one line
 ])
 def test_unknown_keys_are_errors_with_the_nearest_valid_key(section, key, message):
@@ -63,6 +63,8 @@ def test_every_field_of_the_format_is_accepted():
     data["conv"].update(padding="valid", dilation=1, bias=[0])
     data["fc"]["bias"] = 0
     data["problem1"] = {key: 1 for key in FIELDS["problem1"]}
+    data["variants"] = {"x": {"low": 0, "high": 1}}        # read by symconv.homework.variants (issue 21)
+    data["points"] = {"L": 1}
     hw = parse(data, "hw")
     assert set(FIELDS[""]) == set(data) and hw.conv_bias is not None and hw.fc_bias is not None
     assert hw.problem1 is not None and hw.problem1.kernel_size == (1, 1)

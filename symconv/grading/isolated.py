@@ -20,6 +20,7 @@ import pickle
 import select
 import signal
 import sys
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from ..errors import SymconvError
 SHEET_SECONDS = 300.0            # wall-clock per sheet: every answer has 2 s, a formula its prover's bounds
 SHEET_MEMORY = 2 << 30           # bytes of address space a sheet may add to what the process had
 MAX_RESULT_BYTES = 256 << 20     # what a worker may send back
+_FORKING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,18 @@ def isolated(work: Callable[..., Any], *args: Any, seconds: float | None = None,
             return Outcome(work(*args))
         except Exception as exc:            # MemoryError and RecursionError too: one sheet's, not the class's
             return Outcome(None, _line(exc))
-    read, write = os.pipe()
-    for stream in (sys.stdout, sys.stderr):     # nothing buffered is written twice (by the child too)
-        stream.flush()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)      # Python 3.12 warns on fork with threads
-        pid = os.fork()
+    # One fork at a time (in_workers calls this from threads), and from the pipe's making to the parent's
+    # closing of its write end: a child forked in between would hold another sheet's write end, and that
+    # sheet's reply would not end until this child did.
+    with _FORKING:
+        read, write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):     # nothing buffered is written twice (by the child too)
+            stream.flush()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)      # Python 3.12 warns on fork with threads
+            pid = os.fork()
+        if pid != 0:
+            os.close(write)
     if pid == 0:                                                  # the child: never returns
         status = 1
         try:
@@ -84,7 +92,6 @@ def isolated(work: Callable[..., Any], *args: Any, seconds: float | None = None,
             status = 0
         finally:
             os._exit(status)          # no atexit handlers, no flush of the parent's buffers
-    os.close(write)
     try:
         data, late = _read(read, pid, seconds)
     finally:
@@ -166,3 +173,26 @@ def _set(resource: Any, which: int, soft: int, hard: int) -> None:
         resource.setrlimit(which, (soft, hard))
     except (ValueError, OSError):
         pass
+
+
+def in_workers(work: Callable[..., Any], calls: list[tuple[Any, ...]], jobs: int = 1,
+               done: Callable[[int, Outcome], None] | None = None) -> list[Outcome]:
+    """:func:`isolated` ``work(*args)`` for each ``args`` of ``calls``, ``jobs`` children at a time (each
+    waited on by a thread of this process, which only sleeps in ``select``), in the order of ``calls``;
+    ``done(k, outcome)`` is called as each finishes (a progress bar)."""
+    results: list[Outcome | None] = [None] * len(calls)
+    if jobs <= 1 or len(calls) <= 1:
+        for k, args in enumerate(calls):
+            results[k] = isolated(work, *args)
+            if done is not None:
+                done(k, results[k])       # type: ignore[arg-type]
+        return results                    # type: ignore[return-value]
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(isolated, work, *args): k for k, args in enumerate(calls)}
+        for future in as_completed(futures):
+            k = futures[future]
+            results[k] = future.result()
+            if done is not None:
+                done(k, results[k])       # type: ignore[arg-type]
+    return results                        # type: ignore[return-value]

@@ -52,6 +52,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "loss": ("target",),
     "problem1": ("kernel_size", "stride", "padding", "dilation", "groups", "in_channels", "out_channels"),
 }
+# [variants] and [points] are read by symconv.homework.variants (symconv variants, check --variants).
+FIELDS[""] += ("variants", "points")
 MAX_DIGITS = 40              # numerators and denominators below 10**MAX_DIGITS
 MAX_INPUT_ENTRIES = 4096     # C_in x H x W
 MAX_KERNEL_ENTRIES = 4096    # C_out x C_in x K x K
