@@ -6,8 +6,8 @@ are found from the network's structure alone, never from the numbers of x:
 
 ``same_rows``   the last layer is linear with every row of its weight the same row w, before softmax +
                 cross-entropy: its input's gradient is W^T (p - y) = w sum_i (p_i - y_i) = 0, and every
-                gradient before it is 0; with equal biases too its outputs are equal, so p = 1/m, L = log m,
-                dL/dp and dL/dfc are constants.
+                gradient before it is 0; with equal biases too its outputs equal each other, so p = 1/m,
+                L = log m, dL/dp and dL/dfc are constants.
 ``dead_relu``   a ReLU whose input is <= 0 for every input (the signs of the weights, biases and of what
                 reaches them, propagated layer by layer): its output is 0, and every gradient before it is 0.
 ``uncovered``   entries of a pooling layer's (or a strided convolution's) input that no window reaches: their
@@ -62,7 +62,7 @@ def find(sol: Any) -> list[Degenerate]:
             before(len(net.layers), "zero_always", "same_rows", last.name)
             b = last.bias
             if b is None or len(set(b.tolist())) == 1:
-                for n in (last.name, "p", "L", "dL_dp", f"dL_d{last.name}"):
+                for n in ("p", "L", "dL_dp", f"dL_d{last.name}"):      # p = 1/m: each a constant
                     out.setdefault(n, Degenerate(n, "constant_always", "same_rows", last.name))
     signs = _signs(net)
     for k, layer in enumerate(net.layers, 1):
@@ -71,6 +71,11 @@ def find(sol: Any) -> list[Degenerate]:
             if dead.all():
                 out.setdefault(layer.name, Degenerate(layer.name, "zero_always", "dead_relu", layer.name))
                 before(k, "zero_always", "dead_relu", layer.name)
+                # the next weighted layer reads only zeros: its weight's gradient is 0 too
+                nxt = next((lay for lay in net.layers[k:] if lay.type != "flatten"), None)
+                if nxt is not None and nxt.type in ("conv", "linear"):
+                    n = "dL_d" + nxt.weight_name
+                    out.setdefault(n, Degenerate(n, "zero_always", "dead_relu", layer.name))
         if layer.type in ("max_pool", "avg_pool") or (layer.type == "conv" and k == 1):
             hit = _covered(layer)
             if hit is not None and not hit.all():

@@ -434,6 +434,9 @@ def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
         p=axes([lo for lo, _ in spec.pads]) if len({lo for lo, hi in spec.pads} | {hi for _, hi in spec.pads}) == 1
         else ", ".join(f"({lo}, {hi})" for lo, hi in spec.pads), s=axes(spec.stride), d=dilation))]
     blocks += derivation_blocks(derive(spec), seed_claims(spec), lang)
+    if hasattr(s.homework, "layers"):            # a network of layers (issue 21)
+        from .network import network_blocks
+        return blocks + network_blocks(s, lang)
     return blocks + problem2_blocks(s, lang)
 
 
