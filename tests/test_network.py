@@ -457,3 +457,12 @@ def test_check_grades_a_networks_parts_by_name(tmp_path):
     assert "correct" in rows["pool1"] and "wrong" in rows["c_a"] and "missing" in rows["dL_dx"]
     assert "fc1_bias" in rows and "unparsed" in rows["fc1_bias"]          # not a part of this network
     assert len(right) == 25
+
+
+@pytest.mark.parametrize("name", ["network_pool", "network_two_convs", "network_sigmoid_mse", "network_leaky_avg"])
+def test_example_networks_solve_with_every_check_passed(name):
+    from symconv.homework.inputs import load
+    sol = solve(load(ROOT / "derivations" / f"{name}.toml"))
+    assert not sol.failed_checks()
+    if torch is not None:
+        _compare(sol)
