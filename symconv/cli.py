@@ -235,6 +235,8 @@ def cmd_homework(args: argparse.Namespace) -> int:
     from .homework.solution import problem1_spec
     from .report.derivation import figure_files
     from .report.homework import render         # the report stage is loaded only to write a report
+    if hasattr(homework, "layers"):             # a network of layers (issue 21)
+        from .report.network import render
     tex, md = render(solution, args.lang)
     return max(status, _write(out, homework.name, tex, md, not args.no_pdf, args.lang,
                               figure_files(problem1_spec(homework), args.lang), quiet=args.json))

@@ -419,7 +419,7 @@ _TIE_NET = {"input": {"x": [[[1, 5, 5, 5], [5, 2, 3, 3], [0, 1, 3, 3], [2, 1, 0,
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_network_report_shows_each_step_the_ties_and_is_deterministic(lang):
-    from symconv.report.homework import render
+    from symconv.report.network import render
     sol = _solve(_TIE_NET)
     tex, md = render(sol, lang)
     assert (tex, md) == render(_solve(_TIE_NET), lang)

@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .layers import windows
+
 # Sign sets of a value, entry by entry: what it can be for some input.
 POS, ZERO, NEG = 1, 2, 4
 ANY = POS | ZERO | NEG
@@ -98,14 +100,12 @@ def _input_name(net: Any, k: int) -> str:
 def _covered(layer: Any) -> np.ndarray | None:
     """Which entries of the layer's input some window reaches (pools; convolutions by their stride)."""
     if layer.type in ("max_pool", "avg_pool"):
-        from .network import windows
         win = windows(layer.in_shape, *layer.window)
     else:
         spec = layer.spec
         K = tuple(spec.dilation[a] * (spec.kernel_size[a] - 1) + 1 for a in range(spec.ndim))
         if any(s <= k for s, k in zip(spec.stride, K)) or any(lo for lo, _ in spec.pads):
             return None       # every entry reached (a padded strided case is left alone)
-        from .network import windows
         win = windows(layer.in_shape, K, tuple(spec.stride), (0,) * spec.ndim)
     hit = np.zeros(int(np.prod(layer.in_shape)) + 1, dtype=bool)
     hit[win.reshape(-1)] = True
@@ -127,7 +127,6 @@ def _signs(net: Any) -> list[np.ndarray]:
         elif layer.type in ("leaky_relu", "tanh"):
             out = s                                    # the sign kept
         elif layer.type in ("max_pool", "avg_pool"):
-            from .network import windows
             win = windows(layer.in_shape, *layer.window)
             flat = np.concatenate([s.reshape(-1), [ZERO]])
             out = np.bitwise_or.reduce(flat[win], axis=1).reshape(layer.out_shape)

@@ -23,6 +23,8 @@ symconv.errors.InputError: layer 1 (pool1).kernel_size: the window (3) is larger
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +34,8 @@ import sympy as sp
 
 from ..derivation.spec import ConvSpec
 from ..errors import InputError, SpecError
-from .inputs import (FIELDS, MAX_FC_ENTRIES, MAX_INPUT_ENTRIES, MAX_KERNEL_ENTRIES, _int, _kind, _nearest,
-                     _show, _key, array, number)
+from .fields import (MAX_FC_ENTRIES, MAX_INPUT_ENTRIES, MAX_KERNEL_ENTRIES, _field, _int, _key, _kind, _nearest,
+                     _section, _show, _vector, array, number)
 
 #: The fields of each layer type (``type`` and, except flatten's, ``name`` in every one).
 LAYER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -118,10 +120,12 @@ def is_network(data: dict[str, Any]) -> bool:
     return "layer" in data
 
 
-def parse_network(data: dict[str, Any], name: str) -> Network:
-    """A validated :class:`Network` from a TOML document's dict; one-line :class:`InputError` otherwise."""
-    from .inputs import _problem1, _section, _field
-    top = NETWORK_TOP + tuple(k for k in FIELDS[""] if k not in ("conv", "fc") + NETWORK_TOP)
+def parse_network(data: dict[str, Any], name: str, sections: tuple[str, ...] = (),
+                  problem1: Any = None) -> Network:
+    """A validated :class:`Network` from a TOML document's dict; one-line :class:`InputError` otherwise.
+    ``sections``: the seed format's top-level keys (:data:`symconv.homework.inputs.FIELDS`), those other than
+    conv and fc valid here too; ``problem1`` reads ``[problem1]`` as the seed's format does."""
+    top = NETWORK_TOP + tuple(k for k in sections if k not in ("conv", "fc") + NETWORK_TOP)
     for key in data:
         if key not in top:
             if key in ("conv", "fc"):
@@ -153,11 +157,10 @@ def parse_network(data: dict[str, Any], name: str) -> Network:
         layers.append(layer)
         shape = layer.out_shape
     loss = _loss(_section(data, "loss"), shape, layers)
-    problem1 = None
     net = Network(name, title, x, tuple(layers), loss)
-    if "problem1" in data:
-        problem1 = _problem1(data["problem1"], net.spec)
-    return Network(name, title, x, tuple(layers), loss, problem1)
+    if "problem1" in data and problem1 is not None:
+        return Network(name, title, x, tuple(layers), loss, problem1(data["problem1"], net.spec))
+    return net
 
 
 def _any_array(value: Any, field: str) -> np.ndarray:
@@ -287,11 +290,6 @@ def _entries(shape: tuple[int, ...], where: str) -> None:
         raise InputError(f"{where}: its output has {int(np.prod(shape))} entries, more than the limit of {MAX_ENTRIES}")
 
 
-def _vector(value: Any, field_: str, size: int, what: str) -> np.ndarray:
-    from .inputs import _vector as vector
-    return vector(value, field_, size, what)
-
-
 def _linear(spec: dict[str, Any], where: str, name: str, shape: tuple[int, ...], n_fc: int,
             used: dict[str, str]) -> Layer:
     if len(shape) != 1:
@@ -374,3 +372,22 @@ def _loss(section: dict[str, Any], shape: tuple[int, ...], layers: list[Layer]) 
     if reduction not in ("mean", "sum"):
         raise InputError(f"loss.reduction: expected mean or sum, got {_show(reduction)}")
     return Loss(kind, target, reduction)
+
+
+
+@functools.lru_cache(maxsize=64)
+def windows(shape: tuple[int, ...], K: tuple[int, ...], S: tuple[int, ...], P: tuple[int, ...]) -> np.ndarray:
+    """For each output entry (C-order, channels first) the flat indices of its window's entries in the input
+    (scan order: the last axis fastest), -1 where the window lies in the padding."""
+    C, sizes = shape[0], shape[1:]
+    out_sizes = [(n + 2 * p - k) // s + 1 for n, k, s, p in zip(sizes, K, S, P)]
+    rows = []
+    for c in range(C):
+        for pos in itertools.product(*map(range, out_sizes)):
+            row = []
+            for off in itertools.product(*map(range, K)):
+                at = [q * s - p + o for q, s, p, o in zip(pos, S, P, off)]
+                inside = all(0 <= v < n for v, n in zip(at, sizes))
+                row.append(int(np.ravel_multi_index((c, *at), shape)) if inside else -1)
+            rows.append(row)
+    return np.array(rows, dtype=np.int64)

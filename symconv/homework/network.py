@@ -26,7 +26,6 @@ does for the seed.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -37,9 +36,9 @@ import sympy as sp
 from ..derivation.exprs import as_expr, numpy_function
 from ..derivation.numeric import conv
 from ..proof.stored import derive
-from .layers import Layer, Network
-from .solution import (_EXACT, STEP, TOLERANCES, Check, _mpf_to_float, _to_float, any_digits, power_of_ten_above,
-                       rule)
+from .degeneracy import find as find_degenerate
+from .layers import Layer, Network, windows
+from .rules import (_EXACT, STEP, TOLERANCES, Check, _to_float, any_digits, power_of_ten_above, rule)
 
 MAX_EXPONENTIALS = 6   # an entry with more distinct exponentials is kept as SymPy's sum, not one fraction
 MAX_DEGREE = 400     # an entry's exponentials are written over one base t = exp(1/q) only up to this degree
@@ -115,7 +114,7 @@ def definitions() -> dict[str, Any]:
     k, j = sp.Idx("k", K), sp.Idx("j", K)
     w, s = sp.IndexedBase("w"), sp.IndexedBase("s")
     avg, mx = sp.Sum(w[k], k) / K, sp.Sum(s[k] * w[k], k)
-    from .solution import _in_range
+    from .rules import _in_range
     out["avg_pool"], out["davg_pool"] = avg, _in_range(sp.diff(avg, w[j]).doit())       # 1/K
     out["max_pool"], out["dmax_pool"] = mx, _in_range(sp.diff(mx, w[j]).doit())         # s[j]
     out["pool_args"] = (K, j, s)
@@ -149,27 +148,6 @@ def _pool_derivative(kind: str, K: int, chosen: np.ndarray | None) -> np.ndarray
         return np.full((1, K), expr.xreplace({Ks: K}), dtype=object)
     rule_s = sp.lambdify([s, j], expr)
     return np.array([[rule_s(row, jj) for jj in range(K)] for row in chosen], dtype=object)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Windows of a pooling layer
-
-@functools.lru_cache(maxsize=64)
-def windows(shape: tuple[int, ...], K: tuple[int, ...], S: tuple[int, ...], P: tuple[int, ...]) -> np.ndarray:
-    """For each output entry (C-order, channels first) the flat indices of its window's entries in the input
-    (scan order: the last axis fastest), -1 where the window lies in the padding."""
-    C, sizes = shape[0], shape[1:]
-    out_sizes = [(n + 2 * p - k) // s + 1 for n, k, s, p in zip(sizes, K, S, P)]
-    rows = []
-    for c in range(C):
-        for pos in itertools.product(*map(range, out_sizes)):
-            row = []
-            for off in itertools.product(*map(range, K)):
-                at = [q * s - p + o for q, s, p, o in zip(pos, S, P, off)]
-                inside = all(0 <= v < n for v, n in zip(at, sizes))
-                row.append(int(np.ravel_multi_index((c, *at), shape)) if inside else -1)
-            rows.append(row)
-    return np.array(rows, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -358,7 +336,7 @@ def _cross_entropy_exact(f: np.ndarray, target: int) -> tuple[dict[str, Any], di
     (:func:`~symconv.homework.solution._exponentials`), so that its values and gradients are rational
     functions of the E_j, which SymPy reduces quickly and exactly; dL/df also returned in the E_j (for the
     backward pass) with the map E_j -> exp(f_j - max f)."""
-    from .solution import _cancel, _exponentials
+    from .rules import _cancel, _exponentials
     m = len(f)
     shifted, back = _exponentials(f)
     fE = np.array([shifted[j] for j in range(m)], dtype=object)
@@ -528,8 +506,7 @@ def solve_network(net: Network) -> NetworkSolution:
     approx, undecided = _float_pass(net, fw, derivations, sens)
     fd = _finite_differences(net, fw, approx, exact, sens)
     sol = NetworkSolution(net, exact, approx, fd, sens, kappa, ties, pool_ties, undecided, derivations)
-    from .degeneracy import find
-    sol.degenerate = find(sol)
+    sol.degenerate = find_degenerate(sol)
     return sol
 
 
@@ -617,7 +594,7 @@ def _input_name(net: Network, k: int) -> str:
 
 def _softmax_float(f: np.ndarray, t: int) -> dict[str, np.ndarray]:
     """p, L, dL/dp, dL/df at float64's precision without its exponent range (the seed's way)."""
-    from .solution import _softmax_parts
+    from .rules import _softmax_parts
     p, L, dp, df = _softmax_parts(np.asarray(f, dtype=float), t)
     return {"p": p, "L": L, "dL_dp": dp, "dL_dout": df}
 
@@ -752,6 +729,6 @@ def _finite_differences(net: Network, exact_fw: Pass, approx: dict[str, np.ndarr
             out["dL_d" + pname] = differences(pname, params[pname], f)
     out["dL_dx"] = differences("x", x, lambda v: _plain_loss(net, 0, v, params, v))
     if net.loss.type == "cross_entropy":
-        from .solution import _difference_in_p
+        from .rules import _difference_in_p
         out["dL_dp"] = _difference_in_p(values[-1], net.loss.target - 1)
     return out

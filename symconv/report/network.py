@@ -14,8 +14,9 @@ import numpy as np
 from ..derivation import ops
 from ..derivation.exprs import as_expr
 from ..wording import w
-from .doc import Block, Heading, Math, Para, Table
-from .homework import KEEP, _bound, _dec_float, _display, _power_of_ten, kernel_grid, tensor_latex
+from .doc import Block, Heading, Math, Para, Table, to_latex, to_markdown, user_text
+from .homework import (_LANG, KEEP, _bound, _dec_float, _display, _power_of_ten, kernel_grid, problem1_blocks,
+                       tensor_latex)
 
 
 def title(name: str) -> str:
@@ -243,3 +244,14 @@ def _check_table(s: Any, lang: str) -> Table:
                      _bound(s, name, "finite-difference", lang, cell=True)))
     return Table((w("part", lang), w("shape", lang), w("magnitude", lang), w("float_diff", lang),
                   w("fd_diff", lang)), tuple(rows))
+
+
+def render(s: Any, lang: str = "en") -> tuple[str, str]:
+    """The report of a network homework (.tex, .md): problem 1 as the seed's, problem 2 layer by layer."""
+    token = _LANG.set(lang)
+    try:
+        blocks = problem1_blocks(s, lang) + network_blocks(s, lang)
+        title_ = user_text(s.homework.title)
+        return to_latex(blocks, title_, lang=lang), to_markdown(blocks, title_)
+    finally:
+        _LANG.reset(token)
