@@ -132,7 +132,8 @@ def parse_network(data: dict[str, Any], name: str, sections: tuple[str, ...] = (
                 raise InputError(f"{key}: a file lists its layers either as [[layer]] or as [conv] and [fc], "
                                  f"not both")
             close = _nearest(key, list(top))
-            raise InputError(f"{_key(key)}: unknown field ({f'did you mean {close}?' if close else 'valid: ' + ', '.join(top)})")
+            hint = f"did you mean {close}?" if close else "valid: " + ", ".join(top)
+            raise InputError(f"{_key(key)}: unknown field ({hint})")
     title = data.get("title", name)
     if not isinstance(title, str):
         raise InputError(f"title: expected a string, got {_kind(title)}")
@@ -199,7 +200,9 @@ def _layer(spec: dict[str, Any], k: int, shape: tuple[int, ...], counts: dict[st
         counts[family] = counts.get(family, 0) + 1
     default = f"{family}{counts[family]}" if family else ""
     allowed = ("type", "name") + LAYER_FIELDS[kind] if kind != "flatten" else ("type",)
-    where = f"layer {k} ({spec['name'] if isinstance(spec.get('name'), str) and _NAME.fullmatch(spec['name']) else default or 'flatten'})"
+    given = spec.get("name")
+    shown = given if isinstance(given, str) and _NAME.fullmatch(given) else default or "flatten"
+    where = f"layer {k} ({shown})"
     for key in spec:
         if key not in allowed:
             close = _nearest(key, list(allowed))
@@ -244,7 +247,8 @@ def _conv(spec: dict[str, Any], where: str, name: str, shape: tuple[int, ...], n
     padding = spec.get("padding", 0)
     if isinstance(padding, str):
         if padding.strip().lower() not in ("valid", "same", "full"):
-            raise InputError(f"{where}.padding: expected a non-negative integer or valid/same/full, got {_show(padding)}")
+            raise InputError(f"{where}.padding: expected a non-negative integer or valid/same/full, "
+                             f"got {_show(padding)}")
         padding = padding.strip().lower()
     else:
         padding = _per_axis_field(padding, f"{where}.padding", ndim, 0)
@@ -349,8 +353,8 @@ def _loss(section: dict[str, Any], shape: tuple[int, ...], layers: list[Layer]) 
     for key in section:
         if key not in ("type",) + LOSS_FIELDS[kind]:
             close = _nearest(key, list(("type",) + LOSS_FIELDS[kind]))
-            raise InputError(f"loss.{_key(key)}: unknown field "
-                             f"({f'did you mean loss.{close}?' if close else 'valid: type, ' + ', '.join(LOSS_FIELDS[kind])})")
+            hint = f"did you mean loss.{close}?" if close else "valid: type, " + ", ".join(LOSS_FIELDS[kind])
+            raise InputError(f"loss.{_key(key)}: unknown field ({hint})")
     last = layers[-1].where if layers else "input.x"
     if "target" not in section:
         raise InputError("loss.target: missing field")

@@ -8,7 +8,7 @@ Each layer's rule is SymPy's derivative of its generic entry, as the seed's full
     sigmoid   = 1 / (1 + e^-z)                  sigmoid'    = e^-z / (1 + e^-z)^2
     tanh      = (e^z - e^-z) / (e^z + e^-z)     tanh'       = SymPy's derivative of that quotient
     avg_pool  = sum_k w_k / K                   d/dw_k      = 1 / K                  (K counts padding, as PyTorch)
-    max_pool  = sum_k s_k w_k                   d/dw_k      = s_k                    (s: the first maximum in scan order)
+    max_pool  = sum_k s_k w_k                   d/dw_k      = s_k                    (s: the first maximum)
     mse       = sum_i (o_i - t_i)^2 / n         dL/do_l     = 2 (o_l - t_l) / n      (n = 1 for reduction "sum")
 
 the linear layer and softmax + cross-entropy use the seed's rules, and a convolution's gradients come from the
@@ -230,7 +230,9 @@ def _pool_forward(layer: Layer, z: np.ndarray, exact: bool, chosen: np.ndarray |
         for o, row in enumerate(win):
             best = -1
             for slot, i in enumerate(row):       # the first maximum in scan order (PyTorch's)
-                if i >= 0 and (best < 0 or (_greater(flat[i], flat[row[best]]) if exact else flat[i] > flat[row[best]])):
+                if i < 0:
+                    continue                      # the padding: never the maximum (PyTorch pads with -inf)
+                if best < 0 or (_greater(flat[i], flat[row[best]]) if exact else flat[i] > flat[row[best]]):
                     best = slot
             chosen[o] = best
     vals = [flat[win[o, s]] for o, s in enumerate(chosen)]
@@ -331,7 +333,8 @@ def backward(net: Network, fw: Pass, g: np.ndarray, params: dict[str, np.ndarray
 MAX_UNIT_PASSES = 32
 
 
-def _cross_entropy_exact(f: np.ndarray, target: int) -> tuple[dict[str, Any], dict[str, Any], np.ndarray, dict[Any, Any]]:
+def _cross_entropy_exact(f: np.ndarray, target: int
+                         ) -> tuple[dict[str, Any], dict[str, Any], np.ndarray, dict[Any, Any]]:
     """p, L, dL/dp and dL/df as the seed solves them: the softmax's inputs written as max f + log E_j
     (:func:`~symconv.homework.solution._exponentials`), so that its values and gradients are rational
     functions of the E_j, which SymPy reduces quickly and exactly; dL/df also returned in the E_j (for the
@@ -353,7 +356,8 @@ def _cross_entropy_exact(f: np.ndarray, target: int) -> tuple[dict[str, Any], di
 
 
 def _exact_backward(net: Network, fw: Pass, g: np.ndarray, params: dict[str, np.ndarray],
-                    derivations: dict[int, Any], back: dict[Any, Any]) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+                    derivations: dict[int, Any], back: dict[Any, Any]
+                    ) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
     """:func:`backward` exactly. The backward pass is linear in g = dL/d(last output): when g holds
     exponentials (the softmax's), it is run once per entry of g on the unit vector there (exact rationals
     when the layers hold none), and each gradient is then sum_i c_i g_i, reduced once (not at every layer) while
