@@ -180,7 +180,7 @@ WORDS: dict[str, dict[str, str]] = {
                          "first maximum in scan order (PyTorch's convention).",
         "net.float_undecided": " At {where} float64 cannot tell which side of a kink a value is on (it is within its "
                                "own error bound of it): the float64 recomputation takes the exact side there.",
-        "net.exp": "The exponentials are exact: e^r for rational r, nothing rounded.",
+        "net.exp": "The exponentials are exact: $e^{{r}}$ for rational $r$, nothing rounded.",
         "net.degenerate": "Degenerate parts",
         "net.deg.same_rows.zero_always": r"${part}$ is 0 for every input: every row of ${W}$ is the same row $w$, "
                                          r"so ${W}^{{T}}(p - y) = w \sum_i (p_i - y_i) = 0$, and every gradient "
@@ -440,7 +440,7 @@ WORDS: dict[str, dict[str, str]] = {
         "net.pool_ties": "在 {where} 处 {layer} 的窗口中最大值出现多次：梯度传给按扫描顺序的第一个最大值（PyTorch 的约定）。",
         "net.float_undecided": "在 {where} 处 float64 无法判断数值位于拐点的哪一侧（在其自身误差界之内）：float64 重算在此处"
                                "采用精确值的一侧。",
-        "net.exp": "指数均为精确值：有理数 r 的 e^r，不作舍入。",
+        "net.exp": "指数均为精确值：有理数 $r$ 的 $e^{{r}}$，不作舍入。",
         "net.degenerate": "退化的部分",
         "net.deg.same_rows.zero_always": r"对任意输入 ${part}$ 都为 0：${W}$ 的每一行都是同一行 $w$，"
                                          r"故 ${W}^{{T}}(p - y) = w \sum_i (p_i - y_i) = 0$，其前面的梯度也都为 0。",

@@ -466,3 +466,14 @@ def test_example_networks_solve_with_every_check_passed(name):
     assert not sol.failed_checks()
     if torch is not None:
         _compare(sol)
+
+
+@pytest.mark.skipif(__import__("shutil").which("xelatex") is None or __import__("shutil").which("pdflatex") is None,
+                    reason="needs TeX")
+def test_network_reports_compile_to_pdf(tmp_path):
+    """A layer type with _ in a table cell, e^r and a window K1 x K2 in a sentence once broke the LaTeX."""
+    for name, lang in (("network_pool", "zh"), ("network_sigmoid_mse", "en")):
+        done = _run("homework", str(ROOT / "derivations" / f"{name}.toml"), "--lang", lang, "--out",
+                    str(tmp_path), cwd=tmp_path)
+        assert done.returncode == 0 and "no PDF" not in done.stdout + done.stderr, done.stdout + done.stderr
+        assert (tmp_path / f"{name}{'_zh' if lang == 'zh' else ''}.pdf").exists()

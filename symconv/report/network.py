@@ -14,7 +14,7 @@ import numpy as np
 from ..derivation import ops
 from ..derivation.exprs import as_expr
 from ..wording import w
-from .doc import Block, Heading, Math, Para, Table, to_latex, to_markdown, user_text
+from .doc import Block, Heading, Math, Para, Table, UserText, to_latex, to_markdown, user_text
 from .homework import (_LANG, KEEP, _bound, _dec_float, _display, _power_of_ten, kernel_grid, problem1_blocks,
                        tensor_latex)
 
@@ -84,7 +84,7 @@ def _forward_rule(layer: Any, src: str, lang: str) -> tuple[str, str]:
     if layer.type == "tanh":
         return rf"\tanh({z}) = \frac{{e^{{{z}}} - e^{{-{z}}}}}{{e^{{{z}}} + e^{{-{z}}}}}", w("net.exp", lang)
     K, S, P = layer.window
-    note = w("net.pool", lang, k=r"\times".join(map(str, K)), stride=_axes(S), pads=_axes(P))
+    note = w("net.pool", lang, k="$" + r" \times ".join(map(str, K)) + "$", stride=_axes(S), pads=_axes(P))
     if layer.type == "max_pool":
         return rf"\left[\max_{{k \in \mathrm{{window}}(o)}} {z}_k\right]_o", note + " " + w("net.max_rule", lang)
     extra = " " + w("net.avg_pad", lang) if any(P) else ""
@@ -138,7 +138,7 @@ def network_blocks(s: Any, lang: str = "en") -> list[Block]:
     srcs = _inputs(net)
     rows = []
     for k, layer in enumerate(net.layers, 1):
-        rows.append((str(k), layer.type, f"${title(layer.name)}$" if layer.name else "-",
+        rows.append((str(k), UserText(layer.type), f"${title(layer.name)}$" if layer.name else "-",
                      r"$\times$".join(map(str, layer.out_shape)),
                      ", ".join(f"${title(p)}$" for p in layer.params) or "-"))
     blocks: list[Block] = [Heading(w("hw.problem2", lang), 1), Para(w("net.layers", lang)),
@@ -153,7 +153,7 @@ def network_blocks(s: Any, lang: str = "en") -> list[Block]:
         if not layer.name:
             continue
         rule, note = _forward_rule(layer, src, lang)
-        blocks += [Heading(f"({k}) {layer.type}", 3), *_step(s, layer.name, rule, lang, note)]
+        blocks += [Heading(f"({k}) {layer.type.replace('_', ' ')}", 3), *_step(s, layer.name, rule, lang, note)]
     last = title(srcs[-1] if not net.layers[-1].name else net.layers[-1].name)
     blocks.append(Heading(w("net.loss", lang), 2))
     if net.loss.type == "cross_entropy":
