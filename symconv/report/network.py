@@ -61,10 +61,11 @@ def _inputs(net: Any) -> list[str]:
     return out
 
 
-def _forward_rule(layer: Any, src: str, lang: str) -> tuple[str, str]:
-    """(the rule in LaTeX, a note) of one layer's output from its input part ``src``."""
+def _forward_rule(layer: Any, src: str, lang: str, flat: bool = False) -> tuple[str, str]:
+    """(the rule in LaTeX, a note) of one layer's output from its input part ``src`` (``flat``: read through a
+    flatten layer, as vec(src))."""
     z = title(src)
-    vec = rf"\mathrm{{vec}}({z})" if len(layer.in_shape) > 1 else z
+    vec = rf"\mathrm{{vec}}({z})" if flat else z
     if layer.type == "conv":
         spec = layer.spec
         b = f" + {title(layer.bias_name)}" if layer.bias_name else ""
@@ -116,6 +117,12 @@ def _backward_rule(s: Any, k: int, layer: Any, src: str) -> str:
     return g
 
 
+def _flattened(net: Any, src: str) -> bool:
+    """Whether part ``src`` has more than one axis (a linear layer reads it through a flatten)."""
+    shape = net.x.shape if src == "x" else net.output(src).out_shape
+    return len(shape) > 1
+
+
 def _after_flatten(net: Any, k: int) -> str:
     for layer in net.layers[k:]:
         if layer.name:
@@ -152,7 +159,7 @@ def network_blocks(s: Any, lang: str = "en") -> list[Block]:
     for k, (layer, src) in enumerate(zip(net.layers, srcs), 1):
         if not layer.name:
             continue
-        rule, note = _forward_rule(layer, src, lang)
+        rule, note = _forward_rule(layer, src, lang, _flattened(net, src))
         blocks += [Heading(f"({k}) {layer.type.replace('_', ' ')}", 3), *_step(s, layer.name, rule, lang, note)]
     last = title(srcs[-1] if not net.layers[-1].name else net.layers[-1].name)
     blocks.append(Heading(w("net.loss", lang), 2))
@@ -196,7 +203,7 @@ def _param_rule(s: Any, k: int, layer: Any, src: str, p: str) -> str:
             return _closed_form(s, k, layer, src, "grad_weight")
         return rf"\left[\sum_{{i}} \left({g}\right)_{{o,i}}\right]_o"
     if p == layer.weight_name:
-        vec = rf"\mathrm{{vec}}({title(src)})" if len(layer.in_shape) > 1 else title(src)
+        vec = rf"\mathrm{{vec}}({title(src)})" if _flattened(s.homework, src) else title(src)
         return rf"{g}\,{vec}^{{T}}"
     return g
 
