@@ -309,6 +309,9 @@ HOSTILE = [
      "at most 32), got '\\\\input{x}'"),
     ('[[layer]]\ntype = "avg_pool"\nkernel_size = 2\npadding = 2\n' + _FLAT_FC,
      "symconv: error: layer 1 (pool1).padding: 2 on axis 1 is more than half the window (2)"),
+    ('[[layer]]\ntype = "conv"\nweight = [[[[1]]]] \npadding = 7\n[[layer]]\ntype = "sigmoid"\n' + _FLAT_FC,
+     "symconv: error: layer 2 (sigmoid1): its output has 289 entries from a sigmoid or tanh on, more than the "
+     "limit of 256 (their exact values hold exponentials)"),
     ('[[layer]]\ntype = "flatten"\n[[layer]]\ntype = "linear"\nout_features = 2\nweight = [[1, 2], [3, 4]]\n',
      "symconv: error: layer 2 (fc1).weight: expected a 2 x 9 matrix (out_features x the 9 entries of its input), "
      "got 2 x 2"),

@@ -51,6 +51,7 @@ NETWORK_TOP = ("title", "input", "layer", "loss", "problem1")
 MAX_LAYERS = 16
 MAX_ENTRIES = MAX_INPUT_ENTRIES     # of every layer's output
 MAX_CLASSES = 20                    # cross-entropy's classes (softmax grows with their square)
+MAX_SMOOTH_ENTRIES = 256            # of each output from the first sigmoid or tanh on: exact sums of exponentials
 # The default output name of each type: the family and its position among that family (conv1, relu2, pool1).
 FAMILY = {"conv": "conv", "relu": "relu", "leaky_relu": "lrelu", "sigmoid": "sigmoid", "tanh": "tanh",
           "max_pool": "pool", "avg_pool": "pool", "linear": "fc"}
@@ -153,10 +154,16 @@ def parse_network(data: dict[str, Any], name: str, sections: tuple[str, ...] = (
     layers: list[Layer] = []
     counts: dict[str, int] = {}
     used = {"x": "input.x"}
+    smooth = False
     for k, spec in enumerate(layers_data, 1):
         layer = _layer(spec, k, shape, counts, used)
         layers.append(layer)
         shape = layer.out_shape
+        smooth = smooth or layer.type in ("sigmoid", "tanh")
+        if smooth and int(np.prod(shape)) > MAX_SMOOTH_ENTRIES:
+            raise InputError(f"{layer.where}: its output has {int(np.prod(shape))} entries from a sigmoid or tanh "
+                             f"on, more than the limit of {MAX_SMOOTH_ENTRIES} (their exact values hold "
+                             f"exponentials)")
     loss = _loss(_section(data, "loss"), shape, layers)
     net = Network(name, title, x, tuple(layers), loss)
     if "problem1" in data and problem1 is not None:
