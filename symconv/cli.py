@@ -226,6 +226,8 @@ def cmd_homework(args: argparse.Namespace) -> int:
         print(_json(solution_json(solution)))
     else:
         print(summary_table(solution, args.lang))
+        for line in degenerate_lines(solution, args.lang):
+            print(line)
     # A failed check (or a NaN) is the run's failure: exit 1, after the report that shows it is written.
     status = 1 if failed else 0
     if out is None:
@@ -233,6 +235,8 @@ def cmd_homework(args: argparse.Namespace) -> int:
     from .homework.solution import problem1_spec
     from .report.derivation import figure_files
     from .report.homework import render         # the report stage is loaded only to write a report
+    if hasattr(homework, "layers"):             # a network of layers (issue 21)
+        from .report.network import render
     tex, md = render(solution, args.lang)
     return max(status, _write(out, homework.name, tex, md, not args.no_pdf, args.lang,
                               figure_files(problem1_spec(homework), args.lang), quiet=args.json))
@@ -269,9 +273,26 @@ def solution_json(s: Any) -> dict[str, Any]:
         parts[name]["float"] = np.array(parts[name]["float"], dtype=object).reshape(v.shape).tolist()
     checks = {name: {"float64": _check_json(s.check(name, "float64")),
                      "finite_difference": _check_json(s.check(name, "finite-difference"))} for name in s.exact}
-    return {"title": s.homework.title, "parts": parts, "checks": checks,
-            "relu_ties": [list(t) for t in s.relu_ties],
-            "relu_from_exact": [list(t) for t in s.relu_from_exact]}
+    doc = {"title": s.homework.title, "parts": parts, "checks": checks,
+           "relu_ties": [list(t) for t in s.relu_ties],
+           "relu_from_exact": [list(t) for t in s.relu_from_exact]}
+    if hasattr(s, "degenerate"):     # a network of layers (the seed's document is unchanged)
+        doc["pool_ties"] = [[name, *idx] for name, idx in s.pool_ties]
+        doc["degenerate"] = [{"part": d.part, "kind": d.kind, "reason": d.reason, "layer": d.layer}
+                             for d in s.degenerate]
+    return doc
+
+
+def degenerate_lines(s: Any, lang: str = "en") -> list[str]:
+    """A network's degenerate parts for the terminal, one line each (none for the seed's format)."""
+    from .wording import w
+    out = []
+    for d in getattr(s, "degenerate", []):
+        layer = s.homework.output(d.layer) if d.layer else None
+        W = layer.weight_name if layer is not None and layer.weight_name else "W"
+        out.append(w("net.t.line", lang, part=d.part, what=w("net.t." + d.kind, lang),
+                     why=w("net.t." + d.reason, lang, W=W, layer=d.layer)))
+    return out
 
 
 def _check_cell(s: Any, name: str, against: str, lang: str = "en") -> str:

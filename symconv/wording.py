@@ -180,6 +180,45 @@ WORDS: dict[str, dict[str, str]] = {
                               r"$\mathrm{{conv}}_1$'s own error bound of 0 (its terms cancel): float64 cannot "
                               r"tell ReLU's side there, so the float64 recomputation of the parts after ReLU "
                               r"takes ReLU's exact mask there.",
+        # a homework network of layers (issue 21)
+        "net.layers": "The network, layer by layer (each output is a part; flatten lists its input's entries in "
+                      "(channel, row, column) order):",
+        "net.col.layer": "layer", "net.col.type": "type", "net.col.output": "output", "net.col.params": "parameters",
+        "net.data": "The data:", "net.forward": "Forward pass", "net.loss": "Loss", "net.backward": "Backward pass",
+        "net.backward.about": "Each gradient is the layer's rule (SymPy's derivative of its entry) applied to the "
+                              "gradient after it; a convolution's is the closed form the engine derived for its "
+                              "configuration.",
+        "net.conv": "Stride {stride}, padding {pads}, dilation {dilation}, {groups} group(s).",
+        "net.pool": "Window {k}, stride {stride}, padding {pads}.",
+        "net.avg_pad": "The padding counts in the window's size K (PyTorch's default).",
+        "net.max_rule": "The gradient goes to the maximum of each window; where a window holds its maximum more "
+                        "than once, to the first in scan order (PyTorch's convention).",
+        "net.relu_ties": r"At {where} the input of {layer} is exactly 0: the derivative there is taken as "
+                         r"{value} (PyTorch's convention).",
+        "net.no_ties": "No input of a ReLU is exactly 0 and no pooling window holds its maximum twice.",
+        "net.pool_ties": "At {where} a window of {layer} holds its maximum more than once: the gradient goes to the "
+                         "first maximum in scan order (PyTorch's convention).",
+        "net.float_undecided": " At {where} float64 cannot tell which side of a kink a value is on (it is within its "
+                               "own error bound of it): the float64 recomputation takes the exact side there.",
+        "net.exp": "The exponentials are exact: $e^{{r}}$ for rational $r$, nothing rounded.",
+        "net.degenerate": "Degenerate parts",
+        "net.deg.same_rows.zero_always": r"${part}$ is 0 for every input: every row of ${W}$ is the same row $w$, "
+                                         r"so ${W}^{{T}}(p - y) = w \sum_i (p_i - y_i) = 0$, and every gradient "
+                                         r"before it is 0.",
+        "net.deg.same_rows.constant_always": r"${part}$ is the same for every input: the rows of ${W}$ (and its "
+                                             r"bias entries) are equal, so every score is equal and $p_i = 1/m$.",
+        "net.deg.dead_relu.zero_always": r"${part}$ is 0 for every input: the input of ${layer}$ cannot be "
+                                         r"positive for any input (the signs of the weights and biases before it), "
+                                         r"so every ReLU there is dead.",
+        "net.deg.uncovered.zero_some_always": r"Some entries of ${part}$ are 0 for every input: no window of "
+                                              r"${layer}$ reaches them.",
+        "net.deg.data.zero_here": r"${part}$ is 0 for these numbers only (not for every input).",
+        "net.no_degenerate": "No part is zero or constant for every input.",
+        "net.t.line": "degenerate: {part} {what} ({why})",
+        "net.t.zero_always": "is 0 for every input", "net.t.constant_always": "is the same for every input",
+        "net.t.zero_some_always": "has entries 0 for every input", "net.t.zero_here": "is 0 for these numbers only",
+        "net.t.same_rows": "every row of {W} is the same", "net.t.dead_relu": "every ReLU of {layer} is dead",
+        "net.t.uncovered": "no window of {layer} reaches them", "net.t.data": "not for every input",
         "seed.verdict": "{reading}: {verdict}.", "n/a": "n/a",
         "seed.graded": "Graded as symconv check grades an answer (the same reader, and the same proof for "
                        "every size):",
@@ -478,6 +517,36 @@ WORDS: dict[str, dict[str, str]] = {
         "hw.float_undecided": r"在 {where} 处 $\mathrm{{conv}}_1$ 不为 0，但其 float64 值与 0 的距离在"
                               r"$\mathrm{{conv}}_1$ 自身的误差界之内（各项相互抵消）：float64 无法判断 ReLU 取哪一侧，"
                               r"因此 ReLU 之后各部分的 float64 重算在此处采用 ReLU 的精确掩码。",
+        "net.layers": "网络（逐层；每层的输出都是一个部分；展平按（通道，行，列）的顺序排列其输入的元素）：",
+        "net.col.layer": "层", "net.col.type": "类型", "net.col.output": "输出", "net.col.params": "参数",
+        "net.data": "数据：", "net.forward": "前向传播", "net.loss": "损失函数", "net.backward": "反向传播",
+        "net.backward.about": "每个梯度都是该层的规则（SymPy 对其元素求的导数）作用于其后的梯度；模板运算（卷积）的梯度"
+                              "来自引擎为其配置推导出的闭式解。",
+        "net.conv": "步长 {stride}，填充 {pads}，膨胀 {dilation}，分组数 {groups}。",
+        "net.pool": "窗口 {k}，步长 {stride}，填充 {pads}。",
+        "net.avg_pad": "填充计入窗口大小 K（PyTorch 的默认做法）。",
+        "net.max_rule": "梯度传给每个窗口的最大值；窗口中最大值出现多次时，传给按扫描顺序的第一个（PyTorch 的约定）。",
+        "net.relu_ties": r"在 {where} 处 {layer} 的输入恰为 0：此处导数取 {value}（PyTorch 的约定）。",
+        "net.no_ties": "没有 ReLU 的输入恰为 0，也没有池化窗口的最大值出现两次。",
+        "net.pool_ties": "在 {where} 处 {layer} 的窗口中最大值出现多次：梯度传给按扫描顺序的第一个最大值（PyTorch 的约定）。",
+        "net.float_undecided": "在 {where} 处 float64 无法判断数值位于拐点的哪一侧（在其自身误差界之内）：float64 重算在此处"
+                               "采用精确值的一侧。",
+        "net.exp": "指数均为精确值：有理数 $r$ 的 $e^{{r}}$，不作舍入。",
+        "net.degenerate": "退化的部分",
+        "net.deg.same_rows.zero_always": r"对任意输入 ${part}$ 都为 0：${W}$ 的每一行都是同一行 $w$，"
+                                         r"故 ${W}^{{T}}(p - y) = w \sum_i (p_i - y_i) = 0$，其前面的梯度也都为 0。",
+        "net.deg.same_rows.constant_always": r"对任意输入 ${part}$ 都相同：${W}$ 的各行（及其偏置）相等，"
+                                             r"故各得分相等，$p_i = 1/m$。",
+        "net.deg.dead_relu.zero_always": r"对任意输入 ${part}$ 都为 0：${layer}$ 的输入对任何输入都不可能为正"
+                                         r"（由其前面的权重与偏置的符号可知），该处的 ReLU 全部失活。",
+        "net.deg.uncovered.zero_some_always": r"${part}$ 的部分元素对任意输入都为 0：${layer}$ 的窗口都不经过它们。",
+        "net.deg.data.zero_here": r"${part}$ 只对这组数据为 0（并非对任意输入）。",
+        "net.no_degenerate": "没有对任意输入都为 0 或常数的部分。",
+        "net.t.line": "退化：{part} {what}（{why}）",
+        "net.t.zero_always": "对任意输入都为 0", "net.t.constant_always": "对任意输入都相同",
+        "net.t.zero_some_always": "有元素对任意输入都为 0", "net.t.zero_here": "只对这组数据为 0",
+        "net.t.same_rows": "{W} 的每一行都相同", "net.t.dead_relu": "{layer} 的 ReLU 全部失活",
+        "net.t.uncovered": "{layer} 的窗口都不经过它们", "net.t.data": "并非对任意输入",
         "seed.verdict": "{reading}：{verdict}。", "n/a": "不适用",
         "seed.graded": "按 symconv check 评分的方式评判（同一个读取器、同一个对任意尺寸的证明）：",
         "seed.graded.verdict": "{reading}：{verdict}",

@@ -309,6 +309,9 @@ HOSTILE = [
      "at most 32), got '\\\\input{x}'"),
     ('[[layer]]\ntype = "avg_pool"\nkernel_size = 2\npadding = 2\n' + _FLAT_FC,
      "symconv: error: layer 1 (pool1).padding: 2 on axis 1 is more than half the window (2)"),
+    ('[[layer]]\ntype = "conv"\nweight = [[[[1]]]] \npadding = 7\n[[layer]]\ntype = "sigmoid"\n' + _FLAT_FC,
+     "symconv: error: layer 2 (sigmoid1): its output has 289 entries from a sigmoid or tanh on, more than the "
+     "limit of 256 (their exact values hold exponentials)"),
     ('[[layer]]\ntype = "flatten"\n[[layer]]\ntype = "linear"\nout_features = 2\nweight = [[1, 2], [3, 4]]\n',
      "symconv: error: layer 2 (fc1).weight: expected a 2 x 9 matrix (out_features x the 9 entries of its input), "
      "got 2 x 2"),
@@ -341,3 +344,139 @@ def test_a_file_is_layers_or_the_seeds_sections_not_both():
     doc = __import__("tomllib").loads(_BASE + _FLAT_FC + _TAIL + "[fc]\nout_features = 2\n")
     with pytest.raises(InputError, match=r"^fc: a file lists its layers either as \[\[layer\]\] or as \[conv\]"):
         parse(doc, "both")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Degeneracy: parts zero (or constant) for every input, with the reason; parts zero only for this data
+
+def _kinds(sol) -> dict[str, tuple[str, str]]:
+    return {d.part: (d.kind, d.reason) for d in sol.degenerate}
+
+
+def test_equal_rows_make_every_gradient_before_them_zero_for_every_input():
+    sol = solve(parse(__import__("tomllib").loads((ROOT / "derivations" / "network_seed.toml").read_text(
+        encoding="utf-8")), "network_seed"))
+    kinds = _kinds(sol)
+    for part in ("dL_drelu1", "dL_dconv1", "dL_dh", "dL_dx"):
+        assert kinds[part] == ("zero_always", "same_rows"), part
+    for part in ("p", "L", "dL_dp", "dL_dfc1"):
+        assert kinds[part] == ("constant_always", "same_rows"), part
+    assert "fc1" not in kinds and "dL_dW" not in kinds
+    # the claim itself, at other inputs: zero whatever x is
+    rng = np.random.default_rng(4)
+    doc = __import__("tomllib").loads((ROOT / "derivations" / "network_seed.toml").read_text(encoding="utf-8"))
+    for _ in range(2):
+        doc["input"]["x"] = _rand(rng, (2, 4, 4), -9, 9)
+        other = solve(parse(doc, "other"))
+        assert all(v == 0 for v in other.exact["dL_dx"].reshape(-1))
+        assert other.exact["p"].tolist() == sol.exact["p"].tolist()
+
+
+def test_a_relu_after_non_positive_weights_is_dead_for_every_input():
+    doc = {"input": {"x": [[1, -2, 3, 4]]},
+           "layer": [{"type": "conv", "weight": [[[1, -1]]]}, {"type": "relu"},
+                     {"type": "conv", "weight": [[[-1, 0]]], "bias": "-1/2"}, {"type": "relu"},
+                     {"type": "flatten"}, {"type": "linear", "out_features": 2, "weight": [[1, 2], [3, -1]]}],
+           "loss": {"type": "cross_entropy", "target": 1}}
+    kinds = _kinds(_solve(doc))
+    assert kinds["relu2"] == ("zero_always", "dead_relu")
+    for part in ("dL_dconv2", "dL_drelu1", "dL_dconv1", "dL_dh", "dL_dh2", "dL_dx", "dL_dconv_bias2", "dL_dW"):
+        assert kinds[part] == ("zero_always", "dead_relu"), part
+    assert "dL_drelu2" not in kinds and "dL_dfc1" not in kinds
+
+
+def test_a_window_that_never_reaches_an_entry_and_a_zero_for_this_data_only():
+    doc = {"input": {"x": [[[-1, -2, -3, -4, -5]]]},
+           "layer": [{"type": "conv", "weight": [[[[1]]]]}, {"type": "relu"},
+                     {"type": "max_pool", "kernel_size": [1, 2], "stride": [1, 3]},
+                     {"type": "flatten"}, {"type": "linear", "out_features": 2, "weight": [[1, 2], [0, 1]]}],
+           "loss": {"type": "cross_entropy", "target": 2}}
+    sol = _solve(doc)
+    kinds = _kinds(sol)
+    assert kinds["dL_drelu1"] == ("zero_some_always", "uncovered")     # column 2 of 5: no window
+    assert kinds["relu1"] == ("zero_here", "data")                      # x < 0 here, not for every x
+    assert kinds["dL_dconv1"] == ("zero_here", "data")
+
+
+def test_degenerate_parts_on_the_terminal_and_in_json(tmp_path):
+    path = ROOT / "derivations" / "network_seed.toml"
+    done = _run("homework", str(path), "--no-pdf", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "degenerate: dL_dx is 0 for every input (every row of W is the same)" in done.stdout
+    done = _run("homework", str(path), "--json", "--no-pdf", cwd=tmp_path)
+    doc = json.loads(done.stdout)
+    assert {"part": "dL_dh", "kind": "zero_always", "reason": "same_rows", "layer": "fc1"} in doc["degenerate"]
+    assert "degenerate" not in json.loads(_run("homework", str(SEED), "--json", cwd=tmp_path).stdout)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reports and grading of a network
+
+_TIE_NET = {"input": {"x": [[[1, 5, 5, 5], [5, 2, 3, 3], [0, 1, 3, 3], [2, 1, 0, 3]]]},
+            "layer": [{"type": "conv", "weight": [[[[1, 0], [0, -1]]]], "padding": 1, "name": "c_a"},
+                      {"type": "relu"}, {"type": "max_pool", "kernel_size": 2, "stride": 2},
+                      {"type": "flatten"}, {"type": "linear", "out_features": 2, "weight": _rand(
+                          np.random.default_rng(1), (2, 4)), "bias": [1, 0]}],
+            "loss": {"type": "cross_entropy", "target": 1}, "title": "Net $&#_ \\input{x}"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_network_report_shows_each_step_the_ties_and_is_deterministic(lang):
+    from symconv.report.network import render
+    sol = _solve(_TIE_NET)
+    tex, md = render(sol, lang)
+    assert (tex, md) == render(_solve(_TIE_NET), lang)
+    assert r"\input{x}" not in tex and r"\textbackslash{}input" in tex
+    for text in (r"\mathrm{c\_a} = x \otimes h", r"\mathrm{relu1} = \max(\mathrm{c\_a}, 0)",
+                 r"\frac{\partial L}{\partial \mathrm{c\_a}} = [\,\mathrm{c\_a} > 0\,] \odot",
+                 r"\operatorname{rot180}", r"\frac{\partial L}{\partial W}"):
+        assert text in md, text
+    assert md.count(r"\frac{\partial L}{\partial \mathrm{relu1}} = ") == 2      # the rule, then its value
+    words = {"en": ("PyTorch's convention", "Degenerate parts", "Backward pass"),
+             "zh": ("PyTorch 的约定", "退化的部分", "反向传播")}[lang]
+    for word in words:
+        assert word in md, word
+
+
+def test_check_grades_a_networks_parts_by_name(tmp_path):
+    sol = _solve(_TIE_NET)
+    right = sol.texts("relu1").reshape(-1)
+    sheet = tmp_path / "s.tex"
+    flat = sol.exact["pool1"].reshape(-1)
+    sheet.write_text("\\begin{equation}\\label{ans:pool1}[" + ", ".join(str(v) for v in flat) + "]\\end{equation}\n"
+                     "\\begin{equation}\\label{ans:c_a}[" + ", ".join(str(-v) for v in sol.exact["c_a"].reshape(-1))
+                     + "]\\end{equation}\n"
+                     "\\begin{equation}\\label{ans:fc1_bias}1\\end{equation}\n", encoding="utf-8")
+    path = tmp_path / "net.toml"
+    import tomllib  # noqa: F401
+    lines = ["title = \"net\"", "[input]", f"x = {json.dumps(_TIE_NET['input']['x'])}"]
+    for layer in _TIE_NET["layer"]:
+        lines.append("[[layer]]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in layer.items()]
+    lines += ["[loss]", "type = \"cross_entropy\"", "target = 1"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = _run("check", str(sheet), "--against", str(path), cwd=tmp_path)
+    rows = {line.split()[0]: line for line in done.stdout.splitlines() if line.strip()}
+    assert "correct" in rows["pool1"] and "wrong" in rows["c_a"] and "missing" in rows["dL_dx"]
+    assert "fc1_bias" in rows and "unparsed" in rows["fc1_bias"]          # not a part of this network
+    assert len(right) == 25
+
+
+@pytest.mark.parametrize("name", ["network_pool", "network_two_convs", "network_sigmoid_mse", "network_leaky_avg"])
+def test_example_networks_solve_with_every_check_passed(name):
+    from symconv.homework.inputs import load
+    sol = solve(load(ROOT / "derivations" / f"{name}.toml"))
+    assert not sol.failed_checks()
+    if torch is not None:
+        _compare(sol)
+
+
+@pytest.mark.skipif(__import__("shutil").which("xelatex") is None or __import__("shutil").which("pdflatex") is None,
+                    reason="needs TeX")
+def test_network_reports_compile_to_pdf(tmp_path):
+    """A layer type with _ in a table cell, e^r and a window K1 x K2 in a sentence once broke the LaTeX."""
+    for name, lang in (("network_pool", "zh"), ("network_sigmoid_mse", "en")):
+        done = _run("homework", str(ROOT / "derivations" / f"{name}.toml"), "--lang", lang, "--out",
+                    str(tmp_path), cwd=tmp_path)
+        assert done.returncode == 0 and "no PDF" not in done.stdout + done.stderr, done.stdout + done.stderr
+        assert (tmp_path / f"{name}{'_zh' if lang == 'zh' else ''}.pdf").exists()

@@ -266,6 +266,9 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
         yield Candidate("transposed", np.swapaxes(F, -1, -2), lambda: np.swapaxes(E, -1, -2))
     if part == "L" or part.startswith("dL_"):
         yield Candidate("sign_flipped", -F, lambda: -E)
+    if hasattr(sol.homework, "layers"):      # a network of layers: only the mistakes that apply to any part
+        yield from _any_network(part, E, F)
+        return
     hw, conv1 = sol.homework, sol.exact["conv1"]
     if part in ("conv1", "relu1"):
         flipped = _exact_conv(hw.x[None], _flipped_kernels(hw.h), hw.spec, hw.conv_bias)[0]
@@ -321,3 +324,13 @@ def _candidates(sol: Solution, part: str) -> Iterator[Candidate]:
                 moved = variants.retargeted(t)
                 yield Candidate("wrong_target", moved.floats(part), lambda moved=moved: moved.exact[part],
                                 ("m.wrong_target", {"given": t, "want": hw.target}))
+
+
+def _any_network(part: str, E: np.ndarray, F: np.ndarray) -> Iterator[Candidate]:
+    """The usual mistakes a homework network's parts are checked for, whatever its layers: the sign and the
+    logarithm's base (transposed is offered before, for every part). The seed's own mistakes (its flatten
+    order, the fc weights' scale, ...) name its layers and are not offered."""
+    if part == "L" or part.startswith("dL_"):
+        ln10 = sp.log(10)
+        yield Candidate("log_base_10", F / math.log(10), lambda: np.vectorize(lambda v: as_expr(v) / ln10,
+                                                                         otypes=[object])(E).reshape(E.shape))

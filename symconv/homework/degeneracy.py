@@ -6,8 +6,8 @@ are found from the network's structure alone, never from the numbers of x:
 
 ``same_rows``   the last layer is linear with every row of its weight the same row w, before softmax +
                 cross-entropy: its input's gradient is W^T (p - y) = w sum_i (p_i - y_i) = 0, and every
-                gradient before it is 0; with equal biases too its outputs are equal, so p = 1/m, L = log m,
-                dL/dp and dL/dfc are constants.
+                gradient before it is 0; with equal biases too its outputs equal each other, so p = 1/m,
+                L = log m, dL/dp and dL/dfc are constants.
 ``dead_relu``   a ReLU whose input is <= 0 for every input (the signs of the weights, biases and of what
                 reaches them, propagated layer by layer): its output is 0, and every gradient before it is 0.
 ``uncovered``   entries of a pooling layer's (or a strided convolution's) input that no window reaches: their
@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from .layers import windows
 
 # Sign sets of a value, entry by entry: what it can be for some input.
 POS, ZERO, NEG = 1, 2, 4
@@ -62,7 +64,7 @@ def find(sol: Any) -> list[Degenerate]:
             before(len(net.layers), "zero_always", "same_rows", last.name)
             b = last.bias
             if b is None or len(set(b.tolist())) == 1:
-                for n in (last.name, "p", "L", "dL_dp", f"dL_d{last.name}"):
+                for n in ("p", "L", "dL_dp", f"dL_d{last.name}"):      # p = 1/m: each a constant
                     out.setdefault(n, Degenerate(n, "constant_always", "same_rows", last.name))
     signs = _signs(net)
     for k, layer in enumerate(net.layers, 1):
@@ -71,6 +73,11 @@ def find(sol: Any) -> list[Degenerate]:
             if dead.all():
                 out.setdefault(layer.name, Degenerate(layer.name, "zero_always", "dead_relu", layer.name))
                 before(k, "zero_always", "dead_relu", layer.name)
+                # the next weighted layer reads only zeros: its weight's gradient is 0 too
+                nxt = next((lay for lay in net.layers[k:] if lay.type != "flatten"), None)
+                if nxt is not None and nxt.type in ("conv", "linear"):
+                    n = "dL_d" + nxt.weight_name
+                    out.setdefault(n, Degenerate(n, "zero_always", "dead_relu", layer.name))
         if layer.type in ("max_pool", "avg_pool") or (layer.type == "conv" and k == 1):
             hit = _covered(layer)
             if hit is not None and not hit.all():
@@ -93,14 +100,12 @@ def _input_name(net: Any, k: int) -> str:
 def _covered(layer: Any) -> np.ndarray | None:
     """Which entries of the layer's input some window reaches (pools; convolutions by their stride)."""
     if layer.type in ("max_pool", "avg_pool"):
-        from .network import windows
         win = windows(layer.in_shape, *layer.window)
     else:
         spec = layer.spec
         K = tuple(spec.dilation[a] * (spec.kernel_size[a] - 1) + 1 for a in range(spec.ndim))
         if any(s <= k for s, k in zip(spec.stride, K)) or any(lo for lo, _ in spec.pads):
             return None       # every entry reached (a padded strided case is left alone)
-        from .network import windows
         win = windows(layer.in_shape, K, tuple(spec.stride), (0,) * spec.ndim)
     hit = np.zeros(int(np.prod(layer.in_shape)) + 1, dtype=bool)
     hit[win.reshape(-1)] = True
@@ -122,7 +127,6 @@ def _signs(net: Any) -> list[np.ndarray]:
         elif layer.type in ("leaky_relu", "tanh"):
             out = s                                    # the sign kept
         elif layer.type in ("max_pool", "avg_pool"):
-            from .network import windows
             win = windows(layer.in_shape, *layer.window)
             flat = np.concatenate([s.reshape(-1), [ZERO]])
             out = np.bitwise_or.reduce(flat[win], axis=1).reshape(layer.out_shape)

@@ -27,13 +27,10 @@ work is about linear in the entries; a 2 x 32 x 32 input with 10 classes is solv
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +39,8 @@ import sympy as sp
 
 from ..derivation.spec import ConvSpec
 from ..errors import InputError, SpecError
+from .fields import (MAX_DIGITS, MAX_FC_ENTRIES, MAX_INPUT_ENTRIES, MAX_KERNEL_ENTRIES, MAX_OUT_FEATURES,  # noqa: F401
+                     _field, _int, _key, _kind, _nearest, _out_of_range, _section, _show, _vector, array, number)
 
 #: The keys a homework file may hold: top-level fields and, per section, the section's fields.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -54,12 +53,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 # [variants] and [points] are read by symconv.homework.variants (symconv variants, check --variants).
 FIELDS[""] += ("variants", "points")
-MAX_DIGITS = 40              # numerators and denominators below 10**MAX_DIGITS
-MAX_INPUT_ENTRIES = 4096     # C_in x H x W
-MAX_KERNEL_ENTRIES = 4096    # C_out x C_in x K x K
-MAX_FC_ENTRIES = 20_000      # out_features x n (the exact work is linear in it: about 3 s at 18,000)
-MAX_OUT_FEATURES = 20        # classes: the softmax and its report grow with their square
-_EXPONENT = re.compile(r"[eE]\s*([+-]?[0-9_]+)$")
 
 
 def packaged() -> Path:
@@ -70,99 +63,6 @@ def packaged() -> Path:
     """
     from importlib.resources import files
     return Path(str(files("symconv.homework.data").joinpath("homework11.toml")))
-
-
-_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?(?:/[0-9]+)?", re.ASCII)
-
-
-def number(value: Any, field: str) -> sp.Rational:
-    """An exact rational from a TOML value; :class:`InputError` naming ``field`` otherwise."""
-    if isinstance(value, bool):
-        raise InputError(f"{field}: expected a number, got {str(value).lower()}")
-    if isinstance(value, float):   # parsed without parse_float=Decimal: its shortest repr is what was written
-        value = Decimal(repr(value))
-    if isinstance(value, (int, Decimal)):
-        if isinstance(value, Decimal) and not value.is_finite():
-            raise InputError(f"{field}: {value} is not a finite number")
-        if isinstance(value, Decimal) and abs(value.adjusted()) >= MAX_DIGITS:   # before 10**exponent is built
-            raise _out_of_range(field, value)
-        f = Fraction(value)
-    elif isinstance(value, str):
-        text = re.sub(r"\s*/\s*", "/", value.strip())      # "1 / 10" as a hurried student writes it
-        exponent = _EXPONENT.search(text)
-        if len(text) > 2 * MAX_DIGITS + 10 or (exponent and abs(int(exponent[1])) >= MAX_DIGITS):
-            raise _out_of_range(field, value)
-        try:
-            # Fraction alone would also take "1_0", Arabic-Indic or full-width digits: only what a number
-            # is written as in ASCII is read.
-            if not _ASCII_NUMBER.fullmatch(text):
-                raise ValueError(text)
-            f = Fraction(text)
-        except (ValueError, ZeroDivisionError):
-            raise InputError(f"{field}: {value!r} is not a number (write an integer, a decimal or a fraction "
-                             f"such as \"1/10\")") from None
-    else:
-        raise InputError(f"{field}: expected a number, got {_kind(value)}")
-    if max(abs(f.numerator), f.denominator) >= 10 ** MAX_DIGITS:
-        raise _out_of_range(field, value)
-    return sp.Rational(f.numerator, f.denominator)
-
-
-def _out_of_range(field: str, value: Any) -> InputError:
-    shown = repr(value) if isinstance(value, str) else str(value)
-    if len(shown) > 40:
-        shown = shown[:30] + "..."
-    return InputError(f"{field}: {shown} is out of range (numerators and denominators must be below "
-                      f"10^{MAX_DIGITS})")
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float, Decimal)):
-        return "a number"
-    return {list: "a list", dict: "a table", str: "a string"}.get(type(value), type(value).__name__)
-
-
-def _show(value: Any) -> str:
-    """A value as the user wrote it in TOML, short."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else repr(value[:30]) + "..."
-    return _kind(value)
-
-
-def array(value: Any, field: str, ndim: int, what: str) -> np.ndarray:
-    """A rectangular nested list of numbers with ``ndim`` axes, as an object array of rationals."""
-    def shape_of(v: Any, depth: int, path: str) -> tuple[int, ...]:
-        if depth == ndim:
-            if isinstance(v, list):
-                raise InputError(f"{field}: {path or 'the value'} should be a number ({what}), got a list")
-            return ()
-        if not isinstance(v, list) or not v:
-            raise InputError(f"{field}: {path or 'the value'} should be a non-empty list ({what}), "
-                             f"got {_kind(v) if v != [] else 'an empty list'}")
-        shapes = [shape_of(item, depth + 1, f"{path}[{k}]") for k, item in enumerate(v)]
-        for k, s in enumerate(shapes):
-            if s != shapes[0]:
-                raise InputError(f"{field}: ragged array: {path}[{k}] has shape {list(s)}, {path}[0] has "
-                                 f"{list(shapes[0])} ({what})")
-        return (len(v),) + shapes[0]
-
-    shape = shape_of(value, 0, "")
-    flat: list[Any] = []
-
-    def collect(v: Any, path: str) -> None:
-        if isinstance(v, list):
-            for k, item in enumerate(v):
-                collect(item, f"{path}[{k}]")
-        else:
-            flat.append(number(v, f"{field}{path}"))
-    collect(value, "")
-    return np.array(flat, dtype=object).reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -181,30 +81,6 @@ class Homework:
     problem1: ConvSpec | None = None   # problem 1's convolution, from [problem1]; None: the seed's setting
 
 
-def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
-    if name not in data:
-        raise InputError(f"[{name}]: missing section")
-    if not isinstance(data[name], dict):
-        raise InputError(f"{name}: expected a table [{name}], got {_kind(data[name])}")
-    return data[name]
-
-
-def _field(section: dict[str, Any], sname: str, name: str) -> Any:
-    if name not in section:
-        raise InputError(f"{sname}.{name}: missing field")
-    return section[name]
-
-
-def _int(value: Any, field: str, minimum: int, maximum: int | None = None, also: str = "") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum \
-            or (maximum is not None and value > maximum):
-        what = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
-        if maximum is not None:
-            what = f"an integer from {minimum} to {maximum}"
-        raise InputError(f"{field}: expected {what}{also}, got {_show(value)}")
-    return value
-
-
 def _unknown_keys(data: dict[str, Any]) -> None:
     """:class:`InputError` for the first key the format does not know, with the nearest valid key."""
     qualified = [f"{sec}.{key}" for sec, keys in FIELDS.items() if sec for key in keys]
@@ -220,20 +96,6 @@ def _unknown_keys(data: dict[str, Any]) -> None:
                     close = _nearest(sub, list(FIELDS[key]))
                     hint = f"did you mean {key}.{close}?" if close else f"valid: {', '.join(FIELDS[key])}"
                     raise InputError(f"{key}.{_key(sub)}: unknown field ({hint})")
-
-
-def _key(key: str) -> str:
-    """A key as TOML would need it written: bare when it can be, else quoted (no newline reaches a message)."""
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
-
-
-def _nearest(key: str, names: list[str], strip: bool = False) -> str | None:
-    """The valid name closest to ``key``, ignoring case; with ``strip``, compared without the section."""
-    folded = {(n.split(".", 1)[-1] if strip else n).lower(): n for n in names}
-    if key.lower() in folded:
-        return folded[key.lower()]
-    match = difflib.get_close_matches(key.lower(), list(folded), n=1, cutoff=0.6)
-    return folded[match[0]] if match else None
 
 
 MAX_FILE_BYTES = 2_000_000      # a homework file (20,000 weights written as fractions fit in well under this)
@@ -398,7 +260,7 @@ def parse(data: dict[str, Any], name: str) -> Homework:
     lists ``[[layer]]`` tables is a network (:func:`symconv.homework.layers.parse_network`)."""
     if "layer" in data:
         from .layers import parse_network
-        return parse_network(data, name)       # type: ignore[return-value]
+        return parse_network(data, name, FIELDS[""], _problem1)       # type: ignore[return-value]
     _unknown_keys(data)
     title = data.get("title", name)
     if not isinstance(title, str):
@@ -473,10 +335,3 @@ def _problem1(section: Any, conv: ConvSpec) -> ConvSpec:
         raise InputError(f"problem1: {exc}") from None
 
 
-def _vector(value: Any, field: str, size: int, what: str) -> np.ndarray:
-    if isinstance(value, list):
-        v = array(value, field, 1, what)
-        if v.shape != (size,):
-            raise InputError(f"{field}: expected {size} number{'s' * (size != 1)} ({what}), got {v.shape[0]}")
-        return v
-    return np.full((size,), number(value, field), dtype=object)

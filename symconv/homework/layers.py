@@ -23,6 +23,8 @@ symconv.errors.InputError: layer 1 (pool1).kernel_size: the window (3) is larger
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,8 +34,8 @@ import sympy as sp
 
 from ..derivation.spec import ConvSpec
 from ..errors import InputError, SpecError
-from .inputs import (FIELDS, MAX_FC_ENTRIES, MAX_INPUT_ENTRIES, MAX_KERNEL_ENTRIES, _int, _kind, _nearest,
-                     _show, _key, array, number)
+from .fields import (MAX_FC_ENTRIES, MAX_INPUT_ENTRIES, MAX_KERNEL_ENTRIES, _field, _int, _key, _kind, _nearest,
+                     _section, _show, _vector, array, number)
 
 #: The fields of each layer type (``type`` and, except flatten's, ``name`` in every one).
 LAYER_FIELDS: dict[str, tuple[str, ...]] = {
@@ -49,6 +51,7 @@ NETWORK_TOP = ("title", "input", "layer", "loss", "problem1")
 MAX_LAYERS = 16
 MAX_ENTRIES = MAX_INPUT_ENTRIES     # of every layer's output
 MAX_CLASSES = 20                    # cross-entropy's classes (softmax grows with their square)
+MAX_SMOOTH_ENTRIES = 256            # of each output from the first sigmoid or tanh on: exact sums of exponentials
 # The default output name of each type: the family and its position among that family (conv1, relu2, pool1).
 FAMILY = {"conv": "conv", "relu": "relu", "leaky_relu": "lrelu", "sigmoid": "sigmoid", "tanh": "tanh",
           "max_pool": "pool", "avg_pool": "pool", "linear": "fc"}
@@ -118,17 +121,20 @@ def is_network(data: dict[str, Any]) -> bool:
     return "layer" in data
 
 
-def parse_network(data: dict[str, Any], name: str) -> Network:
-    """A validated :class:`Network` from a TOML document's dict; one-line :class:`InputError` otherwise."""
-    from .inputs import _problem1, _section, _field
-    top = NETWORK_TOP + tuple(k for k in FIELDS[""] if k not in ("conv", "fc") + NETWORK_TOP)
+def parse_network(data: dict[str, Any], name: str, sections: tuple[str, ...] = (),
+                  problem1: Any = None) -> Network:
+    """A validated :class:`Network` from a TOML document's dict; one-line :class:`InputError` otherwise.
+    ``sections``: the seed format's top-level keys (:data:`symconv.homework.inputs.FIELDS`), those other than
+    conv and fc valid here too; ``problem1`` reads ``[problem1]`` as the seed's format does."""
+    top = NETWORK_TOP + tuple(k for k in sections if k not in ("conv", "fc") + NETWORK_TOP)
     for key in data:
         if key not in top:
             if key in ("conv", "fc"):
                 raise InputError(f"{key}: a file lists its layers either as [[layer]] or as [conv] and [fc], "
                                  f"not both")
             close = _nearest(key, list(top))
-            raise InputError(f"{_key(key)}: unknown field ({f'did you mean {close}?' if close else 'valid: ' + ', '.join(top)})")
+            hint = f"did you mean {close}?" if close else "valid: " + ", ".join(top)
+            raise InputError(f"{_key(key)}: unknown field ({hint})")
     title = data.get("title", name)
     if not isinstance(title, str):
         raise InputError(f"title: expected a string, got {_kind(title)}")
@@ -148,16 +154,21 @@ def parse_network(data: dict[str, Any], name: str) -> Network:
     layers: list[Layer] = []
     counts: dict[str, int] = {}
     used = {"x": "input.x"}
+    smooth = False
     for k, spec in enumerate(layers_data, 1):
         layer = _layer(spec, k, shape, counts, used)
         layers.append(layer)
         shape = layer.out_shape
+        smooth = smooth or layer.type in ("sigmoid", "tanh")
+        if smooth and int(np.prod(shape)) > MAX_SMOOTH_ENTRIES:
+            raise InputError(f"{layer.where}: its output has {int(np.prod(shape))} entries from a sigmoid or tanh "
+                             f"on, more than the limit of {MAX_SMOOTH_ENTRIES} (their exact values hold "
+                             f"exponentials)")
     loss = _loss(_section(data, "loss"), shape, layers)
-    problem1 = None
     net = Network(name, title, x, tuple(layers), loss)
-    if "problem1" in data:
-        problem1 = _problem1(data["problem1"], net.spec)
-    return Network(name, title, x, tuple(layers), loss, problem1)
+    if "problem1" in data and problem1 is not None:
+        return Network(name, title, x, tuple(layers), loss, problem1(data["problem1"], net.spec))
+    return net
 
 
 def _any_array(value: Any, field: str) -> np.ndarray:
@@ -196,7 +207,9 @@ def _layer(spec: dict[str, Any], k: int, shape: tuple[int, ...], counts: dict[st
         counts[family] = counts.get(family, 0) + 1
     default = f"{family}{counts[family]}" if family else ""
     allowed = ("type", "name") + LAYER_FIELDS[kind] if kind != "flatten" else ("type",)
-    where = f"layer {k} ({spec['name'] if isinstance(spec.get('name'), str) and _NAME.fullmatch(spec['name']) else default or 'flatten'})"
+    given = spec.get("name")
+    shown = given if isinstance(given, str) and _NAME.fullmatch(given) else default or "flatten"
+    where = f"layer {k} ({shown})"
     for key in spec:
         if key not in allowed:
             close = _nearest(key, list(allowed))
@@ -241,7 +254,8 @@ def _conv(spec: dict[str, Any], where: str, name: str, shape: tuple[int, ...], n
     padding = spec.get("padding", 0)
     if isinstance(padding, str):
         if padding.strip().lower() not in ("valid", "same", "full"):
-            raise InputError(f"{where}.padding: expected a non-negative integer or valid/same/full, got {_show(padding)}")
+            raise InputError(f"{where}.padding: expected a non-negative integer or valid/same/full, "
+                             f"got {_show(padding)}")
         padding = padding.strip().lower()
     else:
         padding = _per_axis_field(padding, f"{where}.padding", ndim, 0)
@@ -285,11 +299,6 @@ def _per_axis_field(value: Any, field_: str, ndim: int, minimum: int) -> int | t
 def _entries(shape: tuple[int, ...], where: str) -> None:
     if int(np.prod(shape)) > MAX_ENTRIES:
         raise InputError(f"{where}: its output has {int(np.prod(shape))} entries, more than the limit of {MAX_ENTRIES}")
-
-
-def _vector(value: Any, field_: str, size: int, what: str) -> np.ndarray:
-    from .inputs import _vector as vector
-    return vector(value, field_, size, what)
 
 
 def _linear(spec: dict[str, Any], where: str, name: str, shape: tuple[int, ...], n_fc: int,
@@ -351,8 +360,8 @@ def _loss(section: dict[str, Any], shape: tuple[int, ...], layers: list[Layer]) 
     for key in section:
         if key not in ("type",) + LOSS_FIELDS[kind]:
             close = _nearest(key, list(("type",) + LOSS_FIELDS[kind]))
-            raise InputError(f"loss.{_key(key)}: unknown field "
-                             f"({f'did you mean loss.{close}?' if close else 'valid: type, ' + ', '.join(LOSS_FIELDS[kind])})")
+            hint = f"did you mean loss.{close}?" if close else "valid: type, " + ", ".join(LOSS_FIELDS[kind])
+            raise InputError(f"loss.{_key(key)}: unknown field ({hint})")
     last = layers[-1].where if layers else "input.x"
     if "target" not in section:
         raise InputError("loss.target: missing field")
@@ -374,3 +383,22 @@ def _loss(section: dict[str, Any], shape: tuple[int, ...], layers: list[Layer]) 
     if reduction not in ("mean", "sum"):
         raise InputError(f"loss.reduction: expected mean or sum, got {_show(reduction)}")
     return Loss(kind, target, reduction)
+
+
+
+@functools.lru_cache(maxsize=64)
+def windows(shape: tuple[int, ...], K: tuple[int, ...], S: tuple[int, ...], P: tuple[int, ...]) -> np.ndarray:
+    """For each output entry (C-order, channels first) the flat indices of its window's entries in the input
+    (scan order: the last axis fastest), -1 where the window lies in the padding."""
+    C, sizes = shape[0], shape[1:]
+    out_sizes = [(n + 2 * p - k) // s + 1 for n, k, s, p in zip(sizes, K, S, P)]
+    rows = []
+    for c in range(C):
+        for pos in itertools.product(*map(range, out_sizes)):
+            row = []
+            for off in itertools.product(*map(range, K)):
+                at = [q * s - p + o for q, s, p, o in zip(pos, S, P, off)]
+                inside = all(0 <= v < n for v, n in zip(at, sizes))
+                row.append(int(np.ravel_multi_index((c, *at), shape)) if inside else -1)
+            rows.append(row)
+    return np.array(rows, dtype=np.int64)

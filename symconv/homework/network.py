@@ -8,7 +8,7 @@ Each layer's rule is SymPy's derivative of its generic entry, as the seed's full
     sigmoid   = 1 / (1 + e^-z)                  sigmoid'    = e^-z / (1 + e^-z)^2
     tanh      = (e^z - e^-z) / (e^z + e^-z)     tanh'       = SymPy's derivative of that quotient
     avg_pool  = sum_k w_k / K                   d/dw_k      = 1 / K                  (K counts padding, as PyTorch)
-    max_pool  = sum_k s_k w_k                   d/dw_k      = s_k                    (s: the first maximum in scan order)
+    max_pool  = sum_k s_k w_k                   d/dw_k      = s_k                    (s: the first maximum)
     mse       = sum_i (o_i - t_i)^2 / n         dL/do_l     = 2 (o_l - t_l) / n      (n = 1 for reduction "sum")
 
 the linear layer and softmax + cross-entropy use the seed's rules, and a convolution's gradients come from the
@@ -26,7 +26,6 @@ does for the seed.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -37,9 +36,9 @@ import sympy as sp
 from ..derivation.exprs import as_expr, numpy_function
 from ..derivation.numeric import conv
 from ..proof.stored import derive
-from .layers import Layer, Network
-from .solution import (_EXACT, STEP, TOLERANCES, Check, _mpf_to_float, _to_float, any_digits, power_of_ten_above,
-                       rule)
+from .degeneracy import find as find_degenerate
+from .layers import Layer, Network, windows
+from .rules import (_EXACT, STEP, TOLERANCES, Check, _to_float, any_digits, power_of_ten_above, rule)
 
 MAX_EXPONENTIALS = 6   # an entry with more distinct exponentials is kept as SymPy's sum, not one fraction
 MAX_DEGREE = 400     # an entry's exponentials are written over one base t = exp(1/q) only up to this degree
@@ -115,7 +114,7 @@ def definitions() -> dict[str, Any]:
     k, j = sp.Idx("k", K), sp.Idx("j", K)
     w, s = sp.IndexedBase("w"), sp.IndexedBase("s")
     avg, mx = sp.Sum(w[k], k) / K, sp.Sum(s[k] * w[k], k)
-    from .solution import _in_range
+    from .rules import _in_range
     out["avg_pool"], out["davg_pool"] = avg, _in_range(sp.diff(avg, w[j]).doit())       # 1/K
     out["max_pool"], out["dmax_pool"] = mx, _in_range(sp.diff(mx, w[j]).doit())         # s[j]
     out["pool_args"] = (K, j, s)
@@ -149,27 +148,6 @@ def _pool_derivative(kind: str, K: int, chosen: np.ndarray | None) -> np.ndarray
         return np.full((1, K), expr.xreplace({Ks: K}), dtype=object)
     rule_s = sp.lambdify([s, j], expr)
     return np.array([[rule_s(row, jj) for jj in range(K)] for row in chosen], dtype=object)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Windows of a pooling layer
-
-@functools.lru_cache(maxsize=64)
-def windows(shape: tuple[int, ...], K: tuple[int, ...], S: tuple[int, ...], P: tuple[int, ...]) -> np.ndarray:
-    """For each output entry (C-order, channels first) the flat indices of its window's entries in the input
-    (scan order: the last axis fastest), -1 where the window lies in the padding."""
-    C, sizes = shape[0], shape[1:]
-    out_sizes = [(n + 2 * p - k) // s + 1 for n, k, s, p in zip(sizes, K, S, P)]
-    rows = []
-    for c in range(C):
-        for pos in itertools.product(*map(range, out_sizes)):
-            row = []
-            for off in itertools.product(*map(range, K)):
-                at = [q * s - p + o for q, s, p, o in zip(pos, S, P, off)]
-                inside = all(0 <= v < n for v, n in zip(at, sizes))
-                row.append(int(np.ravel_multi_index((c, *at), shape)) if inside else -1)
-            rows.append(row)
-    return np.array(rows, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -252,7 +230,9 @@ def _pool_forward(layer: Layer, z: np.ndarray, exact: bool, chosen: np.ndarray |
         for o, row in enumerate(win):
             best = -1
             for slot, i in enumerate(row):       # the first maximum in scan order (PyTorch's)
-                if i >= 0 and (best < 0 or (_greater(flat[i], flat[row[best]]) if exact else flat[i] > flat[row[best]])):
+                if i < 0:
+                    continue                      # the padding: never the maximum (PyTorch pads with -inf)
+                if best < 0 or (_greater(flat[i], flat[row[best]]) if exact else flat[i] > flat[row[best]]):
                     best = slot
             chosen[o] = best
     vals = [flat[win[o, s]] for o, s in enumerate(chosen)]
@@ -353,12 +333,13 @@ def backward(net: Network, fw: Pass, g: np.ndarray, params: dict[str, np.ndarray
 MAX_UNIT_PASSES = 32
 
 
-def _cross_entropy_exact(f: np.ndarray, target: int) -> tuple[dict[str, Any], dict[str, Any], np.ndarray, dict[Any, Any]]:
+def _cross_entropy_exact(f: np.ndarray, target: int
+                         ) -> tuple[dict[str, Any], dict[str, Any], np.ndarray, dict[Any, Any]]:
     """p, L, dL/dp and dL/df as the seed solves them: the softmax's inputs written as max f + log E_j
     (:func:`~symconv.homework.solution._exponentials`), so that its values and gradients are rational
     functions of the E_j, which SymPy reduces quickly and exactly; dL/df also returned in the E_j (for the
     backward pass) with the map E_j -> exp(f_j - max f)."""
-    from .solution import _cancel, _exponentials
+    from .rules import _cancel, _exponentials
     m = len(f)
     shifted, back = _exponentials(f)
     fE = np.array([shifted[j] for j in range(m)], dtype=object)
@@ -375,7 +356,8 @@ def _cross_entropy_exact(f: np.ndarray, target: int) -> tuple[dict[str, Any], di
 
 
 def _exact_backward(net: Network, fw: Pass, g: np.ndarray, params: dict[str, np.ndarray],
-                    derivations: dict[int, Any], back: dict[Any, Any]) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+                    derivations: dict[int, Any], back: dict[Any, Any]
+                    ) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
     """:func:`backward` exactly. The backward pass is linear in g = dL/d(last output): when g holds
     exponentials (the softmax's), it is run once per entry of g on the unit vector there (exact rationals
     when the layers hold none), and each gradient is then sum_i c_i g_i, reduced once (not at every layer) while
@@ -528,8 +510,7 @@ def solve_network(net: Network) -> NetworkSolution:
     approx, undecided = _float_pass(net, fw, derivations, sens)
     fd = _finite_differences(net, fw, approx, exact, sens)
     sol = NetworkSolution(net, exact, approx, fd, sens, kappa, ties, pool_ties, undecided, derivations)
-    from .degeneracy import find
-    sol.degenerate = find(sol)
+    sol.degenerate = find_degenerate(sol)
     return sol
 
 
@@ -617,7 +598,7 @@ def _input_name(net: Network, k: int) -> str:
 
 def _softmax_float(f: np.ndarray, t: int) -> dict[str, np.ndarray]:
     """p, L, dL/dp, dL/df at float64's precision without its exponent range (the seed's way)."""
-    from .solution import _softmax_parts
+    from .rules import _softmax_parts
     p, L, dp, df = _softmax_parts(np.asarray(f, dtype=float), t)
     return {"p": p, "L": L, "dL_dp": dp, "dL_dout": df}
 
@@ -752,6 +733,6 @@ def _finite_differences(net: Network, exact_fw: Pass, approx: dict[str, np.ndarr
             out["dL_d" + pname] = differences(pname, params[pname], f)
     out["dL_dx"] = differences("x", x, lambda v: _plain_loss(net, 0, v, params, v))
     if net.loss.type == "cross_entropy":
-        from .solution import _difference_in_p
+        from .rules import _difference_in_p
         out["dL_dp"] = _difference_in_p(values[-1], net.loss.target - 1)
     return out

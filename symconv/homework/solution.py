@@ -30,31 +30,27 @@ rounded up to a power of ten, so that a correct solution passes at any scale and
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import itertools
 import math
-import sys
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
 
-from ..derivation import store
 from ..derivation.forms import Derivation
 from ..proof.stored import derive
 from .inputs import Homework
+# the machinery shared with networks of layers (.rules), importable from here as before
+from .rules import (  # noqa: F401
+    Check, STEP, TOLERANCES, _DEFINITIONS, _EXACT, _FLOAT, _RULES, _SOURCES, _cancel, _compiled,
+    _difference_in_p, _exponentials, _float_of, _in_range, _lambdified, _layer_definitions, _mpf_functions,
+    _mpf_to_float, _names, _namespace, _rule_sources, _softmax_parts, _to_float, _vjp, any_digits,
+    layer_definitions, power_of_ten_above, rule)
 from ..derivation.numeric import central_difference, conv
 from ..derivation.spec import ConvSpec
-from ..derivation.exprs import as_expr, numpy_function
+from ..derivation.exprs import as_expr
 
-# The relative tolerance of each check: a part passes when max |Δ| <= tolerance * M (M its magnitude, a power of
-# ten, see magnitudes()); reports print that bound (what every machine computes the same), and the measured
-# value only when it exceeds the bound.
-TOLERANCES = {"float64": 1e-12, "finite-difference": 1e-6}
 
 # The parts computed after the softmax: an absolute error d in fc1 is a relative error of about d in each of
 # them, so their magnitude is multiplied by fc1's (see magnitudes()).
@@ -63,17 +59,6 @@ AFTER_SOFTMAX = ("p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW"
 
 PARTS = ("conv1", "relu1", "fc1", "p", "L", "dL_dp", "dL_dfc1", "dL_drelu1", "dL_dconv1", "dL_dW", "dL_dh",
          "dL_dx")
-
-@contextlib.contextmanager
-def any_digits() -> Any:
-    """Integers of any length may be written out in full inside (Python refuses more than 4,300 digits, a
-    guard against quadratic work; a homework within the stated limits reaches ~160,000, which take ~1 s)."""
-    before = sys.get_int_max_str_digits()
-    sys.set_int_max_str_digits(0)
-    try:
-        yield
-    finally:
-        sys.set_int_max_str_digits(before)
 
 
 LCM_BITS = 4096   # above this, rationals are not scaled to integers (the integers would be too long to help)
@@ -176,35 +161,6 @@ def _one_fraction(c: list[Any], den: int, terms: tuple[Any, ...], s: tuple[int, 
     if d not in totals:
         totals[d] = d * S                                  # SymPy distributes an integer over S's terms
     return sp.Add(*(v * t for v, t in zip(num, terms) if v)) / totals[d]
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check of one part: the largest |exact - float| (NaN when the recomputation gave NaN), the part's
-    magnitude M (a power of ten) and the relative tolerance; it passes when error <= tolerance * M."""
-
-    error: float
-    magnitude: float
-    tolerance: float
-
-    @property
-    def bound(self) -> float:
-        return self.tolerance * self.magnitude
-
-    @property
-    def passed(self) -> bool:
-        return bool(self.error <= self.bound)        # False for NaN
-
-
-def power_of_ten_above(v: float) -> float:
-    """The smallest power of ten >= max(1, v) (inf stays inf). The 1e-9 margin keeps a magnitude that float
-    rounding puts a few ulps either side of a power of ten on the same side on every machine."""
-    if not v > 1:
-        return 1.0
-    if not np.isfinite(v):
-        return math.inf
-    k = math.ceil(math.log10(v) - 1e-9)
-    return 10.0 ** k if k < 308 else math.inf
 
 
 @dataclass
@@ -371,24 +327,6 @@ class Solution:
         return "\n".join(rows)
 
 
-def _float_of(v: Any) -> float:
-    v = as_expr(v)
-    if v.is_Rational:
-        return v.p / v.q          # int / int: correctly rounded, and quick
-    return float(sp.N(v, 30))
-
-
-def _to_float(a: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore", invalid="ignore"):     # beyond float64's range: an infinity, said so
-        return np.vectorize(_float_of, otypes=[float])(a) if np.size(a) else np.zeros(np.shape(a))
-
-
-def _cancel(a: np.ndarray) -> np.ndarray:
-    """Each entry as one reduced fraction (only for the few softmax-sized vectors)."""
-    with np.errstate(all="ignore"):     # NumPy reads stale float flags after SymPy's work on object arrays
-        return np.vectorize(lambda v: sp.cancel(v), otypes=[object])(a)
-
-
 def _ints(a: Any) -> tuple[np.ndarray, int]:
     """``a = A / d``: A integers (Python ints, which NumPy multiplies exactly and quickly), d the lcm of the
     denominators of ``a``; ``a`` itself and d = 1 when that lcm would be longer than :data:`LCM_BITS`."""
@@ -400,172 +338,6 @@ def _ints(a: Any) -> tuple[np.ndarray, int]:
         if d.bit_length() > LCM_BITS:
             return a, 1
     return np.array([int(v.p) * (d // int(v.q)) for v in q] or [], dtype=object).reshape(a.shape), d
-
-
-def _exponentials(fc1: np.ndarray) -> tuple[dict[int, Any], dict[sp.Symbol, Any]]:
-    """Values for the softmax's inputs shifted by c = max fc1, as ``log E_j`` with E_j = exp(fc1_j - c) > 0
-    (softmax and its derivative do not change when every input moves by c).
-
-    Softmax and its derivative are then rational functions of the E_j, which SymPy reduces quickly; at the
-    end each E_j is replaced by its exponential. Where fc1_j = c the value is 0 (E_j = 1): equal logits give
-    integers, not sums of exp(c) that SymPy would build and cancel (its first sum imports sympy.tensor and
-    sympy.combinatorics, ~20 ms of a warm run).
-    """
-    c = max(fc1)
-    values, back = {}, {}
-    for j, v in enumerate(fc1):
-        if v == c:
-            values[j] = sp.Integer(0)
-        else:
-            E = sp.Symbol(f"E{j + 1}", positive=True)
-            values[j] = sp.log(E)
-            back[E] = sp.exp(v - c)
-    return values, back
-
-
-def _in_range(expr: Any) -> Any:
-    """``expr`` with each ``Piecewise((e, cond), (0, True))`` that SymPy adds for an index's bounds replaced by
-    ``e``, after checking that ``cond`` holds at both ends of every index's range (the conditions are linear)."""
-    def first(*pairs: Any) -> Any:
-        e, cond = pairs[0]
-        idx = sorted(cond.atoms(sp.Idx), key=str)
-        for ends in itertools.product(*[(i.lower, i.upper) for i in idx]):
-            if cond.xreplace(dict(zip(idx, ends))) is not sp.true:
-                raise AssertionError(f"{cond} does not hold on the index range")
-        return e
-    return expr.replace(sp.Piecewise, first)
-
-
-def _vjp(out: Any, i: sp.Idx, wrt: Any, g: sp.IndexedBase) -> Any:
-    """sum_i g_i d out_i / d wrt: SymPy's derivative of the generic entry, the Kronecker deltas summed out."""
-    return _in_range(sp.Sum(g[i] * _in_range(sp.diff(out, wrt).doit()), i).doit())
-
-
-_DEFINITIONS: dict[str, Any] = {}
-
-
-def layer_definitions() -> dict[str, Any]:
-    """Each layer's generic entry as a SymPy expression, with SymPy's derivatives of it (computed once; they
-    hold no sizes: m classes and n = the entries of relu1 are symbols)."""
-    if _DEFINITIONS:
-        return _DEFINITIONS
-    # SymPy's derivatives take ~0.15 s, a third of a cold start after SymPy's import: kept on disk, trusted
-    # only after the hash checks of symconv.derivation.store (this file's source among them).
-    stored = store.load("homework-layers", (Path(__file__).resolve(),), dict)
-    _DEFINITIONS.update(stored if stored is not None else _layer_definitions())
-    if stored is None:
-        store.save("homework-layers", _DEFINITIONS, (Path(__file__).resolve(),))
-    return _DEFINITIONS
-
-
-def _layer_definitions() -> dict[str, Any]:
-    m, n = sp.symbols("m n", integer=True, positive=True)
-    i, i2, l_, j, k = sp.Idx("i", m), sp.Idx("i2", m), sp.Idx("l", m), sp.Idx("j", n), sp.Idx("k", n)
-    W, r, b, g, f, q, y = map(sp.IndexedBase, ("W", "r", "b", "g", "f", "q", "y"))
-    z = sp.Symbol("z", real=True)
-    relu = sp.Max(z, 0)
-    # SymPy's derivative of max(z, 0) is Heaviside(z); PyTorch's convention at z = 0 is 0, so Heaviside(z, 0).
-    drelu = sp.diff(relu, z).replace(sp.Heaviside, lambda arg, *rest: sp.Heaviside(arg, 0))
-    fc = sp.Sum(W[i, j] * r[j], j) + b[i]
-    softmax = sp.exp(f[i]) / sp.Sum(sp.exp(f[i2]), i2)
-    loss = -sp.Sum(y[i] * sp.log(q[i]), i)
-    exprs = {"relu": relu, "drelu": drelu, "fc": fc,
-             "fc_vjp_r": _vjp(fc, i, r[k], g),          # sum_i g_i W[i, k]
-             "fc_vjp_W": _vjp(fc, i, W[l_, k], g),      # g[l] r[k]
-             "fc_vjp_b": _vjp(fc, i, b[l_], g),         # g[l]
-             "softmax": softmax, "softmax_vjp": _vjp(softmax, i, f[l_], g),
-             "loss": loss, "dloss": _in_range(sp.diff(loss, q[l_]).doit())}    # -y[l] / q[l]
-    args = {"relu": [z], "drelu": [z], "fc": [W, r, b, i, n], "fc_vjp_r": [W, g, k, m],
-            "fc_vjp_W": [g, r, l_, k], "fc_vjp_b": [g, l_], "softmax": [f, i, m], "softmax_vjp": [f, g, l_, m],
-            "loss": [y, q, m], "dloss": [y, q, l_]}
-    return {**exprs, "args": args, "z": z, "symbols": {"m": m, "n": n}}
-
-
-_EXACT = [{"exp": np.frompyfunc(sp.exp, 1, 1), "log": np.frompyfunc(sp.log, 1, 1),
-           "Heaviside": lambda v, h0: sp.Heaviside(v, h0), "Max": lambda *v: sp.Max(*v)}]
-_FLOAT = {"Heaviside": lambda v, h0: np.heaviside(v, h0)}       # and NumPy's own functions
-_RULES: dict[tuple[str, bool | str], Callable[..., Any]] = {}
-
-
-@functools.lru_cache(maxsize=1)       # the same objects each time: see _rule_sources
-def _mpf_functions() -> list[dict[str, Any]]:
-    import mpmath
-    return [{"exp": np.frompyfunc(mpmath.exp, 1, 1), "log": np.frompyfunc(mpmath.log, 1, 1)}]
-
-
-def rule(name: str, exact: bool | str) -> Callable[..., Any]:
-    """The layer definition or derived rule ``name`` as a function over NumPy arrays (index arguments are
-    index arrays): exact on object arrays of SymPy numbers, float64, or (``exact="mpf"``) on object arrays
-    of mpmath numbers at the caller's working precision."""
-    if (name, exact) not in _RULES:
-        source = _rule_sources().get((name, exact))
-        _RULES[name, exact] = _compiled(source, exact) if source else _lambdified(name, exact)
-    return _RULES[name, exact]
-
-
-def _lambdified(name: str, exact: bool | str) -> Callable[..., Any]:
-    d = layer_definitions()
-    if exact == "mpf":
-        return sp.lambdify(d["args"][name], d[name], _mpf_functions())
-    if exact:
-        return sp.lambdify(d["args"][name], d[name], _EXACT)
-    return numpy_function(d["args"][name], d[name], _FLOAT)
-
-
-def _namespace(exact: bool | str) -> dict[str, Any]:
-    """What lambdify's code for the exact, float64 or mpf rules refers to (checked name by name when the
-    code is stored: :func:`_rule_sources`)."""
-    import builtins
-    if exact == "mpf":
-        return {"builtins": builtins, **_mpf_functions()[0]}
-    if exact:
-        return {"builtins": builtins, **_EXACT[0]}
-    return {"builtins": builtins, "exp": np.exp, "log": np.log, "maximum": np.maximum,
-            "reduce": functools.reduce, **_FLOAT}
-
-
-def _compiled(source: str, exact: bool | str) -> Callable[..., Any]:
-    # The code lambdify wrote for this rule in an earlier run, read back from the cache only after its
-    # hash checks (symconv.derivation.store; this file's source among them): symconv's own text, never input.
-    namespace = _namespace(exact)
-    exec(compile(source, "<layer rule>", "exec"), namespace)      # noqa: S102
-    return namespace["_lambdifygenerated"]
-
-
-def _names(code: Any) -> set[str]:
-    """Every global name a function's code reads, its generator expressions' included."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if hasattr(const, "co_names"):
-            names |= _names(const)
-    return names
-
-
-_SOURCES: dict[tuple[str, bool | str], str] = {}
-
-
-def _rule_sources() -> dict[tuple[str, bool | str], str]:
-    """lambdify's code for every rule (exact, float64, mpf), kept on disk (lambdify and the SymPy expressions
-    it reads, unpickled, cost ~0.1 s of a run). A rule's code is kept only when every name it reads is the
-    same object in :func:`_namespace` as in lambdify's own, so the two functions are the same function."""
-    if _SOURCES:
-        return _SOURCES
-    here = (Path(__file__).resolve(),)
-    stored = store.load("homework-rules", here, dict)
-    if stored is None:
-        import builtins
-        import inspect
-        stored = {}
-        for name in layer_definitions()["args"]:
-            for exact in (True, False, "mpf"):
-                f = _lambdified(name, exact)
-                ours = _namespace(exact)
-                if all(ours.get(k, getattr(builtins, k, None)) is f.__globals__.get(k, getattr(builtins, k, None))
-                       for k in _names(f.__code__)):
-                    stored[name, exact] = inspect.getsource(f)
-        store.save("homework-rules", stored, here)
-    _SOURCES.update(stored)
-    return _SOURCES
 
 
 def _elementwise(name: str, exact: bool) -> Callable[[np.ndarray], np.ndarray]:
@@ -731,33 +503,6 @@ def float_recompute(hw: Homework, derivation: Derivation, mask_at: dict[tuple[in
     return out
 
 
-def _softmax_parts(fc1: np.ndarray, t: int) -> tuple[np.ndarray, ...]:
-    """p, L, dL/dp and dL/dfc1 from the same rules, in float64's precision (53-bit mpmath numbers) but not its
-    exponent range: with spread logits p_t underflows to 0 in float64, dL/dp_t = -1/p_t overflows, and the
-    softmax's derivative then multiplies 0 by -inf (NaN). Evaluated at fc1 - max fc1 (softmax is
-    shift-invariant), L as a log-sum-exp; every value is rounded to float64 at the end."""
-    import mpmath
-    m = len(fc1)
-    with mpmath.workprec(53):
-        c = max(fc1)
-        shifted = np.array([mpmath.mpf(float(v)) - mpmath.mpf(float(c)) for v in fc1], dtype=object)
-        y = np.array([mpmath.mpf(1 if i == t else 0) for i in range(m)], dtype=object)
-        p = rule("softmax", "mpf")(shifted, np.arange(m), m)
-        L = mpmath.log(mpmath.fsum(mpmath.exp(v) for v in shifted)) - shifted[t]
-        dL_dp = rule("dloss", "mpf")(y, p, np.arange(m))
-        dL_dfc1 = rule("softmax_vjp", "mpf")(shifted, dL_dp, np.arange(m), m)
-    as_float = lambda a: np.array([_mpf_to_float(v) for v in a], dtype=float)  # noqa: E731
-    return as_float(p), np.asarray(_mpf_to_float(L)), as_float(dL_dp), as_float(dL_dfc1)
-
-
-def _mpf_to_float(v: Any) -> float:
-    """An mpmath number rounded to float64: an infinity beyond its range, 0 below it (never an error)."""
-    try:
-        return float(v)
-    except OverflowError:
-        return math.inf if v > 0 else -math.inf
-
-
 def _logsumexp(f: np.ndarray) -> float:
     c = f.max()
     return float(c + np.log(np.exp(f - c).sum()))
@@ -813,33 +558,11 @@ def magnitudes(hw: Homework, derivation: Derivation) -> dict[str, np.ndarray]:
     return out
 
 
-STEP = 1e-6   # how far each central difference moves fc1 (softmax's curvature is on the scale of 1)
-
-
 def _steps(sensitivity: np.ndarray) -> np.ndarray:
     """One step per entry, chosen for its magnitude: STEP / max(1, how far fc1 moves per unit of it), so that
     every difference moves fc1 by about STEP (a fixed step overshoots the curvature when the weights are
     large, and rounding swamps it when they are small)."""
     return STEP / np.maximum(1.0, np.nan_to_num(np.asarray(sensitivity, dtype=float), posinf=1e300))
-
-
-def _difference_in_p(fc1: np.ndarray, t: int) -> np.ndarray:
-    """Central differences of L = -log p_t in each p_j, at p computed from fc1 by a log-sum-exp in 53-bit
-    mpmath numbers (p_t can be below float64's range: dL/dp_t = -1/p_t is then beyond it), each step a
-    ten-thousandth of p_j so that p - step stays a probability."""
-    import mpmath
-    with mpmath.workprec(53):
-        f = [mpmath.mpf(float(v)) for v in fc1]
-        c = max(f)
-        lse = mpmath.log(mpmath.fsum(mpmath.exp(v - c) for v in f))
-        p = [mpmath.exp(v - c - lse) for v in f]
-        out = []
-        for j in range(len(p)):
-            step = p[j] / 10000
-            up, down = list(p), list(p)
-            up[j], down[j] = p[j] + step, p[j] - step
-            out.append(_mpf_to_float((-mpmath.log(up[t]) + mpmath.log(down[t])) / (2 * step)))
-    return np.array(out)
 
 
 def finite_differences(hw: Homework, approx: dict[str, np.ndarray],

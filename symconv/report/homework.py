@@ -465,6 +465,11 @@ def _shape_cell(shape: tuple[int, ...]) -> str:
 
 
 def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
+    return problem1_blocks(s, lang) + problem2_blocks(s, lang)
+
+
+def problem1_blocks(s: Solution, lang: str = "en") -> list[Block]:
+    """Problem 1: the derivation at the homework's problem 1 setting (a network's too)."""
     spec = problem1_spec(s.homework)
     # The setting read from the file's [problem1] (the seed's 3x3, padding 1, stride 1 without one).
     axes = (lambda v: str(v[0]) if len(set(v)) == 1 else ", ".join(map(str, v)))
@@ -475,7 +480,7 @@ def homework_blocks(s: Solution, lang: str = "en") -> list[Block]:
         p=axes([lo for lo, _ in spec.pads]) if len({lo for lo, hi in spec.pads} | {hi for _, hi in spec.pads}) == 1
         else ", ".join(f"({lo}, {hi})" for lo, hi in spec.pads), s=axes(spec.stride), d=dilation))]
     blocks += derivation_blocks(derive(spec), seed_claims(spec), lang)
-    return blocks + problem2_blocks(s, lang)
+    return blocks
 
 
 def render(s: Solution, lang: str = "en") -> tuple[str, str]:
