@@ -112,6 +112,12 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-channels", type=_per_axis("--out-channels", 1, MAX_CHANNELS, single=True),
                    default=None, metavar="C", help="output channels (default: as many as the input channels)")
     p.add_argument("--bias", action="store_true", help="the layer has a bias (default: no bias)")
+    p.add_argument("--op", choices=("conv", "conv_transpose"), default="conv",
+                   help="the layer: conv (PyTorch's ConvNd) or conv_transpose (ConvTransposeNd, its kernel laid "
+                        "out C_in x C_out/groups) (default: conv)")
+    p.add_argument("--output-padding", type=_per_axis("--output-padding", 0), default=0, metavar="R",
+                   help="conv_transpose only: outputs added after each axis, below the stride or the dilation "
+                        "(default: 0)")
 
 
 def _spec(args: argparse.Namespace) -> Any:
@@ -119,8 +125,14 @@ def _spec(args: argparse.Namespace) -> Any:
     groups = args.groups
     cin = args.in_channels if args.in_channels is not None else 2 * groups
     cout = args.out_channels if args.out_channels is not None else cin
+    if args.op == "conv":
+        if args.output_padding != 0:
+            raise InputError("--output-padding: only with --op conv_transpose")
+        return ConvSpec(cin, cout, args.kernel_size, stride=args.stride, padding=args.padding,
+                        dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias)
     return ConvSpec(cin, cout, args.kernel_size, stride=args.stride, padding=args.padding,
-                    dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias)
+                    dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias, transposed=True,
+                    output_padding=args.output_padding)
 
 
 def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
@@ -176,7 +188,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
     out = _out_dir(args)
     derivation = derive(spec)
     homework_like = spec.ndim == 2 and spec.groups == 1 and set(spec.stride) == {1} \
-        and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels
+        and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels and not spec.transposed
     seed = seed_claims(spec) if homework_like else None
     if args.json:
         print(_json(derivation_json(derivation, seed)))
@@ -192,15 +204,23 @@ def cmd_derive(args: argparse.Namespace) -> int:
                   figure_files(spec, args.lang), quiet=args.json)
 
 
+_WRT = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
+
+
 def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
     spec = derivation.spec
     from .report.derivation import seed_claim_text
-    return {
-        "spec": {"in_channels": spec.in_channels, "out_channels": spec.out_channels,
+    described = {"in_channels": spec.in_channels, "out_channels": spec.out_channels,
                  "kernel_size": list(spec.kernel_size), "stride": list(spec.stride),
                  "padding": [list(p) for p in spec.pads], "dilation": list(spec.dilation),
-                 "groups": spec.groups, "ndim": spec.ndim, "bias": spec.bias},
-        "closed_forms": {k: {"form": str(f), "latex": f.to_latex()} for k, f in derivation.closed_forms.items()},
+                 "groups": spec.groups, "ndim": spec.ndim, "bias": spec.bias}
+    if spec.transposed:
+        described.update(op=spec.op, output_padding=list(spec.output_padding))
+    return {
+        "spec": described,
+        # Each form with the --wrt under which `verify --claim` proves it back.
+        "closed_forms": {k: {"form": str(f), "latex": f.to_latex(), "wrt": _WRT[k]}
+                         for k, f in derivation.closed_forms.items()},
         "general": {k: {"form": str(f), "latex": f.to_latex()} for k, f in derivation.general.closed.items()},
         "steps": [{"target": s.target, "rule": s.rule, "latex": s.latex, "note": s.note}
                   for s in derivation.steps],
@@ -495,7 +515,16 @@ def _claim(args: argparse.Namespace) -> int:
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    kind, result = read_claim(spec, args.wrt, args.claim)
+    if spec.transposed:
+        # The claim grammar (symconv's printed forms and their LaTeX); the homework's notations and index
+        # sums read a convolution's definition.
+        from .proof.claims import prove_claim
+        from .proof.grammar import MAX_LENGTH, ClaimError
+        if len(args.claim) > MAX_LENGTH:
+            raise ClaimError(f"{len(args.claim)} characters; a claim has at most {MAX_LENGTH}")
+        kind, result = "form", prove_claim(spec, args.wrt, args.claim)
+    else:
+        kind, result = read_claim(spec, args.wrt, args.claim)
     if kind == "index":
         steps = [{"step": s.number, "holds": s.ok, "detail": s.words} for s in result.steps]
         if args.json:
@@ -640,7 +669,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="spatial ranks in the sweep (default: 1 2 3)")
     v.add_argument("--jobs", type=_per_axis("--jobs", 1, MAX_JOBS, single=True), default=None, metavar="N",
                    help="worker processes for --sweep (default: one per core)")
-    v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation"),
+    v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation",
+                                            "output_padding_wrong_side", "extra_rotation"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
     v.add_argument("--claim", metavar="FORM",
                    help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "

@@ -28,6 +28,9 @@ WORDS: dict[str, dict[str, str]] = {
         # derivation steps (the engine's rules)
         "rule.definition_y": "definition of the template operation (cross-correlation, no kernel flip); "
                              "x is zero outside its range",
+        "rule.definition_y_transposed": "definition of the transposed convolution (PyTorch's ConvTransposeNd): "
+                                        "each input entry is scattered by the kernel to the outputs "
+                                        "S i + D a - P; y is zero where nothing lands",
         "rule.definition_L": "the loss, with g the given upstream gradient",
         "rule.differentiate": r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$ "
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
@@ -45,6 +48,7 @@ WORDS: dict[str, dict[str, str]] = {
                                   "of the data",
         "rule.recognise": "recognise the closed form (checked against the last sum at random sizes)",
         "note.output_size": r"output size: ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding after each axis",
+        "note.output_size_transposed": r"output size: ${arg}$, where $R$ is the output padding after each axis",
         "step": "Step {n}: {rule}.",
         "where": "where {note}.",
         # derivation report
@@ -62,6 +66,7 @@ WORDS: dict[str, dict[str, str]] = {
         "f.ndim": "spatial axes", "f.channels": "channels in / out", "f.kernel": "kernel size $K$",
         "f.stride": "stride $S$", "f.padding": "padding $P$ (low, high)", "f.dilation": "dilation $D$",
         "f.groups": "groups $G$", "f.bias": "bias",
+        "f.op": "operator", "f.output_padding": "output padding $R$",
         "legend": r"Operators: $a \otimes k$ is the template operation (cross-correlation, no flip) summed over "
                   r"the input channels of each group, $a \otimes_{\Sigma n} k$ the same correlation summed over "
                   r"the batch with both channel axes kept; $\operatorname{rot180}$ reverses every spatial axis, "
@@ -277,6 +282,8 @@ WORDS: dict[str, dict[str, str]] = {
         "out.stdout": "无法写入标准输出（{reason}）",
         "out.encoding": "标准输出的编码（{encoding}）无法显示字符 {char}；请设置 PYTHONIOENCODING=utf-8 或使用 UTF-8 区域设置",
         "rule.definition_y": "模板运算的定义（互相关，卷积核不翻转）；x 在其范围之外为 0",
+        "rule.definition_y_transposed": "转置卷积的定义（PyTorch 的 ConvTransposeNd）：每个输入元素经卷积核分散到输出"
+                                        "位置 S i + D a - P；没有元素落到的位置为 0",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
@@ -291,6 +298,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.bounds_to_padding": "边界变为填充：范围条件变成对数据的零填充（或裁剪）",
         "rule.recognise": "识别闭式解（已在随机尺寸上与最后一个求和式核对）",
         "note.output_size": r"输出尺寸：${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
+        "note.output_size_transposed": r"输出尺寸：${arg}$，其中 $R$ 是每个轴末端的输出填充（output padding）",
         "step": "第 {n} 步：{rule}。",
         "where": "其中 {note}。",
         "h.configuration": "配置", "h.closed_forms": "闭式解", "h.definition": "定义",
@@ -305,6 +313,7 @@ WORDS: dict[str, dict[str, str]] = {
         "f.ndim": "空间维数", "f.channels": "输入 / 输出通道数", "f.kernel": "卷积核尺寸 $K$",
         "f.stride": "步长 $S$", "f.padding": "填充 $P$（前，后）", "f.dilation": "膨胀 $D$",
         "f.groups": "分组数 $G$", "f.bias": "偏置",
+        "f.op": "算子", "f.output_padding": "输出填充 $R$",
         "legend": r"算子：$a \otimes k$ 是模板运算（互相关，不翻转），在每个分组的输入通道上求和；"
                   r"$a \otimes_{\Sigma n} k$ 是同样的互相关，但在批次上求和并保留两个通道轴；"
                   r"$\operatorname{rot180}$ 把每个空间轴倒序，$\operatorname{swap}_{io}$ 交换卷积核的输入与输出通道轴"

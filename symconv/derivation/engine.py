@@ -84,16 +84,19 @@ class Context:
     free_size: dict[sp.Symbol, sp.Expr]
     target: str
     seed: int
+    transposed: bool = False    # the layer is a transposed convolution (its definition scatters with a delta)
 
 
 # ---------------------------------------------------------------------------------------------- definition
 
-def base_tensors(sym: Symbols) -> dict[str, TensorInfo]:
+def base_tensors(sym: Symbols, transposed: bool = False) -> dict[str, TensorInfo]:
     sp_ = ("s",) * sym.ndim
+    # A transposed convolution's kernel is laid out (C_in, C_out/G, ...): its first channel axis is x's.
+    kernel = sym.group_size(sym.C, sym.O) if transposed else sym.group_size(sym.O, sym.C)
     return {
         "x": TensorInfo("x", "x", ("n",) + sym.layout("c") + sp_, (sym.N,) + sym.group_size(sym.C) + sym.H,
                         ops.Tensor("x")),
-        "h": TensorInfo("h", "h", sym.layout("c", "l") + sp_, sym.group_size(sym.O, sym.C) + sym.K, ops.Tensor("h")),
+        "h": TensorInfo("h", "h", sym.layout("c", "l") + sp_, kernel + sym.K, ops.Tensor("h")),
         "g": TensorInfo("g", "g", ("n",) + sym.layout("c") + sp_, (sym.N,) + sym.group_size(sym.O) + sym.Ho,
                         ops.Tensor("g")),
         "b": TensorInfo("b", "b", sym.layout("c"), sym.group_size(sym.O), ops.Tensor("b")),
@@ -126,10 +129,40 @@ def definition(sym: Symbols, bias: bool) -> tuple[sp.Expr, sp.Expr, list[Term]]:
     return y, L, terms
 
 
+def definition_transposed(sym: Symbols, bias: bool) -> tuple[sp.Expr, sp.Expr, list[Term]]:
+    """The transposed convolution's y and L = Σ g·y: each input entry x[i] scattered by the kernel to the
+    outputs j = S·i + D·a − P (PyTorch's ConvTransposeNd, the adjoint of the convolution's gather), written
+    with a Kronecker delta since j is not an affine function of the summed indices' values alone."""
+    x, h, g, b = (sp.IndexedBase(name) for name in "xhgb")
+    j = tuple(sp.Symbol(f"j_{k + 1}" if sym.ndim > 1 else "j", integer=True) for k in range(sym.ndim))
+    pos = tuple(s * i + d * a - p for s, i, d, a, p in zip(sym.S, sym.i, sym.D, sym.a, sym.P))
+    inner = ((sym.c, 0, sym.C - 1),) + tuple((i, 0, n - 1) for i, n in zip(sym.i, sym.H)) \
+        + tuple((a, 0, k - 1) for a, k in zip(sym.a, sym.K))
+    deltas = tuple(zip(j, pos))
+    body = sp.Mul(x[(sym.n,) + sym.group(sym.c) + sym.i], h[sym.group(sym.c, sym.o) + sym.a],
+                  *[sp.KroneckerDelta(l, r, evaluate=False) for l, r in deltas], evaluate=False)
+    y = sp.Sum(body, *inner)
+    y_index = (sym.n,) + sym.group(sym.o) + j
+    if bias:
+        y = y + b[sym.group(sym.o)]
+    lims = _grid(sym)
+    lims = lims[:len(lims) - sym.ndim] + tuple((jj, sp.Integer(0), ho - 1) for jj, ho in zip(j, sym.Ho))
+    L = sp.Sum(g[y_index] * y, *lims)
+    # L's terms (for the exact checks) with the delta taken: g read at j = S·i + D·a − P, zero outside it.
+    gather = (sym.n,) + sym.group(sym.o) + pos
+    terms = [Term((Factor("g", gather), Factor("x", (sym.n,) + sym.group(sym.c) + sym.i),
+                   Factor("h", sym.group(sym.c, sym.o) + sym.a)), (), lims[:len(lims) - sym.ndim] + inner)]
+    if bias:
+        terms.append(Term((Factor("g", y_index), Factor("b", sym.group(sym.o))), (), lims))
+    return y, L, terms
+
+
 # ------------------------------------------------------------------------------------------------- checks
 
-def random_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+def random_sizes(sym: Symbols, rng: random.Random, transposed: bool = False) -> dict[sp.Symbol, int]:
     """A consistent set of small concrete sizes (the output size follows from the others)."""
+    if transposed:
+        return _random_transposed_sizes(sym, rng)
     small = sym.ndim == 3
     sizes = {sym.N: rng.randint(1, 2), sym.G: rng.randint(1, 2) if sym.grouped else 1,
              sym.C: rng.randint(1, 2), sym.O: rng.randint(1, 2)}
@@ -142,6 +175,26 @@ def random_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
         low = max(1, span - P - Phi)
         H = rng.randint(low, low + (2 if small else 4))
         sizes.update({sym.K[k]: K, sym.P[k]: P, sym.H[k]: H, sym.Ho[k]: (H + P + Phi - span) // S + 1})
+        if not sym.unit:
+            sizes.update({sym.S[k]: S, sym.D[k]: D})
+    return sizes
+
+
+def _random_transposed_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    # Ho = S(H − 1) − 2P + D(K − 1) + R + 1 with the output padding R below max(S, D), as PyTorch allows.
+    small = sym.ndim == 3
+    sizes = {sym.N: rng.randint(1, 2), sym.G: rng.randint(1, 2) if sym.grouped else 1,
+             sym.C: rng.randint(1, 2), sym.O: rng.randint(1, 2)}
+    for k in range(sym.ndim):
+        while True:
+            K, S, D = rng.randint(1, 2 if small else 3), rng.randint(1, 3), rng.randint(1, 2)
+            if sym.unit:
+                S = D = 1
+            H, P, R = rng.randint(1, 3 if small else 4), rng.randint(0, 2), rng.randint(0, max(S, D) - 1)
+            Ho = S * (H - 1) - 2 * P + D * (K - 1) + R + 1
+            if Ho >= 1:
+                break
+        sizes.update({sym.K[k]: K, sym.P[k]: P, sym.H[k]: H, sym.Ho[k]: Ho})
         if not sym.unit:
             sizes.update({sym.S[k]: S, sym.D[k]: D})
     return sizes
@@ -177,7 +230,7 @@ def _check(ctx: Context, rule: str, left: Callable[[Any, Any, Any], Any],
     """Compare two evaluations of the same quantity at random sizes, arrays and free indices."""
     rng = random.Random(f"{ctx.seed}:{ctx.target}:{rule}")
     for _ in range(trials):
-        sizes = random_sizes(ctx.sym, rng)
+        sizes = random_sizes(ctx.sym, rng, ctx.transposed)
         env = random_env(ctx.tensors, sizes, rng)
         for point in _free_points(ctx, sizes, rng, most):
             lv, rv = left(sizes, env, point), right(sizes, env, point)
@@ -236,8 +289,9 @@ def eliminate_deltas(term: Term, ctx: Context) -> tuple[str, Term] | None:
 
 def shift_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
     """Σ_i T[.., i, ..] δ(t, i + r) = T[.., t − r, ..] (T is zero outside its range): at stride 1 the output
-    position is read off the delta directly, no dilation needed."""
-    if not ctx.sym.unit:
+    position is read off the delta directly, no dilation needed. A transposed convolution's outputs are
+    scattered, j = S·i + D·a − P, so at any stride its derivative reads g at j this way."""
+    if not (ctx.sym.unit or ctx.transposed):
         return None
     for pos, (lhs, rhs) in enumerate(term.deltas):
         diff = sp.expand(lhs - rhs)

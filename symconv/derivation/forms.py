@@ -24,7 +24,8 @@ import sympy as sp
 
 from . import ops, store
 from .store import cache_folder  # noqa: F401  (where the cache lives; tests and README name it here)
-from .engine import RULES, Context, Step, base_tensors, definition, recognise, to_layout, _check, _check_terms
+from .engine import (RULES, Context, Step, base_tensors, definition, definition_transposed, recognise, to_layout,
+                     _check, _check_terms)
 from ..errors import InputError
 from .index import Symbols, evaluate_term, from_sympy
 from .layout import aligned, display, gradient_displays
@@ -57,18 +58,19 @@ def _printer(sym: Symbols, tensors: Mapping[str, Any]) -> Printer:
 
 
 @functools.lru_cache(maxsize=None)
-def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0, unit: bool = False) -> General:
+def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0, unit: bool = False,
+                   transposed: bool = False) -> General:
     """Derive every gradient for one structure, every size symbolic, every step checked.
 
     The result is also kept on disk (:func:`cache_folder`), so that the next process reads it instead of
     deriving it again; see :func:`_load` for when a stored result is trusted.
     """
     key = f"general-{ndim}d-{'grouped' if grouped else 'plain'}-{'bias' if bias else 'nobias'}-{seed}" \
-        + ("-unit" if unit else "")
+        + ("-unit" if unit else "") + ("-transposed" if transposed else "")
     found = _load(key)
     if found is not None:
         return found
-    general = _derive_general(ndim, grouped, bias, seed, unit)
+    general = _derive_general(ndim, grouped, bias, seed, unit, transposed)
     _store(key, general)
     return general
 
@@ -88,12 +90,14 @@ def _store(key: str, general: General) -> None:
     store.save(key, general, _SOURCES)
 
 
-def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool = False) -> General:
+def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool = False,
+                    transposed: bool = False) -> General:
     sym = Symbols(ndim, grouped, unit)
-    y, L, L_terms = definition(sym, bias)
-    tensors = base_tensors(sym)
+    y, L, L_terms = (definition_transposed if transposed else definition)(sym, bias)
+    tensors = base_tensors(sym, transposed)
     pr = _printer(sym, tensors)
-    y_idx = ",".join(pr.doprint(v) for v in (sym.n,) + sym.group(sym.o) + sym.i)
+    y_free = L_terms[0].factors[0].index     # y's own index: (n, γ, o, i) or, transposed, (n, γ, o, j)
+    y_idx = ",".join(pr.doprint(v) for v in y_free)
     ho = r",\ ".join(
         rf"{pr.doprint(o)} = \left\lfloor \frac{{{pr.doprint(h)} + P^{{\mathrm{{low}}}} + P^{{\mathrm{{high}}}}"
         rf" - {pr.doprint(d)}({pr.doprint(k)}-1) - 1}}{{{pr.doprint(s)}}} \right\rfloor + 1"
@@ -101,15 +105,22 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
         for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P)) if not sym.unit else r",\ ".join(
         rf"{pr.doprint(o)} = {pr.doprint(h)} + {pr.doprint(p)} + P^{{\mathrm{{high}}}} - {pr.doprint(k)} + 1"
         for o, h, k, p in zip(sym.Ho, sym.H, sym.K, sym.P))     # at stride 1 and dilation 1: no floor
-    steps = [Step("definition", "definition_y", rf"y_{{{y_idx}}} = {pr.doprint(y)}",
-                  note_key="note.output_size", note_arg=ho),
+    if transposed:
+        ho = r",\ ".join(
+            rf"{pr.doprint(o)} = {pr.doprint(s)}({pr.doprint(h)} - 1) - 2 {pr.doprint(p)} + {pr.doprint(d)}"
+            rf"({pr.doprint(k)} - 1) + R + 1" for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P))
+    steps = [Step("definition", "definition_y_transposed" if transposed else "definition_y",
+                  rf"y_{{{y_idx}}} = {pr.doprint(y)}",
+                  note_key="note.output_size_transposed" if transposed else "note.output_size", note_arg=ho),
              Step("definition", "definition_L", rf"L = {pr.doprint(L)}", r"$g = \partial L / \partial y$")]
     closed: dict[str, ops.Expr] = {}
     for target, tensor in TARGETS:
         if tensor == "b" and not bias:
             continue
         free, sizes = _free(sym, tensor)
-        ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), target, seed)
+        if tensor == "h" and transposed:     # the kernel (C_in, C_out/G, ...): γ, c, o
+            free, sizes = sym.group_(sym.c_, sym.o_) + sym.a_, sym.group_size(sym.C, sym.O) + sym.K
+        ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), target, seed, transposed)
         wrt = sp.IndexedBase(tensor)[free]
         term = from_sympy(L.diff(wrt))
         _check_derivative(ctx, term, L_terms, tensor)
@@ -172,6 +183,12 @@ def to_layout_index(ctx: Context, array: np.ndarray, point: Any, sizes: Any) -> 
 def concrete_sizes(spec: ConvSpec, sym: Symbols) -> dict[sp.Symbol, Any]:
     """The spec's values for the size symbols; the output size in terms of the (still symbolic) input size."""
     values: dict[sp.Symbol, Any] = {sym.G: spec.groups}
+    if spec.transposed:
+        for k, (K, S, D, (lo, hi), R) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
+                                                       spec.pads, spec.output_padding)):  # type: ignore
+            values.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: lo,
+                           sym.Ho[k]: S * (sym.H[k] - 1) - lo - hi + D * (K - 1) + R + 1})
+        return values
     for k, (K, S, D, (lo, hi)) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
                                                 spec.pads)):
         X = sym.H[k] + lo + hi - D * (K - 1) - 1
@@ -315,7 +332,7 @@ def check_shapes(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray | N
     nd = spec.ndim
     if x.ndim != nd + 2 or x.shape[1] != spec.in_channels:
         raise InputError(f"x must have shape (N, {spec.in_channels}, {nd} spatial sizes), got {x.shape}")
-    want_h = (spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size)  # type: ignore
+    want_h = spec.weight_channels + tuple(spec.kernel_size)  # type: ignore
     if h.shape != want_h:
         raise InputError(f"h must have shape {want_h}, got {h.shape}")
     out = (x.shape[0], spec.out_channels) + spec.output_size(tuple(x.shape[2:]))
@@ -331,7 +348,7 @@ def derive_forms(spec: ConvSpec) -> Derivation:
     The forms are the structure's general forms (:func:`derive_general`, cached) with the spec's sizes
     substituted; :func:`symconv.derive` (the proof stage) attaches their proof for every size.
     """
-    general = derive_general(spec.ndim, spec.groups > 1, spec.bias)
+    general = derive_general(spec.ndim, spec.groups > 1, spec.bias, transposed=spec.transposed)
     values = concrete_sizes(spec, general.sym)
     forms = {k: f.map_sizes(values) for k, f in general.closed.items()}
     return Derivation(spec, general, forms["grad_input"], forms["grad_weight"], forms.get("grad_bias"))

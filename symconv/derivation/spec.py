@@ -64,6 +64,10 @@ class ConvSpec:
     groups: int = 1
     ndim: int = 2
     bias: bool = False
+    # A transposed convolution (PyTorch's ConvTransposeNd): y is the adjoint of x ⊗ h, h laid out
+    # (C_in, C_out/groups, *kernel), and output_padding adds that many outputs after each axis.
+    transposed: bool = False
+    output_padding: PerAxis = 0
 
     def __post_init__(self) -> None:
         if not _is_int(self.ndim) or self.ndim not in (1, 2, 3):
@@ -89,6 +93,19 @@ class ConvSpec:
                 raise SpecError(f"padding 'same' needs stride 1, got stride {self.stride}")
         else:
             object.__setattr__(self, "padding", _per_axis("padding", padding, self.ndim, 0, MAX_PADDING))
+        if not isinstance(self.transposed, bool):
+            raise SpecError(f"transposed must be true or false, got {self.transposed!r}")
+        object.__setattr__(self, "output_padding", _per_axis("output_padding", self.output_padding, self.ndim, 0))
+        if self.transposed:
+            if isinstance(padding, str):
+                raise SpecError(f"padding of a transposed convolution must be an integer or one per axis, "
+                                f"got {padding!r}")
+            for r, s, d in zip(self.output_padding, self.stride, self.dilation):  # type: ignore[arg-type]
+                if r >= max(s, d):      # PyTorch's rule: beyond it the extra outputs would read no input
+                    raise SpecError(f"output_padding must be smaller than the stride or the dilation, got "
+                                    f"{r} with stride {s}, dilation {d}")
+        elif any(self.output_padding):  # type: ignore[arg-type]
+            raise SpecError("output_padding is only for a transposed convolution (--op conv_transpose)")
 
     @property
     def pads(self) -> tuple[tuple[int, int], ...]:
@@ -102,10 +119,24 @@ class ConvSpec:
             return tuple((s, s) for s in spans)
         return tuple((s // 2, s - s // 2) for s in spans)
 
+    @property
+    def op(self) -> str:
+        """The operator's name on the command line: ``conv`` or ``conv_transpose``."""
+        return "conv_transpose" if self.transposed else "conv"
+
+    @property
+    def weight_channels(self) -> tuple[int, int]:
+        """The kernel's first two axes: (C_out, C_in/G), or (C_in, C_out/G) when transposed."""
+        if self.transposed:
+            return self.in_channels, self.out_channels // self.groups
+        return self.out_channels, self.in_channels // self.groups
+
     def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
         """Spatial output size for a spatial input size; :class:`SpecError` when the kernel does not fit."""
         if len(input_size) != self.ndim:
             raise SpecError(f"input size must have {self.ndim} spatial axes, got {tuple(input_size)}")
+        if self.transposed:
+            return self._transposed_size(tuple(input_size))
         out = []
         for axis, (n, k, s, d, (lo, hi)) in enumerate(zip(input_size, self.kernel_size, self.stride,
                                                           self.dilation, self.pads)):  # type: ignore[arg-type]
@@ -116,6 +147,19 @@ class ConvSpec:
             out.append((n + lo + hi - span) // s + 1)
         return tuple(out)
 
+    def _transposed_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
+        # (H - 1)·S - 2P + D(K - 1) + output_padding + 1, as PyTorch's ConvTransposeNd.
+        out = []
+        for axis, (n, k, s, d, (lo, hi), r) in enumerate(zip(
+                input_size, self.kernel_size, self.stride, self.dilation, self.pads,  # type: ignore[arg-type]
+                self.output_padding)):  # type: ignore[arg-type]
+            size = (n - 1) * s - lo - hi + d * (k - 1) + r + 1
+            if size < 1:
+                raise SpecError(f"padding: the transposed convolution's output would be empty ({size}) on "
+                                f"spatial axis {axis + 1}")
+            out.append(size)
+        return tuple(out)
+
     def describe(self) -> str:
         """A short plain-text summary, used in report titles and file names."""
         def axes(v: tuple[int, ...]) -> str:
@@ -123,6 +167,10 @@ class ConvSpec:
         pad = self.padding if isinstance(self.padding, str) else axes(self.padding)  # type: ignore[arg-type]
         parts = [f"{self.ndim}d", f"k{axes(self.kernel_size)}", f"s{axes(self.stride)}",  # type: ignore[arg-type]
                  f"p{pad}", f"d{axes(self.dilation)}"]  # type: ignore[arg-type]
+        if self.transposed:
+            parts.insert(0, "transposed")
+            if any(self.output_padding):  # type: ignore[arg-type]
+                parts.insert(5, f"op{axes(self.output_padding)}")  # type: ignore[arg-type]
         if self.groups > 1:
             parts.append(f"g{self.groups}")
         if self.bias:

@@ -37,9 +37,11 @@ def prove_forms(d: Derivation) -> presburger.Proof:
     spec = d.spec
     grouped = spec.groups > 1
     fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
-                             spec.groups if grouped else None)
+                             spec.groups if grouped else None,
+                             tuple(spec.output_padding) if spec.transposed else None)  # type: ignore[arg-type]
     return presburger.prove(spec.ndim, grouped, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
-                            tuple(spec.dilation), d.closed_forms, fixed)  # type: ignore[arg-type]
+                            tuple(spec.dilation), d.closed_forms, fixed,  # type: ignore[arg-type]
+                            transposed=spec.transposed)
 
 
 def derive(spec: ConvSpec, prove: bool = True) -> Derivation:
@@ -71,7 +73,7 @@ def prove_general(d: Derivation) -> presburger.Proof:
     structure at that stride and dilation; :func:`prove_forms` proves the concrete forms themselves."""
     spec = d.spec
     return presburger.prove(spec.ndim, spec.groups > 1, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
-                            tuple(spec.dilation))  # type: ignore[arg-type]
+                            tuple(spec.dilation), transposed=spec.transposed)  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=1024)

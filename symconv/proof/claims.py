@@ -111,10 +111,13 @@ def prove_form(spec: ConvSpec, wrt: str, form: ops.Expr, fixed_sizes: bool = Tru
     check_limits(form, spec, fixed_sizes)
     grouped = spec.groups > 1
     fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
-                             spec.groups if grouped else None) if fixed_sizes else None
+                             spec.groups if grouped else None,
+                             tuple(spec.output_padding) if spec.transposed else None  # type: ignore[arg-type]
+                             ) if fixed_sizes else None
     target = WRT[wrt]
     proof = presburger.prove(spec.ndim, grouped, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
-                             tuple(spec.dilation), {target: terms(form)}, fixed, [target])  # type: ignore
+                             tuple(spec.dilation), {target: terms(form)}, fixed, [target],  # type: ignore
+                             transposed=spec.transposed)
     return ClaimProof(str(form) if text is None else text, wrt, form, proof)
 
 

@@ -40,7 +40,7 @@ import sympy as sp
 from ..derivation import ops, threads
 from ..derivation.affine import KINDS, IndexSpace, tup
 from ..derivation.forms import derive_general
-from ..derivation.engine import base_tensors, definition
+from ..derivation.engine import base_tensors, definition, definition_transposed
 from ..errors import SymconvError, UnsupportedError
 from ..derivation.index import Symbols, Term, from_sympy
 
@@ -81,6 +81,7 @@ class Fixed:
     kernel_size: tuple[int, ...] | None = None
     pads: tuple[tuple[int, int], ...] | None = None
     groups: int | None = None
+    output_padding: tuple[int, ...] | None = None     # a transposed convolution's, fixed with its padding
 
     def check(self, ndim: int, grouped: bool) -> None:
         def whole(v: Any, least: int) -> bool:
@@ -105,6 +106,8 @@ class Fixed:
             parts.append(f"K = {one(self.kernel_size)}")
         if self.pads is not None:
             parts.append(f"P = {ops._fmt_widths(self.pads)}")
+        if self.output_padding is not None:
+            parts.append(f"R = {one(self.output_padding)}")     # the output padding (--output-padding R)
         return ", ".join(parts)
 
     def sizes(self, ndim: int, grouped: bool) -> dict[str, int]:
@@ -113,13 +116,16 @@ class Fixed:
         for k in range(ndim):
             if self.kernel_size is not None:
                 out[_axis_name("K", ndim, k)] = self.kernel_size[k]
-            if self.pads is not None:
+            if self.pads is not None and self.output_padding is not None:
+                out[_axis_name("P", ndim, k)] = self.pads[k][0]
+                out[_axis_name("R", ndim, k)] = self.output_padding[k]
+            elif self.pads is not None:
                 out[_axis_name("P", ndim, k)], out[_axis_name("Q", ndim, k)] = self.pads[k]
         return out
 
 
 def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
-                fixed: Fixed | None = None) -> tuple[IndexSpace, Symbols]:
+                fixed: Fixed | None = None, transposed: bool = False) -> tuple[IndexSpace, Symbols]:
     """The isl space of one structure at one stride and dilation: every other size a parameter.
 
     Parameters (in the order a counterexample minimises them): N, G (when grouped), C = C_in/G, O = C_out/G,
@@ -130,6 +136,8 @@ def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tup
     """
     fixed = fixed or Fixed()
     fixed.check(ndim, grouped)
+    if transposed:
+        return _transposed_space(ndim, grouped, stride, dilation, fixed)
     sym = Symbols(ndim, grouped)
     names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C", sym.O: "O"}
     values: dict[sp.Symbol, int] = {}
@@ -169,6 +177,49 @@ def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tup
     return space, sym
 
 
+def _transposed_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
+                      fixed: Fixed) -> tuple[IndexSpace, Symbols]:
+    """:func:`index_space` of a transposed convolution: per axis K, P (its padding, both sides), R (its
+    output padding, 0 ≤ R < max(S, D) as PyTorch allows), H, and the output size the context defines,
+    Ho = S(H − 1) − 2P + D(K − 1) + R + 1 ≥ 1. The kernel is laid out (G, C, O, K...): C_in first."""
+    sym = Symbols(ndim, grouped)
+    names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C", sym.O: "O"}
+    values: dict[sp.Symbol, int] = {}
+    if grouped and fixed.groups is None:
+        names[sym.G] = "G"
+    else:
+        values[sym.G] = fixed.groups or 1
+    params = ["N"] + (["G"] if sym.G in names else []) + ["C", "O"]
+    context = ["N >= 1", "C >= 1", "O >= 1"] + (["G >= 1"] if sym.G in names else [])
+    per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("K", "P", "R", "H", "Ho")}
+    for b in ("K", "P", "R", "H"):
+        if b == "K" and fixed.kernel_size is not None or b in "PR" and fixed.pads is not None:
+            continue
+        params += per_axis[b]
+    params += per_axis["Ho"]
+    for k in range(ndim):
+        K, P, R, H, Ho = (per_axis[b][k] for b in ("K", "P", "R", "H", "Ho"))
+        s, d = stride[k], dilation[k]
+        names.update({sym.H[k]: H, sym.Ho[k]: Ho})
+        values.update({sym.S[k]: s, sym.D[k]: d})
+        if fixed.kernel_size is None:
+            names[sym.K[k]] = K
+        else:
+            values[sym.K[k]] = K = str(fixed.kernel_size[k])          # type: ignore[assignment]
+        if fixed.pads is None:
+            names[sym.P[k]] = P
+        else:
+            values[sym.P[k]] = fixed.pads[k][0]
+            P, R = str(fixed.pads[k][0]), str((fixed.output_padding or (0,) * ndim)[k])
+        context += [f"{K} >= 1", f"{P} >= 0", f"0 <= {R} < {max(s, d)}", f"{H} >= 1",
+                    f"{Ho} = {s}*({H} - 1) - 2*{P} + {d}*({K} - 1) + {R} + 1", f"{Ho} >= 1"]
+    G = sym.G if sym.G in names else values[sym.G]
+    shapes = {"x": (sym.N, G, sym.C) + sym.H, "h": (G, sym.C, sym.O) + sym.K,
+              "g": (sym.N, G, sym.O) + sym.Ho, "b": (G, sym.O)}
+    space = IndexSpace(ndim, tuple(params), names, values, shapes, G, " and ".join(context))
+    return space, sym
+
+
 def _uniform(layout: tuple[str, ...], index: Sequence[str]) -> list[str]:
     """A Term-layout index in the uniform layout: without a group axis, γ = 0 goes before the channel."""
     index = list(index)
@@ -179,20 +230,23 @@ def _uniform(layout: tuple[str, ...], index: Sequence[str]) -> list[str]:
 
 # ------------------------------------------------------------------------------------- the definition
 
-def _free(sym: Symbols, tensor: str) -> tuple[sp.Symbol, ...]:
+def _free(sym: Symbols, tensor: str, transposed: bool = False) -> tuple[sp.Symbol, ...]:
     if tensor == "x":
         return (sym.n_,) + sym.group_(sym.c_) + sym.u_
+    if tensor == "h" and transposed:
+        return sym.group_(sym.c_, sym.o_) + sym.a_
     if tensor == "h":
         return sym.group_(sym.o_, sym.c_) + sym.a_
     return sym.group_(sym.o_)
 
 
 @functools.lru_cache(maxsize=None)
-def derivative_term(ndim: int, grouped: bool, bias: bool, tensor: str) -> tuple[Term, tuple[sp.Symbol, ...]]:
+def derivative_term(ndim: int, grouped: bool, bias: bool, tensor: str,
+                    transposed: bool = False) -> tuple[Term, tuple[sp.Symbol, ...]]:
     """∂L/∂tensor[free] as a Term (factors, deltas, limits), as SymPy differentiates the definition."""
     sym = Symbols(ndim, grouped)
-    _, L, _ = definition(sym, bias)
-    free = _free(sym, tensor)
+    _, L, _ = (definition_transposed if transposed else definition)(sym, bias)
+    free = _free(sym, tensor, transposed)
     return from_sympy(L.diff(sp.IndexedBase(tensor)[free])), free
 
 
@@ -291,6 +345,7 @@ class Counterexample:
     formula: tuple[tuple[tuple[str, tuple[int, ...]], ...], ...] = ()   # the other side at that entry
     count: int = 0
     reason: str = ""
+    transposed: bool = False                # a transposed convolution's (sizes hold R, not Q)
 
     def _axis(self, base: str) -> list[int]:
         return [self.sizes[_axis_name(base, self.ndim, k)] for k in range(self.ndim)]
@@ -321,7 +376,13 @@ class Counterexample:
 
     @property
     def pads(self) -> tuple[tuple[int, int], ...]:
+        if self.transposed:
+            return tuple(zip(self._axis("P"), self._axis("P")))
         return tuple(zip(self._axis("P"), self._axis("Q")))
+
+    @property
+    def output_padding(self) -> tuple[int, ...]:
+        return tuple(self._axis("R")) if self.transposed else (0,) * self.ndim
 
     def symbol_values(self, sym: Symbols) -> dict[sp.Symbol, int]:
         """Every size symbol of :class:`symconv.derivation.index.Symbols`, to evaluate a general closed form here."""
@@ -344,6 +405,8 @@ class Counterexample:
         parts += [f"{a} = {n}" for a, n in zip(axes, self.input_size)]
         parts.append(f"K = {one(self.kernel_size)}")
         parts.append(f"P = {ops._fmt_widths(self.pads)}")     # ((low, high) per axis) as symconv prints
+        if self.transposed:
+            parts.append(f"R = {one(self.output_padding)}")     # the output padding (--output-padding R)
         return ", ".join(parts)
 
     def __str__(self) -> str:
@@ -388,6 +451,7 @@ class Proof:
     results: tuple[Result, ...]
     seconds: float
     statement: str = field(default="")
+    transposed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -399,15 +463,15 @@ class Proof:
 
 
 def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
-               fixed: Fixed | None = None) -> str:
+               fixed: Fixed | None = None, transposed: bool = False) -> str:
     fixed = fixed or Fixed()
     axes = ("H",) if ndim == 1 else ("H", "W") if ndim == 2 else ("H_1", "H_2", "H_3")
     sizes = ["N"] + (["G"] if grouped and fixed.groups is None else []) + ["C_in", "C_out"] + list(axes)
-    sizes += ([] if fixed.kernel_size is not None else ["K"]) + ([] if fixed.pads is not None
-                                                                 else ["P_low", "P_high"])
+    sizes += ([] if fixed.kernel_size is not None else ["K"]) + (
+        [] if fixed.pads is not None else ["P", "R < max(S, D)"] if transposed else ["P_low", "P_high"])
     one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
     at = f"{fixed.words()}, " if fixed.words() else ""
-    least = _least_input(fixed, dilation)
+    least = _least_input(fixed, dilation, stride if transposed else None)
     if any(m > 1 for m in least):
         # The proof covers the sizes with a non-empty output (the context): name them.
         shown = [f"{a} ≥ {m}" if m > 1 else a for a, m in zip(axes, least)]
@@ -416,11 +480,17 @@ def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tupl
     return f"for every {', '.join(sizes)} at {at}stride {one(stride)}, dilation {one(dilation)}"
 
 
-def _least_input(fixed: Fixed, dilation: tuple[int, ...]) -> tuple[int, ...]:
+def _least_input(fixed: Fixed, dilation: tuple[int, ...], transposed_stride: tuple[int, ...] | None = None
+                 ) -> tuple[int, ...]:
     """The smallest input size per axis with a non-empty output, D(K - 1) + 1 - P_low - P_high (at least 1),
-    when the kernel size and padding are fixed; 1 otherwise."""
+    when the kernel size and padding are fixed; 1 otherwise. A transposed convolution's output
+    S(H − 1) − 2P + D(K − 1) + R + 1 is non-empty from H = 1 + ⌈(2P − D(K − 1) − R) / S⌉."""
     if fixed.kernel_size is None or fixed.pads is None:
         return (1,) * len(dilation)
+    if transposed_stride is not None:
+        rs = fixed.output_padding or (0,) * len(dilation)
+        return tuple(max(1, 1 + -(-(2 * lo - d * (k - 1) - r) // s)) for k, d, s, (lo, _), r in zip(
+            fixed.kernel_size, dilation, transposed_stride, fixed.pads, rs))
     return tuple(max(1, d * (k - 1) + 1 - lo - hi) for k, d, (lo, hi) in zip(fixed.kernel_size, dilation,
                                                                               fixed.pads))
 
@@ -434,38 +504,41 @@ class _Structure:
     context: isl.Set
     definition: isl.Map
     fixed: Mapping[str, int] = field(default_factory=dict)    # sizes fixed to numbers, by parameter name
+    transposed: bool = False
 
 
 @functools.lru_cache(maxsize=None)
 def _space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
-           fixed: Fixed | None = None) -> tuple[IndexSpace, Symbols, isl.Set]:
-    space, sym = index_space(ndim, grouped, stride, dilation, fixed)
+           fixed: Fixed | None = None, transposed: bool = False) -> tuple[IndexSpace, Symbols, isl.Set]:
+    space, sym = index_space(ndim, grouped, stride, dilation, fixed, transposed)
     return space, sym, space.set(f": {space.context}")
 
 
 @functools.lru_cache(maxsize=None)
 def _definition(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], tensor: str,
-                term: Term, free: tuple[sp.Symbol, ...], fixed: Fixed | None = None) -> _Structure:
+                term: Term, free: tuple[sp.Symbol, ...], fixed: Fixed | None = None,
+                transposed: bool = False) -> _Structure:
     # Keyed by the derivative's Term itself: with or without a bias, ∂L/∂x and ∂L/∂h are the same Term.
-    space, sym, context = _space(ndim, grouped, stride, dilation, fixed)
+    space, sym, context = _space(ndim, grouped, stride, dilation, fixed, transposed)
     rel = _definition_map(space, sym, term, free, tensor).intersect_params(context)
     if not rel.is_injective():
         raise SymconvError(f"the definition's terms of ∂L/∂{tensor} are not injective")
     known = {"G": 1} if not grouped else {}
-    return _Structure(space, sym, context, rel, {**known, **(fixed or Fixed()).sizes(ndim, grouped)})
+    return _Structure(space, sym, context, rel, {**known, **(fixed or Fixed()).sizes(ndim, grouped)}, transposed)
 
 
 def general_forms(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...],
-                  dilation: tuple[int, ...]) -> dict[str, ops.Expr]:
+                  dilation: tuple[int, ...], transposed: bool = False) -> dict[str, ops.Expr]:
     """The engine's closed forms for one structure, with the stride and dilation put in."""
     sym = Symbols(ndim, grouped)
     values = {**dict(zip(sym.S, stride)), **dict(zip(sym.D, dilation))}
-    return {k: f.map_sizes(values) for k, f in derive_general(ndim, grouped, bias).closed.items()}
+    return {k: f.map_sizes(values)
+            for k, f in derive_general(ndim, grouped, bias, transposed=transposed).closed.items()}
 
 
 def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
           forms: Mapping[str, Any] | None = None, fixed: Fixed | None = None,
-          targets: Sequence[str] | None = None) -> Proof:
+          targets: Sequence[str] | None = None, transposed: bool = False) -> Proof:
     """Prove (or refute, with the smallest counterexample) closed forms for every size at this stride and
     dilation. ``forms`` maps ``grad_input``/``grad_weight``/``grad_bias`` to a closed form in the symbols of
     :class:`symconv.derivation.index.Symbols`, or to a sequence of closed forms meaning their sum; by default the
@@ -486,7 +559,8 @@ def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilatio
         raise UnsupportedError(f"stride and dilation need {ndim} positive integers each, got {stride} and "
                                f"{dilation}")
     if forms is None:
-        forms = general_forms(ndim, grouped, bias, stride, dilation)
+        forms = general_forms(ndim, grouped, bias, stride, dilation, transposed) if transposed \
+            else general_forms(ndim, grouped, bias, stride, dilation)
     if fixed is not None:
         fixed.check(ndim, grouped)
         if fixed == Fixed() or fixed == Fixed(groups=1):
@@ -500,17 +574,17 @@ def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilatio
             continue
         form = forms[target]
         parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
-        term, free = derivative_term(ndim, grouped, bias, tensor)
-        results.append(_result(ndim, grouped, stride, dilation, target, term, free, parts, fixed))
+        term, free = derivative_term(ndim, grouped, bias, tensor, transposed)
+        results.append(_result(ndim, grouped, stride, dilation, target, term, free, parts, fixed, transposed))
     return Proof(ndim, grouped, bias, stride, dilation, tuple(results), time.perf_counter() - start,
-                 _statement(ndim, grouped, stride, dilation, fixed))
+                 _statement(ndim, grouped, stride, dilation, fixed, transposed), transposed)
 
 
 @functools.lru_cache(maxsize=8192)
 def _result(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], target: str,
             term: Term, free: tuple[sp.Symbol, ...], parts: tuple[ops.Expr, ...],
-            fixed: Fixed | None = None) -> Result:
-    st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free, fixed)
+            fixed: Fixed | None = None, transposed: bool = False) -> Result:
+    st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free, fixed, transposed)
     try:
         spread = tuple(t for p in parts for t in _spread(p, st.space))
         found = _refute(st, target, spread)
@@ -717,7 +791,7 @@ def _smallest(space: IndexSpace, sizes: isl.Set) -> dict[str, int]:
     smallest in (N, G, C, O, K..., P..., Q..., H...); symmetric padding (P = Q) when there is one."""
     params = list(space.params)
     chosen = [p for p in params if not p.startswith("Ho")]
-    sym_pads = " and ".join(f"{p} = Q{p[1:]}" for p in params if p.startswith("P"))
+    sym_pads = " and ".join(f"{p} = Q{p[1:]}" for p in params if p.startswith("P") and f"Q{p[1:]}" in params)
     # With the padding fixed to numbers there is no padding to prefer symmetric.
     preferred = [sizes.intersect_params(space.set(f": {sym_pads}"))] if sym_pads else []
     for candidate in preferred + [sizes]:
@@ -747,21 +821,23 @@ def _points(s: isl.Set, most: int = 8) -> list[list[int]]:
     return sorted(out)
 
 
-def _torch_index(name: str, index: list[int], sizes: Mapping[str, int]) -> tuple[int, ...]:
-    """A uniform-layout index in PyTorch's layout: the group joins the channel that follows it."""
-    per_group = {"x": sizes["C"], "g": sizes["O"], "h": sizes["O"], "b": sizes["O"]}[name]
+def _torch_index(name: str, index: list[int], sizes: Mapping[str, int],
+                 transposed: bool = False) -> tuple[int, ...]:
+    """A uniform-layout index in PyTorch's layout: the group joins the channel that follows it (a transposed
+    convolution's kernel is (C_in, C_out/G, ...): its group joins an input channel)."""
+    per_group = {"x": sizes["C"], "g": sizes["O"], "h": sizes["C" if transposed else "O"], "b": sizes["O"]}[name]
     at = 1 if KINDS[name] == "data" else 0
     return tuple(index[:at]) + (index[at] * per_group + index[at + 1],) + tuple(index[at + 2:])
 
 
-def _split(space: IndexSpace, tensor: str, coords: list[int], sizes: Mapping[str, int]) -> tuple[
-        tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+def _split(space: IndexSpace, tensor: str, coords: list[int], sizes: Mapping[str, int],
+           transposed: bool = False) -> tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
     """(the gradient entry, the monomial's factors) of a monomial point, in PyTorch indices."""
     ranks = [len(space.shapes[t]) for t in (tensor,) + OTHERS[tensor]]
     cuts = list(itertools.accumulate(ranks))
     pieces = [coords[a:b] for a, b in zip([0] + cuts, cuts)]
-    entry = _torch_index(tensor, pieces[0], sizes)
-    return entry, tuple((t, _torch_index(t, p, sizes)) for t, p in zip(OTHERS[tensor], pieces[1:]))
+    entry = _torch_index(tensor, pieces[0], sizes, transposed)
+    return entry, tuple((t, _torch_index(t, p, sizes, transposed)) for t, p in zip(OTHERS[tensor], pieces[1:]))
 
 
 def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
@@ -775,7 +851,7 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
     kind, bad, detail = next(f for f in found if not f[1].params().intersect(_fix(space, sizes)).is_empty())
     # The Counterexample names every size, the fixed ones too (isl only knows the parameters).
     base = dict(target=target, kind=kind, sizes={**st.fixed, **sizes}, ndim=space.ndim,
-                grouped=st.sym.grouped, stride=stride, dilation=dilation)
+                grouped=st.sym.grouped, stride=stride, dilation=dilation, transposed=st.transposed)
     if kind == "undefined":
         return Counterexample(**base, reason=f"the formula cannot be evaluated: {detail}")
     if kind == "shape":
@@ -787,7 +863,7 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
     at = bad.intersect_params(_fix(space, sizes))
     first = at.lexmin()
     coords = _points(first, 1)[0]
-    entry, mono = _split(space, tensor, coords, sizes)
+    entry, mono = _split(space, tensor, coords, sizes, st.transposed)
     rank = len(space.shapes[tensor])
     # The other side's monomials at the same gradient entry, to show what it gives instead.
     if kind == "missing":
@@ -800,7 +876,7 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
                     for m in detail)
         return Counterexample(**base, entry=entry, monomial=mono, count=count)
     here = _entry_set(other.intersect_params(_fix(space, sizes)), coords[:rank])
-    gives = tuple(_split(space, tensor, c, sizes)[1] for c in _points(here, 4))
+    gives = tuple(_split(space, tensor, c, sizes, st.transposed)[1] for c in _points(here, 4))
     return Counterexample(**base, entry=entry, monomial=mono, formula=gives)
 
 

@@ -60,6 +60,15 @@ def _forward(pads: Sequence[tuple[int, int]], stride: tuple[int, ...], dilation:
     return ops.Correlate(ops.pad(ops.Tensor("x"), tuple(pads)), ops.Tensor("h"), stride, dilation, groups)
 
 
+def _forward_transposed(cx: Any) -> ops.Expr:
+    """The transposed convolution's y in the operators (as :func:`symconv.derivation.numeric.forward_expr`)."""
+    widths = tuple((d * (k - 1) - lo, d * (k - 1) - hi + r) for k, d, (lo, hi), r in zip(
+        cx.kernel_size, cx.dilation, cx.pads, cx.output_padding))
+    return ops.Correlate(ops.pad(ops.dilate(ops.Tensor("x"), cx.stride), widths),
+                         ops.Rot180(ops.SwapIO(ops.Tensor("h"), cx.groups), cx.ndim), (1,) * cx.ndim, cx.dilation,
+                         cx.groups)
+
+
 def _truth(target: str, env: dict[str, np.ndarray], forward: ops.Expr) -> np.ndarray:
     """∂L/∂target of L = Σ g·y, y the definition, from y alone (see the module)."""
     x, h, g = env["x"], env["h"], env["g"]
@@ -108,7 +117,8 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
     sizes = cx.symbol_values(Symbols(cx.ndim, True))
     groups, n = cx.groups, cx.batch
     out = tuple(sizes[s] for s in Symbols(cx.ndim, True).Ho)
-    shapes = {"x": (n, cx.in_channels) + cx.input_size, "h": (cx.out_channels, cx.sizes["C"]) + cx.kernel_size,
+    kernel = (cx.in_channels, cx.sizes["O"]) if getattr(cx, "transposed", False) else (cx.out_channels, cx.sizes["C"])
+    shapes = {"x": (n, cx.in_channels) + cx.input_size, "h": kernel + cx.kernel_size,
               "g": (n, cx.out_channels) + out, "b": (cx.out_channels,)}
     over = _over_limit(parts, sizes) or _cost(cx.target, shapes, out, groups)     # before anything is made
     try:
@@ -121,7 +131,8 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
         return False, f"too large to evaluate: {over}"
     rng = np.random.default_rng(seed)
     ints = {k: rng.integers(-50, 51, v) for k, v in shapes.items()}
-    forward = _forward(cx.pads, cx.stride, cx.dilation, groups)
+    forward = _forward_transposed(cx) if getattr(cx, "transposed", False) else _forward(cx.pads, cx.stride,
+                                                                                        cx.dilation, groups)
     verdicts = []
     for dtype in (object, np.float64):
         env = {k: (v.astype(object) if dtype is object else v.astype(np.float64)) for k, v in ints.items()}

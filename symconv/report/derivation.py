@@ -30,6 +30,9 @@ def spec_table(d: Derivation, lang: str = "en") -> Table:
              + (f" ({s.padding})" if isinstance(s.padding, str) else "")),
             (w("f.dilation", lang), _axes(s.dilation)), (w("f.groups", lang), str(s.groups)),
             (w("f.bias", lang), w("yes" if s.bias else "no", lang))]
+    if s.transposed:
+        rows.insert(0, (w("f.op", lang), UserText(s.op)))
+        rows.insert(5, (w("f.output_padding", lang), _axes(s.output_padding)))
     return Table((w("field", lang), w("value", lang)), tuple(rows))
 
 
@@ -111,8 +114,9 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
     blocks: list[Block] = [Heading(w("h.configuration", lang), 2), spec_table(d, lang),
                            Heading(w("h.closed_forms", lang), 2)]
     blocks += closed_form_blocks(d, lang)
-    blocks += [Heading(w("h.figure", lang), 2),
-               Figure(tikz(d.spec, lang), figure_name(d.spec, lang), w("fig.caption", lang))]
+    if not d.spec.transposed:           # the figure draws a convolution's windows
+        blocks += [Heading(w("h.figure", lang), 2),
+                   Figure(tikz(d.spec, lang), figure_name(d.spec, lang), w("fig.caption", lang))]
     blocks.append(Para(w("every_size", lang)))
     for name, form in d.general.closed.items():
         blocks += gradient_blocks(_SYMBOL[name], form, general=True)
@@ -157,7 +161,7 @@ def at_unit_stride(d: Derivation) -> Any:
     s = d.spec
     if set(s.stride) != {1} or set(s.dilation) != {1}:
         return None
-    return derive_general(s.ndim, s.groups > 1, s.bias, unit=True)
+    return derive_general(s.ndim, s.groups > 1, s.bias, unit=True, transposed=s.transposed)
 
 
 def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
@@ -181,7 +185,7 @@ def figure_name(spec: Any, lang: str = "en") -> str:
 
 
 def figure_files(spec: Any, lang: str = "en") -> dict[str, str]:
-    return {figure_name(spec, lang): svg(spec, lang)}
+    return {} if spec.transposed else {figure_name(spec, lang): svg(spec, lang)}
 
 
 def derivation_latex(d: Derivation, lang: str = "en") -> str:
