@@ -551,22 +551,32 @@ def _claim(args: argparse.Namespace) -> int:
 
 def _all_sizes(args: argparse.Namespace) -> int:
     """``verify --sweep --all-sizes``: every structure at every stride and dilation, for every size."""
-    from .proof.presburger import sweep as all_sizes
-    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant)
-    failures = [{"family": f"{p.ndim}d grouped={p.grouped} bias={p.bias} stride={p.stride} "
-                           f"dilation={p.dilation}", "counterexample": str(p.counterexample)}
+    from .proof.presburger import OPS, sweep as all_sizes
+    # Every operator; a mutant only where it belongs (the transposed convolution's own, or the convolution's).
+    ops_ = OPS if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS else ("conv",)
+    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant, ops_=ops_)
+    op = lambda p: "conv_transpose" if p.transposed else "conv"  # noqa: E731
+    failures = [{"family": f"{op(p) + ' ' if p.transposed else ''}{p.ndim}d grouped={p.grouped} bias={p.bias} "
+                           f"stride={p.stride} dilation={p.dilation}", "counterexample": str(p.counterexample)}
                 for p in result.failures]
     total = len(result.proofs)
+    by_op = {name: {"total": sum(op(p) == name for p in result.proofs),
+                    "proved": sum(op(p) == name and p.ok for p in result.proofs)} for name in ops_}
     if args.json:
         print(_json({"total": total, "proved": total - len(failures), "failed": len(failures),
-                     "wall_seconds": result.seconds, "cpu_seconds": result.cpu_seconds,
+                     "wall_seconds": result.seconds, "cpu_seconds": result.cpu_seconds, "by_op": by_op,
                      "failures": failures[:20]}))
     else:
         print(f"{total - len(failures)} of {total} families proved for every size in {result.seconds:.1f} s "
               f"({result.cpu_seconds:.1f} s of processor time)")
+        for name, counts in by_op.items():
+            print(f"  {name}: {counts['proved']} of {counts['total']}")
         for f in failures[:5]:
             print(f"FAILED {f['family']}: {f['counterexample']}")
     return 0 if not failures else 1
+
+
+_TRANSPOSED_MUTANTS = ("output_padding_wrong_side", "extra_rotation")     # symconv.proof.mutants.TRANSPOSED_KINDS
 
 
 def _sweep(args: argparse.Namespace) -> int:

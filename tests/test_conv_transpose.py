@@ -267,3 +267,14 @@ def test_cli_report_en_zh(tmp_path):
     assert "| operator | conv\\_transpose |" in md and "| output padding $R$ | 1 |" in md
     assert "`correlate(pad(g, (1, 0)), h, stride=2)`" in md
     assert (tmp_path / "o" / "conv_backward_transposed_1d_k3_s2_p1_op1_d1_zh.md").exists()
+
+
+def test_all_sizes_sweep_names_every_operator(capsys):
+    from symconv.cli import main
+    assert main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("72 of 72 families proved for every size")
+    assert out[1:3] == ["  conv: 36 of 36", "  conv_transpose: 36 of 36"]
+    assert main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1", "--mutant", "extra_rotation"]) == 1
+    out = capsys.readouterr().out
+    assert "  conv_transpose: 0 of 36" in out and "FAILED conv_transpose 1d" in out

@@ -923,34 +923,45 @@ class Sweep:
         return tuple(p for p in self.proofs if not p.ok)
 
 
-def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)) -> list[tuple[Any, ...]]:
-    """(ndim, grouped, bias, stride, dilation) for every structure and per-axis stride and dilation."""
+OPS = ("conv", "conv_transpose")
+
+
+def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3),
+             ops_: Sequence[str] = ("conv",)) -> list[tuple[Any, ...]]:
+    """(ndim, grouped, bias, stride, dilation) for every structure and per-axis stride and dilation, for each
+    operator of ``ops_`` (a transposed convolution's families end with ``"conv_transpose"``)."""
     # With and without a bias side by side: ∂L/∂x and ∂L/∂h are the same proofs, cached in one process.
     out = []
-    for ndim in ndims:
-        per_axis = list(itertools.product(values, repeat=ndim))
-        out += [(ndim, grouped, bias, s, d) for grouped in (False, True) for s in per_axis for d in per_axis
-                for bias in (False, True)]
+    for op in ops_:
+        tail = () if op == "conv" else (op,)
+        for ndim in ndims:
+            per_axis = list(itertools.product(values, repeat=ndim))
+            out += [(ndim, grouped, bias, s, d) + tail for grouped in (False, True) for s in per_axis
+                    for d in per_axis for bias in (False, True)]
     return out
 
 
 def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
     start = time.process_time()
     *structure, mutant = family
+    transposed = structure[-1] == "conv_transpose"
+    if transposed:
+        structure = structure[:-1]
     forms = None
     if mutant:
         from .mutants import mutate
-        forms = {k: mutate(v, mutant) for k, v in general_forms(*structure).items()}
-    proof = prove(*structure, forms)
+        forms = {k: mutate(v, mutant) for k, v in general_forms(*structure, transposed).items()}
+    proof = prove(*structure, forms, transposed=transposed)
     return proof, time.process_time() - start
 
 
 def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), jobs: int = 1,
-          mutant: str | None = None) -> Sweep:
-    """Prove the engine's closed forms for every family of :func:`families`, in ``jobs`` processes; with
-    ``mutant``, a deliberately wrong version of them instead (the families it changes must fail)."""
+          mutant: str | None = None, ops_: Sequence[str] = ("conv",)) -> Sweep:
+    """Prove the engine's closed forms for every family of :func:`families` (of each operator in ``ops_``),
+    in ``jobs`` processes; with ``mutant``, a deliberately wrong version of them instead (the families it
+    changes must fail)."""
     start = time.perf_counter()
-    todo = [f + (mutant,) for f in families(ndims, values)]
+    todo = [f + (mutant,) for f in families(ndims, values, ops_)]
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor    # a stored proof's reader need not load it
         with ProcessPoolExecutor(jobs, initializer=threads.worker) as pool:     # one BLAS thread each
