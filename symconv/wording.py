@@ -31,6 +31,10 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_y_transposed": "definition of the transposed convolution (PyTorch's ConvTransposeNd): "
                                         "each input entry is scattered by the kernel to the outputs "
                                         "S i + D a - P; y is zero where nothing lands",
+        "rule.definition_y_slice": "definition of strided slicing x[..., P : P + S H^o : S] on every spatial axis",
+        "rule.definition_y_pad": "definition of constant padding: P zeros before each axis and the rest after it; "
+                                 "x is zero outside its range",
+        "rule.offset_to_padding": "the index's offset and range become a padding (negative widths crop)",
         "rule.definition_L": "the loss, with g the given upstream gradient",
         "rule.differentiate": r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$ "
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
@@ -284,6 +288,9 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_y": "模板运算的定义（互相关，卷积核不翻转）；x 在其范围之外为 0",
         "rule.definition_y_transposed": "转置卷积的定义（PyTorch 的 ConvTransposeNd）：每个输入元素经卷积核分散到输出"
                                         "位置 S i + D a - P；没有元素落到的位置为 0",
+        "rule.definition_y_slice": "带步长切片 x[..., P : P + S H^o : S]（每个空间轴）的定义",
+        "rule.definition_y_pad": "常数填充的定义：每个轴前补 P 个 0，其余补在轴后；x 在其范围之外为 0",
+        "rule.offset_to_padding": "下标的偏移与范围化为填充（负宽度表示裁剪）",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",

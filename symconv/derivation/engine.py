@@ -84,7 +84,11 @@ class Context:
     free_size: dict[sp.Symbol, sp.Expr]
     target: str
     seed: int
-    transposed: bool = False    # the layer is a transposed convolution (its definition scatters with a delta)
+    op: str = "conv"            # conv, conv_transpose (its definition scatters with a delta), slice, pad
+
+    @property
+    def transposed(self) -> bool:
+        return self.op == "conv_transpose"
 
 
 # ---------------------------------------------------------------------------------------------- definition
@@ -157,6 +161,41 @@ def definition_transposed(sym: Symbols, bias: bool) -> tuple[sp.Expr, sp.Expr, l
     return y, L, terms
 
 
+def unary_tensors(sym: Symbols) -> dict[str, TensorInfo]:
+    """x and g of an operator of one input that moves entries (slicing, constant padding): no kernel, no
+    groups, the channels kept (C of them)."""
+    sp_ = ("s",) * sym.ndim
+    return {"x": TensorInfo("x", "x", ("n", "c") + sp_, (sym.N, sym.C) + sym.H, ops.Tensor("x")),
+            "g": TensorInfo("g", "g", ("n", "c") + sp_, (sym.N, sym.C) + sym.Ho, ops.Tensor("g"))}
+
+
+def definition_slice(sym: Symbols) -> tuple[sp.Expr, sp.Expr, list[Term]]:
+    """Strided slicing ``y = x[..., P : P + S·H^o : S]`` on every spatial axis: y[n, c, i] = x[n, c, P + S·i]
+    (P the start, S the step, H^o entries kept)."""
+    x, g = sp.IndexedBase("x"), sp.IndexedBase("g")
+    pos = tuple(p + s * i for p, s, i in zip(sym.P, sym.S, sym.i))
+    y = x[(sym.n, sym.c) + pos]
+    lims = ((sym.n, sp.Integer(0), sym.N - 1), (sym.c, sp.Integer(0), sym.C - 1)) + tuple(
+        (i, sp.Integer(0), ho - 1) for i, ho in zip(sym.i, sym.Ho))
+    y_index = (sym.n, sym.c) + sym.i
+    L = sp.Sum(g[y_index] * y, *lims)
+    return y, L, [Term((Factor("g", y_index), Factor("x", (sym.n, sym.c) + pos)), (), lims)]
+
+
+def definition_pad(sym: Symbols) -> tuple[sp.Expr, sp.Expr, list[Term]]:
+    """Constant (zero) padding by P before and H^o − H − P after each axis: y[n, c, j] = x[n, c, j − P],
+    zero where j − P is outside x."""
+    x, g = sp.IndexedBase("x"), sp.IndexedBase("g")
+    j = tuple(sp.Symbol(f"j_{k + 1}" if sym.ndim > 1 else "j", integer=True) for k in range(sym.ndim))
+    pos = tuple(jj - p for jj, p in zip(j, sym.P))
+    y = x[(sym.n, sym.c) + pos]
+    lims = ((sym.n, sp.Integer(0), sym.N - 1), (sym.c, sp.Integer(0), sym.C - 1)) + tuple(
+        (jj, sp.Integer(0), ho - 1) for jj, ho in zip(j, sym.Ho))
+    y_index = (sym.n, sym.c) + j
+    L = sp.Sum(g[y_index] * y, *lims)
+    return y, L, [Term((Factor("g", y_index), Factor("x", (sym.n, sym.c) + pos)), (), lims)]
+
+
 # ------------------------------------------------------------------------------------------------- checks
 
 def random_sizes(sym: Symbols, rng: random.Random, transposed: bool = False) -> dict[sp.Symbol, int]:
@@ -200,11 +239,34 @@ def _random_transposed_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol
     return sizes
 
 
+def _random_slice_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    # A start P, a step S and H^o entries that fit: P + S(H^o − 1) ≤ H − 1.
+    sizes = {sym.N: rng.randint(1, 2), sym.C: rng.randint(1, 2), sym.G: 1, sym.O: 1}
+    for k in range(sym.ndim):
+        S, P, Ho = rng.randint(1, 3), rng.randint(0, 3), rng.randint(1, 3)
+        H = P + S * (Ho - 1) + 1 + rng.randint(0, 3)
+        sizes.update({sym.S[k]: S, sym.P[k]: P, sym.Ho[k]: Ho, sym.H[k]: H, sym.D[k]: 1, sym.K[k]: 1})
+    return sizes
+
+
+def _random_pad_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    sizes = {sym.N: rng.randint(1, 2), sym.C: rng.randint(1, 2), sym.G: 1, sym.O: 1}
+    for k in range(sym.ndim):
+        H, P, Q = rng.randint(1, 4), rng.randint(0, 3), rng.randint(0, 3)
+        sizes.update({sym.H[k]: H, sym.P[k]: P, sym.Ho[k]: H + P + Q, sym.S[k]: 1, sym.D[k]: 1, sym.K[k]: 1})
+    return sizes
+
+
+_RANDOM_SIZES = {"slice": _random_slice_sizes, "pad": _random_pad_sizes}
+
+
 def random_env(tensors: Mapping[str, TensorInfo], sizes: Mapping[sp.Symbol, int],
                rng: random.Random) -> dict[str, np.ndarray]:
     """Random small integers (as Python ints, so every sum is exact) for x, h, g and b."""
     env = {}
     for name in "xhgb":
+        if name not in tensors:          # an operator of one input (slicing, padding) has no h or b
+            continue
         info = tensors[name]
         shape = [int(s.xreplace(dict(sizes))) for s in info.shape]
         _, shape_pt, _ = join_groups(info.layout, [0] * len(shape), shape)
@@ -230,7 +292,8 @@ def _check(ctx: Context, rule: str, left: Callable[[Any, Any, Any], Any],
     """Compare two evaluations of the same quantity at random sizes, arrays and free indices."""
     rng = random.Random(f"{ctx.seed}:{ctx.target}:{rule}")
     for _ in range(trials):
-        sizes = random_sizes(ctx.sym, rng, ctx.transposed)
+        sizes = random_sizes(ctx.sym, rng, ctx.transposed) if ctx.op in ("conv", "conv_transpose") \
+            else _RANDOM_SIZES[ctx.op](ctx.sym, rng)
         env = random_env(ctx.tensors, sizes, rng)
         for point in _free_points(ctx, sizes, rng, most):
             lv, rv = left(sizes, env, point), right(sizes, env, point)
@@ -290,8 +353,9 @@ def eliminate_deltas(term: Term, ctx: Context) -> tuple[str, Term] | None:
 def shift_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
     """Σ_i T[.., i, ..] δ(t, i + r) = T[.., t − r, ..] (T is zero outside its range): at stride 1 the output
     position is read off the delta directly, no dilation needed. A transposed convolution's outputs are
-    scattered, j = S·i + D·a − P, so at any stride its derivative reads g at j this way."""
-    if not (ctx.sym.unit or ctx.transposed):
+    scattered, j = S·i + D·a − P, so at any stride its derivative reads g at j this way (and constant
+    padding's, which reads x at j − P)."""
+    if not (ctx.sym.unit or ctx.op != "conv"):
         return None
     for pos, (lhs, rhs) in enumerate(term.deltas):
         diff = sp.expand(lhs - rhs)
@@ -514,8 +578,38 @@ def bounds_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
 _LONG_WIDTHS = 60   # characters of LaTeX beyond which a padding's widths are named instead of subscripted
 
 
+def offset_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """T[u + r] over u's range is T̃[u] with T̃ = pad(T, (−r, just enough)): a gradient that is one tensor's
+    entries moved (slicing's, padding's), its offset and length made a padding (negative: a crop)."""
+    if len(term.factors) != 1 or term.deltas:
+        return None
+    (factor,) = term.factors
+    info = ctx.tensors[factor.tensor]
+    widths, shape, index = [], list(info.shape), list(factor.index)
+    for k, kind in enumerate(info.layout):
+        if kind != "s":
+            continue
+        e = sp.expand(factor.index[k])
+        us = [u for u in ctx.free if e.has(u)]
+        if len(us) != 1 or _coeff(e, us[0]) != 1:
+            return None
+        r = sp.expand(e - us[0])
+        if r.free_symbols & (term.bound() | set(ctx.free)):
+            return None
+        widths.append((sp.expand(-r), sp.expand(ctx.free_size[us[0]] - info.shape[k] + r)))
+        shape[k], index[k] = ctx.free_size[us[0]], us[0]
+    if not widths or all(lo == 0 and hi == 0 for lo, hi in widths):
+        return None
+    latex = rf"\tilde{{{info.latex}}}"
+    pr = Printer(symbol_names=ctx.sym.latex_names())
+    where = r",\allowbreak\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
+    name = _derived(ctx, info, factor.tensor + "_pad", latex, tuple(shape), ops.pad(info.op, tuple(widths)),
+                    rf"{latex} = \operatorname{{pad}}_{{q}}\left({info.latex}\right),\ q = {where}")
+    return "", replace(term, factors=(Factor(name, tuple(index)),))
+
+
 RULES: tuple[Rule, ...] = (eliminate_deltas, shift_index, absorb_stride, swap_channels, reverse_kernel_index,
-                           rotate_kernel, bounds_to_padding)
+                           rotate_kernel, bounds_to_padding, offset_to_padding)
 
 
 # ------------------------------------------------------------------------------------------- recognition
@@ -530,7 +624,7 @@ def recognise(term: Term, ctx: Context) -> ops.Expr:
             raise DerivationError(f"{ctx.target}: the kept indices are out of order")
         axes = array_axes(info.layout)
         summed = tuple(axes[k] for k, e in enumerate(factor.index) if e in term.bound())
-        return ops.SumAxes(info.op, summed)
+        return ops.SumAxes(info.op, summed) if summed else info.op     # nothing summed: the entries moved
     roles = _roles(term, ctx)
     if roles is None:
         raise DerivationError(f"{ctx.target}: the rewritten sum is not a correlation of two tensors")

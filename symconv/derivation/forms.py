@@ -24,8 +24,8 @@ import sympy as sp
 
 from . import ops, store
 from .store import cache_folder  # noqa: F401  (where the cache lives; tests and README name it here)
-from .engine import (RULES, Context, Step, base_tensors, definition, definition_transposed, recognise, to_layout,
-                     _check, _check_terms)
+from .engine import (RULES, Context, Step, base_tensors, definition, definition_pad, definition_slice,
+                     definition_transposed, recognise, to_layout, unary_tensors, _check, _check_terms)
 from ..errors import InputError
 from .index import Symbols, evaluate_term, from_sympy
 from .layout import aligned, display, gradient_displays
@@ -120,40 +120,50 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
         free, sizes = _free(sym, tensor)
         if tensor == "h" and transposed:     # the kernel (C_in, C_out/G, ...): γ, c, o
             free, sizes = sym.group_(sym.c_, sym.o_) + sym.a_, sym.group_size(sym.C, sym.O) + sym.K
-        ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), target, seed, transposed)
-        wrt = sp.IndexedBase(tensor)[free]
-        term = from_sympy(L.diff(wrt))
-        _check_derivative(ctx, term, L_terms, tensor)
-        lhs = rf"\frac{{\partial L}}{{\partial {_printer(sym, ctx.tensors).doprint(wrt)}}}"
-        steps.append(Step(target, "differentiate",
-                          rf"{lhs} = {_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}"))
-        progress = True
-        while progress:
-            progress = False
-            for rule in RULES:
-                known = set(ctx.tensors)
-                found = rule(term, ctx)
-                if found is None:
-                    continue
-                arg, new = found
-                _check_terms(ctx, rule.__name__, term, new)
-                notes = [rf"${ctx.tensors[n].definition}$" for n in ctx.tensors if n not in known]
-                term = new
-                steps.append(Step(target, rule.__name__, rf"{lhs} = "
-                                  f"{_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}",
-                                  "; ".join(notes), arg=arg))
-                progress = True
-                break
-        form = recognise(term, ctx)
-        _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
-               lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
-        # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
-        equation, widths = gradient_displays(tensor, form)
-        steps.append(Step(target, "recognise", equation,
-                          rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
-                          if widths else ""))
+        ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), target, seed,
+                      "conv_transpose" if transposed else "conv")
+        form = derive_gradient(ctx, L, L_terms, tensor, steps)
         closed[target] = form
     return General(sym, closed, tuple(steps))
+
+
+def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step]) -> ops.Expr:
+    """∂L/∂tensor: SymPy's derivative of L (checked against L's exact difference), rewritten by the rules
+    until none fits (each step checked when taken), recognised as a closed form (checked too); the steps are
+    appended to ``steps``."""
+    sym, target = ctx.sym, ctx.target
+    wrt = sp.IndexedBase(tensor)[ctx.free]
+    term = from_sympy(L.diff(wrt))
+    _check_derivative(ctx, term, L_terms, tensor)
+    lhs = rf"\frac{{\partial L}}{{\partial {_printer(sym, ctx.tensors).doprint(wrt)}}}"
+    steps.append(Step(target, "differentiate",
+                      rf"{lhs} = {_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}"))
+    progress = True
+    while progress:
+        progress = False
+        for rule in RULES:
+            known = set(ctx.tensors)
+            found = rule(term, ctx)
+            if found is None:
+                continue
+            arg, new = found
+            _check_terms(ctx, rule.__name__, term, new)
+            notes = [rf"${ctx.tensors[n].definition}$" for n in ctx.tensors if n not in known]
+            term = new
+            steps.append(Step(target, rule.__name__, rf"{lhs} = "
+                              f"{_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}",
+                              "; ".join(notes), arg=arg))
+            progress = True
+            break
+    form = recognise(term, ctx)
+    _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
+           lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
+    # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
+    equation, widths = gradient_displays(tensor, form)
+    steps.append(Step(target, "recognise", equation,
+                      rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
+                      if widths else ""))
+    return form
 
 
 def _bases(ctx: Context) -> dict[str, sp.IndexedBase]:
@@ -352,3 +362,93 @@ def derive_forms(spec: ConvSpec) -> Derivation:
     values = concrete_sizes(spec, general.sym)
     forms = {k: f.map_sizes(values) for k, f in general.closed.items()}
     return Derivation(spec, general, forms["grad_input"], forms["grad_weight"], forms.get("grad_bias"))
+
+
+# ------------------------------------------------------------------------- operators of one input
+
+UNARY = ("slice", "pad")
+
+
+@functools.lru_cache(maxsize=None)
+def derive_unary_general(op: str, ndim: int, seed: int = 0) -> General:
+    """∂L/∂x of strided slicing (``op = "slice"``) or constant padding (``"pad"``), every size a symbol,
+    derived by the same engine (:func:`derive_gradient`) from the operator's index expression."""
+    if op not in UNARY:
+        raise InputError(f"op must be one of {', '.join(UNARY)}, got {op!r}")
+    key = f"general-{op}-{ndim}d-{seed}"
+    found = _load(key)
+    if found is not None:
+        return found
+    sym = Symbols(ndim, False)
+    y, L, L_terms = (definition_slice if op == "slice" else definition_pad)(sym)
+    tensors = unary_tensors(sym)
+    pr = _printer(sym, tensors)
+    y_idx = ",".join(pr.doprint(v) for v in L_terms[0].factors[0].index)
+    steps = [Step("definition", f"definition_y_{op}", rf"y_{{{y_idx}}} = {pr.doprint(y)}"),
+             Step("definition", "definition_L", rf"L = {pr.doprint(L)}", r"$g = \partial L / \partial y$")]
+    free, sizes = (sym.n_, sym.c_) + sym.u_, (sym.N, sym.C) + sym.H
+    ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), "grad_input", seed, op)
+    general = General(sym, {"grad_input": derive_gradient(ctx, L, L_terms, "x", steps)}, tuple(steps))
+    _store(key, general)
+    return general
+
+
+def unary_sizes(spec: Any, sym: Symbols) -> dict[sp.Symbol, Any]:
+    """A slicing's or padding's values for the size symbols, the output size in terms of the input size."""
+    values: dict[sp.Symbol, Any] = {}
+    if spec.op == "pad":
+        for k, (lo, hi) in enumerate(spec.pads):
+            values.update({sym.P[k]: lo, sym.Ho[k]: sym.H[k] + lo + hi})
+        return values
+    for k, (a, b, s) in enumerate(zip(spec.start, spec.stop, spec.step)):
+        # To the end: H^o = ⌈(H − a)/s⌉, written with Mod so that the padding reads as a remainder.
+        ho = len(range(a, b, s)) if b is not None else (sym.H[k] - a - sp.Mod(sym.H[k] - a - 1, s) - 1) / s + 1
+        values.update({sym.S[k]: s, sym.P[k]: a, sym.Ho[k]: ho})
+    return values
+
+
+@dataclass(frozen=True)
+class UnaryDerivation:
+    """The closed form of ∂L/∂x for slicing or constant padding, with the steps that produced it."""
+
+    spec: Any
+    general: General
+    grad_input: ops.Expr
+    proof: Any = None
+    general_proof: Any = None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self.general.steps
+
+    @property
+    def closed_forms(self) -> dict[str, ops.Expr]:
+        return {"grad_input": self.grad_input}
+
+    def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
+        """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""
+        x, g = np.asarray(x), np.asarray(g)
+        want = x.shape[:2] + self.spec.output_size(tuple(x.shape[2:]))
+        if g.shape != want:
+            raise InputError(f"g (dL/dy) must have the output's shape {want}, got {g.shape}")
+        sym = self.general.sym
+        sizes = {h: int(n) for h, n in zip(sym.H, x.shape[2:])} | {o: int(n) for o, n in zip(sym.Ho, g.shape[2:])}
+        return {"grad_input": self.grad_input.evaluate({"x": x, "g": g}, sizes)}
+
+    def __repr__(self) -> str:
+        return f"<Derivation {self.spec.describe()}: dL/dx = {self.grad_input}; {len(self.steps)} steps>"
+
+
+def derive_unary_forms(spec: Any) -> UnaryDerivation:
+    """The closed form of ∂L/∂x for a :class:`~symconv.derivation.spec.SliceSpec` or
+    :class:`~symconv.derivation.spec.PadSpec`: the general form with the spec's sizes put in.
+
+    >>> from symconv.derivation.spec import SliceSpec, PadSpec
+    >>> print(derive_unary_forms(SliceSpec(1, start=1, step=2)).grad_input)
+    pad(dilate(g, 2), (1, H mod 2))
+    >>> print(derive_unary_forms(PadSpec(1, ((1, 2),))).grad_input)
+    pad(g, (-1, -2))
+    """
+    general = derive_unary_general(spec.op, spec.ndim)
+    values = unary_sizes(spec, general.sym)
+    return UnaryDerivation(spec, general, general.closed["grad_input"].map_sizes(values))

@@ -176,3 +176,101 @@ class ConvSpec:
         if self.bias:
             parts.append("bias")
         return "_".join(parts)
+
+
+def _optional_axes(name: str, value: object, ndim: int) -> tuple[int | None, ...]:
+    """``None`` or a non-negative integer, once or one per spatial axis."""
+    if value is None or _is_int(value):
+        value = (value,) * ndim
+    if isinstance(value, list):
+        value = tuple(value)
+    if not isinstance(value, tuple) or len(value) != ndim or not all(
+            v is None or _is_int(v) and 0 <= v <= MAX_PADDING for v in value):
+        raise SpecError(f"{name} must be a non-negative integer (at most {MAX_PADDING}) or one per spatial axis "
+                        f"({ndim} here), got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class SliceSpec:
+    """Strided slicing ``x[..., start:stop:step]`` on every spatial axis (``stop`` None: to the end), as
+    PyTorch's basic indexing; the batch and channel axes are kept.
+
+    >>> SliceSpec(1, start=1, step=2).output_size((8,))
+    (4,)
+    """
+
+    ndim: int = 2
+    start: PerAxis = 0
+    stop: Union[int, None, tuple[Union[int, None], ...]] = None
+    step: PerAxis = 1
+    op = "slice"
+    transposed = False
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.ndim) or self.ndim not in (1, 2, 3):
+            raise SpecError(f"ndim must be 1, 2 or 3, got {self.ndim!r}")
+        object.__setattr__(self, "start", _per_axis("start", self.start, self.ndim, 0, MAX_PADDING))
+        object.__setattr__(self, "step", _per_axis("step", self.step, self.ndim, 1))
+        object.__setattr__(self, "stop", _optional_axes("stop", self.stop, self.ndim))
+        for a, b in zip(self.start, self.stop):  # type: ignore[arg-type]
+            if b is not None and b <= a:
+                raise SpecError(f"stop must be larger than start, got start {a}, stop {b}")
+
+    def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_size) != self.ndim:
+            raise SpecError(f"input size must have {self.ndim} spatial axes, got {tuple(input_size)}")
+        out = []
+        for axis, (n, a, b, s) in enumerate(zip(input_size, self.start, self.stop, self.step)):  # type: ignore
+            if b is not None and n < b:
+                raise SpecError(f"stop: the input ({n}) is shorter than stop ({b}) on spatial axis {axis + 1}")
+            if n <= a:
+                raise SpecError(f"start: the input ({n}) has no entry at start ({a}) on spatial axis {axis + 1}")
+            out.append(len(range(a, n if b is None else b, s)))
+        return tuple(out)
+
+    def describe(self) -> str:
+        def axes(v: tuple[object, ...]) -> str:
+            shown = ["end" if e is None else str(e) for e in v]
+            return shown[0] if len(set(shown)) == 1 else "x".join(shown)
+        return (f"slice_{self.ndim}d_a{axes(self.start)}_b{axes(self.stop)}"  # type: ignore[arg-type]
+                f"_s{axes(self.step)}")  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PadSpec:
+    """Constant (zero) padding ``(low, high)`` on every spatial axis (PyTorch's ``F.pad`` with value 0, its
+    widths given per axis from the first spatial axis on, not in F.pad's last-axis-first order).
+
+    >>> PadSpec(1, ((1, 2),)).output_size((4,))
+    (7,)
+    """
+
+    ndim: int = 2
+    pads: tuple[tuple[int, int], ...] = ((0, 0), (0, 0))
+    op = "pad"
+    transposed = False
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.ndim) or self.ndim not in (1, 2, 3):
+            raise SpecError(f"ndim must be 1, 2 or 3, got {self.ndim!r}")
+        pads = self.pads
+        if _is_int(pads):
+            pads = ((pads, pads),) * self.ndim
+        elif isinstance(pads, (tuple, list)) and len(pads) == 2 and all(_is_int(v) for v in pads):
+            pads = (tuple(pads),) * self.ndim
+        if not isinstance(pads, (tuple, list)) or len(pads) != self.ndim or not all(
+                isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) and 0 <= v <= MAX_PADDING for v in p)
+                for p in pads):
+            raise SpecError(f"pads must be a non-negative integer, a (low, high) pair or one pair per spatial axis "
+                            f"({self.ndim} here), at most {MAX_PADDING}; got {self.pads!r}")
+        object.__setattr__(self, "pads", tuple(tuple(p) for p in pads))
+
+    def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_size) != self.ndim:
+            raise SpecError(f"input size must have {self.ndim} spatial axes, got {tuple(input_size)}")
+        return tuple(n + lo + hi for n, (lo, hi) in zip(input_size, self.pads))
+
+    def describe(self) -> str:
+        widths = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in self.pads]
+        return f"pad_{self.ndim}d_p{widths[0] if len(set(widths)) == 1 else 'x'.join(widths)}"
