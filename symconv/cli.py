@@ -112,16 +112,52 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-channels", type=_per_axis("--out-channels", 1, MAX_CHANNELS, single=True),
                    default=None, metavar="C", help="output channels (default: as many as the input channels)")
     p.add_argument("--bias", action="store_true", help="the layer has a bias (default: no bias)")
-    p.add_argument("--op", choices=("conv", "conv_transpose"), default="conv",
-                   help="the layer: conv (PyTorch's ConvNd) or conv_transpose (ConvTransposeNd, its kernel laid "
-                        "out C_in x C_out/groups) (default: conv)")
+    p.add_argument("--op", choices=("conv", "conv_transpose", "slice", "pad"), default="conv",
+                   help="the layer: conv (PyTorch's ConvNd), conv_transpose (ConvTransposeNd, its kernel laid "
+                        "out C_in x C_out/groups), slice (x[..., start:stop:step] on every spatial axis) or pad "
+                        "(zero padding: --padding before, --padding-high after) (default: conv)")
     p.add_argument("--output-padding", type=_per_axis("--output-padding", 0), default=0, metavar="R",
                    help="conv_transpose only: outputs added after each axis, below the stride or the dilation "
                         "(default: 0)")
+    p.add_argument("--start", type=_per_axis("--start", 0), default=None, metavar="A",
+                   help="slice only: the first index kept on each axis (default: 0)")
+    p.add_argument("--stop", type=_stop, default=None, metavar="B|end",
+                   help="slice only: the index the slice stops before, or end (default: end)")
+    p.add_argument("--step", type=_per_axis("--step"), default=None, metavar="S",
+                   help="slice only: the step (default: 1)")
+    p.add_argument("--padding-high", type=_per_axis("--padding-high", 0), default=None, metavar="Q",
+                   help="pad only: the zeros after each axis (default: as many as --padding puts before it)")
+
+
+def _stop(text: str) -> Any:
+    """--stop: ``end``, or non-negative integers, one per axis or once."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = tuple(None if p == "end" else int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--stop takes integers or end, comma-separated; got {text!r}") from None
+    return values[0] if len(values) == 1 else values
 
 
 def _spec(args: argparse.Namespace) -> Any:
-    from .derivation.spec import ConvSpec
+    from .derivation.spec import ConvSpec, PadSpec, SliceSpec
+    slice_only = [name for name in ("start", "stop", "step") if getattr(args, name) is not None]
+    if args.op != "slice" and slice_only:
+        raise InputError(f"--{slice_only[0]}: only with --op slice")
+    if args.op != "pad" and args.padding_high is not None:
+        raise InputError("--padding-high: only with --op pad")
+    if args.op == "slice":
+        return SliceSpec(args.ndim, 0 if args.start is None else args.start, args.stop,
+                         1 if args.step is None else args.step)
+    if args.op == "pad":
+        if isinstance(args.padding, str):
+            raise InputError("--padding: --op pad takes integers, one per axis or once")
+        low = args.padding if isinstance(args.padding, tuple) else (args.padding,) * args.ndim
+        high = args.padding_high if args.padding_high is not None else low
+        high = high if isinstance(high, tuple) else (high,) * args.ndim
+        if len(low) != args.ndim or len(high) != args.ndim:
+            raise InputError(f"--padding: one value or one per spatial axis ({args.ndim} here)")
+        return PadSpec(args.ndim, tuple(zip(low, high)))
     groups = args.groups
     cin = args.in_channels if args.in_channels is not None else 2 * groups
     cout = args.out_channels if args.out_channels is not None else cin
@@ -185,6 +221,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from .proof.stored import derive, seed_claims    # every proof, or its hash-checked stored result
 
     spec = _spec(args)
+    if spec.op in ("slice", "pad"):
+        return _derive_unary(args, spec)
     out = _out_dir(args)
     derivation = derive(spec)
     homework_like = spec.ndim == 2 and spec.groups == 1 and set(spec.stride) == {1} \
@@ -205,6 +243,29 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 
 _WRT = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
+
+
+def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
+    """``derive --op slice|pad``: ∂L/∂x printed (or --json); no report is written for them yet."""
+    from .proof.attach import derive_unary
+    d = derive_unary(spec)
+    if not args.json:
+        print(f"dL/dx = {d.grad_input}")
+        return 0
+    described = {"op": spec.op, "ndim": spec.ndim}
+    described.update({"start": list(spec.start), "stop": list(spec.stop), "step": list(spec.step)}
+                     if spec.op == "slice" else {"padding": [list(p) for p in spec.pads]})
+    print(_json({
+        "spec": described,
+        "closed_forms": {"grad_input": {"form": str(d.grad_input), "latex": d.grad_input.to_latex(), "wrt": "x"}},
+        "general": {"grad_input": {"form": str(d.general.closed["grad_input"]),
+                                   "latex": d.general.closed["grad_input"].to_latex()}},
+        "steps": [{"target": st.target, "rule": st.rule, "latex": st.latex, "note": st.note} for st in d.steps],
+        "proof": {"ok": d.proof.ok, "statement": d.proof.statement,
+                  "results": {"grad_input": {"ok": True, "counterexample": None, "detail": ""}},
+                  "general": {"ok": d.general_proof.ok, "statement": d.general_proof.statement}},
+    }))
+    return 0
 
 
 def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
@@ -480,6 +541,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .proof.checks import verify
 
     spec = _spec(args)
+    if spec.op in ("slice", "pad"):
+        raise InputError(f"--op {spec.op}: verify it with --claim FORM --wrt x (for every size), or with derive")
     size = (args.input_size if isinstance(args.input_size, tuple) else (args.input_size,)) if args.input_size \
         else small_input_size(spec, 3)
     if len(size) == 1 and spec.ndim > 1:
@@ -515,7 +578,15 @@ def _claim(args: argparse.Namespace) -> int:
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    if spec.transposed:
+    if spec.op in ("slice", "pad"):
+        from .proof.claims import prove_unary_claim
+        from .proof.grammar import MAX_LENGTH, ClaimError
+        if len(args.claim) > MAX_LENGTH:
+            raise ClaimError(f"{len(args.claim)} characters; a claim has at most {MAX_LENGTH}")
+        if args.wrt != "x":
+            raise InputError(f"--wrt {args.wrt}: {spec.op} has one input, x")
+        kind, result = "form", prove_unary_claim(spec, args.claim)
+    elif spec.transposed:
         # The claim grammar (symconv's printed forms and their LaTeX); the homework's notations and index
         # sums read a convolution's definition.
         from .proof.claims import prove_claim
@@ -555,9 +626,12 @@ def _all_sizes(args: argparse.Namespace) -> int:
     # Every operator; a mutant only where it belongs (the transposed convolution's own, or the convolution's).
     ops_ = OPS if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS else ("conv",)
     result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant, ops_=ops_)
-    op = lambda p: "conv_transpose" if p.transposed else "conv"  # noqa: E731
-    failures = [{"family": f"{op(p) + ' ' if p.transposed else ''}{p.ndim}d grouped={p.grouped} bias={p.bias} "
-                           f"stride={p.stride} dilation={p.dilation}", "counterexample": str(p.counterexample)}
+    op = lambda p: "conv_transpose" if p.transposed else p.op  # noqa: E731
+    failures = [{"family": (f"{p.op} {p.ndim}d step={p.stride}" if p.op == "slice" else f"pad {p.ndim}d")
+                 if p.op in ("slice", "pad") else
+                 f"{op(p) + ' ' if p.transposed else ''}{p.ndim}d grouped={p.grouped} bias={p.bias} "
+                 f"stride={p.stride} dilation={p.dilation}",
+                 "counterexample": str(p.counterexample or p.results[0].detail)}
                 for p in result.failures]
     total = len(result.proofs)
     by_op = {name: {"total": sum(op(p) == name for p in result.proofs),

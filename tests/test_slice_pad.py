@@ -85,3 +85,85 @@ def test_exact_evaluation():
 def test_specs_refuse(make, message):
     with pytest.raises(SpecError, match=message):
         make()
+
+
+# ---------------------------------------------------------------------------------- every size (isl)
+
+from symconv.proof import presburger  # noqa: E402
+from symconv.proof.attach import derive_unary  # noqa: E402
+from symconv.proof.claims import prove_unary_claim  # noqa: E402
+
+
+@pytest.mark.parametrize("op, ndim, step", [("slice", 1, (1,)), ("slice", 1, (3,)), ("slice", 2, (2, 3)),
+                                            ("pad", 1, None), ("pad", 3, None)])
+def test_general_forms_proved_for_every_size(op, ndim, step):
+    proof = presburger.prove_unary(op, ndim, step)
+    assert proof.ok, proof.results[0].detail
+
+
+def test_derive_states_what_was_proved():
+    d = derive_unary(SliceSpec(1, start=3, stop=10, step=4))
+    assert d.proof.statement == "for every N, C and every H ≥ 10 at start = 3, stop = 10, step = 4"
+    assert d.general_proof.statement == "for every N, C, H, start and output length at step 4"
+    assert derive_unary(PadSpec(2, ((3, 4), (1, 2)))).proof.statement == \
+        "for every N, C, H, W at P = ((3, 4), (1, 2))"
+
+
+@pytest.mark.parametrize("spec, claim, verdict, words", [
+    (SliceSpec(1, start=1, step=2), "pad(dilate(g, 2), (1, H mod 2))", "proved", ""),
+    # the remainder left out: the gradient's length is wrong wherever H is even
+    (SliceSpec(1, start=1, step=2), "pad(dilate(g, 2), 1)", "refuted",
+     "at C = 1, H = 2, start = 1, step = 2, H^o = 1: ∂L/∂x: the formula's result has shape (1, 1, 3) but x has "
+     "(1, 1, 2)"),
+    # the start put after the entries instead of before them
+    (SliceSpec(1, start=1, step=2), "pad(dilate(g, 2), (0, (H + 1) mod 2))", "refuted",
+     "at C = 1, H = 2, start = 1, step = 2, H^o = 1: ∂L/∂x[0,0,1] should contain g[0,0,0] but the formula gives 0"),
+    (PadSpec(2, ((3, 4), (1, 2))), "pad(g, ((-3, -4), (-1, -2)))", "proved", ""),
+    # the crop's two sides exchanged
+    (PadSpec(2, ((3, 4), (1, 2))), "pad(g, ((-4, -3), (-1, -2)))", "refuted",
+     "at C = 1, H = 1, W = 1, P = ((3, 4), (1, 2)): ∂L/∂x[0,0,0,0] should contain g[0,0,3,1] but the formula "
+     "gives g[0,0,4,1]"),
+])
+def test_claims(spec, claim, verdict, words):
+    result = prove_unary_claim(spec, claim)
+    assert result.verdict == verdict
+    assert str(result.counterexample or "") == words
+
+
+@needs_torch
+def test_refutation_confirmed_by_torch():
+    # At the counterexample (H = 2, start 1, step 2) PyTorch's gradient has 2 entries, the formula 3.
+    spec = SliceSpec(1, start=1, step=2)
+    x, g = np.ones((1, 1, 2)), np.ones((1, 1, 1))
+    assert _torch_grad(spec, x, g).shape == (1, 1, 2)
+    assert parse("pad(dilate(g, 2), 1)", 1).evaluate({"g": g}).shape == (1, 1, 3)
+
+
+from symconv.proof.grammar import parse  # noqa: E402
+
+
+def _run(*args, cwd):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "symconv", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_cli(tmp_path):
+    import json
+    done = _run("derive", "--op", "slice", "--ndim", "1", "--start", "1", "--step", "2", "--json", cwd=tmp_path)
+    data = json.loads(done.stdout)
+    entry = data["closed_forms"]["grad_input"]
+    assert entry == {"form": "pad(dilate(g, 2), (1, H mod 2))", "latex": entry["latex"], "wrt": "x"}
+    back = _run("verify", "--op", "slice", "--ndim", "1", "--start", "1", "--step", "2", "--claim", entry["form"],
+                "--wrt", entry["wrt"], cwd=tmp_path)
+    assert back.returncode == 0 and "proved for every N, C and every H ≥ 2" in back.stdout
+    done = _run("derive", "--op", "pad", "--ndim", "2", "--padding", "3,1", "--padding-high", "4,2", cwd=tmp_path)
+    assert done.stdout == "dL/dx = pad(g, ((-3, -4), (-1, -2)))\n"
+    for args, message in ((("derive", "--start", "1"), "symconv: error: --start: only with --op slice"),
+                          (("derive", "--op", "slice", "--padding-high", "1"),
+                           "symconv: error: --padding-high: only with --op pad"),
+                          (("verify", "--op", "pad", "--claim", "g", "--wrt", "h"),
+                           "symconv: error: --wrt h: pad has one input, x")):
+        bad = _run(*args, cwd=tmp_path)
+        assert bad.returncode == 2 and bad.stderr.strip() == message

@@ -24,7 +24,9 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
-from ..derivation.forms import Derivation, derive_forms
+from typing import Any
+
+from ..derivation.forms import Derivation, UnaryDerivation, derive_forms, derive_unary_forms
 from ..derivation.spec import ConvSpec
 from ..errors import DerivationError, InputError
 from . import presburger
@@ -92,3 +94,33 @@ def evaluator_checks(spec: ConvSpec) -> tuple[tuple[tuple[int, ...], bool, int, 
                              f"{'x'.join(map(str, size))} needs {work:,} {what}, over the limit of {limit:,}; "
                              f"choose a smaller kernel size or dilation")
     return tuple((size, *exact(forms, size)) for size in sizes)
+
+
+def unary_fixed(spec: Any) -> tuple[Any, ...]:
+    """A slicing's (start, stop) or a padding's (low, high) per axis, as the prover fixes them."""
+    if spec.op == "pad":
+        return tuple(spec.pads)
+    return tuple(zip(spec.start, spec.stop))
+
+
+def derive_unary(spec: Any, prove: bool = True) -> UnaryDerivation:
+    """∂L/∂x of a slicing or a constant padding (:func:`symconv.derivation.forms.derive_unary_forms`), proved
+    for every N, C and input size at the spec's parameters, and its general form for every start, output
+    length (slicing, at the spec's step) or padding.
+
+    >>> from symconv.derivation.spec import SliceSpec
+    >>> d = derive_unary(SliceSpec(1, start=1, step=2))
+    >>> print(d.grad_input, "|", d.proof.statement)
+    pad(dilate(g, 2), (1, H mod 2)) | for every N, C and every H ≥ 2 at start = 1, stop = end, step = 2
+    """
+    found = derive_unary_forms(spec)
+    if not prove:
+        return found
+    step = tuple(spec.step) if spec.op == "slice" else None
+    proof = presburger.prove_unary(spec.op, spec.ndim, step, found.closed_forms, unary_fixed(spec))
+    general = presburger.prove_unary(spec.op, spec.ndim, step)
+    for p in (proof, general):
+        if not p.ok:
+            raise DerivationError(f"the closed form of {spec.describe()} failed its proof for every size: "
+                                  f"{p.counterexample or p.results[0].detail}")
+    return replace(found, proof=proof, general_proof=general)

@@ -40,7 +40,7 @@ import sympy as sp
 from ..derivation import ops, threads
 from ..derivation.affine import KINDS, IndexSpace, tup
 from ..derivation.forms import derive_general
-from ..derivation.engine import base_tensors, definition, definition_transposed
+from ..derivation.engine import base_tensors, definition, definition_pad, definition_slice, definition_transposed
 from ..errors import SymconvError, UnsupportedError
 from ..derivation.index import Symbols, Term, from_sympy
 
@@ -61,6 +61,12 @@ isl: Any = _LazyIsl()
 TARGETS = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
 # The order of a monomial's factors once the gradient's own index is put first.
 OTHERS = {"x": ("g", "h"), "h": ("x", "g"), "b": ("g",)}
+# An operator of one input that moves entries (slicing, padding): ∂L/∂x[u] is a sum of entries of g.
+UNARY_OTHERS = {"x": ("g",)}
+
+
+def _others(space: IndexSpace, tensor: str) -> tuple[str, ...]:
+    return OTHERS[tensor] if "h" in space.shapes else UNARY_OTHERS[tensor]
 
 
 # ------------------------------------------------------------------------------------------- the space
@@ -265,13 +271,13 @@ def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.
     text = {f.tensor: _uniform(tensors[f.tensor].layout, [space.aff(e, local) for e in f.index])
             for f in term.factors}
     own = _uniform(tensors[tensor].layout, [local[v] for v in free])
-    if sorted(text) != sorted(OTHERS[tensor]):
+    if sorted(text) != sorted(_others(space, tensor)):
         raise SymconvError(f"the derivative of L by {tensor} has factors {sorted(text)}")
     conds = [f"{space.aff(lo)} <= {local[v]} <= {space.aff(hi)}" for v, lo, hi in term.limits]
     conds += [f"{space.aff(lhs, local)} = {space.aff(rhs, local)}" for lhs, rhs in term.deltas]
     conds.append(space.box(own, space.shapes[tensor]))
     conds += [space.box(idx, space.shapes[name]) for name, idx in text.items()]
-    others = [tup(text[name], name) for name in OTHERS[tensor]]
+    others = [tup(text[name], name) for name in _others(space, tensor)]
     mono = f"[{tup(own, tensor)} -> {others[0] if len(others) == 1 else f'[{others[0]} -> {others[1]}]'}]"
     dom = f"[{tup([local[v] for v in free])} -> {tup([local[lim[0]] for lim in term.limits])}]"
     return space.map(dom, mono, ' and '.join(conds))
@@ -282,11 +288,18 @@ def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.
 def form_relation(space: IndexSpace, form: ops.Expr, tensor: str) -> isl.Map:
     """{ [result index → summation index] → [tensor[result index] → [other factors]] } of a closed form
     (a correlation, a batch correlation or a sum over axes), its factors in the definition's order."""
-    want = OTHERS[tensor]
-    if ops._only_moves(form):           # entries of one tensor, moved: no product of the gradient's factors
+    want = _others(space, tensor)
+    if ops._only_moves(form) and (len(want) > 1 or _leaf(form) != want[0]):
+        # entries of one tensor, moved: no product of the gradient's factors
         sums = f"products of {' and '.join(want)}" if len(want) > 1 else f"entries of {want[0]}"
         raise _Mismatch(f"the formula's entries are entries of {_leaf(form)}, but ∂L/∂{tensor} sums {sums}")
-    terms = form.relation(space)
+    if ops._only_moves(form):
+        # Entries of g moved (slicing's or padding's gradient): each result entry is one term, summed over
+        # nothing: [r → []] → g[...].
+        v = [f"r{k}" for k in range(len(form.extent(space).sizes))]
+        terms = space.map(f"[{tup(v)} -> []]", tup(v), "true").apply_range(form.relation(space))
+    else:
+        terms = form.relation(space)
     if not isinstance(terms, isl.Map) or not terms.domain().is_wrapping():
         raise UnsupportedError(f"{form} is not a correlation or a sum over axes")
     rng = terms.range()
@@ -346,6 +359,7 @@ class Counterexample:
     count: int = 0
     reason: str = ""
     transposed: bool = False                # a transposed convolution's (sizes hold R, not Q)
+    op: str = "conv"                        # or slice, pad (sizes hold P and the output size, no kernel)
 
     def _axis(self, base: str) -> list[int]:
         return [self.sizes[_axis_name(base, self.ndim, k)] for k in range(self.ndim)]
@@ -396,6 +410,8 @@ class Counterexample:
 
     def where(self) -> str:
         """"C_in = 1, C_out = 1, H = 2, K = 2, P = 1": the sizes a student would set."""
+        if self.op in ("slice", "pad"):
+            return self._where_unary()
         parts = [f"N = {self.batch}"] if self.batch != 1 else []
         if self.grouped:
             parts.append(f"G = {self.groups}")
@@ -407,6 +423,18 @@ class Counterexample:
         parts.append(f"P = {ops._fmt_widths(self.pads)}")     # ((low, high) per axis) as symconv prints
         if self.transposed:
             parts.append(f"R = {one(self.output_padding)}")     # the output padding (--output-padding R)
+        return ", ".join(parts)
+
+    def _where_unary(self) -> str:
+        one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
+        parts = ([f"N = {self.batch}"] if self.batch != 1 else []) + [f"C = {self.sizes['C']}"]
+        axes = ("H",) if self.ndim == 1 else ("H", "W") if self.ndim == 2 else ("H_1", "H_2", "H_3")
+        parts += [f"{a} = {n}" for a, n in zip(axes, self.input_size)]
+        if self.op == "pad":
+            parts.append(f"P = {ops._fmt_widths(tuple(zip(self._axis('P'), self._axis('Q'))))}")
+        else:
+            parts += [f"start = {one(self._axis('P'))}", f"step = {one(self.stride)}",
+                      f"{'H^o' if self.ndim == 1 else 'outputs'} = {one(self._axis('Ho'))}"]
         return ", ".join(parts)
 
     def __str__(self) -> str:
@@ -452,6 +480,7 @@ class Proof:
     seconds: float
     statement: str = field(default="")
     transposed: bool = False
+    op: str = "conv"
 
     @property
     def ok(self) -> bool:
@@ -505,6 +534,7 @@ class _Structure:
     definition: isl.Map
     fixed: Mapping[str, int] = field(default_factory=dict)    # sizes fixed to numbers, by parameter name
     transposed: bool = False
+    op: str = "conv"
 
 
 @functools.lru_cache(maxsize=None)
@@ -825,7 +855,10 @@ def _torch_index(name: str, index: list[int], sizes: Mapping[str, int],
                  transposed: bool = False) -> tuple[int, ...]:
     """A uniform-layout index in PyTorch's layout: the group joins the channel that follows it (a transposed
     convolution's kernel is (C_in, C_out/G, ...): its group joins an input channel)."""
-    per_group = {"x": sizes["C"], "g": sizes["O"], "h": sizes["C" if transposed else "O"], "b": sizes["O"]}[name]
+    if name in ("h", "b"):
+        per_group = sizes["C" if transposed and name == "h" else "O"]
+    else:                       # (slicing's and padding's g has x's channels: no O)
+        per_group = sizes["C"] if name == "x" else sizes.get("O", sizes["C"])
     at = 1 if KINDS[name] == "data" else 0
     return tuple(index[:at]) + (index[at] * per_group + index[at + 1],) + tuple(index[at + 2:])
 
@@ -833,11 +866,12 @@ def _torch_index(name: str, index: list[int], sizes: Mapping[str, int],
 def _split(space: IndexSpace, tensor: str, coords: list[int], sizes: Mapping[str, int],
            transposed: bool = False) -> tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
     """(the gradient entry, the monomial's factors) of a monomial point, in PyTorch indices."""
-    ranks = [len(space.shapes[t]) for t in (tensor,) + OTHERS[tensor]]
+    ranks = [len(space.shapes[t]) for t in (tensor,) + _others(space, tensor)]
     cuts = list(itertools.accumulate(ranks))
     pieces = [coords[a:b] for a, b in zip([0] + cuts, cuts)]
     entry = _torch_index(tensor, pieces[0], sizes, transposed)
-    return entry, tuple((t, _torch_index(t, p, sizes, transposed)) for t, p in zip(OTHERS[tensor], pieces[1:]))
+    return entry, tuple((t, _torch_index(t, p, sizes, transposed))
+                        for t, p in zip(_others(space, tensor), pieces[1:]))
 
 
 def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
@@ -851,7 +885,7 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
     kind, bad, detail = next(f for f in found if not f[1].params().intersect(_fix(space, sizes)).is_empty())
     # The Counterexample names every size, the fixed ones too (isl only knows the parameters).
     base = dict(target=target, kind=kind, sizes={**st.fixed, **sizes}, ndim=space.ndim,
-                grouped=st.sym.grouped, stride=stride, dilation=dilation, transposed=st.transposed)
+                grouped=st.sym.grouped, stride=stride, dilation=dilation, transposed=st.transposed, op=st.op)
     if kind == "undefined":
         return Counterexample(**base, reason=f"the formula cannot be evaluated: {detail}")
     if kind == "shape":
@@ -923,7 +957,7 @@ class Sweep:
         return tuple(p for p in self.proofs if not p.ok)
 
 
-OPS = ("conv", "conv_transpose")
+OPS = ("conv", "conv_transpose", "slice", "pad")
 
 
 def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3),
@@ -935,6 +969,10 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
     for op in ops_:
         tail = () if op == "conv" else (op,)
         for ndim in ndims:
+            if op in ("slice", "pad"):        # slicing at every step per axis; padding has no parameter
+                steps = list(itertools.product(values, repeat=ndim)) if op == "slice" else [None]
+                out += [(ndim, step, op) for step in steps]
+                continue
             per_axis = list(itertools.product(values, repeat=ndim))
             out += [(ndim, grouped, bias, s, d) + tail for grouped in (False, True) for s in per_axis
                     for d in per_axis for bias in (False, True)]
@@ -944,6 +982,13 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
 def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
     start = time.process_time()
     *structure, mutant = family
+    if structure[-1] in ("slice", "pad"):
+        ndim, step, op = structure
+        forms = None
+        if mutant:
+            from .mutants import mutate
+            forms = {"grad_input": mutate(prove_unary_general_form(op, ndim, step), mutant)}
+        return prove_unary(op, ndim, step, forms), time.process_time() - start
     transposed = structure[-1] == "conv_transpose"
     if transposed:
         structure = structure[:-1]
@@ -969,3 +1014,122 @@ def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), j
     else:
         done = list(map(_prove_family, todo))
     return Sweep(tuple(p for p, _ in done), time.perf_counter() - start, sum(c for _, c in done))
+
+
+# ---------------------------------------------------------------------- operators of one input
+
+@functools.lru_cache(maxsize=None)
+def _unary_space(op: str, ndim: int, step: tuple[int, ...], fixed: tuple[Any, ...] | None
+                 ) -> tuple[IndexSpace, Symbols, isl.Set]:
+    """The isl space of slicing (``op = "slice"``, at a step per axis) or constant padding (``"pad"``):
+    per axis P (the start, or the low padding), Q (padding's high one), H and the output size H^o.
+    ``fixed`` gives per axis (start, stop or None) of a slicing, or (low, high) of a padding, as numbers."""
+    sym = Symbols(ndim, False)
+    names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C"}
+    values: dict[sp.Symbol, int] = {sym.G: 1}
+    params, context = ["N", "C"], ["N >= 1", "C >= 1"]
+    per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("P", "Q", "H", "Ho")}
+    if fixed is None:
+        params += per_axis["P"] + (per_axis["Q"] if op == "pad" else [])
+    params += per_axis["H"] + per_axis["Ho"]
+    for k in range(ndim):
+        P, Q, H, Ho = (per_axis[b][k] for b in ("P", "Q", "H", "Ho"))
+        s = step[k]
+        values.update({sym.S[k]: s, sym.D[k]: 1, sym.K[k]: 1})
+        names.update({sym.H[k]: H, sym.Ho[k]: Ho})
+        if fixed is None:
+            names[sym.P[k]] = P
+        else:
+            values[sym.P[k]] = fixed[k][0]
+            P = str(fixed[k][0])
+        context += [f"{H} >= 1", f"{Ho} >= 1", f"{P} >= 0"]
+        if op == "pad":
+            Q = Q if fixed is None else str(fixed[k][1])
+            context += [f"{Q} >= 0", f"{Ho} = {H} + {P} + {Q}"]
+        elif fixed is None:
+            context.append(f"{P} + {s}*({Ho} - 1) <= {H} - 1")
+        elif fixed[k][1] is None:                         # to the end: H^o = ⌈(H − P)/S⌉
+            context.append(f"{s}*({Ho} - 1) <= {H} - {P} - 1 < {s}*{Ho}")
+        else:
+            a, b = fixed[k]
+            context += [f"{Ho} = {len(range(a, b, s))}", f"{H} >= {b}"]
+    shapes = {"x": (sym.N, 1, sym.C) + sym.H, "g": (sym.N, 1, sym.C) + sym.Ho}
+    space = IndexSpace(ndim, tuple(params), names, values, shapes, 1, " and ".join(context))
+    return space, sym, space.set(f": {space.context}")
+
+
+@functools.lru_cache(maxsize=None)
+def unary_derivative_term(op: str, ndim: int) -> tuple[Term, tuple[sp.Symbol, ...]]:
+    """∂L/∂x[free] of slicing or padding as a Term, as SymPy differentiates the definition."""
+    sym = Symbols(ndim, False)
+    _, L, _ = (definition_slice if op == "slice" else definition_pad)(sym)
+    free = (sym.n_, sym.c_) + sym.u_
+    return from_sympy(L.diff(sp.IndexedBase("x")[free])), free
+
+
+def _unary_statement(op: str, ndim: int, step: tuple[int, ...], fixed: tuple[Any, ...] | None) -> str:
+    axes = ("H",) if ndim == 1 else ("H", "W") if ndim == 2 else ("H_1", "H_2", "H_3")
+    one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
+    if op == "pad":
+        if fixed is None:
+            return f"for every N, C, {', '.join(axes)}, P_low, P_high"
+        return f"for every N, C, {', '.join(axes)} at P = {ops._fmt_widths(tuple(fixed))}"
+    if fixed is None:
+        return f"for every N, C, {', '.join(axes)}, start and output length at step {one(step)}"
+    least = [a + 1 if b is None else b for a, b in fixed]
+    stops = "end" if all(b is None for _, b in fixed) else one(tuple("end" if b is None else b for _, b in fixed))
+    shown = ", ".join(f"{a} ≥ {m}" if m > 1 else a for a, m in zip(axes, least))
+    return f"for every N, C and every {shown} at start = {one(tuple(a for a, _ in fixed))}, stop = {stops}, " \
+           f"step = {one(step)}"
+
+
+def prove_unary(op: str, ndim: int, step: tuple[int, ...] | None = None, forms: Mapping[str, Any] | None = None,
+                fixed: tuple[Any, ...] | None = None) -> Proof:
+    """∂L/∂x of slicing (at ``step``) or padding proved, or refuted with the smallest counterexample, for
+    every size: by default the engine's general form; ``fixed`` as :func:`_unary_space` takes it (a
+    concrete slicing or padding, proved for every N, C and input size)."""
+    from ..derivation.forms import derive_unary_general
+    start = time.perf_counter()
+    step = tuple(step or (1,) * ndim) if op == "slice" else (1,) * ndim
+    space, sym, context = _unary_space(op, ndim, step, fixed)
+    term, free = unary_derivative_term(op, ndim)
+    rel = _definition_map(space, sym, term, free, "x").intersect_params(context)
+    st = _Structure(space, sym, context, rel, {} if fixed is None else _unary_fixed(op, fixed), False, op)
+    if forms is None:
+        forms = {"grad_input": derive_unary_general(op, ndim).closed["grad_input"].map_sizes(
+            dict(zip(sym.S, step)))}
+    form = forms["grad_input"]
+    parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
+    try:
+        spread = tuple(t for p in parts for t in _spread(p, space))
+        found = _refute(st, "grad_input", spread)
+    except UnsupportedError as exc:
+        result = Result("grad_input", False, detail=str(exc))
+    else:
+        result = Result("grad_input", True)
+        if found:
+            example = _counterexample(st, "grad_input", spread, found)
+            from .witness import witnessed
+            held, why = witnessed(example, parts)
+            result = Result("grad_input", False, example, str(example)) if held else Result(
+                "grad_input", False, detail=f"the prover's counterexample ({example.where()}) was not confirmed "
+                                            f"by evaluating the formula there: {why}")
+    return Proof(ndim, False, False, step, (1,) * ndim, (result,), time.perf_counter() - start,
+                 _unary_statement(op, ndim, step, fixed), op=op)
+
+
+def _unary_fixed(op: str, fixed: tuple[Any, ...]) -> dict[str, int]:
+    ndim = len(fixed)
+    out = {}
+    for k, (a, b) in enumerate(fixed):
+        out[_axis_name("P", ndim, k)] = a
+        if op == "pad":
+            out[_axis_name("Q", ndim, k)] = b
+    return out
+
+
+def prove_unary_general_form(op: str, ndim: int, step: tuple[int, ...] | None) -> ops.Expr:
+    """The engine's general ∂L/∂x of slicing (at ``step``) or padding."""
+    from ..derivation.forms import derive_unary_general
+    sym = Symbols(ndim, False)
+    return derive_unary_general(op, ndim).closed["grad_input"].map_sizes(dict(zip(sym.S, step or (1,) * ndim)))

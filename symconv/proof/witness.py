@@ -111,9 +111,56 @@ class _TooLarge(Exception):
     pass
 
 
+def _unary_truth(cx: Any, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """∂L/∂x of slicing or padding from its definition alone: L = Σ g·y(e_u) for each unit array e_u, y by
+    NumPy's own slicing (x[..., P : P + S(H^o − 1) + 1 : S]) or zero padding."""
+    ho = [cx.sizes[f"Ho{k + 1}" if cx.ndim > 1 else "Ho"] for k in range(cx.ndim)]
+    out = np.zeros(x.shape, dtype=x.dtype)
+    flat = out.reshape(-1)
+    for k in range(x.size):
+        unit = np.zeros(x.size, dtype=x.dtype)
+        unit[k] = 1
+        unit = unit.reshape(x.shape)
+        if cx.op == "slice":
+            y = unit[(slice(None), slice(None)) + tuple(slice(a, a + s * (n - 1) + 1, s) for a, s, n in zip(
+                cx._axis("P"), cx.stride, ho))]
+        else:
+            y = np.pad(unit, ((0, 0), (0, 0)) + tuple(zip(cx._axis("P"), cx._axis("Q"))))
+        flat[k] = (g * y).sum() if y.shape == g.shape else None
+    return out
+
+
+def _witnessed_unary(cx: Any, parts: tuple[ops.Expr, ...], seed: int) -> tuple[bool, str]:
+    sym = Symbols(cx.ndim, False)
+    sizes = {sym.N: cx.batch, sym.C: cx.sizes["C"]}
+    for k in range(cx.ndim):
+        sizes.update({sym.H[k]: cx.input_size[k], sym.Ho[k]: cx.sizes[f"Ho{k + 1}" if cx.ndim > 1 else "Ho"],
+                      sym.P[k]: cx._axis("P")[k], sym.S[k]: cx.stride[k]})
+    x_shape = (cx.batch, cx.sizes["C"]) + cx.input_size
+    g_shape = (cx.batch, cx.sizes["C"]) + tuple(sizes[h] for h in sym.Ho)
+    if int(np.prod(x_shape)) * int(np.prod(g_shape)) > MAX_ENTRIES:
+        return False, "too large to evaluate"
+    rng = np.random.default_rng(seed)
+    x, g = rng.integers(-50, 51, x_shape).astype(object), rng.integers(-50, 51, g_shape).astype(object)
+    want = _unary_truth(cx, x, g)
+    try:
+        got = np.asarray(functools.reduce(ops.AddBias, parts).evaluate({"x": x, "g": g}, sizes))
+    except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, SymconvError) as exc:
+        return True, f"the formula cannot be evaluated there ({exc})"
+    if got.shape != want.shape:
+        return True, f"its result has shape {got.shape}, the derivative {want.shape}"
+    differ = np.argwhere(np.asarray(got != want))
+    if len(differ) == 0:
+        return False, "the formula equals the derivative there (exactly)"
+    at = tuple(int(i) for i in differ[0])
+    return True, f"entry {list(at)}: the formula gives {got[at]}, the derivative {want[at]}"
+
+
 def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[bool, str]:
     """Whether the counterexample ``cx`` (a :class:`~.presburger.Counterexample`) holds: (True, how it
     differs) or (False, why not)."""
+    if getattr(cx, "op", "conv") in ("slice", "pad"):
+        return _witnessed_unary(cx, parts, seed)
     sizes = cx.symbol_values(Symbols(cx.ndim, True))
     groups, n = cx.groups, cx.batch
     out = tuple(sizes[s] for s in Symbols(cx.ndim, True).Ho)
