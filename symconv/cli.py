@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import InputError, SymconvError
+from .errors import DerivationError, InputError, SymconvError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -221,6 +221,10 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from .proof.stored import derive, seed_claims    # every proof, or its hash-checked stored result
 
     spec = _spec(args)
+    if args.order == 2:
+        if spec.op != "conv":
+            raise InputError("--order 2: only with --op conv")
+        return _derive_second(args, spec)
     if spec.op in ("slice", "pad"):
         return _derive_unary(args, spec)
     out = _out_dir(args)
@@ -243,6 +247,31 @@ def cmd_derive(args: argparse.Namespace) -> int:
 
 
 _WRT = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
+
+
+_SECOND = {"grad_input": "gI", "grad_weight": "gW", "grad_output": "ggO"}
+
+
+def _derive_second(args: argparse.Namespace, spec: Any) -> int:
+    """``derive --order 2``: the double backward's closed forms, each proved for every size."""
+    from .derivation.forms import derive_second_order
+    from .proof.attach import prove_second_order
+    d = derive_second_order(spec)
+    proofs = prove_second_order(d)
+    failed = [f"{k}: {p.counterexample or p.results[0].detail}" for k, p in proofs.items() if not p.ok]
+    if failed:
+        raise DerivationError(f"the double backward of {spec.describe()} failed its proof: {failed[0]}")
+    shown = {k: " + ".join(map(str, f)) if isinstance(f, tuple) else str(f) for k, f in d.closed_forms.items()}
+    if spec.bias:
+        shown["grad_output"] += " + ggb"
+    if args.json:
+        print(_json({"spec": spec.describe(), "order": 2,
+                     "closed_forms": {k: {"name": _SECOND[k], "form": v} for k, v in shown.items()},
+                     "proof": {k: {"ok": p.ok, "statement": p.statement} for k, p in proofs.items()}}))
+    else:
+        for k, v in shown.items():
+            print(f"{_SECOND[k]} = {v}")
+    return 0
 
 
 def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
@@ -718,6 +747,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("derive", help="derive the closed forms of a convolution's gradients", **_help(
         "symconv derive --kernel-size 3 --padding 1", "symconv derive --ndim 1 --stride 2 --no-pdf --json"))
     _add_spec_options(d)
+    d.add_argument("--order", type=int, choices=(1, 2), default=1,
+                   help="2: the double backward (gI, gW, ggO of PyTorch's _convolution_double_backward), proved "
+                        "for every size; printed, or --json, no report (default: 1)")
     _add_report_options(d, "reports", "print the closed forms and steps as JSON")
     d.set_defaults(run=cmd_derive)
     h = sub.add_parser("homework", help="solve the homework exactly and write the report", **_help(

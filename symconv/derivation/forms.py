@@ -452,3 +452,71 @@ def derive_unary_forms(spec: Any) -> UnaryDerivation:
     general = derive_unary_general(spec.op, spec.ndim)
     values = unary_sizes(spec, general.sym)
     return UnaryDerivation(spec, general, general.closed["grad_input"].map_sizes(values))
+
+
+# ------------------------------------------------------------------------------ the double backward
+
+def renamed(expr: ops.Expr, names: Mapping[str, str]) -> ops.Expr:
+    """The same tree with some tensors read under other names (``h`` as ``ggW``)."""
+    from dataclasses import fields, replace
+    if isinstance(expr, ops.Tensor):
+        return ops.Tensor(names.get(expr.name, expr.name), expr.latex)
+    return replace(expr, **{f.name: renamed(getattr(expr, f.name), names)  # type: ignore[arg-type]
+                            for f in fields(expr) if isinstance(getattr(expr, f.name), ops.Expr)})
+
+
+@dataclass(frozen=True)
+class SecondOrder:
+    """The double backward of a convolution: the derivatives of L2 = ⟨ggI, ∂L/∂x⟩ + ⟨ggW, ∂L/∂h⟩ (+ ⟨ggb,
+    ∂L/∂b⟩) with respect to x (``grad_input``, PyTorch's gI), h (``grad_weight``, gW) and g (``grad_output``,
+    ggO, a sum of terms).
+
+    L is linear in each of x, h, b, so ⟨ggI, ∂L/∂x⟩ is L with x read as ggI, ⟨ggW, ∂L/∂h⟩ is L with h read as
+    ggW, and ⟨ggb, ∂L/∂b⟩ = Σ g·ggb: gI is the first-order ∂L/∂x with h read as ggW, gW the first-order ∂L/∂h
+    with x read as ggI, and ggO the forward pass of (ggI, h) plus that of (x, ggW) plus ggb.
+    """
+
+    spec: ConvSpec
+    first: Derivation
+    grad_input: ops.Expr
+    grad_weight: ops.Expr
+    grad_output: tuple[ops.Expr, ...]
+
+    @property
+    def closed_forms(self) -> dict[str, Any]:
+        return {"grad_input": self.grad_input, "grad_weight": self.grad_weight, "grad_output": self.grad_output}
+
+    def evaluate(self, x: Any, h: Any, g: Any, ggI: Any, ggW: Any, ggb: Any = None) -> dict[str, np.ndarray]:
+        """gI, gW and ggO from the closed forms (NumPy on floats, exact on object arrays)."""
+        env = {"x": np.asarray(x), "h": np.asarray(h), "g": np.asarray(g), "ggI": np.asarray(ggI),
+               "ggW": np.asarray(ggW)}
+        if ggb is not None:
+            env["ggb"] = np.asarray(ggb)
+        sizes = self.first.sizes(env["x"], env["g"])
+        out = {"grad_input": self.grad_input.evaluate(env, sizes), "grad_weight": self.grad_weight.evaluate(env, sizes)}
+        ggO = sum(t.evaluate(env, sizes) for t in self.grad_output)
+        if ggb is not None:
+            ggO = ggO + env["ggb"].reshape((1, -1) + (1,) * self.spec.ndim)
+        out["grad_output"] = ggO
+        return out
+
+
+def derive_second_order(spec: ConvSpec) -> SecondOrder:
+    """The double backward of ``spec`` from its first-order closed forms (see :class:`SecondOrder`).
+
+    >>> d = derive_second_order(ConvSpec(1, 1, 3, stride=2, padding=1, ndim=1))
+    >>> print(d.grad_input)
+    correlate(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), rot180(swap_io(ggW)))
+    >>> print(d.grad_weight)
+    batch_correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), g, dilation=2)
+    >>> print(" + ".join(map(str, d.grad_output)))
+    correlate(pad(ggI, 1), h, stride=2) + correlate(pad(x, 1), ggW, stride=2)
+    """
+    if spec.transposed:
+        raise InputError("--order 2: the double backward is derived for the convolution (--op conv)")
+    first = derive_forms(spec)
+    forward = ops.Correlate(ops.pad(ops.Tensor("x"), spec.pads), ops.Tensor("h"), tuple(spec.stride),  # type: ignore
+                            tuple(spec.dilation), spec.groups)  # type: ignore[arg-type]
+    return SecondOrder(spec, first, renamed(first.grad_input, {"h": "ggW"}),
+                       renamed(first.grad_weight, {"x": "ggI"}),
+                       (renamed(forward, {"x": "ggI"}), renamed(forward, {"h": "ggW"})))

@@ -26,7 +26,8 @@ from dataclasses import replace
 
 from typing import Any
 
-from ..derivation.forms import Derivation, UnaryDerivation, derive_forms, derive_unary_forms
+from ..derivation.forms import (Derivation, SecondOrder, UnaryDerivation, derive_forms, derive_unary_forms,
+                                renamed)
 from ..derivation.spec import ConvSpec
 from ..errors import DerivationError, InputError
 from . import presburger
@@ -124,3 +125,24 @@ def derive_unary(spec: Any, prove: bool = True) -> UnaryDerivation:
             raise DerivationError(f"the closed form of {spec.describe()} failed its proof for every size: "
                                   f"{p.counterexample or p.results[0].detail}")
     return replace(found, proof=proof, general_proof=general)
+
+
+def prove_second_order(d: SecondOrder) -> dict[str, presburger.Proof]:
+    """The double backward's forms proved for every N, C_in, C_out and input size at the configuration: each
+    read back as the first-order form it is an instance of (ggW read as h, ggI as x; each term of ggO as
+    the forward pass, ∂L/∂g = y), which is what L's linearity in x and h makes them (see
+    :class:`symconv.derivation.forms.SecondOrder`)."""
+    spec = d.spec
+    grouped = spec.groups > 1
+    fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
+                             spec.groups if grouped else None)
+    back = {"ggW": "h", "ggI": "x"}
+
+    def one(target: str, form: Any) -> presburger.Proof:
+        return presburger.prove(spec.ndim, grouped, False, tuple(spec.stride),  # type: ignore[arg-type]
+                                tuple(spec.dilation), {target: form}, fixed, [target])  # type: ignore[arg-type]
+    out = {"grad_input": one("grad_input", renamed(d.grad_input, back)),
+           "grad_weight": one("grad_weight", renamed(d.grad_weight, back))}
+    for k, term in enumerate(d.grad_output):
+        out[f"grad_output[{k}]"] = one("grad_output", renamed(term, back))
+    return out

@@ -58,9 +58,10 @@ class _LazyIsl:
 
 isl: Any = _LazyIsl()
 
-TARGETS = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
-# The order of a monomial's factors once the gradient's own index is put first.
-OTHERS = {"x": ("g", "h"), "h": ("x", "g"), "b": ("g",)}
+TARGETS = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b", "grad_output": "g"}
+# The order of a monomial's factors once the gradient's own index is put first. ∂L/∂g is y itself (the
+# double backward's ggO is made of forward passes): proved only when asked for (``targets``).
+OTHERS = {"x": ("g", "h"), "h": ("x", "g"), "b": ("g",), "g": ("x", "h")}
 # An operator of one input that moves entries (slicing, padding): ∂L/∂x[u] is a sum of entries of g.
 UNARY_OTHERS = {"x": ("g",)}
 
@@ -243,6 +244,8 @@ def _free(sym: Symbols, tensor: str, transposed: bool = False) -> tuple[sp.Symbo
         return sym.group_(sym.c_, sym.o_) + sym.a_
     if tensor == "h":
         return sym.group_(sym.o_, sym.c_) + sym.a_
+    if tensor == "g":
+        return (sym.n_,) + sym.group_(sym.o_) + sym.u_
     return sym.group_(sym.o_)
 
 
@@ -598,6 +601,8 @@ def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilatio
     results = []
     for target, tensor in TARGETS.items():
         if tensor == "b" and not bias or targets is not None and target not in targets:
+            continue
+        if target == "grad_output" and targets is None:
             continue
         if target not in forms:
             results.append(Result(target, False, detail=f"no closed form given for {target}"))
