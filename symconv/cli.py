@@ -275,26 +275,35 @@ def _derive_second(args: argparse.Namespace, spec: Any) -> int:
 
 
 def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
-    """``derive --op slice|pad``: ∂L/∂x printed (or --json); no report is written for them yet."""
+    """``derive --op slice|pad``: ∂L/∂x printed (or --json), and the report as the convolution's."""
     from .proof.attach import derive_unary
+    out = _out_dir(args)
     d = derive_unary(spec)
     if not args.json:
         print(f"dL/dx = {d.grad_input}")
+    else:
+        described = {"op": spec.op, "ndim": spec.ndim}
+        described.update({"start": list(spec.start), "stop": list(spec.stop), "step": list(spec.step)}
+                         if spec.op == "slice" else {"padding": [list(p) for p in spec.pads]})
+        general = d.general.closed["grad_input"]
+        print(_json({
+            "spec": described,
+            "closed_forms": {"grad_input": {"form": str(d.grad_input), "latex": d.grad_input.to_latex(),
+                                            "wrt": "x"}},
+            "general": {"grad_input": {"form": str(general), "latex": general.to_latex()}},
+            "steps": [{"target": st.target, "rule": st.rule, "latex": st.latex, "note": st.note} for st in d.steps],
+            "proof": {"ok": d.proof.ok, "statement": d.proof.statement,
+                      "results": {"grad_input": {"ok": True, "counterexample": None, "detail": ""}},
+                      "general": {"ok": d.general_proof.ok, "statement": d.general_proof.statement}},
+        }))
+    if out is None:
         return 0
-    described = {"op": spec.op, "ndim": spec.ndim}
-    described.update({"start": list(spec.start), "stop": list(spec.stop), "step": list(spec.step)}
-                     if spec.op == "slice" else {"padding": [list(p) for p in spec.pads]})
-    print(_json({
-        "spec": described,
-        "closed_forms": {"grad_input": {"form": str(d.grad_input), "latex": d.grad_input.to_latex(), "wrt": "x"}},
-        "general": {"grad_input": {"form": str(d.general.closed["grad_input"]),
-                                   "latex": d.general.closed["grad_input"].to_latex()}},
-        "steps": [{"target": st.target, "rule": st.rule, "latex": st.latex, "note": st.note} for st in d.steps],
-        "proof": {"ok": d.proof.ok, "statement": d.proof.statement,
-                  "results": {"grad_input": {"ok": True, "counterexample": None, "detail": ""}},
-                  "general": {"ok": d.general_proof.ok, "statement": d.general_proof.statement}},
-    }))
-    return 0
+    from .report.derivation import render
+    from .wording import w
+    tex, md = render(d, w("derive.title_op", args.lang, op=spec.op, name=spec.describe()), None,  # type: ignore
+                     args.lang)
+    stem = spec.describe().replace(f"{spec.op}_", f"{spec.op}_backward_", 1)
+    return _write(out, stem, tex, md, not args.no_pdf, args.lang, {}, quiet=args.json)
 
 
 def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:

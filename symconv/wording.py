@@ -31,7 +31,8 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_y_transposed": "definition of the transposed convolution (PyTorch's ConvTransposeNd): "
                                         "each input entry is scattered by the kernel to the outputs "
                                         "S i + D a - P; y is zero where nothing lands",
-        "rule.definition_y_slice": "definition of strided slicing x[..., P : P + S H^o : S] on every spatial axis",
+        "rule.definition_y_slice": r"definition of strided slicing $x[\dots, P : P + S H^{o} : S]$ on every spatial "
+                                   "axis",
         "rule.definition_y_pad": "definition of constant padding: P zeros before each axis and the rest after it; "
                                  "x is zero outside its range",
         "rule.offset_to_padding": "the index's offset and range become a padding (negative widths crop)",
@@ -70,7 +71,7 @@ WORDS: dict[str, dict[str, str]] = {
         "f.ndim": "spatial axes", "f.channels": "channels in / out", "f.kernel": "kernel size $K$",
         "f.stride": "stride $S$", "f.padding": "padding $P$ (low, high)", "f.dilation": "dilation $D$",
         "f.groups": "groups $G$", "f.bias": "bias",
-        "f.op": "operator", "f.output_padding": "output padding $R$",
+        "f.op": "operator", "f.output_padding": "output padding $R$", "f.slice": "(start, stop, step) per axis",
         "legend": r"Operators: $a \otimes k$ is the template operation (cross-correlation, no flip) summed over "
                   r"the input channels of each group, $a \otimes_{\Sigma n} k$ the same correlation summed over "
                   r"the batch with both channel axes kept; $\operatorname{rot180}$ reverses every spatial axis, "
@@ -178,6 +179,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "Given:", "g.expected": "Expected:",
         "v.correct": "correct", "v.wrong": "wrong", "v.unparsed": "unparsed", "v.missing": "missing",
         "derive.title": "Backward pass of a convolution ({name})",
+        "derive.title_op": "Backward pass of {op} ({name})",
         "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
         "g.rounded": "equal within rounding to {places} decimal places{how}",
@@ -288,7 +290,7 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_y": "模板运算的定义（互相关，卷积核不翻转）；x 在其范围之外为 0",
         "rule.definition_y_transposed": "转置卷积的定义（PyTorch 的 ConvTransposeNd）：每个输入元素经卷积核分散到输出"
                                         "位置 S i + D a - P；没有元素落到的位置为 0",
-        "rule.definition_y_slice": "带步长切片 x[..., P : P + S H^o : S]（每个空间轴）的定义",
+        "rule.definition_y_slice": r"带步长切片 $x[\dots, P : P + S H^{o} : S]$（每个空间轴）的定义",
         "rule.definition_y_pad": "常数填充的定义：每个轴前补 P 个 0，其余补在轴后；x 在其范围之外为 0",
         "rule.offset_to_padding": "下标的偏移与范围化为填充（负宽度表示裁剪）",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
@@ -320,7 +322,7 @@ WORDS: dict[str, dict[str, str]] = {
         "f.ndim": "空间维数", "f.channels": "输入 / 输出通道数", "f.kernel": "卷积核尺寸 $K$",
         "f.stride": "步长 $S$", "f.padding": "填充 $P$（前，后）", "f.dilation": "膨胀 $D$",
         "f.groups": "分组数 $G$", "f.bias": "偏置",
-        "f.op": "算子", "f.output_padding": "输出填充 $R$",
+        "f.op": "算子", "f.output_padding": "输出填充 $R$", "f.slice": "每个轴的 (start, stop, step)",
         "legend": r"算子：$a \otimes k$ 是模板运算（互相关，不翻转），在每个分组的输入通道上求和；"
                   r"$a \otimes_{\Sigma n} k$ 是同样的互相关，但在批次上求和并保留两个通道轴；"
                   r"$\operatorname{rot180}$ 把每个空间轴倒序，$\operatorname{swap}_{io}$ 交换卷积核的输入与输出通道轴"
@@ -411,6 +413,7 @@ WORDS: dict[str, dict[str, str]] = {
         "g.given": "给出的答案：", "g.expected": "正确答案：",
         "v.correct": "正确", "v.wrong": "错误", "v.unparsed": "无法解析", "v.missing": "缺失",
         "derive.title": "模板运算的反向传播（{name}）",
+        "derive.title_op": "{op} 的反向传播（{name}）",
         "g.missing": "未作答",
         "g.exact": "完全相等{how}",
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",

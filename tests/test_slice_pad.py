@@ -167,3 +167,14 @@ def test_cli(tmp_path):
                            "symconv: error: --wrt h: pad has one input, x")):
         bad = _run(*args, cwd=tmp_path)
         assert bad.returncode == 2 and bad.stderr.strip() == message
+
+
+def test_cli_reports_en_zh(tmp_path):
+    for lang in ("en", "zh"):
+        done = _run("derive", "--op", "slice", "--ndim", "1", "--start", "1", "--step", "2", "--no-pdf", "--lang", lang,
+                    "--out", "o", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    md = (tmp_path / "o" / "slice_backward_1d_a1_bend_s2.md").read_text()
+    assert "| (start, stop, step) per axis | (1, end, 2) |" in md
+    assert "`pad(dilate(g, 2), (1, H mod 2))`" in md and "offset" in md
+    assert (tmp_path / "o" / "slice_backward_1d_a1_bend_s2_zh.md").exists()
