@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .errors import InputError, SymconvError
+from .errors import DerivationError, InputError, SymconvError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,15 +112,63 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-channels", type=_per_axis("--out-channels", 1, MAX_CHANNELS, single=True),
                    default=None, metavar="C", help="output channels (default: as many as the input channels)")
     p.add_argument("--bias", action="store_true", help="the layer has a bias (default: no bias)")
+    p.add_argument("--op", choices=("conv", "conv_transpose", "slice", "pad"), default="conv",
+                   help="the layer: conv (PyTorch's ConvNd), conv_transpose (ConvTransposeNd, its kernel laid "
+                        "out C_in x C_out/groups), slice (x[..., start:stop:step] on every spatial axis) or pad "
+                        "(zero padding: --padding before, --padding-high after) (default: conv)")
+    p.add_argument("--output-padding", type=_per_axis("--output-padding", 0), default=0, metavar="R",
+                   help="conv_transpose only: outputs added after each axis, below the stride or the dilation "
+                        "(default: 0)")
+    p.add_argument("--start", type=_per_axis("--start", 0), default=None, metavar="A",
+                   help="slice only: the first index kept on each axis (default: 0)")
+    p.add_argument("--stop", type=_stop, default=None, metavar="B|end",
+                   help="slice only: the index the slice stops before, or end (default: end)")
+    p.add_argument("--step", type=_per_axis("--step"), default=None, metavar="S",
+                   help="slice only: the step (default: 1)")
+    p.add_argument("--padding-high", type=_per_axis("--padding-high", 0), default=None, metavar="Q",
+                   help="pad only: the zeros after each axis (default: as many as --padding puts before it)")
+
+
+def _stop(text: str) -> Any:
+    """--stop: ``end``, or non-negative integers, one per axis or once."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        values = tuple(None if p == "end" else int(p) for p in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--stop takes integers or end, comma-separated; got {text!r}") from None
+    return values[0] if len(values) == 1 else values
 
 
 def _spec(args: argparse.Namespace) -> Any:
-    from .derivation.spec import ConvSpec
+    from .derivation.spec import ConvSpec, PadSpec, SliceSpec
+    slice_only = [name for name in ("start", "stop", "step") if getattr(args, name) is not None]
+    if args.op != "slice" and slice_only:
+        raise InputError(f"--{slice_only[0]}: only with --op slice")
+    if args.op != "pad" and args.padding_high is not None:
+        raise InputError("--padding-high: only with --op pad")
+    if args.op == "slice":
+        return SliceSpec(args.ndim, 0 if args.start is None else args.start, args.stop,
+                         1 if args.step is None else args.step)
+    if args.op == "pad":
+        if isinstance(args.padding, str):
+            raise InputError("--padding: --op pad takes integers, one per axis or once")
+        low = args.padding if isinstance(args.padding, tuple) else (args.padding,) * args.ndim
+        high = args.padding_high if args.padding_high is not None else low
+        high = high if isinstance(high, tuple) else (high,) * args.ndim
+        if len(low) != args.ndim or len(high) != args.ndim:
+            raise InputError(f"--padding: one value or one per spatial axis ({args.ndim} here)")
+        return PadSpec(args.ndim, tuple(zip(low, high)))
     groups = args.groups
     cin = args.in_channels if args.in_channels is not None else 2 * groups
     cout = args.out_channels if args.out_channels is not None else cin
+    if args.op == "conv":
+        if args.output_padding != 0:
+            raise InputError("--output-padding: only with --op conv_transpose")
+        return ConvSpec(cin, cout, args.kernel_size, stride=args.stride, padding=args.padding,
+                        dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias)
     return ConvSpec(cin, cout, args.kernel_size, stride=args.stride, padding=args.padding,
-                    dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias)
+                    dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias, transposed=True,
+                    output_padding=args.output_padding)
 
 
 def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
@@ -173,10 +221,16 @@ def cmd_derive(args: argparse.Namespace) -> int:
     from .proof.stored import derive, seed_claims    # every proof, or its hash-checked stored result
 
     spec = _spec(args)
+    if args.order == 2:
+        if spec.op != "conv":
+            raise InputError("--order 2: only with --op conv")
+        return _derive_second(args, spec)
+    if spec.op in ("slice", "pad"):
+        return _derive_unary(args, spec)
     out = _out_dir(args)
     derivation = derive(spec)
     homework_like = spec.ndim == 2 and spec.groups == 1 and set(spec.stride) == {1} \
-        and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels
+        and set(spec.dilation) == {1} and spec.in_channels == spec.out_channels and not spec.transposed
     seed = seed_claims(spec) if homework_like else None
     if args.json:
         print(_json(derivation_json(derivation, seed)))
@@ -192,15 +246,80 @@ def cmd_derive(args: argparse.Namespace) -> int:
                   figure_files(spec, args.lang), quiet=args.json)
 
 
+_WRT = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
+
+
+_SECOND = {"grad_input": "gI", "grad_weight": "gW", "grad_output": "ggO"}
+
+
+def _derive_second(args: argparse.Namespace, spec: Any) -> int:
+    """``derive --order 2``: the double backward's closed forms, each proved for every size."""
+    from .derivation.forms import derive_second_order
+    from .proof.attach import prove_second_order
+    d = derive_second_order(spec)
+    proofs = prove_second_order(d)
+    failed = [f"{k}: {p.counterexample or p.results[0].detail}" for k, p in proofs.items() if not p.ok]
+    if failed:
+        raise DerivationError(f"the double backward of {spec.describe()} failed its proof: {failed[0]}")
+    shown = {k: " + ".join(map(str, f)) if isinstance(f, tuple) else str(f) for k, f in d.closed_forms.items()}
+    if spec.bias:
+        shown["grad_output"] += " + ggb"
+    if args.json:
+        print(_json({"spec": spec.describe(), "order": 2,
+                     "closed_forms": {k: {"name": _SECOND[k], "form": v} for k, v in shown.items()},
+                     "proof": {k: {"ok": p.ok, "statement": p.statement} for k, p in proofs.items()}}))
+    else:
+        for k, v in shown.items():
+            print(f"{_SECOND[k]} = {v}")
+    return 0
+
+
+def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
+    """``derive --op slice|pad``: ∂L/∂x printed (or --json), and the report as the convolution's."""
+    from .proof.attach import derive_unary
+    out = _out_dir(args)
+    d = derive_unary(spec)
+    if not args.json:
+        print(f"dL/dx = {d.grad_input}")
+    else:
+        described = {"op": spec.op, "ndim": spec.ndim}
+        described.update({"start": list(spec.start), "stop": list(spec.stop), "step": list(spec.step)}
+                         if spec.op == "slice" else {"padding": [list(p) for p in spec.pads]})
+        general = d.general.closed["grad_input"]
+        print(_json({
+            "spec": described,
+            "closed_forms": {"grad_input": {"form": str(d.grad_input), "latex": d.grad_input.to_latex(),
+                                            "wrt": "x"}},
+            "general": {"grad_input": {"form": str(general), "latex": general.to_latex()}},
+            "steps": [{"target": st.target, "rule": st.rule, "latex": st.latex, "note": st.note} for st in d.steps],
+            "proof": {"ok": d.proof.ok, "statement": d.proof.statement,
+                      "results": {"grad_input": {"ok": True, "counterexample": None, "detail": ""}},
+                      "general": {"ok": d.general_proof.ok, "statement": d.general_proof.statement}},
+        }))
+    if out is None:
+        return 0
+    from .report.derivation import render
+    from .wording import w
+    tex, md = render(d, w("derive.title_op", args.lang, op=spec.op, name=spec.describe()), None,  # type: ignore
+                     args.lang)
+    stem = spec.describe().replace(f"{spec.op}_", f"{spec.op}_backward_", 1)
+    return _write(out, stem, tex, md, not args.no_pdf, args.lang, {}, quiet=args.json)
+
+
 def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
     spec = derivation.spec
     from .report.derivation import seed_claim_text
-    return {
-        "spec": {"in_channels": spec.in_channels, "out_channels": spec.out_channels,
+    described = {"in_channels": spec.in_channels, "out_channels": spec.out_channels,
                  "kernel_size": list(spec.kernel_size), "stride": list(spec.stride),
                  "padding": [list(p) for p in spec.pads], "dilation": list(spec.dilation),
-                 "groups": spec.groups, "ndim": spec.ndim, "bias": spec.bias},
-        "closed_forms": {k: {"form": str(f), "latex": f.to_latex()} for k, f in derivation.closed_forms.items()},
+                 "groups": spec.groups, "ndim": spec.ndim, "bias": spec.bias}
+    if spec.transposed:
+        described.update(op=spec.op, output_padding=list(spec.output_padding))
+    return {
+        "spec": described,
+        # Each form with the --wrt under which `verify --claim` proves it back.
+        "closed_forms": {k: {"form": str(f), "latex": f.to_latex(), "wrt": _WRT[k]}
+                         for k, f in derivation.closed_forms.items()},
         "general": {k: {"form": str(f), "latex": f.to_latex()} for k, f in derivation.general.closed.items()},
         "steps": [{"target": s.target, "rule": s.rule, "latex": s.latex, "note": s.note}
                   for s in derivation.steps],
@@ -738,6 +857,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .proof.checks import verify
 
     spec = _spec(args)
+    if spec.op in ("slice", "pad"):
+        raise InputError(f"--op {spec.op}: verify it with --claim FORM --wrt x (for every size), or with derive")
     size = (args.input_size if isinstance(args.input_size, tuple) else (args.input_size,)) if args.input_size \
         else small_input_size(spec, 3)
     if len(size) == 1 and spec.ndim > 1:
@@ -773,7 +894,24 @@ def _claim(args: argparse.Namespace) -> int:
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    kind, result = read_claim(spec, args.wrt, args.claim)
+    if spec.op in ("slice", "pad"):
+        from .proof.claims import prove_unary_claim
+        from .proof.grammar import MAX_LENGTH, ClaimError
+        if len(args.claim) > MAX_LENGTH:
+            raise ClaimError(f"{len(args.claim)} characters; a claim has at most {MAX_LENGTH}")
+        if args.wrt != "x":
+            raise InputError(f"--wrt {args.wrt}: {spec.op} has one input, x")
+        kind, result = "form", prove_unary_claim(spec, args.claim)
+    elif spec.transposed:
+        # The claim grammar (symconv's printed forms and their LaTeX); the homework's notations and index
+        # sums read a convolution's definition.
+        from .proof.claims import prove_claim
+        from .proof.grammar import MAX_LENGTH, ClaimError
+        if len(args.claim) > MAX_LENGTH:
+            raise ClaimError(f"{len(args.claim)} characters; a claim has at most {MAX_LENGTH}")
+        kind, result = "form", prove_claim(spec, args.wrt, args.claim)
+    else:
+        kind, result = read_claim(spec, args.wrt, args.claim)
     if kind == "index":
         steps = [{"step": s.number, "holds": s.ok, "detail": s.words} for s in result.steps]
         if args.json:
@@ -800,22 +938,35 @@ def _claim(args: argparse.Namespace) -> int:
 
 def _all_sizes(args: argparse.Namespace) -> int:
     """``verify --sweep --all-sizes``: every structure at every stride and dilation, for every size."""
-    from .proof.presburger import sweep as all_sizes
-    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant)
-    failures = [{"family": f"{p.ndim}d grouped={p.grouped} bias={p.bias} stride={p.stride} "
-                           f"dilation={p.dilation}", "counterexample": str(p.counterexample)}
+    from .proof.presburger import OPS, sweep as all_sizes
+    # Every operator; a mutant only where it belongs (the transposed convolution's own, or the convolution's).
+    ops_ = OPS if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS else ("conv",)
+    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant, ops_=ops_)
+    op = lambda p: "conv_transpose" if p.transposed else p.op  # noqa: E731
+    failures = [{"family": (f"{p.op} {p.ndim}d step={p.stride}" if p.op == "slice" else f"pad {p.ndim}d")
+                 if p.op in ("slice", "pad") else
+                 f"{op(p) + ' ' if p.transposed else ''}{p.ndim}d grouped={p.grouped} bias={p.bias} "
+                 f"stride={p.stride} dilation={p.dilation}",
+                 "counterexample": str(p.counterexample or p.results[0].detail)}
                 for p in result.failures]
     total = len(result.proofs)
+    by_op = {name: {"total": sum(op(p) == name for p in result.proofs),
+                    "proved": sum(op(p) == name and p.ok for p in result.proofs)} for name in ops_}
     if args.json:
         print(_json({"total": total, "proved": total - len(failures), "failed": len(failures),
-                     "wall_seconds": result.seconds, "cpu_seconds": result.cpu_seconds,
+                     "wall_seconds": result.seconds, "cpu_seconds": result.cpu_seconds, "by_op": by_op,
                      "failures": failures[:20]}))
     else:
         print(f"{total - len(failures)} of {total} families proved for every size in {result.seconds:.1f} s "
               f"({result.cpu_seconds:.1f} s of processor time)")
+        for name, counts in by_op.items():
+            print(f"  {name}: {counts['proved']} of {counts['total']}")
         for f in failures[:5]:
             print(f"FAILED {f['family']}: {f['counterexample']}")
     return 0 if not failures else 1
+
+
+_TRANSPOSED_MUTANTS = ("output_padding_wrong_side", "extra_rotation")     # symconv.proof.mutants.TRANSPOSED_KINDS
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -883,6 +1034,9 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("derive", help="derive the closed forms of a convolution's gradients", **_help(
         "symconv derive --kernel-size 3 --padding 1", "symconv derive --ndim 1 --stride 2 --no-pdf --json"))
     _add_spec_options(d)
+    d.add_argument("--order", type=int, choices=(1, 2), default=1,
+                   help="2: the double backward (gI, gW, ggO of PyTorch's _convolution_double_backward), proved "
+                        "for every size; printed, or --json, no report (default: 1)")
     _add_report_options(d, "reports", "print the closed forms and steps as JSON")
     d.set_defaults(run=cmd_derive)
     h = sub.add_parser("homework", help="solve the homework exactly and write the report", **_help(
@@ -940,7 +1094,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="spatial ranks in the sweep (default: 1 2 3)")
     v.add_argument("--jobs", type=_per_axis("--jobs", 1, MAX_JOBS, single=True), default=None, metavar="N",
                    help="worker processes for --sweep (default: one per core)")
-    v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation"),
+    v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation",
+                                            "output_padding_wrong_side", "extra_rotation"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
     v.add_argument("--claim", metavar="FORM",
                    help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "

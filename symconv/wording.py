@@ -28,6 +28,14 @@ WORDS: dict[str, dict[str, str]] = {
         # derivation steps (the engine's rules)
         "rule.definition_y": "definition of the template operation (cross-correlation, no kernel flip); "
                              "x is zero outside its range",
+        "rule.definition_y_transposed": "definition of the transposed convolution (PyTorch's ConvTransposeNd): "
+                                        "each input entry is scattered by the kernel to the outputs "
+                                        "S i + D a - P; y is zero where nothing lands",
+        "rule.definition_y_slice": r"definition of strided slicing $x[\dots, P : P + S H^{o} : S]$ on every spatial "
+                                   "axis",
+        "rule.definition_y_pad": "definition of constant padding: P zeros before each axis and the rest after it; "
+                                 "x is zero outside its range",
+        "rule.offset_to_padding": "the index's offset and range become a padding (negative widths crop)",
         "rule.definition_L": "the loss, with g the given upstream gradient",
         "rule.differentiate": r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$ "
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
@@ -48,6 +56,7 @@ WORDS: dict[str, dict[str, str]] = {
         "note.output_range": r"the output positions run over ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding "
                              "after each axis",
         "note.output_range_even": r"the output positions run over ${arg}$ (padding $P$ on both sides of each axis)",
+        "note.output_size_transposed": r"output size: ${arg}$, where $R$ is the output padding after each axis",
         "step": "Step {n}: {rule}.",
         "where": "where {note}.",
         # derivation report
@@ -65,6 +74,7 @@ WORDS: dict[str, dict[str, str]] = {
         "f.ndim": "spatial axes", "f.channels": "channels in / out", "f.kernel": "kernel size $K$",
         "f.stride": "stride $S$", "f.padding": "padding $P$ (low, high)", "f.dilation": "dilation $D$",
         "f.groups": "groups $G$", "f.bias": "bias",
+        "f.op": "operator", "f.output_padding": "output padding $R$", "f.slice": "(start, stop, step) per axis",
         "legend": r"Operators: $a \otimes k$ is the template operation (cross-correlation, no flip) summed over "
                   r"the input channels of each group, $a \otimes_{\Sigma n} k$ the same correlation summed over "
                   r"the batch with both channel axes kept; $\operatorname{rot180}$ reverses every spatial axis, "
@@ -272,6 +282,7 @@ WORDS: dict[str, dict[str, str]] = {
         "title.ndim": "{n}-D", "title.kernel": "{k} kernel", "title.stride": "stride {s}",
         "title.padding": "padding {p}", "title.dilation": "dilation {d}", "title.groups": "{g} groups",
         "title.bias": "bias",
+        "derive.title_op": "Backward pass of {op} ({name})",
         "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
         "g.rounded": "equal within rounding to {places} decimal places{how}",
@@ -396,6 +407,11 @@ WORDS: dict[str, dict[str, str]] = {
         "out.stdout": "无法写入标准输出（{reason}）",
         "out.encoding": "标准输出的编码（{encoding}）无法显示字符 {char}；请设置 PYTHONIOENCODING=utf-8 或使用 UTF-8 区域设置",
         "rule.definition_y": "模板运算的定义（互相关，卷积核不翻转）；x 在其范围之外为 0",
+        "rule.definition_y_transposed": "转置卷积的定义（PyTorch 的 ConvTransposeNd）：每个输入元素经卷积核分散到输出"
+                                        "位置 S i + D a - P；没有元素落到的位置为 0",
+        "rule.definition_y_slice": r"带步长切片 $x[\dots, P : P + S H^{o} : S]$（每个空间轴）的定义",
+        "rule.definition_y_pad": "常数填充的定义：每个轴前补 P 个 0，其余补在轴后；x 在其范围之外为 0",
+        "rule.offset_to_padding": "下标的偏移与范围化为填充（负宽度表示裁剪）",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
@@ -412,6 +428,7 @@ WORDS: dict[str, dict[str, str]] = {
         "note.output_size": r"输出尺寸：${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
         "note.output_range": r"输出位置的范围为 ${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
         "note.output_range_even": r"输出位置的范围为 ${arg}$（每个轴两端的填充均为 $P$）",
+        "note.output_size_transposed": r"输出尺寸：${arg}$，其中 $R$ 是每个轴末端的输出填充（output padding）",
         "step": "第 {n} 步：{rule}。",
         "where": "其中 {note}。",
         "h.configuration": "配置", "h.closed_forms": "闭式解", "h.definition": "定义",
@@ -426,6 +443,7 @@ WORDS: dict[str, dict[str, str]] = {
         "f.ndim": "空间维数", "f.channels": "输入 / 输出通道数", "f.kernel": "卷积核尺寸 $K$",
         "f.stride": "步长 $S$", "f.padding": "填充 $P$（前，后）", "f.dilation": "膨胀 $D$",
         "f.groups": "分组数 $G$", "f.bias": "偏置",
+        "f.op": "算子", "f.output_padding": "输出填充 $R$", "f.slice": "每个轴的 (start, stop, step)",
         "legend": r"算子：$a \otimes k$ 是模板运算（互相关，不翻转），在每个分组的输入通道上求和；"
                   r"$a \otimes_{\Sigma n} k$ 是同样的互相关，但在批次上求和并保留两个通道轴；"
                   r"$\operatorname{rot180}$ 把每个空间轴倒序，$\operatorname{swap}_{io}$ 交换卷积核的输入与输出通道轴"
@@ -594,6 +612,7 @@ WORDS: dict[str, dict[str, str]] = {
         "title.ndim": "{n} 维", "title.kernel": "{k} 卷积核", "title.stride": "步长 {s}",
         "title.padding": "填充 {p}", "title.dilation": "膨胀 {d}", "title.groups": "{g} 组",
         "title.bias": "有偏置",
+        "derive.title_op": "{op} 的反向传播（{name}）",
         "g.missing": "未作答",
         "g.exact": "完全相等{how}",
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",

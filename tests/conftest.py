@@ -36,7 +36,7 @@ def _derivation_cache_in_tmp(tmp_path_factory):
 
 def torch_grads(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray,
                 b: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """Gradients of L = Σ g·conv(x, h, b) by PyTorch autograd, in float64."""
+    """Gradients of L = Σ g·conv(x, h, b) (or of its transposed convolution) by PyTorch autograd, in float64."""
     conv = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}
     tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
     th = torch.tensor(h, dtype=torch.float64, requires_grad=True)
@@ -45,8 +45,14 @@ def torch_grads(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray,
     # PyTorch lacks, by its definition D(K-1).
     padding = spec.padding if spec.padding != "full" else tuple(
         d * (k - 1) for k, d in zip(spec.kernel_size, spec.dilation))
-    y = conv[spec.ndim](tx, th, tb, stride=spec.stride, padding=padding, dilation=spec.dilation,
-                        groups=spec.groups)
+    if spec.transposed:         # PyTorch's ConvTransposeNd, given the spec's own output_padding
+        transposed = {1: torch.nn.functional.conv_transpose1d, 2: torch.nn.functional.conv_transpose2d,
+                      3: torch.nn.functional.conv_transpose3d}[spec.ndim]
+        y = transposed(tx, th, tb, stride=spec.stride, padding=padding, output_padding=spec.output_padding,
+                       groups=spec.groups, dilation=spec.dilation)
+    else:
+        y = conv[spec.ndim](tx, th, tb, stride=spec.stride, padding=padding, dilation=spec.dilation,
+                            groups=spec.groups)
     assert tuple(y.shape) == g.shape
     (y * torch.tensor(g, dtype=torch.float64)).sum().backward()
     out = {"grad_input": tx.grad.numpy(), "grad_weight": th.grad.numpy()}

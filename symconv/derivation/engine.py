@@ -84,16 +84,23 @@ class Context:
     free_size: dict[sp.Symbol, sp.Expr]
     target: str
     seed: int
+    op: str = "conv"            # conv, conv_transpose (its definition scatters with a delta), slice, pad
+
+    @property
+    def transposed(self) -> bool:
+        return self.op == "conv_transpose"
 
 
 # ---------------------------------------------------------------------------------------------- definition
 
-def base_tensors(sym: Symbols) -> dict[str, TensorInfo]:
+def base_tensors(sym: Symbols, transposed: bool = False) -> dict[str, TensorInfo]:
     sp_ = ("s",) * sym.ndim
+    # A transposed convolution's kernel is laid out (C_in, C_out/G, ...): its first channel axis is x's.
+    kernel = sym.group_size(sym.C, sym.O) if transposed else sym.group_size(sym.O, sym.C)
     return {
         "x": TensorInfo("x", "x", ("n",) + sym.layout("c") + sp_, (sym.N,) + sym.group_size(sym.C) + sym.H,
                         ops.Tensor("x")),
-        "h": TensorInfo("h", "h", sym.layout("c", "l") + sp_, sym.group_size(sym.O, sym.C) + sym.K, ops.Tensor("h")),
+        "h": TensorInfo("h", "h", sym.layout("c", "l") + sp_, kernel + sym.K, ops.Tensor("h")),
         "g": TensorInfo("g", "g", ("n",) + sym.layout("c") + sp_, (sym.N,) + sym.group_size(sym.O) + sym.Ho,
                         ops.Tensor("g")),
         "b": TensorInfo("b", "b", sym.layout("c"), sym.group_size(sym.O), ops.Tensor("b")),
@@ -126,10 +133,75 @@ def definition(sym: Symbols, bias: bool) -> tuple[sp.Expr, sp.Expr, list[Term]]:
     return y, L, terms
 
 
+def definition_transposed(sym: Symbols, bias: bool) -> tuple[sp.Expr, sp.Expr, list[Term]]:
+    """The transposed convolution's y and L = Σ g·y: each input entry x[i] scattered by the kernel to the
+    outputs j = S·i + D·a − P (PyTorch's ConvTransposeNd, the adjoint of the convolution's gather), written
+    with a Kronecker delta since j is not an affine function of the summed indices' values alone."""
+    x, h, g, b = (sp.IndexedBase(name) for name in "xhgb")
+    j = tuple(sp.Symbol(f"j_{k + 1}" if sym.ndim > 1 else "j", integer=True) for k in range(sym.ndim))
+    pos = tuple(s * i + d * a - p for s, i, d, a, p in zip(sym.S, sym.i, sym.D, sym.a, sym.P))
+    inner = ((sym.c, 0, sym.C - 1),) + tuple((i, 0, n - 1) for i, n in zip(sym.i, sym.H)) \
+        + tuple((a, 0, k - 1) for a, k in zip(sym.a, sym.K))
+    deltas = tuple(zip(j, pos))
+    body = sp.Mul(x[(sym.n,) + sym.group(sym.c) + sym.i], h[sym.group(sym.c, sym.o) + sym.a],
+                  *[sp.KroneckerDelta(l, r, evaluate=False) for l, r in deltas], evaluate=False)
+    y = sp.Sum(body, *inner)
+    y_index = (sym.n,) + sym.group(sym.o) + j
+    if bias:
+        y = y + b[sym.group(sym.o)]
+    lims = _grid(sym)
+    lims = lims[:len(lims) - sym.ndim] + tuple((jj, sp.Integer(0), ho - 1) for jj, ho in zip(j, sym.Ho))
+    L = sp.Sum(g[y_index] * y, *lims)
+    # L's terms (for the exact checks) with the delta taken: g read at j = S·i + D·a − P, zero outside it.
+    gather = (sym.n,) + sym.group(sym.o) + pos
+    terms = [Term((Factor("g", gather), Factor("x", (sym.n,) + sym.group(sym.c) + sym.i),
+                   Factor("h", sym.group(sym.c, sym.o) + sym.a)), (), lims[:len(lims) - sym.ndim] + inner)]
+    if bias:
+        terms.append(Term((Factor("g", y_index), Factor("b", sym.group(sym.o))), (), lims))
+    return y, L, terms
+
+
+def unary_tensors(sym: Symbols) -> dict[str, TensorInfo]:
+    """x and g of an operator of one input that moves entries (slicing, constant padding): no kernel, no
+    groups, the channels kept (C of them)."""
+    sp_ = ("s",) * sym.ndim
+    return {"x": TensorInfo("x", "x", ("n", "c") + sp_, (sym.N, sym.C) + sym.H, ops.Tensor("x")),
+            "g": TensorInfo("g", "g", ("n", "c") + sp_, (sym.N, sym.C) + sym.Ho, ops.Tensor("g"))}
+
+
+def definition_slice(sym: Symbols) -> tuple[sp.Expr, sp.Expr, list[Term]]:
+    """Strided slicing ``y = x[..., P : P + S·H^o : S]`` on every spatial axis: y[n, c, i] = x[n, c, P + S·i]
+    (P the start, S the step, H^o entries kept)."""
+    x, g = sp.IndexedBase("x"), sp.IndexedBase("g")
+    pos = tuple(p + s * i for p, s, i in zip(sym.P, sym.S, sym.i))
+    y = x[(sym.n, sym.c) + pos]
+    lims = ((sym.n, sp.Integer(0), sym.N - 1), (sym.c, sp.Integer(0), sym.C - 1)) + tuple(
+        (i, sp.Integer(0), ho - 1) for i, ho in zip(sym.i, sym.Ho))
+    y_index = (sym.n, sym.c) + sym.i
+    L = sp.Sum(g[y_index] * y, *lims)
+    return y, L, [Term((Factor("g", y_index), Factor("x", (sym.n, sym.c) + pos)), (), lims)]
+
+
+def definition_pad(sym: Symbols) -> tuple[sp.Expr, sp.Expr, list[Term]]:
+    """Constant (zero) padding by P before and H^o − H − P after each axis: y[n, c, j] = x[n, c, j − P],
+    zero where j − P is outside x."""
+    x, g = sp.IndexedBase("x"), sp.IndexedBase("g")
+    j = tuple(sp.Symbol(f"j_{k + 1}" if sym.ndim > 1 else "j", integer=True) for k in range(sym.ndim))
+    pos = tuple(jj - p for jj, p in zip(j, sym.P))
+    y = x[(sym.n, sym.c) + pos]
+    lims = ((sym.n, sp.Integer(0), sym.N - 1), (sym.c, sp.Integer(0), sym.C - 1)) + tuple(
+        (jj, sp.Integer(0), ho - 1) for jj, ho in zip(j, sym.Ho))
+    y_index = (sym.n, sym.c) + j
+    L = sp.Sum(g[y_index] * y, *lims)
+    return y, L, [Term((Factor("g", y_index), Factor("x", (sym.n, sym.c) + pos)), (), lims)]
+
+
 # ------------------------------------------------------------------------------------------------- checks
 
-def random_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+def random_sizes(sym: Symbols, rng: random.Random, transposed: bool = False) -> dict[sp.Symbol, int]:
     """A consistent set of small concrete sizes (the output size follows from the others)."""
+    if transposed:
+        return _random_transposed_sizes(sym, rng)
     small = sym.ndim == 3
     sizes = {sym.N: rng.randint(1, 2), sym.G: rng.randint(1, 2) if sym.grouped else 1,
              sym.C: rng.randint(1, 2), sym.O: rng.randint(1, 2)}
@@ -147,11 +219,54 @@ def random_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
     return sizes
 
 
+def _random_transposed_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    # Ho = S(H − 1) − 2P + D(K − 1) + R + 1 with the output padding R below max(S, D), as PyTorch allows.
+    small = sym.ndim == 3
+    sizes = {sym.N: rng.randint(1, 2), sym.G: rng.randint(1, 2) if sym.grouped else 1,
+             sym.C: rng.randint(1, 2), sym.O: rng.randint(1, 2)}
+    for k in range(sym.ndim):
+        while True:
+            K, S, D = rng.randint(1, 2 if small else 3), rng.randint(1, 3), rng.randint(1, 2)
+            if sym.unit:
+                S = D = 1
+            H, P, R = rng.randint(1, 3 if small else 4), rng.randint(0, 2), rng.randint(0, max(S, D) - 1)
+            Ho = S * (H - 1) - 2 * P + D * (K - 1) + R + 1
+            if Ho >= 1:
+                break
+        sizes.update({sym.K[k]: K, sym.P[k]: P, sym.H[k]: H, sym.Ho[k]: Ho})
+        if not sym.unit:
+            sizes.update({sym.S[k]: S, sym.D[k]: D})
+    return sizes
+
+
+def _random_slice_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    # A start P, a step S and H^o entries that fit: P + S(H^o − 1) ≤ H − 1.
+    sizes = {sym.N: rng.randint(1, 2), sym.C: rng.randint(1, 2), sym.G: 1, sym.O: 1}
+    for k in range(sym.ndim):
+        S, P, Ho = rng.randint(1, 3), rng.randint(0, 3), rng.randint(1, 3)
+        H = P + S * (Ho - 1) + 1 + rng.randint(0, 3)
+        sizes.update({sym.S[k]: S, sym.P[k]: P, sym.Ho[k]: Ho, sym.H[k]: H, sym.D[k]: 1, sym.K[k]: 1})
+    return sizes
+
+
+def _random_pad_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    sizes = {sym.N: rng.randint(1, 2), sym.C: rng.randint(1, 2), sym.G: 1, sym.O: 1}
+    for k in range(sym.ndim):
+        H, P, Q = rng.randint(1, 4), rng.randint(0, 3), rng.randint(0, 3)
+        sizes.update({sym.H[k]: H, sym.P[k]: P, sym.Ho[k]: H + P + Q, sym.S[k]: 1, sym.D[k]: 1, sym.K[k]: 1})
+    return sizes
+
+
+_RANDOM_SIZES = {"slice": _random_slice_sizes, "pad": _random_pad_sizes}
+
+
 def random_env(tensors: Mapping[str, TensorInfo], sizes: Mapping[sp.Symbol, int],
                rng: random.Random) -> dict[str, np.ndarray]:
     """Random small integers (as Python ints, so every sum is exact) for x, h, g and b."""
     env = {}
     for name in "xhgb":
+        if name not in tensors:          # an operator of one input (slicing, padding) has no h or b
+            continue
         info = tensors[name]
         shape = [int(s.xreplace(dict(sizes))) for s in info.shape]
         _, shape_pt, _ = join_groups(info.layout, [0] * len(shape), shape)
@@ -177,7 +292,8 @@ def _check(ctx: Context, rule: str, left: Callable[[Any, Any, Any], Any],
     """Compare two evaluations of the same quantity at random sizes, arrays and free indices."""
     rng = random.Random(f"{ctx.seed}:{ctx.target}:{rule}")
     for _ in range(trials):
-        sizes = random_sizes(ctx.sym, rng)
+        sizes = random_sizes(ctx.sym, rng, ctx.transposed) if ctx.op in ("conv", "conv_transpose") \
+            else _RANDOM_SIZES[ctx.op](ctx.sym, rng)
         env = random_env(ctx.tensors, sizes, rng)
         for point in _free_points(ctx, sizes, rng, most):
             lv, rv = left(sizes, env, point), right(sizes, env, point)
@@ -236,8 +352,10 @@ def eliminate_deltas(term: Term, ctx: Context) -> tuple[str, Term] | None:
 
 def shift_index(term: Term, ctx: Context) -> tuple[str, Term] | None:
     """Σ_i T[.., i, ..] δ(t, i + r) = T[.., t − r, ..] (T is zero outside its range): at stride 1 the output
-    position is read off the delta directly, no dilation needed."""
-    if not ctx.sym.unit:
+    position is read off the delta directly, no dilation needed. A transposed convolution's outputs are
+    scattered, j = S·i + D·a − P, so at any stride its derivative reads g at j this way (and constant
+    padding's, which reads x at j − P)."""
+    if not (ctx.sym.unit or ctx.op != "conv"):
         return None
     for pos, (lhs, rhs) in enumerate(term.deltas):
         diff = sp.expand(lhs - rhs)
@@ -462,8 +580,38 @@ def bounds_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
 _LONG_WIDTHS = 60   # characters of LaTeX beyond which a padding's widths are named instead of subscripted
 
 
+def offset_to_padding(term: Term, ctx: Context) -> tuple[str, Term] | None:
+    """T[u + r] over u's range is T̃[u] with T̃ = pad(T, (−r, just enough)): a gradient that is one tensor's
+    entries moved (slicing's, padding's), its offset and length made a padding (negative: a crop)."""
+    if len(term.factors) != 1 or term.deltas:
+        return None
+    (factor,) = term.factors
+    info = ctx.tensors[factor.tensor]
+    widths, shape, index = [], list(info.shape), list(factor.index)
+    for k, kind in enumerate(info.layout):
+        if kind != "s":
+            continue
+        e = sp.expand(factor.index[k])
+        us = [u for u in ctx.free if e.has(u)]
+        if len(us) != 1 or _coeff(e, us[0]) != 1:
+            return None
+        r = sp.expand(e - us[0])
+        if r.free_symbols & (term.bound() | set(ctx.free)):
+            return None
+        widths.append((sp.expand(-r), sp.expand(ctx.free_size[us[0]] - info.shape[k] + r)))
+        shape[k], index[k] = ctx.free_size[us[0]], us[0]
+    if not widths or all(lo == 0 and hi == 0 for lo, hi in widths):
+        return None
+    latex = rf"\tilde{{{info.latex}}}"
+    pr = Printer(symbol_names=ctx.sym.latex_names())
+    where = r",\allowbreak\ ".join(rf"({pr.doprint(lo)},\ {pr.doprint(hi)})" for lo, hi in widths)
+    name = _derived(ctx, info, factor.tensor + "_pad", latex, tuple(shape), ops.pad(info.op, tuple(widths)),
+                    rf"{latex} = \operatorname{{pad}}_{{q}}\left({info.latex}\right),\ q = {where}")
+    return "", replace(term, factors=(Factor(name, tuple(index)),))
+
+
 RULES: tuple[Rule, ...] = (eliminate_deltas, shift_index, absorb_stride, swap_channels, reverse_kernel_index,
-                           rotate_kernel, bounds_to_padding)
+                           rotate_kernel, bounds_to_padding, offset_to_padding)
 
 
 # ------------------------------------------------------------------------------------------- recognition
@@ -478,7 +626,7 @@ def recognise(term: Term, ctx: Context) -> ops.Expr:
             raise DerivationError(f"{ctx.target}: the kept indices are out of order")
         axes = array_axes(info.layout)
         summed = tuple(axes[k] for k, e in enumerate(factor.index) if e in term.bound())
-        return ops.SumAxes(info.op, summed)
+        return ops.SumAxes(info.op, summed) if summed else info.op     # nothing summed: the entries moved
     roles = _roles(term, ctx)
     if roles is None:
         raise DerivationError(f"{ctx.target}: the rewritten sum is not a correlation of two tensors")

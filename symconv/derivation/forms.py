@@ -24,7 +24,8 @@ import sympy as sp
 
 from . import ops, store
 from .store import cache_folder  # noqa: F401  (where the cache lives; tests and README name it here)
-from .engine import RULES, Context, Step, base_tensors, definition, recognise, to_layout, _check, _check_terms
+from .engine import (RULES, Context, Step, base_tensors, definition, definition_pad, definition_slice,
+                     definition_transposed, recognise, to_layout, unary_tensors, _check, _check_terms)
 from ..errors import InputError
 from .index import Symbols, evaluate_term, from_sympy
 from .layout import aligned, display, gradient_displays
@@ -58,18 +59,18 @@ def _printer(sym: Symbols, tensors: Mapping[str, Any]) -> Printer:
 
 @functools.lru_cache(maxsize=None)
 def derive_general(ndim: int, grouped: bool, bias: bool, seed: int = 0, unit: bool = False,
-                   symmetric: bool = False) -> General:
+                   symmetric: bool = False, transposed: bool = False) -> General:
     """Derive every gradient for one structure, every size symbolic, every step checked.
 
     The result is also kept on disk (:func:`cache_folder`), so that the next process reads it instead of
     deriving it again; see :func:`_load` for when a stored result is trusted.
     """
     key = f"general-{ndim}d-{'grouped' if grouped else 'plain'}-{'bias' if bias else 'nobias'}-{seed}" \
-        + ("-unit" if unit else "") + ("-even" if unit and symmetric else "")
+        + ("-unit" if unit else "") + ("-even" if unit and symmetric else "") + ("-transposed" if transposed else "")
     found = _load(key)
     if found is not None:
         return found
-    general = _derive_general(ndim, grouped, bias, seed, unit, unit and symmetric)
+    general = _derive_general(ndim, grouped, bias, seed, unit, unit and symmetric, transposed)
     _store(key, general)
     return general
 
@@ -90,12 +91,13 @@ def _store(key: str, general: General) -> None:
 
 
 def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool = False,
-                    symmetric: bool = False) -> General:
-    sym = Symbols(ndim, grouped, unit, symmetric)
-    y, L, L_terms = definition(sym, bias)
-    tensors = base_tensors(sym)
+                    symmetric: bool = False, transposed: bool = False) -> General:
+    sym = Symbols(ndim, grouped, unit, symmetric, transposed)
+    y, L, L_terms = (definition_transposed if transposed else definition)(sym, bias)
+    tensors = base_tensors(sym, transposed)
     pr = _printer(sym, tensors)
-    y_idx = ",".join(pr.doprint(v) for v in (sym.n,) + sym.group(sym.o) + sym.i)
+    y_free = L_terms[0].factors[0].index     # y's own index: (n, γ, o, i) or, transposed, (n, γ, o, j)
+    y_idx = ",".join(pr.doprint(v) for v in y_free)
     ho = r",\ ".join(
         rf"{pr.doprint(o)} = \left\lfloor \frac{{{pr.doprint(h)} + P^{{\mathrm{{low}}}} + P^{{\mathrm{{high}}}}"
         rf" - {pr.doprint(d)}({pr.doprint(k)}-1) - 1}}{{{pr.doprint(s)}}} \right\rfloor + 1"
@@ -104,49 +106,66 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
     # At stride 1 and dilation 1 the output size is written out (no floor, no symbol of its own): each
     # output index runs from 0 to H + P + P_high − K.
     ranges = r",\ ".join(rf"0 \leq {pr.doprint(i)} \leq {pr.doprint(o - 1)}" for i, o in zip(sym.i, sym.Ho))
-    steps = [Step("definition", "definition_y", rf"y_{{{y_idx}}} = {pr.doprint(y)}",
-                  note_key="note.output_range_even" if sym.symmetric else
-                  "note.output_range" if sym.unit else "note.output_size", note_arg=ranges if sym.unit else ho),
+    note_key = "note.output_range_even" if sym.symmetric else "note.output_range" if sym.unit else "note.output_size"
+    note_arg = ranges if sym.unit else ho
+    if transposed:
+        note_key, note_arg = "note.output_size_transposed", r",\ ".join(
+            rf"{pr.doprint(o)} = {pr.doprint(s)}({pr.doprint(h)} - 1) - 2 {pr.doprint(p)} + {pr.doprint(d)}"
+            rf"({pr.doprint(k)} - 1) + R + 1" for o, h, d, k, s, p in zip(sym.Ho, sym.H, sym.D, sym.K, sym.S, sym.P))
+    steps = [Step("definition", "definition_y_transposed" if transposed else "definition_y",
+                  rf"y_{{{y_idx}}} = {pr.doprint(y)}", note_key=note_key, note_arg=note_arg),
              Step("definition", "definition_L", rf"L = {pr.doprint(L)}", r"$g = \partial L / \partial y$")]
     closed: dict[str, ops.Expr] = {}
     for target, tensor in TARGETS:
         if tensor == "b" and not bias:
             continue
         free, sizes = _free(sym, tensor)
-        ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), target, seed)
-        wrt = sp.IndexedBase(tensor)[free]
-        term = from_sympy(L.diff(wrt))
-        _check_derivative(ctx, term, L_terms, tensor)
-        lhs = rf"\frac{{\partial L}}{{\partial {_printer(sym, ctx.tensors).doprint(wrt)}}}"
-        steps.append(Step(target, "differentiate",
-                          rf"{lhs} = {_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}"))
-        progress = True
-        while progress:
-            progress = False
-            for rule in RULES:
-                known = set(ctx.tensors)
-                found = rule(term, ctx)
-                if found is None:
-                    continue
-                arg, new = found
-                _check_terms(ctx, rule.__name__, term, new)
-                notes = [rf"${ctx.tensors[n].definition}$" for n in ctx.tensors if n not in known]
-                term = new
-                steps.append(Step(target, rule.__name__, rf"{lhs} = "
-                                  f"{_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}",
-                                  "; ".join(notes), arg=arg))
-                progress = True
-                break
-        form = recognise(term, ctx)
-        _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
-               lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
-        # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
-        equation, widths = gradient_displays(tensor, form.map_sizes(sym.shown()))
-        steps.append(Step(target, "recognise", equation,
-                          rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
-                          if widths else ""))
+        if tensor == "h" and transposed:     # the kernel (C_in, C_out/G, ...): γ, c, o
+            free, sizes = sym.group_(sym.c_, sym.o_) + sym.a_, sym.group_size(sym.C, sym.O) + sym.K
+        ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), target, seed,
+                      "conv_transpose" if transposed else "conv")
+        form = derive_gradient(ctx, L, L_terms, tensor, steps)
         closed[target] = form
     return General(sym, closed, tuple(steps))
+
+
+def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step]) -> ops.Expr:
+    """∂L/∂tensor: SymPy's derivative of L (checked against L's exact difference), rewritten by the rules
+    until none fits (each step checked when taken), recognised as a closed form (checked too); the steps are
+    appended to ``steps``."""
+    sym, target = ctx.sym, ctx.target
+    wrt = sp.IndexedBase(tensor)[ctx.free]
+    term = from_sympy(L.diff(wrt))
+    _check_derivative(ctx, term, L_terms, tensor)
+    lhs = rf"\frac{{\partial L}}{{\partial {_printer(sym, ctx.tensors).doprint(wrt)}}}"
+    steps.append(Step(target, "differentiate",
+                      rf"{lhs} = {_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}"))
+    progress = True
+    while progress:
+        progress = False
+        for rule in RULES:
+            known = set(ctx.tensors)
+            found = rule(term, ctx)
+            if found is None:
+                continue
+            arg, new = found
+            _check_terms(ctx, rule.__name__, term, new)
+            notes = [rf"${ctx.tensors[n].definition}$" for n in ctx.tensors if n not in known]
+            term = new
+            steps.append(Step(target, rule.__name__, rf"{lhs} = "
+                              f"{_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}",
+                              "; ".join(notes), arg=arg))
+            progress = True
+            break
+    form = recognise(term, ctx)
+    _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
+           lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
+    # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
+    equation, widths = gradient_displays(tensor, form.map_sizes(ctx.sym.shown()))
+    steps.append(Step(target, "recognise", equation,
+                      rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
+                      if widths else ""))
+    return form
 
 
 def _bases(ctx: Context) -> dict[str, sp.IndexedBase]:
@@ -176,6 +195,12 @@ def to_layout_index(ctx: Context, array: np.ndarray, point: Any, sizes: Any) -> 
 def concrete_sizes(spec: ConvSpec, sym: Symbols) -> dict[sp.Symbol, Any]:
     """The spec's values for the size symbols; the output size in terms of the (still symbolic) input size."""
     values: dict[sp.Symbol, Any] = {sym.G: spec.groups}
+    if spec.transposed:
+        for k, (K, S, D, (lo, hi), R) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
+                                                       spec.pads, spec.output_padding)):  # type: ignore
+            values.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: lo,
+                           sym.Ho[k]: S * (sym.H[k] - 1) - lo - hi + D * (K - 1) + R + 1})
+        return values
     for k, (K, S, D, (lo, hi)) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
                                                 spec.pads)):
         X = sym.H[k] + lo + hi - D * (K - 1) - 1
@@ -324,7 +349,7 @@ def check_shapes(spec: ConvSpec, x: np.ndarray, h: np.ndarray, g: np.ndarray | N
     nd = spec.ndim
     if x.ndim != nd + 2 or x.shape[1] != spec.in_channels:
         raise InputError(f"x must have shape (N, {spec.in_channels}, {nd} spatial sizes), got {x.shape}")
-    want_h = (spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size)  # type: ignore
+    want_h = spec.weight_channels + tuple(spec.kernel_size)  # type: ignore
     if h.shape != want_h:
         raise InputError(f"h must have shape {want_h}, got {h.shape}")
     out = (x.shape[0], spec.out_channels) + spec.output_size(tuple(x.shape[2:]))
@@ -340,7 +365,165 @@ def derive_forms(spec: ConvSpec) -> Derivation:
     The forms are the structure's general forms (:func:`derive_general`, cached) with the spec's sizes
     substituted; :func:`symconv.derive` (the proof stage) attaches their proof for every size.
     """
-    general = derive_general(spec.ndim, spec.groups > 1, spec.bias)
+    general = derive_general(spec.ndim, spec.groups > 1, spec.bias, transposed=spec.transposed)
     values = concrete_sizes(spec, general.sym)
     forms = {k: f.map_sizes(values) for k, f in general.closed.items()}
     return Derivation(spec, general, forms["grad_input"], forms["grad_weight"], forms.get("grad_bias"))
+
+
+# ------------------------------------------------------------------------- operators of one input
+
+UNARY = ("slice", "pad")
+
+
+@functools.lru_cache(maxsize=None)
+def derive_unary_general(op: str, ndim: int, seed: int = 0) -> General:
+    """∂L/∂x of strided slicing (``op = "slice"``) or constant padding (``"pad"``), every size a symbol,
+    derived by the same engine (:func:`derive_gradient`) from the operator's index expression."""
+    if op not in UNARY:
+        raise InputError(f"op must be one of {', '.join(UNARY)}, got {op!r}")
+    key = f"general-{op}-{ndim}d-{seed}"
+    found = _load(key)
+    if found is not None:
+        return found
+    sym = Symbols(ndim, False)
+    y, L, L_terms = (definition_slice if op == "slice" else definition_pad)(sym)
+    tensors = unary_tensors(sym)
+    pr = _printer(sym, tensors)
+    y_idx = ",".join(pr.doprint(v) for v in L_terms[0].factors[0].index)
+    steps = [Step("definition", f"definition_y_{op}", rf"y_{{{y_idx}}} = {pr.doprint(y)}"),
+             Step("definition", "definition_L", rf"L = {pr.doprint(L)}", r"$g = \partial L / \partial y$")]
+    free, sizes = (sym.n_, sym.c_) + sym.u_, (sym.N, sym.C) + sym.H
+    ctx = Context(sym, dict(tensors), free, dict(zip(free, sizes)), "grad_input", seed, op)
+    general = General(sym, {"grad_input": derive_gradient(ctx, L, L_terms, "x", steps)}, tuple(steps))
+    _store(key, general)
+    return general
+
+
+def unary_sizes(spec: Any, sym: Symbols) -> dict[sp.Symbol, Any]:
+    """A slicing's or padding's values for the size symbols, the output size in terms of the input size."""
+    values: dict[sp.Symbol, Any] = {}
+    if spec.op == "pad":
+        for k, (lo, hi) in enumerate(spec.pads):
+            values.update({sym.P[k]: lo, sym.Ho[k]: sym.H[k] + lo + hi})
+        return values
+    for k, (a, b, s) in enumerate(zip(spec.start, spec.stop, spec.step)):
+        # To the end: H^o = ⌈(H − a)/s⌉, written with Mod so that the padding reads as a remainder.
+        ho = len(range(a, b, s)) if b is not None else (sym.H[k] - a - sp.Mod(sym.H[k] - a - 1, s) - 1) / s + 1
+        values.update({sym.S[k]: s, sym.P[k]: a, sym.Ho[k]: ho})
+    return values
+
+
+@dataclass(frozen=True)
+class UnaryDerivation:
+    """The closed form of ∂L/∂x for slicing or constant padding, with the steps that produced it."""
+
+    spec: Any
+    general: General
+    grad_input: ops.Expr
+    proof: Any = None
+    general_proof: Any = None
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self.general.steps
+
+    @property
+    def closed_forms(self) -> dict[str, ops.Expr]:
+        return {"grad_input": self.grad_input}
+
+    def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
+        """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""
+        x, g = np.asarray(x), np.asarray(g)
+        want = x.shape[:2] + self.spec.output_size(tuple(x.shape[2:]))
+        if g.shape != want:
+            raise InputError(f"g (dL/dy) must have the output's shape {want}, got {g.shape}")
+        sym = self.general.sym
+        sizes = {h: int(n) for h, n in zip(sym.H, x.shape[2:])} | {o: int(n) for o, n in zip(sym.Ho, g.shape[2:])}
+        return {"grad_input": self.grad_input.evaluate({"x": x, "g": g}, sizes)}
+
+    def __repr__(self) -> str:
+        return f"<Derivation {self.spec.describe()}: dL/dx = {self.grad_input}; {len(self.steps)} steps>"
+
+
+def derive_unary_forms(spec: Any) -> UnaryDerivation:
+    """The closed form of ∂L/∂x for a :class:`~symconv.derivation.spec.SliceSpec` or
+    :class:`~symconv.derivation.spec.PadSpec`: the general form with the spec's sizes put in.
+
+    >>> from symconv.derivation.spec import SliceSpec, PadSpec
+    >>> print(derive_unary_forms(SliceSpec(1, start=1, step=2)).grad_input)
+    pad(dilate(g, 2), (1, H mod 2))
+    >>> print(derive_unary_forms(PadSpec(1, ((1, 2),))).grad_input)
+    pad(g, (-1, -2))
+    """
+    general = derive_unary_general(spec.op, spec.ndim)
+    values = unary_sizes(spec, general.sym)
+    return UnaryDerivation(spec, general, general.closed["grad_input"].map_sizes(values))
+
+
+# ------------------------------------------------------------------------------ the double backward
+
+def renamed(expr: ops.Expr, names: Mapping[str, str]) -> ops.Expr:
+    """The same tree with some tensors read under other names (``h`` as ``ggW``)."""
+    from dataclasses import fields, replace
+    if isinstance(expr, ops.Tensor):
+        return ops.Tensor(names.get(expr.name, expr.name), expr.latex)
+    return replace(expr, **{f.name: renamed(getattr(expr, f.name), names)  # type: ignore[arg-type]
+                            for f in fields(expr) if isinstance(getattr(expr, f.name), ops.Expr)})
+
+
+@dataclass(frozen=True)
+class SecondOrder:
+    """The double backward of a convolution: the derivatives of L2 = ⟨ggI, ∂L/∂x⟩ + ⟨ggW, ∂L/∂h⟩ (+ ⟨ggb,
+    ∂L/∂b⟩) with respect to x (``grad_input``, PyTorch's gI), h (``grad_weight``, gW) and g (``grad_output``,
+    ggO, a sum of terms).
+
+    L is linear in each of x, h, b, so ⟨ggI, ∂L/∂x⟩ is L with x read as ggI, ⟨ggW, ∂L/∂h⟩ is L with h read as
+    ggW, and ⟨ggb, ∂L/∂b⟩ = Σ g·ggb: gI is the first-order ∂L/∂x with h read as ggW, gW the first-order ∂L/∂h
+    with x read as ggI, and ggO the forward pass of (ggI, h) plus that of (x, ggW) plus ggb.
+    """
+
+    spec: ConvSpec
+    first: Derivation
+    grad_input: ops.Expr
+    grad_weight: ops.Expr
+    grad_output: tuple[ops.Expr, ...]
+
+    @property
+    def closed_forms(self) -> dict[str, Any]:
+        return {"grad_input": self.grad_input, "grad_weight": self.grad_weight, "grad_output": self.grad_output}
+
+    def evaluate(self, x: Any, h: Any, g: Any, ggI: Any, ggW: Any, ggb: Any = None) -> dict[str, np.ndarray]:
+        """gI, gW and ggO from the closed forms (NumPy on floats, exact on object arrays)."""
+        env = {"x": np.asarray(x), "h": np.asarray(h), "g": np.asarray(g), "ggI": np.asarray(ggI),
+               "ggW": np.asarray(ggW)}
+        if ggb is not None:
+            env["ggb"] = np.asarray(ggb)
+        sizes = self.first.sizes(env["x"], env["g"])
+        out = {"grad_input": self.grad_input.evaluate(env, sizes), "grad_weight": self.grad_weight.evaluate(env, sizes)}
+        ggO = sum(t.evaluate(env, sizes) for t in self.grad_output)
+        if ggb is not None:
+            ggO = ggO + env["ggb"].reshape((1, -1) + (1,) * self.spec.ndim)
+        out["grad_output"] = ggO
+        return out
+
+
+def derive_second_order(spec: ConvSpec) -> SecondOrder:
+    """The double backward of ``spec`` from its first-order closed forms (see :class:`SecondOrder`).
+
+    >>> d = derive_second_order(ConvSpec(1, 1, 3, stride=2, padding=1, ndim=1))
+    >>> print(d.grad_input)
+    correlate(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), rot180(swap_io(ggW)))
+    >>> print(d.grad_weight)
+    batch_correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), g, dilation=2)
+    >>> print(" + ".join(map(str, d.grad_output)))
+    correlate(pad(ggI, 1), h, stride=2) + correlate(pad(x, 1), ggW, stride=2)
+    """
+    if spec.transposed:
+        raise InputError("--order 2: the double backward is derived for the convolution (--op conv)")
+    first = derive_forms(spec)
+    forward = ops.Correlate(ops.pad(ops.Tensor("x"), spec.pads), ops.Tensor("h"), tuple(spec.stride),  # type: ignore
+                            tuple(spec.dilation), spec.groups)  # type: ignore[arg-type]
+    return SecondOrder(spec, first, renamed(first.grad_input, {"h": "ggW"}),
+                       renamed(first.grad_weight, {"x": "ggI"}),
+                       (renamed(forward, {"x": "ggI"}), renamed(forward, {"h": "ggW"})))

@@ -47,6 +47,7 @@ class Symbols:
     grouped: bool
     unit: bool = False      # stride 1 and dilation 1 on every axis: S and D are the number 1, not symbols
     symmetric: bool = False  # with unit: the padding after each axis equals the padding before it
+    transposed: bool = False  # a transposed convolution's sizes: its output size is not written out
 
     def _axes(self, base: str) -> tuple[str, ...]:
         return (base,) if self.ndim == 1 else tuple(f"{base}_{k + 1}" for k in range(self.ndim))
@@ -130,7 +131,7 @@ class Symbols:
         The steps are checked with H^o as a size of its own (random sizes satisfy this identity), so writing
         it out changes only how they read.
         """
-        if not self.unit:
+        if not self.unit or self.transposed:
             return {}
         high = self.P if self.symmetric else self.P_high
         return {ho: h + p + q - k + 1 for ho, h, p, q, k in zip(self.Ho, self.H, self.P, high, self.K)}

@@ -22,7 +22,18 @@ from .spec import ConvSpec
 
 
 def forward_expr(spec: ConvSpec, bias: bool = False) -> ops.Expr:
-    """y as an operator expression over the named tensors x, h (and b)."""
+    """y as an operator expression over the named tensors x, h (and b).
+
+    A transposed convolution is the same vocabulary: ``correlate(pad(dilate(x, S), (D(K−1) − P,
+    D(K−1) − P + R)), rot180(swap_io(h)), dilation=D)`` (a negative width crops), the scatter of each
+    x[i] to the outputs S·i + D·a − P read as a gather."""
+    if spec.transposed:
+        widths = tuple((d * (k - 1) - lo, d * (k - 1) - hi + r) for k, d, (lo, hi), r in zip(
+            spec.kernel_size, spec.dilation, spec.pads, spec.output_padding))  # type: ignore[arg-type]
+        y = ops.Correlate(ops.pad(ops.dilate(ops.Tensor("x"), tuple(spec.stride)), widths),  # type: ignore
+                          ops.Rot180(ops.SwapIO(ops.Tensor("h"), spec.groups), spec.ndim),
+                          (1,) * spec.ndim, tuple(spec.dilation), spec.groups)  # type: ignore[arg-type]
+        return ops.AddBias(y, ops.Tensor("b")) if bias else y
     y = ops.Correlate(ops.pad(ops.Tensor("x"), spec.pads), ops.Tensor("h"), tuple(spec.stride),  # type: ignore
                       tuple(spec.dilation), spec.groups)  # type: ignore[arg-type]
     return ops.AddBias(y, ops.Tensor("b")) if bias else y

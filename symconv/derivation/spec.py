@@ -64,6 +64,10 @@ class ConvSpec:
     groups: int = 1
     ndim: int = 2
     bias: bool = False
+    # A transposed convolution (PyTorch's ConvTransposeNd): y is the adjoint of x ⊗ h, h laid out
+    # (C_in, C_out/groups, *kernel), and output_padding adds that many outputs after each axis.
+    transposed: bool = False
+    output_padding: PerAxis = 0
 
     def __post_init__(self) -> None:
         if not _is_int(self.ndim) or self.ndim not in (1, 2, 3):
@@ -89,6 +93,19 @@ class ConvSpec:
                 raise SpecError(f"padding 'same' needs stride 1, got stride {self.stride}")
         else:
             object.__setattr__(self, "padding", _per_axis("padding", padding, self.ndim, 0, MAX_PADDING))
+        if not isinstance(self.transposed, bool):
+            raise SpecError(f"transposed must be true or false, got {self.transposed!r}")
+        object.__setattr__(self, "output_padding", _per_axis("output_padding", self.output_padding, self.ndim, 0))
+        if self.transposed:
+            if isinstance(padding, str):
+                raise SpecError(f"padding of a transposed convolution must be an integer or one per axis, "
+                                f"got {padding!r}")
+            for r, s, d in zip(self.output_padding, self.stride, self.dilation):  # type: ignore[arg-type]
+                if r >= max(s, d):      # PyTorch's rule: beyond it the extra outputs would read no input
+                    raise SpecError(f"output_padding must be smaller than the stride or the dilation, got "
+                                    f"{r} with stride {s}, dilation {d}")
+        elif any(self.output_padding):  # type: ignore[arg-type]
+            raise SpecError("output_padding is only for a transposed convolution (--op conv_transpose)")
 
     @property
     def pads(self) -> tuple[tuple[int, int], ...]:
@@ -102,10 +119,24 @@ class ConvSpec:
             return tuple((s, s) for s in spans)
         return tuple((s // 2, s - s // 2) for s in spans)
 
+    @property
+    def op(self) -> str:
+        """The operator's name on the command line: ``conv`` or ``conv_transpose``."""
+        return "conv_transpose" if self.transposed else "conv"
+
+    @property
+    def weight_channels(self) -> tuple[int, int]:
+        """The kernel's first two axes: (C_out, C_in/G), or (C_in, C_out/G) when transposed."""
+        if self.transposed:
+            return self.in_channels, self.out_channels // self.groups
+        return self.out_channels, self.in_channels // self.groups
+
     def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
         """Spatial output size for a spatial input size; :class:`SpecError` when the kernel does not fit."""
         if len(input_size) != self.ndim:
             raise SpecError(f"input size must have {self.ndim} spatial axes, got {tuple(input_size)}")
+        if self.transposed:
+            return self._transposed_size(tuple(input_size))
         out = []
         for axis, (n, k, s, d, (lo, hi)) in enumerate(zip(input_size, self.kernel_size, self.stride,
                                                           self.dilation, self.pads)):  # type: ignore[arg-type]
@@ -116,6 +147,19 @@ class ConvSpec:
             out.append((n + lo + hi - span) // s + 1)
         return tuple(out)
 
+    def _transposed_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
+        # (H - 1)·S - 2P + D(K - 1) + output_padding + 1, as PyTorch's ConvTransposeNd.
+        out = []
+        for axis, (n, k, s, d, (lo, hi), r) in enumerate(zip(
+                input_size, self.kernel_size, self.stride, self.dilation, self.pads,  # type: ignore[arg-type]
+                self.output_padding)):  # type: ignore[arg-type]
+            size = (n - 1) * s - lo - hi + d * (k - 1) + r + 1
+            if size < 1:
+                raise SpecError(f"padding: the transposed convolution's output would be empty ({size}) on "
+                                f"spatial axis {axis + 1}")
+            out.append(size)
+        return tuple(out)
+
     def describe(self) -> str:
         """A short plain-text summary, used in report titles and file names."""
         def axes(v: tuple[int, ...]) -> str:
@@ -123,8 +167,110 @@ class ConvSpec:
         pad = self.padding if isinstance(self.padding, str) else axes(self.padding)  # type: ignore[arg-type]
         parts = [f"{self.ndim}d", f"k{axes(self.kernel_size)}", f"s{axes(self.stride)}",  # type: ignore[arg-type]
                  f"p{pad}", f"d{axes(self.dilation)}"]  # type: ignore[arg-type]
+        if self.transposed:
+            parts.insert(0, "transposed")
+            if any(self.output_padding):  # type: ignore[arg-type]
+                parts.insert(5, f"op{axes(self.output_padding)}")  # type: ignore[arg-type]
         if self.groups > 1:
             parts.append(f"g{self.groups}")
         if self.bias:
             parts.append("bias")
         return "_".join(parts)
+
+
+def _optional_axes(name: str, value: object, ndim: int) -> tuple[int | None, ...]:
+    """``None`` or a non-negative integer, once or one per spatial axis."""
+    if value is None or _is_int(value):
+        value = (value,) * ndim
+    if isinstance(value, list):
+        value = tuple(value)
+    if not isinstance(value, tuple) or len(value) != ndim or not all(
+            v is None or _is_int(v) and 0 <= v <= MAX_PADDING for v in value):
+        raise SpecError(f"{name} must be a non-negative integer (at most {MAX_PADDING}) or one per spatial axis "
+                        f"({ndim} here), got {value!r}")
+    return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class SliceSpec:
+    """Strided slicing ``x[..., start:stop:step]`` on every spatial axis (``stop`` None: to the end), as
+    PyTorch's basic indexing; the batch and channel axes are kept.
+
+    >>> SliceSpec(1, start=1, step=2).output_size((8,))
+    (4,)
+    """
+
+    ndim: int = 2
+    start: PerAxis = 0
+    stop: Union[int, None, tuple[Union[int, None], ...]] = None
+    step: PerAxis = 1
+    op = "slice"
+    transposed = False
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.ndim) or self.ndim not in (1, 2, 3):
+            raise SpecError(f"ndim must be 1, 2 or 3, got {self.ndim!r}")
+        object.__setattr__(self, "start", _per_axis("start", self.start, self.ndim, 0, MAX_PADDING))
+        object.__setattr__(self, "step", _per_axis("step", self.step, self.ndim, 1))
+        object.__setattr__(self, "stop", _optional_axes("stop", self.stop, self.ndim))
+        for a, b in zip(self.start, self.stop):  # type: ignore[arg-type]
+            if b is not None and b <= a:
+                raise SpecError(f"stop must be larger than start, got start {a}, stop {b}")
+
+    def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_size) != self.ndim:
+            raise SpecError(f"input size must have {self.ndim} spatial axes, got {tuple(input_size)}")
+        out = []
+        for axis, (n, a, b, s) in enumerate(zip(input_size, self.start, self.stop, self.step)):  # type: ignore
+            if b is not None and n < b:
+                raise SpecError(f"stop: the input ({n}) is shorter than stop ({b}) on spatial axis {axis + 1}")
+            if n <= a:
+                raise SpecError(f"start: the input ({n}) has no entry at start ({a}) on spatial axis {axis + 1}")
+            out.append(len(range(a, n if b is None else b, s)))
+        return tuple(out)
+
+    def describe(self) -> str:
+        def axes(v: tuple[object, ...]) -> str:
+            shown = ["end" if e is None else str(e) for e in v]
+            return shown[0] if len(set(shown)) == 1 else "x".join(shown)
+        return (f"slice_{self.ndim}d_a{axes(self.start)}_b{axes(self.stop)}"  # type: ignore[arg-type]
+                f"_s{axes(self.step)}")  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class PadSpec:
+    """Constant (zero) padding ``(low, high)`` on every spatial axis (PyTorch's ``F.pad`` with value 0, its
+    widths given per axis from the first spatial axis on, not in F.pad's last-axis-first order).
+
+    >>> PadSpec(1, ((1, 2),)).output_size((4,))
+    (7,)
+    """
+
+    ndim: int = 2
+    pads: tuple[tuple[int, int], ...] = ((0, 0), (0, 0))
+    op = "pad"
+    transposed = False
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.ndim) or self.ndim not in (1, 2, 3):
+            raise SpecError(f"ndim must be 1, 2 or 3, got {self.ndim!r}")
+        pads = self.pads
+        if _is_int(pads):
+            pads = ((pads, pads),) * self.ndim
+        elif isinstance(pads, (tuple, list)) and len(pads) == 2 and all(_is_int(v) for v in pads):
+            pads = (tuple(pads),) * self.ndim
+        if not isinstance(pads, (tuple, list)) or len(pads) != self.ndim or not all(
+                isinstance(p, (tuple, list)) and len(p) == 2 and all(_is_int(v) and 0 <= v <= MAX_PADDING for v in p)
+                for p in pads):
+            raise SpecError(f"pads must be a non-negative integer, a (low, high) pair or one pair per spatial axis "
+                            f"({self.ndim} here), at most {MAX_PADDING}; got {self.pads!r}")
+        object.__setattr__(self, "pads", tuple(tuple(p) for p in pads))
+
+    def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_size) != self.ndim:
+            raise SpecError(f"input size must have {self.ndim} spatial axes, got {tuple(input_size)}")
+        return tuple(n + lo + hi for n, (lo, hi) in zip(input_size, self.pads))
+
+    def describe(self) -> str:
+        widths = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in self.pads]
+        return f"pad_{self.ndim}d_p{widths[0] if len(set(widths)) == 1 else 'x'.join(widths)}"

@@ -24,7 +24,10 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
-from ..derivation.forms import Derivation, derive_forms
+from typing import Any
+
+from ..derivation.forms import (Derivation, SecondOrder, UnaryDerivation, derive_forms, derive_unary_forms,
+                                renamed)
 from ..derivation.spec import ConvSpec
 from ..errors import DerivationError, InputError
 from . import presburger
@@ -37,9 +40,11 @@ def prove_forms(d: Derivation) -> presburger.Proof:
     spec = d.spec
     grouped = spec.groups > 1
     fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
-                             spec.groups if grouped else None)
+                             spec.groups if grouped else None,
+                             tuple(spec.output_padding) if spec.transposed else None)  # type: ignore[arg-type]
     return presburger.prove(spec.ndim, grouped, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
-                            tuple(spec.dilation), d.closed_forms, fixed)  # type: ignore[arg-type]
+                            tuple(spec.dilation), d.closed_forms, fixed,  # type: ignore[arg-type]
+                            transposed=spec.transposed)
 
 
 def derive(spec: ConvSpec, prove: bool = True) -> Derivation:
@@ -71,7 +76,7 @@ def prove_general(d: Derivation) -> presburger.Proof:
     structure at that stride and dilation; :func:`prove_forms` proves the concrete forms themselves."""
     spec = d.spec
     return presburger.prove(spec.ndim, spec.groups > 1, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
-                            tuple(spec.dilation))  # type: ignore[arg-type]
+                            tuple(spec.dilation), transposed=spec.transposed)  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -90,3 +95,54 @@ def evaluator_checks(spec: ConvSpec) -> tuple[tuple[tuple[int, ...], bool, int, 
                              f"{'x'.join(map(str, size))} needs {work:,} {what}, over the limit of {limit:,}; "
                              f"choose a smaller kernel size or dilation")
     return tuple((size, *exact(forms, size)) for size in sizes)
+
+
+def unary_fixed(spec: Any) -> tuple[Any, ...]:
+    """A slicing's (start, stop) or a padding's (low, high) per axis, as the prover fixes them."""
+    if spec.op == "pad":
+        return tuple(spec.pads)
+    return tuple(zip(spec.start, spec.stop))
+
+
+def derive_unary(spec: Any, prove: bool = True) -> UnaryDerivation:
+    """∂L/∂x of a slicing or a constant padding (:func:`symconv.derivation.forms.derive_unary_forms`), proved
+    for every N, C and input size at the spec's parameters, and its general form for every start, output
+    length (slicing, at the spec's step) or padding.
+
+    >>> from symconv.derivation.spec import SliceSpec
+    >>> d = derive_unary(SliceSpec(1, start=1, step=2))
+    >>> print(d.grad_input, "|", d.proof.statement)
+    pad(dilate(g, 2), (1, H mod 2)) | for every N, C and every H ≥ 2 at start = 1, stop = end, step = 2
+    """
+    found = derive_unary_forms(spec)
+    if not prove:
+        return found
+    step = tuple(spec.step) if spec.op == "slice" else None
+    proof = presburger.prove_unary(spec.op, spec.ndim, step, found.closed_forms, unary_fixed(spec))
+    general = presburger.prove_unary(spec.op, spec.ndim, step)
+    for p in (proof, general):
+        if not p.ok:
+            raise DerivationError(f"the closed form of {spec.describe()} failed its proof for every size: "
+                                  f"{p.counterexample or p.results[0].detail}")
+    return replace(found, proof=proof, general_proof=general)
+
+
+def prove_second_order(d: SecondOrder) -> dict[str, presburger.Proof]:
+    """The double backward's forms proved for every N, C_in, C_out and input size at the configuration: each
+    read back as the first-order form it is an instance of (ggW read as h, ggI as x; each term of ggO as
+    the forward pass, ∂L/∂g = y), which is what L's linearity in x and h makes them (see
+    :class:`symconv.derivation.forms.SecondOrder`)."""
+    spec = d.spec
+    grouped = spec.groups > 1
+    fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
+                             spec.groups if grouped else None)
+    back = {"ggW": "h", "ggI": "x"}
+
+    def one(target: str, form: Any) -> presburger.Proof:
+        return presburger.prove(spec.ndim, grouped, False, tuple(spec.stride),  # type: ignore[arg-type]
+                                tuple(spec.dilation), {target: form}, fixed, [target])  # type: ignore[arg-type]
+    out = {"grad_input": one("grad_input", renamed(d.grad_input, back)),
+           "grad_weight": one("grad_weight", renamed(d.grad_weight, back))}
+    for k, term in enumerate(d.grad_output):
+        out[f"grad_output[{k}]"] = one("grad_output", renamed(term, back))
+    return out

@@ -77,7 +77,10 @@ def work_estimate(spec: ConvSpec, input_size: tuple[int, ...], batch: int, metho
     y = batch * spec.out_channels * int(np.prod(out))
     h = spec.out_channels * spec.in_channels // spec.groups * taps
     if method == "exact":
-        work, limit, what = y * spec.in_channels // spec.groups * taps, MAX_MONOMIALS, "monomials per gradient"
+        # A convolution's output entry meets C_in/G channels of taps; a transposed one's input entry meets
+        # C_out/G channels of taps (the same monomials, counted from the side that gathers them).
+        work = (x * spec.out_channels if spec.transposed else y * spec.in_channels) // spec.groups * taps
+        work, limit, what = work, MAX_MONOMIALS, "monomials per gradient"
     elif method == "finite-difference":
         work, limit, what = x + h, MAX_FD_ENTRIES, "entries of x and h (two forward passes each)"
     else:
@@ -126,8 +129,7 @@ def _identity_trials(d: Derivation, input_size: tuple[int, ...], batch: int, tri
     checked = 0
     for _ in range(trials):
         x = rng.integers(-R, R + 1, (batch, spec.in_channels) + input_size).astype(dtype)
-        h = rng.integers(-R, R + 1, (spec.out_channels, spec.in_channels // spec.groups)
-                         + tuple(spec.kernel_size)).astype(dtype)  # type: ignore[operator]
+        h = rng.integers(-R, R + 1, spec.weight_channels + tuple(spec.kernel_size)).astype(dtype)  # type: ignore
         g = rng.integers(-R, R + 1, (batch, spec.out_channels) + out).astype(dtype)
         y = conv(x, h, spec)
         grads = d.evaluate(x, h, g)
@@ -156,8 +158,7 @@ def _arrays(d: Derivation, input_size: tuple[int, ...], batch: int, seed: int) -
     spec = d.spec
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, spec.in_channels) + input_size)
-    h = rng.standard_normal((spec.out_channels, spec.in_channels // spec.groups)
-                            + tuple(spec.kernel_size))  # type: ignore[operator]
+    h = rng.standard_normal(spec.weight_channels + tuple(spec.kernel_size))  # type: ignore[operator]
     g = rng.standard_normal((batch, spec.out_channels) + spec.output_size(input_size))
     b = rng.standard_normal(spec.out_channels) if spec.bias else None
     return x, h, g, b
@@ -194,8 +195,14 @@ def _torch(d: Derivation, input_size: tuple[int, ...], batch: int, seed: int = 0
     fn = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}[spec.ndim]
     tx, th = (torch.tensor(v, requires_grad=True) for v in (x, h))
     tb = None if b is None else torch.tensor(b, requires_grad=True)
-    y = fn(tx, th, tb, stride=spec.stride, padding=torch_padding(spec), dilation=spec.dilation,
-           groups=spec.groups)
+    if spec.transposed:
+        fn = {1: torch.nn.functional.conv_transpose1d, 2: torch.nn.functional.conv_transpose2d,
+              3: torch.nn.functional.conv_transpose3d}[spec.ndim]
+        y = fn(tx, th, tb, stride=spec.stride, padding=spec.padding, output_padding=spec.output_padding,
+               groups=spec.groups, dilation=spec.dilation)
+    else:
+        y = fn(tx, th, tb, stride=spec.stride, padding=torch_padding(spec), dilation=spec.dilation,
+               groups=spec.groups)
     (y * torch.tensor(g)).sum().backward()
     theirs = {"grad_input": tx.grad.numpy(), "grad_weight": th.grad.numpy()}
     if tb is not None:

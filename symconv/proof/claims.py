@@ -111,11 +111,35 @@ def prove_form(spec: ConvSpec, wrt: str, form: ops.Expr, fixed_sizes: bool = Tru
     check_limits(form, spec, fixed_sizes)
     grouped = spec.groups > 1
     fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
-                             spec.groups if grouped else None) if fixed_sizes else None
+                             spec.groups if grouped else None,
+                             tuple(spec.output_padding) if spec.transposed else None  # type: ignore[arg-type]
+                             ) if fixed_sizes else None
     target = WRT[wrt]
     proof = presburger.prove(spec.ndim, grouped, spec.bias, tuple(spec.stride),  # type: ignore[arg-type]
-                             tuple(spec.dilation), {target: terms(form)}, fixed, [target])  # type: ignore
+                             tuple(spec.dilation), {target: terms(form)}, fixed, [target],  # type: ignore
+                             transposed=spec.transposed)
     return ClaimProof(str(form) if text is None else text, wrt, form, proof)
+
+
+def prove_unary_claim(spec: Any, text: str) -> ClaimProof:
+    """``∂L/∂x = claim`` for a slicing or a constant padding (a :class:`~symconv.derivation.spec.SliceSpec` or
+    :class:`~symconv.derivation.spec.PadSpec`), proved or refuted for every N, C and input size at its
+    parameters."""
+    from .attach import unary_fixed
+    form = parse(text, spec.ndim)
+    if leaves(form) - {"g"}:
+        raise ClaimError(f"the formula reads {', '.join(sorted(leaves(form) - {'g'}))}; ∂L/∂x of {spec.op} is "
+                         f"made of g alone")
+    count = sum(not isinstance(n, (ops.Tensor, ops.AddBias)) for n in ops.nodes(form))
+    if count > MAX_OPERATORS:
+        raise ClaimError(f"{count} operators; a claim has at most {MAX_OPERATORS}")
+    for node in ops.nodes(form):
+        for what, value, _ in ops.parameters(node):
+            if isinstance(value, int) and abs(value) > MAX_VALUE[what]:
+                raise ClaimError(f"{what} {_short(value)} in {_short(node)}: at most {MAX_VALUE[what]:,}")
+    step = tuple(spec.step) if spec.op == "slice" else None
+    proof = presburger.prove_unary(spec.op, spec.ndim, step, {"grad_input": terms(form)}, unary_fixed(spec))
+    return ClaimProof(text, "x", form, proof)
 
 
 def size_values(spec: ConvSpec, batch: int, input_size: Sequence[int]) -> dict[sp.Symbol, int]:

@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from ..derivation import ops
-from ..derivation.engine import base_tensors, definition
+from ..derivation.engine import base_tensors, definition, definition_transposed
 from ..derivation.exprs import as_expr, numpy_function
 from ..derivation.forms import Derivation, derive_general, sizes_at
 from ..derivation.index import Term, join_groups
@@ -44,8 +44,14 @@ CHUNK = 2_000_000        # monomials enumerated at once
 def small_input_size(spec: ConvSpec, outputs: int = 3, remainder: int = 0) -> tuple[int, ...]:
     """The smallest spatial size with ``outputs`` output positions per axis, plus ``remainder`` (< stride).
 
-    At least two outputs per axis are needed for a proof to see the stride and the dilation at all.
+    At least two outputs per axis are needed for a proof to see the stride and the dilation at all. A
+    transposed convolution's input is the small side: ``outputs`` input positions (plus ``remainder``), at
+    least as many as make its output non-empty.
     """
+    if spec.transposed:
+        return tuple(max(outputs + min(remainder, s - 1), 1 + -(-(lo + hi - d * (k - 1) - r) // s))
+                     for k, s, d, (lo, hi), r in zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
+                                                     spec.pads, spec.output_padding))  # type: ignore[arg-type]
     sizes = []
     for k, s, d, (lo, hi) in zip(spec.kernel_size, spec.stride, spec.dilation, spec.pads):  # type: ignore
         sizes.append(max(1, s * (outputs - 1) + d * (k - 1) + 1 - lo - hi) + min(remainder, s - 1))
@@ -199,14 +205,14 @@ def _index_map(e: ops.Expr) -> bool:
 
 def exact(d: Derivation, input_size: tuple[int, ...], batch: int = 1, **_: Any) -> tuple[bool, int, str]:
     spec = d.spec
-    general = derive_general(spec.ndim, spec.groups > 1, spec.bias)
+    general = derive_general(spec.ndim, spec.groups > 1, spec.bias, transposed=spec.transposed)
     sym = general.sym
     sizes = sizes_at(spec, sym, input_size, batch)
-    tensors = base_tensors(sym)
-    _, _, terms = definition(sym, spec.bias)
+    tensors = base_tensors(sym, spec.transposed)
+    _, _, terms = (definition_transposed if spec.transposed else definition)(sym, spec.bias)
     out = spec.output_size(input_size)
     shapes = {"x": (batch, spec.in_channels) + input_size,
-              "h": (spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size),  # type: ignore
+              "h": spec.weight_channels + tuple(spec.kernel_size),  # type: ignore
               "g": (batch, spec.out_channels) + out, "b": (spec.out_channels,)}
     ids = {k: np.arange(1, int(np.prod(s)) + 1, dtype=np.int64).reshape(s) for k, s in shapes.items()}
     bind = {h: n for h, n in zip(sym.H, input_size)} | {o: n for o, n in zip(sym.Ho, out)}

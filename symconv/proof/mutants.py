@@ -13,12 +13,17 @@ from ..derivation import ops
 from ..errors import SpecError
 
 KINDS = ("no_rotation", "no_swap", "pad_off_by_one", "no_dilation")
+# A transposed convolution's gradients have no rotation or swap to drop: its mutants misplace the output
+# padding or rotate the kernel as a convolution's ∂L/∂x would.
+TRANSPOSED_KINDS = ("output_padding_wrong_side", "extra_rotation")
 
 
 def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
-    """Drop a rotation, a channel swap or a dilation, or shift the first padding by one."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown mutant {kind!r}; known: {', '.join(KINDS)}")
+    """Drop a rotation, a channel swap or a dilation, shift the first padding by one, put the padding after an
+    axis before it (a transposed convolution's output padding on the wrong side), or rotate a kernel that
+    is read unrotated."""
+    if kind not in KINDS + TRANSPOSED_KINDS:
+        raise ValueError(f"unknown mutant {kind!r}; known: {', '.join(KINDS + TRANSPOSED_KINDS)}")
 
     def walk(e: ops.Expr) -> ops.Expr:
         if kind == "no_rotation" and isinstance(e, ops.Rot180):
@@ -30,6 +35,10 @@ def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
         if kind == "no_dilation" and isinstance(e, ops.BatchCorrelate):
             # The weight gradient meets the stride as its dilation: forgetting the stride drops it there too.
             return ops.BatchCorrelate(walk(e.data), walk(e.kernel), e.stride, (1,) * len(e.dilation), e.groups)
+        if kind == "output_padding_wrong_side" and isinstance(e, ops.Pad):
+            return ops.Pad(walk(e.arg), tuple((hi, lo) for lo, hi in e.widths))
+        if kind == "extra_rotation" and isinstance(e, ops.Correlate) and not isinstance(e.kernel, ops.Rot180):
+            return dataclasses.replace(e, data=walk(e.data), kernel=ops.Rot180(walk(e.kernel), len(e.stride)))
         if kind == "pad_off_by_one" and isinstance(e, ops.Pad):
             widths = ((e.widths[0][0] + 1, e.widths[0][1] - 1),) + tuple(e.widths[1:])
             return ops.Pad(walk(e.arg), widths)
@@ -68,7 +77,7 @@ def same_values(original, mutant, input_size: tuple[int, ...], batch: int = 1, s
     spec = original.spec
     rng = np.random.default_rng(seed)
     x = rng.integers(-9, 10, (batch, spec.in_channels) + tuple(input_size))
-    h = rng.integers(-9, 10, (spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size))
+    h = rng.integers(-9, 10, spec.weight_channels + tuple(spec.kernel_size))
     g = rng.integers(-9, 10, conv(x, h, spec).shape)
     want = original.evaluate(x, h, g)
     try:

@@ -40,7 +40,7 @@ import sympy as sp
 from ..derivation import ops, threads
 from ..derivation.affine import KINDS, IndexSpace, tup
 from ..derivation.forms import derive_general
-from ..derivation.engine import base_tensors, definition
+from ..derivation.engine import base_tensors, definition, definition_pad, definition_slice, definition_transposed
 from ..errors import SymconvError, UnsupportedError
 from ..derivation.index import Symbols, Term, from_sympy
 
@@ -58,9 +58,16 @@ class _LazyIsl:
 
 isl: Any = _LazyIsl()
 
-TARGETS = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
-# The order of a monomial's factors once the gradient's own index is put first.
-OTHERS = {"x": ("g", "h"), "h": ("x", "g"), "b": ("g",)}
+TARGETS = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b", "grad_output": "g"}
+# The order of a monomial's factors once the gradient's own index is put first. ∂L/∂g is y itself (the
+# double backward's ggO is made of forward passes): proved only when asked for (``targets``).
+OTHERS = {"x": ("g", "h"), "h": ("x", "g"), "b": ("g",), "g": ("x", "h")}
+# An operator of one input that moves entries (slicing, padding): ∂L/∂x[u] is a sum of entries of g.
+UNARY_OTHERS = {"x": ("g",)}
+
+
+def _others(space: IndexSpace, tensor: str) -> tuple[str, ...]:
+    return OTHERS[tensor] if "h" in space.shapes else UNARY_OTHERS[tensor]
 
 
 # ------------------------------------------------------------------------------------------- the space
@@ -81,6 +88,7 @@ class Fixed:
     kernel_size: tuple[int, ...] | None = None
     pads: tuple[tuple[int, int], ...] | None = None
     groups: int | None = None
+    output_padding: tuple[int, ...] | None = None     # a transposed convolution's, fixed with its padding
 
     def check(self, ndim: int, grouped: bool) -> None:
         def whole(v: Any, least: int) -> bool:
@@ -105,6 +113,8 @@ class Fixed:
             parts.append(f"K = {one(self.kernel_size)}")
         if self.pads is not None:
             parts.append(f"P = {ops._fmt_widths(self.pads)}")
+        if self.output_padding is not None:
+            parts.append(f"R = {one(self.output_padding)}")     # the output padding (--output-padding R)
         return ", ".join(parts)
 
     def sizes(self, ndim: int, grouped: bool) -> dict[str, int]:
@@ -113,13 +123,16 @@ class Fixed:
         for k in range(ndim):
             if self.kernel_size is not None:
                 out[_axis_name("K", ndim, k)] = self.kernel_size[k]
-            if self.pads is not None:
+            if self.pads is not None and self.output_padding is not None:
+                out[_axis_name("P", ndim, k)] = self.pads[k][0]
+                out[_axis_name("R", ndim, k)] = self.output_padding[k]
+            elif self.pads is not None:
                 out[_axis_name("P", ndim, k)], out[_axis_name("Q", ndim, k)] = self.pads[k]
         return out
 
 
 def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
-                fixed: Fixed | None = None) -> tuple[IndexSpace, Symbols]:
+                fixed: Fixed | None = None, transposed: bool = False) -> tuple[IndexSpace, Symbols]:
     """The isl space of one structure at one stride and dilation: every other size a parameter.
 
     Parameters (in the order a counterexample minimises them): N, G (when grouped), C = C_in/G, O = C_out/G,
@@ -130,6 +143,8 @@ def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tup
     """
     fixed = fixed or Fixed()
     fixed.check(ndim, grouped)
+    if transposed:
+        return _transposed_space(ndim, grouped, stride, dilation, fixed)
     sym = Symbols(ndim, grouped)
     names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C", sym.O: "O"}
     values: dict[sp.Symbol, int] = {}
@@ -169,6 +184,49 @@ def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tup
     return space, sym
 
 
+def _transposed_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
+                      fixed: Fixed) -> tuple[IndexSpace, Symbols]:
+    """:func:`index_space` of a transposed convolution: per axis K, P (its padding, both sides), R (its
+    output padding, 0 ≤ R < max(S, D) as PyTorch allows), H, and the output size the context defines,
+    Ho = S(H − 1) − 2P + D(K − 1) + R + 1 ≥ 1. The kernel is laid out (G, C, O, K...): C_in first."""
+    sym = Symbols(ndim, grouped)
+    names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C", sym.O: "O"}
+    values: dict[sp.Symbol, int] = {}
+    if grouped and fixed.groups is None:
+        names[sym.G] = "G"
+    else:
+        values[sym.G] = fixed.groups or 1
+    params = ["N"] + (["G"] if sym.G in names else []) + ["C", "O"]
+    context = ["N >= 1", "C >= 1", "O >= 1"] + (["G >= 1"] if sym.G in names else [])
+    per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("K", "P", "R", "H", "Ho")}
+    for b in ("K", "P", "R", "H"):
+        if b == "K" and fixed.kernel_size is not None or b in "PR" and fixed.pads is not None:
+            continue
+        params += per_axis[b]
+    params += per_axis["Ho"]
+    for k in range(ndim):
+        K, P, R, H, Ho = (per_axis[b][k] for b in ("K", "P", "R", "H", "Ho"))
+        s, d = stride[k], dilation[k]
+        names.update({sym.H[k]: H, sym.Ho[k]: Ho})
+        values.update({sym.S[k]: s, sym.D[k]: d})
+        if fixed.kernel_size is None:
+            names[sym.K[k]] = K
+        else:
+            values[sym.K[k]] = K = str(fixed.kernel_size[k])          # type: ignore[assignment]
+        if fixed.pads is None:
+            names[sym.P[k]] = P
+        else:
+            values[sym.P[k]] = fixed.pads[k][0]
+            P, R = str(fixed.pads[k][0]), str((fixed.output_padding or (0,) * ndim)[k])
+        context += [f"{K} >= 1", f"{P} >= 0", f"0 <= {R} < {max(s, d)}", f"{H} >= 1",
+                    f"{Ho} = {s}*({H} - 1) - 2*{P} + {d}*({K} - 1) + {R} + 1", f"{Ho} >= 1"]
+    G = sym.G if sym.G in names else values[sym.G]
+    shapes = {"x": (sym.N, G, sym.C) + sym.H, "h": (G, sym.C, sym.O) + sym.K,
+              "g": (sym.N, G, sym.O) + sym.Ho, "b": (G, sym.O)}
+    space = IndexSpace(ndim, tuple(params), names, values, shapes, G, " and ".join(context))
+    return space, sym
+
+
 def _uniform(layout: tuple[str, ...], index: Sequence[str]) -> list[str]:
     """A Term-layout index in the uniform layout: without a group axis, γ = 0 goes before the channel."""
     index = list(index)
@@ -179,20 +237,25 @@ def _uniform(layout: tuple[str, ...], index: Sequence[str]) -> list[str]:
 
 # ------------------------------------------------------------------------------------- the definition
 
-def _free(sym: Symbols, tensor: str) -> tuple[sp.Symbol, ...]:
+def _free(sym: Symbols, tensor: str, transposed: bool = False) -> tuple[sp.Symbol, ...]:
     if tensor == "x":
         return (sym.n_,) + sym.group_(sym.c_) + sym.u_
+    if tensor == "h" and transposed:
+        return sym.group_(sym.c_, sym.o_) + sym.a_
     if tensor == "h":
         return sym.group_(sym.o_, sym.c_) + sym.a_
+    if tensor == "g":
+        return (sym.n_,) + sym.group_(sym.o_) + sym.u_
     return sym.group_(sym.o_)
 
 
 @functools.lru_cache(maxsize=None)
-def derivative_term(ndim: int, grouped: bool, bias: bool, tensor: str) -> tuple[Term, tuple[sp.Symbol, ...]]:
+def derivative_term(ndim: int, grouped: bool, bias: bool, tensor: str,
+                    transposed: bool = False) -> tuple[Term, tuple[sp.Symbol, ...]]:
     """∂L/∂tensor[free] as a Term (factors, deltas, limits), as SymPy differentiates the definition."""
     sym = Symbols(ndim, grouped)
-    _, L, _ = definition(sym, bias)
-    free = _free(sym, tensor)
+    _, L, _ = (definition_transposed if transposed else definition)(sym, bias)
+    free = _free(sym, tensor, transposed)
     return from_sympy(L.diff(sp.IndexedBase(tensor)[free])), free
 
 
@@ -211,13 +274,13 @@ def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.
     text = {f.tensor: _uniform(tensors[f.tensor].layout, [space.aff(e, local) for e in f.index])
             for f in term.factors}
     own = _uniform(tensors[tensor].layout, [local[v] for v in free])
-    if sorted(text) != sorted(OTHERS[tensor]):
+    if sorted(text) != sorted(_others(space, tensor)):
         raise SymconvError(f"the derivative of L by {tensor} has factors {sorted(text)}")
     conds = [f"{space.aff(lo)} <= {local[v]} <= {space.aff(hi)}" for v, lo, hi in term.limits]
     conds += [f"{space.aff(lhs, local)} = {space.aff(rhs, local)}" for lhs, rhs in term.deltas]
     conds.append(space.box(own, space.shapes[tensor]))
     conds += [space.box(idx, space.shapes[name]) for name, idx in text.items()]
-    others = [tup(text[name], name) for name in OTHERS[tensor]]
+    others = [tup(text[name], name) for name in _others(space, tensor)]
     mono = f"[{tup(own, tensor)} -> {others[0] if len(others) == 1 else f'[{others[0]} -> {others[1]}]'}]"
     dom = f"[{tup([local[v] for v in free])} -> {tup([local[lim[0]] for lim in term.limits])}]"
     return space.map(dom, mono, ' and '.join(conds))
@@ -228,11 +291,18 @@ def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.
 def form_relation(space: IndexSpace, form: ops.Expr, tensor: str) -> isl.Map:
     """{ [result index → summation index] → [tensor[result index] → [other factors]] } of a closed form
     (a correlation, a batch correlation or a sum over axes), its factors in the definition's order."""
-    want = OTHERS[tensor]
-    if ops._only_moves(form):           # entries of one tensor, moved: no product of the gradient's factors
+    want = _others(space, tensor)
+    if ops._only_moves(form) and (len(want) > 1 or _leaf(form) != want[0]):
+        # entries of one tensor, moved: no product of the gradient's factors
         sums = f"products of {' and '.join(want)}" if len(want) > 1 else f"entries of {want[0]}"
         raise _Mismatch(f"the formula's entries are entries of {_leaf(form)}, but ∂L/∂{tensor} sums {sums}")
-    terms = form.relation(space)
+    if ops._only_moves(form):
+        # Entries of g moved (slicing's or padding's gradient): each result entry is one term, summed over
+        # nothing: [r → []] → g[...].
+        v = [f"r{k}" for k in range(len(form.extent(space).sizes))]
+        terms = space.map(f"[{tup(v)} -> []]", tup(v), "true").apply_range(form.relation(space))
+    else:
+        terms = form.relation(space)
     if not isinstance(terms, isl.Map) or not terms.domain().is_wrapping():
         raise UnsupportedError(f"{form} is not a correlation or a sum over axes")
     rng = terms.range()
@@ -291,6 +361,8 @@ class Counterexample:
     formula: tuple[tuple[tuple[str, tuple[int, ...]], ...], ...] = ()   # the other side at that entry
     count: int = 0
     reason: str = ""
+    transposed: bool = False                # a transposed convolution's (sizes hold R, not Q)
+    op: str = "conv"                        # or slice, pad (sizes hold P and the output size, no kernel)
 
     def _axis(self, base: str) -> list[int]:
         return [self.sizes[_axis_name(base, self.ndim, k)] for k in range(self.ndim)]
@@ -321,7 +393,13 @@ class Counterexample:
 
     @property
     def pads(self) -> tuple[tuple[int, int], ...]:
+        if self.transposed:
+            return tuple(zip(self._axis("P"), self._axis("P")))
         return tuple(zip(self._axis("P"), self._axis("Q")))
+
+    @property
+    def output_padding(self) -> tuple[int, ...]:
+        return tuple(self._axis("R")) if self.transposed else (0,) * self.ndim
 
     def symbol_values(self, sym: Symbols) -> dict[sp.Symbol, int]:
         """Every size symbol of :class:`symconv.derivation.index.Symbols`, to evaluate a general closed form here."""
@@ -335,6 +413,8 @@ class Counterexample:
 
     def where(self) -> str:
         """"C_in = 1, C_out = 1, H = 2, K = 2, P = 1": the sizes a student would set."""
+        if self.op in ("slice", "pad"):
+            return self._where_unary()
         parts = [f"N = {self.batch}"] if self.batch != 1 else []
         if self.grouped:
             parts.append(f"G = {self.groups}")
@@ -344,6 +424,20 @@ class Counterexample:
         parts += [f"{a} = {n}" for a, n in zip(axes, self.input_size)]
         parts.append(f"K = {one(self.kernel_size)}")
         parts.append(f"P = {ops._fmt_widths(self.pads)}")     # ((low, high) per axis) as symconv prints
+        if self.transposed:
+            parts.append(f"R = {one(self.output_padding)}")     # the output padding (--output-padding R)
+        return ", ".join(parts)
+
+    def _where_unary(self) -> str:
+        one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
+        parts = ([f"N = {self.batch}"] if self.batch != 1 else []) + [f"C = {self.sizes['C']}"]
+        axes = ("H",) if self.ndim == 1 else ("H", "W") if self.ndim == 2 else ("H_1", "H_2", "H_3")
+        parts += [f"{a} = {n}" for a, n in zip(axes, self.input_size)]
+        if self.op == "pad":
+            parts.append(f"P = {ops._fmt_widths(tuple(zip(self._axis('P'), self._axis('Q'))))}")
+        else:
+            parts += [f"start = {one(self._axis('P'))}", f"step = {one(self.stride)}",
+                      f"{'H^o' if self.ndim == 1 else 'outputs'} = {one(self._axis('Ho'))}"]
         return ", ".join(parts)
 
     def __str__(self) -> str:
@@ -388,6 +482,8 @@ class Proof:
     results: tuple[Result, ...]
     seconds: float
     statement: str = field(default="")
+    transposed: bool = False
+    op: str = "conv"
 
     @property
     def ok(self) -> bool:
@@ -399,15 +495,15 @@ class Proof:
 
 
 def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
-               fixed: Fixed | None = None) -> str:
+               fixed: Fixed | None = None, transposed: bool = False) -> str:
     fixed = fixed or Fixed()
     axes = ("H",) if ndim == 1 else ("H", "W") if ndim == 2 else ("H_1", "H_2", "H_3")
     sizes = ["N"] + (["G"] if grouped and fixed.groups is None else []) + ["C_in", "C_out"] + list(axes)
-    sizes += ([] if fixed.kernel_size is not None else ["K"]) + ([] if fixed.pads is not None
-                                                                 else ["P_low", "P_high"])
+    sizes += ([] if fixed.kernel_size is not None else ["K"]) + (
+        [] if fixed.pads is not None else ["P", "R < max(S, D)"] if transposed else ["P_low", "P_high"])
     one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
     at = f"{fixed.words()}, " if fixed.words() else ""
-    least = _least_input(fixed, dilation)
+    least = _least_input(fixed, dilation, stride if transposed else None)
     if any(m > 1 for m in least):
         # The proof covers the sizes with a non-empty output (the context): name them.
         shown = [f"{a} ≥ {m}" if m > 1 else a for a, m in zip(axes, least)]
@@ -416,11 +512,17 @@ def _statement(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tupl
     return f"for every {', '.join(sizes)} at {at}stride {one(stride)}, dilation {one(dilation)}"
 
 
-def _least_input(fixed: Fixed, dilation: tuple[int, ...]) -> tuple[int, ...]:
+def _least_input(fixed: Fixed, dilation: tuple[int, ...], transposed_stride: tuple[int, ...] | None = None
+                 ) -> tuple[int, ...]:
     """The smallest input size per axis with a non-empty output, D(K - 1) + 1 - P_low - P_high (at least 1),
-    when the kernel size and padding are fixed; 1 otherwise."""
+    when the kernel size and padding are fixed; 1 otherwise. A transposed convolution's output
+    S(H − 1) − 2P + D(K − 1) + R + 1 is non-empty from H = 1 + ⌈(2P − D(K − 1) − R) / S⌉."""
     if fixed.kernel_size is None or fixed.pads is None:
         return (1,) * len(dilation)
+    if transposed_stride is not None:
+        rs = fixed.output_padding or (0,) * len(dilation)
+        return tuple(max(1, 1 + -(-(2 * lo - d * (k - 1) - r) // s)) for k, d, s, (lo, _), r in zip(
+            fixed.kernel_size, dilation, transposed_stride, fixed.pads, rs))
     return tuple(max(1, d * (k - 1) + 1 - lo - hi) for k, d, (lo, hi) in zip(fixed.kernel_size, dilation,
                                                                               fixed.pads))
 
@@ -434,38 +536,42 @@ class _Structure:
     context: isl.Set
     definition: isl.Map
     fixed: Mapping[str, int] = field(default_factory=dict)    # sizes fixed to numbers, by parameter name
+    transposed: bool = False
+    op: str = "conv"
 
 
 @functools.lru_cache(maxsize=None)
 def _space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
-           fixed: Fixed | None = None) -> tuple[IndexSpace, Symbols, isl.Set]:
-    space, sym = index_space(ndim, grouped, stride, dilation, fixed)
+           fixed: Fixed | None = None, transposed: bool = False) -> tuple[IndexSpace, Symbols, isl.Set]:
+    space, sym = index_space(ndim, grouped, stride, dilation, fixed, transposed)
     return space, sym, space.set(f": {space.context}")
 
 
 @functools.lru_cache(maxsize=None)
 def _definition(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], tensor: str,
-                term: Term, free: tuple[sp.Symbol, ...], fixed: Fixed | None = None) -> _Structure:
+                term: Term, free: tuple[sp.Symbol, ...], fixed: Fixed | None = None,
+                transposed: bool = False) -> _Structure:
     # Keyed by the derivative's Term itself: with or without a bias, ∂L/∂x and ∂L/∂h are the same Term.
-    space, sym, context = _space(ndim, grouped, stride, dilation, fixed)
+    space, sym, context = _space(ndim, grouped, stride, dilation, fixed, transposed)
     rel = _definition_map(space, sym, term, free, tensor).intersect_params(context)
     if not rel.is_injective():
         raise SymconvError(f"the definition's terms of ∂L/∂{tensor} are not injective")
     known = {"G": 1} if not grouped else {}
-    return _Structure(space, sym, context, rel, {**known, **(fixed or Fixed()).sizes(ndim, grouped)})
+    return _Structure(space, sym, context, rel, {**known, **(fixed or Fixed()).sizes(ndim, grouped)}, transposed)
 
 
 def general_forms(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...],
-                  dilation: tuple[int, ...]) -> dict[str, ops.Expr]:
+                  dilation: tuple[int, ...], transposed: bool = False) -> dict[str, ops.Expr]:
     """The engine's closed forms for one structure, with the stride and dilation put in."""
     sym = Symbols(ndim, grouped)
     values = {**dict(zip(sym.S, stride)), **dict(zip(sym.D, dilation))}
-    return {k: f.map_sizes(values) for k, f in derive_general(ndim, grouped, bias).closed.items()}
+    return {k: f.map_sizes(values)
+            for k, f in derive_general(ndim, grouped, bias, transposed=transposed).closed.items()}
 
 
 def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
           forms: Mapping[str, Any] | None = None, fixed: Fixed | None = None,
-          targets: Sequence[str] | None = None) -> Proof:
+          targets: Sequence[str] | None = None, transposed: bool = False) -> Proof:
     """Prove (or refute, with the smallest counterexample) closed forms for every size at this stride and
     dilation. ``forms`` maps ``grad_input``/``grad_weight``/``grad_bias`` to a closed form in the symbols of
     :class:`symconv.derivation.index.Symbols`, or to a sequence of closed forms meaning their sum; by default the
@@ -486,7 +592,8 @@ def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilatio
         raise UnsupportedError(f"stride and dilation need {ndim} positive integers each, got {stride} and "
                                f"{dilation}")
     if forms is None:
-        forms = general_forms(ndim, grouped, bias, stride, dilation)
+        forms = general_forms(ndim, grouped, bias, stride, dilation, transposed) if transposed \
+            else general_forms(ndim, grouped, bias, stride, dilation)
     if fixed is not None:
         fixed.check(ndim, grouped)
         if fixed == Fixed() or fixed == Fixed(groups=1):
@@ -495,22 +602,24 @@ def prove(ndim: int, grouped: bool, bias: bool, stride: tuple[int, ...], dilatio
     for target, tensor in TARGETS.items():
         if tensor == "b" and not bias or targets is not None and target not in targets:
             continue
+        if target == "grad_output" and targets is None:
+            continue
         if target not in forms:
             results.append(Result(target, False, detail=f"no closed form given for {target}"))
             continue
         form = forms[target]
         parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
-        term, free = derivative_term(ndim, grouped, bias, tensor)
-        results.append(_result(ndim, grouped, stride, dilation, target, term, free, parts, fixed))
+        term, free = derivative_term(ndim, grouped, bias, tensor, transposed)
+        results.append(_result(ndim, grouped, stride, dilation, target, term, free, parts, fixed, transposed))
     return Proof(ndim, grouped, bias, stride, dilation, tuple(results), time.perf_counter() - start,
-                 _statement(ndim, grouped, stride, dilation, fixed))
+                 _statement(ndim, grouped, stride, dilation, fixed, transposed), transposed)
 
 
 @functools.lru_cache(maxsize=8192)
 def _result(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], target: str,
             term: Term, free: tuple[sp.Symbol, ...], parts: tuple[ops.Expr, ...],
-            fixed: Fixed | None = None) -> Result:
-    st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free, fixed)
+            fixed: Fixed | None = None, transposed: bool = False) -> Result:
+    st = _definition(ndim, grouped, stride, dilation, TARGETS[target], term, free, fixed, transposed)
     try:
         spread = tuple(t for p in parts for t in _spread(p, st.space))
         found = _refute(st, target, spread)
@@ -717,7 +826,7 @@ def _smallest(space: IndexSpace, sizes: isl.Set) -> dict[str, int]:
     smallest in (N, G, C, O, K..., P..., Q..., H...); symmetric padding (P = Q) when there is one."""
     params = list(space.params)
     chosen = [p for p in params if not p.startswith("Ho")]
-    sym_pads = " and ".join(f"{p} = Q{p[1:]}" for p in params if p.startswith("P"))
+    sym_pads = " and ".join(f"{p} = Q{p[1:]}" for p in params if p.startswith("P") and f"Q{p[1:]}" in params)
     # With the padding fixed to numbers there is no padding to prefer symmetric.
     preferred = [sizes.intersect_params(space.set(f": {sym_pads}"))] if sym_pads else []
     for candidate in preferred + [sizes]:
@@ -747,21 +856,27 @@ def _points(s: isl.Set, most: int = 8) -> list[list[int]]:
     return sorted(out)
 
 
-def _torch_index(name: str, index: list[int], sizes: Mapping[str, int]) -> tuple[int, ...]:
-    """A uniform-layout index in PyTorch's layout: the group joins the channel that follows it."""
-    per_group = {"x": sizes["C"], "g": sizes["O"], "h": sizes["O"], "b": sizes["O"]}[name]
+def _torch_index(name: str, index: list[int], sizes: Mapping[str, int],
+                 transposed: bool = False) -> tuple[int, ...]:
+    """A uniform-layout index in PyTorch's layout: the group joins the channel that follows it (a transposed
+    convolution's kernel is (C_in, C_out/G, ...): its group joins an input channel)."""
+    if name in ("h", "b"):
+        per_group = sizes["C" if transposed and name == "h" else "O"]
+    else:                       # (slicing's and padding's g has x's channels: no O)
+        per_group = sizes["C"] if name == "x" else sizes.get("O", sizes["C"])
     at = 1 if KINDS[name] == "data" else 0
     return tuple(index[:at]) + (index[at] * per_group + index[at + 1],) + tuple(index[at + 2:])
 
 
-def _split(space: IndexSpace, tensor: str, coords: list[int], sizes: Mapping[str, int]) -> tuple[
-        tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+def _split(space: IndexSpace, tensor: str, coords: list[int], sizes: Mapping[str, int],
+           transposed: bool = False) -> tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
     """(the gradient entry, the monomial's factors) of a monomial point, in PyTorch indices."""
-    ranks = [len(space.shapes[t]) for t in (tensor,) + OTHERS[tensor]]
+    ranks = [len(space.shapes[t]) for t in (tensor,) + _others(space, tensor)]
     cuts = list(itertools.accumulate(ranks))
     pieces = [coords[a:b] for a, b in zip([0] + cuts, cuts)]
-    entry = _torch_index(tensor, pieces[0], sizes)
-    return entry, tuple((t, _torch_index(t, p, sizes)) for t, p in zip(OTHERS[tensor], pieces[1:]))
+    entry = _torch_index(tensor, pieces[0], sizes, transposed)
+    return entry, tuple((t, _torch_index(t, p, sizes, transposed))
+                        for t, p in zip(_others(space, tensor), pieces[1:]))
 
 
 def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
@@ -775,7 +890,7 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
     kind, bad, detail = next(f for f in found if not f[1].params().intersect(_fix(space, sizes)).is_empty())
     # The Counterexample names every size, the fixed ones too (isl only knows the parameters).
     base = dict(target=target, kind=kind, sizes={**st.fixed, **sizes}, ndim=space.ndim,
-                grouped=st.sym.grouped, stride=stride, dilation=dilation)
+                grouped=st.sym.grouped, stride=stride, dilation=dilation, transposed=st.transposed, op=st.op)
     if kind == "undefined":
         return Counterexample(**base, reason=f"the formula cannot be evaluated: {detail}")
     if kind == "shape":
@@ -787,7 +902,7 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
     at = bad.intersect_params(_fix(space, sizes))
     first = at.lexmin()
     coords = _points(first, 1)[0]
-    entry, mono = _split(space, tensor, coords, sizes)
+    entry, mono = _split(space, tensor, coords, sizes, st.transposed)
     rank = len(space.shapes[tensor])
     # The other side's monomials at the same gradient entry, to show what it gives instead.
     if kind == "missing":
@@ -800,7 +915,7 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
                     for m in detail)
         return Counterexample(**base, entry=entry, monomial=mono, count=count)
     here = _entry_set(other.intersect_params(_fix(space, sizes)), coords[:rank])
-    gives = tuple(_split(space, tensor, c, sizes)[1] for c in _points(here, 4))
+    gives = tuple(_split(space, tensor, c, sizes, st.transposed)[1] for c in _points(here, 4))
     return Counterexample(**base, entry=entry, monomial=mono, formula=gives)
 
 
@@ -847,34 +962,56 @@ class Sweep:
         return tuple(p for p in self.proofs if not p.ok)
 
 
-def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)) -> list[tuple[Any, ...]]:
-    """(ndim, grouped, bias, stride, dilation) for every structure and per-axis stride and dilation."""
+OPS = ("conv", "conv_transpose", "slice", "pad")
+
+
+def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3),
+             ops_: Sequence[str] = ("conv",)) -> list[tuple[Any, ...]]:
+    """(ndim, grouped, bias, stride, dilation) for every structure and per-axis stride and dilation, for each
+    operator of ``ops_`` (a transposed convolution's families end with ``"conv_transpose"``)."""
     # With and without a bias side by side: ∂L/∂x and ∂L/∂h are the same proofs, cached in one process.
     out = []
-    for ndim in ndims:
-        per_axis = list(itertools.product(values, repeat=ndim))
-        out += [(ndim, grouped, bias, s, d) for grouped in (False, True) for s in per_axis for d in per_axis
-                for bias in (False, True)]
+    for op in ops_:
+        tail = () if op == "conv" else (op,)
+        for ndim in ndims:
+            if op in ("slice", "pad"):        # slicing at every step per axis; padding has no parameter
+                steps = list(itertools.product(values, repeat=ndim)) if op == "slice" else [None]
+                out += [(ndim, step, op) for step in steps]
+                continue
+            per_axis = list(itertools.product(values, repeat=ndim))
+            out += [(ndim, grouped, bias, s, d) + tail for grouped in (False, True) for s in per_axis
+                    for d in per_axis for bias in (False, True)]
     return out
 
 
 def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
     start = time.process_time()
     *structure, mutant = family
+    if structure[-1] in ("slice", "pad"):
+        ndim, step, op = structure
+        forms = None
+        if mutant:
+            from .mutants import mutate
+            forms = {"grad_input": mutate(prove_unary_general_form(op, ndim, step), mutant)}
+        return prove_unary(op, ndim, step, forms), time.process_time() - start
+    transposed = structure[-1] == "conv_transpose"
+    if transposed:
+        structure = structure[:-1]
     forms = None
     if mutant:
         from .mutants import mutate
-        forms = {k: mutate(v, mutant) for k, v in general_forms(*structure).items()}
-    proof = prove(*structure, forms)
+        forms = {k: mutate(v, mutant) for k, v in general_forms(*structure, transposed).items()}
+    proof = prove(*structure, forms, transposed=transposed)
     return proof, time.process_time() - start
 
 
 def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), jobs: int = 1,
-          mutant: str | None = None) -> Sweep:
-    """Prove the engine's closed forms for every family of :func:`families`, in ``jobs`` processes; with
-    ``mutant``, a deliberately wrong version of them instead (the families it changes must fail)."""
+          mutant: str | None = None, ops_: Sequence[str] = ("conv",)) -> Sweep:
+    """Prove the engine's closed forms for every family of :func:`families` (of each operator in ``ops_``),
+    in ``jobs`` processes; with ``mutant``, a deliberately wrong version of them instead (the families it
+    changes must fail)."""
     start = time.perf_counter()
-    todo = [f + (mutant,) for f in families(ndims, values)]
+    todo = [f + (mutant,) for f in families(ndims, values, ops_)]
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor    # a stored proof's reader need not load it
         with ProcessPoolExecutor(jobs, initializer=threads.worker) as pool:     # one BLAS thread each
@@ -882,3 +1019,122 @@ def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), j
     else:
         done = list(map(_prove_family, todo))
     return Sweep(tuple(p for p, _ in done), time.perf_counter() - start, sum(c for _, c in done))
+
+
+# ---------------------------------------------------------------------- operators of one input
+
+@functools.lru_cache(maxsize=None)
+def _unary_space(op: str, ndim: int, step: tuple[int, ...], fixed: tuple[Any, ...] | None
+                 ) -> tuple[IndexSpace, Symbols, isl.Set]:
+    """The isl space of slicing (``op = "slice"``, at a step per axis) or constant padding (``"pad"``):
+    per axis P (the start, or the low padding), Q (padding's high one), H and the output size H^o.
+    ``fixed`` gives per axis (start, stop or None) of a slicing, or (low, high) of a padding, as numbers."""
+    sym = Symbols(ndim, False)
+    names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C"}
+    values: dict[sp.Symbol, int] = {sym.G: 1}
+    params, context = ["N", "C"], ["N >= 1", "C >= 1"]
+    per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("P", "Q", "H", "Ho")}
+    if fixed is None:
+        params += per_axis["P"] + (per_axis["Q"] if op == "pad" else [])
+    params += per_axis["H"] + per_axis["Ho"]
+    for k in range(ndim):
+        P, Q, H, Ho = (per_axis[b][k] for b in ("P", "Q", "H", "Ho"))
+        s = step[k]
+        values.update({sym.S[k]: s, sym.D[k]: 1, sym.K[k]: 1})
+        names.update({sym.H[k]: H, sym.Ho[k]: Ho})
+        if fixed is None:
+            names[sym.P[k]] = P
+        else:
+            values[sym.P[k]] = fixed[k][0]
+            P = str(fixed[k][0])
+        context += [f"{H} >= 1", f"{Ho} >= 1", f"{P} >= 0"]
+        if op == "pad":
+            Q = Q if fixed is None else str(fixed[k][1])
+            context += [f"{Q} >= 0", f"{Ho} = {H} + {P} + {Q}"]
+        elif fixed is None:
+            context.append(f"{P} + {s}*({Ho} - 1) <= {H} - 1")
+        elif fixed[k][1] is None:                         # to the end: H^o = ⌈(H − P)/S⌉
+            context.append(f"{s}*({Ho} - 1) <= {H} - {P} - 1 < {s}*{Ho}")
+        else:
+            a, b = fixed[k]
+            context += [f"{Ho} = {len(range(a, b, s))}", f"{H} >= {b}"]
+    shapes = {"x": (sym.N, 1, sym.C) + sym.H, "g": (sym.N, 1, sym.C) + sym.Ho}
+    space = IndexSpace(ndim, tuple(params), names, values, shapes, 1, " and ".join(context))
+    return space, sym, space.set(f": {space.context}")
+
+
+@functools.lru_cache(maxsize=None)
+def unary_derivative_term(op: str, ndim: int) -> tuple[Term, tuple[sp.Symbol, ...]]:
+    """∂L/∂x[free] of slicing or padding as a Term, as SymPy differentiates the definition."""
+    sym = Symbols(ndim, False)
+    _, L, _ = (definition_slice if op == "slice" else definition_pad)(sym)
+    free = (sym.n_, sym.c_) + sym.u_
+    return from_sympy(L.diff(sp.IndexedBase("x")[free])), free
+
+
+def _unary_statement(op: str, ndim: int, step: tuple[int, ...], fixed: tuple[Any, ...] | None) -> str:
+    axes = ("H",) if ndim == 1 else ("H", "W") if ndim == 2 else ("H_1", "H_2", "H_3")
+    one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
+    if op == "pad":
+        if fixed is None:
+            return f"for every N, C, {', '.join(axes)}, P_low, P_high"
+        return f"for every N, C, {', '.join(axes)} at P = {ops._fmt_widths(tuple(fixed))}"
+    if fixed is None:
+        return f"for every N, C, {', '.join(axes)}, start and output length at step {one(step)}"
+    least = [a + 1 if b is None else b for a, b in fixed]
+    stops = "end" if all(b is None for _, b in fixed) else one(tuple("end" if b is None else b for _, b in fixed))
+    shown = ", ".join(f"{a} ≥ {m}" if m > 1 else a for a, m in zip(axes, least))
+    return f"for every N, C and every {shown} at start = {one(tuple(a for a, _ in fixed))}, stop = {stops}, " \
+           f"step = {one(step)}"
+
+
+def prove_unary(op: str, ndim: int, step: tuple[int, ...] | None = None, forms: Mapping[str, Any] | None = None,
+                fixed: tuple[Any, ...] | None = None) -> Proof:
+    """∂L/∂x of slicing (at ``step``) or padding proved, or refuted with the smallest counterexample, for
+    every size: by default the engine's general form; ``fixed`` as :func:`_unary_space` takes it (a
+    concrete slicing or padding, proved for every N, C and input size)."""
+    from ..derivation.forms import derive_unary_general
+    start = time.perf_counter()
+    step = tuple(step or (1,) * ndim) if op == "slice" else (1,) * ndim
+    space, sym, context = _unary_space(op, ndim, step, fixed)
+    term, free = unary_derivative_term(op, ndim)
+    rel = _definition_map(space, sym, term, free, "x").intersect_params(context)
+    st = _Structure(space, sym, context, rel, {} if fixed is None else _unary_fixed(op, fixed), False, op)
+    if forms is None:
+        forms = {"grad_input": derive_unary_general(op, ndim).closed["grad_input"].map_sizes(
+            dict(zip(sym.S, step)))}
+    form = forms["grad_input"]
+    parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
+    try:
+        spread = tuple(t for p in parts for t in _spread(p, space))
+        found = _refute(st, "grad_input", spread)
+    except UnsupportedError as exc:
+        result = Result("grad_input", False, detail=str(exc))
+    else:
+        result = Result("grad_input", True)
+        if found:
+            example = _counterexample(st, "grad_input", spread, found)
+            from .witness import witnessed
+            held, why = witnessed(example, parts)
+            result = Result("grad_input", False, example, str(example)) if held else Result(
+                "grad_input", False, detail=f"the prover's counterexample ({example.where()}) was not confirmed "
+                                            f"by evaluating the formula there: {why}")
+    return Proof(ndim, False, False, step, (1,) * ndim, (result,), time.perf_counter() - start,
+                 _unary_statement(op, ndim, step, fixed), op=op)
+
+
+def _unary_fixed(op: str, fixed: tuple[Any, ...]) -> dict[str, int]:
+    ndim = len(fixed)
+    out = {}
+    for k, (a, b) in enumerate(fixed):
+        out[_axis_name("P", ndim, k)] = a
+        if op == "pad":
+            out[_axis_name("Q", ndim, k)] = b
+    return out
+
+
+def prove_unary_general_form(op: str, ndim: int, step: tuple[int, ...] | None) -> ops.Expr:
+    """The engine's general ∂L/∂x of slicing (at ``step``) or padding."""
+    from ..derivation.forms import derive_unary_general
+    sym = Symbols(ndim, False)
+    return derive_unary_general(op, ndim).closed["grad_input"].map_sizes(dict(zip(sym.S, step or (1,) * ndim)))

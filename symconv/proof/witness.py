@@ -60,11 +60,22 @@ def _forward(pads: Sequence[tuple[int, int]], stride: tuple[int, ...], dilation:
     return ops.Correlate(ops.pad(ops.Tensor("x"), tuple(pads)), ops.Tensor("h"), stride, dilation, groups)
 
 
+def _forward_transposed(cx: Any) -> ops.Expr:
+    """The transposed convolution's y in the operators (as :func:`symconv.derivation.numeric.forward_expr`)."""
+    widths = tuple((d * (k - 1) - lo, d * (k - 1) - hi + r) for k, d, (lo, hi), r in zip(
+        cx.kernel_size, cx.dilation, cx.pads, cx.output_padding))
+    return ops.Correlate(ops.pad(ops.dilate(ops.Tensor("x"), cx.stride), widths),
+                         ops.Rot180(ops.SwapIO(ops.Tensor("h"), cx.groups), cx.ndim), (1,) * cx.ndim, cx.dilation,
+                         cx.groups)
+
+
 def _truth(target: str, env: dict[str, np.ndarray], forward: ops.Expr) -> np.ndarray:
     """∂L/∂target of L = Σ g·y, y the definition, from y alone (see the module)."""
     x, h, g = env["x"], env["h"], env["g"]
     if target == "grad_bias":
         return g.sum(axis=(0,) + tuple(range(2, g.ndim)))
+    if target == "grad_output":            # ∂L/∂g = y (without the bias, which is not a monomial of x and h)
+        return forward.evaluate({"x": x, "h": h})
     own = x if target == "grad_input" else h
     per = int(np.prod(own.shape[1:])) if target == "grad_input" else int(np.prod(own.shape))
     if per * int(np.prod(g.shape[1:])) * (1 if target == "grad_input" else g.shape[0]) > MAX_ENTRIES:
@@ -102,13 +113,61 @@ class _TooLarge(Exception):
     pass
 
 
+def _unary_truth(cx: Any, x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """∂L/∂x of slicing or padding from its definition alone: L = Σ g·y(e_u) for each unit array e_u, y by
+    NumPy's own slicing (x[..., P : P + S(H^o − 1) + 1 : S]) or zero padding."""
+    ho = [cx.sizes[f"Ho{k + 1}" if cx.ndim > 1 else "Ho"] for k in range(cx.ndim)]
+    out = np.zeros(x.shape, dtype=x.dtype)
+    flat = out.reshape(-1)
+    for k in range(x.size):
+        unit = np.zeros(x.size, dtype=x.dtype)
+        unit[k] = 1
+        unit = unit.reshape(x.shape)
+        if cx.op == "slice":
+            y = unit[(slice(None), slice(None)) + tuple(slice(a, a + s * (n - 1) + 1, s) for a, s, n in zip(
+                cx._axis("P"), cx.stride, ho))]
+        else:
+            y = np.pad(unit, ((0, 0), (0, 0)) + tuple(zip(cx._axis("P"), cx._axis("Q"))))
+        flat[k] = (g * y).sum() if y.shape == g.shape else None
+    return out
+
+
+def _witnessed_unary(cx: Any, parts: tuple[ops.Expr, ...], seed: int) -> tuple[bool, str]:
+    sym = Symbols(cx.ndim, False)
+    sizes = {sym.N: cx.batch, sym.C: cx.sizes["C"]}
+    for k in range(cx.ndim):
+        sizes.update({sym.H[k]: cx.input_size[k], sym.Ho[k]: cx.sizes[f"Ho{k + 1}" if cx.ndim > 1 else "Ho"],
+                      sym.P[k]: cx._axis("P")[k], sym.S[k]: cx.stride[k]})
+    x_shape = (cx.batch, cx.sizes["C"]) + cx.input_size
+    g_shape = (cx.batch, cx.sizes["C"]) + tuple(sizes[h] for h in sym.Ho)
+    if int(np.prod(x_shape)) * int(np.prod(g_shape)) > MAX_ENTRIES:
+        return False, "too large to evaluate"
+    rng = np.random.default_rng(seed)
+    x, g = rng.integers(-50, 51, x_shape).astype(object), rng.integers(-50, 51, g_shape).astype(object)
+    want = _unary_truth(cx, x, g)
+    try:
+        got = np.asarray(functools.reduce(ops.AddBias, parts).evaluate({"x": x, "g": g}, sizes))
+    except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, SymconvError) as exc:
+        return True, f"the formula cannot be evaluated there ({exc})"
+    if got.shape != want.shape:
+        return True, f"its result has shape {got.shape}, the derivative {want.shape}"
+    differ = np.argwhere(np.asarray(got != want))
+    if len(differ) == 0:
+        return False, "the formula equals the derivative there (exactly)"
+    at = tuple(int(i) for i in differ[0])
+    return True, f"entry {list(at)}: the formula gives {got[at]}, the derivative {want[at]}"
+
+
 def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[bool, str]:
     """Whether the counterexample ``cx`` (a :class:`~.presburger.Counterexample`) holds: (True, how it
     differs) or (False, why not)."""
+    if getattr(cx, "op", "conv") in ("slice", "pad"):
+        return _witnessed_unary(cx, parts, seed)
     sizes = cx.symbol_values(Symbols(cx.ndim, True))
     groups, n = cx.groups, cx.batch
     out = tuple(sizes[s] for s in Symbols(cx.ndim, True).Ho)
-    shapes = {"x": (n, cx.in_channels) + cx.input_size, "h": (cx.out_channels, cx.sizes["C"]) + cx.kernel_size,
+    kernel = (cx.in_channels, cx.sizes["O"]) if getattr(cx, "transposed", False) else (cx.out_channels, cx.sizes["C"])
+    shapes = {"x": (n, cx.in_channels) + cx.input_size, "h": kernel + cx.kernel_size,
               "g": (n, cx.out_channels) + out, "b": (cx.out_channels,)}
     over = _over_limit(parts, sizes) or _cost(cx.target, shapes, out, groups)     # before anything is made
     try:
@@ -121,7 +180,8 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
         return False, f"too large to evaluate: {over}"
     rng = np.random.default_rng(seed)
     ints = {k: rng.integers(-50, 51, v) for k, v in shapes.items()}
-    forward = _forward(cx.pads, cx.stride, cx.dilation, groups)
+    forward = _forward_transposed(cx) if getattr(cx, "transposed", False) else _forward(cx.pads, cx.stride,
+                                                                                        cx.dilation, groups)
     verdicts = []
     for dtype in (object, np.float64):
         env = {k: (v.astype(object) if dtype is object else v.astype(np.float64)) for k, v in ints.items()}

@@ -30,12 +30,23 @@ def _axes(values: Any) -> str:
 
 def spec_table(d: Derivation, lang: str = "en") -> Table:
     s = d.spec
+    if s.op in ("slice", "pad"):
+        rows = [(w("f.op", lang), UserText(s.op)), (w("f.ndim", lang), str(s.ndim))]
+        if s.op == "slice":
+            rows += [(w("f.slice", lang), UserText(", ".join(
+                f"({a}, {'end' if b is None else b}, {st})" for a, b, st in zip(s.start, s.stop, s.step))))]
+        else:
+            rows += [(w("f.padding", lang), ", ".join(f"({lo}, {hi})" for lo, hi in s.pads))]
+        return Table((w("field", lang), w("value", lang)), tuple(rows))
     rows = [(w("f.ndim", lang), str(s.ndim)), (w("f.channels", lang), f"{s.in_channels} / {s.out_channels}"),
             (w("f.kernel", lang), _axes(s.kernel_size)), (w("f.stride", lang), _axes(s.stride)),
             (w("f.padding", lang), ", ".join(f"({lo}, {hi})" for lo, hi in s.pads)
              + (f" ({s.padding})" if isinstance(s.padding, str) else "")),
             (w("f.dilation", lang), _axes(s.dilation)), (w("f.groups", lang), str(s.groups)),
             (w("f.bias", lang), w("yes" if s.bias else "no", lang))]
+    if s.transposed:
+        rows.insert(0, (w("f.op", lang), UserText(s.op)))
+        rows.insert(5, (w("f.output_padding", lang), _axes(s.output_padding)))
     return Table((w("field", lang), w("value", lang)), tuple(rows))
 
 
@@ -119,6 +130,8 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
          _sizes_as_math(statement_text(p.statement, lang), lang) if r.ok else Words(str(r.counterexample or r.detail), lang))
         for r in p.results)))
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang), lang))))
+    if d.spec.op in ("slice", "pad"):       # no exact second opinion for these yet
+        return blocks
     size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
     verdict = w("proof.detail", lang, checked=checked) if ok else detail
     blocks.append(Para(w("proof.second", lang, size="$" + r" \times ".join(map(str, size)) + "$", verdict=verdict)))
@@ -131,7 +144,8 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
     blocks += closed_form_blocks(d, lang)
     unit = at_unit_stride(d)
     caption = w("fig.caption" if unit is None else "fig.caption.unit", lang)
-    blocks += [Heading(w("h.figure", lang), 2), Figure(tikz(d.spec, lang), figure_name(d.spec, lang), caption)]
+    if d.spec.op == "conv":             # the figure draws a convolution's windows
+        blocks += [Heading(w("h.figure", lang), 2), Figure(tikz(d.spec, lang), figure_name(d.spec, lang), caption)]
     if unit is not None:
         # The reader's own case, stride 1 and dilation 1, reads like a textbook: no S, D or output-size
         # symbol before the appendix, which holds the forms and the steps for every stride and dilation.
@@ -277,9 +291,10 @@ def at_unit_stride(d: Derivation) -> Any:
     """The derivation at stride 1 and dilation 1 (S and D are the number 1 throughout, checked step by step
     like the general one) when the configuration has them, else None."""
     s = d.spec
-    if set(s.stride) != {1} or set(s.dilation) != {1}:
+    if s.op not in ("conv", "conv_transpose") or set(s.stride) != {1} or set(s.dilation) != {1}:
         return None
-    return derive_general(s.ndim, s.groups > 1, s.bias, unit=True, symmetric=all(lo == hi for lo, hi in s.pads))
+    return derive_general(s.ndim, s.groups > 1, s.bias, unit=True, symmetric=all(lo == hi for lo, hi in s.pads),
+                          transposed=s.transposed)
 
 
 def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
@@ -320,7 +335,7 @@ def figure_name(spec: Any, lang: str = "en") -> str:
 
 
 def figure_files(spec: Any, lang: str = "en") -> dict[str, str]:
-    return {figure_name(spec, lang): svg(spec, lang)}
+    return {figure_name(spec, lang): svg(spec, lang)} if spec.op == "conv" else {}
 
 
 def derivation_latex(d: Derivation, lang: str = "en") -> str:

@@ -1,0 +1,155 @@
+"""The double backward of convolution (derive --order 2): gI, gW and ggO compared with PyTorch's own double
+backward (autograd through its first-order gradients, float64) at the configurations of PyTorch's
+gradgradcheck tests, with a gradgradcheck-style finite difference of symconv's first-order forms, proved for
+every size, and PyTorch's _convolution_double_backward formulas stated as claims."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from symconv.derivation.forms import derive_forms, derive_second_order
+from symconv.derivation.numeric import central_difference
+from symconv.derivation.spec import ConvSpec
+from symconv.proof.attach import prove_second_order
+from symconv.proof.claims import prove_claim
+
+from conftest import needs_torch
+from data.torch_double_backward_configs import CONV2D, SAME_3D
+
+SPECS = [(f"{src}[k{k}_n{n}_s{s}_p{p}_d{d}_g{g}]", ConvSpec(cin, cout, k, stride=s, padding=p, dilation=d,
+                                                           groups=g, bias=True), (b, cin, n, n))
+         for src, b, cin, cout, k, n, s, p, d, g in CONV2D] + [
+    (f"{src}[w{'x'.join(map(str, w))}_d{d}]", ConvSpec(w[1], w[0], w[2:], padding=p, dilation=d, ndim=3), x)
+    for src, x, w, p, d in SAME_3D]
+
+
+def _arrays(spec, shape, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(shape)
+    h = rng.standard_normal((spec.out_channels, spec.in_channels // spec.groups) + tuple(spec.kernel_size))
+    out = (shape[0], spec.out_channels) + spec.output_size(shape[2:])
+    g = rng.standard_normal(out)
+    ggI, ggW = rng.standard_normal(x.shape), rng.standard_normal(h.shape)
+    ggb = rng.standard_normal(spec.out_channels) if spec.bias else None
+    return x, h, g, ggI, ggW, ggb
+
+
+def _torch_double_backward(spec, x, h, g, ggI, ggW, ggb):
+    import torch
+    conv = {2: torch.nn.functional.conv2d, 3: torch.nn.functional.conv3d}[spec.ndim]
+    tx, th, tg = (torch.tensor(v, requires_grad=True) for v in (x, h, g))
+    tb = torch.zeros(spec.out_channels, dtype=torch.float64, requires_grad=True) if spec.bias else None
+    y = conv(tx, th, tb, stride=spec.stride, padding=spec.padding, dilation=spec.dilation, groups=spec.groups)
+    firsts = torch.autograd.grad(y, [tx, th] + ([tb] if tb is not None else []), tg, create_graph=True)
+    L2 = (firsts[0] * torch.tensor(ggI)).sum() + (firsts[1] * torch.tensor(ggW)).sum()
+    if tb is not None:
+        L2 = L2 + (firsts[2] * torch.tensor(ggb)).sum()
+    gI, gW, ggO = torch.autograd.grad(L2, [tx, th, tg], allow_unused=True)
+    return {"grad_input": gI.numpy(), "grad_weight": gW.numpy(), "grad_output": ggO.numpy()}
+
+
+@needs_torch
+@pytest.mark.parametrize("name, spec, shape", SPECS, ids=[s[0] for s in SPECS])
+def test_matches_torch_double_backward(name, spec, shape):
+    arrays = _arrays(spec, shape)
+    want = _torch_double_backward(spec, *arrays)
+    got = derive_second_order(spec).evaluate(*arrays)
+    for key in want:
+        np.testing.assert_allclose(got[key], want[key], rtol=1e-10, atol=1e-10, err_msg=key)
+
+
+@pytest.mark.parametrize("name, spec, shape", SPECS[:3] + SPECS[-3:], ids=[s[0] for s in SPECS[:3] + SPECS[-3:]])
+def test_gradgradcheck_style_finite_differences(name, spec, shape):
+    # L2 = <ggI, dL/dx(g, h)> + <ggW, dL/dh(x, g)> from symconv's first-order forms, differentiated numerically.
+    x, h, g, ggI, ggW, _ = _arrays(spec, shape, seed=2)
+    first = derive_forms(spec)
+
+    def L2(x_, h_, g_):
+        grads = first.evaluate(x_, h_, g_)
+        return float((grads["grad_input"] * ggI).sum() + (grads["grad_weight"] * ggW).sum())
+    got = derive_second_order(spec).evaluate(x, h, g, ggI, ggW)
+    for key, fn, at in (("grad_input", lambda v: L2(v, h, g), x), ("grad_weight", lambda v: L2(x, v, g), h),
+                        ("grad_output", lambda v: L2(x, h, v), g)):
+        np.testing.assert_allclose(got[key], central_difference(fn, at), rtol=1e-6, atol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("spec", [ConvSpec(1, 1, 3, stride=2, padding=1, ndim=1),
+                                  ConvSpec(4, 8, 3, padding=2, groups=2),
+                                  ConvSpec(1, 1, (1, 2, 5), padding="same", dilation=2, ndim=3)])
+def test_proved_for_every_size(spec):
+    proofs = prove_second_order(derive_second_order(spec))
+    assert set(proofs) == {"grad_input", "grad_weight", "grad_output[0]", "grad_output[1]"}
+    assert all(p.ok for p in proofs.values()), {k: p.results[0].detail for k, p in proofs.items()}
+
+
+SPEC = ConvSpec(1, 1, 3, stride=2, padding=1, ndim=1)
+
+
+@pytest.mark.parametrize("wrt, claim, verdict, words", [
+    # gI = conv_transpose(gO, ggW, stride, padding, output_padding = (H + 2P − D(K − 1) − 1) mod S): in the
+    # vocabulary pad(dilate(gO, S), (D(K−1) − P, D(K−1) − P + R)) ⊗ rot180(swap_io(ggW)); ggW read as h.
+    ("x", "correlate(pad(dilate(g, 2), (1, 1 + ((H + 1) mod 2))), rot180(swap_io(h)))", "proved", ""),
+    # ... without its recomputed output padding
+    ("x", "correlate(pad(dilate(g, 2), 1), rot180(swap_io(h)))", "refuted",
+     "at C_in = 1, C_out = 1, H = 2, K = 3, P = 1: ∂L/∂x: the formula's result has shape (1, 1, 1) but x has "
+     "(1, 1, 2)"),
+    # gW = ggI (batch and channels exchanged) correlated with gO, stride and dilation exchanged, ggI read as x:
+    # without the narrowing to the kernel size it is one entry too long at even H
+    ("h", "swap_io(correlate(pad(swap_io(x), 1), swap_io(g), dilation=2))", "refuted",
+     "at C_in = 1, C_out = 1, H = 2, K = 3, P = 1: ∂L/∂h: the formula's result has shape (1, 1, 4) but h has "
+     "(1, 1, 3)"),
+    # narrowed (the padding after cut by the same remainder), it holds
+    ("h", "swap_io(correlate(pad(swap_io(x), (1, 1 - ((H + 1) mod 2))), swap_io(g), dilation=2))", "proved", ""),
+])
+def test_pytorch_formulas_as_claims(wrt, claim, verdict, words):
+    result = prove_claim(SPEC, wrt, claim)
+    assert result.verdict == verdict
+    assert str(result.counterexample or "") == words
+
+
+def test_ggO_is_two_forward_passes_refuted_when_rotated():
+    from symconv.proof import presburger
+    from symconv.proof.grammar import parse
+    wrong = parse("correlate(pad(x, 1), rot180(h), stride=2)", 1)
+    proof = presburger.prove(1, False, False, (2,), (1,), {"grad_output": wrong},
+                             presburger.Fixed((3,), ((1, 1),)), ["grad_output"])
+    assert str(proof.counterexample) == ("at C_in = 1, C_out = 1, H = 2, K = 3, P = 1: ∂L/∂g[0,0,0] should "
+                                         "contain x[0,0,1]·h[0,0,2] but the formula gives x[0,0,0]·h[0,0,1] + "
+                                         "x[0,0,1]·h[0,0,0]")
+
+
+def test_cli(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "symconv", *a], cwd=tmp_path, capture_output=True,  # noqa
+                                    text=True, timeout=300)
+    done = run("derive", "--order", "2", "--ndim", "1", "--stride", "2", "--bias")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "gI = correlate(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), rot180(swap_io(ggW)))",
+        "gW = batch_correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), g, dilation=2)",
+        "ggO = correlate(pad(ggI, 1), h, stride=2) + correlate(pad(x, 1), ggW, stride=2) + ggb"]
+    data = json.loads(run("derive", "--order", "2", "--ndim", "1", "--json").stdout)
+    assert data["order"] == 2 and all(p["ok"] for p in data["proof"].values())
+    bad = run("derive", "--order", "2", "--op", "pad")
+    assert bad.returncode == 2 and bad.stderr.strip() == "symconv: error: --order 2: only with --op conv"
+
+
+@needs_torch
+@pytest.mark.parametrize("kind", ["no_rotation", "no_swap", "pad_off_by_one"])
+def test_mutants_fail(kind):
+    import dataclasses
+    from symconv.proof.mutants import mutate
+    name, spec, shape = SPECS[4]                   # the grouped configuration: every mutant changes it
+    d = derive_second_order(spec)
+    wrong = dataclasses.replace(d, grad_input=mutate(d.grad_input, kind))
+    arrays = _arrays(spec, shape)
+    want = _torch_double_backward(spec, *arrays)["grad_input"]
+    try:
+        got = wrong.evaluate(*arrays)["grad_input"]
+    except ValueError:                   # its channel counts no longer fit: it cannot even be evaluated
+        return
+    assert got.shape != want.shape or not np.allclose(got, want)
