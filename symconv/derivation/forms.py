@@ -15,7 +15,7 @@ batch_correlate(pad(x, 1), g)
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -43,6 +43,9 @@ class General:
     sym: Symbols
     closed: dict[str, ops.Expr]
     steps: tuple[Step, ...]
+    # the closed forms as a report shows them (at stride 1 and dilation 1 the output size written out, see
+    # Symbols.shown): made when derived and stored with them, so that a warm run builds no SymPy sum
+    shown: dict[str, ops.Expr] = field(default_factory=dict)
 
 
 def _free(sym: Symbols, tensor: str) -> tuple[tuple[sp.Symbol, ...], tuple[sp.Expr, ...]]:
@@ -126,7 +129,8 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
                       "conv_transpose" if transposed else "conv")
         form = derive_gradient(ctx, L, L_terms, tensor, steps)
         closed[target] = form
-    return General(sym, closed, tuple(steps))
+    shown = {k: f.map_sizes(sym.shown()) for k, f in closed.items()} if sym.shown() else dict(closed)
+    return General(sym, closed, tuple(steps), shown)
 
 
 def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step]) -> ops.Expr:

@@ -150,8 +150,8 @@ def derivation_blocks(d: Derivation, seed: list[SeedClaim] | None = None, lang: 
         # The reader's own case, stride 1 and dilation 1, reads like a textbook: no S, D or output-size
         # symbol before the appendix, which holds the forms and the steps for every stride and dilation.
         blocks.append(Para(w("every_size.unit", lang)))
-        for name, form in unit.closed.items():
-            blocks += gradient_blocks(_SYMBOL[name], form.map_sizes(unit.sym.shown()), general=True)
+        for name, form in (unit.shown or unit.closed).items():
+            blocks += gradient_blocks(_SYMBOL[name], form, general=True)
         blocks += _general_proved(d, lang)
         blocks.append(Para(w("steps.unit", lang)))
         blocks += step_blocks(unit.steps, lang)
