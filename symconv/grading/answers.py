@@ -833,7 +833,15 @@ def read_tex_answers(text: str) -> dict[str, str]:
         elif labels:
             found.update(nt.split_labels(body))
         before = []
+    formulas = [k for k in found if k.endswith("_formula")]
+    for label in formulas:          # a kernel's numbering stated by a sum in the sheet's other formula
+        others = " ".join(found[k] for k in formulas if k != label)
+        found[label] += _index_ranges(others, found[label], sums=True)
     return found
+
+
+# a sum over a few numbered positions in another formula of the sheet: \sum_{a=1}^{3}, \sum_{m=0}^{2}
+_NUMBERED_SUM = re.compile(r"\\sum\s*(?:\\limits\s*)?_\s*\{\s*([a-z])\s*=\s*(-?\d+)\s*\}\s*\^\s*\{?\s*(-?\d+)\s*\}?")
 
 
 # an index range stated in the sheet's prose around a formula: $u,v \in \{-1,0,1\}$, \(m, n \in \{0, 1, 2\}\)
@@ -841,15 +849,20 @@ _RANGE = re.compile(r"(?<!\\)\$([a-z](?:\s*,\s*[a-z])*\s*\\in\s*\\\{\s*-?\d+(?:\
                     r"\\\(([a-z](?:\s*,\s*[a-z])*\s*\\in\s*\\\{\s*-?\d+(?:\s*,\s*-?\d+)*\s*\\\})\\\)")
 
 
-def _index_ranges(prose: str, body: str) -> str:
+def _index_ranges(prose: str, body: str, sums: bool = False) -> str:
     r"""The index ranges a formula answer's surrounding prose states (``模板位置用 $u,v\in\{-1,0,1\}$`` in
-    the sentence before it), as conditions after the formula (`` \quad u,v \in \{-1,0,1\}``), so that a
-    formula is read on the numbering its writer declared; none already written in the answer."""
+    the sentence before it), or, with ``sums``, the numbered sums of the sheet's other formula
+    (``\sum_{a=1}^{3}``: the same letter a is 1-based here too), as conditions after the formula
+    (`` \quad u,v \in \{-1,0,1\}``), so that a formula is read on the numbering its writer declared; none
+    already written or summed in the answer."""
     from ..proof.index_reader import looks_like_index_sum
     if not looks_like_index_sum(body):
         return ""
     said = " ".join(body.split())
-    found = [next(g for g in m.groups() if g) for m in _RANGE.finditer(prose)]
+    found = [next(g for g in m.groups() if g) for m in _RANGE.finditer(prose)] if not sums else [
+        f"{m[1]} \\in \\{{{','.join(map(str, range(int(m[2]), int(m[3]) + 1)))}\\}}"
+        for m in _NUMBERED_SUM.finditer(prose) if 0 < int(m[3]) - int(m[2]) <= 6
+        and not re.search(r"\\sum\s*(?:\\limits\s*)?_\s*\{\s*" + m[1] + r"\s*=", body)]
     used = set(re.findall(r"(?<![A-Za-z\\])[a-z](?![A-Za-z])", body))     # the single-letter names it uses
     return "".join(f", \\quad {c}" for c in dict.fromkeys(found) if " ".join(c.split()) not in said
                    and set(re.findall(r"[a-z]", c.split("\\in")[0])) <= used)

@@ -43,6 +43,7 @@ def normalise(src: Src) -> Src:
                   r"|\\displaystyle" + _END + r"|\\textstyle" + _END + r"|\\left\s*\.|\\right\s*\.|\$|\\!|"
                   r"\\hline" + _END + "|" + _SIZED, "")
     src = src.sub("[−–×·⋅∙：，；]", lambda m: _UNICODE[m.group(0)])
+    src = src.sub(r"\\ \s*(?=[,;])", "")              # a control space before a comma: A\ ,\quad B
     # NumPy's printout: 22. and -0. are whole numbers, 6.9e-18 is 6.9 \times 10^{-18}
     src = src.sub(r"(?<![\w.\\])(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])", lambda m: rf"{m[1]} \times 10^{{{m[2]}}}")
     src = src.sub(r"(?<=\d)\.(?![\d.])", "")
@@ -240,7 +241,8 @@ def check_juxtaposed(src: Src) -> None:
         raise worded("p.juxtaposed", where=where(src, m.start()), shown=shown)
 
 
-DOTS = re.compile(r"\s*(?:\\[cvdl]?dots|\\ddots|\\ldots|\.\.\.?)\s*")
+_SPACING = r"(?:\s|\\[,;:! ]|~)*"          # spaces and spacing commands around a cell: (0.2,\ \dots,\ 0.2)
+DOTS = re.compile(_SPACING + r"(?:\\[cvdl]?dots|\\ddots|\\ldots|\.\.\.?)" + _SPACING)
 
 
 def repeated(cells: list[Src]) -> Src | None:
@@ -251,7 +253,7 @@ def repeated(cells: list[Src]) -> Src | None:
     written = [c.strip() for c in cells if not DOTS.fullmatch(c.text)]
     if not dotted or not written:
         return None
-    if len({" ".join(c.text.split()) for c in written}) > 1:
+    if len({" ".join(re.sub(_SPACING, " ", c.text).split()) for c in written}) > 1:
         raise worded("p.dots", where=where(dotted[0], 0))
     return written[0]
 

@@ -254,11 +254,19 @@ class IndexSum(ops.Expr):
         reach = max([*out_shape, *(n for s in shapes.values() for n in s)]) + max(self.kernel) + 2
         ranges = []
         entries = self._entries()
+        fixed = {}          # a sum whose bounds are numbers at these sizes runs over them alone (a smaller grid)
+        for v, lo, hi in self._bounds():
+            if lo is not None and hi is not None:
+                try:
+                    fixed[v] = (int(_value(lo, {}, sizes)), int(_value(hi, {}, sizes)))
+                except (UnsupportedError, TypeError):
+                    pass
         for s in sums:
             if s is _BATCH:
                 ranges.append(range(shapes["g"][0]))
                 continue
-            ranges.append(range(-2 * reach, 2 * reach + 1))
+            lo, hi = fixed.get(s, (-2 * reach, 2 * reach))
+            ranges.append(range(max(lo, -2 * reach), min(hi, 2 * reach) + 1))
         axes = [range(n) for n in out_shape] + ranges
         grid = np.meshgrid(*[np.arange(r.start, r.stop) for r in axes], indexing="ij", sparse=True)
         values: dict[sp.Symbol, Any] = {}
