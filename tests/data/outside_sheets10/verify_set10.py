@@ -84,6 +84,12 @@ w6_dh = np.array([[sum(corr(x[b, c], g[b, o], 2) for b in range(N)) for c in ran
 res['w6 dh (padding 2) shape ' + str(w6_dh.shape)] = same(w6_dh, DH)
 res['w6 dh with padding 1 (correction)'] = same(np.array([[sum(corr(x[b, c], g[b, o], 1) for b in range(N)) for c in range(Ci)] for o in range(Co)]), DH)
 
+# ---- w7_chenhao: the seed's (3) (course convention: sum over output channels) and (6) ----
+w7_dx = np.array([[sum(corr(g[b, o], h[o, c, ::-1, ::-1], 1) for o in range(Co)) for c in range(Ci)] for b in range(N)])
+w7_dh = np.array([[sum(corr(g[b, o], x[b, c, ::-1, ::-1], 1) for b in range(N)) for c in range(Ci)] for o in range(Co)])
+res['w7 dx (seed 3)'] = same(w7_dx, DX); res['w7 dh (seed 6)'] = same(w7_dh, DH)
+res['w7 dh (seed 6) == rot180(true)'] = same(w7_dh, DH[:, :, ::-1, ::-1])
+
 for k, v in res.items(): print(f'{k:45s} {v}')
 
 # ---- problem 2: the exact solution and the mistake values used in expected.toml ----
