@@ -139,3 +139,46 @@ def test_each_entry_is_judged_at_its_own_written_place():
     assert _graded("dL_dp", r"[0, 0.3, -5.0, 0, 0]").verdict == "wrong"
     assert _graded("p", r"[0.2, 0.20, 0.2, 0.2, 0.21]").verdict == "wrong"
     assert _graded("p", r"[0.2, 0.20, 0.2, 0.2, 0.2]").verdict == "correct"
+
+
+# ------------------------------------------------------------------------------------------- set 10's findings
+
+@pytest.mark.parametrize("part,latex", [
+    ("conv1", r"\mathrm{conv}_1 = \begin{matrix} -22 & -22 \\ -26 & -26 \end{matrix}\ ,\quad "
+              r"\begin{matrix} 98 & 100 \\ 100 & 98 \end{matrix}"),
+    ("p", r"p = (0.2,\ 0.2,\ \dots,\ 0.2)"),
+    ("p", r"p = \left[\tfrac15,\; \cdots,\; \tfrac15\right]"),
+])
+def test_spacing_commands_around_separators_and_dots(part, latex):
+    assert _graded(part, latex).verdict == "correct"
+
+
+def test_dots_between_different_entries_stay_unread():
+    g = _graded("p", r"p = (0.2,\ 0.3,\ \dots,\ 0.2)")
+    assert g.verdict == "unparsed" and "dots" in detail_of(g)
+
+
+def test_a_kernel_numbered_in_the_other_formula_keeps_its_numbering():
+    # (1) sums a, b from 1 to 3; (2) uses a, b unsummed: 1-based there too, so x_{…, w_j + a - 1} is shifted
+    dx = (r"\frac{\partial L}{\partial x_{c,i,j}} = \sum_{o} \sum_{a=1}^{3} \sum_{b=1}^{3} "
+          r"\frac{\partial L}{\partial y_{o,i-a+2,j-b+2}} h_{o,c,a,b}")
+    dh = (r"\frac{\partial L}{\partial h_{o,c,a,b}} = \sum_{n=1}^{N}\sum_{i}\sum_{j} "
+          r"\frac{\partial L}{\partial y_{n,o,i,j}} x_{n,c,i+a-1,j+b-1}")
+    answers = _sheet("", rf"\[{dx} \label{{ans:dL_dx_formula}}\] \[{dh} \label{{ans:dL_dh_formula}}\]")
+    assert answers["dL_dh_formula"].endswith(r", \quad a \in \{1,2,3\}, \quad b \in \{1,2,3\}")
+    assert _graded("dL_dh_formula", answers["dL_dh_formula"]).verdict == "wrong"
+    assert _graded("dL_dx_formula", answers["dL_dx_formula"]).verdict == "correct"
+    right = _sheet("", rf"\[{dx} \label{{ans:dL_dx_formula}}\] \[{dh.replace('+a-1', '+a-2').replace('+b-1', '+b-2')}"
+                   r"\label{ans:dL_dh_formula}\]")
+    assert _graded("dL_dh_formula", right["dL_dh_formula"]).verdict == "correct"
+
+
+def test_a_derivation_with_a_wrong_middle_step_is_graded_within_its_budget():
+    # the wrong step is confirmed by evaluating both lines: over the sums' own bounds, not a wide grid
+    # (7 s before, over the 2 s budget: unparsed)
+    text = (r"\begin{aligned}\frac{\partial L}{\partial x_{c,i,j}} &= \sum_{o=1}^{C_{out}}\sum_{p=1}^{H}"
+            r"\sum_{q=1}^{W} g_{o,p,q}\,\frac{\partial y_{o,p,q}}{\partial x_{c,i,j}} \\ &= \sum_{o=1}^{C_{out}}"
+            r"\sum_{p=1}^{H}\sum_{q=1}^{W} g_{o,p,q}\; h_{o,c,\,p-i+2,\,q-j+2} \\ &= \sum_{o=1}^{C_{out}}"
+            r"\sum_{m=1}^{3}\sum_{n=1}^{3} g_{o,\,i-m+2,\,j-n+2}\; h_{o,c,m,n}\end{aligned}")
+    g = _graded("dL_dx_formula", text)
+    assert g.verdict == "correct" and "step 2" in detail_of(g)
