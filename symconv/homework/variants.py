@@ -52,6 +52,7 @@ import numpy as np
 import sympy as sp
 
 from ..errors import InputError
+from .fields import _kind, _show
 from .inputs import number
 
 MAX_DIGITS = 30          # digits of a numerator or denominator in a variant's exact values (max_digits)
@@ -327,24 +328,6 @@ class Variant:
     solution: Any
     attempt: int
     rejected: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float, Decimal)):
-        return "a number"
-    return {list: "a list", dict: "a table", str: "a string"}.get(type(value), type(value).__name__)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else repr(value[:30]) + "..."
-    return _kind(value)
 
 
 def _key(key: str) -> str:
