@@ -52,8 +52,6 @@ RIGHT = {
                                r"y_{o,i+1-m,j+1-n}\, h_{o,c,m,n}",
     "zh remark": DX + r"\sum_{o=1}^{C_{out}}\sum_{m,n} \frac{\partial L}{\partial y_{o,i-m+1,j-n+1}} h_{o,c,m,n}"
                  r"\text{，其中下标越界的 } \partial L/\partial y \text{ 取 0}",
-    "dh with h_{c,o}": r"\frac{\partial L}{\partial h_{c,o,m,n}} = \sum_{i,j} \frac{\partial L}{\partial y_{o,i,j}} "
-                       r"x_{c,i+m-1,j+n-1}",
     "rotated kernel index": DX + r"\sum_{o}\sum_{m=0}^{2}\sum_{n=0}^{2} \frac{\partial L}{\partial y_{o,i+m-1,j+n-1}}"
                             r" h_{o,c,2-m,2-n}",
     "stated 1-based": DH + r"\sum_{i,j} \delta_{o,i,j}\, x_{c,i+m-2,j+n-2} \quad \text{(1-based indices, zero "
@@ -91,6 +89,12 @@ WRONG = {
                     r"h_{o,c,m,n}", "∂L/∂y_{"),
     "channel of the wrong tensor": (DX + r"\sum_{o,m,n} \frac{\partial L}{\partial y_{c,i-m+1,j-n+1}} h_{o,c,m,n}",
                                     "∂L/∂x_{c,i,j}"),
+    # h is C_out x C_in: h_{c,o} written with plain letters is read as written (outside_sheets11 v7_tanaka's
+    # teacher: no swap); only role names (h_{in_i,out_j}, as the homework writes) are read by their names
+    "kernel channels (c, o) as written": (DX + r"\sum_{o}\sum_{m=0}^{2}\sum_{n=0}^{2} \frac{\partial L}{\partial "
+                                          r"y_{o,i-m+1,j-n+1}} h_{c,o,m,n}", "∂L/∂x_{c,i,j} at c = "),
+    "dh with h_{c,o} as written": (r"\frac{\partial L}{\partial h_{c,o,m,n}} = \sum_{i,j} \frac{\partial L}"
+                                   r"{\partial y_{o,i,j}} x_{c,i+m-1,j+n-1}", "∂L/∂h_{c,o,m,n} at c = "),
     "1-based bounds cut": (DX + r"\sum_{o=1}^{C_{out}-1}\sum_{m=1}^{3}\sum_{n=1}^{3} "
                            r"\frac{\partial L}{\partial y_{o,i-m+2,j-n+2}} h_{o,c,m,n}", "should contain ∂L/∂y_{1,1,1}·h_{1,1,2,2}"),
 }

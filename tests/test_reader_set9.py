@@ -182,3 +182,22 @@ def test_a_derivation_with_a_wrong_middle_step_is_graded_within_its_budget():
             r"\sum_{m=1}^{3}\sum_{n=1}^{3} g_{o,\,i-m+2,\,j-n+2}\; h_{o,c,m,n}\end{aligned}")
     g = _graded("dL_dx_formula", text)
     assert g.verdict == "correct" and "step 2" in detail_of(g)
+
+
+# ------------------------------------------------------------------------------------------- set 11's findings
+
+def test_a_quad_separated_list_with_dots_is_one_value_everywhere():
+    g = _graded("dL_drelu1", r"[0.1 \quad 0.1 \quad \dots \quad 0.1]^T")
+    assert (g.verdict, mistake_of(g)) == ("wrong", "softmax_for_gradient")      # W^T p: 0.1 everywhere
+    assert _graded("dL_drelu1", r"[0 \quad \cdots \quad 0]").verdict == "correct"
+
+
+def test_kernel_channels_in_plain_letters_are_read_as_written():
+    dx = (r"\frac{\partial L}{\partial x_{c,i,j}} = \sum_{o=0}^{C_{out}-1} \sum_{m=0}^{2} \sum_{n=0}^{2} "
+          r"g_{o,i-m+1,j-n+1}\, h_{CO,m,n}")
+    g = _graded("dL_dx_formula", dx.replace("CO", "c,o"))
+    assert (g.verdict, mistake_of(g)) == ("wrong", "no_swap")
+    assert _graded("dL_dx_formula", dx.replace("CO", "o,c")).verdict == "correct"
+    seed = (r"\frac{\partial L}{\partial x_{in_i,w_i,h_i}} = \sum_{out_j=1}^{C_{out}} \sum_{a=1}^{3}\sum_{b=1}^{3} "
+            r"\frac{\partial L}{\partial y_{out_j,w_i-a+2,h_i-b+2}} h_{in_i,out_j,a,b}")
+    assert _graded("dL_dx_formula", seed).verdict == "correct"        # the homework's own (in, out) names

@@ -465,7 +465,7 @@ def _entry(src: Src) -> Any:
     constant = _ZEROS.fullmatch(src.text)
     if constant:
         return _constant(constant)
-    constant = en.dotted_matrix(src)
+    constant = en.dotted_matrix(src) or en.dotted_matrix(en.inline_lists(src))    # [0.1 \quad \dots \quad 0.1]
     if constant is not None:
         return _entry(constant)
     _check_operatornames(src)

@@ -259,8 +259,8 @@ def repeated(cells: list[Src]) -> Src | None:
 
 
 def dotted_matrix(src: Src) -> Src | None:
-    """:func:`repeated` for a whole ``bmatrix``."""
-    m = re.fullmatch(r"\s*\\begin\{bmatrix\}(.*)\\end\{bmatrix\}\s*", src.text, re.S)
+    """:func:`repeated` for a whole ``bmatrix`` (transposed or not: a constant is its own transpose)."""
+    m = re.fullmatch(r"\s*\\begin\{bmatrix\}(.*)\\end\{bmatrix\}\s*(?:\^\s*\{?\s*T\s*\}?\s*)?", src.text, re.S)
     if m is None or "\\begin" in m.group(1):
         return None
     body = src[m.start(1):m.end(1)]

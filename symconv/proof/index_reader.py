@@ -704,6 +704,14 @@ def _top(tokens: list[str]) -> list[str]:
     return out
 
 
+_ROLE = re.compile(r"(?:in|out)(?:_|$)")
+
+
+def _role_named(index: tuple[Any, ...]) -> bool:
+    """Whether a kernel's two channel indices name their roles (in_i, out_j, as the homework writes them)."""
+    return any(_ROLE.match(str(v)) for e in index if isinstance(e, sp.Basic) for v in e.free_symbols)
+
+
 def _build(target: str, free: tuple[Any, ...], side: _Side, spec: ConvSpec, text: str,
            swap: bool = False) -> IndexSum:
     nd = spec.ndim
@@ -737,14 +745,17 @@ def _build(target: str, free: tuple[Any, ...], side: _Side, spec: ConvSpec, text
     xc = free[at] if target == "x" else (by["x"].index[at] if "x" in by and not by["x"].derived else
                                         by["x"].index[0] if "x" in by else None)
     gc = by["g"].index[at] if "g" in by else None
+    # h is C_out x C_in: h_{o,c} as written, and h_{c,o} is read strictly (no swap); only indices named for
+    # their role, the homework's own h_{in_i, out_j}, are read by their names
     new = []
     for f in factors:
-        if f.tensor == "h" and not f.derived and xc is not None and \
+        if f.tensor == "h" and not f.derived and xc is not None and _role_named(f.index[:2]) and \
                 sp.expand(f.index[0] - xc) == 0 and sp.expand(f.index[1] - xc) != 0:
             f = dataclasses.replace(f, index=(f.index[1], f.index[0]) + f.index[2:], swapped=True)
         new.append(f)
     free_t = tuple(free)
-    lhs_swapped = target == "h" and (swap or xc is not None and free[0] == xc and free[1] != xc)
+    lhs_swapped = target == "h" and (swap or xc is not None and _role_named(free[:2]) and free[0] == xc
+                                     and free[1] != xc)
     if lhs_swapped:
         free_t = (free[1], free[0]) + tuple(free[2:])
     # every index symbol used must be free or summed; one that is neither is read at its first value
