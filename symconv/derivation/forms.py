@@ -436,6 +436,11 @@ class UnaryDerivation:
     def closed_forms(self) -> dict[str, ops.Expr]:
         return {"grad_input": self.grad_input}
 
+    @property
+    def legend_key(self) -> str:
+        """The operators' legend: the whole one (slicing's backward dilates)."""
+        return "legend"
+
     def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
         """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""
         x, g = np.asarray(x), np.asarray(g)

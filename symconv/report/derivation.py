@@ -31,9 +31,9 @@ def _axes(values: Any) -> str:
 def spec_table(d: Derivation, lang: str = "en") -> Table:
     s = d.spec
     if s.op in ("slice", "pad"):
-        rows = [(w("f.op", lang), UserText(s.op)), (w("f.ndim", lang), str(s.ndim))]
+        rows = [(w("f.op", lang), user_text(s.op)), (w("f.ndim", lang), str(s.ndim))]
         if s.op == "slice":
-            rows += [(w("f.slice", lang), UserText(", ".join(
+            rows += [(w("f.slice", lang), user_text(", ".join(
                 f"({a}, {'end' if b is None else b}, {st})" for a, b, st in zip(s.start, s.stop, s.step))))]
         else:
             rows += [(w("f.padding", lang), ", ".join(f"({lo}, {hi})" for lo, hi in s.pads))]
@@ -45,7 +45,7 @@ def spec_table(d: Derivation, lang: str = "en") -> Table:
             (w("f.dilation", lang), _axes(s.dilation)), (w("f.groups", lang), str(s.groups)),
             (w("f.bias", lang), w("yes" if s.bias else "no", lang))]
     if s.transposed:
-        rows.insert(0, (w("f.op", lang), UserText(s.op)))
+        rows.insert(0, (w("f.op", lang), user_text(s.op)))
         rows.insert(5, (w("f.output_padding", lang), _axes(s.output_padding)))
     return Table((w("field", lang), w("value", lang)), tuple(rows))
 
