@@ -192,3 +192,29 @@ def test_how_a_value_is_pickled_is_part_of_every_fingerprint(tmp_path, monkeypat
     store.fingerprint.cache_clear()
     assert store.fingerprint((source,))[1] != before[1]
     store.fingerprint.cache_clear()
+
+
+PRELOAD = """
+import gc, sys
+import symconv.cli as cli
+seen = []
+real = cli.main
+def main(argv=None):
+    seen.append(("sympy" in sys.modules, "numpy" in sys.modules, gc.isenabled(), gc.get_freeze_count() > 0))
+    return real(argv)
+cli.main = main
+sys.argv = ["symconv", *{argv!r}]
+import atexit
+atexit.register(lambda: print(seen, file=sys.stderr))
+cli.program()
+"""
+
+
+@pytest.mark.parametrize("argv, preloaded", [(["derive", "--json"], True), (["--version"], False)])
+def test_a_command_imports_sympy_and_numpy_with_the_collector_paused(cache, argv, preloaded):
+    """Before a command runs, SymPy and NumPy are imported with the garbage collector paused, which is on
+    again (their objects frozen) when the command starts; `--version` imports neither."""
+    done = subprocess.run([sys.executable, "-c", PRELOAD.format(argv=argv)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    want = [(True, True, True, True)] if preloaded else [(False, False, True, False)]
+    assert done.stderr.strip().splitlines()[-1] == repr(want)
