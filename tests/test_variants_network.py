@@ -29,6 +29,7 @@ from test_variants import _latex, _sheet
 ROOT = Path(__file__).resolve().parent.parent
 POOL = (ROOT / "derivations" / "network_pool.toml").read_text(encoding="utf-8")
 MSE = (ROOT / "derivations" / "network_sigmoid_mse.toml").read_text(encoding="utf-8")
+EXAMPLE = (ROOT / "derivations" / "network_variants.toml").read_text(encoding="utf-8")    # the README's example
 # Ranges that keep the softmax away from saturation (fc1 of a few units), so that every gradient is
 # of a size a student writes.
 RANGES = """
@@ -160,7 +161,7 @@ POINTS = "[points]\nL = 1\ndL_dfc1 = 1\ndL_dpool1 = 2\ndL_drelu1 = 1\ndL_dW = 1\
 @pytest.fixture(scope="module")
 def net_class(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("netclass")
-    (tmp / "hw.toml").write_text(POOL + RANGES + POINTS, encoding="utf-8")
+    (tmp / "hw.toml").write_text(EXAMPLE + POINTS, encoding="utf-8")
     assert main(["variants", str(tmp / "hw.toml"), "--students", "4", "--seed", "21", "--out",
                  str(tmp / "class"), "--no-pdf"]) == 0
     summary = json.loads((tmp / "class" / "variants.json").read_text(encoding="utf-8"))
