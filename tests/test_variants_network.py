@@ -250,3 +250,13 @@ def test_a_network_students_key_is_pytorchs_autograd(net_class):
             else:
                 expect = want[part]
             np.testing.assert_allclose(got, expect, rtol=1e-10, atol=1e-12, err_msg=f"{s['id']} {part}")
+
+
+def test_a_network_key_is_homework_json_of_the_students_own_file(net_class, capsys):
+    tmp = net_class["tmp"] / "class"
+    s = net_class["summary"]["students"][2]
+    capsys.readouterr()
+    assert main(["homework", str(tmp / s["homework"]), "--json"]) == 0
+    solved = json.loads(capsys.readouterr().out)
+    assert solved == net_class["keys"][s["id"]]
+    assert "dL_dpool1" in solved["parts"] and solved["pool_ties"] == []
