@@ -81,6 +81,21 @@ def test_a_networks_tensors_are_drawn_by_part_name_and_its_default_bias_name_is_
     assert "variants" not in v.data
 
 
+@pytest.mark.parametrize("name", ["network_pool", "network_two_convs", "network_leaky_avg", "network_seed",
+                                  "network_sigmoid_mse"])
+def test_every_parameter_of_a_network_has_a_slot_under_the_name_the_network_gives_it(name):
+    # the oracle: the parsed network's own parameter names (layers.py), each found at its slot in the file
+    data = tomllib.loads((ROOT / "derivations" / f"{name}.toml").read_text(encoding="utf-8"))
+    net = parse(data, name)
+    want = {pname: (k, "weight" if pname == layer.weight_name else "bias")
+            for k, layer in enumerate(net.layers) for pname in layer.params}
+    slots = tensor_slots(data)
+    assert {n: s[1:] for n, s in slots.items() if n != "x"} == want
+    for pname, (k, field) in want.items():
+        assert _exact(net.layers[k].params[pname]) == _exact(np.broadcast_to(
+            np.array(data["layer"][k][field], dtype=object), net.layers[k].params[pname].shape))
+
+
 def test_a_bias_named_in_the_file_is_drawn_under_that_name():
     text = POOL.replace('bias = [0, 1]', 'bias = [0, 1]\nbias_name = "b"')
     p = plan(text + RANGES.replace("conv_bias =", "b ="), "net")
