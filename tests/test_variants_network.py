@@ -127,8 +127,9 @@ def test_a_students_network_depends_on_the_seed_and_id_alone():
 
 
 def test_the_files_own_numbers_break_the_networks_rules():
-    # network_pool.toml keeps a max-pool tie and ReLU inputs at exactly 0 on purpose (hand-checked: channel 1,
-    # x[0,1] - x[1,0] = 2 - 0 ... its conv1[1,0,1] = 0 + 1 - 1 = 0; the top-left window of channel 0 holds 3 twice)
+    # network_pool.toml keeps a max-pool tie and ReLU inputs at exactly 0 on purpose. By hand: channel 1 is
+    # x[i,j+1] - x[i+1,j] + 1, so conv1[1,0,1] = x[0,2] - x[1,1] + 1 = 0 - 1 + 1 = 0; channel 0 is
+    # x[i,j] + x[i+1,j+1], whose window (rows 2-3, columns 0-1) holds 3, 3, 2, 3: pool1[0,1,0] ties.
     sol = solve(parse(tomllib.loads(POOL), "net"))
     p = plan(POOL + "[variants]\nW = { low = -3, high = 3, denominator = 10 }\n", "net")
     kinds = [k for k, _ in degeneracies(sol, p.asked, p.variants)]
