@@ -155,10 +155,14 @@ def test_a_relu_input_at_zero_is_rejected_by_the_networks_rule():
 
 
 def test_an_asked_part_all_zero_is_rejected_in_a_network():
-    # a drawn bias of -100 kills every ReLU: everything before the ReLU's gradient is zero for any x
+    # a drawn bias of -100 kills every ReLU (|conv1 without bias| <= 6 here): relu1, pool1 and fc1 are 0, so p is
+    # uniform, and every gradient behind the ReLU is 0
     text = POOL + "[variants]\nallow_pool_ties = true\nallow_relu_zero = true\nconv_bias = { values = [-100] }\n"
-    with pytest.raises(InputError, match=r"dL_dconv1 is zero in every entry|part dL_dconv1"):
+    with pytest.raises(InputError) as caught:
         make_variant(plan(text, "net"), 1, "s001", {}, attempts=2)
+    for part in ("relu1", "pool1", "fc1", "dL_dconv1", "dL_dW", "dL_dh", "dL_dx", "dL_dconv_bias"):
+        assert f"; {part} is zero in every entry;" in str(caught.value).replace("(the last: ", "; ")
+    assert "dL_dpool1 is zero" not in str(caught.value) and "p is uniform (1/3 for every class)" in str(caught.value)
 
 
 def test_an_mse_network_has_no_softmax_rule_and_draws():
