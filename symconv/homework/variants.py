@@ -92,7 +92,8 @@ def tensor_slots(data: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
     """Where each tensor a variant may draw sits in the homework file, by its part name: ``x`` in
     ``[input]``; the seed's ``h``, ``W`` and biases (``conv_bias``, ``fc_bias``) in ``[conv]`` and ``[fc]``;
     in a network, each ``[[layer]]``'s weight under its ``weight_name`` (default ``h``, ``h2``, ... for
-    convolutions, ``W``, ``W2``, ... for linear layers) and its bias under ``bias_name``."""
+    convolutions, ``W``, ``W2``, ... for linear layers) and its bias under ``bias_name`` (default
+    ``conv_bias``, ``conv_bias2``, ... and ``fc_bias``, ``fc_bias2``, ..., as :mod:`.layers` names them)."""
     slots: dict[str, tuple[Any, ...]] = {"x": ("input", "x")}
     if isinstance(data.get("conv"), dict):
         slots.update({"h": ("conv", "h"), "conv_bias": ("conv", "bias")})
@@ -110,8 +111,11 @@ def tensor_slots(data: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
         name = layer.get("weight_name", default)
         if isinstance(name, str):
             slots[name] = ("layer", k, "weight")
-        if isinstance(layer.get("bias_name"), str):
-            slots[layer["bias_name"]] = ("layer", k, "bias")
+        if "bias" in layer:
+            family = "conv_bias" if kind == "conv" else "fc_bias"
+            bias = layer.get("bias_name", family + (str(n) if n > 1 else ""))
+            if isinstance(bias, str):
+                slots[bias] = ("layer", k, "bias")
     return slots
 
 
