@@ -38,7 +38,8 @@ from ..derivation.numeric import conv
 from ..proof.stored import derive
 from .degeneracy import find as find_degenerate
 from .layers import Layer, Network, windows
-from .rules import (_EXACT, STEP, TOLERANCES, Check, _to_float, any_digits, power_of_ten_above, rule)
+from .rules import (_EXACT, STEP, TOLERANCES, Check, _to_float, abs_difference, any_digits, power_of_ten_above,
+                    rule)
 
 MAX_EXPONENTIALS = 6   # an entry with more distinct exponentials is kept as SymPy's sum, not one fraction
 MAX_DEGREE = 400     # an entry's exponentials are written over one base t = exp(1/q) only up to this degree
@@ -458,9 +459,7 @@ class NetworkSolution:
         if name not in other:
             return None
         exact, theirs = self.floats(name), np.asarray(other[name], dtype=float)
-        with np.errstate(invalid="ignore"):
-            diff = np.abs(exact - theirs).reshape(-1)
-        diff[((exact == theirs) & np.isinf(exact)).reshape(-1)] = 0.0
+        diff = abs_difference(exact, theirs)
         if np.isnan(diff).any():
             return math.nan
         return float(diff.max()) if diff.size else 0.0

@@ -66,6 +66,15 @@ def power_of_ten_above(v: float) -> float:
     return 10.0 ** k if k < 308 else math.inf
 
 
+def abs_difference(exact: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    """|exact − theirs|, flattened; 0 where both are the same infinity (an exact value beyond float64's range
+    rounds to an infinity, and the same infinity agrees with it)."""
+    with np.errstate(invalid="ignore"):
+        diff = np.abs(exact - theirs).reshape(-1)
+    diff[((exact == theirs) & np.isinf(exact)).reshape(-1)] = 0.0
+    return diff
+
+
 def _float_of(v: Any) -> float:
     v = as_expr(v)
     if v.is_Rational:

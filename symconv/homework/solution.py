@@ -45,8 +45,8 @@ from .inputs import Homework
 from .rules import (  # noqa: F401
     Check, STEP, TOLERANCES, _DEFINITIONS, _EXACT, _FLOAT, _RULES, _SOURCES, _cancel, _compiled,
     _difference_in_p, _exponentials, _float_of, _in_range, _lambdified, _layer_definitions, _mpf_functions,
-    _mpf_to_float, _names, _namespace, _rule_sources, _softmax_parts, _to_float, _vjp, any_digits,
-    layer_definitions, power_of_ten_above, rule)
+    _mpf_to_float, _names, _namespace, _rule_sources, _softmax_parts, _to_float, _vjp, abs_difference,
+    any_digits, layer_definitions, power_of_ten_above, rule)
 from ..derivation.numeric import central_difference, conv
 from ..derivation.spec import ConvSpec
 from ..derivation.exprs import as_expr
@@ -233,10 +233,7 @@ class Solution:
         if name not in other:
             return None
         exact, theirs = self.floats(name), np.asarray(other[name], dtype=float)
-        with np.errstate(invalid="ignore"):
-            diff = np.abs(exact - theirs).reshape(-1)
-        # An exact value beyond float64's range rounds to an infinity; the same infinity agrees with it.
-        diff[((exact == theirs) & np.isinf(exact)).reshape(-1)] = 0.0
+        diff = abs_difference(exact, theirs)
         if np.isnan(diff).any():
             return math.nan
         # float64 rounding can put a tie a few ulps off 0, on either side of the kink: those entries are left
