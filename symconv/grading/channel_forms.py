@@ -33,7 +33,7 @@ import sympy as sp
 from ..derivation import ops
 from ..derivation.spec import ConvSpec
 from ..proof.claims import ClaimError
-from ..proof.index_sums import Factor, IndexSum, Reading
+from ..proof.index_sums import Factor, IndexSum, Reading, index_expr
 
 _IN = {"c", "i", "ci", "cin", "c_in", "c_i", "in", "k"}
 _OUT = {"o", "j", "co", "cout", "c_out", "c_o", "out", "m"}
@@ -174,7 +174,7 @@ def _swap_roles(f: Factor, out_pos: Sequence[str], offsets: Sequence[str], sym: 
     """For ∂L/∂h the free positions are ⊗'s output positions: exchange the two name sets so that the free
     ones carry the kernel's names (m, n) and the summed ones the data's (i, j)."""
     swap = {sym[p]: sym[o] for p, o in zip(out_pos, offsets)} | {sym[o]: sym[p] for p, o in zip(out_pos, offsets)}
-    return Factor(f.tensor, tuple(sp.sympify(e).xreplace(swap) for e in f.index), f.written, f.swapped)
+    return Factor(f.tensor, tuple(index_expr(e).xreplace(swap) for e in f.index), f.written, f.swapped)
 
 
 def _batch_dropped(where: dict[str, list[str]], lhs: list[str], summed: list[str], wrt: str
