@@ -201,3 +201,19 @@ def test_kernel_channels_in_plain_letters_are_read_as_written():
     seed = (r"\frac{\partial L}{\partial x_{in_i,w_i,h_i}} = \sum_{out_j=1}^{C_{out}} \sum_{a=1}^{3}\sum_{b=1}^{3} "
             r"\frac{\partial L}{\partial y_{out_j,w_i-a+2,h_i-b+2}} h_{in_i,out_j,a,b}")
     assert _graded("dL_dx_formula", seed).verdict == "correct"        # the homework's own (in, out) names
+
+
+# ------------------------------------------------------------------ a decimal times a power of ten (variants)
+
+@pytest.mark.parametrize("written,verdict", [
+    ("2.51e-10", "correct"), (r"2.51 \times 10^{-10}", "correct"), ("2.5e-10", "correct"),
+    ("2.52e-10", "wrong"), ("2.4e-10", "wrong"),                 # beyond half a unit of the last written place
+    ("2.5086572881367994e-10", "correct"),                       # float64's printout
+])
+def test_a_decimal_with_an_exponent_is_judged_at_its_own_last_place(written, verdict):
+    # a saturated softmax's gradient, 2.50865728813679940001e-10: before, 2.51e-10 was an exact number (wrong)
+    from symconv.grading.grade import grade_part
+    import numpy as np
+    import sympy as sp
+    want = np.array([sp.Rational(250865728813679940001, 10 ** 30)], dtype=object)
+    assert grade_part("dL_dx", f"[{written}]", want).verdict == verdict

@@ -203,18 +203,23 @@ FLOAT_KEPT = 12        # of which a teacher keeps 12: float64's arithmetic noise
 
 
 def decimals_written(text: str) -> int | None:
-    """The most decimal places written. A double printed in full (39.599999999999994, 0.19999999999999998:
-    15 or more significant digits) is judged to 12 significant digits, as a teacher reads a pasted
-    printout, not to the noise in its last places."""
+    """The most decimal places written, counting a power of ten after the number (``2.51e-10`` and
+    ``2.51 \\times 10^{-10}`` are written to 12 places). A double printed in full (39.599999999999994,
+    0.19999999999999998: 15 or more significant digits) is judged to 12 places, as a teacher reads a pasted
+    printout, not to the noise in its last places (nor its exponent: -6.938893903907228e-18 is float64's 0)."""
     places = []
-    for m in re.finditer(r"(\d+)\.(\d+)", text):
+    for m in _DECIMAL.finditer(text):
         whole, frac = m.group(1).lstrip("0"), m.group(2)
-        n = len(frac)
+        shift = int(m.group(3) or m.group(4) or m.group(5) or 0)
+        n = len(frac) - shift
         if len((whole + frac).lstrip("0")) >= FLOAT_PRINTOUT:
             lead = len(whole) if whole else -(len(frac) - len(frac.lstrip("0")))   # the first digit's place
-            n = min(n, FLOAT_KEPT - lead)
+            n = min(n, FLOAT_KEPT - lead)      # to 12 places whatever its exponent: noise (-6.9e-18) is 0
         places.append(n)
     return max(places) if places else None
+
+
+_DECIMAL = re.compile(r"(\d+)\.(\d+)(?:[eE]([+-]?\d+)|\s*\\times\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|([0-9])))?")
 
 
 def _printout(text: str) -> bool:

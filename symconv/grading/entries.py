@@ -188,8 +188,9 @@ def inline_lists(src: Src) -> Src:
     return Src.join(out + [src[last:]], sep="") if out else src
 
 
+# numbers as written: a power of ten after a decimal (2.51 \times 10^{-10}, NumPy's 2.51e-10 rewritten so) too
 _LITERAL = re.compile(r"(?:[\s\d.,&+\-\[\]()]|\\\\|\\(?:begin|end)\{bmatrix\}|\^\s*\{?\s*T\s*\}?|"
-                      + _SPACES + ")*")
+                      r"(?<=\d)\s*\\times\s*10\s*\^\s*(?:\{\s*[+-]?\d+\s*\}|\d)|" + _SPACES + ")*")
 
 
 def is_literal(text: str) -> bool:
