@@ -217,3 +217,12 @@ def test_a_decimal_with_an_exponent_is_judged_at_its_own_last_place(written, ver
     import sympy as sp
     want = np.array([sp.Rational(250865728813679940001, 10 ** 30)], dtype=object)
     assert grade_part("dL_dx", f"[{written}]", want).verdict == verdict
+
+
+# ------------------------------------------------------------------------------------------- set 12's finding
+
+def test_a_remark_opened_inside_text_and_closed_outside_it():
+    g = _graded("dL_dh", r"\frac{\partial L}{\partial h} = \mathbf{0} \text{ (since } "
+                         r"\frac{\partial L}{\partial conv1} = 0)")
+    assert g.verdict == "correct"
+    assert _graded("L", r"L = \ln 5 \text{ (natural log)}").verdict == "correct"

@@ -711,6 +711,27 @@ def parse_answer(latex: str, part: str | None = None) -> Answer:
         raise
 
 
+_TEXT_OPENS = re.compile(r"\\text\s*\{([^{}()]*)\(([^{}()]*)\}")
+
+
+def _remark_across_text(latex: str) -> str:
+    r"""A remark opened inside ``\text`` and closed outside it (``\mathbf{0} \text{ (since } \pd{L}{conv1} =
+    0)``) with its parenthesis moved out of the text, only when that is what makes the answer balance (a
+    parenthesis closed in a later ``\text``, ``\text{ (all four } 3\times 3 \text{ kernels)}``, stays)."""
+    fixed = _TEXT_OPENS.sub(r"\\text{\1}(\\text{\2}", latex)
+    if fixed == latex:
+        return latex
+    try:
+        check_balance(latex)
+        return latex
+    except ParseError:
+        try:
+            check_balance(fixed)
+        except ParseError:
+            return latex
+        return fixed
+
+
 def _parse_answer(latex: str, part: str | None = None) -> Answer:
     r"""The value of an answer written in LaTeX. Every character is read or the answer is refused with
     :class:`ParseError` naming the student's column; every limit above is checked first.
@@ -725,6 +746,7 @@ def _parse_answer(latex: str, part: str | None = None) -> Answer:
     >>> parse_answer(r"a^{(2)} = 7, \qquad a^{(1)} = \tfrac{1}{2} \quad (c = 1, 2)").value.tolist()
     [1/2, 7]
     """
+    latex = _remark_across_text(latex)
     with time_budget():
         if not latex.strip() or re.fullmatch(r"[\s?？]*", _after_last_equals(latex)):
             raise NoAnswer("no answer written (empty, or only '?')", ("p.no_answer", {}))
