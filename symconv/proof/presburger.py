@@ -33,7 +33,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import sympy as sp
 
@@ -145,43 +145,12 @@ def index_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tup
     fixed.check(ndim, grouped)
     if transposed:
         return _transposed_space(ndim, grouped, stride, dilation, fixed)
-    sym = Symbols(ndim, grouped)
-    names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C", sym.O: "O"}
-    values: dict[sp.Symbol, int] = {}
-    if grouped and fixed.groups is None:
-        names[sym.G] = "G"
-    else:
-        values[sym.G] = fixed.groups or 1
-    params = ["N"] + (["G"] if sym.G in names else []) + ["C", "O"]
-    context = ["N >= 1", "C >= 1", "O >= 1"] + (["G >= 1"] if sym.G in names else [])
-    per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("K", "P", "Q", "H", "Ho")}
-    for b in ("K", "P", "Q", "H"):
-        if b == "K" and fixed.kernel_size is not None or b in "PQ" and fixed.pads is not None:
-            continue
-        params += per_axis[b]
-    params += per_axis["Ho"]
-    for k in range(ndim):
-        K, P, Q, H, Ho = (per_axis[b][k] for b in ("K", "P", "Q", "H", "Ho"))
-        s, d = stride[k], dilation[k]
-        names.update({sym.H[k]: H, sym.Ho[k]: Ho})
-        values.update({sym.S[k]: s, sym.D[k]: d})
-        if fixed.kernel_size is None:
-            names[sym.K[k]] = K
-        else:
-            values[sym.K[k]] = K = str(fixed.kernel_size[k])          # type: ignore[assignment]
-        if fixed.pads is None:
-            names[sym.P[k]] = P
-        else:
-            values[sym.P[k]] = fixed.pads[k][0]
-            P, Q = (str(w) for w in fixed.pads[k])
+
+    def axis(K: str, P: str, Q: str, H: str, Ho: str, s: int, d: int) -> list[str]:
         span = f"{H} + {P} + {Q} - {d}*({K} - 1) - 1"
-        context += [f"{K} >= 1", f"{P} >= 0", f"{Q} >= 0", f"{H} >= 1", f"{span} >= 0",
-                    f"{s}*({Ho} - 1) <= {span} < {s}*{Ho}"]
-    G = sym.G if sym.G in names else values[sym.G]
-    shapes = {"x": (sym.N, G, sym.C) + sym.H, "h": (G, sym.O, sym.C) + sym.K,
-              "g": (sym.N, G, sym.O) + sym.Ho, "b": (G, sym.O)}
-    space = IndexSpace(ndim, tuple(params), names, values, shapes, G, " and ".join(context))
-    return space, sym
+        return [f"{K} >= 1", f"{P} >= 0", f"{Q} >= 0", f"{H} >= 1", f"{span} >= 0",
+                f"{s}*({Ho} - 1) <= {span} < {s}*{Ho}"]
+    return _conv_space(ndim, grouped, stride, dilation, fixed, "Q", lambda k: str(fixed.pads[k][1]), axis, False)
 
 
 def _transposed_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...],
@@ -189,6 +158,19 @@ def _transposed_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilatio
     """:func:`index_space` of a transposed convolution: per axis K, P (its padding, both sides), R (its
     output padding, 0 ≤ R < max(S, D) as PyTorch allows), H, and the output size the context defines,
     Ho = S(H − 1) − 2P + D(K − 1) + R + 1 ≥ 1. The kernel is laid out (G, C, O, K...): C_in first."""
+    def axis(K: str, P: str, R: str, H: str, Ho: str, s: int, d: int) -> list[str]:
+        return [f"{K} >= 1", f"{P} >= 0", f"0 <= {R} < {max(s, d)}", f"{H} >= 1",
+                f"{Ho} = {s}*({H} - 1) - 2*{P} + {d}*({K} - 1) + {R} + 1", f"{Ho} >= 1"]
+    return _conv_space(ndim, grouped, stride, dilation, fixed, "R",
+                  lambda k: str((fixed.output_padding or (0,) * ndim)[k]), axis, True)
+
+
+def _conv_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilation: tuple[int, ...], fixed: Fixed,
+                     third: str, third_fixed: Callable[[int], str], axis: Callable[..., list[str]], transposed: bool
+                ) -> tuple[IndexSpace, Symbols]:
+    """The space both operators share: N, G, C, O and per axis K, P, ``third`` (Q, the padding after the axis;
+    or R, the output padding), H and Ho as parameters (numbers where ``fixed`` gives them), each axis's
+    context from ``axis(K, P, third, H, Ho, s, d)``."""
     sym = Symbols(ndim, grouped)
     names: dict[sp.Symbol, str] = {sym.N: "N", sym.C: "C", sym.O: "O"}
     values: dict[sp.Symbol, int] = {}
@@ -198,14 +180,14 @@ def _transposed_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilatio
         values[sym.G] = fixed.groups or 1
     params = ["N"] + (["G"] if sym.G in names else []) + ["C", "O"]
     context = ["N >= 1", "C >= 1", "O >= 1"] + (["G >= 1"] if sym.G in names else [])
-    per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("K", "P", "R", "H", "Ho")}
-    for b in ("K", "P", "R", "H"):
-        if b == "K" and fixed.kernel_size is not None or b in "PR" and fixed.pads is not None:
+    per_axis = {b: [_axis_name(b, ndim, k) for k in range(ndim)] for b in ("K", "P", third, "H", "Ho")}
+    for b in ("K", "P", third, "H"):
+        if b == "K" and fixed.kernel_size is not None or b in ("P", third) and fixed.pads is not None:
             continue
         params += per_axis[b]
     params += per_axis["Ho"]
     for k in range(ndim):
-        K, P, R, H, Ho = (per_axis[b][k] for b in ("K", "P", "R", "H", "Ho"))
+        K, P, T, H, Ho = (per_axis[b][k] for b in ("K", "P", third, "H", "Ho"))
         s, d = stride[k], dilation[k]
         names.update({sym.H[k]: H, sym.Ho[k]: Ho})
         values.update({sym.S[k]: s, sym.D[k]: d})
@@ -217,11 +199,11 @@ def _transposed_space(ndim: int, grouped: bool, stride: tuple[int, ...], dilatio
             names[sym.P[k]] = P
         else:
             values[sym.P[k]] = fixed.pads[k][0]
-            P, R = str(fixed.pads[k][0]), str((fixed.output_padding or (0,) * ndim)[k])
-        context += [f"{K} >= 1", f"{P} >= 0", f"0 <= {R} < {max(s, d)}", f"{H} >= 1",
-                    f"{Ho} = {s}*({H} - 1) - 2*{P} + {d}*({K} - 1) + {R} + 1", f"{Ho} >= 1"]
+            P, T = str(fixed.pads[k][0]), third_fixed(k)
+        context += axis(K, P, T, H, Ho, s, d)
     G = sym.G if sym.G in names else values[sym.G]
-    shapes = {"x": (sym.N, G, sym.C) + sym.H, "h": (G, sym.C, sym.O) + sym.K,
+    kernel = (G, sym.C, sym.O) if transposed else (G, sym.O, sym.C)
+    shapes = {"x": (sym.N, G, sym.C) + sym.H, "h": kernel + sym.K,
               "g": (sym.N, G, sym.O) + sym.Ho, "b": (G, sym.O)}
     space = IndexSpace(ndim, tuple(params), names, values, shapes, G, " and ".join(context))
     return space, sym
