@@ -151,3 +151,16 @@ def test_the_time_budget_stops_slow_work():
             while True:
                 pass
     assert time.monotonic() - start < 2
+
+
+def test_the_time_budget_counts_cpu_time_not_waiting():
+    """Time spent waiting (a busy machine's other jobs hold the cores) is not the answer's: the budget is CPU
+    time (a wall-clock alarm marked answers over budget at load 10)."""
+    from symconv.grading.answers import time_budget
+    with time_budget(0.2):
+        time.sleep(0.5)                 # no CPU used: still within 0.2 s of CPU
+    with pytest.raises(ParseError, match=r"time budget of 0.2 s"):
+        with time_budget(0.2):
+            time.sleep(0.3)
+            while True:
+                pass

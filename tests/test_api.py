@@ -167,6 +167,14 @@ def test_the_homework_is_solved_exactly():
         symconv.inputs.parse({"conv": {"paddng": 1}}, "mine")
 
 
+def test_a_key_that_does_not_print_is_escaped_in_its_message():
+    """A bidi override in a key would reorder the terminal's line around it: the message shows it escaped."""
+    with pytest.raises(symconv.InputError) as err:
+        symconv.inputs.parse({"a\u202eb\u200b": 1}, "mine")
+    assert str(err.value).startswith('"a\\u202eb\\u200b": unknown field (')
+    assert str(err.value).isprintable()
+
+
 def test_answers_are_read_and_graded():
     import symconv.grading.answers
     import symconv.grading.grade

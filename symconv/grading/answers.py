@@ -67,7 +67,7 @@ MAX_TERMS = 200                 # operators in one entry (latex2sympy2's ANTLR p
 MAX_FACTORIAL = 1_000           # n! (2,568 digits)
 MAX_SUM_TERMS = 1_000           # terms of a \sum or \prod with numeric bounds
 MAX_EXPONENT = 100_000          # |b| of a^b for any a other than 0, 1, -1
-TIME_BUDGET = 2.0               # seconds to read and grade one answer (SIGALRM; main thread on POSIX)
+TIME_BUDGET = 2.0               # CPU seconds to read and grade one answer (SIGPROF; main thread on POSIX)
 
 
 class _OverBudget(BaseException):
@@ -79,9 +79,13 @@ _budget_active = False
 
 @contextmanager
 def time_budget(seconds: float = TIME_BUDGET) -> Iterator[None]:
-    """Stop the work inside with :class:`ParseError` after ``seconds``. Re-entrant (the outermost budget
-    governs); a no-op where no interval timer can be set (Windows, or outside the main thread), where the
-    size and depth limits above still hold."""
+    """Stop the work inside with :class:`ParseError` after ``seconds`` of this process's CPU time. Re-entrant
+    (the outermost budget governs); a no-op where no interval timer can be set (Windows, or outside the main
+    thread), where the size and depth limits above still hold.
+
+    CPU time, not wall-clock time: on a shared machine (other jobs on the cores) a wall-clock alarm turned the
+    same answer's verdict into "over budget" at load 10; CPU time depends on the answer, not on the neighbours.
+    """
     global _budget_active
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if _budget_active or not usable:
@@ -92,9 +96,9 @@ def time_budget(seconds: float = TIME_BUDGET) -> Iterator[None]:
         if _budget_active:
             raise _OverBudget()
 
-    previous = signal.signal(signal.SIGALRM, on_alarm)
+    previous = signal.signal(signal.SIGPROF, on_alarm)
     _budget_active = True
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     except _OverBudget:
@@ -102,8 +106,8 @@ def time_budget(seconds: float = TIME_BUDGET) -> Iterator[None]:
                          "per answer") from None
     finally:
         _budget_active = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _short(text: str) -> str:

@@ -142,8 +142,18 @@ def _int(value: Any, field: str, minimum: int, maximum: int | None = None, also:
 
 
 def _key(key: str) -> str:
-    """A key as TOML would need it written: bare when it can be, else quoted (no newline reaches a message)."""
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+    r"""A key as TOML would need it written: bare when it can be, else quoted (no newline reaches a message).
+    Characters that do not print (a bidi override, a zero-width space) are escaped: in a terminal they would
+    reorder or hide the message around them.
+
+    >>> print(_key("dL_dx"), _key("a b"), _key("x\u202ey"))
+    dL_dx "a b" "x\u202ey"
+    """
+    if re.fullmatch(r"[A-Za-z0-9_-]+", key):
+        return key
+    quoted = json.dumps(key, ensure_ascii=False)
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+                   for c in quoted)
 
 
 def _nearest(key: str, names: list[str], strip: bool = False) -> str | None:
