@@ -38,7 +38,7 @@ from ..derivation.numeric import conv
 from ..proof.stored import derive
 from .degeneracy import find as find_degenerate
 from .layers import Layer, Network, windows
-from .rules import (_EXACT, STEP, TOLERANCES, Check, _to_float, abs_difference, any_digits, power_of_ten_above,
+from .rules import (_EXACT, STEP, TOLERANCES, Checked, _to_float, abs_difference, any_digits, power_of_ten_above,
                     rule)
 
 MAX_EXPONENTIALS = 6   # an entry with more distinct exponentials is kept as SymPy's sum, not one fraction
@@ -419,7 +419,7 @@ def part_names(net: Network) -> list[str]:
 
 
 @dataclass
-class NetworkSolution:
+class NetworkSolution(Checked):
     """The exact solution of a :class:`~.layers.Network`, with the interface of
     :class:`~symconv.homework.solution.Solution` that checks, reports and grading use."""
 
@@ -473,16 +473,6 @@ class NetworkSolution:
             value = 1.0 if name == "p" else float(np.max(np.abs(self.floats(name)), initial=1.0))
             return power_of_ten_above(self.kappa * max(1.0, value))
         return power_of_ten_above(own * self.kappa if name.startswith("dL_") else own)
-
-    def check(self, name: str, against: str) -> Check | None:
-        e = self.max_error(name, against)
-        if e is None:
-            return None
-        return Check(e, self.magnitude(name), TOLERANCES[against])
-
-    def failed_checks(self) -> list[tuple[str, str]]:
-        return [(name, against) for name in self.exact for against in ("float64", "finite-difference")
-                if (c := self.check(name, against)) is not None and not c.passed]
 
     def __repr__(self) -> str:
         L = self.exact["L"][()]

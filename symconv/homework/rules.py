@@ -55,6 +55,32 @@ class Check:
         return bool(self.error <= self.bound)        # False for NaN
 
 
+class Checked:
+    """The checks of a solution (a :class:`~.solution.Solution` or a :class:`~.network.NetworkSolution`), from
+    its ``exact`` parts, ``max_error`` and ``magnitude``."""
+
+    exact: dict[str, np.ndarray]
+
+    def max_error(self, name: str, against: str) -> float | None:
+        raise NotImplementedError
+
+    def magnitude(self, name: str) -> float:
+        raise NotImplementedError
+
+    def check(self, name: str, against: str) -> Check | None:
+        """The float64 (``against="float64"``) or finite-difference check of part ``name``; None when it does
+        not apply (no finite differences of L for the forward parts)."""
+        e = self.max_error(name, against)
+        if e is None:
+            return None
+        return Check(e, self.magnitude(name), TOLERANCES[against])
+
+    def failed_checks(self) -> list[tuple[str, str]]:
+        """(part, check) for every check that did not pass, in the parts' order."""
+        return [(name, against) for name in self.exact for against in ("float64", "finite-difference")
+                if (c := self.check(name, against)) is not None and not c.passed]
+
+
 def power_of_ten_above(v: float) -> float:
     """The smallest power of ten >= max(1, v) (inf stays inf). The 1e-9 margin keeps a magnitude that float
     rounding puts a few ulps either side of a power of ten on the same side on every machine."""

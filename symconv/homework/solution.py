@@ -43,7 +43,7 @@ from ..proof.stored import derive
 from .inputs import Homework
 # the machinery shared with networks of layers (.rules), importable from here as before
 from .rules import (  # noqa: F401
-    Check, STEP, TOLERANCES, _DEFINITIONS, _EXACT, _FLOAT, _RULES, _SOURCES, _cancel, _compiled,
+    Check, Checked, STEP, TOLERANCES, _DEFINITIONS, _EXACT, _FLOAT, _RULES, _SOURCES, _cancel, _compiled,
     _difference_in_p, _exponentials, _float_of, _in_range, _lambdified, _layer_definitions, _mpf_functions,
     _mpf_to_float, _names, _namespace, _rule_sources, _softmax_parts, _to_float, _vjp, abs_difference,
     any_digits, layer_definitions, power_of_ten_above, rule)
@@ -164,7 +164,7 @@ def _one_fraction(c: list[Any], den: int, terms: tuple[Any, ...], s: tuple[int, 
 
 
 @dataclass
-class Solution:
+class Solution(Checked):
     homework: Homework
     derivation: Derivation                # of problem 2's convolution
     exact: dict[str, np.ndarray]          # object arrays of SymPy numbers, each in its tensor's own shape
@@ -255,19 +255,6 @@ class Solution:
             return power_of_ten_above(kappa * own)
         m = max(1.0, float(np.max(self.sensitivity[name], initial=1.0)))
         return power_of_ten_above(m * kappa if name in AFTER_SOFTMAX else m)
-
-    def check(self, name: str, against: str) -> Check | None:
-        """The float64 (``against="float64"``) or finite-difference check of part ``name``; None when it does
-        not apply (no finite differences of L for the forward parts)."""
-        e = self.max_error(name, against)
-        if e is None:
-            return None
-        return Check(e, self.magnitude(name), TOLERANCES[against])
-
-    def failed_checks(self) -> list[tuple[str, str]]:
-        """(part, check) for every check that did not pass, in the parts' order."""
-        return [(name, against) for name in self.exact for against in ("float64", "finite-difference")
-                if (c := self.check(name, against)) is not None and not c.passed]
 
     def near_ties(self) -> list[tuple[int, ...]]:
         """conv1 entries that are not 0 but that one finite-difference step can move across ReLU's kink: a
