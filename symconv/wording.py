@@ -252,6 +252,7 @@ WORDS: dict[str, dict[str, str]] = {
         "t.exact": "exact (first entries)", "t.fd": "fin. diff.", "t.wrote": "wrote {path}",
         # variants: why a draw is not kept (symconv.homework.variants)
         "var.zero": "{part} is zero in every entry",
+        "var.tiny": "{part} is near zero (its largest entry is {v}, below {tiny}: allow_tiny = true keeps it)",
         "var.relu_zero": "a ReLU input is exactly 0 at {where}",
         "var.pool_tie": "a max-pool window ties at {where}",
         "var.uniform": "softmax's output p is uniform (1/{n} for every class)",
@@ -585,6 +586,7 @@ WORDS: dict[str, dict[str, str]] = {
         "seed.show.(6) as written": "按原文的 (6)",
         "t.exact": "精确值（前几个）", "t.fd": "中心差分", "t.wrote": "已写入 {path}",
         "var.zero": "{part} 的每个元素都是 0",
+        "var.tiny": "{part} 接近 0（最大的元素为 {v}，小于 {tiny}；allow_tiny = true 可保留）",
         "var.relu_zero": "ReLU 的输入在 {where} 处恰为 0",
         "var.pool_tie": "最大池化窗口在 {where} 处有并列最大值",
         "var.uniform": "softmax 的输出 p 是均匀的（每一类都是 1/{n}）",

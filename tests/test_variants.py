@@ -110,6 +110,23 @@ def test_each_rule_rejects_its_degenerate_variant():
     assert ("var.digits", {"part": "conv1", "n": 3, "max": 1}) in degeneracies(s, [], tight)   # conv1 has -108
 
 
+
+def test_a_part_near_zero_is_rejected_unless_allow_tiny():
+    """A saturated softmax (the target's logit 30 above the others) makes every gradient ~1e-13: a 4-place
+    answer reads 0 for all of them. Such a draw is rejected (var.tiny), not given to a student."""
+    data = tomllib.loads(SEED_TEXT)
+    data["fc"]["bias"] = [0, 0, 30, 0, 0]                     # target = 3 (1-based): the third class
+    s = solve(parse(data, "hw"))
+    largest = float(np.max(np.abs(s.floats("dL_dfc1"))))
+    assert 0 < largest < 1e-4                                  # p_3 = 1 − 4·e^{−30}: near zero, not zero
+    rules = read_variants({"x": {"low": 0, "high": 1}}, {"x": (2, 4, 4)})
+    tiny = {v["part"] for k, v in degeneracies(s, ["dL_dfc1", "dL_dW", "L"], rules) if k == "var.tiny"}
+    assert tiny == {"dL_dfc1", "dL_dW", "L"}                   # L = −log p_3 ≈ 4·e^{−30} too
+    allowed = read_variants({"x": {"low": 0, "high": 1}, "allow_tiny": True}, {"x": (2, 4, 4)})
+    assert "var.tiny" not in [k for k, _ in degeneracies(s, ["dL_dfc1"], allowed)]
+    seed = solve(load())                                        # the seed: L = log 5, not near zero
+    assert "var.tiny" not in [k for k, _ in degeneracies(seed, ["L", "p"], rules)]
+
 @needs_torch
 def test_two_hundred_students_share_no_answer_key_part_and_every_key_is_pytorchs(tmp_path, capsys):
     path = homework(tmp_path)

@@ -15,7 +15,9 @@ gradient is the part ``dL_dX``: ``x``, ``h``, ``W``, ``conv_bias``, ...), and th
 
 A tensor not named keeps the file's values. A variant is kept only when no asked part is zero in every
 entry, no ReLU input is exactly 0 (``allow_relu_zero = true`` allows it), no max-pool window ties
-(``allow_pool_ties = true``), softmax's output is not uniform, every rational in an exact value has at most
+(``allow_pool_ties = true``), no asked part is *near* zero (its largest entry below :data:`TINY` in absolute
+value, as a saturated softmax makes the gradients: ``allow_tiny = true`` allows it), softmax's output is not
+uniform, every rational in an exact value has at most
 ``max_digits`` digits (default :data:`MAX_DIGITS`), every check passes, and no asked part equals another
 student's. A rejected draw is recorded with its reasons and the next one is tried.
 
@@ -59,7 +61,8 @@ MAX_DIGITS = 30          # digits of a numerator or denominator in a variant's e
 MAX_ATTEMPTS = 200       # draws per student before the ranges are declared too narrow
 MAX_BOUND = 10 ** 6      # |low|, |high|, a denominator
 MAX_VALUES = 1000        # entries of a values = [...] set
-OPTIONS = ("allow_relu_zero", "allow_pool_ties", "max_digits")
+TINY = 1e-4               # an asked part whose every entry is this small reads 0 at four decimals (allow_tiny)
+OPTIONS = ("allow_relu_zero", "allow_pool_ties", "allow_tiny", "max_digits")
 RANGE_KEYS = ("low", "high", "denominator", "values")
 
 
@@ -85,6 +88,7 @@ class Variants:
     ranges: dict[str, Range]
     allow_relu_zero: bool = False
     allow_pool_ties: bool = False
+    allow_tiny: bool = False
     max_digits: int = MAX_DIGITS
 
 
@@ -280,13 +284,18 @@ def _toml_number(f: Fraction) -> int | str:
 def degeneracies(solution: Any, asked: list[str], variants: Variants) -> list[tuple[str, dict[str, Any]]]:
     """Why a solved variant is not kept (wording keys and values, :mod:`symconv.wording` ``var.*``); empty
     when it is kept. Generic over part names: an asked part zero in every entry, a ReLU input exactly 0, a
-    max-pool tie (a solution's ``pool_ties``, when it has them), softmax's ``p`` uniform, a rational over
+    max-pool tie (a solution's ``pool_ties``, when it has them), an asked part below :data:`TINY` in every
+    entry, softmax's ``p`` uniform, a rational over
     ``max_digits`` digits, a failed check."""
     reasons: list[tuple[str, dict[str, Any]]] = []
     exact = solution.exact
     for part in asked:
         if part in exact and exact[part].size and all(v == 0 for v in exact[part].reshape(-1)):
             reasons.append(("var.zero", {"part": part}))
+        elif part in exact and exact[part].size and not variants.allow_tiny:
+            largest = float(np.max(np.abs(solution.floats(part))))
+            if largest < TINY:
+                reasons.append(("var.tiny", {"part": part, "v": f"{largest:.2g}", "tiny": f"{TINY:g}"}))
     if not variants.allow_relu_zero and getattr(solution, "relu_ties", None):
         reasons.append(("var.relu_zero", {"where": _where(solution.relu_ties)}))
     if not variants.allow_pool_ties and getattr(solution, "pool_ties", None):
