@@ -249,8 +249,9 @@ def definition_relation(space: IndexSpace, sym: Symbols, bias: bool, tensor: str
 
 
 def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.Symbol, ...],
-                    tensor: str) -> isl.Map:
-    tensors = base_tensors(sym)
+                    tensor: str, tensors: Mapping[str, Any] | None = None) -> isl.Map:
+    # ``tensors``: the layouts of an operator whose x and g are not the convolution's (unfold, fold)
+    tensors = tensors or base_tensors(sym)
     local = {v: f"f{k}" for k, v in enumerate(free)}
     local.update({lim[0]: f"s{k}" for k, lim in enumerate(term.limits)})
     text = {f.tensor: _uniform(tensors[f.tensor].layout, [space.aff(e, local) for e in f.index])
@@ -397,6 +398,9 @@ class Counterexample:
         """"C_in = 1, C_out = 1, H = 2, K = 2, P = 1": the sizes a student would set."""
         if self.op in ("slice", "pad"):
             return self._where_unary()
+        if self.op in ("unfold", "fold"):
+            from .presburger_fold import where
+            return where(self)
         parts = [f"N = {self.batch}"] if self.batch != 1 else []
         if self.grouped:
             parts.append(f"G = {self.groups}")
@@ -944,7 +948,7 @@ class Sweep:
         return tuple(p for p in self.proofs if not p.ok)
 
 
-OPS = ("conv", "conv_transpose", "slice", "pad")
+OPS = ("conv", "conv_transpose", "slice", "pad", "unfold", "fold")
 
 
 def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3),
@@ -956,6 +960,10 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
     for op in ops_:
         tail = () if op == "conv" else (op,)
         for ndim in ndims:
+            if op in ("unfold", "fold"):      # their representative set (presburger_fold.families)
+                from .presburger_fold import families as window_families
+                out += [f for f in window_families((ndim,)) if f[-1] == op]
+                continue
             if op in ("slice", "pad"):        # slicing at every step per axis; padding has no parameter
                 steps = list(itertools.product(values, repeat=ndim)) if op == "slice" else [None]
                 out += [(ndim, step, op) for step in steps]
@@ -969,6 +977,9 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
 def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
     start = time.process_time()
     *structure, mutant = family
+    if structure[-1] in ("unfold", "fold"):
+        from .presburger_fold import prove_family
+        return prove_family(tuple(structure), mutant), time.process_time() - start
     if structure[-1] in ("slice", "pad"):
         ndim, step, op = structure
         forms = None
