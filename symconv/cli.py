@@ -938,13 +938,15 @@ def _claim(args: argparse.Namespace) -> int:
 
 def _all_sizes(args: argparse.Namespace) -> int:
     """``verify --sweep --all-sizes``: every structure at every stride and dilation, for every size."""
-    from .proof.presburger import OPS, sweep as all_sizes
+    from .proof.presburger_fold import ALL_OPS as OPS, sweep as all_sizes
     # Every operator; a mutant only where it belongs (the transposed convolution's own, or the convolution's).
     ops_ = OPS if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS else ("conv",)
+    ops_ = _FOLD_MUTANTS.get(args.mutant, ops_)
     result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant, ops_=ops_)
     op = lambda p: "conv_transpose" if p.transposed else p.op  # noqa: E731
     failures = [{"family": (f"{p.op} {p.ndim}d step={p.stride}" if p.op == "slice" else f"pad {p.ndim}d")
                  if p.op in ("slice", "pad") else
+                 f"{p.op} {p.ndim}d stride={p.stride} dilation={p.dilation}" if p.op in ("unfold", "fold") else
                  f"{op(p) + ' ' if p.transposed else ''}{p.ndim}d grouped={p.grouped} bias={p.bias} "
                  f"stride={p.stride} dilation={p.dilation}",
                  "counterexample": str(p.counterexample or p.results[0].detail)}
@@ -967,6 +969,9 @@ def _all_sizes(args: argparse.Namespace) -> int:
 
 
 _TRANSPOSED_MUTANTS = ("output_padding_wrong_side", "extra_rotation")     # symconv.proof.mutants.TRANSPOSED_KINDS
+# symconv.proof.mutants.FOLD_KINDS: the operator whose gradient each changes (unfold's is a fold)
+_FOLD_MUTANTS = {"fold_padding_off_by_one": ("unfold",), "unfold_stride_dilation_swapped": ("fold",),
+                 "missing_window": ("unfold", "fold")}
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -1095,7 +1100,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--jobs", type=_per_axis("--jobs", 1, MAX_JOBS, single=True), default=None, metavar="N",
                    help="worker processes for --sweep (default: one per core)")
     v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation",
-                                            "output_padding_wrong_side", "extra_rotation"),
+                                            "output_padding_wrong_side", "extra_rotation",
+                                            "fold_padding_off_by_one", "unfold_stride_dilation_swapped",
+                                            "missing_window"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
     v.add_argument("--claim", metavar="FORM",
                    help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "

@@ -26,7 +26,9 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
 - TENSOR: ``g`` (also ``dL/dy``, ``∂L/∂y``, ``\frac{\partial L}{\partial y}``, ``\partial L / \partial y``),
   ``x``, ``h``, ``b``.
 - OPERATOR: ``correlate``, ``batch_correlate`` (KEY: ``stride``, ``dilation``, ``groups``), ``pad`` (value:
-  the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes).
+  the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes),
+  ``unfold`` (value: the kernel size) and ``fold`` (values: the output size, the kernel size), both with KEY
+  ``stride``, ``dilation``, ``padding`` (operator syntax only: their LaTeX is printed, not read).
   LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``; OTIMES: ``\otimes`` or
   ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
 - SIZE: the names :class:`symconv.derivation.index.Symbols` prints for the spatial rank: ``N G C O`` and ``H K S D P
@@ -55,7 +57,7 @@ pad(g, (D*K - D - P, 0))
 >>> parse("correlate(g, k)", 2)
 Traceback (most recent call last):
 ...
-symconv.proof.grammar.ClaimError: claim: unknown name 'k' at column 14 (names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes)
+symconv.proof.grammar.ClaimError: claim: unknown name 'k' at column 14 (names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes, unfold, fold)
 >>> parse("correlate(g, h) + 100", 2)
 Traceback (most recent call last):
 ...
@@ -82,7 +84,7 @@ from ..derivation.index import Symbols
 from ..errors import InputError
 
 TENSORS = ("g", "x", "h", "b")
-OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io", "sum_axes")
+OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io", "sum_axes", "unfold", "fold")
 LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap": "swap_io", "sum": "sum_axes"}
 MAX_LENGTH = 10_000        # characters; symconv's longest printed form (3-D, LaTeX) has about 900
 MAX_DEPTH = 64             # nested parentheses and braces; a printed form nests fewer than 10
@@ -317,6 +319,8 @@ class _Parser:
             ones = (1,) * self.ndim
             cls = ops.Correlate if op == "correlate" else ops.BatchCorrelate
             return cls(first, kernel, kw.get("stride", ones), kw.get("dilation", ones), kw.get("groups", 1))
+        if op in ("unfold", "fold"):
+            return self.window_call(op, first)
         if op in ("rot180", "swap_io"):
             kw = self.keywords(("groups",) if op == "swap_io" else ())
             self.expect(")", "')'")
@@ -326,6 +330,21 @@ class _Parser:
         value = self.value()
         self.expect(")", "')'")
         return self.build(op, first, [value], start)
+
+    def window_call(self, op: str, first: ops.Expr) -> ops.Expr:
+        """``unfold(T, K[, stride=, dilation=, padding=])``, ``fold(T, H, K[, ...])`` as symconv prints them
+        (PyTorch's F.unfold / F.fold, on the unflattened columns)."""
+        from ..derivation.ops_fold import Fold, Unfold
+        values = []
+        for what in (("output size", "kernel size") if op == "fold" else ("kernel size",)):
+            self.expect(",", f"',' and the {what} of {op}")
+            start = self.tok
+            values.append(self.per_axis(self.value(), f"{op} {what}", start, positive=True))
+        kw = self.keywords(("stride", "dilation", "padding"))
+        self.expect(")", "')'")
+        opts = (kw.get("stride", (1,) * self.ndim), kw.get("dilation", (1,) * self.ndim),
+                kw.get("padding", (0,) * self.ndim))
+        return Fold(first, values[0], values[1], *opts) if op == "fold" else Unfold(first, values[0], *opts)
 
     def keywords(self, allowed: Sequence[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -341,7 +360,7 @@ class _Parser:
             start = self.tok
             value = self.value()
             out[key.value] = self.groups_value(value, start) if key.value == "groups" else \
-                self.per_axis(value, key.value, start, positive=True)
+                self.per_axis(value, key.value, start, positive=key.value != "padding")
         return out
 
     def latex_call(self, name: Token) -> ops.Expr:

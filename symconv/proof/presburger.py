@@ -398,9 +398,12 @@ class Counterexample:
         """"C_in = 1, C_out = 1, H = 2, K = 2, P = 1": the sizes a student would set."""
         if self.op in ("slice", "pad"):
             return self._where_unary()
-        if self.op in ("unfold", "fold"):
-            from .presburger_fold import where
-            return where(self)
+        if self.op in ("unfold", "fold"):       # (presburger_fold's; its columns indexed (n, c, a..., i...))
+            return ", ".join(([f"N = {self.batch}"] if self.batch != 1 else []) + [f"C = {self.sizes['C']}"] + [
+                f"{a} = {n}" for a, n in zip(("H",) if self.ndim == 1 else ("H", "W") if self.ndim == 2
+                                             else ("H_1", "H_2", "H_3"), self.input_size)] + [
+                f"{b} = {v[0] if len(set(v)) == 1 else tuple(v)}" for b, v in (
+                    ("K", self._axis("K")), ("P", self._axis("P")), ("blocks", self._axis("Ho")))])
         parts = [f"N = {self.batch}"] if self.batch != 1 else []
         if self.grouped:
             parts.append(f"G = {self.groups}")
@@ -948,11 +951,11 @@ class Sweep:
         return tuple(p for p in self.proofs if not p.ok)
 
 
-OPS = ("conv", "conv_transpose", "slice", "pad", "unfold", "fold")
+OPS = ("conv", "conv_transpose", "slice", "pad")
 
 
 def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3),
-             ops_: Sequence[str] = ("conv",)) -> list[tuple[Any, ...]]:
+             ops_: Sequence[str] = ("conv",), more: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """(ndim, grouped, bias, stride, dilation) for every structure and per-axis stride and dilation, for each
     operator of ``ops_`` (a transposed convolution's families end with ``"conv_transpose"``)."""
     # With and without a bias side by side: ∂L/∂x and ∂L/∂h are the same proofs, cached in one process.
@@ -960,9 +963,9 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
     for op in ops_:
         tail = () if op == "conv" else (op,)
         for ndim in ndims:
-            if op in ("unfold", "fold"):      # their representative set (presburger_fold.families)
-                from .presburger_fold import families as window_families
-                out += [f for f in window_families((ndim,)) if f[-1] == op]
+            if op in (more or {}):           # an operator proved in its own module: (its prover, family...)
+                prover, listed = more[op]   # type: ignore[index]
+                out += [(prover,) + f for f in listed((ndim,)) if f[-1] == op]
                 continue
             if op in ("slice", "pad"):        # slicing at every step per axis; padding has no parameter
                 steps = list(itertools.product(values, repeat=ndim)) if op == "slice" else [None]
@@ -977,9 +980,9 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
 def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
     start = time.process_time()
     *structure, mutant = family
-    if structure[-1] in ("unfold", "fold"):
-        from .presburger_fold import prove_family
-        return prove_family(tuple(structure), mutant), time.process_time() - start
+    if callable(structure[0]):
+        prover, *structure = structure
+        return prover(tuple(structure), mutant), time.process_time() - start
     if structure[-1] in ("slice", "pad"):
         ndim, step, op = structure
         forms = None
@@ -999,12 +1002,14 @@ def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
 
 
 def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), jobs: int = 1,
-          mutant: str | None = None, ops_: Sequence[str] = ("conv",)) -> Sweep:
+          mutant: str | None = None, ops_: Sequence[str] = ("conv",), more: Mapping[str, Any] | None = None
+          ) -> Sweep:
     """Prove the engine's closed forms for every family of :func:`families` (of each operator in ``ops_``),
     in ``jobs`` processes; with ``mutant``, a deliberately wrong version of them instead (the families it
     changes must fail)."""
     start = time.perf_counter()
-    todo = [f + (mutant,) for f in families(ndims, values, ops_)]
+    # ``more``: operators proved in modules of their own, op -> (prover(family, mutant), families(ndims)).
+    todo = [f + (mutant,) for f in families(ndims, values, ops_, more)]
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor    # a stored proof's reader need not load it
         with ProcessPoolExecutor(jobs, initializer=threads.worker) as pool:     # one BLAS thread each

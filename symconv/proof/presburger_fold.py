@@ -13,7 +13,7 @@ the operators), on the same random integers at the counterexample's sizes, must 
 
 >>> p = prove("unfold", 1, (2,), (1,))
 >>> p.ok, p.statement
-(True, 'for every N, C, H, K, P (H + 2P ≥ D(K − 1) + 1) at stride 2, dilation 1')
+(True, 'for every N, C, H, K, P (a non-empty output) at stride 2, dilation 1')
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from . import presburger
 from .presburger import Proof, Result, _axis_name, _counterexample, _refute, _spread, _Structure, isl
 
 OPS = ("unfold", "fold")
+ALL_OPS = presburger.OPS + OPS         # every operator the all-sizes sweep proves
 MAX_ENTRIES = 2_000_000          # entries a witness evaluates at once; beyond them: not checked
 
 
@@ -93,7 +94,7 @@ def statement(ndim: int, stride: tuple[int, ...], dilation: tuple[int, ...],
     one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
     at = f"stride {one(stride)}, dilation {one(dilation)}"
     if fixed is None:
-        return f"for every N, C, {', '.join(axes)}, K, P (H + 2P ≥ D(K − 1) + 1) at {at}"
+        return f"for every N, C, {', '.join(axes)}, K, P (a non-empty output) at {at}"
     least = [max(1, d * (k - 1) + 1 - 2 * p) for k, p, d in zip(*fixed, dilation)]
     shown = ", ".join(f"{a} ≥ {m}" if m > 1 else a for a, m in zip(axes, least))
     return f"for every N, C and every {shown} at K = {one(fixed[0])}, P = {one(fixed[1])}, {at}"
@@ -135,17 +136,6 @@ def prove(op: str, ndim: int, stride: tuple[int, ...], dilation: tuple[int, ...]
 
 
 # ------------------------------------------------------------------------------------- counterexamples
-
-def where(cx: Any) -> str:
-    """"C = 1, H = 3, K = 2, P = 1, blocks = 2": the sizes of an unfold's or fold's counterexample (its
-    entries are indexed in the unflattened view, (n, c, a..., i...) for the columns)."""
-    one = lambda v: str(v[0]) if len(set(v)) == 1 else "(" + ", ".join(map(str, v)) + ")"  # noqa: E731
-    parts = ([f"N = {cx.batch}"] if cx.batch != 1 else []) + [f"C = {cx.sizes['C']}"]
-    axes = ("H",) if cx.ndim == 1 else ("H", "W") if cx.ndim == 2 else ("H_1", "H_2", "H_3")
-    parts += [f"{a} = {n}" for a, n in zip(axes, cx.input_size)]
-    parts += [f"K = {one(cx.kernel_size)}", f"P = {one(cx._axis('P'))}", f"blocks = {one(cx._axis('Ho'))}"]
-    return ", ".join(parts)
-
 
 def unfold_loop(x: np.ndarray, kernel: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...],
                 padding: tuple[int, ...]) -> np.ndarray:
@@ -242,5 +232,44 @@ def prove_family(family: tuple[Any, ...], mutant: str | None = None) -> Proof:
     return prove(op, ndim, stride, dilation, forms)
 
 
-__all__ = ["OPS", "families", "prove", "prove_family", "statement", "unfold_loop", "fold_loop", "witnessed",
-           "where", "isl"]
+def sweep(ndims: tuple[int, ...] = (1, 2, 3), values: tuple[int, ...] = (1, 2, 3), jobs: int = 1,
+          mutant: str | None = None, ops_: tuple[str, ...] = ("conv",)) -> presburger.Sweep:
+    """:func:`symconv.proof.presburger.sweep` with unfold and fold among the operators it can prove."""
+    more = {op: (prove_family, families) for op in OPS}
+    return presburger.sweep(ndims, values, jobs, mutant, ops_, more)
+
+
+__all__ = ["ALL_OPS", "OPS", "families", "prove", "prove_family", "statement", "sweep", "unfold_loop",
+           "fold_loop", "witnessed", "isl"]
+
+
+# ------------------------------------------------------------------------------- a configuration, a claim
+
+def fixed_of(spec: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(kernel size, padding) per axis of an UnfoldSpec or FoldSpec: what a configuration's proof fixes."""
+    return tuple(spec.kernel_size), tuple(spec.padding)
+
+
+def derive_fold(spec: Any, prove_it: bool = True) -> Any:
+    """∂L/∂x of unfold or fold (:func:`symconv.derivation.unfold.derive_fold_forms`), proved for every N, C
+    and image size at the spec's kernel, stride, padding and dilation, and its general form for every K and
+    P at that stride and dilation.
+
+    >>> from symconv.derivation.spec_fold import UnfoldSpec
+    >>> d = derive_fold(UnfoldSpec(2, kernel_size=3, padding=1, stride=2))
+    >>> print(d.grad_input, "|", d.proof.statement)
+    fold(g, (H_1, H_2), 3, stride=2, padding=1) | for every N, C and every H, W at K = 3, P = 1, stride 2, dilation 1
+    """
+    from dataclasses import replace
+    from ..derivation.unfold import derive_fold_forms
+    found = derive_fold_forms(spec)
+    if not prove_it:
+        return found
+    stride, dilation = tuple(spec.stride), tuple(spec.dilation)
+    proof = prove(spec.op, spec.ndim, stride, dilation, found.closed_forms, fixed_of(spec))
+    general = prove(spec.op, spec.ndim, stride, dilation)
+    for p in (proof, general):
+        if not p.ok:
+            raise SymconvError(f"the closed form of {spec.describe()} failed its proof for every size: "
+                               f"{p.counterexample or p.results[0].detail}")
+    return replace(found, proof=proof, general_proof=general)
