@@ -206,6 +206,11 @@ class FoldDerivation:
     def closed_forms(self) -> dict[str, ops.Expr]:
         return {"grad_input": self.grad_input}
 
+    @property
+    def legend_key(self) -> str:
+        """The operators' legend: unfold's and fold's (symconv.wording)."""
+        return "legend.fold"
+
     def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
         """∂L/∂x from the closed form, x and g in the unflattened view (float arrays: NumPy; object: exact)."""
         x, g = np.asarray(x), np.asarray(g)
