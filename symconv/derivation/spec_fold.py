@@ -41,6 +41,17 @@ def _ndim(value: object) -> int:
     return value  # type: ignore[return-value]
 
 
+def _batched(shape: tuple[int, ...], rank: int, op: str) -> tuple[int, ...]:
+    """A batched shape of ``rank`` axes (an unbatched one gets N = 1), every axis but the batch non-empty."""
+    shape = tuple(shape)
+    if len(shape) == rank - 1:
+        shape = (1,) + shape
+    if len(shape) != rank or not all(_is_int(n) and n >= 0 for n in shape) or 0 in shape[1:]:
+        raise SpecError(f"input: {op} expects {rank - 1} or {rank} axes, every one but the batch non-empty, got "
+                        f"{tuple(shape)}")
+    return shape
+
+
 @dataclass(frozen=True)
 class _WindowSpec:
     ndim: int = 2
@@ -88,6 +99,13 @@ class UnfoldSpec(_WindowSpec):
             raise SpecError(f"input size must be {self.ndim} positive integers, got {tuple(input_size)}")
         return self._blocks(tuple(input_size), "input size")
 
+    def input_view(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """PyTorch's input shape, (N, C, H...) or unbatched (C, H...), as (N, C, H...); refused as F.unfold
+        refuses it (an empty axis other than the batch, no block)."""
+        shape = _batched(shape, self.ndim + 2, "unfold")
+        self.output_size(shape[2:])
+        return shape
+
     def describe(self) -> str:
         return "unfold_" + self._describe()
 
@@ -123,6 +141,24 @@ class FoldSpec(_WindowSpec):
             raise SpecError(f"input size: fold to {self.output_size_} takes kernel and block axes {want}, "
                             f"got {tuple(input_size)}")
         return tuple(self.output_size_)  # type: ignore[arg-type]
+
+    def input_view(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """PyTorch's input shape, (N, C·∏K, ∏L) or unbatched (C·∏K, ∏L), as the unflattened (N, C, K..., L...);
+        refused as F.fold refuses it (channels not divisible by ∏K, another number of blocks)."""
+        n, cols, blocks = _batched(shape, 3, "fold")
+        per = 1
+        for k in self.kernel_size:  # type: ignore[union-attr]
+            per *= k
+        if cols % per:
+            raise SpecError(f"input: dimension 1 ({cols}) must be divisible by the product of kernel_size "
+                            f"{self.kernel_size} ({per})")
+        want = 1
+        for b in self.blocks:
+            want *= b
+        if blocks != want:
+            raise SpecError(f"input: dimension 2 ({blocks}) must match the calculated number of sliding blocks "
+                            f"{' * '.join(map(str, self.blocks))} = {want}")
+        return (n, cols // per) + tuple(self.kernel_size) + self.blocks  # type: ignore[arg-type]
 
     def describe(self) -> str:
         o = self.output_size_
