@@ -82,6 +82,8 @@ def test_spec_sizes_are_pytorchs():
     assert spec.blocks == (4, 1)          # test_fold_invalid_arg's comment: "4 * 1 = 4 sliding blocks"
     assert spec.input_view((1, 6, 4)) == (1, 1, 2, 3, 4, 1)
     assert FoldSpec(2, output_size=3, kernel_size=2).input_view((16, 4)) == (1, 4, 2, 2, 2, 2)   # unbatched
+    assert dataclasses.replace(spec, stride=1).blocks == (7, 1) and hash(spec) == hash(FoldSpec(2, (4, 5), (2, 3),
+                                                                                               (1, 2), (2, 0), 2))
 
 
 @pytest.mark.parametrize("c", REJECTED, ids=[f"{c.test}-{c.input_shape}" for c in REJECTED])
@@ -323,3 +325,5 @@ def test_cli_all_sizes_mutant_runs_on_its_operator():
     r = run("verify", "--sweep", "--all-sizes", "--sweep-ndim", "1", "--mutant", "missing_window", "--json")
     data = json.loads(r.stdout)
     assert r.returncode == 1 and set(data["by_op"]) == {"unfold", "fold"} and data["proved"] == 0
+    assert data["failures"][0]["family"] == "unfold 1d stride=(1,) dilation=(1,)"
+    assert data["failures"][0]["counterexample"].startswith("at C = 1, H = 1, K = 1, P = 0, blocks = 1: ")

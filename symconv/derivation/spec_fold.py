@@ -119,9 +119,10 @@ class FoldSpec(_WindowSpec):
     op = "fold"
 
     def __init__(self, ndim: int = 2, output_size: PerAxis = 1, kernel_size: PerAxis = 1, dilation: PerAxis = 1,
-                 padding: PerAxis = 0, stride: PerAxis = 1) -> None:
+                 padding: PerAxis = 0, stride: PerAxis = 1, output_size_: PerAxis | None = None) -> None:
         # PyTorch's argument order (output_size before kernel_size); the field is output_size_ because
-        # output_size(input_size) is every spec's method.
+        # output_size(input_size) is every spec's method (dataclasses.replace passes it by that name).
+        output_size = output_size if output_size_ is None else output_size_
         for name, value in (("ndim", ndim), ("kernel_size", kernel_size), ("dilation", dilation),
                             ("padding", padding), ("stride", stride), ("output_size_", output_size)):
             object.__setattr__(self, name, value)
