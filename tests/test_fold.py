@@ -327,3 +327,11 @@ def test_cli_all_sizes_mutant_runs_on_its_operator():
     assert r.returncode == 1 and set(data["by_op"]) == {"unfold", "fold"} and data["proved"] == 0
     assert data["failures"][0]["family"] == "unfold 1d stride=(1,) dilation=(1,)"
     assert data["failures"][0]["counterexample"].startswith("at C = 1, H = 1, K = 1, P = 0, blocks = 1: ")
+
+
+def test_a_refutation_too_large_to_witness_is_undecided_not_evaluated():
+    """unfold(g, 1000, padding=4000) at the smallest sizes would build ~10^13 entries: no witness, so no
+    refutation (and no gigabytes allocated)."""
+    spec = FoldSpec(2, output_size=3, kernel_size=2)
+    result = prove_fold_claim(spec, "unfold(g, 1000, padding=4000)")
+    assert result.verdict == "undecided" and "entries there" in result.result.detail

@@ -182,6 +182,12 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
     x_shape, g_shape = (image, columns) if cx.op == "unfold" else (columns, image)
     if int(np.prod(x_shape)) * int(np.prod(g_shape)) > MAX_ENTRIES:
         return False, "too large to evaluate"
+    try:            # the formula's own arrays, counted from the shapes before any is made
+        most = ops.largest(functools.reduce(ops.AddBias, parts), {"x": x_shape, "g": g_shape}, sizes)
+    except (ValueError, TypeError, ZeroDivisionError, SymconvError):
+        most = 0                                # evaluating refuses it first, and says why
+    if most > MAX_ENTRIES:
+        return False, f"the formula builds an array of {most:,} entries there (bound {MAX_ENTRIES:,})"
     rng = np.random.default_rng(seed)
     x, g = rng.integers(-50, 51, x_shape).astype(object), rng.integers(-50, 51, g_shape).astype(object)
     want = np.zeros(x.shape, dtype=object)
