@@ -127,6 +127,10 @@ WORDS: dict[str, dict[str, str]] = {
         "general.proved": "Proved (isl) {statement}, with the stride and dilation put in; the forms of the "
                           "configuration above are these with its sizes substituted. symconv's all-sizes "
                           "sweep proves them at every stride and dilation from 1 to 3 per axis.",
+        "general.proved.windows3d": "Proved (isl) {statement}, with the stride and dilation put in; the forms of "
+                                    "the configuration above are these with its sizes substituted. symconv's "
+                                    "all-sizes sweep proves them in 3-D at the strides and dilations (1, 1, 1), "
+                                    "(2, 2, 2), (3, 3, 3), (1, 2, 3) and (3, 2, 1), each with each.",
         "proof.once": "each monomial once",
         "proof.second": "A second opinion at one concrete size (input {size}), from the evaluator's reading "
                         "of the same operators, compared exactly: {verdict}.",
@@ -497,6 +501,9 @@ WORDS: dict[str, dict[str, str]] = {
         "proof.statement": "已证明：{statement}。",
         "general.proved": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的这些式子。"
                           "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长与膨胀证明它们。",
+        "general.proved.windows3d": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的"
+                                    "这些式子。symconv 的全尺寸扫描在三维中对步长与膨胀 (1, 1, 1)、(2, 2, 2)、"
+                                    "(3, 3, 3)、(1, 2, 3) 与 (3, 2, 1) 的两两组合证明它们。",
         "proof.once": "每个单项式只出现一次",
         "proof.second": "在一个具体尺寸（输入 {size}）上的第二意见（由同一组算子的求值解读给出，精确比较）：{verdict}。",
         "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",

@@ -335,3 +335,13 @@ def test_a_refutation_too_large_to_witness_is_undecided_not_evaluated():
     spec = FoldSpec(2, output_size=3, kernel_size=2)
     result = prove_fold_claim(spec, "unfold(g, 1000, padding=4000)")
     assert result.verdict == "undecided" and "entries there" in result.result.detail
+
+
+def test_report_states_the_3d_sweep_it_has():
+    """The 3-D report names the representative strides and dilations the sweep proves, not every one."""
+    from symconv.proof.presburger_fold import derive_fold
+    from symconv.report.derivation import render
+    _, md3 = render(derive_fold(FoldSpec(3, output_size=4, kernel_size=2)), "t", None, "en")
+    _, md2 = render(derive_fold(FoldSpec(2, output_size=4, kernel_size=2)), "t", None, "en")
+    assert "(1, 2, 3) and (3, 2, 1), each with each" in md3 and "from 1 to 3 per axis" not in md3
+    assert "from 1 to 3 per axis" in md2
