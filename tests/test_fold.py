@@ -345,3 +345,20 @@ def test_report_states_the_3d_sweep_it_has():
     _, md2 = render(derive_fold(FoldSpec(2, output_size=4, kernel_size=2)), "t", None, "en")
     assert "(1, 2, 3) and (3, 2, 1), each with each" in md3 and "from 1 to 3 per axis" not in md3
     assert "from 1 to 3 per axis" in md2
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_printed_forms_parse_back(ndim):
+    """parse(str(form)) == form for the engine's forms with random parameters, every operator of them."""
+    import random
+
+    from symconv.proof.grammar import parse
+    rng = random.Random(ndim)
+    for op in ("unfold", "fold"):
+        general = derive_general(op, ndim)
+        sym = general.sym
+        for _ in range(5):
+            values = {s: rng.randint(1, 3) for s in sym.K + sym.S + sym.D} | {p: rng.randint(0, 2) for p in sym.P}
+            form = general.closed["grad_input"].map_sizes(values)
+            assert parse(str(form), ndim) == form
+        assert parse(str(general.closed["grad_input"]), ndim) == general.closed["grad_input"]
