@@ -47,7 +47,7 @@ WORDS: dict[str, dict[str, str]] = {
         "legend.fold": r"Operators: $\operatorname{unfold}_{K, s, d, p}$ lists every sliding block of its argument "
                        r"(kernel size $K$, stride $s$, dilation $d$, zero padding $p$ on both sides) as the "
                        r"columns $(n, c, a, i)$, kernel tap $a$ and block $i$ (PyTorch's F.unfold is the same "
-                       r"numbers reshaped to $(N, C \prod K, \prod L)$); $\operatorname{fold}_{H; K, s, d, p}$ "
+                       r"numbers reshaped to $(N, C \prod K, \prod L)$); $\operatorname{fold}_{H, K, s, d, p}$ "
                        r"adds such columns back into an image of size $H$, overlapping windows summed (F.fold). "
                        r"$g = \partial L / \partial y$.",
         "f.window_padding": "padding $P$ (both sides)", "f.output_size": "output size $H$",
@@ -443,7 +443,7 @@ WORDS: dict[str, dict[str, str]] = {
         "legend.fold": r"算子：$\operatorname{unfold}_{K, s, d, p}$ 把参数的每个滑动块（卷积核尺寸 $K$，步长 $s$，"
                        r"膨胀 $d$，两侧零填充 $p$）列为列 $(n, c, a, i)$，其中 $a$ 为卷积核位置、$i$ 为滑动块"
                        r"（PyTorch 的 F.unfold 是同样的数重排为 $(N, C \prod K, \prod L)$）；"
-                       r"$\operatorname{fold}_{H; K, s, d, p}$ 把这样的列加回尺寸为 $H$ 的图像，重叠的窗口相加"
+                       r"$\operatorname{fold}_{H, K, s, d, p}$ 把这样的列加回尺寸为 $H$ 的图像，重叠的窗口相加"
                        r"（F.fold）。$g = \partial L / \partial y$。",
         "f.window_padding": "填充 $P$（两侧）", "f.output_size": "输出尺寸 $H$", "f.blocks": "每个轴的滑动块数 $L$",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",

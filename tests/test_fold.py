@@ -362,3 +362,29 @@ def test_printed_forms_parse_back(ndim):
             form = general.closed["grad_input"].map_sizes(values)
             assert parse(str(form), ndim) == form
         assert parse(str(general.closed["grad_input"]), ndim) == general.closed["grad_input"]
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_printed_latex_parses_back(ndim):
+    """The LaTeX symconv prints for unfold and fold reads back to the same tree (general and concrete)."""
+    from symconv.proof.grammar import parse
+    for op in ("unfold", "fold"):
+        general = derive_general(op, ndim).closed["grad_input"]
+        sym = derive_general(op, ndim).sym
+        concrete = general.map_sizes({**{s: 2 for s in sym.S}, **{k: 3 for k in sym.K}, **{p: 0 for p in sym.P},
+                                      **{d: 1 for d in sym.D}})
+        for form in (general, concrete):
+            assert parse(form.to_latex(), ndim) == form, form.to_latex()
+
+
+@pytest.mark.parametrize("claim, message", [
+    (r"\operatorname{unfold}_{s=2}\left(g\right)", r"needs its kernel size \(K=\)"),
+    (r"\operatorname{fold}_{K=2}\left(g\right)", r"needs its output size first"),
+    (r"\operatorname{unfold}_{H, K=2}\left(g\right)", r"expected K=, s=, d= or p="),
+    (r"\operatorname{unfold}_{K=2, K=3}\left(g\right)", r"K= given twice"),
+    ("unfold(g, 0)", r"must be positive"),
+])
+def test_malformed_window_claims(claim, message):
+    from symconv.proof.grammar import ClaimError, parse
+    with pytest.raises(ClaimError, match=message):
+        parse(claim, 1)

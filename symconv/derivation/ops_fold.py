@@ -210,7 +210,7 @@ class Fold(_Window):
     def to_latex(self) -> str:
         opts = _latex_options(self.kernel, self.stride, self.dilation, self.padding)
         size = _latex(self.size[0]) if len(set(self.size)) == 1 else ",".join(map(_latex, self.size))
-        return rf"\operatorname{{fold}}_{{{size};\ {opts}}}\left({self.arg.to_latex()}\right)"
+        return rf"\operatorname{{fold}}_{{{size},\ {opts}}}\left({self.arg.to_latex()}\right)"
 
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> Expr:
         m = self._mapped(mapping)

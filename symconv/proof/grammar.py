@@ -28,7 +28,8 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
 - OPERATOR: ``correlate``, ``batch_correlate`` (KEY: ``stride``, ``dilation``, ``groups``), ``pad`` (value:
   the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes),
   ``unfold`` (value: the kernel size) and ``fold`` (values: the output size, the kernel size), both with KEY
-  ``stride``, ``dilation``, ``padding`` (operator syntax only: their LaTeX is printed, not read).
+  ``stride``, ``dilation``, ``padding``; in LaTeX ``\operatorname{unfold}_{K=3,\ s=2}`` and
+  ``\operatorname{fold}_{H_{1},H_{2},\ K=3,\ p=1}`` (s, d and p where they are not 1, 1, 0).
   LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``; OTIMES: ``\otimes`` or
   ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
 - SIZE: the names :class:`symconv.derivation.index.Symbols` prints for the spatial rank: ``N G C O`` and ``H K S D P
@@ -85,7 +86,8 @@ from ..errors import InputError
 
 TENSORS = ("g", "x", "h", "b")
 OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io", "sum_axes", "unfold", "fold")
-LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap": "swap_io", "sum": "sum_axes"}
+LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap": "swap_io", "sum": "sum_axes",
+                   "unfold": "unfold", "fold": "fold"}
 MAX_LENGTH = 10_000        # characters; symconv's longest printed form (3-D, LaTeX) has about 900
 MAX_DEPTH = 64             # nested parentheses and braces; a printed form nests fewer than 10
 MAX_DIGITS = 9
@@ -346,6 +348,52 @@ class _Parser:
                 kw.get("padding", (0,) * self.ndim))
         return Fold(first, values[0], values[1], *opts) if op == "fold" else Unfold(first, values[0], *opts)
 
+    def latex_window(self, op: str, name: Token) -> ops.Expr:
+        r"""``\operatorname{unfold}_{K=k, s=.., d=.., p=..}(T)`` and ``\operatorname{fold}_{H.., K=k, ...}(T)``
+        as symconv prints them: per-axis values comma-separated after their key, fold's size first."""
+        from ..derivation.ops_fold import Fold, Unfold
+        self.expect("_", f"'_' and the options of {name.text}")
+        self.expect("{", f"'{{' after {name.text}_")
+        outer, self.latex_subscript = self.latex_subscript, True
+        found: dict[str, list[Any]] = {"H": []}
+        key, starts = "H", {"H": self.tok}
+        while True:
+            t = self.tok
+            if t.kind == "name" and t.value in ("K", "s", "d", "p") and self.tokens[self.pos + 1].kind == "=":
+                self.take()
+                self.take()
+                if t.value in found:
+                    raise self.fail(f"{t.value}= given twice", t)
+                key, starts[t.value] = t.value, self.tok
+                found[key] = [self.size()]
+            elif key != "H" or op == "fold":
+                found[key].append(self.size())
+            else:
+                raise self.fail(f"expected K=, s=, d= or p= in the subscript of {name.text}", t, got=True)
+            if not self.at(","):
+                break
+            self.take()
+        self.latex_subscript = outer
+        self.expect("}", "',' or '}'")
+        if "K" not in found:
+            raise self.fail(f"{name.text} needs its kernel size (K=) in its subscript", name)
+        self.expect("(", f"'(' after {name.text}")
+        arg = self.tensors()
+        self.expect(")", "')'")
+        words = {"H": "output size", "K": "kernel size", "s": "stride", "d": "dilation", "p": "padding"}
+        default = {"s": sp.Integer(1), "d": sp.Integer(1), "p": sp.Integer(0)}
+        values = {}
+        for k in ("H", "K", "s", "d", "p"):
+            if k == "H" and op == "unfold":
+                continue
+            if k == "H" and not found["H"]:
+                raise self.fail(f"{name.text} needs its output size first in its subscript", name)
+            items = found.get(k, [default.get(k)])
+            value = items[0] if len(items) == 1 else _Tuple(tuple(items), starts[k].col)
+            values[k] = self.per_axis(value, f"{op} {words[k]}", starts.get(k, name), positive=k != "p")
+        opts = (values["K"], values["s"], values["d"], values["p"])
+        return Fold(arg, values["H"], *opts) if op == "fold" else Unfold(arg, *opts)
+
     def keywords(self, allowed: Sequence[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         while allowed and self.at(","):
@@ -371,6 +419,8 @@ class _Parser:
         items: list[Any] = []
         start = self.tok
         groups = 1                  # swap_{io} has one group unless its subscript states G (as printed)
+        if op in ("unfold", "fold"):
+            return self.latex_window(op, name)
         if op == "swap_io":
             self.expect("_", r"'_{io}' after \operatorname{swap}")
             groups = self.swap_subscript(groups)
