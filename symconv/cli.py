@@ -112,10 +112,11 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-channels", type=_per_axis("--out-channels", 1, MAX_CHANNELS, single=True),
                    default=None, metavar="C", help="output channels (default: as many as the input channels)")
     p.add_argument("--bias", action="store_true", help="the layer has a bias (default: no bias)")
-    p.add_argument("--op", choices=("conv", "conv_transpose", "slice", "pad"), default="conv",
+    p.add_argument("--op", choices=("conv", "conv_transpose", "slice", "pad", "unfold", "fold"), default="conv",
                    help="the layer: conv (PyTorch's ConvNd), conv_transpose (ConvTransposeNd, its kernel laid "
-                        "out C_in x C_out/groups), slice (x[..., start:stop:step] on every spatial axis) or pad "
-                        "(zero padding: --padding before, --padding-high after) (default: conv)")
+                        "out C_in x C_out/groups), slice (x[..., start:stop:step] on every spatial axis), pad "
+                        "(zero padding: --padding before, --padding-high after), unfold (F.unfold, im2col) or "
+                        "fold (F.fold, col2im; needs --output-size) (default: conv)")
     p.add_argument("--output-padding", type=_per_axis("--output-padding", 0), default=0, metavar="R",
                    help="conv_transpose only: outputs added after each axis, below the stride or the dilation "
                         "(default: 0)")
@@ -127,6 +128,8 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
                    help="slice only: the step (default: 1)")
     p.add_argument("--padding-high", type=_per_axis("--padding-high", 0), default=None, metavar="Q",
                    help="pad only: the zeros after each axis (default: as many as --padding puts before it)")
+    p.add_argument("--output-size", type=_per_axis("--output-size", 1, MAX_INPUT_SIZE), default=None,
+                   metavar="H", help="fold only: the image's size, one integer or one per axis")
 
 
 def _stop(text: str) -> Any:
@@ -146,6 +149,8 @@ def _spec(args: argparse.Namespace) -> Any:
         raise InputError(f"--{slice_only[0]}: only with --op slice")
     if args.op != "pad" and args.padding_high is not None:
         raise InputError("--padding-high: only with --op pad")
+    if args.op in ("unfold", "fold") or getattr(args, "output_size", None) is not None:
+        return _window_spec(args)
     if args.op == "slice":
         return SliceSpec(args.ndim, 0 if args.start is None else args.start, args.stop,
                          1 if args.step is None else args.step)
@@ -169,6 +174,26 @@ def _spec(args: argparse.Namespace) -> Any:
     return ConvSpec(cin, cout, args.kernel_size, stride=args.stride, padding=args.padding,
                     dilation=args.dilation, groups=groups, ndim=args.ndim, bias=args.bias, transposed=True,
                     output_padding=args.output_padding)
+
+
+def _window_spec(args: argparse.Namespace) -> Any:
+    """--op unfold|fold: F.unfold's or F.fold's configuration (no channels, groups or bias to set)."""
+    from .derivation.spec_fold import FoldSpec, UnfoldSpec
+    if args.op != "fold" and args.output_size is not None:
+        raise InputError("--output-size: only with --op fold")
+    if args.op == "fold" and args.output_size is None:
+        raise InputError("--output-size: --op fold needs the image's size (F.fold's output_size)")
+    for option, given in (("--groups", args.groups != 1), ("--bias", args.bias), ("--output-padding",
+                          args.output_padding != 0), ("--in-channels", args.in_channels is not None),
+                          ("--out-channels", args.out_channels is not None)):
+        if given:
+            raise InputError(f"{option}: not with --op {args.op} (it keeps the channels)")
+    if isinstance(args.padding, str):
+        raise InputError(f"--padding: --op {args.op} takes integers, one per axis or once")
+    window = dict(kernel_size=args.kernel_size, dilation=args.dilation, padding=args.padding, stride=args.stride)
+    if args.op == "unfold":
+        return UnfoldSpec(args.ndim, **window)
+    return FoldSpec(args.ndim, args.output_size, **window)
 
 
 def _write(out: Path, stem: str, tex: str, md: str, pdf: bool, lang: str = "en",
@@ -225,7 +250,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
         if spec.op != "conv":
             raise InputError("--order 2: only with --op conv")
         return _derive_second(args, spec)
-    if spec.op in ("slice", "pad"):
+    if spec.op in ("slice", "pad", "unfold", "fold"):
         return _derive_unary(args, spec)
     out = _out_dir(args)
     derivation = derive(spec)
@@ -275,16 +300,22 @@ def _derive_second(args: argparse.Namespace, spec: Any) -> int:
 
 
 def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
-    """``derive --op slice|pad``: ∂L/∂x printed (or --json), and the report as the convolution's."""
+    """``derive --op slice|pad|unfold|fold``: ∂L/∂x printed (or --json), and the report as the convolution's."""
     from .proof.attach import derive_unary
+    from .proof.presburger_fold import derive_fold
     out = _out_dir(args)
-    d = derive_unary(spec)
+    d = derive_fold(spec) if spec.op in ("unfold", "fold") else derive_unary(spec)
     if not args.json:
         print(f"dL/dx = {d.grad_input}")
     else:
         described = {"op": spec.op, "ndim": spec.ndim}
-        described.update({"start": list(spec.start), "stop": list(spec.stop), "step": list(spec.step)}
-                         if spec.op == "slice" else {"padding": [list(p) for p in spec.pads]})
+        if spec.op in ("unfold", "fold"):       # (the columns in the unflattened view (N, C, K..., L...))
+            described.update({f: list(getattr(spec, f)) for f in ("kernel_size", "stride", "padding", "dilation")})
+            if spec.op == "fold":
+                described.update(output_size=list(spec.output_size_), blocks=list(spec.blocks))
+        else:
+            described.update({"start": list(spec.start), "stop": list(spec.stop), "step": list(spec.step)}
+                             if spec.op == "slice" else {"padding": [list(p) for p in spec.pads]})
         general = d.general.closed["grad_input"]
         print(_json({
             "spec": described,
@@ -857,7 +888,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .proof.checks import verify
 
     spec = _spec(args)
-    if spec.op in ("slice", "pad"):
+    if spec.op in ("slice", "pad", "unfold", "fold"):
         raise InputError(f"--op {spec.op}: verify it with --claim FORM --wrt x (for every size), or with derive")
     size = (args.input_size if isinstance(args.input_size, tuple) else (args.input_size,)) if args.input_size \
         else small_input_size(spec, 3)
@@ -894,14 +925,16 @@ def _claim(args: argparse.Namespace) -> int:
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    if spec.op in ("slice", "pad"):
+    if spec.op in ("slice", "pad", "unfold", "fold"):
         from .proof.claims import prove_unary_claim
+        from .proof.claims_fold import prove_fold_claim
         from .proof.grammar import MAX_LENGTH, ClaimError
         if len(args.claim) > MAX_LENGTH:
             raise ClaimError(f"{len(args.claim)} characters; a claim has at most {MAX_LENGTH}")
         if args.wrt != "x":
             raise InputError(f"--wrt {args.wrt}: {spec.op} has one input, x")
-        kind, result = "form", prove_unary_claim(spec, args.claim)
+        prover = prove_fold_claim if spec.op in ("unfold", "fold") else prove_unary_claim
+        kind, result = "form", prover(spec, args.claim)
     elif spec.transposed:
         # The claim grammar (symconv's printed forms and their LaTeX); the homework's notations and index
         # sums read a convolution's definition.
@@ -938,13 +971,15 @@ def _claim(args: argparse.Namespace) -> int:
 
 def _all_sizes(args: argparse.Namespace) -> int:
     """``verify --sweep --all-sizes``: every structure at every stride and dilation, for every size."""
-    from .proof.presburger import OPS, sweep as all_sizes
+    from .proof.presburger_fold import ALL_OPS as OPS, sweep as all_sizes
     # Every operator; a mutant only where it belongs (the transposed convolution's own, or the convolution's).
     ops_ = OPS if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS else ("conv",)
+    ops_ = _FOLD_MUTANTS.get(args.mutant, ops_)
     result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant, ops_=ops_)
     op = lambda p: "conv_transpose" if p.transposed else p.op  # noqa: E731
     failures = [{"family": (f"{p.op} {p.ndim}d step={p.stride}" if p.op == "slice" else f"pad {p.ndim}d")
                  if p.op in ("slice", "pad") else
+                 f"{p.op} {p.ndim}d stride={p.stride} dilation={p.dilation}" if p.op in ("unfold", "fold") else
                  f"{op(p) + ' ' if p.transposed else ''}{p.ndim}d grouped={p.grouped} bias={p.bias} "
                  f"stride={p.stride} dilation={p.dilation}",
                  "counterexample": str(p.counterexample or p.results[0].detail)}
@@ -967,6 +1002,9 @@ def _all_sizes(args: argparse.Namespace) -> int:
 
 
 _TRANSPOSED_MUTANTS = ("output_padding_wrong_side", "extra_rotation")     # symconv.proof.mutants.TRANSPOSED_KINDS
+# symconv.proof.mutants.FOLD_KINDS: the operator whose gradient each changes (unfold's is a fold)
+_FOLD_MUTANTS = {"fold_padding_off_by_one": ("unfold",), "unfold_stride_dilation_swapped": ("fold",),
+                 "missing_window": ("unfold", "fold")}
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -1095,7 +1133,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--jobs", type=_per_axis("--jobs", 1, MAX_JOBS, single=True), default=None, metavar="N",
                    help="worker processes for --sweep (default: one per core)")
     v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation",
-                                            "output_padding_wrong_side", "extra_rotation"),
+                                            "output_padding_wrong_side", "extra_rotation",
+                                            "fold_padding_off_by_one", "unfold_stride_dilation_swapped",
+                                            "missing_window"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
     v.add_argument("--claim", metavar="FORM",
                    help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "

@@ -36,6 +36,22 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_y_pad": "definition of constant padding: P zeros before each axis and the rest after it; "
                                  "x is zero outside its range",
         "rule.offset_to_padding": "the index's offset and range become a padding (negative widths crop)",
+        "rule.definition_y_unfold": r"definition of unfold (PyTorch's F.unfold, im2col), its columns indexed "
+                                    r"$(n, c, a, i)$ (kernel tap, block) instead of PyTorch's flat "
+                                    r"$(c K + a, i)$, a reshape; $x$ is zero outside its range",
+        "rule.definition_y_fold": r"definition of fold (PyTorch's F.fold, col2im): each column entry $(n, c, a, i)$ "
+                                  r"is added at $S i + D a - P$; overlapping windows add up",
+        "rule.windows_to_fold": r"the windows that cover $u$ are summed: "
+                                r"$\sum_{a, i} T_{a, i}\, \delta_{u,\, S i + D a - P} = \operatorname{fold}(T)_u$",
+        "rule.window_to_unfold": r"a block's window is read: $T_{S i + D a - P} = \operatorname{unfold}(T)_{a, i}$",
+        "legend.fold": r"Operators: $\operatorname{unfold}_{K, s, d, p}$ lists every sliding block of its argument "
+                       r"(kernel size $K$, stride $s$, dilation $d$, zero padding $p$ on both sides) as the "
+                       r"columns $(n, c, a, i)$, kernel tap $a$ and block $i$ (PyTorch's F.unfold is the same "
+                       r"numbers reshaped to $(N, C \prod K, \prod L)$); $\operatorname{fold}_{H, K, s, d, p}$ "
+                       r"adds such columns back into an image of size $H$, overlapping windows summed (F.fold). "
+                       r"$g = \partial L / \partial y$.",
+        "f.window_padding": "padding $P$ (both sides)", "f.output_size": "output size $H$",
+        "f.blocks": "sliding blocks $L$ per axis",
         "rule.definition_L": "the loss, with g the given upstream gradient",
         "rule.differentiate": r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$ "
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
@@ -111,6 +127,10 @@ WORDS: dict[str, dict[str, str]] = {
         "general.proved": "Proved (isl) {statement}, with the stride and dilation put in; the forms of the "
                           "configuration above are these with its sizes substituted. symconv's all-sizes "
                           "sweep proves them at every stride and dilation from 1 to 3 per axis.",
+        "general.proved.windows3d": "Proved (isl) {statement}, with the stride and dilation put in; the forms of "
+                                    "the configuration above are these with its sizes substituted. symconv's "
+                                    "all-sizes sweep proves them in 3-D at the strides and dilations (1, 1, 1), "
+                                    "(2, 2, 2), (3, 3, 3), (1, 2, 3) and (3, 2, 1), each with each.",
         "proof.once": "each monomial once",
         "proof.second": "A second opinion at one concrete size (input {size}), from the evaluator's reading "
                         "of the same operators, compared exactly: {verdict}.",
@@ -413,6 +433,20 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_y_slice": r"带步长切片 $x[\dots, P : P + S H^{o} : S]$（每个空间轴）的定义",
         "rule.definition_y_pad": "常数填充的定义：每个轴前补 P 个 0，其余补在轴后；x 在其范围之外为 0",
         "rule.offset_to_padding": "下标的偏移与范围化为填充（负宽度表示裁剪）",
+        "rule.definition_y_unfold": r"unfold（PyTorch 的 F.unfold，im2col）的定义，其列以 $(n, c, a, i)$（卷积核位置，"
+                                    r"滑动块）为下标，而非 PyTorch 的扁平下标 $(c K + a, i)$（二者只差一次重排）；"
+                                    r"x 在其范围之外为 0",
+        "rule.definition_y_fold": r"fold（PyTorch 的 F.fold，col2im）的定义：每个列元素 $(n, c, a, i)$ 加到位置 "
+                                  r"$S i + D a - P$；重叠的窗口相加",
+        "rule.windows_to_fold": r"覆盖 $u$ 的窗口求和："
+                                r"$\sum_{a, i} T_{a, i}\, \delta_{u,\, S i + D a - P} = \operatorname{fold}(T)_u$",
+        "rule.window_to_unfold": r"读取一个滑动块的窗口：$T_{S i + D a - P} = \operatorname{unfold}(T)_{a, i}$",
+        "legend.fold": r"算子：$\operatorname{unfold}_{K, s, d, p}$ 把参数的每个滑动块（卷积核尺寸 $K$，步长 $s$，"
+                       r"膨胀 $d$，两侧零填充 $p$）列为列 $(n, c, a, i)$，其中 $a$ 为卷积核位置、$i$ 为滑动块"
+                       r"（PyTorch 的 F.unfold 是同样的数重排为 $(N, C \prod K, \prod L)$）；"
+                       r"$\operatorname{fold}_{H, K, s, d, p}$ 把这样的列加回尺寸为 $H$ 的图像，重叠的窗口相加"
+                       r"（F.fold）。$g = \partial L / \partial y$。",
+        "f.window_padding": "填充 $P$（两侧）", "f.output_size": "输出尺寸 $H$", "f.blocks": "每个轴的滑动块数 $L$",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
@@ -468,6 +502,9 @@ WORDS: dict[str, dict[str, str]] = {
         "proof.statement": "已证明：{statement}。",
         "general.proved": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的这些式子。"
                           "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长与膨胀证明它们。",
+        "general.proved.windows3d": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的"
+                                    "这些式子。symconv 的全尺寸扫描在三维中对步长与膨胀 (1, 1, 1)、(2, 2, 2)、"
+                                    "(3, 3, 3)、(1, 2, 3) 与 (3, 2, 1) 的两两组合证明它们。",
         "proof.once": "每个单项式只出现一次",
         "proof.second": "在一个具体尺寸（输入 {size}）上的第二意见（由同一组算子的求值解读给出，精确比较）：{verdict}。",
         "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",

@@ -84,7 +84,7 @@ class Context:
     free_size: dict[sp.Symbol, sp.Expr]
     target: str
     seed: int
-    op: str = "conv"            # conv, conv_transpose (its definition scatters with a delta), slice, pad
+    op: str = "conv"            # conv, conv_transpose (its definition scatters with a delta), slice, pad, unfold, fold
 
     @property
     def transposed(self) -> bool:
@@ -257,7 +257,20 @@ def _random_pad_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
     return sizes
 
 
-_RANDOM_SIZES = {"slice": _random_slice_sizes, "pad": _random_pad_sizes}
+def _random_window_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    # unfold and fold: a kernel, stride, dilation and padding per axis, and as many blocks as PyTorch counts,
+    # H^o = ⌊(H + 2P − D(K − 1) − 1)/S⌋ + 1 ≥ 1 (their evaluators refuse any other count).
+    sizes = {sym.N: rng.randint(1, 2), sym.C: rng.randint(1, 2), sym.G: 1, sym.O: 1}
+    for k in range(sym.ndim):
+        K, S, D, P = rng.randint(1, 3), rng.randint(1, 3), rng.randint(1, 2), rng.randint(0, 2)
+        H = max(1, D * (K - 1) + 1 - 2 * P) + rng.randint(0, 3)
+        sizes.update({sym.K[k]: K, sym.S[k]: S, sym.D[k]: D, sym.P[k]: P, sym.H[k]: H,
+                      sym.Ho[k]: (H + 2 * P - D * (K - 1) - 1) // S + 1})
+    return sizes
+
+
+_RANDOM_SIZES = {"slice": _random_slice_sizes, "pad": _random_pad_sizes, "unfold": _random_window_sizes,
+                 "fold": _random_window_sizes}
 
 
 def random_env(tensors: Mapping[str, TensorInfo], sizes: Mapping[sp.Symbol, int],

@@ -133,7 +133,8 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
     return General(sym, closed, tuple(steps), shown)
 
 
-def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step]) -> ops.Expr:
+def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step],
+                    rules: tuple[Any, ...] | None = None) -> ops.Expr:
     """∂L/∂tensor: SymPy's derivative of L (checked against L's exact difference), rewritten by the rules
     until none fits (each step checked when taken), recognised as a closed form (checked too); the steps are
     appended to ``steps``."""
@@ -147,7 +148,8 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
     progress = True
     while progress:
         progress = False
-        for rule in RULES:
+        # RULES read at the call (not bound as a default) so that a test can replace it; unfold's own set
+        for rule in RULES if rules is None else rules:
             known = set(ctx.tensors)
             found = rule(term, ctx)
             if found is None:

@@ -812,6 +812,8 @@ def parameters(node: Expr) -> list[tuple[str, Any, int | None]]:
     if isinstance(node, (Correlate, BatchCorrelate)):
         return [("stride", v, 1) for v in node.stride] + [("dilation", v, 1) for v in node.dilation] + [
             ("groups", node.groups, 1)]
+    if hasattr(node, "size_parameters"):        # an operator of another module (unfold, fold)
+        return node.size_parameters()
     return []
 
 
@@ -857,6 +859,8 @@ def largest(expr: Expr, shapes: Mapping[str, tuple[int, ...]], sizes: Sizes | No
         elif isinstance(e, AddBias):
             out = shape(e.arg)
             shape(e.bias)
+        elif hasattr(e, "out_shape"):            # an operator of another module (unfold, fold)
+            out = e.out_shape(shape(e.arg), sizes)
         else:
             raise UnsupportedError(f"{e}: no shape")
         most = max(most, math.prod(out))
@@ -881,7 +885,8 @@ _MOVES = (Tensor, Pad, Dilate, Rot180, SwapIO)
 
 def _only_moves(expr: Expr) -> bool:
     """Whether ``expr`` is a tensor under operators that only move entries (pad, dilate, rot180, swap_io)."""
-    while isinstance(expr, _MOVES) and not isinstance(expr, Tensor):
+    # An operator defined in another module (unfold) says that it moves entries with ``moves_entries``.
+    while (isinstance(expr, _MOVES) or getattr(expr, "moves_entries", False)) and not isinstance(expr, Tensor):
         expr = expr.arg  # type: ignore[attr-defined]
     return isinstance(expr, Tensor)
 

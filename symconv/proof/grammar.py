@@ -26,7 +26,10 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
 - TENSOR: ``g`` (also ``dL/dy``, ``∂L/∂y``, ``\frac{\partial L}{\partial y}``, ``\partial L / \partial y``),
   ``x``, ``h``, ``b``.
 - OPERATOR: ``correlate``, ``batch_correlate`` (KEY: ``stride``, ``dilation``, ``groups``), ``pad`` (value:
-  the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes).
+  the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes),
+  ``unfold`` (value: the kernel size) and ``fold`` (values: the output size, the kernel size), both with KEY
+  ``stride``, ``dilation``, ``padding``; in LaTeX ``\operatorname{unfold}_{K=3,\ s=2}`` and
+  ``\operatorname{fold}_{H_{1},H_{2},\ K=3,\ p=1}`` (s, d and p where they are not 1, 1, 0).
   LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``; OTIMES: ``\otimes`` or
   ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
 - SIZE: the names :class:`symconv.derivation.index.Symbols` prints for the spatial rank: ``N G C O`` and ``H K S D P
@@ -55,7 +58,7 @@ pad(g, (D*K - D - P, 0))
 >>> parse("correlate(g, k)", 2)
 Traceback (most recent call last):
 ...
-symconv.proof.grammar.ClaimError: claim: unknown name 'k' at column 14 (names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes)
+symconv.proof.grammar.ClaimError: claim: unknown name 'k' at column 14 (names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes, unfold, fold)
 >>> parse("correlate(g, h) + 100", 2)
 Traceback (most recent call last):
 ...
@@ -82,8 +85,9 @@ from ..derivation.index import Symbols
 from ..errors import InputError
 
 TENSORS = ("g", "x", "h", "b")
-OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io", "sum_axes")
-LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap": "swap_io", "sum": "sum_axes"}
+OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io", "sum_axes", "unfold", "fold")
+LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap": "swap_io", "sum": "sum_axes",
+                   "unfold": "unfold", "fold": "fold"}
 MAX_LENGTH = 10_000        # characters; symconv's longest printed form (3-D, LaTeX) has about 900
 MAX_DEPTH = 64             # nested parentheses and braces; a printed form nests fewer than 10
 MAX_DIGITS = 9
@@ -317,6 +321,8 @@ class _Parser:
             ones = (1,) * self.ndim
             cls = ops.Correlate if op == "correlate" else ops.BatchCorrelate
             return cls(first, kernel, kw.get("stride", ones), kw.get("dilation", ones), kw.get("groups", 1))
+        if op in ("unfold", "fold"):
+            return self.window_call(op, first)
         if op in ("rot180", "swap_io"):
             kw = self.keywords(("groups",) if op == "swap_io" else ())
             self.expect(")", "')'")
@@ -326,6 +332,67 @@ class _Parser:
         value = self.value()
         self.expect(")", "')'")
         return self.build(op, first, [value], start)
+
+    def window_call(self, op: str, first: ops.Expr) -> ops.Expr:
+        """``unfold(T, K[, stride=, dilation=, padding=])``, ``fold(T, H, K[, ...])`` as symconv prints them
+        (PyTorch's F.unfold / F.fold, on the unflattened columns)."""
+        from ..derivation.ops_fold import Fold, Unfold
+        values = []
+        for what in (("output size", "kernel size") if op == "fold" else ("kernel size",)):
+            self.expect(",", f"',' and the {what} of {op}")
+            start = self.tok
+            values.append(self.per_axis(self.value(), f"{op} {what}", start, positive=True))
+        kw = self.keywords(("stride", "dilation", "padding"))
+        self.expect(")", "')'")
+        opts = (kw.get("stride", (1,) * self.ndim), kw.get("dilation", (1,) * self.ndim),
+                kw.get("padding", (0,) * self.ndim))
+        return Fold(first, values[0], values[1], *opts) if op == "fold" else Unfold(first, values[0], *opts)
+
+    def latex_window(self, op: str, name: Token) -> ops.Expr:
+        r"""``\operatorname{unfold}_{K=k, s=.., d=.., p=..}(T)`` and ``\operatorname{fold}_{H.., K=k, ...}(T)``
+        as symconv prints them: per-axis values comma-separated after their key, fold's size first."""
+        from ..derivation.ops_fold import Fold, Unfold
+        self.expect("_", f"'_' and the options of {name.text}")
+        self.expect("{", f"'{{' after {name.text}_")
+        outer, self.latex_subscript = self.latex_subscript, True
+        found: dict[str, list[Any]] = {"H": []}
+        key, starts = "H", {"H": self.tok}
+        while True:
+            t = self.tok
+            if t.kind == "name" and t.value in ("K", "s", "d", "p") and self.tokens[self.pos + 1].kind == "=":
+                self.take()
+                self.take()
+                if t.value in found:
+                    raise self.fail(f"{t.value}= given twice", t)
+                key, starts[t.value] = t.value, self.tok
+                found[key] = [self.size()]
+            elif key != "H" or op == "fold":
+                found[key].append(self.size())
+            else:
+                raise self.fail(f"expected K=, s=, d= or p= in the subscript of {name.text}", t, got=True)
+            if not self.at(","):
+                break
+            self.take()
+        self.latex_subscript = outer
+        self.expect("}", "',' or '}'")
+        if "K" not in found:
+            raise self.fail(f"{name.text} needs its kernel size (K=) in its subscript", name)
+        self.expect("(", f"'(' after {name.text}")
+        arg = self.tensors()
+        self.expect(")", "')'")
+        words = {"H": "output size", "K": "kernel size", "s": "stride", "d": "dilation", "p": "padding"}
+        default = {"s": sp.Integer(1), "d": sp.Integer(1), "p": sp.Integer(0)}
+        values = {}
+        for k in ("H", "K", "s", "d", "p"):
+            if k == "H" and op == "unfold":
+                continue
+            if k == "H" and not found["H"]:
+                raise self.fail(f"{name.text} needs its output size first in its subscript", name)
+            items = found.get(k, [default.get(k)])
+            value = items[0] if len(items) == 1 else _Tuple(tuple(items), starts[k].col)
+            values[k] = self.per_axis(value, f"{op} {words[k]}", starts.get(k, name), positive=k != "p")
+        opts = (values["K"], values["s"], values["d"], values["p"])
+        return Fold(arg, values["H"], *opts) if op == "fold" else Unfold(arg, *opts)
 
     def keywords(self, allowed: Sequence[str]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -341,7 +408,7 @@ class _Parser:
             start = self.tok
             value = self.value()
             out[key.value] = self.groups_value(value, start) if key.value == "groups" else \
-                self.per_axis(value, key.value, start, positive=True)
+                self.per_axis(value, key.value, start, positive=key.value != "padding")
         return out
 
     def latex_call(self, name: Token) -> ops.Expr:
@@ -352,6 +419,8 @@ class _Parser:
         items: list[Any] = []
         start = self.tok
         groups = 1                  # swap_{io} has one group unless its subscript states G (as printed)
+        if op in ("unfold", "fold"):
+            return self.latex_window(op, name)
         if op == "swap_io":
             self.expect("_", r"'_{io}' after \operatorname{swap}")
             groups = self.swap_subscript(groups)

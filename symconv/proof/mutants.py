@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import dataclasses
 
+from typing import Any
+
 from ..derivation import ops
+from ..derivation.ops_fold import Fold, Unfold
 from ..errors import SpecError
 
 KINDS = ("no_rotation", "no_swap", "pad_off_by_one", "no_dilation")
 # A transposed convolution's gradients have no rotation or swap to drop: its mutants misplace the output
 # padding or rotate the kernel as a convolution's ∂L/∂x would.
 TRANSPOSED_KINDS = ("output_padding_wrong_side", "extra_rotation")
+# unfold's gradient is a fold and fold's an unfold: a fold padded one more, an unfold with its stride and
+# dilation exchanged, and either with its last block (window) left out.
+FOLD_KINDS = ("fold_padding_off_by_one", "unfold_stride_dilation_swapped", "missing_window")
 
 
 def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
     """Drop a rotation, a channel swap or a dilation, shift the first padding by one, put the padding after an
     axis before it (a transposed convolution's output padding on the wrong side), or rotate a kernel that
     is read unrotated."""
-    if kind not in KINDS + TRANSPOSED_KINDS:
-        raise ValueError(f"unknown mutant {kind!r}; known: {', '.join(KINDS + TRANSPOSED_KINDS)}")
+    if kind not in KINDS + TRANSPOSED_KINDS + FOLD_KINDS:
+        raise ValueError(f"unknown mutant {kind!r}; known: {', '.join(KINDS + TRANSPOSED_KINDS + FOLD_KINDS)}")
 
     def walk(e: ops.Expr) -> ops.Expr:
+        if kind in FOLD_KINDS and isinstance(e, (Fold, Unfold)):
+            return _window_mutant(e, kind, walk)
         if kind == "no_rotation" and isinstance(e, ops.Rot180):
             return walk(e.arg)
         if kind == "no_swap" and isinstance(e, ops.SwapIO):
@@ -46,6 +54,26 @@ def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
                    if isinstance(getattr(e, f.name), ops.Expr)}
         return dataclasses.replace(e, **changes)  # type: ignore[type-var]
     return walk(expr)
+
+
+def _drop_last_block(e: ops.Expr, ndim: int) -> ops.Expr:
+    # The last block on the first axis read as zeros: its entries cropped, then zeros padded back. A pad acts
+    # on the last ndim axes, the blocks of the (n, c, a..., i...) columns.
+    cut = ((0, -1),) + ((0, 0),) * (ndim - 1)
+    return ops.Pad(ops.Pad(e, cut), tuple((-lo, -hi) for lo, hi in cut))
+
+
+def _window_mutant(e: ops.Expr, kind: str, walk: Any) -> ops.Expr:
+    arg = walk(e.arg)  # type: ignore[attr-defined]
+    ndim = len(e.kernel)  # type: ignore[attr-defined]
+    if kind == "fold_padding_off_by_one" and isinstance(e, Fold):
+        return dataclasses.replace(e, arg=arg, padding=(e.padding[0] + 1,) + tuple(e.padding[1:]))
+    if kind == "unfold_stride_dilation_swapped" and isinstance(e, Unfold):
+        return dataclasses.replace(e, arg=arg, stride=e.dilation, dilation=e.stride)
+    if kind == "missing_window":
+        return dataclasses.replace(e, arg=_drop_last_block(arg, ndim)) if isinstance(e, Fold) \
+            else _drop_last_block(dataclasses.replace(e, arg=arg), ndim)
+    return dataclasses.replace(e, arg=arg)
 
 
 def mutate_derivation(derivation, kind: str):  # type: ignore[no-untyped-def]

@@ -249,8 +249,9 @@ def definition_relation(space: IndexSpace, sym: Symbols, bias: bool, tensor: str
 
 
 def _definition_map(space: IndexSpace, sym: Symbols, term: Term, free: tuple[sp.Symbol, ...],
-                    tensor: str) -> isl.Map:
-    tensors = base_tensors(sym)
+                    tensor: str, tensors: Mapping[str, Any] | None = None) -> isl.Map:
+    # ``tensors``: the layouts of an operator whose x and g are not the convolution's (unfold, fold)
+    tensors = tensors or base_tensors(sym)
     local = {v: f"f{k}" for k, v in enumerate(free)}
     local.update({lim[0]: f"s{k}" for k, lim in enumerate(term.limits)})
     text = {f.tensor: _uniform(tensors[f.tensor].layout, [space.aff(e, local) for e in f.index])
@@ -397,6 +398,12 @@ class Counterexample:
         """"C_in = 1, C_out = 1, H = 2, K = 2, P = 1": the sizes a student would set."""
         if self.op in ("slice", "pad"):
             return self._where_unary()
+        if self.op in ("unfold", "fold"):       # (presburger_fold's; its columns indexed (n, c, a..., i...))
+            return ", ".join(([f"N = {self.batch}"] if self.batch != 1 else []) + [f"C = {self.sizes['C']}"] + [
+                f"{a} = {n}" for a, n in zip(("H",) if self.ndim == 1 else ("H", "W") if self.ndim == 2
+                                             else ("H_1", "H_2", "H_3"), self.input_size)] + [
+                f"{b} = {v[0] if len(set(v)) == 1 else tuple(v)}" for b, v in (
+                    ("K", self._axis("K")), ("P", self._axis("P")), ("blocks", self._axis("Ho")))])
         parts = [f"N = {self.batch}"] if self.batch != 1 else []
         if self.grouped:
             parts.append(f"G = {self.groups}")
@@ -948,7 +955,7 @@ OPS = ("conv", "conv_transpose", "slice", "pad")
 
 
 def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3),
-             ops_: Sequence[str] = ("conv",)) -> list[tuple[Any, ...]]:
+             ops_: Sequence[str] = ("conv",), more: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """(ndim, grouped, bias, stride, dilation) for every structure and per-axis stride and dilation, for each
     operator of ``ops_`` (a transposed convolution's families end with ``"conv_transpose"``)."""
     # With and without a bias side by side: ∂L/∂x and ∂L/∂h are the same proofs, cached in one process.
@@ -956,6 +963,10 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
     for op in ops_:
         tail = () if op == "conv" else (op,)
         for ndim in ndims:
+            if op in (more or {}):           # an operator proved in its own module: (its prover, family...)
+                prover, listed = more[op]   # type: ignore[index]
+                out += [(prover,) + f for f in listed((ndim,)) if f[-1] == op]
+                continue
             if op in ("slice", "pad"):        # slicing at every step per axis; padding has no parameter
                 steps = list(itertools.product(values, repeat=ndim)) if op == "slice" else [None]
                 out += [(ndim, step, op) for step in steps]
@@ -969,6 +980,9 @@ def families(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3)
 def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
     start = time.process_time()
     *structure, mutant = family
+    if callable(structure[0]):
+        prover, *structure = structure
+        return prover(tuple(structure), mutant), time.process_time() - start
     if structure[-1] in ("slice", "pad"):
         ndim, step, op = structure
         forms = None
@@ -988,12 +1002,14 @@ def _prove_family(family: tuple[Any, ...]) -> tuple[Proof, float]:
 
 
 def sweep(ndims: Sequence[int] = (1, 2, 3), values: Sequence[int] = (1, 2, 3), jobs: int = 1,
-          mutant: str | None = None, ops_: Sequence[str] = ("conv",)) -> Sweep:
+          mutant: str | None = None, ops_: Sequence[str] = ("conv",), more: Mapping[str, Any] | None = None
+          ) -> Sweep:
     """Prove the engine's closed forms for every family of :func:`families` (of each operator in ``ops_``),
     in ``jobs`` processes; with ``mutant``, a deliberately wrong version of them instead (the families it
     changes must fail)."""
     start = time.perf_counter()
-    todo = [f + (mutant,) for f in families(ndims, values, ops_)]
+    # ``more``: operators proved in modules of their own, op -> (prover(family, mutant), families(ndims)).
+    todo = [f + (mutant,) for f in families(ndims, values, ops_, more)]
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor    # a stored proof's reader need not load it
         with ProcessPoolExecutor(jobs, initializer=threads.worker) as pool:     # one BLAS thread each

@@ -26,7 +26,8 @@ from ..errors import SymconvError
 #: The largest value of each operator parameter, as a configuration's own limits (README: kernel size,
 #: stride, dilation 1,024 per axis; padding and channels 4,096): beyond them evaluating would allocate
 #: gigabytes (a dilation of 10^7), so claims are refused over them and nothing over them is evaluated.
-MAX_VALUE = {"stride": 1024, "dilation": 1024, "dilation factor": 1024, "groups": 4096, "padding": 4096}
+MAX_VALUE = {"stride": 1024, "dilation": 1024, "dilation factor": 1024, "groups": 4096, "padding": 4096,
+             "kernel size": 1024, "output size": 1 << 20}
 MAX_ENTRIES = 2_000_000          # entries of the unit-array batch evaluated at once; beyond it: not checked
 MAX_WORK = 20_000_000            # products the definition's derivative takes (its loop over kernel entries)
 

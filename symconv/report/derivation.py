@@ -30,6 +30,13 @@ def _axes(values: Any) -> str:
 
 def spec_table(d: Derivation, lang: str = "en") -> Table:
     s = d.spec
+    if s.op in ("unfold", "fold"):
+        rows = [(w("f.op", lang), user_text(s.op)), (w("f.ndim", lang), str(s.ndim)),
+                (w("f.kernel", lang), _axes(s.kernel_size)), (w("f.stride", lang), _axes(s.stride)),
+                (w("f.window_padding", lang), _axes(s.padding)), (w("f.dilation", lang), _axes(s.dilation))]
+        if s.op == "fold":
+            rows += [(w("f.output_size", lang), _axes(s.output_size_)), (w("f.blocks", lang), _axes(s.blocks))]
+        return Table((w("field", lang), w("value", lang)), tuple(rows))
     if s.op in ("slice", "pad"):
         rows = [(w("f.op", lang), user_text(s.op)), (w("f.ndim", lang), str(s.ndim))]
         if s.op == "slice":
@@ -130,7 +137,7 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
          _sizes_as_math(statement_text(p.statement, lang), lang) if r.ok else Words(str(r.counterexample or r.detail), lang))
         for r in p.results)))
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang), lang))))
-    if d.spec.op in ("slice", "pad"):       # no exact second opinion for these yet
+    if d.spec.op in ("slice", "pad", "unfold", "fold"):       # no exact second opinion for these yet
         return blocks
     size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
     verdict = w("proof.detail", lang, checked=checked) if ok else detail
@@ -187,7 +194,9 @@ def _general_forms(d: Derivation, lang: str, proved: bool = True) -> list[Block]
 def _general_proved(d: Derivation, lang: str) -> list[Block]:
     if d.general_proof is None or not d.general_proof.ok:
         return []
-    return [Para(w("general.proved", lang, statement=_sizes_as_math(statement_text(d.general_proof.statement, lang), lang)))]
+    # unfold's and fold's 3-D families in the sweep are a representative set (presburger_fold.families)
+    key = "general.proved.windows3d" if d.spec.op in ("unfold", "fold") and d.spec.ndim == 3 else "general.proved"
+    return [Para(w(key, lang, statement=_sizes_as_math(statement_text(d.general_proof.statement, lang), lang)))]
 
 
 # The homework's answers as written, by the part of a sheet that holds them (symconv check's names).
