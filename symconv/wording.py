@@ -36,6 +36,14 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_y_pad": "definition of constant padding: P zeros before each axis and the rest after it; "
                                  "x is zero outside its range",
         "rule.offset_to_padding": "the index's offset and range become a padding (negative widths crop)",
+        "rule.definition_y_avg_pool": "definition of average pooling (PyTorch's AvgPoolNd): each window of K "
+                                      "entries from S i - P summed, x zero outside its range, times the "
+                                      "position's weight 1/d (d: the kernel count, the window clipped at the "
+                                      "padded input, its real entries, or divisor_override)",
+        "rule.absorb_weight": "the position's weight 1/d is taken into g",
+        "rule.reverse_window_index": r"change of summation variable ${arg}$ (the window is constant: read "
+                                     r"backwards, it needs no rotation)",
+        "rule.window_to_padding": "the windows' offset and reach become a padding (negative widths crop)",
         "rule.definition_L": "the loss, with g the given upstream gradient",
         "rule.differentiate": r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$ "
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
@@ -412,6 +420,12 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.definition_y_slice": r"带步长切片 $x[\dots, P : P + S H^{o} : S]$（每个空间轴）的定义",
         "rule.definition_y_pad": "常数填充的定义：每个轴前补 P 个 0，其余补在轴后；x 在其范围之外为 0",
         "rule.offset_to_padding": "下标的偏移与范围化为填充（负宽度表示裁剪）",
+        "rule.definition_y_avg_pool": "平均池化的定义（PyTorch 的 AvgPoolNd）：从 S i - P 起每个长为 K 的窗口求和，"
+                                      "x 在其范围之外为 0，再乘以该位置的权重 1/d（d：核的元素个数、截到填充后输入的窗口长度、"
+                                      "窗口内真实元素个数或 divisor_override）",
+        "rule.absorb_weight": "把该位置的权重 1/d 并入 g",
+        "rule.reverse_window_index": r"换求和变量 ${arg}$（窗口是常数：反向读取无需旋转）",
+        "rule.window_to_padding": "窗口的偏移与跨度化为填充（负宽度表示裁剪）",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",

@@ -133,10 +133,12 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
     return General(sym, closed, tuple(steps), shown)
 
 
-def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step]) -> ops.Expr:
+def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step],
+                    rules: tuple[Any, ...] = RULES, read: Any = recognise) -> ops.Expr:
     """∂L/∂tensor: SymPy's derivative of L (checked against L's exact difference), rewritten by the rules
     until none fits (each step checked when taken), recognised as a closed form (checked too); the steps are
-    appended to ``steps``."""
+    appended to ``steps``. An operator that needs more (pooling, :mod:`.pooling`) passes its ``rules`` and
+    its reading ``read`` of the last Term."""
     sym, target = ctx.sym, ctx.target
     wrt = sp.IndexedBase(tensor)[ctx.free]
     term = from_sympy(L.diff(wrt))
@@ -147,7 +149,7 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
     progress = True
     while progress:
         progress = False
-        for rule in RULES:
+        for rule in rules:
             known = set(ctx.tensors)
             found = rule(term, ctx)
             if found is None:
@@ -161,7 +163,7 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
                               "; ".join(notes), arg=arg))
             progress = True
             break
-    form = recognise(term, ctx)
+    form = read(term, ctx)
     _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
            lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
     # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
