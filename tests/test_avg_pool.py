@@ -3,6 +3,8 @@ PyTorch autograd (float64), exact evaluation, the divisor's readings and the spe
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -128,7 +130,9 @@ def test_divisor_of_simplifies():
     (lambda: AvgPoolSpec(1, 3, padding=2), r"^padding must be at most half the kernel size \(3 on spatial axis 1\)"),
     (lambda: AvgPoolSpec(1, 0), r"^kernel_size must be a positive integer"),
     (lambda: AvgPoolSpec(1, 2, stride=0), r"^stride must be a positive integer"),
-    (lambda: AvgPoolSpec(1, 2, divisor_override=0), r"^divisor_override must be a positive integer"),
+    (lambda: AvgPoolSpec(1, 2, divisor_override=0), r"^divisor_override must be a non-zero integer"),
+    (lambda: AvgPoolSpec(2, 2).check_input((1, 0, 4, 4)), r"^input shape: only the batch axis may be empty"),
+    (lambda: AvgPoolSpec(3, 2).check_input((0, 1, 49)), r"^input shape must be \(N, C\) and 3 spatial axes"),
     (lambda: AvgPoolSpec(1, 2, ceil_mode=1), r"^ceil_mode must be true or false"),
     (lambda: AvgPoolSpec(4, 2), r"^ndim must be 1, 2 or 3"),
     (lambda: AvgPoolSpec(1, 5, padding=1).output_size((2,)), r"^input size: 2 with padding 1 is shorter"),
@@ -136,3 +140,52 @@ def test_divisor_of_simplifies():
 def test_spec_refuses(make, message):
     with pytest.raises(SpecError, match=message):
         make()
+
+
+# ------------------------------------------------------------------ PyTorch's own test configurations
+
+from data.torch_pool_configs import CONFIGS, REJECTED  # noqa: E402
+
+RUNNABLE = 2_000_000        # input entries beyond which a configuration is left to its shape check alone
+
+
+def spec_of(cfg) -> AvgPoolSpec:
+    """A PyTorch configuration as symconv's spec (stride None or () means the kernel, as in PyTorch)."""
+    stride = None if cfg.stride in (None, ()) else cfg.stride
+    as_axes = lambda v: tuple(v) if isinstance(v, (list, tuple)) and len(v) != 1 else (  # noqa: E731
+        v[0] if isinstance(v, (list, tuple)) else v)
+    return AvgPoolSpec(cfg.dim, as_axes(cfg.kernel_size), None if stride is None else as_axes(stride),
+                       as_axes(cfg.padding), cfg.ceil_mode, cfg.count_include_pad, cfg.divisor_override)
+
+
+def batched(cfg) -> tuple[int, ...]:
+    # An unbatched input (C, *spatial) is PyTorch's batch of one.
+    return (1,) + tuple(cfg.input_shape) if len(cfg.input_shape) == cfg.dim + 1 else tuple(cfg.input_shape)
+
+
+SMALL = [c for c in CONFIGS if math.prod(c.input_shape) <= RUNNABLE]
+
+
+@needs_torch
+@pytest.mark.parametrize("cfg", SMALL, ids=[f"{c.test}-{k}" for k, c in enumerate(SMALL)])
+def test_torch_configs_match_autograd(cfg):
+    spec = spec_of(cfg)
+    shape = batched(cfg)
+    out = spec.check_input(shape)
+    rng = np.random.default_rng(7)
+    x, g = rng.standard_normal(shape), rng.standard_normal(out)
+    got = derive_pool_forms(spec).evaluate(x, g)["grad_input"]
+    np.testing.assert_allclose(got, torch_pool_grad(spec, x, g), rtol=1e-10, atol=1e-12)
+
+
+def test_every_config_is_read():
+    # Every configuration of the table builds a spec whose output size is PyTorch's; the large ones too.
+    assert len(SMALL) > 900
+    for cfg in CONFIGS:
+        spec_of(cfg).check_input(batched(cfg))
+
+
+@pytest.mark.parametrize("cfg", REJECTED, ids=[f"{c.test}-{k}" for k, c in enumerate(REJECTED)])
+def test_torch_rejected_configs_are_refused(cfg):
+    with pytest.raises(SpecError):
+        spec_of(cfg).check_input(batched(cfg))

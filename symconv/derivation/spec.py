@@ -335,8 +335,10 @@ class AvgPoolSpec:
             if not isinstance(getattr(self, name), bool):
                 raise SpecError(f"{name} must be true or false, got {getattr(self, name)!r}")
         d = self.divisor_override
-        if d is not None and (not _is_int(d) or not 1 <= d <= MAX_PADDING):
-            raise SpecError(f"divisor_override must be a positive integer (at most {MAX_PADDING}) or none, got {d!r}")
+        # PyTorch refuses only 0 ("divisor must be not zero"); a negative divisor is taken as given.
+        if d is not None and (not _is_int(d) or d == 0 or abs(d) > MAX_PADDING):
+            raise SpecError(f"divisor_override must be a non-zero integer (at most {MAX_PADDING} in size) or none, "
+                            f"got {d!r}")
 
     def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
         if len(input_size) != self.ndim:
@@ -350,6 +352,16 @@ class AvgPoolSpec:
                                 f"{axis + 1}")
             out.append(length)
         return tuple(out)
+
+    def check_input(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The output's shape for an input (N, C, *spatial), as PyTorch checks it: N may be 0, no other
+        axis; the output must not be empty."""
+        shape = tuple(shape)
+        if len(shape) != self.ndim + 2:
+            raise SpecError(f"input shape must be (N, C) and {self.ndim} spatial axes, got {shape}")
+        if any(n < 1 for n in shape[1:]) or shape[0] < 0:
+            raise SpecError(f"input shape: only the batch axis may be empty, got {shape}")
+        return shape[:2] + self.output_size(shape[2:])
 
     def describe(self) -> str:
         def axes(v: tuple[int, ...]) -> str:
