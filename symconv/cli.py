@@ -96,11 +96,11 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
     # Kernel, stride, padding and dilation are range-checked by ConvSpec, whose message names the field.
     p.add_argument("--kernel-size", type=_per_axis("--kernel-size"), default=3, metavar="K",
                    help="kernel size: one integer, or one per spatial axis such as 3,5 (default: 3)")
-    p.add_argument("--stride", type=_per_axis("--stride"), default=1, metavar="S",
-                   help="stride: one integer or one per axis (default: 1)")
-    p.add_argument("--padding", type=_padding, default=1, metavar="P|valid|same|full",
+    p.add_argument("--stride", type=_per_axis("--stride"), default=None, metavar="S",
+                   help="stride: one integer or one per axis (default: 1; avg_pool: the kernel size)")
+    p.add_argument("--padding", type=_padding, default=None, metavar="P|valid|same|full",
                    help="zero padding: an integer, comma-separated integers (one per axis), or valid/same/full "
-                        "(default: 1, the homework's problem 1)")
+                        "(default: 1, the homework's problem 1; avg_pool: 0)")
     p.add_argument("--dilation", type=_per_axis("--dilation"), default=1, metavar="D",
                    help="kernel dilation: one integer or one per axis (default: 1)")
     p.add_argument("--groups", type=_per_axis("--groups", 1, MAX_CHANNELS, single=True), default=1, metavar="G",
@@ -112,10 +112,18 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-channels", type=_per_axis("--out-channels", 1, MAX_CHANNELS, single=True),
                    default=None, metavar="C", help="output channels (default: as many as the input channels)")
     p.add_argument("--bias", action="store_true", help="the layer has a bias (default: no bias)")
-    p.add_argument("--op", choices=("conv", "conv_transpose", "slice", "pad"), default="conv",
+    p.add_argument("--op", choices=("conv", "conv_transpose", "slice", "pad", "avg_pool"), default="conv",
                    help="the layer: conv (PyTorch's ConvNd), conv_transpose (ConvTransposeNd, its kernel laid "
-                        "out C_in x C_out/groups), slice (x[..., start:stop:step] on every spatial axis) or pad "
-                        "(zero padding: --padding before, --padding-high after) (default: conv)")
+                        "out C_in x C_out/groups), slice (x[..., start:stop:step] on every spatial axis), pad "
+                        "(zero padding: --padding before, --padding-high after) or avg_pool (AvgPoolNd: "
+                        "--kernel-size, --stride, --padding and the three flags below) (default: conv)")
+    p.add_argument("--ceil-mode", action="store_true", default=None,
+                   help="avg_pool only: round the output length up (PyTorch's ceil_mode)")
+    p.add_argument("--count-include-pad", action=argparse.BooleanOptionalAction, default=None,
+                   help="avg_pool only: divide by the window's length counting the padding, or "
+                        "(--no-count-include-pad) by its real entries (default: counting the padding)")
+    p.add_argument("--divisor-override", type=_divisor, default=None, metavar="N",
+                   help="avg_pool only: divide every window's sum by N (a non-zero integer)")
     p.add_argument("--output-padding", type=_per_axis("--output-padding", 0), default=0, metavar="R",
                    help="conv_transpose only: outputs added after each axis, below the stride or the dilation "
                         "(default: 0)")
@@ -139,8 +147,38 @@ def _stop(text: str) -> Any:
     return values[0] if len(values) == 1 else values
 
 
+def _divisor(text: str) -> int:
+    """--divisor-override: a whole number (read by int, never evaluated), its range checked by the spec."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--divisor-override takes a non-zero integer, got {text!r}") from None
+
+
+_POOL_FLAGS = ("ceil_mode", "count_include_pad", "divisor_override")
+
+
+def _pool_spec(args: argparse.Namespace) -> Any:
+    from .derivation.spec import AvgPoolSpec
+    if args.output_padding != 0:
+        raise InputError("--output-padding: only with --op conv_transpose")
+    if isinstance(args.padding, str):
+        raise InputError("--padding: --op avg_pool takes integers, one per axis or once")
+    return AvgPoolSpec(args.ndim, args.kernel_size, args.stride, 0 if args.padding is None else args.padding,
+                       bool(args.ceil_mode), args.count_include_pad is not False, args.divisor_override)
+
+
 def _spec(args: argparse.Namespace) -> Any:
     from .derivation.spec import ConvSpec, PadSpec, SliceSpec
+    pool_only = [name for name in _POOL_FLAGS if getattr(args, name, None) is not None]
+    if args.op != "avg_pool" and pool_only:
+        raise InputError(f"--{pool_only[0].replace('_', '-')}: only with --op avg_pool")
+    if args.op == "avg_pool":
+        return _pool_spec(args)
+    if args.padding is None:
+        args.padding = 1
+    if args.stride is None:
+        args.stride = 1
     slice_only = [name for name in ("start", "stop", "step") if getattr(args, name) is not None]
     if args.op != "slice" and slice_only:
         raise InputError(f"--{slice_only[0]}: only with --op slice")
@@ -225,7 +263,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
         if spec.op != "conv":
             raise InputError("--order 2: only with --op conv")
         return _derive_second(args, spec)
-    if spec.op in ("slice", "pad"):
+    if spec.op in ("slice", "pad", "avg_pool"):
         return _derive_unary(args, spec)
     out = _out_dir(args)
     derivation = derive(spec)
@@ -276,15 +314,16 @@ def _derive_second(args: argparse.Namespace, spec: Any) -> int:
 
 def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
     """``derive --op slice|pad``: ∂L/∂x printed (or --json), and the report as the convolution's."""
-    from .proof.attach import derive_unary
+    from .proof.attach import derive_pool, derive_unary
     out = _out_dir(args)
-    d = derive_unary(spec)
+    d = derive_pool(spec) if spec.op == "avg_pool" else derive_unary(spec)
     if not args.json:
         print(f"dL/dx = {d.grad_input}")
     else:
         described = {"op": spec.op, "ndim": spec.ndim}
         described.update({"start": list(spec.start), "stop": list(spec.stop), "step": list(spec.step)}
-                         if spec.op == "slice" else {"padding": [list(p) for p in spec.pads]})
+                         if spec.op == "slice" else _pool_json(spec) if spec.op == "avg_pool"
+                         else {"padding": [list(p) for p in spec.pads]})
         general = d.general.closed["grad_input"]
         print(_json({
             "spec": described,
@@ -304,6 +343,12 @@ def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
                      args.lang)
     stem = spec.describe().replace(f"{spec.op}_", f"{spec.op}_backward_", 1)
     return _write(out, stem, tex, md, not args.no_pdf, args.lang, {}, quiet=args.json)
+
+
+def _pool_json(spec: Any) -> dict[str, Any]:
+    return {"kernel_size": list(spec.kernel_size), "stride": list(spec.stride), "padding": list(spec.padding),
+            "ceil_mode": spec.ceil_mode, "count_include_pad": spec.count_include_pad,
+            "divisor_override": spec.divisor_override}
 
 
 def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
@@ -857,7 +902,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .proof.checks import verify
 
     spec = _spec(args)
-    if spec.op in ("slice", "pad"):
+    if spec.op in ("slice", "pad", "avg_pool"):
         raise InputError(f"--op {spec.op}: verify it with --claim FORM --wrt x (for every size), or with derive")
     size = (args.input_size if isinstance(args.input_size, tuple) else (args.input_size,)) if args.input_size \
         else small_input_size(spec, 3)
@@ -894,14 +939,14 @@ def _claim(args: argparse.Namespace) -> int:
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    if spec.op in ("slice", "pad"):
-        from .proof.claims import prove_unary_claim
+    if spec.op in ("slice", "pad", "avg_pool"):
+        from .proof.claims import prove_pool_claim, prove_unary_claim
         from .proof.grammar import MAX_LENGTH, ClaimError
         if len(args.claim) > MAX_LENGTH:
             raise ClaimError(f"{len(args.claim)} characters; a claim has at most {MAX_LENGTH}")
         if args.wrt != "x":
             raise InputError(f"--wrt {args.wrt}: {spec.op} has one input, x")
-        kind, result = "form", prove_unary_claim(spec, args.claim)
+        kind, result = "form", (prove_pool_claim if spec.op == "avg_pool" else prove_unary_claim)(spec, args.claim)
     elif spec.transposed:
         # The claim grammar (symconv's printed forms and their LaTeX); the homework's notations and index
         # sums read a convolution's definition.
@@ -938,13 +983,20 @@ def _claim(args: argparse.Namespace) -> int:
 
 def _all_sizes(args: argparse.Namespace) -> int:
     """``verify --sweep --all-sizes``: every structure at every stride and dilation, for every size."""
-    from .proof.presburger import OPS, sweep as all_sizes
+    from .proof.presburger import OPS, Sweep, sweep as all_sizes
+    from .proof.presburger_pool import sweep as pool_sizes
     # Every operator; a mutant only where it belongs (the transposed convolution's own, or the convolution's).
-    ops_ = OPS if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS else ("conv",)
-    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant, ops_=ops_)
+    ops_ = OPS + ("avg_pool",) if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS \
+        else ("avg_pool",) if args.mutant in _POOL_MUTANTS else ("conv",)
+    kw = dict(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant)
+    parts = ([all_sizes(**kw, ops_=tuple(o for o in ops_ if o != "avg_pool"))] if ops_ != ("avg_pool",) else []) \
+        + ([pool_sizes(**kw)] if "avg_pool" in ops_ else [])       # average pooling's families: presburger_pool
+    result = Sweep(tuple(p for r in parts for p in r.proofs), sum(r.seconds for r in parts),
+                   sum(r.cpu_seconds for r in parts))
     op = lambda p: "conv_transpose" if p.transposed else p.op  # noqa: E731
     failures = [{"family": (f"{p.op} {p.ndim}d step={p.stride}" if p.op == "slice" else f"pad {p.ndim}d")
-                 if p.op in ("slice", "pad") else
+                 if p.op in ("slice", "pad") else f"avg_pool {p.ndim}d {p.statement.split(' at ')[-1]}"
+                 if p.op == "avg_pool" else
                  f"{op(p) + ' ' if p.transposed else ''}{p.ndim}d grouped={p.grouped} bias={p.bias} "
                  f"stride={p.stride} dilation={p.dilation}",
                  "counterexample": str(p.counterexample or p.results[0].detail)}
@@ -967,6 +1019,7 @@ def _all_sizes(args: argparse.Namespace) -> int:
 
 
 _TRANSPOSED_MUTANTS = ("output_padding_wrong_side", "extra_rotation")     # symconv.proof.mutants.TRANSPOSED_KINDS
+_POOL_MUTANTS = ("divisor_off_by_one", "count_include_pad_flipped")         # symconv.proof.mutants.POOL_KINDS
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -1095,7 +1148,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--jobs", type=_per_axis("--jobs", 1, MAX_JOBS, single=True), default=None, metavar="N",
                    help="worker processes for --sweep (default: one per core)")
     v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation",
-                                            "output_padding_wrong_side", "extra_rotation"),
+                                            "output_padding_wrong_side", "extra_rotation", "divisor_off_by_one",
+                                            "count_include_pad_flipped"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
     v.add_argument("--claim", metavar="FORM",
                    help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "

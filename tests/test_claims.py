@@ -109,7 +109,7 @@ def test_unary_minus_and_mod_build_the_printed_expression():
 
 # --------------------------------------------------------------------------------------------- errors
 
-NAMES = r"\(names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes\)"
+NAMES = r"\(names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes, sum_windows, divide\)"
 DEEP = "pad(" * 10_000 + "g" + ", 1)" * 10_000
 
 MALFORMED = [

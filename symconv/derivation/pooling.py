@@ -81,8 +81,8 @@ class Divisor:
             return ops._latex(self.value)
         sub = ";".join(ops._latex(v[0]) if len(set(v)) == 1 else ",".join(map(ops._latex, v))
                        for v in (self.kernel, self.stride, self.padding))
-        name = r"count" if self.kind == "count" else r"count^{\mathrm{valid}}"
-        return rf"\operatorname{{{name}}}_{{{sub}}}"
+        valid = "" if self.kind == "count" else r"^{\mathrm{valid}}"
+        return rf"\operatorname{{count}}{valid}_{{{sub}}}"
 
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> "Divisor":
         def sub(v: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -71,10 +71,11 @@ class PoolFamily:
         if self.padding is not None:
             parts.append(f"padding {one(self.padding)}")
         if self.ceil_mode:
-            parts.append("ceil_mode")
-        parts.append("count_include_pad" if self.count_include_pad else "count_include_pad=False")
+            parts.append("ceil mode")
         if self.divisor_override is not None:
-            parts.append(f"divisor_override {self.divisor_override}")
+            parts.append(f"divisor {self.divisor_override}")
+        else:
+            parts.append("padding counted" if self.count_include_pad else "real entries counted")
         return ", ".join(parts)
 
     def name(self) -> str:
@@ -379,7 +380,7 @@ def _refuted(st: _Structure, family: PoolFamily, form: ops.Expr, found: list[tup
 
 def statement(family: PoolFamily) -> str:
     axes = ("H",) if family.ndim == 1 else ("H", "W") if family.ndim == 2 else ("H_1", "H_2", "H_3")
-    free = ["N", "C"] + list(axes) + (["P ≤ K/2"] if family.padding is None else [])
+    free = ["N", "C"] + list(axes) + (["P up to K/2"] if family.padding is None else [])
     return f"for every {', '.join(free)} (a non-empty output) at {family.words()}"
 
 
@@ -420,6 +421,25 @@ def prove_family(family: PoolFamily, mutant: str | None = None) -> tuple[Proof, 
         from .mutants import mutate
         form = mutate(family_form(family), mutant)
     return prove_pool(family, form), time.process_time() - started
+
+
+def _prove_one(item: tuple[PoolFamily, str | None]) -> tuple[Proof, float]:
+    return prove_family(*item)
+
+
+def sweep(ndims: Sequence[int] = (1, 2), jobs: int = 1, mutant: str | None = None) -> presburger.Sweep:
+    """Every family of :func:`pool_families` proved (or, with ``mutant``, a wrong form refuted), in ``jobs``
+    processes; the all-sizes sweep (``verify --sweep --all-sizes``) runs it beside the convolutions'."""
+    from ..derivation import threads
+    start = time.perf_counter()
+    todo = [(f, mutant) for f in pool_families(tuple(n for n in ndims if n < 3))]
+    if jobs > 1 and todo:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(jobs, initializer=threads.worker) as pool:
+            done = list(pool.map(_prove_one, todo, chunksize=8))
+    else:
+        done = list(map(_prove_one, todo))
+    return presburger.Sweep(tuple(p for p, _ in done), time.perf_counter() - start, sum(c for _, c in done))
 
 
 __all__ = ["PoolFamily", "PoolCounterexample", "prove_pool", "prove_spec", "pool_families", "prove_family",
