@@ -189,3 +189,194 @@ def test_every_config_is_read():
 def test_torch_rejected_configs_are_refused(cfg):
     with pytest.raises(SpecError):
         spec_of(cfg).check_input(batched(cfg))
+
+
+# ---------------------------------------------------------------------- proved for every size (isl)
+
+from symconv.proof.mutants import mutate  # noqa: E402
+from symconv.proof.presburger_pool import (PoolFamily, pool_families, prove_pool, prove_spec,  # noqa: E402
+                                           sweep as pool_sweep)
+from symconv.proof.grammar import parse  # noqa: E402
+
+
+@pytest.mark.parametrize("spec", [s for _, s in OWN] + [AvgPoolSpec(1, 4, stride=3, padding=2, ceil_mode=True),
+                                                        AvgPoolSpec(1, 2, divisor_override=-2)],
+                         ids=lambda s: s.describe())
+def test_engine_forms_are_proved_for_every_size(spec):
+    proof = prove_spec(spec)
+    assert proof.ok, proof.results[0].detail
+    assert proof.statement.startswith("for every N, C, H")
+    general = prove_pool(PoolFamily.of(spec, fixed=False))
+    assert general.ok and "P up to K/2" in general.statement
+
+
+def test_sweep_families_are_proved():
+    result = pool_sweep((1, 2))
+    assert len(result.proofs) == len(pool_families((1, 2))) == 68 and result.ok
+
+
+def _confirm_with_torch(spec, form, cx):
+    """The counterexample's sizes, evaluated: the claim's value at its entry differs from PyTorch
+    autograd's there, and the derivative's value it reports is PyTorch's."""
+    import torch  # noqa: F401
+    shape = (cx.sizes["N"], cx.sizes["C"]) + cx.input_size
+    rng = np.random.default_rng(22)
+    g = rng.integers(-50, 51, spec.check_input(shape)).astype(float)
+    want = torch_pool_grad(spec, np.zeros(shape), g)
+    sym = derive_pool_general(spec.ndim).sym
+    sizes = {**dict(zip(sym.H, cx.input_size)), **dict(zip(sym.Ho, g.shape[2:]))}
+    got = np.asarray(form.evaluate({"g": g}, sizes), dtype=float)
+    if not cx.entry:                     # a refutation by shape: the formula's result is not x's shape
+        assert cx.kind == "shape" and got.shape != want.shape
+        return
+    assert got.shape == want.shape and not np.allclose(got, want)
+    assert float(cx.values[1]) == pytest.approx(want[cx.entry])
+    assert float(cx.values[0]) == pytest.approx(got[cx.entry])
+
+
+WRONG_DIVISORS = [
+    # (the configuration, a claim with a wrong divisor, the smallest sizes the prover must name)
+    (AvgPoolSpec(1, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),      # include flipped
+     "sum_windows(pad(dilate(divide(g, count(3, 2, 1)), 2), (1, H - 2*H^o + 2)), 3)", "C = 1, H = 1, P = 1"),
+    (AvgPoolSpec(1, 3, stride=2, padding=1),                                               # off by one
+     "sum_windows(pad(dilate(divide(g, 4), 2), (1, ((H + 1) mod 2) + 1)), 3)", "C = 1, H = 1, P = 1"),
+    (AvgPoolSpec(1, 3, stride=2, padding=1, count_include_pad=False),                       # flipped, no ceil
+     "sum_windows(pad(dilate(divide(g, 3), 2), (1, ((H + 1) mod 2) + 1)), 3)", "C = 1, H = 1, P = 1"),
+    (AvgPoolSpec(2, 2, divisor_override=3),                                                # override ignored
+     "sum_windows(pad(dilate(divide(g, 4), 2), ((1, (H_1 mod 2) + 1), (1, (H_2 mod 2) + 1))), 2)",
+     "C = 1, H = 2, W = 2, P = 0"),
+    (AvgPoolSpec(2, 3, stride=2, padding=1, ceil_mode=True),                                # 9 for the clipped count
+     "sum_windows(pad(dilate(divide(g, 9), 2), ((1, H_1 - 2*H^o_1 + 2), (1, H_2 - 2*H^o_2 + 2))), 3)",
+     "C = 1, H = 1, W = 2, P = 1"),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("spec, claim, where", WRONG_DIVISORS, ids=[w[1][:40] for w in WRONG_DIVISORS])
+def test_wrong_divisors_are_refuted_and_confirmed_by_torch(spec, claim, where):
+    form = parse(claim, spec.ndim)
+    proof = prove_spec(spec, form)
+    cx = proof.counterexample
+    assert not proof.ok and cx is not None and cx.kind == "weight", proof.results[0].detail
+    assert cx.where() == where
+    _confirm_with_torch(spec, form, cx)
+
+
+@needs_torch
+@pytest.mark.parametrize("spec, kind", [
+    (AvgPoolSpec(1, 3, stride=2, padding=1), "divisor_off_by_one"),
+    (AvgPoolSpec(1, 3, stride=2, padding=1, ceil_mode=True), "divisor_off_by_one"),
+    (AvgPoolSpec(1, 3, stride=2, padding=1, ceil_mode=True), "count_include_pad_flipped"),
+    (AvgPoolSpec(2, 3, stride=1, padding=1, count_include_pad=False), "count_include_pad_flipped"),
+    (AvgPoolSpec(1, 3, stride=2, padding=1), "pad_off_by_one"),
+    (AvgPoolSpec(2, (3, 2), stride=(2, 1), padding=(1, 0), ceil_mode=True), "pad_off_by_one"),
+])
+def test_mutants_fail(spec, kind):
+    form = mutate(derive_pool_forms(spec).grad_input, kind)
+    assert form != derive_pool_forms(spec).grad_input
+    proof = prove_spec(spec, form)
+    assert not proof.ok and proof.counterexample is not None
+    _confirm_with_torch(spec, form, proof.counterexample)
+
+
+@needs_torch
+def test_ceil_mode_ignored_is_refuted():
+    # The form derived without ceil_mode, claimed for the configuration with it: at H = 3 ceil_mode adds a
+    # second window (H = 1 has no output at K = 2), whose g entry the form never reads.
+    spec = AvgPoolSpec(1, 2, stride=2, ceil_mode=True)
+    form = derive_pool_forms(AvgPoolSpec(1, 2, stride=2)).grad_input
+    proof = prove_spec(spec, form)
+    assert not proof.ok and proof.counterexample.where() == "C = 1, H = 3, P = 0"
+    _confirm_with_torch(spec, form, proof.counterexample)
+
+
+def test_mutant_sweeps_fail():
+    assert not any(p.ok for p in pool_sweep((1,), mutant="divisor_off_by_one").proofs)
+    flipped = pool_sweep((1,), mutant="count_include_pad_flipped").proofs
+    # Unchanged only where there is no padding to count (K = 1) or a divisor_override: 24 of 60.
+    assert sum(p.ok for p in flipped) == 24
+
+
+def test_divisor_of_another_tensor_is_not_read():
+    spec = AvgPoolSpec(1, 3, stride=2, padding=1)
+    proof = prove_spec(spec, parse("sum_windows(divide(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), 3), 3)", 1))
+    assert not proof.ok and "divide(g, ...)" in proof.results[0].detail
+
+
+# ---------------------------------------------------------------------------------- command line
+
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+POOL = ["--op", "avg_pool", "--ndim", "1", "--kernel-size", "3", "--stride", "2", "--padding", "1"]
+
+
+def _run(*args, cwd=None):
+    import os
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "symconv", *args], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=600)
+
+
+def test_cli_derive_json_and_claim_round_trip(tmp_path):
+    done = _run("derive", *POOL, "--ceil-mode", "--no-count-include-pad", "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    entry = data["closed_forms"]["grad_input"]
+    assert entry["wrt"] == "x" and entry["form"] == \
+        "sum_windows(pad(dilate(divide(g, valid_count(3, 2, 1)), 2), (1, H - 2*H^o + 2)), 3)"
+    assert data["spec"]["ceil_mode"] is True and data["spec"]["count_include_pad"] is False
+    assert data["proof"]["ok"] and data["proof"]["general"]["ok"]
+    proved = _run("verify", *POOL, "--ceil-mode", "--no-count-include-pad", "--wrt", entry["wrt"],
+                  "--claim", entry["form"])
+    assert proved.returncode == 0 and "proved for every N, C, H" in proved.stdout
+    flipped = _run("verify", *POOL, "--ceil-mode", "--wrt", "x", "--claim", entry["form"])
+    assert flipped.returncode == 1 and "refuted, at C = 1, H = 1, P = 1" in flipped.stdout
+
+
+def test_cli_stride_defaults_to_the_kernel():
+    done = _run("derive", "--op", "avg_pool", "--ndim", "1", "--kernel-size", "2", "--no-pdf", "--json")
+    assert json.loads(done.stdout)["spec"]["stride"] == [2] and json.loads(done.stdout)["spec"]["padding"] == [0]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["derive", *POOL, "--padding", "2"],
+     "symconv: error: padding must be at most half the kernel size (3 on spatial axis 1), got 2"),
+    (["derive", *POOL, "--divisor-override", "0"],
+     "symconv: error: divisor_override must be a non-zero integer (at most 4096 in size) or none, got 0"),
+    (["derive", "--ceil-mode"], "symconv: error: --ceil-mode: only with --op avg_pool"),
+    (["derive", "--no-count-include-pad"], "symconv: error: --count-include-pad: only with --op avg_pool"),
+    (["verify", *POOL], "symconv: error: --op avg_pool: verify it with --claim FORM --wrt x (for every size), "
+                        "or with derive"),
+    (["verify", *POOL, "--wrt", "h", "--claim", "g"], "symconv: error: --wrt h: avg_pool has one input, x"),
+    (["verify", *POOL, "--wrt", "x", "--claim", "divide(g, count(3, 2))"],
+     "symconv: error: claim: expected ',' and the padding of count at column 21, got ')'"),
+])
+def test_cli_refuses_in_one_line(tmp_path, args, message):
+    done = _run(*args, "--no-pdf", cwd=tmp_path) if args[0] == "derive" else _run(*args, cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip() == message and "Traceback" not in done.stderr
+
+
+def test_cli_report_en_zh(tmp_path):
+    for lang in ("en", "zh"):
+        done = _run("derive", *POOL, "--no-count-include-pad", "--no-pdf", "--lang", lang, "--out", "o",
+                    cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    md = (tmp_path / "o" / "avg_pool_backward_1d_k3_s2_p1_nopad.md").read_text()
+    assert "| operator | avg\\_pool |" in md and "| count\\_include\\_pad | no |" in md
+    assert "`sum_windows(pad(dilate(divide(g, valid_count(3, 2, 1)), 2), (1, ((H + 1) mod 2) + 1)), 3)`" in md
+    assert "Step 5: the position's weight 1/d is taken into g." in md
+    zh = (tmp_path / "o" / "avg_pool_backward_1d_k3_s2_p1_nopad_zh.md").read_text()
+    assert "除数只计真实元素" in zh and "把该位置的权重 1/d 并入 g" in zh
+
+
+def test_all_sizes_sweep_names_avg_pool(capsys):
+    from symconv.cli import main
+    assert main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1", "--mutant", "divisor_off_by_one",
+                 "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["by_op"] == {"avg_pool": {"total": 60, "proved": 0}}
+    assert data["failures"][0]["family"] == "avg_pool 1d kernel 1, stride 1, padding counted"
