@@ -156,7 +156,7 @@ def derive_pool(spec: Any, prove: bool = True) -> Any:
     >>> from symconv.derivation.spec import AvgPoolSpec
     >>> d = derive_pool(AvgPoolSpec(1, 3, stride=2, padding=1))
     >>> print(d.grad_input, "|", d.proof.statement)
-    sum_windows(pad(dilate(divide(g, 3), 2), (1, ((H + 1) mod 2) + 1)), 3) | for every N, C, H (a non-empty output) at kernel 3, stride 2, padding 1, count_include_pad
+    sum_windows(pad(dilate(divide(g, 3), 2), (1, ((H + 1) mod 2) + 1)), 3) | for every N, C, H (a non-empty output) at kernel 3, stride 2, padding 1, padding counted
     """
     from ..derivation.pooling import derive_pool_forms
     from .presburger_pool import PoolFamily, prove_pool, prove_spec
