@@ -352,6 +352,8 @@ def test_cli_stride_defaults_to_the_kernel():
     (["verify", *POOL], "symconv: error: --op avg_pool: verify it with --claim FORM --wrt x (for every size), "
                         "or with derive"),
     (["verify", *POOL, "--wrt", "h", "--claim", "g"], "symconv: error: --wrt h: avg_pool has one input, x"),
+    (["verify", *POOL, "--wrt", "x", "--claim", "sum_windows(g, 100000000)"],
+     "symconv: error: claim: 100000000 in sum_windows(g, 100000000): a window, stride or padding is at most 1,024"),
     (["verify", *POOL, "--wrt", "x", "--claim", "divide(g, count(3, 2))"],
      "symconv: error: claim: expected ',' and the padding of count at column 21, got ')'"),
 ])

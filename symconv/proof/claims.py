@@ -160,6 +160,15 @@ def prove_pool_claim(spec: Any, text: str) -> ClaimProof:
                 raise ClaimError(f"{what} {_short(value)} in {_short(node)}: at most {MAX_VALUE[what]:,}")
     if isinstance(form, ops.AddBias):
         raise ClaimError("∂L/∂x of avg_pool is one sum of windows; a sum of formulas is not read")
+    from ..derivation.pooling import Divide, SumWindows
+    from ..derivation.spec import MAX_PER_AXIS
+    for node in ops.nodes(form):        # the pooling operators' sizes, as the spec's kernel and stride
+        values = node.window if isinstance(node, SumWindows) else (
+            node.divisor.kernel + node.divisor.stride + node.divisor.padding) if isinstance(node, Divide) else ()
+        big = [v for v in values if isinstance(v, int) and abs(v) > MAX_PER_AXIS]
+        if big:
+            raise ClaimError(f"{_short(big[0])} in {_short(node)}: a window, stride or padding is at most "
+                             f"{MAX_PER_AXIS:,}")
     return ClaimProof(text, "x", form, prove_spec(spec, form))
 
 
