@@ -297,6 +297,16 @@ def test_mutant_sweeps_fail():
     assert sum(p.ok for p in flipped) == 24
 
 
+def test_a_sum_with_one_divided_term_is_not_proved():
+    # The halves of the windows, one divided and one not, read every term once, so the entries agree; one
+    # divisor compared would miss the undivided half: a sum is never proved (a guard: the affine reading of
+    # a sum of two data arrays refused it already).
+    spec = AvgPoolSpec(1, 2, stride=1)
+    form = parse("pad(divide(g, 2), (1, 0)) + pad(g, (0, 1))", 1)
+    proof = prove_spec(spec, form)
+    assert not proof.ok and "a sum of formulas is not read" in proof.results[0].detail
+
+
 def test_divisor_of_another_tensor_is_not_read():
     spec = AvgPoolSpec(1, 3, stride=2, padding=1)
     proof = prove_spec(spec, parse("sum_windows(divide(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), 3), 3)", 1))
