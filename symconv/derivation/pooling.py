@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -190,7 +190,7 @@ class SumWindows(ops.Expr):
         src = v[:lead] + [f"{z} + {t}" for z, t in zip(v[lead:], a)]
         conds = [space.box(v, out)] + [f"0 <= {t} <= {space.aff(k)} - 1" for t, k in zip(a, self.window)]
         return space.map(f"[{tup(v)} -> {tup(a)}]", tup(src), " and ".join(conds)).apply_range(
-            ops._moved(_undivided(self.arg), space))
+            ops._moved(undivided(self.arg), space))
 
     def requires(self, space: IndexSpace) -> list[tuple[str, ops.Expr, str]]:
         out = self.extent(space).sizes[-len(self.window):]
@@ -198,28 +198,17 @@ class SumWindows(ops.Expr):
                                           for n in out]
 
 
-def _undivided(expr: ops.Expr) -> ops.Expr:
-    """``expr`` with its division taken out (the entries it moves, weight aside), for the affine reading."""
+def undivided(expr: ops.Expr) -> ops.Expr:
+    """``expr`` with its divisions taken out (the entries it moves, weight aside): how the affine reading,
+    and the prover, read a pooling's form."""
     if isinstance(expr, Divide):
         return expr.arg
     if isinstance(expr, ops.Tensor):
         return expr
     if isinstance(expr, (ops.Pad, ops.Dilate, SumWindows)):
-        return type(expr)(_undivided(expr.arg), *[getattr(expr, f) for f in expr.__dataclass_fields__
+        return type(expr)(undivided(expr.arg), *[getattr(expr, f) for f in expr.__dataclass_fields__
                                                   if f != "arg"])
     return expr
-
-
-def divisors(expr: ops.Expr) -> list[Divisor]:
-    """Every divisor a closed form divides by."""
-    found = [expr.divisor] if isinstance(expr, Divide) else []
-    arg = getattr(expr, "arg", None)
-    return found + (divisors(arg) if isinstance(arg, ops.Expr) else [])
-
-
-def undivided(expr: ops.Expr) -> ops.Expr:
-    """The closed form with every division taken out (public: the prover reads the entries this way)."""
-    return _undivided(expr)
 
 
 # ---------------------------------------------------------------------------------------- definition
@@ -408,7 +397,6 @@ def concrete_form(general: ops.Expr, spec: Any, sym: Symbols) -> ops.Expr:
             return expr
         changes = {f: put(getattr(expr, f)) for f in expr.__dataclass_fields__
                    if isinstance(getattr(expr, f), ops.Expr)}
-        from dataclasses import replace
         return replace(expr, **changes)  # type: ignore[type-var]
     return put(general).map_sizes(pool_sizes(spec, sym))
 

@@ -30,7 +30,7 @@ import functools
 import itertools
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -40,7 +40,7 @@ from ..derivation import ops
 from ..derivation.affine import IndexSpace
 from ..derivation.index import Symbols, Term, from_sympy
 from ..derivation.pooling import (Divide, Divisor, concrete_form, definition_avg_pool, derive_pool_general,
-                                  divisors, undivided)
+                                  undivided)
 from ..derivation.spec import AvgPoolSpec
 from ..errors import SymconvError, UnsupportedError
 from . import presburger
