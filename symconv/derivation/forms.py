@@ -134,11 +134,14 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
 
 
 def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step],
-                    rules: tuple[Any, ...] = RULES, read: Any = recognise) -> ops.Expr:
+                    rules: tuple[Any, ...] | None = None, read: Any = None) -> ops.Expr:
     """∂L/∂tensor: SymPy's derivative of L (checked against L's exact difference), rewritten by the rules
     until none fits (each step checked when taken), recognised as a closed form (checked too); the steps are
     appended to ``steps``. An operator that needs more (pooling, :mod:`.pooling`) passes its ``rules`` and
-    its reading ``read`` of the last Term."""
+    its reading ``read`` of the last Term (by default the module's RULES and recognise, looked up when
+    called, so that a test may put a wrong rule in their place)."""
+    rules = RULES if rules is None else rules
+    read = recognise if read is None else read
     sym, target = ctx.sym, ctx.target
     wrt = sp.IndexedBase(tensor)[ctx.free]
     term = from_sympy(L.diff(wrt))
