@@ -211,8 +211,8 @@ def test_engine_forms_are_proved_for_every_size(spec):
 
 
 def test_sweep_families_are_proved():
-    result = pool_sweep((1, 2))
-    assert len(result.proofs) == len(pool_families((1, 2))) == 68 and result.ok
+    result = pool_sweep((1, 2, 3))
+    assert len(result.proofs) == len(pool_families((1, 2, 3))) == 72 and result.ok
 
 
 def _confirm_with_torch(spec, form, cx):

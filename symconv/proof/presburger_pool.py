@@ -401,7 +401,8 @@ def prove_spec(spec: AvgPoolSpec, form: ops.Expr | None = None) -> Proof:
 def pool_families(ndims: Sequence[int] = (1, 2)) -> list[PoolFamily]:
     """The families the all-sizes sweep proves: in 1-D every kernel 1..4 and stride 1..3 with every flag
     (ceil_mode, count_include_pad, and a divisor_override), every padding P ≤ K/2 free; in 2-D a kernel of
-    (2, 3) and (3, 3) at strides (1, 2) and (2, 2), both flags both ways (every P free)."""
+    (2, 3) and (3, 3) at strides (1, 2) and (2, 2), in 3-D (2, 2, 3) at stride (2, 1, 2), both flags both ways
+    (every P free)."""
     out = []
     for ndim in ndims:
         if ndim == 1:
@@ -430,12 +431,12 @@ def _prove_one(item: tuple[PoolFamily, str | None]) -> tuple[Proof, float]:
     return prove_family(*item)
 
 
-def sweep(ndims: Sequence[int] = (1, 2), jobs: int = 1, mutant: str | None = None) -> presburger.Sweep:
+def sweep(ndims: Sequence[int] = (1, 2, 3), jobs: int = 1, mutant: str | None = None) -> presburger.Sweep:
     """Every family of :func:`pool_families` proved (or, with ``mutant``, a wrong form refuted), in ``jobs``
     processes; the all-sizes sweep (``verify --sweep --all-sizes``) runs it beside the convolutions'."""
     from ..derivation import threads
     start = time.perf_counter()
-    todo = [(f, mutant) for f in pool_families(tuple(n for n in ndims if n < 3))]
+    todo = [(f, mutant) for f in pool_families(ndims)]
     if jobs > 1 and todo:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(jobs, initializer=threads.worker) as pool:
