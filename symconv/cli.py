@@ -164,6 +164,12 @@ def _pool_spec(args: argparse.Namespace) -> Any:
         raise InputError("--output-padding: only with --op conv_transpose")
     if isinstance(args.padding, str):
         raise InputError("--padding: --op avg_pool takes integers, one per axis or once")
+    # PyTorch's AvgPoolNd has none of these: an option given for it would be silently ignored.
+    for name, given in (("dilation", args.dilation not in (1, (1,) * args.ndim)), ("groups", args.groups != 1),
+                        ("bias", args.bias), ("in-channels", args.in_channels is not None),
+                        ("out-channels", args.out_channels is not None)):
+        if given:
+            raise InputError(f"--{name}: --op avg_pool has no {name.replace('-', ' ')} (PyTorch's AvgPoolNd)")
     return AvgPoolSpec(args.ndim, args.kernel_size, args.stride, 0 if args.padding is None else args.padding,
                        bool(args.ceil_mode), args.count_include_pad is not False, args.divisor_override)
 

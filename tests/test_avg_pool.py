@@ -358,6 +358,12 @@ def test_cli_stride_defaults_to_the_kernel():
     (["derive", *POOL, "--divisor-override", "0"],
      "symconv: error: divisor_override must be a non-zero integer (at most 4096 in size) or none, got 0"),
     (["derive", "--ceil-mode"], "symconv: error: --ceil-mode: only with --op avg_pool"),
+    (["derive", *POOL, "--dilation", "2"], "symconv: error: --dilation: --op avg_pool has no dilation (PyTorch's "
+                                           "AvgPoolNd)"),
+    (["derive", *POOL, "--in-channels", "2"], "symconv: error: --in-channels: --op avg_pool has no in channels "
+                                              "(PyTorch's AvgPoolNd)"),
+    (["derive", *POOL, "--padding", "same"], "symconv: error: --padding: --op avg_pool takes integers, one per "
+                                             "axis or once"),
     (["derive", "--no-count-include-pad"], "symconv: error: --count-include-pad: only with --op avg_pool"),
     (["verify", *POOL], "symconv: error: --op avg_pool: verify it with --claim FORM --wrt x (for every size), "
                         "or with derive"),
