@@ -92,15 +92,18 @@ MAX_INPUT_SIZE = 4096
 MAX_JOBS = 64               # worker processes: more than enough for any machine's cores
 
 
+UNARY_OPS = ("slice", "pad", "unfold", "fold", "avg_pool")   # one input, x: derive and --claim --wrt x only
+
+
 def _add_spec_options(p: argparse.ArgumentParser) -> None:
     # Kernel, stride, padding and dilation are range-checked by ConvSpec, whose message names the field.
     p.add_argument("--kernel-size", type=_per_axis("--kernel-size"), default=3, metavar="K",
                    help="kernel size: one integer, or one per spatial axis such as 3,5 (default: 3)")
-    p.add_argument("--stride", type=_per_axis("--stride"), default=1, metavar="S",
-                   help="stride: one integer or one per axis (default: 1)")
-    p.add_argument("--padding", type=_padding, default=1, metavar="P|valid|same|full",
+    p.add_argument("--stride", type=_per_axis("--stride"), default=None, metavar="S",
+                   help="stride: one integer or one per axis (default: 1; avg_pool: the kernel size)")
+    p.add_argument("--padding", type=_padding, default=None, metavar="P|valid|same|full",
                    help="zero padding: an integer, comma-separated integers (one per axis), or valid/same/full "
-                        "(default: 1, the homework's problem 1)")
+                        "(default: 1, the homework's problem 1; avg_pool: 0)")
     p.add_argument("--dilation", type=_per_axis("--dilation"), default=1, metavar="D",
                    help="kernel dilation: one integer or one per axis (default: 1)")
     p.add_argument("--groups", type=_per_axis("--groups", 1, MAX_CHANNELS, single=True), default=1, metavar="G",
@@ -112,11 +115,20 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out-channels", type=_per_axis("--out-channels", 1, MAX_CHANNELS, single=True),
                    default=None, metavar="C", help="output channels (default: as many as the input channels)")
     p.add_argument("--bias", action="store_true", help="the layer has a bias (default: no bias)")
-    p.add_argument("--op", choices=("conv", "conv_transpose", "slice", "pad", "unfold", "fold"), default="conv",
+    p.add_argument("--op", choices=("conv", "conv_transpose", "slice", "pad", "unfold", "fold", "avg_pool"),
+                   default="conv",
                    help="the layer: conv (PyTorch's ConvNd), conv_transpose (ConvTransposeNd, its kernel laid "
                         "out C_in x C_out/groups), slice (x[..., start:stop:step] on every spatial axis), pad "
-                        "(zero padding: --padding before, --padding-high after), unfold (F.unfold, im2col) or "
-                        "fold (F.fold, col2im; needs --output-size) (default: conv)")
+                        "(zero padding: --padding before, --padding-high after), unfold (F.unfold, im2col), "
+                        "fold (F.fold, col2im; needs --output-size) or avg_pool (AvgPoolNd: --kernel-size, "
+                        "--stride, --padding and the three flags below) (default: conv)")
+    p.add_argument("--ceil-mode", action="store_true", default=None,
+                   help="avg_pool only: round the output length up (PyTorch's ceil_mode)")
+    p.add_argument("--count-include-pad", action=argparse.BooleanOptionalAction, default=None,
+                   help="avg_pool only: divide by the window's length counting the padding, or "
+                        "(--no-count-include-pad) by its real entries (default: counting the padding)")
+    p.add_argument("--divisor-override", type=_divisor, default=None, metavar="N",
+                   help="avg_pool only: divide every window's sum by N (a non-zero integer)")
     p.add_argument("--output-padding", type=_per_axis("--output-padding", 0), default=0, metavar="R",
                    help="conv_transpose only: outputs added after each axis, below the stride or the dilation "
                         "(default: 0)")
@@ -142,8 +154,44 @@ def _stop(text: str) -> Any:
     return values[0] if len(values) == 1 else values
 
 
+def _divisor(text: str) -> int:
+    """--divisor-override: a whole number (read by int, never evaluated), its range checked by the spec."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--divisor-override takes a non-zero integer, got {text!r}") from None
+
+
+_POOL_FLAGS = ("ceil_mode", "count_include_pad", "divisor_override")
+
+
+def _pool_spec(args: argparse.Namespace) -> Any:
+    from .derivation.spec import AvgPoolSpec
+    if args.output_padding != 0:
+        raise InputError("--output-padding: only with --op conv_transpose")
+    if isinstance(args.padding, str):
+        raise InputError("--padding: --op avg_pool takes integers, one per axis or once")
+    # PyTorch's AvgPoolNd has none of these: an option given for it would be silently ignored.
+    for name, given in (("dilation", args.dilation not in (1, (1,) * args.ndim)), ("groups", args.groups != 1),
+                        ("bias", args.bias), ("in-channels", args.in_channels is not None),
+                        ("out-channels", args.out_channels is not None)):
+        if given:
+            raise InputError(f"--{name}: --op avg_pool has no {name.replace('-', ' ')} (PyTorch's AvgPoolNd)")
+    return AvgPoolSpec(args.ndim, args.kernel_size, args.stride, 0 if args.padding is None else args.padding,
+                       bool(args.ceil_mode), args.count_include_pad is not False, args.divisor_override)
+
+
 def _spec(args: argparse.Namespace) -> Any:
     from .derivation.spec import ConvSpec, PadSpec, SliceSpec
+    pool_only = [name for name in _POOL_FLAGS if getattr(args, name, None) is not None]
+    if args.op != "avg_pool" and pool_only:
+        raise InputError(f"--{pool_only[0].replace('_', '-')}: only with --op avg_pool")
+    if args.op == "avg_pool":
+        return _pool_spec(args)
+    if args.padding is None:
+        args.padding = 1
+    if args.stride is None:
+        args.stride = 1
     slice_only = [name for name in ("start", "stop", "step") if getattr(args, name) is not None]
     if args.op != "slice" and slice_only:
         raise InputError(f"--{slice_only[0]}: only with --op slice")
@@ -250,7 +298,7 @@ def cmd_derive(args: argparse.Namespace) -> int:
         if spec.op != "conv":
             raise InputError("--order 2: only with --op conv")
         return _derive_second(args, spec)
-    if spec.op in ("slice", "pad", "unfold", "fold"):
+    if spec.op in UNARY_OPS:
         return _derive_unary(args, spec)
     out = _out_dir(args)
     derivation = derive(spec)
@@ -300,11 +348,13 @@ def _derive_second(args: argparse.Namespace, spec: Any) -> int:
 
 
 def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
-    """``derive --op slice|pad|unfold|fold``: ∂L/∂x printed (or --json), and the report as the convolution's."""
-    from .proof.attach import derive_unary
+    """``derive --op slice|pad|unfold|fold|avg_pool``: ∂L/∂x printed (or --json), and the report as the
+    convolution's."""
+    from .proof.attach import derive_pool, derive_unary
     from .proof.presburger_fold import derive_fold
     out = _out_dir(args)
-    d = derive_fold(spec) if spec.op in ("unfold", "fold") else derive_unary(spec)
+    d = (derive_fold(spec) if spec.op in ("unfold", "fold") else derive_pool(spec) if spec.op == "avg_pool"
+         else derive_unary(spec))
     if not args.json:
         print(f"dL/dx = {d.grad_input}")
     else:
@@ -315,7 +365,8 @@ def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
                 described.update(output_size=list(spec.output_size_), blocks=list(spec.blocks))
         else:
             described.update({"start": list(spec.start), "stop": list(spec.stop), "step": list(spec.step)}
-                             if spec.op == "slice" else {"padding": [list(p) for p in spec.pads]})
+                             if spec.op == "slice" else _pool_json(spec) if spec.op == "avg_pool"
+                             else {"padding": [list(p) for p in spec.pads]})
         general = d.general.closed["grad_input"]
         print(_json({
             "spec": described,
@@ -335,6 +386,12 @@ def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
                      args.lang)
     stem = spec.describe().replace(f"{spec.op}_", f"{spec.op}_backward_", 1)
     return _write(out, stem, tex, md, not args.no_pdf, args.lang, {}, quiet=args.json)
+
+
+def _pool_json(spec: Any) -> dict[str, Any]:
+    return {"kernel_size": list(spec.kernel_size), "stride": list(spec.stride), "padding": list(spec.padding),
+            "ceil_mode": spec.ceil_mode, "count_include_pad": spec.count_include_pad,
+            "divisor_override": spec.divisor_override}
 
 
 def derivation_json(derivation: Any, seed: Any) -> dict[str, Any]:
@@ -888,7 +945,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from .proof.checks import verify
 
     spec = _spec(args)
-    if spec.op in ("slice", "pad", "unfold", "fold"):
+    if spec.op in UNARY_OPS:
         raise InputError(f"--op {spec.op}: verify it with --claim FORM --wrt x (for every size), or with derive")
     size = (args.input_size if isinstance(args.input_size, tuple) else (args.input_size,)) if args.input_size \
         else small_input_size(spec, 3)
@@ -925,15 +982,16 @@ def _claim(args: argparse.Namespace) -> int:
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    if spec.op in ("slice", "pad", "unfold", "fold"):
-        from .proof.claims import prove_unary_claim
+    if spec.op in UNARY_OPS:
+        from .proof.claims import prove_pool_claim, prove_unary_claim
         from .proof.claims_fold import prove_fold_claim
         from .proof.grammar import MAX_LENGTH, ClaimError
         if len(args.claim) > MAX_LENGTH:
             raise ClaimError(f"{len(args.claim)} characters; a claim has at most {MAX_LENGTH}")
         if args.wrt != "x":
             raise InputError(f"--wrt {args.wrt}: {spec.op} has one input, x")
-        prover = prove_fold_claim if spec.op in ("unfold", "fold") else prove_unary_claim
+        prover = (prove_fold_claim if spec.op in ("unfold", "fold") else prove_pool_claim if spec.op == "avg_pool"
+                  else prove_unary_claim)
         kind, result = "form", prover(spec, args.claim)
     elif spec.transposed:
         # The claim grammar (symconv's printed forms and their LaTeX); the homework's notations and index
@@ -971,15 +1029,24 @@ def _claim(args: argparse.Namespace) -> int:
 
 def _all_sizes(args: argparse.Namespace) -> int:
     """``verify --sweep --all-sizes``: every structure at every stride and dilation, for every size."""
+    from .proof.presburger import Sweep
     from .proof.presburger_fold import ALL_OPS as OPS, sweep as all_sizes
-    # Every operator; a mutant only where it belongs (the transposed convolution's own, or the convolution's).
-    ops_ = OPS if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS else ("conv",)
+    from .proof.presburger_pool import sweep as pool_sizes
+    # Every operator; a mutant only where it belongs (the transposed convolution's own, unfold's and fold's,
+    # average pooling's, or the convolution's).
+    ops_ = OPS + ("avg_pool",) if not args.mutant else ("conv_transpose",) if args.mutant in _TRANSPOSED_MUTANTS \
+        else ("avg_pool",) if args.mutant in _POOL_MUTANTS else ("conv",)
     ops_ = _FOLD_MUTANTS.get(args.mutant, ops_)
-    result = all_sizes(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant, ops_=ops_)
+    kw = dict(ndims=tuple(args.sweep_ndim), jobs=args.jobs or 1, mutant=args.mutant)
+    parts = ([all_sizes(**kw, ops_=tuple(o for o in ops_ if o != "avg_pool"))] if ops_ != ("avg_pool",) else []) \
+        + ([pool_sizes(**kw)] if "avg_pool" in ops_ else [])       # average pooling's families: presburger_pool
+    result = Sweep(tuple(p for r in parts for p in r.proofs), sum(r.seconds for r in parts),
+                   sum(r.cpu_seconds for r in parts))
     op = lambda p: "conv_transpose" if p.transposed else p.op  # noqa: E731
     failures = [{"family": (f"{p.op} {p.ndim}d step={p.stride}" if p.op == "slice" else f"pad {p.ndim}d")
                  if p.op in ("slice", "pad") else
                  f"{p.op} {p.ndim}d stride={p.stride} dilation={p.dilation}" if p.op in ("unfold", "fold") else
+                 f"avg_pool {p.ndim}d {p.statement.split(' at ')[-1]}" if p.op == "avg_pool" else
                  f"{op(p) + ' ' if p.transposed else ''}{p.ndim}d grouped={p.grouped} bias={p.bias} "
                  f"stride={p.stride} dilation={p.dilation}",
                  "counterexample": str(p.counterexample or p.results[0].detail)}
@@ -1005,6 +1072,7 @@ _TRANSPOSED_MUTANTS = ("output_padding_wrong_side", "extra_rotation")     # symc
 # symconv.proof.mutants.FOLD_KINDS: the operator whose gradient each changes (unfold's is a fold)
 _FOLD_MUTANTS = {"fold_padding_off_by_one": ("unfold",), "unfold_stride_dilation_swapped": ("fold",),
                  "missing_window": ("unfold", "fold")}
+_POOL_MUTANTS = ("divisor_off_by_one", "count_include_pad_flipped")         # symconv.proof.mutants.POOL_KINDS
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -1135,7 +1203,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--mutant", choices=("no_rotation", "no_swap", "pad_off_by_one", "no_dilation",
                                             "output_padding_wrong_side", "extra_rotation",
                                             "fold_padding_off_by_one", "unfold_stride_dilation_swapped",
-                                            "missing_window"),
+                                            "missing_window", "divisor_off_by_one", "count_include_pad_flipped"),
                    help="self-test: check a deliberately wrong closed form instead (must fail)")
     v.add_argument("--claim", metavar="FORM",
                    help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "

@@ -52,6 +52,14 @@ WORDS: dict[str, dict[str, str]] = {
                        r"$g = \partial L / \partial y$.",
         "f.window_padding": "padding $P$ (both sides)", "f.output_size": "output size $H$",
         "f.blocks": "sliding blocks $L$ per axis",
+        "rule.definition_y_avg_pool": "definition of average pooling (PyTorch's AvgPoolNd): each window of K "
+                                      "entries from S i - P summed, x zero outside its range, times the "
+                                      "position's weight 1/d (d: the kernel count, the window clipped at the "
+                                      "padded input, its real entries, or divisor\\_override)",
+        "rule.absorb_weight": "the position's weight 1/d is taken into g",
+        "rule.reverse_window_index": r"change of summation variable ${arg}$ (the window is constant: read "
+                                     r"backwards, it needs no rotation)",
+        "rule.window_to_padding": "the windows' offset and reach become a padding (negative widths crop)",
         "rule.definition_L": "the loss, with g the given upstream gradient",
         "rule.differentiate": r"differentiate: $\partial x_{t} / \partial x_{u} = \delta_{t,u}$ "
                               r"(product rule; checked against $L(x + e_u) - L(x)$)",
@@ -91,6 +99,8 @@ WORDS: dict[str, dict[str, str]] = {
         "f.stride": "stride $S$", "f.padding": "padding $P$ (low, high)", "f.dilation": "dilation $D$",
         "f.groups": "groups $G$", "f.bias": "bias",
         "f.op": "operator", "f.output_padding": "output padding $R$", "f.slice": "(start, stop, step) per axis",
+        "f.pool_kernel": "window $K$", "f.pool_padding": "padding $P$ (each side)", "f.ceil_mode": r"ceil\_mode",
+        "f.count_include_pad": r"count\_include\_pad", "f.divisor_override": r"divisor\_override", "none": "none",
         "legend": r"Operators: $a \otimes k$ is the template operation (cross-correlation, no flip) summed over "
                   r"the input channels of each group, $a \otimes_{\Sigma n} k$ the same correlation summed over "
                   r"the batch with both channel axes kept; $\operatorname{rot180}$ reverses every spatial axis, "
@@ -132,6 +142,13 @@ WORDS: dict[str, dict[str, str]] = {
                                     "all-sizes sweep proves them in 3-D at the strides and dilations (1, 1, 1), "
                                     "(2, 2, 2), (3, 3, 3), (1, 2, 3) and (3, 2, 1), each with each.",
         "proof.once": "each monomial once",
+        "general.proved_pool": "Proved (isl) {statement}, with the kernel, stride and divisor put in; the form of "
+                               "the configuration above is this one with its sizes substituted. symconv's all-sizes "
+                               "sweep proves it for a representative set of kernels, strides and flags.",
+        "proof.divisor": "Average pooling's terms carry a weight, one over the divisor of their output position: "
+                         "the monomials are compared with the weight taken out, and the formula's divisor must "
+                         "divide g itself and equal PyTorch's at every output position, axis by axis (each a "
+                         "piecewise-affine function of the position and the sizes, compared by isl).",
         "proof.second": "A second opinion at one concrete size (input {size}), from the evaluator's reading "
                         "of the same operators, compared exactly: {verdict}.",
         "result": "result", "detail": "detail", "proved": "proved", "failed": "FAILED",
@@ -447,6 +464,12 @@ WORDS: dict[str, dict[str, str]] = {
                        r"$\operatorname{fold}_{H, K, s, d, p}$ 把这样的列加回尺寸为 $H$ 的图像，重叠的窗口相加"
                        r"（F.fold）。$g = \partial L / \partial y$。",
         "f.window_padding": "填充 $P$（两侧）", "f.output_size": "输出尺寸 $H$", "f.blocks": "每个轴的滑动块数 $L$",
+        "rule.definition_y_avg_pool": "平均池化的定义（PyTorch 的 AvgPoolNd）：从 S i - P 起每个长为 K 的窗口求和，"
+                                      "x 在其范围之外为 0，再乘以该位置的权重 1/d（d：核的元素个数、截到填充后输入的窗口长度、"
+                                      "窗口内真实元素个数或 divisor\\_override）",
+        "rule.absorb_weight": "把该位置的权重 1/d 并入 g",
+        "rule.reverse_window_index": r"换求和变量 ${arg}$（窗口是常数：反向读取无需旋转）",
+        "rule.window_to_padding": "窗口的偏移与跨度化为填充（负宽度表示裁剪）",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
         "rule.differentiate": r"求导：$\partial x_{t} / \partial x_{u} = \delta_{t,u}$"
                               r"（乘积法则；已与 $L(x + e_u) - L(x)$ 核对）",
@@ -479,6 +502,9 @@ WORDS: dict[str, dict[str, str]] = {
         "f.stride": "步长 $S$", "f.padding": "填充 $P$（前，后）", "f.dilation": "膨胀 $D$",
         "f.groups": "分组数 $G$", "f.bias": "偏置",
         "f.op": "算子", "f.output_padding": "输出填充 $R$", "f.slice": "每个轴的 (start, stop, step)",
+        "f.pool_kernel": "窗口 $K$", "f.pool_padding": "填充 $P$（每侧）", "f.ceil_mode": r"ceil\_mode（向上取整）",
+        "f.count_include_pad": r"count\_include\_pad（除数计入填充）", "f.divisor_override": r"divisor\_override（指定除数）",
+        "none": "无",
         "legend": r"算子：$a \otimes k$ 是模板运算（互相关，不翻转），在每个分组的输入通道上求和；"
                   r"$a \otimes_{\Sigma n} k$ 是同样的互相关，但在批次上求和并保留两个通道轴；"
                   r"$\operatorname{rot180}$ 把每个空间轴倒序，$\operatorname{swap}_{io}$ 交换卷积核的输入与输出通道轴"
@@ -506,6 +532,10 @@ WORDS: dict[str, dict[str, str]] = {
                                     "这些式子。symconv 的全尺寸扫描在三维中对步长与膨胀 (1, 1, 1)、(2, 2, 2)、"
                                     "(3, 3, 3)、(1, 2, 3) 与 (3, 2, 1) 的两两组合证明它们。",
         "proof.once": "每个单项式只出现一次",
+        "general.proved_pool": "已证明（isl）：{statement}（代入窗口、步长与除数后）；上面配置的闭式解就是代入其尺寸后的这个式子。"
+                               "symconv 的全尺寸扫描对一组有代表性的窗口、步长与选项证明它。",
+        "proof.divisor": "平均池化的每一项带一个权重，即其输出位置除数的倒数：比较单项式时先去掉权重；公式的除数必须直接作用于 g，"
+                         "并在每个输出位置上逐轴等于 PyTorch 的除数（每个都是位置与尺寸的分段仿射函数，由 isl 比较）。",
         "proof.second": "在一个具体尺寸（输入 {size}）上的第二意见（由同一组算子的求值解读给出，精确比较）：{verdict}。",
         "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",
         "proof.detail": "{checked} 个单项式与定义的导数的单项式相同",

@@ -110,7 +110,7 @@ def test_unary_minus_and_mod_build_the_printed_expression():
 # --------------------------------------------------------------------------------------------- errors
 
 NAMES = (r"\(names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes, "
-         r"unfold, fold\)")
+         r"unfold, fold, sum_windows, divide\)")
 DEEP = "pad(" * 10_000 + "g" + ", 1)" * 10_000
 
 MALFORMED = [

@@ -273,9 +273,9 @@ def test_all_sizes_sweep_names_every_operator(capsys):
     from symconv.cli import main
     assert main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("94 of 94 families proved for every size")
-    assert out[1:7] == ["  conv: 36 of 36", "  conv_transpose: 36 of 36", "  slice: 3 of 3", "  pad: 1 of 1",
-                        "  unfold: 9 of 9", "  fold: 9 of 9"]
+    assert out[0].startswith("154 of 154 families proved for every size")
+    assert out[1:8] == ["  conv: 36 of 36", "  conv_transpose: 36 of 36", "  slice: 3 of 3", "  pad: 1 of 1",
+                        "  unfold: 9 of 9", "  fold: 9 of 9", "  avg_pool: 60 of 60"]
     assert main(["verify", "--sweep", "--all-sizes", "--sweep-ndim", "1", "--mutant", "extra_rotation"]) == 1
     out = capsys.readouterr().out
     assert "  conv_transpose: 0 of 36" in out and "FAILED conv_transpose 1d" in out

@@ -84,7 +84,7 @@ class Context:
     free_size: dict[sp.Symbol, sp.Expr]
     target: str
     seed: int
-    op: str = "conv"            # conv, conv_transpose (its definition scatters with a delta), slice, pad, unfold, fold
+    op: str = "conv"            # conv, conv_transpose (its definition scatters with a delta), slice, pad, unfold, fold, avg_pool
 
     @property
     def transposed(self) -> bool:
@@ -269,8 +269,23 @@ def _random_window_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, in
     return sizes
 
 
+def _random_pool_sizes(sym: Symbols, rng: random.Random) -> dict[sp.Symbol, int]:
+    # A window K every S entries over H padded by P ≤ K/2 on each side, H^o by PyTorch's rule (rounded up,
+    # the last window starting inside the input or the left padding, half the time).
+    from .spec import pool_output_length
+    sizes = {sym.N: rng.randint(1, 2), sym.C: rng.randint(1, 2), sym.G: 1, sym.O: 1}
+    ceil = rng.random() < 0.5
+    for k in range(sym.ndim):
+        K, S = rng.randint(1, 3), rng.randint(1, 3)
+        P = rng.randint(0, K // 2)
+        H = rng.randint(max(1, K - 2 * P), K + 4)
+        sizes.update({sym.K[k]: K, sym.S[k]: S, sym.P[k]: P, sym.H[k]: H, sym.D[k]: 1,
+                      sym.Ho[k]: pool_output_length(H, K, S, P, ceil)})
+    return sizes
+
+
 _RANDOM_SIZES = {"slice": _random_slice_sizes, "pad": _random_pad_sizes, "unfold": _random_window_sizes,
-                 "fold": _random_window_sizes}
+                 "fold": _random_window_sizes, "avg_pool": _random_pool_sizes}
 
 
 def random_env(tensors: Mapping[str, TensorInfo], sizes: Mapping[sp.Symbol, int],
@@ -285,6 +300,11 @@ def random_env(tensors: Mapping[str, TensorInfo], sizes: Mapping[sp.Symbol, int]
         _, shape_pt, _ = join_groups(info.layout, [0] * len(shape), shape)
         values = [rng.randint(-4, 4) for _ in range(int(np.prod(shape_pt)))]
         env[name] = np.array(values, dtype=object).reshape(shape_pt)
+    if "w" in tensors:      # average pooling's weight w = 1/d: a random positive divisor d per output position
+        shape = [int(s.xreplace(dict(sizes))) for s in tensors["w"].shape]
+        d = np.array([sp.Integer(rng.randint(1, 4)) for _ in range(int(np.prod(shape)))], dtype=object)
+        env["d"] = d.reshape(shape)
+        env["w"] = np.array([1 / v for v in d], dtype=object).reshape(shape)
     return env
 
 

@@ -134,10 +134,14 @@ def _derive_general(ndim: int, grouped: bool, bias: bool, seed: int, unit: bool 
 
 
 def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, steps: list[Step],
-                    rules: tuple[Any, ...] | None = None) -> ops.Expr:
+                    rules: tuple[Any, ...] | None = None, read: Any = None) -> ops.Expr:
     """∂L/∂tensor: SymPy's derivative of L (checked against L's exact difference), rewritten by the rules
     until none fits (each step checked when taken), recognised as a closed form (checked too); the steps are
-    appended to ``steps``."""
+    appended to ``steps``. An operator that needs more (pooling, :mod:`.pooling`) passes its ``rules`` and
+    its reading ``read`` of the last Term (by default the module's RULES and recognise, looked up when
+    called, so that a test may put a wrong rule in their place)."""
+    rules = RULES if rules is None else rules
+    read = recognise if read is None else read
     sym, target = ctx.sym, ctx.target
     wrt = sp.IndexedBase(tensor)[ctx.free]
     term = from_sympy(L.diff(wrt))
@@ -148,8 +152,7 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
     progress = True
     while progress:
         progress = False
-        # RULES read at the call (not bound as a default) so that a test can replace it; unfold's own set
-        for rule in RULES if rules is None else rules:
+        for rule in rules:
             known = set(ctx.tensors)
             found = rule(term, ctx)
             if found is None:
@@ -163,7 +166,7 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
                               "; ".join(notes), arg=arg))
             progress = True
             break
-    form = recognise(term, ctx)
+    form = read(term, ctx)
     _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
            lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
     # A long padding is named (q_x) and given in the step's note, where the line may break between axes.

@@ -274,3 +274,104 @@ class PadSpec:
     def describe(self) -> str:
         widths = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in self.pads]
         return f"pad_{self.ndim}d_p{widths[0] if len(set(widths)) == 1 else 'x'.join(widths)}"
+
+
+def pool_output_length(n: int, k: int, s: int, p: int, ceil_mode: bool) -> int:
+    """PyTorch's ``pooling_output_shape`` (aten/src/ATen/native/Pool.h, dilation 1): ⌊(n + 2p − k)/s⌋ + 1,
+    rounded up under ``ceil_mode``, where the last window must then start inside the input or the left
+    padding ((out − 1)·s < n + p), else it is dropped.
+
+    >>> pool_output_length(5, 2, 2, 0, False), pool_output_length(5, 2, 2, 0, True)
+    (2, 3)
+    >>> pool_output_length(4, 3, 2, 1, True)   # a third window would start at 3 = n + p − 2 ... kept
+    3
+    """
+    out = (n + 2 * p - k + ((s - 1) if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+@dataclass(frozen=True)
+class AvgPoolSpec:
+    """Average pooling as PyTorch's ``AvgPoolNd``: a window of ``kernel_size`` every ``stride`` entries
+    (default: the kernel size) over the input padded by ``padding`` zeros (at most half the kernel),
+    ``ceil_mode`` rounding the output length up, each window's sum divided by ``divisor_override`` when given,
+    else by its length clipped at the padded input (``count_include_pad=True``) or by the count of real
+    entries in it (``False``).
+
+    >>> AvgPoolSpec(1, 3, stride=2, padding=1).output_size((6,))
+    (3,)
+    >>> AvgPoolSpec(1, 3, padding=2)
+    Traceback (most recent call last):
+    ...
+    symconv.errors.SpecError: padding must be at most half the kernel size (3 on spatial axis 1), got 2
+    """
+
+    ndim: int = 2
+    kernel_size: PerAxis = 2
+    stride: Union[PerAxis, None] = None
+    padding: PerAxis = 0
+    ceil_mode: bool = False
+    count_include_pad: bool = True
+    divisor_override: Union[int, None] = None
+    op = "avg_pool"
+    transposed = False
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.ndim) or self.ndim not in (1, 2, 3):
+            raise SpecError(f"ndim must be 1, 2 or 3, got {self.ndim!r}")
+        kernel = _per_axis("kernel_size", self.kernel_size, self.ndim, 1)
+        object.__setattr__(self, "kernel_size", kernel)
+        stride = kernel if self.stride is None else _per_axis("stride", self.stride, self.ndim, 1)
+        object.__setattr__(self, "stride", stride)
+        padding = _per_axis("padding", self.padding, self.ndim, 0, MAX_PADDING)
+        for axis, (p, k) in enumerate(zip(padding, kernel)):
+            if 2 * p > k:      # PyTorch: "pad should be at most half of effective kernel size"
+                raise SpecError(f"padding must be at most half the kernel size ({k} on spatial axis {axis + 1}), "
+                                f"got {p}")
+        object.__setattr__(self, "padding", padding)
+        for name in ("ceil_mode", "count_include_pad"):
+            if not isinstance(getattr(self, name), bool):
+                raise SpecError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        d = self.divisor_override
+        # PyTorch refuses only 0 ("divisor must be not zero"); a negative divisor is taken as given.
+        if d is not None and (not _is_int(d) or d == 0 or abs(d) > MAX_PADDING):
+            raise SpecError(f"divisor_override must be a non-zero integer (at most {MAX_PADDING} in size) or none, "
+                            f"got {d!r}")
+
+    def output_size(self, input_size: tuple[int, ...]) -> tuple[int, ...]:
+        if len(input_size) != self.ndim:
+            raise SpecError(f"input size must have {self.ndim} spatial axes, got {tuple(input_size)}")
+        out = []
+        for axis, (n, k, s, p) in enumerate(zip(input_size, self.kernel_size, self.stride,  # type: ignore
+                                                self.padding)):  # type: ignore[arg-type]
+            length = pool_output_length(n, k, s, p, self.ceil_mode)
+            if length < 1:
+                raise SpecError(f"input size: {n} with padding {p} is shorter than the kernel ({k}) on spatial axis "
+                                f"{axis + 1}")
+            out.append(length)
+        return tuple(out)
+
+    def check_input(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        """The output's shape for an input (N, C, *spatial), as PyTorch checks it: N may be 0, no other
+        axis; the output must not be empty."""
+        shape = tuple(shape)
+        if len(shape) != self.ndim + 2:
+            raise SpecError(f"input shape must be (N, C) and {self.ndim} spatial axes, got {shape}")
+        if any(n < 1 for n in shape[1:]) or shape[0] < 0:
+            raise SpecError(f"input shape: only the batch axis may be empty, got {shape}")
+        return shape[:2] + self.output_size(shape[2:])
+
+    def describe(self) -> str:
+        def axes(v: tuple[int, ...]) -> str:
+            return str(v[0]) if len(set(v)) == 1 else "x".join(map(str, v))
+        parts = [f"avg_pool_{self.ndim}d_k{axes(self.kernel_size)}",  # type: ignore[arg-type]
+                 f"s{axes(self.stride)}", f"p{axes(self.padding)}"]  # type: ignore[arg-type]
+        if self.ceil_mode:
+            parts.append("ceil")
+        if not self.count_include_pad:
+            parts.append("nopad")
+        if self.divisor_override is not None:
+            parts.append(f"div{self.divisor_override}")
+        return "_".join(parts)

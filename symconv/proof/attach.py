@@ -146,3 +146,27 @@ def prove_second_order(d: SecondOrder) -> dict[str, presburger.Proof]:
     for k, term in enumerate(d.grad_output):
         out[f"grad_output[{k}]"] = one("grad_output", renamed(term, back))
     return out
+
+
+def derive_pool(spec: Any, prove: bool = True) -> Any:
+    """∂L/∂x of average pooling (:func:`symconv.derivation.pooling.derive_pool_forms`), proved for every N, C
+    and input size at the spec's parameters, and its general form for every P ≤ K/2 at its kernel, stride
+    and flags (:mod:`.presburger_pool`).
+
+    >>> from symconv.derivation.spec import AvgPoolSpec
+    >>> d = derive_pool(AvgPoolSpec(1, 3, stride=2, padding=1))
+    >>> print(d.grad_input, "|", d.proof.statement)
+    sum_windows(pad(dilate(divide(g, 3), 2), (1, ((H + 1) mod 2) + 1)), 3) | for every N, C, H (a non-empty output) at kernel 3, stride 2, padding 1, padding counted
+    """
+    from ..derivation.pooling import derive_pool_forms
+    from .presburger_pool import PoolFamily, prove_pool, prove_spec
+    found = derive_pool_forms(spec)
+    if not prove:
+        return found
+    proof = prove_spec(spec, found.grad_input)
+    general = prove_pool(PoolFamily.of(spec, fixed=False))
+    for p in (proof, general):
+        if not p.ok:
+            raise DerivationError(f"the closed form of {spec.describe()} failed its proof for every size: "
+                                  f"{p.counterexample or p.results[0].detail}")
+    return replace(found, proof=proof, general_proof=general)

@@ -142,6 +142,36 @@ def prove_unary_claim(spec: Any, text: str) -> ClaimProof:
     return ClaimProof(text, "x", form, proof)
 
 
+def prove_pool_claim(spec: Any, text: str) -> ClaimProof:
+    """``∂L/∂x = claim`` for average pooling (an :class:`~symconv.derivation.spec.AvgPoolSpec`), proved or
+    refuted for every N, C and input size at its kernel, stride, padding and flags
+    (:mod:`.presburger_pool`)."""
+    from .presburger_pool import prove_spec
+    form = parse(text, spec.ndim)
+    if leaves(form) - {"g"}:
+        raise ClaimError(f"the formula reads {', '.join(sorted(leaves(form) - {'g'}))}; ∂L/∂x of avg_pool is "
+                         f"made of g alone")
+    count = sum(not isinstance(n, (ops.Tensor, ops.AddBias)) for n in ops.nodes(form))
+    if count > MAX_OPERATORS:
+        raise ClaimError(f"{count} operators; a claim has at most {MAX_OPERATORS}")
+    for node in ops.nodes(form):
+        for what, value, _ in ops.parameters(node):
+            if isinstance(value, int) and abs(value) > MAX_VALUE[what]:
+                raise ClaimError(f"{what} {_short(value)} in {_short(node)}: at most {MAX_VALUE[what]:,}")
+    if isinstance(form, ops.AddBias):
+        raise ClaimError("∂L/∂x of avg_pool is one sum of windows; a sum of formulas is not read")
+    from ..derivation.pooling import Divide, SumWindows
+    from ..derivation.spec import MAX_PER_AXIS
+    for node in ops.nodes(form):        # the pooling operators' sizes, as the spec's kernel and stride
+        values = node.window if isinstance(node, SumWindows) else (
+            node.divisor.kernel + node.divisor.stride + node.divisor.padding) if isinstance(node, Divide) else ()
+        big = [v for v in values if isinstance(v, int) and abs(v) > MAX_PER_AXIS]
+        if big:
+            raise ClaimError(f"{_short(big[0])} in {_short(node)}: a window, stride or padding is at most "
+                             f"{MAX_PER_AXIS:,}")
+    return ClaimProof(text, "x", form, prove_spec(spec, form))
+
+
 def size_values(spec: ConvSpec, batch: int, input_size: Sequence[int]) -> dict[sp.Symbol, int]:
     """Every size name a claim may use, as its number for ``spec`` at this batch and input size (what a
     claim's closed form is evaluated with)."""

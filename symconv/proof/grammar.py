@@ -29,7 +29,9 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
   the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes),
   ``unfold`` (value: the kernel size) and ``fold`` (values: the output size, the kernel size), both with KEY
   ``stride``, ``dilation``, ``padding``; in LaTeX ``\operatorname{unfold}_{K=3,\ s=2}`` and
-  ``\operatorname{fold}_{H_{1},H_{2},\ K=3,\ p=1}`` (s, d and p where they are not 1, 1, 0).
+  ``\operatorname{fold}_{H_{1},H_{2},\ K=3,\ p=1}`` (s, d and p where they are not 1, 1, 0); average
+  pooling's ``sum_windows`` (the window per axis) and ``divide`` (a divisor: a size, or ``count(K, S, P)`` /
+  ``valid_count(K, S, P)``), in the operator syntax only.
   LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``; OTIMES: ``\otimes`` or
   ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
 - SIZE: the names :class:`symconv.derivation.index.Symbols` prints for the spatial rank: ``N G C O`` and ``H K S D P
@@ -58,7 +60,7 @@ pad(g, (D*K - D - P, 0))
 >>> parse("correlate(g, k)", 2)
 Traceback (most recent call last):
 ...
-symconv.proof.grammar.ClaimError: claim: unknown name 'k' at column 14 (names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes, unfold, fold)
+symconv.proof.grammar.ClaimError: claim: unknown name 'k' at column 14 (names: g, x, h, b; operators: correlate, batch_correlate, pad, dilate, rot180, swap_io, sum_axes, unfold, fold, sum_windows, divide)
 >>> parse("correlate(g, h) + 100", 2)
 Traceback (most recent call last):
 ...
@@ -82,10 +84,13 @@ import sympy as sp
 
 from ..derivation import ops
 from ..derivation.index import Symbols
+from ..derivation.pooling import Divide, Divisor, SumWindows
 from ..errors import InputError
 
 TENSORS = ("g", "x", "h", "b")
-OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io", "sum_axes", "unfold", "fold")
+OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io", "sum_axes", "unfold", "fold",
+             "sum_windows", "divide")
+DIVISORS = ("count", "valid_count")      # average pooling's divisors by name: divide(g, count(K, S, P))
 LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap": "swap_io", "sum": "sum_axes",
                    "unfold": "unfold", "fold": "fold"}
 MAX_LENGTH = 10_000        # characters; symconv's longest printed form (3-D, LaTeX) has about 900
@@ -323,6 +328,11 @@ class _Parser:
             return cls(first, kernel, kw.get("stride", ones), kw.get("dilation", ones), kw.get("groups", 1))
         if op in ("unfold", "fold"):
             return self.window_call(op, first)
+        if op == "divide":
+            self.expect(",", "',' and the divisor of divide")
+            divisor = self.divisor()
+            self.expect(")", "')'")
+            return Divide(first, divisor)
         if op in ("rot180", "swap_io"):
             kw = self.keywords(("groups",) if op == "swap_io" else ())
             self.expect(")", "')'")
@@ -439,7 +449,7 @@ class _Parser:
 
     @staticmethod
     def _what(op: str) -> str:
-        return {"pad": "widths", "dilate": "factors", "sum_axes": "axes"}[op]
+        return {"pad": "widths", "dilate": "factors", "sum_axes": "axes", "sum_windows": "window"}[op]
 
     def build(self, op: str, arg: ops.Expr, items: list[Any], start: Token) -> ops.Expr:
         if op == "pad":
@@ -448,7 +458,30 @@ class _Parser:
             value = items[0] if len(items) == 1 else _Tuple(tuple(items), start.col)
             return ops.Dilate(arg, self.per_axis(value, "dilate factors", start, positive=True))
         value = items[0] if len(items) == 1 else _Tuple(tuple(items), start.col)
+        if op == "sum_windows":
+            return SumWindows(arg, self.per_axis(value, "sum_windows window", start, positive=True))
         return ops.SumAxes(arg, self.axes(value, start))
+
+    def divisor(self) -> Divisor:
+        """A number or size (``divide(g, 9)``), or ``count(K, S, P)`` / ``valid_count(K, S, P)``: average
+        pooling's window clipped at the padded input, or its real entries (:class:`Divisor`)."""
+        t = self.tok
+        if not (t.kind == "name" and t.value in DIVISORS):
+            start = self.tok
+            value = self.value()
+            if isinstance(value, _Tuple):
+                raise self.fail("a divisor is one number or size, count(K, S, P) or valid_count(K, S, P)", start)
+            return Divisor("constant", _num(value))
+        self.take()
+        self.expect("(", f"'(' after {t.text}")
+        parts = []
+        for what in ("kernel", "stride", "padding"):
+            if parts:
+                self.expect(",", f"',' and the {what} of {t.text}")
+            start = self.tok
+            parts.append(self.per_axis(self.value(), f"{t.text} {what}", start, positive=what != "padding"))
+        self.expect(")", "')'")
+        return Divisor(t.value, None, *parts, Symbols(self.ndim, False).H)
 
     # -- LaTeX subscripts
     def subscript(self) -> list[Any]:

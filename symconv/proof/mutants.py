@@ -13,6 +13,7 @@ from typing import Any
 
 from ..derivation import ops
 from ..derivation.ops_fold import Fold, Unfold
+from ..derivation.pooling import Divide, Divisor
 from ..errors import SpecError
 
 KINDS = ("no_rotation", "no_swap", "pad_off_by_one", "no_dilation")
@@ -22,18 +23,24 @@ TRANSPOSED_KINDS = ("output_padding_wrong_side", "extra_rotation")
 # unfold's gradient is a fold and fold's an unfold: a fold padded one more, an unfold with its stride and
 # dilation exchanged, and either with its last block (window) left out.
 FOLD_KINDS = ("fold_padding_off_by_one", "unfold_stride_dilation_swapped", "missing_window")
+# Average pooling's: a divisor off by one (a constant plus one; a count's window one longer) and
+# count_include_pad flipped (the clipped window's length against its real entries).
+POOL_KINDS = ("divisor_off_by_one", "count_include_pad_flipped")
 
 
 def mutate(expr: ops.Expr, kind: str) -> ops.Expr:
     """Drop a rotation, a channel swap or a dilation, shift the first padding by one, put the padding after an
     axis before it (a transposed convolution's output padding on the wrong side), or rotate a kernel that
     is read unrotated."""
-    if kind not in KINDS + TRANSPOSED_KINDS + FOLD_KINDS:
-        raise ValueError(f"unknown mutant {kind!r}; known: {', '.join(KINDS + TRANSPOSED_KINDS + FOLD_KINDS)}")
+    known = KINDS + TRANSPOSED_KINDS + FOLD_KINDS + POOL_KINDS
+    if kind not in known:
+        raise ValueError(f"unknown mutant {kind!r}; known: {', '.join(known)}")
 
     def walk(e: ops.Expr) -> ops.Expr:
         if kind in FOLD_KINDS and isinstance(e, (Fold, Unfold)):
             return _window_mutant(e, kind, walk)
+        if kind in POOL_KINDS and isinstance(e, Divide):
+            return Divide(walk(e.arg), _pool_divisor(e.divisor, kind))
         if kind == "no_rotation" and isinstance(e, ops.Rot180):
             return walk(e.arg)
         if kind == "no_swap" and isinstance(e, ops.SwapIO):
@@ -74,6 +81,16 @@ def _window_mutant(e: ops.Expr, kind: str, walk: Any) -> ops.Expr:
         return dataclasses.replace(e, arg=_drop_last_block(arg, ndim)) if isinstance(e, Fold) \
             else _drop_last_block(dataclasses.replace(e, arg=arg), ndim)
     return dataclasses.replace(e, arg=arg)
+
+
+def _pool_divisor(d: Divisor, kind: str) -> Divisor:
+    if kind == "divisor_off_by_one":
+        if d.kind == "constant":
+            return dataclasses.replace(d, value=d.value + 1)
+        return dataclasses.replace(d, kernel=(d.kernel[0] + 1,) + tuple(d.kernel[1:]))
+    if d.kind in ("count", "valid_count"):
+        return dataclasses.replace(d, kind="valid_count" if d.kind == "count" else "count")
+    return d        # a constant (the kernel count, an override) has no padding to count
 
 
 def mutate_derivation(derivation, kind: str):  # type: ignore[no-untyped-def]

@@ -45,6 +45,15 @@ def spec_table(d: Derivation, lang: str = "en") -> Table:
         else:
             rows += [(w("f.padding", lang), ", ".join(f"({lo}, {hi})" for lo, hi in s.pads))]
         return Table((w("field", lang), w("value", lang)), tuple(rows))
+    if s.op == "avg_pool":
+        return Table((w("field", lang), w("value", lang)), (
+            (w("f.op", lang), user_text(s.op)), (w("f.ndim", lang), str(s.ndim)),
+            (w("f.pool_kernel", lang), _axes(s.kernel_size)), (w("f.stride", lang), _axes(s.stride)),
+            (w("f.pool_padding", lang), _axes(s.padding)),
+            (w("f.ceil_mode", lang), w("yes" if s.ceil_mode else "no", lang)),
+            (w("f.count_include_pad", lang), w("yes" if s.count_include_pad else "no", lang)),
+            (w("f.divisor_override", lang), w("none", lang) if s.divisor_override is None
+             else str(s.divisor_override))))
     rows = [(w("f.ndim", lang), str(s.ndim)), (w("f.channels", lang), f"{s.in_channels} / {s.out_channels}"),
             (w("f.kernel", lang), _axes(s.kernel_size)), (w("f.stride", lang), _axes(s.stride)),
             (w("f.padding", lang), ", ".join(f"({lo}, {hi})" for lo, hi in s.pads)
@@ -100,7 +109,11 @@ def statement_text(statement: str, lang: str = "en") -> str:
                    ("has operands whose input channels per group differ", "的两个操作数每组的输入通道数不同"),
                    ("refuted at ", "被否定：在 "), ("undecided", "未判定"), ("for every ", "对任意 "), (" at ", "，在 "), ("stride", "步长"),
                    ("dilation", "膨胀"), ("should contain", "应含"), ("but the formula gives", "但公式给出"),
-                   ("the formula cannot be evaluated", "公式无法求值")):
+                   ("the formula cannot be evaluated", "公式无法求值"),
+                   # average pooling's (symconv.proof.presburger_pool.PoolFamily.words)
+                   ("P up to K/2", "P（不超过 K/2）"), ("ceil mode", "向上取整"), ("padding counted", "除数计入填充"),
+                   ("real entries counted", "除数只计真实元素"), ("divisor ", "除数 "), ("kernel ", "窗口 "),
+                   ("padding ", "填充 ")):
         statement = statement.replace(en, zh)
     return statement
 
@@ -136,8 +149,10 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
         (_gradient_cell(r.target), w("proved" if r.ok else "failed", lang),
          _sizes_as_math(statement_text(p.statement, lang), lang) if r.ok else Words(str(r.counterexample or r.detail), lang))
         for r in p.results)))
+    if d.spec.op == "avg_pool":          # its terms carry a weight 1/d(i): proved apart (presburger_pool)
+        blocks.append(Para(w("proof.divisor", lang)))
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang), lang))))
-    if d.spec.op in ("slice", "pad", "unfold", "fold"):       # no exact second opinion for these yet
+    if d.spec.op in ("slice", "pad", "unfold", "fold", "avg_pool"):       # no exact second opinion for these yet
         return blocks
     size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
     verdict = w("proof.detail", lang, checked=checked) if ok else detail
@@ -195,7 +210,8 @@ def _general_proved(d: Derivation, lang: str) -> list[Block]:
     if d.general_proof is None or not d.general_proof.ok:
         return []
     # unfold's and fold's 3-D families in the sweep are a representative set (presburger_fold.families)
-    key = "general.proved.windows3d" if d.spec.op in ("unfold", "fold") and d.spec.ndim == 3 else "general.proved"
+    key = ("general.proved_pool" if d.spec.op == "avg_pool" else
+           "general.proved.windows3d" if d.spec.op in ("unfold", "fold") and d.spec.ndim == 3 else "general.proved")
     return [Para(w(key, lang, statement=_sizes_as_math(statement_text(d.general_proof.statement, lang), lang)))]
 
 
