@@ -92,6 +92,7 @@ MAX_INPUT_SIZE = 4096
 MAX_JOBS = 64               # worker processes: more than enough for any machine's cores
 
 
+CONV_MUTANTS = ("no_rotation", "no_swap", "pad_off_by_one", "no_dilation")   # symconv.proof.mutants.KINDS
 UNARY_OPS = ("slice", "pad", "unfold", "fold", "avg_pool")   # one input, x: derive and --claim --wrt x only
 
 
@@ -936,6 +937,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise InputError("--all-sizes: only with --sweep (a single configuration is proved for every size by "
                          "symconv derive)")
     if args.sweep:
+        if not args.all_sizes and args.mutant and args.mutant not in CONV_MUTANTS:
+            # The grid holds convolutions only: another operator's mutant would change nothing there and
+            # every configuration would read "proved" (a self-test that cannot fail).
+            raise InputError(f"--mutant {args.mutant}: it changes another operator's gradient, not the "
+                             "convolution's that --sweep checks; use --sweep --all-sizes")
         return _all_sizes(args) if args.all_sizes else _sweep(args)
     if args.jobs is not None:
         raise InputError("--jobs: only --sweep runs in parallel; a single verification uses one process")

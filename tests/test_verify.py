@@ -88,6 +88,18 @@ def test_small_sweep_proves_everything_and_fails_a_mutant():
     assert all(o.ok == (o.case.spec.kernel_size[0] == 1) for o in bad)
 
 
+@pytest.mark.parametrize("kind", ["extra_rotation", "missing_window", "divisor_off_by_one"])
+def test_the_grid_sweep_refuses_another_operators_mutant(kind, capsys):
+    """The grid sweep checks convolutions: another operator's mutant changes none of them, and the sweep
+    reported every configuration proved (with 0 monomials). It is refused, pointing to --all-sizes."""
+    from symconv.cli import CONV_MUTANTS, main
+    assert CONV_MUTANTS == KINDS                 # the grid's own mutants are the convolution's
+    assert main(["verify", "--sweep", "--mutant", kind, "--sweep-ndim", "1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"symconv: error: --mutant {kind}: it changes another operator's gradient, not the convolution's that "
+        "--sweep checks; use --sweep --all-sizes")
+
+
 def test_cli_sweep_json_and_mutant_exit_status(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "symconv", "verify", *a],  # noqa: E731
                                     capture_output=True, text=True, cwd=tmp_path, timeout=600)
