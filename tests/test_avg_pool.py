@@ -398,3 +398,17 @@ def test_all_sizes_sweep_names_avg_pool(capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["by_op"] == {"avg_pool": {"total": 60, "proved": 0}}
     assert data["failures"][0]["family"] == "avg_pool 1d kernel 1, stride 1, padding counted"
+
+
+def test_the_largest_array_of_a_pooling_form_is_counted_before_evaluating():
+    """ops.largest (the grader's and the witness's guard against formulas that would take gigabytes) reads
+    sum_windows and divide: it raised "no shape" on them."""
+    from symconv.derivation import ops
+    from symconv.derivation.pooling import Divide, Divisor, SumWindows
+    g = ops.Tensor("g")
+    form = SumWindows(ops.pad(ops.Dilate(Divide(g, Divisor("constant", value=9)), (1000,)), ((900, 900),)), (5,))
+    assert ops.largest(form, {"g": (1, 1, 3)}, {}) == (2 * 1000 + 1) + 1800      # the padded array
+    assert ops.largest(SumWindows(g, (2, 3)), {"g": (2, 3, 4, 5)}, {}) == 2 * 3 * 4 * 5  # g itself, the widest
+    assert ops.largest(SumWindows(ops.pad(g, ((0, 6),)), (7,)), {"g": (1, 1, 1)}, {}) == 7
+    with pytest.raises(ValueError):            # and the count agrees with what evaluating builds
+        SumWindows(g, (7,)).evaluate({"g": np.zeros((1, 1, 3))})

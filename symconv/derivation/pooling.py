@@ -137,6 +137,10 @@ class Divide(ops.Expr):
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> ops.Expr:
         return Divide(self.arg.map_sizes(mapping), self.divisor.map_sizes(mapping))
 
+    def out_shape(self, arg: tuple[int, ...], sizes: ops.Sizes | None) -> tuple[int, ...]:
+        """The result's shape from the argument's (for :func:`symconv.derivation.ops.largest`): the same."""
+        return arg
+
     def extent(self, space: IndexSpace) -> Extent:
         return self.arg.extent(space)
 
@@ -175,6 +179,12 @@ class SumWindows(ops.Expr):
 
     def map_sizes(self, mapping: Mapping[sp.Symbol, Any]) -> ops.Expr:
         return SumWindows(self.arg.map_sizes(mapping), tuple(ops._sub(k, mapping) for k in self.window))
+
+    def out_shape(self, arg: tuple[int, ...], sizes: ops.Sizes | None) -> tuple[int, ...]:
+        """The result's shape from the argument's (for :func:`symconv.derivation.ops.largest`)."""
+        ks = [ops._int(k, sizes or {}) for k in self.window]
+        lead = len(arg) - len(ks)
+        return tuple(arg[:lead]) + tuple(max(n - k + 1, 0) for n, k in zip(arg[lead:], ks))
 
     def extent(self, space: IndexSpace) -> Extent:
         kind, sizes = ops._spatial_arg(self, space, len(self.window))
