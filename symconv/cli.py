@@ -249,28 +249,29 @@ def cmd_derive(args: argparse.Namespace) -> int:
 _WRT = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
 
 
-_SECOND = {"grad_input": "gI", "grad_weight": "gW", "grad_output": "ggO"}
+_SECOND = {"grad_input": ("gI", "x"), "grad_weight": ("gW", "h"), "grad_output": ("ggO", "g")}
 
 
 def _derive_second(args: argparse.Namespace, spec: Any) -> int:
-    """``derive --order 2``: the double backward's closed forms, each proved for every size."""
-    from .derivation.forms import derive_second_order
+    """``derive --order 2``: the double backward derived by the engine, each form proved for every size, and
+    its report (en/zh) unless --json."""
+    from .derivation.second import derive_second_order
     from .proof.attach import prove_second_order
     d = derive_second_order(spec)
     proofs = prove_second_order(d)
     failed = [f"{k}: {p.counterexample or p.results[0].detail}" for k, p in proofs.items() if not p.ok]
     if failed:
         raise DerivationError(f"the double backward of {spec.describe()} failed its proof: {failed[0]}")
-    shown = {k: " + ".join(map(str, f)) if isinstance(f, tuple) else str(f) for k, f in d.closed_forms.items()}
-    if spec.bias:
-        shown["grad_output"] += " + ggb"
+    shown = d.shown()
     if args.json:
         print(_json({"spec": spec.describe(), "order": 2,
-                     "closed_forms": {k: {"name": _SECOND[k], "form": v} for k, v in shown.items()},
+                     "closed_forms": {k: {"name": _SECOND[k][0], "form": v, "wrt": _SECOND[k][1]}
+                                      for k, v in shown.items()},
+                     "steps": [{"target": s.target, "rule": s.rule, "latex": s.latex} for s in d.steps],
                      "proof": {k: {"ok": p.ok, "statement": p.statement} for k, p in proofs.items()}}))
-    else:
-        for k, v in shown.items():
-            print(f"{_SECOND[k]} = {v}")
+        return 0
+    for k, v in shown.items():
+        print(f"{_SECOND[k][0]} = {v}")
     return 0
 
 

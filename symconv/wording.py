@@ -52,6 +52,22 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.bounds_to_padding": "bounds to padding: the range conditions become zero padding (or cropping) "
                                   "of the data",
         "rule.recognise": "recognise the closed form (checked against the last sum at random sizes)",
+        "rule.definition_L2": r"the double backward's loss: each first-order gradient above contracted with its "
+                              r"direction "
+                              r"($\mathit{ggI}$ with $\partial L/\partial x$, $\mathit{ggW}$ with "
+                              r"$\partial L/\partial h$, $\mathit{ggb}$ with $\partial L/\partial b$); the "
+                              r"gradient's own index, barred, is summed over",
+        "note.directions": r"$\mathit{ggI}$, $\mathit{ggW}$ and $\mathit{ggb}$ have the shapes of $x$, $h$ and "
+                           r"$b$ (PyTorch's names)",
+        "rule.differentiate_L2": r"differentiate $L_2$ (SymPy; checked against $L_2(v + e_u) - L_2(v)$, $L_2$ "
+                                 r"being linear in each of $x$, $h$ and $g$)",
+        "rule.part": "part {arg} of that sum, rewritten on its own",
+        "rule.first_order": r"the first-order derivative with respect to {arg}, as SymPy gives it from the "
+                            r"definition, at a barred index",
+        "rule.read_off_delta": r"a sum read off a delta: $\sum_j T_j\,\delta_{{j,\,t}} = T_{{t}}$ ($T$ is zero "
+                               r"outside its range), the sum over ${arg}$",
+        "rule.recognise_bias": r"recognise $\mathit{ggb}$ at the output channel, the same at every batch entry "
+                               r"and position (checked at random sizes)",
         "note.output_size": r"output size: ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding after each axis",
         "note.output_range": r"the output positions run over ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding "
                              "after each axis",
@@ -282,6 +298,31 @@ WORDS: dict[str, dict[str, str]] = {
         "title.ndim": "{n}-D", "title.kernel": "{k} kernel", "title.stride": "stride {s}",
         "title.padding": "padding {p}", "title.dilation": "dilation {d}", "title.groups": "{g} groups",
         "title.bias": "bias",
+        "derive.title_second": "Double backward of a convolution ({name})",
+        "h2.grad_input": r"$\mathit{gI}$: the derivative of $L_2$ with respect to the input $x$",
+        "h2.grad_weight": r"$\mathit{gW}$: the derivative of $L_2$ with respect to the kernel $h$",
+        "h2.grad_output": r"$\mathit{ggO}$: the derivative of $L_2$ with respect to $g = \partial L/\partial y$",
+        "h2.definition": "Definition",
+        "h2.steps": "The derivation, step by step",
+        "second.intro": r"PyTorch's double backward (\texttt{\_convolution\_double\_backward}) differentiates the "
+                        r"first-order gradients once more. Given directions $\mathit{ggI}$, $\mathit{ggW}$ and "
+                        r"$\mathit{ggb}$ (the shapes of $x$, $h$ and $b$), it returns $\mathit{gI}$, $\mathit{gW}$ "
+                        r"and $\mathit{ggO}$, the derivatives of $L_2 = \sum \mathit{ggI}\cdot\partial L/\partial x "
+                        r"+ \sum \mathit{ggW}\cdot\partial L/\partial h + \sum \mathit{ggb}\cdot\partial L/\partial b$ "
+                        r"with respect to $x$, $h$ and $g$. Below, $L_2$ is built from the index sums of the first-"
+                        r"order derivation, differentiated by SymPy and rewritten by the same rules, each step "
+                        r"checked when taken.",
+        "second.ggb": r"$\mathit{ggO}$ also holds $\mathit{ggb}$, added to every entry of its output channel.",
+        "second.result": "result", "second.form": "closed form",
+        "second.proof": r"Each form is proved (isl) {statement}: $\mathit{{gI}}$ with $\mathit{{ggW}}$ read as $h$ "
+                        r"is $\partial L/\partial x$, $\mathit{{gW}}$ with $\mathit{{ggI}}$ read as $x$ is "
+                        r"$\partial L/\partial h$, and each term of $\mathit{{ggO}}$ read back is the forward pass "
+                        r"$y$ without its bias (the derivative of $L$ with respect to $g$); $L$ is linear in $x$ "
+                        r"and in $h$, so these are the derivatives of $L_2$.",
+        "second.check": "A second opinion at input {size}, exact (integers): the forms above equal the first-order "
+                        "closed forms read with ggW for h and ggI for x (and the forward pass for ggO) on {checked} "
+                        "entries{verdict}.",
+        "second.check.failed": "; they differ: {detail}",
         "derive.title_op": "Backward pass of {op} ({name})",
         "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
@@ -425,6 +466,19 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.rotate_kernel": r"旋转 $180^\circ$：在每个空间轴上倒序读取卷积核",
         "rule.bounds_to_padding": "边界变为填充：范围条件变成对数据的零填充（或裁剪）",
         "rule.recognise": "识别闭式解（已在随机尺寸上与最后一个求和式核对）",
+        "rule.definition_L2": r"二阶反向传播的损失：上面每个一阶导数与其方向"
+                              r"缩并（$\mathit{ggI}$ 与 $\partial L/\partial x$、$\mathit{ggW}$ 与 "
+                              r"$\partial L/\partial h$、$\mathit{ggb}$ 与 $\partial L/\partial b$）；一阶导数自身的"
+                              r"下标（加横线）被求和",
+        "note.directions": r"$\mathit{ggI}$、$\mathit{ggW}$、$\mathit{ggb}$ 的形状分别与 $x$、$h$、$b$ 相同"
+                           r"（PyTorch 的命名）",
+        "rule.differentiate_L2": r"对 $L_2$ 求导（SymPy；已与 $L_2(v + e_u) - L_2(v)$ 核对，$L_2$ 对 $x$、$h$、"
+                                 r"$g$ 各自是线性的）",
+        "rule.part": "该和式的第 {arg} 部分，单独改写",
+        "rule.first_order": r"相对于 {arg} 的一阶导数（SymPy 由定义求得），下标加横线",
+        "rule.read_off_delta": r"由 $\delta$ 读出求和：$\sum_j T_j\,\delta_{{j,\,t}} = T_{{t}}$（$T$ 在其范围外为零），"
+                               r"消去对 ${arg}$ 的求和",
+        "rule.recognise_bias": r"识别出 $\mathit{ggb}$（取输出通道处的值，对每个批次元素与位置相同；已在随机尺寸上核对）",
         "note.output_size": r"输出尺寸：${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
         "note.output_range": r"输出位置的范围为 ${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
         "note.output_range_even": r"输出位置的范围为 ${arg}$（每个轴两端的填充均为 $P$）",
@@ -612,6 +666,27 @@ WORDS: dict[str, dict[str, str]] = {
         "title.ndim": "{n} 维", "title.kernel": "{k} 卷积核", "title.stride": "步长 {s}",
         "title.padding": "填充 {p}", "title.dilation": "膨胀 {d}", "title.groups": "{g} 组",
         "title.bias": "有偏置",
+        "derive.title_second": "卷积的二阶反向传播（{name}）",
+        "h2.grad_input": r"$\mathit{gI}$：$L_2$ 相对于输入 $x$ 的导数",
+        "h2.grad_weight": r"$\mathit{gW}$：$L_2$ 相对于模板（卷积核）$h$ 的导数",
+        "h2.grad_output": r"$\mathit{ggO}$：$L_2$ 相对于 $g = \partial L/\partial y$ 的导数",
+        "h2.definition": "定义",
+        "h2.steps": "逐步推导",
+        "second.intro": r"PyTorch 的二阶反向传播（\texttt{\_convolution\_double\_backward}）对一阶导数再求一次导。"
+                        r"给定方向 $\mathit{ggI}$、$\mathit{ggW}$、$\mathit{ggb}$（形状与 $x$、$h$、$b$ 相同），"
+                        r"它返回 $\mathit{gI}$、$\mathit{gW}$、$\mathit{ggO}$，即 $L_2 = \sum \mathit{ggI}\cdot"
+                        r"\partial L/\partial x + \sum \mathit{ggW}\cdot\partial L/\partial h + \sum \mathit{ggb}"
+                        r"\cdot\partial L/\partial b$ 相对于 $x$、$h$、$g$ 的导数。下面由一阶推导的下标求和式构造 "
+                        r"$L_2$，用 SymPy 求导，再用同一组规则改写，每一步都当场核对。",
+        "second.ggb": r"$\mathit{ggO}$ 还含 $\mathit{ggb}$：加到其输出通道的每个元素上。",
+        "second.result": "结果", "second.form": "闭式解",
+        "second.proof": r"每个闭式解都已证明（isl）{statement}：把 $\mathit{{ggW}}$ 读作 $h$ 时 $\mathit{{gI}}$ 就是 "
+                        r"$\partial L/\partial x$，把 $\mathit{{ggI}}$ 读作 $x$ 时 $\mathit{{gW}}$ 就是 "
+                        r"$\partial L/\partial h$，$\mathit{{ggO}}$ 的每一项读回后就是不含偏置的前向结果 $y$"
+                        r"（$L$ 对 $g$ 的导数）；$L$ 对 $x$ 与对 $h$ 都是线性的，所以它们就是 $L_2$ 的导数。",
+        "second.check": "在输入 {size} 上的第二意见（整数，精确比较）：上面的闭式解与把 ggW 读作 h、把 ggI 读作 x 的"
+                        "一阶闭式解（ggO 则与前向结果）在 {checked} 个元素上相同{verdict}。",
+        "second.check.failed": "；二者不同：{detail}",
         "derive.title_op": "{op} 的反向传播（{name}）",
         "g.missing": "未作答",
         "g.exact": "完全相等{how}",

@@ -1,10 +1,13 @@
-"""The double backward of convolution (derive --order 2): gI, gW and ggO compared with PyTorch's own double
+"""The double backward of convolution (derive --order 2): gI, gW and ggO derived by the engine from L₂ (the
+first-order derivatives' index sums contracted with ggI, ggW, ggb), compared with PyTorch's own double
 backward (autograd through its first-order gradients, float64) at the configurations of PyTorch's
-gradgradcheck tests, with a gradgradcheck-style finite difference of symconv's first-order forms, proved for
-every size, and PyTorch's _convolution_double_backward formulas stated as claims."""
+gradgradcheck tests, with a gradgradcheck-style finite difference of symconv's first-order forms and with the
+bilinearity identity (the first-order forms renamed), proved for every size, and PyTorch's
+_convolution_double_backward formulas stated as claims."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -12,7 +15,9 @@ import sys
 import numpy as np
 import pytest
 
-from symconv.derivation.forms import derive_forms, derive_second_order
+from symconv.derivation import ops
+from symconv.derivation.forms import derive_forms, renamed
+from symconv.derivation.second import derive_second_general, derive_second_order
 from symconv.derivation.numeric import central_difference
 from symconv.derivation.spec import ConvSpec
 from symconv.proof.attach import prove_second_order
@@ -128,12 +133,19 @@ def test_cli(tmp_path):
                                     text=True, timeout=300)
     done = run("derive", "--order", "2", "--ndim", "1", "--stride", "2", "--bias")
     assert done.returncode == 0, done.stderr
+    # ggO's forward passes as the engine reads them: padded only as far as a window reaches (the last
+    # (H + 1) mod 2 entries of PyTorch's padding are never read at stride 2)
     assert done.stdout.splitlines() == [
         "gI = correlate(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), rot180(swap_io(ggW)))",
         "gW = batch_correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), g, dilation=2)",
-        "ggO = correlate(pad(ggI, 1), h, stride=2) + correlate(pad(x, 1), ggW, stride=2) + ggb"]
-    data = json.loads(run("derive", "--order", "2", "--ndim", "1", "--json").stdout)
+        "ggO = correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), h, stride=2) + "
+        "correlate(pad(x, (1, 1 - ((H + 1) mod 2))), ggW, stride=2) + ggb"]
+    data = json.loads(run("derive", "--order", "2", "--ndim", "1", "--json", "--no-pdf", "--out", "o").stdout)
     assert data["order"] == 2 and all(p["ok"] for p in data["proof"].values())
+    # each entry carries its printed form and the --wrt under which verify --order 2 --claim proves it back
+    assert {k: (v["name"], v["wrt"]) for k, v in data["closed_forms"].items()} == {
+        "grad_input": ("gI", "x"), "grad_weight": ("gW", "h"), "grad_output": ("ggO", "g")}
+    assert data["closed_forms"]["grad_weight"]["form"] == "batch_correlate(pad(ggI, 1), g)"
     bad = run("derive", "--order", "2", "--op", "pad")
     assert bad.returncode == 2 and bad.stderr.strip() == "symconv: error: --order 2: only with --op conv"
 
@@ -141,7 +153,6 @@ def test_cli(tmp_path):
 @needs_torch
 @pytest.mark.parametrize("kind", ["no_rotation", "no_swap", "pad_off_by_one"])
 def test_mutants_fail(kind):
-    import dataclasses
     from symconv.proof.mutants import mutate
     name, spec, shape = SPECS[4]                   # the grouped configuration: every mutant changes it
     d = derive_second_order(spec)
@@ -151,5 +162,116 @@ def test_mutants_fail(kind):
     try:
         got = wrong.evaluate(*arrays)["grad_input"]
     except ValueError:                   # its channel counts no longer fit: it cannot even be evaluated
+        return
+    assert got.shape != want.shape or not np.allclose(got, want)
+
+
+# ----------------------------------------------------------------------- derived by the engine, step by step
+
+def _by_linearity(spec):
+    """The bilinearity identity (the previous source of the double backward, now a cross-check): gI is the
+    first-order ∂L/∂x with h read as ggW, gW the first-order ∂L/∂h with x read as ggI, ggO the forward passes
+    of (ggI, h) and (x, ggW)."""
+    first = derive_forms(spec)
+    forward = ops.Correlate(ops.pad(ops.Tensor("x"), spec.pads), ops.Tensor("h"), tuple(spec.stride),
+                            tuple(spec.dilation), spec.groups)
+    return (renamed(first.grad_input, {"h": "ggW"}), renamed(first.grad_weight, {"x": "ggI"}),
+            (renamed(forward, {"x": "ggI"}), renamed(forward, {"h": "ggW"})))
+
+
+@pytest.mark.parametrize("name, spec, shape", SPECS, ids=[s[0] for s in SPECS])
+def test_engine_agrees_with_the_bilinearity_identity(name, spec, shape):
+    d = derive_second_order(spec)
+    gI, gW, ggO = _by_linearity(spec)
+    # gI and gW: the same closed forms, word for word
+    assert (str(d.grad_input), str(d.grad_weight)) == (str(gI), str(gW))
+    # ggO: the same values, exactly (the engine pads only as far as a window reaches)
+    x, h, g, ggI, ggW = (np.vectorize(int, otypes=[object])(np.rint(3 * a)) for a in _arrays(spec, shape)[:5])
+    env = {"x": x, "h": h, "g": g, "ggI": ggI, "ggW": ggW}
+    sizes = d.first.sizes(x, g)
+    want = sum(t.evaluate(env, sizes) for t in ggO)
+    got = d.evaluate(x, h, g, ggI, ggW)["grad_output"]
+    assert got.shape == want.shape and (got == want).all()
+
+
+def test_steps_are_recorded_per_result():
+    general = derive_second_general(1, False, True)
+    keys = [(s.target, s.key) for s in general.steps]
+    # L₂ is stated from the first-order derivatives as SymPy gave them, then each result is derived
+    assert keys[:6] == [("definition", "definition_y"), ("definition", "definition_L"),
+                        ("definition", "first_order"), ("definition", "first_order"),
+                        ("definition", "first_order"), ("definition", "definition_L2")]
+    by = {t: [k for tt, k in keys if tt == t] for t in ("grad_input", "grad_weight", "grad_output")}
+    assert by["grad_input"] == ["differentiate_L2", "eliminate_deltas", "absorb_stride", "swap_channels",
+                                "reverse_kernel_index", "rotate_kernel", "bounds_to_padding", "recognise"]
+    assert by["grad_weight"] == ["differentiate_L2", "eliminate_deltas", "read_off_delta", "bounds_to_padding",
+                                 "recognise"]
+    # ggO: three parts, each rewritten on its own: conv(ggI, h), conv(x, ggW), ggb
+    assert by["grad_output"].count("part") == 3 and by["grad_output"][-1] == "recognise_bias"
+    assert by["grad_output"].count("recognise") == 2
+    # every equation is the derivative of L₂
+    assert all("L_2" in s.latex or s.latex.startswith("T^{(") for s in general.steps if s.target != "definition")
+
+
+def test_a_step_that_does_not_hold_is_caught(monkeypatch):
+    # The rules are checked when taken in the double backward too: a rotation that forgets to reverse the index
+    from symconv.derivation import engine
+    from symconv.errors import DerivationError
+    real = engine.rotate_kernel
+
+    def rotate_kernel(term, ctx):
+        found = real(term, ctx)
+        if found is None:
+            return None
+        arg, new = found
+        flipped = engine.Term(tuple(engine.Factor(f.tensor, tuple(-e for e in f.index)) if f.tensor.endswith("_rot")
+                                    else f for f in new.factors), new.deltas, new.limits)
+        return arg, flipped
+    monkeypatch.setattr(engine, "RULES", tuple(rotate_kernel if r is real else r for r in engine.RULES))
+    import symconv.derivation.forms as forms
+    monkeypatch.setattr(forms, "RULES", engine.RULES)
+    monkeypatch.setenv("SYMCONV_CACHE", "0")
+    derive_second_general.cache_clear()
+    try:
+        with pytest.raises(DerivationError, match=r"^step 'rotate_kernel' of grad_input failed its check"):
+            derive_second_general(1, False, False, seed=7)
+    finally:
+        derive_second_general.cache_clear()
+
+
+def _mutant(expr, kind):
+    """gI without its rotation; gW without the stride/dilation exchange (the forward's stride kept as the
+    weight gradient's stride, its dilation as its dilation)."""
+    def walk(e):
+        if kind == "no_rotation" and isinstance(e, ops.Rot180):
+            return walk(e.arg)
+        if kind == "no_exchange" and isinstance(e, ops.BatchCorrelate):
+            return ops.BatchCorrelate(walk(e.data), walk(e.kernel), e.dilation, e.stride, e.groups)
+        if isinstance(e, ops.Tensor):
+            return e
+        return dataclasses.replace(e, **{f.name: walk(getattr(e, f.name)) for f in dataclasses.fields(e)
+                                         if isinstance(getattr(e, f.name), ops.Expr)})
+    return walk(expr)
+
+
+# PyTorch's strided gradgradcheck configurations, each mutant where it changes the form (the exchange is no
+# change where stride and dilation are equal)
+MUTANT_CASES = [(target, kind) + s for s in SPECS if "stride" in s[0]
+                for target, kind in (("grad_input", "no_rotation"), ("grad_weight", "no_exchange"))
+                if kind == "no_rotation" or s[1].stride != s[1].dilation]
+
+
+@needs_torch
+@pytest.mark.parametrize("target, kind, name, spec, shape", MUTANT_CASES,
+                         ids=[f"{c[1]}-{c[2]}" for c in MUTANT_CASES])
+def test_engine_mutants_fail_against_torch(target, kind, name, spec, shape):
+    d = derive_second_order(spec)
+    wrong = dataclasses.replace(d, **{target: _mutant(getattr(d, target), kind)})
+    assert str(getattr(wrong, target)) != str(getattr(d, target))
+    arrays = _arrays(spec, shape, seed=3)
+    want = _torch_double_backward(spec, *arrays)[target]
+    try:
+        got = wrong.evaluate(*arrays)[target]
+    except ValueError:                   # the window no longer fits: it cannot even be evaluated
         return
     assert got.shape != want.shape or not np.allclose(got, want)

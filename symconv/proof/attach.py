@@ -26,8 +26,8 @@ from dataclasses import replace
 
 from typing import Any
 
-from ..derivation.forms import (Derivation, SecondOrder, UnaryDerivation, derive_forms, derive_unary_forms,
-                                renamed)
+from ..derivation.forms import Derivation, UnaryDerivation, derive_forms, derive_unary_forms, renamed
+from ..derivation.second import SecondOrder
 from ..derivation.spec import ConvSpec
 from ..errors import DerivationError, InputError
 from . import presburger
@@ -131,7 +131,7 @@ def prove_second_order(d: SecondOrder) -> dict[str, presburger.Proof]:
     """The double backward's forms proved for every N, C_in, C_out and input size at the configuration: each
     read back as the first-order form it is an instance of (ggW read as h, ggI as x; each term of ggO as
     the forward pass, ∂L/∂g = y), which is what L's linearity in x and h makes them (see
-    :class:`symconv.derivation.forms.SecondOrder`)."""
+    :class:`symconv.derivation.second.SecondOrder`)."""
     spec = d.spec
     grouped = spec.groups > 1
     fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
