@@ -845,6 +845,9 @@ def _graded_sheet(path: Path, solution: Any, lang: str, render: bool, strict_cha
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.claim is not None or args.wrt is not None:
         return _claim(args)
+    if args.order == 2:
+        raise InputError("--order 2: verify states a claim of the double backward (--claim FORM --wrt x|h|g); "
+                         "derive --order 2 proves its forms")
     if args.all_sizes and not args.sweep:
         raise InputError("--all-sizes: only with --sweep (a single configuration is proved for every size by "
                          "symconv derive)")
@@ -895,7 +898,14 @@ def _claim(args: argparse.Namespace) -> int:
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    if spec.op in ("slice", "pad"):
+    if args.order == 2:
+        from .proof.claims import prove_second_claim
+        if spec.op != "conv":
+            raise InputError("--order 2: only with --op conv")
+        kind, result = "form", prove_second_claim(spec, args.wrt, args.claim)
+    elif args.wrt == "g":
+        raise InputError("--wrt g: only with --order 2 (ggO of the double backward)")
+    elif spec.op in ("slice", "pad"):
         from .proof.claims import prove_unary_claim
         from .proof.grammar import MAX_LENGTH, ClaimError
         if len(args.claim) > MAX_LENGTH:
@@ -1102,7 +1112,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "
                         "e.g. \"correlate(pad(g, 1), rot180(swap_io(h)))\", the homework's LaTeX (h^T, \\otimes) "
                         "or an index sum, as check reads them (needs --wrt)")
-    v.add_argument("--wrt", choices=("x", "h", "b"), help="the gradient a --claim states: dL/dx, dL/dh or dL/db")
+    v.add_argument("--wrt", choices=("x", "h", "b", "g"),
+                   help="the gradient a --claim states: dL/dx, dL/dh or dL/db; with --order 2: gI (x), gW (h) or "
+                        "ggO (g) of the double backward")
+    v.add_argument("--order", type=int, choices=(1, 2), default=1,
+                   help="2: --claim states a result of the double backward (PyTorch's _convolution_double_backward)"
+                        ", reading g, x, h and the directions ggI, ggW, ggb (default: 1)")
     v.add_argument("--all-sizes", action="store_true",
                    help="with --sweep: prove every structure (ndim, groups, bias) at every per-axis stride and "
                         "dilation in 1-3 for every size (isl), instead of the concrete grid")

@@ -21,7 +21,7 @@ from symconv.derivation.second import derive_second_general, derive_second_order
 from symconv.derivation.numeric import central_difference
 from symconv.derivation.spec import ConvSpec
 from symconv.proof.attach import prove_second_order
-from symconv.proof.claims import prove_claim
+from symconv.proof.claims import prove_claim, prove_second_claim
 
 from conftest import needs_torch
 from data.torch_double_backward_configs import CONV2D, SAME_3D
@@ -275,3 +275,99 @@ def test_engine_mutants_fail_against_torch(target, kind, name, spec, shape):
     except ValueError:                   # the window no longer fits: it cannot even be evaluated
         return
     assert got.shape != want.shape or not np.allclose(got, want)
+
+
+# ------------------------------------------------------------- verify --order 2 --claim: PyTorch's formulas
+
+# _convolution_double_backward at SPEC (1-D, K = 3, stride 2, padding 1), written with its own names:
+# gI = conv_transpose(gO, ggW, stride, padding, output_padding = (H + 2P − D(K − 1) − 1) mod S), in symconv's
+# vocabulary pad(dilate(gO, S), (D(K−1) − P, D(K−1) − P + R)) ⊗ rot180(swap_io(ggW));
+# gW = the weight gradient of (ggI, gO): ggI (batch and channels exchanged) correlated with gO, the stride
+# and dilation exchanged, narrowed to the kernel size; ggO = conv(ggI, w) + conv(x, ggW) (+ ggb).
+GI = "correlate(pad(dilate(g, 2), (1, 1 + ((H + 1) mod 2))), rot180(swap_io(ggW)))"
+GW = "swap_io(correlate(pad(swap_io(ggI), (1, 1 - ((H + 1) mod 2))), swap_io(g), dilation=2))"
+GGO = "correlate(pad(ggI, 1), h, stride=2) + correlate(pad(x, 1), ggW, stride=2)"
+
+
+@pytest.mark.parametrize("wrt, claim, verdict, words", [
+    ("x", GI, "proved", ""),
+    # the output padding dropped
+    ("x", "correlate(pad(dilate(g, 2), 1), rot180(swap_io(ggW)))", "refuted",
+     "at C_in = 1, C_out = 1, H = 2, K = 3, P = 1: gI: the formula's result has shape (1, 1, 1) but x has (1, 1, 2)"),
+    # the rotation dropped
+    ("x", "correlate(pad(dilate(g, 2), (1, 1 + ((H + 1) mod 2))), swap_io(ggW))", "refuted",
+     "at C_in = 1, C_out = 1, H = 2, K = 3, P = 1: gI[0,0,1] should contain g[0,0,0]·ggW[0,0,2] but the formula "
+     "gives g[0,0,0]·ggW[0,0,0]"),
+    ("h", GW, "proved", ""),
+    # stride and dilation not exchanged: the forward's stride kept as the weight gradient's stride
+    ("h", GW.replace("dilation=2", "stride=2"), "refuted",
+     "at C_in = 1, C_out = 1, H = 1, K = 3, P = 1: gW: the formula's result has shape (1, 1, 2) but h has "
+     "(1, 1, 3)"),
+    ("g", GGO, "proved", ""),
+    # one forward pass forgotten
+    ("g", "correlate(pad(ggI, 1), h, stride=2)", "refuted",
+     "at C_in = 1, C_out = 1, H = 1, K = 3, P = 1: ggO[0,0,0] should contain x[0,0,0]·ggW[0,0,1] but the "
+     "formula gives 0"),
+    ("g", GGO.replace("h, stride", "rot180(h), stride"), "refuted",
+     "at C_in = 1, C_out = 1, H = 2, K = 3, P = 1: ggO[0,0,0] should contain ggI[0,0,1]·h[0,0,2] but the "
+     "formula gives ggI[0,0,0]·h[0,0,1] + ggI[0,0,1]·h[0,0,0]"),
+])
+def test_second_order_claims(wrt, claim, verdict, words):
+    result = prove_second_claim(SPEC, wrt, claim)
+    assert (result.verdict, str(result.counterexample or "")) == (verdict, words)
+
+
+def test_ggb_is_required_with_a_bias():
+    spec = ConvSpec(1, 1, 3, stride=2, padding=1, ndim=1, bias=True)
+    assert prove_second_claim(spec, "g", GGO + " + ggb").verdict == "proved"
+    result = prove_second_claim(spec, "g", GGO)
+    assert result.verdict == "refuted" and str(result.counterexample) == (
+        "at C_in = 1, C_out = 1, H = 1, K = 3, P = 1: ggO: no term adds ggb, but the convolution has a bias: "
+        "ggO[0,0,0] holds ggb[0]")
+
+
+@needs_torch
+def test_refuted_rotation_confirmed_by_torch():
+    # The counterexample's sizes and entry: gI[0,0,1] holds g[0,0,0]·ggW[0,0,2]; PyTorch's double backward
+    # with those one-hot tensors gives 1 there, the unrotated claim 0.
+    import torch
+    x, h = np.zeros((1, 1, 2)), np.zeros((1, 1, 3))
+    g, ggW, ggI = np.zeros((1, 1, 1)), np.zeros((1, 1, 3)), np.zeros((1, 1, 2))
+    g[0, 0, 0], ggW[0, 0, 2] = 1.0, 1.0
+    tx, th, tg = (torch.tensor(v, requires_grad=True) for v in (x, h, g))
+    y = torch.nn.functional.conv1d(tx, th, stride=2, padding=1)
+    dx, dh = torch.autograd.grad(y, [tx, th], tg, create_graph=True)
+    gI = torch.autograd.grad((dx * torch.tensor(ggI)).sum() + (dh * torch.tensor(ggW)).sum(), tx,
+                             allow_unused=True)[0].detach().numpy()
+    from symconv.proof.grammar import parse
+    wrong = parse("correlate(pad(dilate(g, 2), (1, 1 + ((H + 1) mod 2))), swap_io(ggW))", 1,
+                  ("g", "x", "h", "ggI", "ggW", "ggb"))
+    d = derive_second_order(SPEC)
+    got = wrong.evaluate({"g": g, "ggW": ggW}, d.first.sizes(x, g))
+    assert gI[0, 0, 1] == 1.0 and got[0, 0, 1] == 0.0
+
+
+def test_verify_order_2_cli(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, "-m", "symconv", "verify", "--order", "2", "--ndim", "1",  # noqa
+                                     "--stride", "2", *a], cwd=tmp_path, capture_output=True, text=True,
+                                    timeout=300)
+    done = run("--claim", GI, "--wrt", "x")
+    assert done.returncode == 0 and done.stdout.startswith("gI = ") and "proved for every" in done.stdout
+    done = run("--claim", GW.replace("dilation=2", "stride=2"), "--wrt", "h", "--json")
+    data = json.loads(done.stdout)
+    assert done.returncode == 1 and data["verdict"] == "refuted" and data["wrt"] == "h"
+    assert json.loads(run("--claim", GGO, "--wrt", "g", "--json").stdout)["verdict"] == "proved"
+    # one line, exit 2: a claim reading the wrong tensors, ggb without a bias, --wrt g at the first order
+    for args, words in [(("--claim", "correlate(pad(g, 1), rot180(swap_io(h)))", "--wrt", "x"),
+                         "symconv: error: claim: the formula reads h; gI is made of g and ggW"),
+                        (("--claim", GGO + " + ggb", "--wrt", "g"),
+                         "symconv: error: claim: ggb: add it once, as it is (ggO holds ggb on every entry of its "
+                         "channel), and only when the convolution has a bias"),
+                        (("--claim", GI, "--wrt", "b"), "symconv: error: --wrt b: the double backward's results are "
+                         "gI (--wrt x), gW (--wrt h) and ggO (--wrt g)")]:
+        bad = run(*args)
+        assert (bad.returncode, bad.stderr.strip()) == (2, words)
+    first = subprocess.run([sys.executable, "-m", "symconv", "verify", "--ndim", "1", "--claim", "g", "--wrt", "g"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert (first.returncode, first.stderr.strip()) == (
+        2, "symconv: error: --wrt g: only with --order 2 (ggO of the double backward)")
