@@ -257,6 +257,7 @@ def _derive_second(args: argparse.Namespace, spec: Any) -> int:
     its report (en/zh) unless --json."""
     from .derivation.second import derive_second_order
     from .proof.attach import prove_second_order
+    out = _out_dir(args)
     d = derive_second_order(spec)
     proofs = prove_second_order(d)
     failed = [f"{k}: {p.counterexample or p.results[0].detail}" for k, p in proofs.items() if not p.ok]
@@ -269,10 +270,15 @@ def _derive_second(args: argparse.Namespace, spec: Any) -> int:
                                       for k, v in shown.items()},
                      "steps": [{"target": s.target, "rule": s.rule, "latex": s.latex} for s in d.steps],
                      "proof": {k: {"ok": p.ok, "statement": p.statement} for k, p in proofs.items()}}))
+    else:
+        for k, v in shown.items():
+            print(f"{_SECOND[k][0]} = {v}")
+    if out is None:
         return 0
-    for k, v in shown.items():
-        print(f"{_SECOND[k][0]} = {v}")
-    return 0
+    from .report.second import render_second        # the report stage: only to write one
+    tex, md = render_second(d, proofs, args.lang)
+    return _write(out, f"conv_double_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
+                  quiet=args.json)
 
 
 def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
@@ -1046,8 +1052,8 @@ def build_parser() -> argparse.ArgumentParser:
         "symconv derive --kernel-size 3 --padding 1", "symconv derive --ndim 1 --stride 2 --no-pdf --json"))
     _add_spec_options(d)
     d.add_argument("--order", type=int, choices=(1, 2), default=1,
-                   help="2: the double backward (gI, gW, ggO of PyTorch's _convolution_double_backward), proved "
-                        "for every size; printed, or --json, no report (default: 1)")
+                   help="2: the double backward (gI, gW, ggO of PyTorch's _convolution_double_backward), derived "
+                        "step by step, proved for every size, and its report (default: 1)")
     _add_report_options(d, "reports", "print the closed forms and steps as JSON")
     d.set_defaults(run=cmd_derive)
     h = sub.add_parser("homework", help="solve the homework exactly and write the report", **_help(

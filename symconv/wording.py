@@ -57,7 +57,7 @@ WORDS: dict[str, dict[str, str]] = {
                               r"($\mathit{ggI}$ with $\partial L/\partial x$, $\mathit{ggW}$ with "
                               r"$\partial L/\partial h$, $\mathit{ggb}$ with $\partial L/\partial b$); the "
                               r"gradient's own index, barred, is summed over",
-        "note.directions": r"$\mathit{ggI}$, $\mathit{ggW}$ and $\mathit{ggb}$ have the shapes of $x$, $h$ and "
+        "note.directions": r"$\mathit{{ggI}}$, $\mathit{{ggW}}$ and $\mathit{{ggb}}$ have the shapes of $x$, $h$ and "
                            r"$b$ (PyTorch's names)",
         "rule.differentiate_L2": r"differentiate $L_2$ (SymPy; checked against $L_2(v + e_u) - L_2(v)$, $L_2$ "
                                  r"being linear in each of $x$, $h$ and $g$)",
@@ -313,15 +313,17 @@ WORDS: dict[str, dict[str, str]] = {
                         r"order derivation, differentiated by SymPy and rewritten by the same rules, each step "
                         r"checked when taken.",
         "second.ggb": r"$\mathit{ggO}$ also holds $\mathit{ggb}$, added to every entry of its output channel.",
-        "second.result": "result", "second.form": "closed form",
+        "second.result": "result", "second.form": "closed form", "second.term": "term {k}",
         "second.proof": r"Each form is proved (isl) {statement}: $\mathit{{gI}}$ with $\mathit{{ggW}}$ read as $h$ "
                         r"is $\partial L/\partial x$, $\mathit{{gW}}$ with $\mathit{{ggI}}$ read as $x$ is "
                         r"$\partial L/\partial h$, and each term of $\mathit{{ggO}}$ read back is the forward pass "
                         r"$y$ without its bias (the derivative of $L$ with respect to $g$); $L$ is linear in $x$ "
                         r"and in $h$, so these are the derivatives of $L_2$.",
-        "second.check": "A second opinion at input {size}, exact (integers): the forms above equal the first-order "
-                        "closed forms read with ggW for h and ggI for x (and the forward pass for ggO) on {checked} "
-                        "entries{verdict}.",
+        "second.check": r"A second opinion at input {size}, exact (integers): the forms above equal, on {checked} "
+                        r"entries, the first-order closed forms read with $\mathit{{ggW}}$ for $h$ and "
+                        r"$\mathit{{ggI}}$ for $x$, and $\mathit{{ggO}}$ the forward passes of "
+                        r"$(\mathit{{ggI}}, h)$ and $(x, \mathit{{ggW}})$ ($L$'s linearity, which the derivation "
+                        r"never used){verdict}.",
         "second.check.failed": "; they differ: {detail}",
         "derive.title_op": "Backward pass of {op} ({name})",
         "g.missing": "no answer given",
@@ -470,7 +472,7 @@ WORDS: dict[str, dict[str, str]] = {
                               r"缩并（$\mathit{ggI}$ 与 $\partial L/\partial x$、$\mathit{ggW}$ 与 "
                               r"$\partial L/\partial h$、$\mathit{ggb}$ 与 $\partial L/\partial b$）；一阶导数自身的"
                               r"下标（加横线）被求和",
-        "note.directions": r"$\mathit{ggI}$、$\mathit{ggW}$、$\mathit{ggb}$ 的形状分别与 $x$、$h$、$b$ 相同"
+        "note.directions": r"$\mathit{{ggI}}$、$\mathit{{ggW}}$、$\mathit{{ggb}}$ 的形状分别与 $x$、$h$、$b$ 相同"
                            r"（PyTorch 的命名）",
         "rule.differentiate_L2": r"对 $L_2$ 求导（SymPy；已与 $L_2(v + e_u) - L_2(v)$ 核对，$L_2$ 对 $x$、$h$、"
                                  r"$g$ 各自是线性的）",
@@ -679,13 +681,15 @@ WORDS: dict[str, dict[str, str]] = {
                         r"\cdot\partial L/\partial b$ 相对于 $x$、$h$、$g$ 的导数。下面由一阶推导的下标求和式构造 "
                         r"$L_2$，用 SymPy 求导，再用同一组规则改写，每一步都当场核对。",
         "second.ggb": r"$\mathit{ggO}$ 还含 $\mathit{ggb}$：加到其输出通道的每个元素上。",
-        "second.result": "结果", "second.form": "闭式解",
+        "second.result": "结果", "second.form": "闭式解", "second.term": "第 {k} 项",
         "second.proof": r"每个闭式解都已证明（isl）{statement}：把 $\mathit{{ggW}}$ 读作 $h$ 时 $\mathit{{gI}}$ 就是 "
                         r"$\partial L/\partial x$，把 $\mathit{{ggI}}$ 读作 $x$ 时 $\mathit{{gW}}$ 就是 "
                         r"$\partial L/\partial h$，$\mathit{{ggO}}$ 的每一项读回后就是不含偏置的前向结果 $y$"
                         r"（$L$ 对 $g$ 的导数）；$L$ 对 $x$ 与对 $h$ 都是线性的，所以它们就是 $L_2$ 的导数。",
-        "second.check": "在输入 {size} 上的第二意见（整数，精确比较）：上面的闭式解与把 ggW 读作 h、把 ggI 读作 x 的"
-                        "一阶闭式解（ggO 则与前向结果）在 {checked} 个元素上相同{verdict}。",
+        "second.check": r"在输入 {size} 上的第二意见（整数，精确比较）：上面的闭式解在 {checked} 个元素上等于把 "
+                        r"$\mathit{{ggW}}$ 读作 $h$、把 $\mathit{{ggI}}$ 读作 $x$ 的一阶闭式解，$\mathit{{ggO}}$ "
+                        r"等于 $(\mathit{{ggI}}, h)$ 与 $(x, \mathit{{ggW}})$ 的前向结果之和（$L$ 的线性，推导中未用到）"
+                        r"{verdict}。",
         "second.check.failed": "；二者不同：{detail}",
         "derive.title_op": "{op} 的反向传播（{name}）",
         "g.missing": "未作答",

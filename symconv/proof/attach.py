@@ -146,3 +146,43 @@ def prove_second_order(d: SecondOrder) -> dict[str, presburger.Proof]:
     for k, term in enumerate(d.grad_output):
         out[f"grad_output[{k}]"] = one("grad_output", renamed(term, back))
     return out
+
+
+def check_second_order(d: SecondOrder, seed: int = 22) -> tuple[tuple[int, ...], bool, int, str]:
+    """A second opinion on the double backward at one small input, exact (Python integers): the engine's
+    forms against the first-order closed forms read with ggW for h and ggI for x, and ggO against the forward
+    passes of (ggI, h) and (x, ggW) (plus ggb) — L's linearity, an identity the engine never used.
+
+    Returns (input size, whether they agree, entries compared, where they differ)."""
+    import numpy as np
+    from ..derivation import ops
+    from .exact import small_input_size
+    spec = d.spec
+    size = tuple(small_input_size(spec, 3))
+    rng = np.random.default_rng(seed)
+    ints = lambda shape: np.vectorize(int, otypes=[object])(rng.integers(-5, 6, shape))  # noqa: E731
+    x = ints((1, spec.in_channels) + size)
+    h = ints(spec.weight_channels + tuple(spec.kernel_size))  # type: ignore[operator]
+    g = ints((1, spec.out_channels) + spec.output_size(size))
+    ggI, ggW = ints(x.shape), ints(h.shape)
+    ggb = ints((spec.out_channels,)) if spec.bias else None
+    got = d.evaluate(x, h, g, ggI, ggW, ggb)
+    first = d.first
+    sizes = first.sizes(x, g)
+    forward = ops.Correlate(ops.pad(ops.Tensor("x"), spec.pads), ops.Tensor("h"), tuple(spec.stride),  # type: ignore
+                            tuple(spec.dilation), spec.groups)  # type: ignore[arg-type]
+    want = {"grad_input": first.grad_input.evaluate({"g": g, "h": ggW}, sizes),
+            "grad_weight": first.grad_weight.evaluate({"x": ggI, "g": g}, sizes),
+            "grad_output": forward.evaluate({"x": ggI, "h": h}, sizes) + forward.evaluate({"x": x, "h": ggW}, sizes)}
+    if ggb is not None:
+        want["grad_output"] = want["grad_output"] + ggb.reshape((1, -1) + (1,) * spec.ndim)
+    checked = 0
+    for key, value in want.items():
+        if got[key].shape != value.shape:
+            return size, False, checked, f"{key}: shape {got[key].shape}, expected {value.shape}"
+        differ = np.argwhere(np.asarray(got[key] != value))
+        if len(differ):
+            at = tuple(int(i) for i in differ[0])
+            return size, False, checked, f"{key}{list(at)}: {got[key][at]} != {value[at]}"
+        checked += value.size
+    return size, True, checked, ""

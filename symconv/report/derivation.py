@@ -297,14 +297,15 @@ def at_unit_stride(d: Derivation) -> Any:
                           transposed=s.transposed)
 
 
-def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
-    """Every step, numbered, under a heading per gradient: its rule in words, its equation, its note."""
+def step_blocks(steps: Any, lang: str = "en", level: int = 2, heads: str = "h.") -> list[Block]:
+    """Every step, numbered, under a heading per gradient (``heads`` + its target: the double backward's
+    results are headed ``h2.``): its rule in words, its equation, its note."""
     blocks: list[Block] = []
     current = None
     for number, step in enumerate(steps, start=1):
         if step.target != current:
             current = step.target
-            blocks.append(Heading(w("h." + step.target, lang), level))
+            blocks.append(Heading(w(heads + step.target, lang), level))
         blocks.append(Para(w("step", lang, n=number, rule=step.rule_text(lang))))
         blocks.append(Math(step.latex))
         if step.note_text(lang):
