@@ -239,9 +239,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
     if out is None:
         return 0
-    from .report.derivation import figure_files, render, title_name     # the report stage: only to write one
-    from .wording import w
-    tex, md = render(derivation, w("derive.title", args.lang, name=title_name(spec, args.lang)), seed, args.lang)
+    from .report.derivation import figure_files, render, report_title     # the report stage: only to write one
+    tex, md = render(derivation, report_title(spec, args.lang), seed, args.lang)
     return _write(out, f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
                   figure_files(spec, args.lang), quiet=args.json)
 
@@ -305,10 +304,8 @@ def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
         }))
     if out is None:
         return 0
-    from .report.derivation import render
-    from .wording import w
-    tex, md = render(d, w("derive.title_op", args.lang, op=spec.op, name=spec.describe()), None,  # type: ignore
-                     args.lang)
+    from .report.derivation import render, report_title
+    tex, md = render(d, report_title(spec, args.lang), None, args.lang)  # type: ignore[arg-type]
     stem = spec.describe().replace(f"{spec.op}_", f"{spec.op}_backward_", 1)
     return _write(out, stem, tex, md, not args.no_pdf, args.lang, {}, quiet=args.json)
 

@@ -127,7 +127,7 @@ WORDS: dict[str, dict[str, str]] = {
         "general.proved": "Proved (isl) {statement}, with the stride and dilation put in; the forms of the "
                           "configuration above are these with its sizes substituted. symconv's all-sizes "
                           "sweep proves them at every stride and dilation from 1 to 3 per axis.",
-        "proof.once": "each monomial once",
+        "proof.once": "each monomial once", "proof.once.unary": "each pair once",
         "proof.second": "A second opinion at one concrete size (input {size}), from the evaluator's reading "
                         "of the same operators, compared exactly: {verdict}.",
         "result": "result", "detail": "detail", "proved": "proved", "failed": "FAILED",
@@ -325,7 +325,21 @@ WORDS: dict[str, dict[str, str]] = {
                         r"$(\mathit{{ggI}}, h)$ and $(x, \mathit{{ggW}})$ ($L$'s linearity, which the derivation "
                         r"never used){verdict}.",
         "second.check.failed": "; they differ: {detail}",
-        "derive.title_op": "Backward pass of {op} ({name})",
+        "legend.unary": r"Operators: $\operatorname{dilate}_S$ puts $S-1$ zeros between neighbours, "
+                        r"$\operatorname{pad}_{(l, r)}$ adds zeros (a negative width crops), $[S \mid t]$ is 1 when "
+                        r"$S$ divides $t$ and 0 otherwise. $g = \partial L / \partial y$.",
+        "proof.intro.unary": "Decided by Presburger arithmetic (isl), not by sampling. $L = \\sum g\\,y$ is linear "
+                             "in $x$ and in $g$, so each entry of $\\partial L/\\partial x$ is a sum of entries of "
+                             "$g$; write $\\mathcal{M}(\\cdot)$ for the set of (entry, entry of $g$) pairs. The set "
+                             "read from the derivative of the definition (its index expression) must equal the set "
+                             "the closed form produces (each operator read as an affine relation on indices), each "
+                             "pair once:",
+        "proof.detail.unary": "{checked} entries equal to those of the derivative of the definition (NumPy's own "
+                              "slicing or padding of each unit input)",
+        "derive.title_slice": "Backward pass of strided slicing {name}",
+        "derive.title_pad": "Backward pass of constant padding {name}",
+        "derive.title_transposed": "Backward pass of a transposed convolution ({name})",
+        "title.output_padding": "output padding {r}",
         "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
         "g.rounded": "equal within rounding to {places} decimal places{how}",
@@ -523,7 +537,7 @@ WORDS: dict[str, dict[str, str]] = {
         "proof.statement": "已证明：{statement}。",
         "general.proved": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的这些式子。"
                           "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长与膨胀证明它们。",
-        "proof.once": "每个单项式只出现一次",
+        "proof.once": "每个单项式只出现一次", "proof.once.unary": "每对只出现一次",
         "proof.second": "在一个具体尺寸（输入 {size}）上的第二意见（由同一组算子的求值解读给出，精确比较）：{verdict}。",
         "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",
         "proof.detail": "{checked} 个单项式与定义的导数的单项式相同",
@@ -691,7 +705,18 @@ WORDS: dict[str, dict[str, str]] = {
                         r"等于 $(\mathit{{ggI}}, h)$ 与 $(x, \mathit{{ggW}})$ 的前向结果之和（$L$ 的线性，推导中未用到）"
                         r"{verdict}。",
         "second.check.failed": "；二者不同：{detail}",
-        "derive.title_op": "{op} 的反向传播（{name}）",
+        "legend.unary": r"算子：$\operatorname{dilate}_S$ 在相邻元素之间插入 $S-1$ 个零，"
+                        r"$\operatorname{pad}_{(l, r)}$ 补零（宽度为负表示裁剪），$[S \mid t]$ 在 $S$ 整除 $t$ 时为 1，"
+                        r"否则为 0。$g = \partial L / \partial y$。",
+        "proof.intro.unary": "由 Presburger 算术（isl）判定，而非抽样。$L = \\sum g\\,y$ 对 $x$ 与对 $g$ 都是线性的，"
+                             "$\\partial L/\\partial x$ 的每个元素都是 $g$ 的若干元素之和；记 $\\mathcal{M}(\\cdot)$ 为"
+                             "（元素，$g$ 的元素）对的集合。由定义（其指标表达式）求导得到的集合必须等于闭式解（每个算子"
+                             "读作指标上的仿射关系）给出的集合，且每对只出现一次：",
+        "proof.detail.unary": "{checked} 个元素与定义的导数（NumPy 自身对每个单位输入做切片或填充）相同",
+        "derive.title_slice": "带步长切片 {name} 的反向传播",
+        "derive.title_pad": "常数填充 {name} 的反向传播",
+        "derive.title_transposed": "转置卷积的反向传播（{name}）",
+        "title.output_padding": "输出填充 {r}",
         "g.missing": "未作答",
         "g.exact": "完全相等{how}",
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",

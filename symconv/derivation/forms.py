@@ -178,8 +178,10 @@ def rewrite(ctx: Context, term: Any, lhs: str, steps: list[Step]) -> Any:
 
 
 # A rule whose wording differs where it is taken: in the double backward's L₂ a sum over the first-order
-# gradient's own index is read off a delta at any stride (the first order's wording says "stride 1").
-_STEP_KEY = {("conv_double", "shift_index"): "read_off_delta"}
+# gradient's own index, and in constant padding's derivative a sum over the output, is read off a delta where
+# there is no stride at all (the convolution's wording says "stride 1").
+_STEP_KEY = {("conv_double", "shift_index"): "read_off_delta", ("slice", "shift_index"): "read_off_delta",
+             ("pad", "shift_index"): "read_off_delta"}
 
 
 def recognise_checked(ctx: Context, term: Any) -> ops.Expr:
@@ -456,8 +458,8 @@ class UnaryDerivation:
 
     @property
     def legend_key(self) -> str:
-        """The operators' legend: the whole one (slicing's backward dilates)."""
-        return "legend"
+        """The operators' legend: dilation and padding (no correlation, rotation or channel swap appears)."""
+        return "legend.unary"
 
     def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
         """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""

@@ -186,3 +186,42 @@ def check_second_order(d: SecondOrder, seed: int = 22) -> tuple[tuple[int, ...],
             return size, False, checked, f"{key}{list(at)}: {got[key][at]} != {value[at]}"
         checked += value.size
     return size, True, checked, ""
+
+
+def unary_check(spec: Any, seed: int = 22) -> tuple[tuple[int, ...], bool, int, str]:
+    """A second opinion on a slicing's or a constant padding's ∂L/∂x at one small input, exact (Python
+    integers): the closed form's evaluator against the derivative of the definition, L = Σ g·y with y made by
+    NumPy's own slicing or padding of each unit input e_u (L is linear in x, so ∂L/∂x[u] = L(e_u)).
+
+    Returns (input size, whether they agree, entries compared, where they differ).
+
+    >>> from symconv.derivation.spec import SliceSpec
+    >>> unary_check(SliceSpec(1, start=1, step=2))
+    ((7,), True, 14, '')
+    """
+    import numpy as np
+    if spec.op == "slice":
+        # three outputs and one entry past the last read (the stop, when given, must fit)
+        size = tuple(max(a + 2 * s + 2, b or 0) for a, b, s in zip(spec.start, spec.stop, spec.step))
+        window = tuple(slice(a, b, s) for a, b, s in zip(spec.start, spec.stop, spec.step))
+        make = lambda v: v[(slice(None), slice(None)) + window]  # noqa: E731
+    else:
+        size = (3,) * spec.ndim
+        make = lambda v: np.pad(v, ((0, 0), (0, 0)) + tuple(spec.pads))  # noqa: E731
+    rng = np.random.default_rng(seed)
+    x_shape = (1, 2) + size
+    g = np.vectorize(int, otypes=[object])(rng.integers(-5, 6, (1, 2) + spec.output_size(size)))
+    x = np.zeros(x_shape, dtype=object)
+    got = derive_unary_forms(spec).evaluate(x, g)["grad_input"]
+    want = np.zeros(x_shape, dtype=object)
+    for flat in range(want.size):
+        unit = np.zeros(want.size, dtype=object)
+        unit[flat] = 1
+        want.reshape(-1)[flat] = (g * make(unit.reshape(x_shape))).sum()
+    if got.shape != want.shape:
+        return size, False, 0, f"shape {got.shape}, the derivative's {want.shape}"
+    differ = np.argwhere(np.asarray(got != want))
+    if len(differ):
+        at = tuple(int(i) for i in differ[0])
+        return size, False, want.size, f"entry {list(at)}: {got[at]} != {want[at]}"
+    return size, True, want.size, ""
