@@ -304,7 +304,7 @@ WORDS: dict[str, dict[str, str]] = {
         "h2.grad_output": r"$\mathit{ggO}$: the derivative of $L_2$ with respect to $g = \partial L/\partial y$",
         "h2.definition": "Definition",
         "h2.steps": "The derivation, step by step",
-        "second.intro": r"PyTorch's double backward (\texttt{\_convolution\_double\_backward}) differentiates the "
+        "second.intro": r"PyTorch's double backward (its function \_convolution\_double\_backward) differentiates the "
                         r"first-order gradients once more. Given directions $\mathit{ggI}$, $\mathit{ggW}$ and "
                         r"$\mathit{ggb}$ (the shapes of $x$, $h$ and $b$), it returns $\mathit{gI}$, $\mathit{gW}$ "
                         r"and $\mathit{ggO}$, the derivatives of $L_2 = \sum \mathit{ggI}\cdot\partial L/\partial x "
@@ -688,7 +688,7 @@ WORDS: dict[str, dict[str, str]] = {
         "h2.grad_output": r"$\mathit{ggO}$：$L_2$ 相对于 $g = \partial L/\partial y$ 的导数",
         "h2.definition": "定义",
         "h2.steps": "逐步推导",
-        "second.intro": r"PyTorch 的二阶反向传播（\texttt{\_convolution\_double\_backward}）对一阶导数再求一次导。"
+        "second.intro": r"PyTorch 的二阶反向传播（函数 \_convolution\_double\_backward）对一阶导数再求一次导。"
                         r"给定方向 $\mathit{ggI}$、$\mathit{ggW}$、$\mathit{ggb}$（形状与 $x$、$h$、$b$ 相同），"
                         r"它返回 $\mathit{gI}$、$\mathit{gW}$、$\mathit{ggO}$，即 $L_2 = \sum \mathit{ggI}\cdot"
                         r"\partial L/\partial x + \sum \mathit{ggW}\cdot\partial L/\partial h + \sum \mathit{ggb}"
