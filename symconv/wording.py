@@ -127,6 +127,13 @@ WORDS: dict[str, dict[str, str]] = {
         "general.proved": "Proved (isl) {statement}, with the stride and dilation put in; the forms of the "
                           "configuration above are these with its sizes substituted. symconv's all-sizes "
                           "sweep proves them at every stride and dilation from 1 to 3 per axis.",
+        "general.proved.slice": "Proved (isl) {statement}; the form of the configuration above is this one with "
+                                "its sizes substituted. symconv's all-sizes sweep proves it at every step from 1 "
+                                "to 3 per axis.",
+        "general.proved.pad": "Proved (isl) {statement}; the form of the configuration above is this one with its "
+                              "paddings substituted.",
+        "legend.pad": r"Operators: $\operatorname{pad}_{(l, r)}$ adds zeros (a negative width crops). "
+                      r"$g = \partial L / \partial y$.",
         "proof.once": "each monomial once", "proof.once.unary": "each pair once",
         "proof.second": "A second opinion at one concrete size (input {size}), from the evaluator's reading "
                         "of the same operators, compared exactly: {verdict}.",
@@ -537,6 +544,10 @@ WORDS: dict[str, dict[str, str]] = {
         "proof.statement": "已证明：{statement}。",
         "general.proved": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的这些式子。"
                           "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长与膨胀证明它们。",
+        "general.proved.slice": "已证明（isl）：{statement}；上面配置的闭式解就是代入其尺寸后的这个式子。"
+                                "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长证明它。",
+        "general.proved.pad": "已证明（isl）：{statement}；上面配置的闭式解就是代入其填充后的这个式子。",
+        "legend.pad": r"算子：$\operatorname{pad}_{(l, r)}$ 补零（宽度为负表示裁剪）。$g = \partial L / \partial y$。",
         "proof.once": "每个单项式只出现一次", "proof.once.unary": "每对只出现一次",
         "proof.second": "在一个具体尺寸（输入 {size}）上的第二意见（由同一组算子的求值解读给出，精确比较）：{verdict}。",
         "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",

@@ -128,8 +128,11 @@ def test_reports_are_byte_identical_on_a_second_run(built, tmp_path):
 def test_slice_and_pad_reports_have_their_own_legend_and_a_second_opinion(built):
     for name, checked in (("slice", "14 entries"), ("pad", "18 entries")):
         md = _only(built[name], "md").read_text(encoding="utf-8")
-        # no correlation, rotation or channel swap appears in their forms: the legend names none of them
-        assert "template operation" not in md and r"\operatorname{dilate}_S" in md
+        # no correlation, rotation or channel swap appears in their forms: the legend names none of them (and
+        # padding's none of slicing's dilation); their general proof has no stride and dilation "put in"
+        assert "template operation" not in md and "swap" not in md
+        assert (r"\operatorname{dilate}_S" in md) == (name == "slice")
+        assert "stride and dilation put in" not in md
         assert "trilinear" not in md and "linear in $x$ and in $g$" in md
         assert f"compared exactly: {checked} equal to those of the derivative of the definition" in md
     zh = _only(built["slice_zh"], "md").read_text(encoding="utf-8")

@@ -131,11 +131,14 @@ def test_ggO_is_two_forward_passes_refuted_when_rotated():
 def test_cli(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "symconv", *a], cwd=tmp_path, capture_output=True,  # noqa
                                     text=True, timeout=300)
-    done = run("derive", "--order", "2", "--ndim", "1", "--stride", "2", "--bias")
+    done = run("derive", "--order", "2", "--ndim", "1", "--stride", "2", "--bias", "--no-pdf", "--out", "r")
     assert done.returncode == 0, done.stderr
+    # the report is written beside the printed forms (it was none before)
+    assert {p.name for p in (tmp_path / "r").iterdir()} == {"conv_double_backward_1d_k3_s2_p1_d1_bias.tex",
+                                                            "conv_double_backward_1d_k3_s2_p1_d1_bias.md"}
     # ggO's forward passes as the engine reads them: padded only as far as a window reaches (the last
     # (H + 1) mod 2 entries of PyTorch's padding are never read at stride 2)
-    assert done.stdout.splitlines() == [
+    assert done.stdout.splitlines()[:3] == [
         "gI = correlate(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), rot180(swap_io(ggW)))",
         "gW = batch_correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), g, dilation=2)",
         "ggO = correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), h, stride=2) + "

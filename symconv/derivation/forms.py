@@ -458,8 +458,9 @@ class UnaryDerivation:
 
     @property
     def legend_key(self) -> str:
-        """The operators' legend: dilation and padding (no correlation, rotation or channel swap appears)."""
-        return "legend.unary"
+        """The operators' legend: slicing's dilation and padding, padding's crop alone (no correlation,
+        rotation or channel swap appears in either)."""
+        return "legend.pad" if self.spec.op == "pad" else "legend.unary"
 
     def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
         """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""

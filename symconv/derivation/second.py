@@ -41,9 +41,8 @@ from .layout import form_latex
 from .spec import ConvSpec
 from ..errors import DerivationError, InputError
 
-# The first-order gradient each direction is contracted with, and PyTorch's names for the three results.
+# The first-order gradient each direction is contracted with, and the result each derivative is (PyTorch: gI, gW, ggO).
 DIRECTIONS = (("x", "ggI"), ("h", "ggW"), ("b", "ggb"))
-NAMES = {"grad_input": "gI", "grad_weight": "gW", "grad_output": "ggO"}
 WRT = {"x": "grad_input", "h": "grad_weight", "g": "grad_output"}
 LATEX = {"ggI": r"\mathit{ggI}", "ggW": r"\mathit{ggW}", "ggb": r"\mathit{ggb}"}
 

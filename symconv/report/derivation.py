@@ -191,7 +191,8 @@ def _general_forms(d: Derivation, lang: str, proved: bool = True) -> list[Block]
 def _general_proved(d: Derivation, lang: str) -> list[Block]:
     if d.general_proof is None or not d.general_proof.ok:
         return []
-    return [Para(w("general.proved", lang, statement=_sizes_as_math(statement_text(d.general_proof.statement, lang), lang)))]
+    key = f"general.proved.{d.spec.op}" if d.spec.op in ("slice", "pad") else "general.proved"
+    return [Para(w(key, lang, statement=_sizes_as_math(statement_text(d.general_proof.statement, lang), lang)))]
 
 
 # The homework's answers as written, by the part of a sheet that holds them (symconv check's names).
