@@ -25,7 +25,8 @@ correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), h, stride=2) + correlate(pad(x, (1
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -34,10 +35,10 @@ import sympy as sp
 from . import ops
 from . import store
 from .engine import Context, Step, _check, base_tensors, definition
-from .forms import (_SOURCES, Derivation, _bases, _printer, concrete_sizes, derive_forms, recognise_checked,
-                    rewrite, to_layout_index)
+from .forms import (_SOURCES, Derivation, _bases, _breakable_rows, _printer, concrete_sizes, derive_forms,
+                    recognise_checked, rewrite, to_layout_index)
 from .index import Symbols, Term, TensorInfo, evaluate_term, from_sympy
-from .layout import form_latex
+from .layout import form_latex, named_widths
 from .spec import ConvSpec
 from ..errors import DerivationError, InputError
 
@@ -150,7 +151,7 @@ def derive_second_general(ndim: int, grouped: bool, bias: bool, seed: int = 0) -
     if len(forms["grad_input"]) != 1 or len(forms["grad_weight"]) != 1:
         raise DerivationError("the double backward's gI and gW are each one closed form")
     general = SecondGeneral(sym, forms["grad_input"][0], forms["grad_weight"][0], tuple(forms["grad_output"]),
-                            tuple(steps), bias_term)
+                            tuple(replace(st, latex=_breakable(st.latex)) for st in steps), bias_term)
     store.save(key, general, _SOURCES)
     return general
 
@@ -166,12 +167,15 @@ def _derive_one(ctx: Context, L2: sp.Expr, L2_terms: list[Term], tensor: str,
     _check_derivative_parts(ctx, terms, L2_terms, tensor)
     pr = _printer(sym, ctx.tensors)
     lhs = rf"\frac{{\partial L_2}}{{\partial {pr.doprint(wrt)}}}"
-    steps.append(Step(target, "differentiate_L2", rf"{lhs} = " + " + ".join(
-        pr.doprint(t.to_sympy(_bases(ctx))) for t in terms)))
     index = ",".join(pr.doprint(f) for f in ctx.free)
+    names = [lhs] if len(terms) == 1 else [rf"T^{{({k + 1})}}_{{{index}}}" for k in range(len(terms))]
+    # several parts: named here, each written out in its own step below (one display holding them all would
+    # be wider than the page)
+    shown = [pr.doprint(terms[0].to_sympy(_bases(ctx)))] if len(terms) == 1 else names
+    steps.append(Step(target, "differentiate_L2", rf"{lhs} = " + " + ".join(shown)))
     forms, bias_term = [], False
     for k, term in enumerate(terms):
-        part = lhs if len(terms) == 1 else rf"T^{{({k + 1})}}_{{{index}}}"
+        part = names[k]
         if len(terms) > 1:
             steps.append(Step(target, "part", f"{part} = {pr.doprint(term.to_sympy(_bases(ctx)))}", arg=str(k + 1)))
         term = rewrite(ctx, term, part, steps)
@@ -182,8 +186,28 @@ def _derive_one(ctx: Context, L2: sp.Expr, L2_terms: list[Term], tensor: str,
             continue
         form = recognise_checked(ctx, term)
         forms.append(form)
-        steps.append(Step(target, "recognise", f"{part} = {form_latex(form)}"))
+        # a long padding named (q) and given in the note, as the first order's steps do
+        name = f"q_{tensor}" if len(terms) == 1 else f"q_{k + 1}"
+        short, rows = named_widths(form, name)
+        note = rf"${sp.latex(sp.Symbol(name))} = {_breakable_rows(tuple(rows))}$" if rows else ""
+        steps.append(Step(target, "recognise", f"{part} = {form_latex(short)}", note))
     return forms, bias_term
+
+
+def _breakable(latex: str) -> str:
+    r"""A step's equation with a line break allowed between its factors: L₂'s derivatives hold up to a dozen
+    Kronecker deltas and tensors in one product, wider than the page at three spatial axes.
+
+    >>> _breakable(r"\sum_{a} \delta_{a,\,b} \delta_{c,\,d} \mathit{ggW}_{a}")
+    '\\sum_{a} \\delta_{a,\\,b} \\allowbreak \\delta_{c,\\,d} \\allowbreak \\mathit{ggW}_{a}'
+    """
+    return _FACTOR.sub(r"\1 \\allowbreak ", latex)
+
+
+# a Kronecker delta or one of L₂'s tensors with its subscript (braces nest one level: \bar{a}_{1}), followed by
+# another such factor
+_FACTOR = re.compile(r"((?:\\delta|\\mathit\{gg\w+\}|\b[xhg])_\{(?:[^{}]|\{[^{}]*\})*\}) "
+                     r"(?=\\delta_|\\mathit\{gg|[xhg]_\{)")
 
 
 def _direction_order(term: Term) -> int:
