@@ -313,9 +313,8 @@ def cmd_derive(args: argparse.Namespace) -> int:
             print(f"dL/d{ {'grad_input': 'x', 'grad_weight': 'h', 'grad_bias': 'b'}[name]} = {form}")
     if out is None:
         return 0
-    from .report.derivation import figure_files, render, title_name     # the report stage: only to write one
-    from .wording import w
-    tex, md = render(derivation, w("derive.title", args.lang, name=title_name(spec, args.lang)), seed, args.lang)
+    from .report.derivation import figure_files, render, report_title     # the report stage: only to write one
+    tex, md = render(derivation, report_title(spec, args.lang), seed, args.lang)
     return _write(out, f"conv_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
                   figure_files(spec, args.lang), quiet=args.json)
 
@@ -323,29 +322,36 @@ def cmd_derive(args: argparse.Namespace) -> int:
 _WRT = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
 
 
-_SECOND = {"grad_input": "gI", "grad_weight": "gW", "grad_output": "ggO"}
+_SECOND = {"grad_input": ("gI", "x"), "grad_weight": ("gW", "h"), "grad_output": ("ggO", "g")}
 
 
 def _derive_second(args: argparse.Namespace, spec: Any) -> int:
-    """``derive --order 2``: the double backward's closed forms, each proved for every size."""
-    from .derivation.forms import derive_second_order
+    """``derive --order 2``: the double backward derived by the engine, each form proved for every size, and
+    its report (en/zh) unless --json."""
+    from .derivation.second import derive_second_order
     from .proof.attach import prove_second_order
+    out = _out_dir(args)
     d = derive_second_order(spec)
     proofs = prove_second_order(d)
     failed = [f"{k}: {p.counterexample or p.results[0].detail}" for k, p in proofs.items() if not p.ok]
     if failed:
         raise DerivationError(f"the double backward of {spec.describe()} failed its proof: {failed[0]}")
-    shown = {k: " + ".join(map(str, f)) if isinstance(f, tuple) else str(f) for k, f in d.closed_forms.items()}
-    if spec.bias:
-        shown["grad_output"] += " + ggb"
+    shown = d.shown()
     if args.json:
         print(_json({"spec": spec.describe(), "order": 2,
-                     "closed_forms": {k: {"name": _SECOND[k], "form": v} for k, v in shown.items()},
+                     "closed_forms": {k: {"name": _SECOND[k][0], "form": v, "wrt": _SECOND[k][1]}
+                                      for k, v in shown.items()},
+                     "steps": [{"target": s.target, "rule": s.rule, "latex": s.latex} for s in d.steps],
                      "proof": {k: {"ok": p.ok, "statement": p.statement} for k, p in proofs.items()}}))
     else:
         for k, v in shown.items():
-            print(f"{_SECOND[k]} = {v}")
-    return 0
+            print(f"{_SECOND[k][0]} = {v}")
+    if out is None:
+        return 0
+    from .report.second import render_second        # the report stage: only to write one
+    tex, md = render_second(d, proofs, args.lang)
+    return _write(out, f"conv_double_backward_{spec.describe()}", tex, md, not args.no_pdf, args.lang,
+                  quiet=args.json)
 
 
 def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
@@ -381,10 +387,8 @@ def _derive_unary(args: argparse.Namespace, spec: Any) -> int:
         }))
     if out is None:
         return 0
-    from .report.derivation import render
-    from .wording import w
-    tex, md = render(d, w("derive.title_op", args.lang, op=spec.op, name=spec.describe()), None,  # type: ignore
-                     args.lang)
+    from .report.derivation import render, report_title
+    tex, md = render(d, report_title(spec, args.lang), None, args.lang)  # type: ignore[arg-type]
     stem = spec.describe().replace(f"{spec.op}_", f"{spec.op}_backward_", 1)
     return _write(out, stem, tex, md, not args.no_pdf, args.lang, {}, quiet=args.json)
 
@@ -933,6 +937,9 @@ def _graded_sheet(path: Path, solution: Any, lang: str, render: bool, strict_cha
 def cmd_verify(args: argparse.Namespace) -> int:
     if args.claim is not None or args.wrt is not None:
         return _claim(args)
+    if args.order == 2:
+        raise InputError("--order 2: verify states a claim of the double backward (--claim FORM --wrt x|h|g); "
+                         "derive --order 2 proves its forms")
     if args.all_sizes and not args.sweep:
         raise InputError("--all-sizes: only with --sweep (a single configuration is proved for every size by "
                          "symconv derive)")
@@ -988,7 +995,14 @@ def _claim(args: argparse.Namespace) -> int:
     if args.mutant or args.sweep:
         raise InputError("--claim: not with --mutant or --sweep")
     spec = _spec(args)
-    if spec.op in UNARY_OPS:
+    if args.order == 2:
+        from .proof.claims import prove_second_claim
+        if spec.op != "conv":
+            raise InputError("--order 2: only with --op conv")
+        kind, result = "form", prove_second_claim(spec, args.wrt, args.claim)
+    elif args.wrt == "g":
+        raise InputError("--wrt g: only with --order 2 (ggO of the double backward)")
+    elif spec.op in UNARY_OPS:
         from .proof.claims import prove_pool_claim, prove_unary_claim
         from .proof.claims_fold import prove_fold_claim
         from .proof.grammar import MAX_LENGTH, ClaimError
@@ -1147,8 +1161,8 @@ def build_parser() -> argparse.ArgumentParser:
         "symconv derive --kernel-size 3 --padding 1", "symconv derive --ndim 1 --stride 2 --no-pdf --json"))
     _add_spec_options(d)
     d.add_argument("--order", type=int, choices=(1, 2), default=1,
-                   help="2: the double backward (gI, gW, ggO of PyTorch's _convolution_double_backward), proved "
-                        "for every size; printed, or --json, no report (default: 1)")
+                   help="2: the double backward (gI, gW, ggO of PyTorch's _convolution_double_backward), derived "
+                        "step by step, proved for every size, and its report (default: 1)")
     _add_report_options(d, "reports", "print the closed forms and steps as JSON")
     d.set_defaults(run=cmd_derive)
     h = sub.add_parser("homework", help="solve the homework exactly and write the report", **_help(
@@ -1215,7 +1229,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="prove or refute your own formula for every size: symconv's operator syntax or its LaTeX, "
                         "e.g. \"correlate(pad(g, 1), rot180(swap_io(h)))\", the homework's LaTeX (h^T, \\otimes) "
                         "or an index sum, as check reads them (needs --wrt)")
-    v.add_argument("--wrt", choices=("x", "h", "b"), help="the gradient a --claim states: dL/dx, dL/dh or dL/db")
+    v.add_argument("--wrt", choices=("x", "h", "b", "g"),
+                   help="the gradient a --claim states: dL/dx, dL/dh or dL/db; with --order 2: gI (x), gW (h) or "
+                        "ggO (g) of the double backward")
+    v.add_argument("--order", type=int, choices=(1, 2), default=1,
+                   help="2: --claim states a result of the double backward (PyTorch's _convolution_double_backward)"
+                        ", reading g, x, h and the directions ggI, ggW, ggb (default: 1)")
     v.add_argument("--all-sizes", action="store_true",
                    help="with --sweep: prove every structure (ndim, groups, bias) at every per-axis stride and "
                         "dilation in 1-3 for every size (isl), instead of the concrete grid")

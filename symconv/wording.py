@@ -76,6 +76,22 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.bounds_to_padding": "bounds to padding: the range conditions become zero padding (or cropping) "
                                   "of the data",
         "rule.recognise": "recognise the closed form (checked against the last sum at random sizes)",
+        "rule.definition_L2": r"the double backward's loss: each first-order gradient above contracted with its "
+                              r"direction "
+                              r"($\mathit{ggI}$ with $\partial L/\partial x$, $\mathit{ggW}$ with "
+                              r"$\partial L/\partial h$, $\mathit{ggb}$ with $\partial L/\partial b$); the "
+                              r"gradient's own index, barred, is summed over",
+        "note.directions": r"$\mathit{{ggI}}$, $\mathit{{ggW}}$ and $\mathit{{ggb}}$ have the shapes of $x$, $h$ and "
+                           r"$b$ (PyTorch's names)",
+        "rule.differentiate_L2": r"differentiate $L_2$ (SymPy; checked against $L_2(v + e_u) - L_2(v)$, $L_2$ "
+                                 r"being linear in each of $x$, $h$ and $g$)",
+        "rule.part": "part {arg} of that sum, rewritten on its own",
+        "rule.first_order": r"the first-order derivative with respect to {arg}, as SymPy gives it from the "
+                            r"definition, at a barred index",
+        "rule.read_off_delta": r"a sum read off a delta: $\sum_j T_j\,\delta_{{j,\,t}} = T_{{t}}$ ($T$ is zero "
+                               r"outside its range), the sum over ${arg}$",
+        "rule.recognise_bias": r"recognise $\mathit{ggb}$ at the output channel, the same at every batch entry "
+                               r"and position (checked at random sizes)",
         "note.output_size": r"output size: ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding after each axis",
         "note.output_range": r"the output positions run over ${arg}$, where $P^{{\mathrm{{high}}}}$ is the padding "
                              "after each axis",
@@ -141,7 +157,6 @@ WORDS: dict[str, dict[str, str]] = {
                                     "the configuration above are these with its sizes substituted. symconv's "
                                     "all-sizes sweep proves them in 3-D at the strides and dilations (1, 1, 1), "
                                     "(2, 2, 2), (3, 3, 3), (1, 2, 3) and (3, 2, 1), each with each.",
-        "proof.once": "each monomial once",
         "general.proved_pool": "Proved (isl) {statement}, with the kernel, stride and divisor put in; the form of "
                                "the configuration above is this one with its sizes substituted. symconv's all-sizes "
                                "sweep proves it for a representative set of kernels, strides and flags.",
@@ -149,6 +164,14 @@ WORDS: dict[str, dict[str, str]] = {
                          "the monomials are compared with the weight taken out, and the formula's divisor must "
                          "divide g itself and equal PyTorch's at every output position, axis by axis (each a "
                          "piecewise-affine function of the position and the sizes, compared by isl).",
+        "general.proved.slice": "Proved (isl) {statement}; the form of the configuration above is this one with "
+                                "its sizes substituted. symconv's all-sizes sweep proves it at every step from 1 "
+                                "to 3 per axis.",
+        "general.proved.pad": "Proved (isl) {statement}; the form of the configuration above is this one with its "
+                              "paddings substituted.",
+        "legend.pad": r"Operators: $\operatorname{pad}_{(l, r)}$ adds zeros (a negative width crops). "
+                      r"$g = \partial L / \partial y$.",
+        "proof.once": "each monomial once", "proof.once.unary": "each pair once",
         "proof.second": "A second opinion at one concrete size (input {size}), from the evaluator's reading "
                         "of the same operators, compared exactly: {verdict}.",
         "result": "result", "detail": "detail", "proved": "proved", "failed": "FAILED",
@@ -320,7 +343,48 @@ WORDS: dict[str, dict[str, str]] = {
         "title.ndim": "{n}-D", "title.kernel": "{k} kernel", "title.stride": "stride {s}",
         "title.padding": "padding {p}", "title.dilation": "dilation {d}", "title.groups": "{g} groups",
         "title.bias": "bias",
-        "derive.title_op": "Backward pass of {op} ({name})",
+        "derive.title_second": "Double backward of a convolution ({name})",
+        "h2.grad_input": r"$\mathit{gI}$: the derivative of $L_2$ with respect to the input $x$",
+        "h2.grad_weight": r"$\mathit{gW}$: the derivative of $L_2$ with respect to the kernel $h$",
+        "h2.grad_output": r"$\mathit{ggO}$: the derivative of $L_2$ with respect to $g = \partial L/\partial y$",
+        "h2.definition": "Definition",
+        "h2.steps": "The derivation, step by step",
+        "second.intro": r"PyTorch's double backward (its function \_convolution\_double\_backward) differentiates the "
+                        r"first-order gradients once more. Given directions $\mathit{ggI}$, $\mathit{ggW}$ and "
+                        r"$\mathit{ggb}$ (the shapes of $x$, $h$ and $b$), it returns $\mathit{gI}$, $\mathit{gW}$ "
+                        r"and $\mathit{ggO}$, the derivatives of $L_2 = \sum \mathit{ggI}\cdot\partial L/\partial x "
+                        r"+ \sum \mathit{ggW}\cdot\partial L/\partial h + \sum \mathit{ggb}\cdot\partial L/\partial b$ "
+                        r"with respect to $x$, $h$ and $g$. Below, $L_2$ is built from the index sums of the first-"
+                        r"order derivation, differentiated by SymPy and rewritten by the same rules, each step "
+                        r"checked when taken.",
+        "second.ggb": r"$\mathit{ggO}$ also holds $\mathit{ggb}$, added to every entry of its output channel.",
+        "second.result": "result", "second.form": "closed form", "second.term": "term {k}",
+        "second.proof": r"Each form is proved (isl) {statement}: $\mathit{{gI}}$ with $\mathit{{ggW}}$ read as $h$ "
+                        r"is $\partial L/\partial x$, $\mathit{{gW}}$ with $\mathit{{ggI}}$ read as $x$ is "
+                        r"$\partial L/\partial h$, and each term of $\mathit{{ggO}}$ read back is the forward pass "
+                        r"$y$ without its bias (the derivative of $L$ with respect to $g$); $L$ is linear in $x$ "
+                        r"and in $h$, so these are the derivatives of $L_2$.",
+        "second.check": r"A second opinion at input {size}, exact (integers): the forms above equal, on {checked} "
+                        r"entries, the first-order closed forms read with $\mathit{{ggW}}$ for $h$ and "
+                        r"$\mathit{{ggI}}$ for $x$, and $\mathit{{ggO}}$ the forward passes of "
+                        r"$(\mathit{{ggI}}, h)$ and $(x, \mathit{{ggW}})$ ($L$'s linearity, which the derivation "
+                        r"never used){verdict}.",
+        "second.check.failed": "; they differ: {detail}",
+        "legend.unary": r"Operators: $\operatorname{dilate}_S$ puts $S-1$ zeros between neighbours, "
+                        r"$\operatorname{pad}_{(l, r)}$ adds zeros (a negative width crops), $[S \mid t]$ is 1 when "
+                        r"$S$ divides $t$ and 0 otherwise. $g = \partial L / \partial y$.",
+        "proof.intro.unary": "Decided by Presburger arithmetic (isl), not by sampling. $L = \\sum g\\,y$ is linear "
+                             "in $x$ and in $g$, so each entry of $\\partial L/\\partial x$ is a sum of entries of "
+                             "$g$; write $\\mathcal{M}(\\cdot)$ for the set of (entry, entry of $g$) pairs. The set "
+                             "read from the derivative of the definition (its index expression) must equal the set "
+                             "the closed form produces (each operator read as an affine relation on indices), each "
+                             "pair once:",
+        "proof.detail.unary": "{checked} entries equal to those of the derivative of the definition (NumPy's own "
+                              "slicing or padding of each unit input)",
+        "derive.title_slice": "Backward pass of strided slicing {name}",
+        "derive.title_pad": "Backward pass of constant padding {name}",
+        "derive.title_transposed": "Backward pass of a transposed convolution ({name})",
+        "title.output_padding": "output padding {r}",
         "g.missing": "no answer given",
         "g.exact": "exactly equal{how}",
         "g.rounded": "equal within rounding to {places} decimal places{how}",
@@ -483,6 +547,19 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.rotate_kernel": r"旋转 $180^\circ$：在每个空间轴上倒序读取卷积核",
         "rule.bounds_to_padding": "边界变为填充：范围条件变成对数据的零填充（或裁剪）",
         "rule.recognise": "识别闭式解（已在随机尺寸上与最后一个求和式核对）",
+        "rule.definition_L2": r"二阶反向传播的损失：上面每个一阶导数与其方向"
+                              r"缩并（$\mathit{ggI}$ 与 $\partial L/\partial x$、$\mathit{ggW}$ 与 "
+                              r"$\partial L/\partial h$、$\mathit{ggb}$ 与 $\partial L/\partial b$）；一阶导数自身的"
+                              r"下标（加横线）被求和",
+        "note.directions": r"$\mathit{{ggI}}$、$\mathit{{ggW}}$、$\mathit{{ggb}}$ 的形状分别与 $x$、$h$、$b$ 相同"
+                           r"（PyTorch 的命名）",
+        "rule.differentiate_L2": r"对 $L_2$ 求导（SymPy；已与 $L_2(v + e_u) - L_2(v)$ 核对，$L_2$ 对 $x$、$h$、"
+                                 r"$g$ 各自是线性的）",
+        "rule.part": "该和式的第 {arg} 部分，单独改写",
+        "rule.first_order": r"相对于 {arg} 的一阶导数（SymPy 由定义求得），下标加横线",
+        "rule.read_off_delta": r"由 $\delta$ 读出求和：$\sum_j T_j\,\delta_{{j,\,t}} = T_{{t}}$（$T$ 在其范围外为零），"
+                               r"消去对 ${arg}$ 的求和",
+        "rule.recognise_bias": r"识别出 $\mathit{ggb}$（取输出通道处的值，对每个批次元素与位置相同；已在随机尺寸上核对）",
         "note.output_size": r"输出尺寸：${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
         "note.output_range": r"输出位置的范围为 ${arg}$，其中 $P^{{\mathrm{{high}}}}$ 是每个轴末端的填充",
         "note.output_range_even": r"输出位置的范围为 ${arg}$（每个轴两端的填充均为 $P$）",
@@ -531,11 +608,15 @@ WORDS: dict[str, dict[str, str]] = {
         "general.proved.windows3d": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的"
                                     "这些式子。symconv 的全尺寸扫描在三维中对步长与膨胀 (1, 1, 1)、(2, 2, 2)、"
                                     "(3, 3, 3)、(1, 2, 3) 与 (3, 2, 1) 的两两组合证明它们。",
-        "proof.once": "每个单项式只出现一次",
         "general.proved_pool": "已证明（isl）：{statement}（代入窗口、步长与除数后）；上面配置的闭式解就是代入其尺寸后的这个式子。"
                                "symconv 的全尺寸扫描对一组有代表性的窗口、步长与选项证明它。",
         "proof.divisor": "平均池化的每一项带一个权重，即其输出位置除数的倒数：比较单项式时先去掉权重；公式的除数必须直接作用于 g，"
                          "并在每个输出位置上逐轴等于 PyTorch 的除数（每个都是位置与尺寸的分段仿射函数，由 isl 比较）。",
+        "general.proved.slice": "已证明（isl）：{statement}；上面配置的闭式解就是代入其尺寸后的这个式子。"
+                                "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长证明它。",
+        "general.proved.pad": "已证明（isl）：{statement}；上面配置的闭式解就是代入其填充后的这个式子。",
+        "legend.pad": r"算子：$\operatorname{pad}_{(l, r)}$ 补零（宽度为负表示裁剪）。$g = \partial L / \partial y$。",
+        "proof.once": "每个单项式只出现一次", "proof.once.unary": "每对只出现一次",
         "proof.second": "在一个具体尺寸（输入 {size}）上的第二意见（由同一组算子的求值解读给出，精确比较）：{verdict}。",
         "result": "结果", "detail": "说明", "proved": "已证明", "failed": "失败",
         "proof.detail": "{checked} 个单项式与定义的导数的单项式相同",
@@ -681,7 +762,41 @@ WORDS: dict[str, dict[str, str]] = {
         "title.ndim": "{n} 维", "title.kernel": "{k} 卷积核", "title.stride": "步长 {s}",
         "title.padding": "填充 {p}", "title.dilation": "膨胀 {d}", "title.groups": "{g} 组",
         "title.bias": "有偏置",
-        "derive.title_op": "{op} 的反向传播（{name}）",
+        "derive.title_second": "卷积的二阶反向传播（{name}）",
+        "h2.grad_input": r"$\mathit{gI}$：$L_2$ 相对于输入 $x$ 的导数",
+        "h2.grad_weight": r"$\mathit{gW}$：$L_2$ 相对于模板（卷积核）$h$ 的导数",
+        "h2.grad_output": r"$\mathit{ggO}$：$L_2$ 相对于 $g = \partial L/\partial y$ 的导数",
+        "h2.definition": "定义",
+        "h2.steps": "逐步推导",
+        "second.intro": r"PyTorch 的二阶反向传播（函数 \_convolution\_double\_backward）对一阶导数再求一次导。"
+                        r"给定方向 $\mathit{ggI}$、$\mathit{ggW}$、$\mathit{ggb}$（形状与 $x$、$h$、$b$ 相同），"
+                        r"它返回 $\mathit{gI}$、$\mathit{gW}$、$\mathit{ggO}$，即 $L_2 = \sum \mathit{ggI}\cdot"
+                        r"\partial L/\partial x + \sum \mathit{ggW}\cdot\partial L/\partial h + \sum \mathit{ggb}"
+                        r"\cdot\partial L/\partial b$ 相对于 $x$、$h$、$g$ 的导数。下面由一阶推导的下标求和式构造 "
+                        r"$L_2$，用 SymPy 求导，再用同一组规则改写，每一步都当场核对。",
+        "second.ggb": r"$\mathit{ggO}$ 还含 $\mathit{ggb}$：加到其输出通道的每个元素上。",
+        "second.result": "结果", "second.form": "闭式解", "second.term": "第 {k} 项",
+        "second.proof": r"每个闭式解都已证明（isl）{statement}：把 $\mathit{{ggW}}$ 读作 $h$ 时 $\mathit{{gI}}$ 就是 "
+                        r"$\partial L/\partial x$，把 $\mathit{{ggI}}$ 读作 $x$ 时 $\mathit{{gW}}$ 就是 "
+                        r"$\partial L/\partial h$，$\mathit{{ggO}}$ 的每一项读回后就是不含偏置的前向结果 $y$"
+                        r"（$L$ 对 $g$ 的导数）；$L$ 对 $x$ 与对 $h$ 都是线性的，所以它们就是 $L_2$ 的导数。",
+        "second.check": r"在输入 {size} 上的第二意见（整数，精确比较）：上面的闭式解在 {checked} 个元素上等于把 "
+                        r"$\mathit{{ggW}}$ 读作 $h$、把 $\mathit{{ggI}}$ 读作 $x$ 的一阶闭式解，$\mathit{{ggO}}$ "
+                        r"等于 $(\mathit{{ggI}}, h)$ 与 $(x, \mathit{{ggW}})$ 的前向结果之和（$L$ 的线性，推导中未用到）"
+                        r"{verdict}。",
+        "second.check.failed": "；二者不同：{detail}",
+        "legend.unary": r"算子：$\operatorname{dilate}_S$ 在相邻元素之间插入 $S-1$ 个零，"
+                        r"$\operatorname{pad}_{(l, r)}$ 补零（宽度为负表示裁剪），$[S \mid t]$ 在 $S$ 整除 $t$ 时为 1，"
+                        r"否则为 0。$g = \partial L / \partial y$。",
+        "proof.intro.unary": "由 Presburger 算术（isl）判定，而非抽样。$L = \\sum g\\,y$ 对 $x$ 与对 $g$ 都是线性的，"
+                             "$\\partial L/\\partial x$ 的每个元素都是 $g$ 的若干元素之和；记 $\\mathcal{M}(\\cdot)$ 为"
+                             "（元素，$g$ 的元素）对的集合。由定义（其指标表达式）求导得到的集合必须等于闭式解（每个算子"
+                             "读作指标上的仿射关系）给出的集合，且每对只出现一次：",
+        "proof.detail.unary": "{checked} 个元素与定义的导数（NumPy 自身对每个单位输入做切片或填充）相同",
+        "derive.title_slice": "带步长切片 {name} 的反向传播",
+        "derive.title_pad": "常数填充 {name} 的反向传播",
+        "derive.title_transposed": "转置卷积的反向传播（{name}）",
+        "title.output_padding": "输出填充 {r}",
         "g.missing": "未作答",
         "g.exact": "完全相等{how}",
         "g.rounded": "在 {places} 位小数的舍入范围内相等{how}",

@@ -84,7 +84,10 @@ class Context:
     free_size: dict[sp.Symbol, sp.Expr]
     target: str
     seed: int
-    op: str = "conv"            # conv, conv_transpose (its definition scatters with a delta), slice, pad, unfold, fold, avg_pool
+    # conv, conv_transpose (its definition scatters with a delta), slice, pad, unfold, fold, avg_pool, or
+    # conv_double (the double backward's L2, whose sums over ∂L/∂x's own index are read off a delta:
+    # shift_index applies at any stride)
+    op: str = "conv"
 
     @property
     def transposed(self) -> bool:
@@ -292,7 +295,9 @@ def random_env(tensors: Mapping[str, TensorInfo], sizes: Mapping[sp.Symbol, int]
                rng: random.Random) -> dict[str, np.ndarray]:
     """Random small integers (as Python ints, so every sum is exact) for x, h, g and b."""
     env = {}
-    for name in "xhgb":
+    # The double backward's L2 also reads ggI, ggW and ggb (drawn after the others, so that a first-order
+    # derivation draws the same numbers as before).
+    for name in ("x", "h", "g", "b", "ggI", "ggW", "ggb"):
         if name not in tensors:          # an operator of one input (slicing, padding) has no h or b
             continue
         info = tensors[name]
@@ -325,7 +330,7 @@ def _check(ctx: Context, rule: str, left: Callable[[Any, Any, Any], Any],
     """Compare two evaluations of the same quantity at random sizes, arrays and free indices."""
     rng = random.Random(f"{ctx.seed}:{ctx.target}:{rule}")
     for _ in range(trials):
-        sizes = random_sizes(ctx.sym, rng, ctx.transposed) if ctx.op in ("conv", "conv_transpose") \
+        sizes = random_sizes(ctx.sym, rng, ctx.transposed) if ctx.op in ("conv", "conv_transpose", "conv_double") \
             else _RANDOM_SIZES[ctx.op](ctx.sym, rng)
         env = random_env(ctx.tensors, sizes, rng)
         for point in _free_points(ctx, sizes, rng, most):
@@ -687,4 +692,4 @@ def to_layout(ctx: Context, array: np.ndarray, point: Mapping[sp.Symbol, int],
     return array[tuple(index)]
 
 
-_TENSOR = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b"}
+_TENSOR = {"grad_input": "x", "grad_weight": "h", "grad_bias": "b", "grad_output": "g"}

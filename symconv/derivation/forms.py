@@ -140,8 +140,6 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
     appended to ``steps``. An operator that needs more (pooling, :mod:`.pooling`) passes its ``rules`` and
     its reading ``read`` of the last Term (by default the module's RULES and recognise, looked up when
     called, so that a test may put a wrong rule in their place)."""
-    rules = RULES if rules is None else rules
-    read = recognise if read is None else read
     sym, target = ctx.sym, ctx.target
     wrt = sp.IndexedBase(tensor)[ctx.free]
     term = from_sympy(L.diff(wrt))
@@ -149,10 +147,23 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
     lhs = rf"\frac{{\partial L}}{{\partial {_printer(sym, ctx.tensors).doprint(wrt)}}}"
     steps.append(Step(target, "differentiate",
                       rf"{lhs} = {_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}"))
+    term = rewrite(ctx, term, lhs, steps, rules)
+    form = recognise_checked(ctx, term, read)
+    # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
+    equation, widths = gradient_displays(tensor, form.map_sizes(ctx.sym.shown()))
+    steps.append(Step(target, "recognise", equation,
+                      rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
+                      if widths else ""))
+    return form
+
+
+def rewrite(ctx: Context, term: Any, lhs: str, steps: list[Step], rules: tuple[Any, ...] | None = None) -> Any:
+    """The rules applied to ``term`` until none fits, each step checked when taken and appended to ``steps``
+    as ``lhs = `` the rewritten sum."""
     progress = True
     while progress:
         progress = False
-        for rule in rules:
+        for rule in RULES if rules is None else rules:     # RULES read when called: a test may replace it
             known = set(ctx.tensors)
             found = rule(term, ctx)
             if found is None:
@@ -161,19 +172,27 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
             _check_terms(ctx, rule.__name__, term, new)
             notes = [rf"${ctx.tensors[n].definition}$" for n in ctx.tensors if n not in known]
             term = new
-            steps.append(Step(target, rule.__name__, rf"{lhs} = "
-                              f"{_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}",
+            steps.append(Step(ctx.target, _STEP_KEY.get((ctx.op, rule.__name__), rule.__name__), rf"{lhs} = "
+                              f"{_printer(ctx.sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}",
                               "; ".join(notes), arg=arg))
             progress = True
             break
-    form = read(term, ctx)
+    return term
+
+
+# A rule whose wording differs where it is taken: in the double backward's L₂ a sum over the first-order
+# gradient's own index, and in constant padding's derivative a sum over the output, is read off a delta where
+# there is no stride at all (the convolution's wording says "stride 1").
+_STEP_KEY = {("conv_double", "shift_index"): "read_off_delta", ("slice", "shift_index"): "read_off_delta",
+             ("pad", "shift_index"): "read_off_delta"}
+
+
+def recognise_checked(ctx: Context, term: Any, read: Any = None) -> ops.Expr:
+    """The rewritten sum read as a closed form (by ``read``, default :func:`recognise`), the two compared
+    exactly at random sizes."""
+    form = (recognise if read is None else read)(term, ctx)
     _check(ctx, "closed form", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p),
            lambda s, e, p: to_layout(ctx, form.evaluate(e, s), p, s))
-    # A long padding is named (q_x) and given in the step's note, where the line may break between axes.
-    equation, widths = gradient_displays(tensor, form.map_sizes(ctx.sym.shown()))
-    steps.append(Step(target, "recognise", equation,
-                      rf"$q_{{{tensor}}} = {_breakable_rows(widths)}$"
-                      if widths else ""))
     return form
 
 
@@ -443,8 +462,9 @@ class UnaryDerivation:
 
     @property
     def legend_key(self) -> str:
-        """The operators' legend: the whole one (slicing's backward dilates)."""
-        return "legend"
+        """The operators' legend: slicing's dilation and padding, padding's crop alone (no correlation,
+        rotation or channel swap appears in either)."""
+        return "legend.pad" if self.spec.op == "pad" else "legend.unary"
 
     def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
         """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""
@@ -484,60 +504,3 @@ def renamed(expr: ops.Expr, names: Mapping[str, str]) -> ops.Expr:
         return ops.Tensor(names.get(expr.name, expr.name), expr.latex)
     return replace(expr, **{f.name: renamed(getattr(expr, f.name), names)  # type: ignore[arg-type]
                             for f in fields(expr) if isinstance(getattr(expr, f.name), ops.Expr)})
-
-
-@dataclass(frozen=True)
-class SecondOrder:
-    """The double backward of a convolution: the derivatives of L2 = ⟨ggI, ∂L/∂x⟩ + ⟨ggW, ∂L/∂h⟩ (+ ⟨ggb,
-    ∂L/∂b⟩) with respect to x (``grad_input``, PyTorch's gI), h (``grad_weight``, gW) and g (``grad_output``,
-    ggO, a sum of terms).
-
-    L is linear in each of x, h, b, so ⟨ggI, ∂L/∂x⟩ is L with x read as ggI, ⟨ggW, ∂L/∂h⟩ is L with h read as
-    ggW, and ⟨ggb, ∂L/∂b⟩ = Σ g·ggb: gI is the first-order ∂L/∂x with h read as ggW, gW the first-order ∂L/∂h
-    with x read as ggI, and ggO the forward pass of (ggI, h) plus that of (x, ggW) plus ggb.
-    """
-
-    spec: ConvSpec
-    first: Derivation
-    grad_input: ops.Expr
-    grad_weight: ops.Expr
-    grad_output: tuple[ops.Expr, ...]
-
-    @property
-    def closed_forms(self) -> dict[str, Any]:
-        return {"grad_input": self.grad_input, "grad_weight": self.grad_weight, "grad_output": self.grad_output}
-
-    def evaluate(self, x: Any, h: Any, g: Any, ggI: Any, ggW: Any, ggb: Any = None) -> dict[str, np.ndarray]:
-        """gI, gW and ggO from the closed forms (NumPy on floats, exact on object arrays)."""
-        env = {"x": np.asarray(x), "h": np.asarray(h), "g": np.asarray(g), "ggI": np.asarray(ggI),
-               "ggW": np.asarray(ggW)}
-        if ggb is not None:
-            env["ggb"] = np.asarray(ggb)
-        sizes = self.first.sizes(env["x"], env["g"])
-        out = {"grad_input": self.grad_input.evaluate(env, sizes), "grad_weight": self.grad_weight.evaluate(env, sizes)}
-        ggO = sum(t.evaluate(env, sizes) for t in self.grad_output)
-        if ggb is not None:
-            ggO = ggO + env["ggb"].reshape((1, -1) + (1,) * self.spec.ndim)
-        out["grad_output"] = ggO
-        return out
-
-
-def derive_second_order(spec: ConvSpec) -> SecondOrder:
-    """The double backward of ``spec`` from its first-order closed forms (see :class:`SecondOrder`).
-
-    >>> d = derive_second_order(ConvSpec(1, 1, 3, stride=2, padding=1, ndim=1))
-    >>> print(d.grad_input)
-    correlate(pad(dilate(g, 2), (1, ((H + 1) mod 2) + 1)), rot180(swap_io(ggW)))
-    >>> print(d.grad_weight)
-    batch_correlate(pad(ggI, (1, 1 - ((H + 1) mod 2))), g, dilation=2)
-    >>> print(" + ".join(map(str, d.grad_output)))
-    correlate(pad(ggI, 1), h, stride=2) + correlate(pad(x, 1), ggW, stride=2)
-    """
-    if spec.transposed:
-        raise InputError("--order 2: the double backward is derived for the convolution (--op conv)")
-    first = derive_forms(spec)
-    forward = ops.Correlate(ops.pad(ops.Tensor("x"), spec.pads), ops.Tensor("h"), tuple(spec.stride),  # type: ignore
-                            tuple(spec.dilation), spec.groups)  # type: ignore[arg-type]
-    return SecondOrder(spec, first, renamed(first.grad_input, {"h": "ggW"}),
-                       renamed(first.grad_weight, {"x": "ggI"}),
-                       (renamed(forward, {"x": "ggI"}), renamed(forward, {"h": "ggW"})))

@@ -26,8 +26,8 @@ from dataclasses import replace
 
 from typing import Any
 
-from ..derivation.forms import (Derivation, SecondOrder, UnaryDerivation, derive_forms, derive_unary_forms,
-                                renamed)
+from ..derivation.forms import Derivation, UnaryDerivation, derive_forms, derive_unary_forms, renamed
+from ..derivation.second import SecondOrder
 from ..derivation.spec import ConvSpec
 from ..errors import DerivationError, InputError
 from . import presburger
@@ -131,7 +131,7 @@ def prove_second_order(d: SecondOrder) -> dict[str, presburger.Proof]:
     """The double backward's forms proved for every N, C_in, C_out and input size at the configuration: each
     read back as the first-order form it is an instance of (ggW read as h, ggI as x; each term of ggO as
     the forward pass, ∂L/∂g = y), which is what L's linearity in x and h makes them (see
-    :class:`symconv.derivation.forms.SecondOrder`)."""
+    :class:`symconv.derivation.second.SecondOrder`)."""
     spec = d.spec
     grouped = spec.groups > 1
     fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
@@ -170,3 +170,144 @@ def derive_pool(spec: Any, prove: bool = True) -> Any:
             raise DerivationError(f"the closed form of {spec.describe()} failed its proof for every size: "
                                   f"{p.counterexample or p.results[0].detail}")
     return replace(found, proof=proof, general_proof=general)
+
+
+def check_second_order(d: SecondOrder, seed: int = 22) -> tuple[tuple[int, ...], bool, int, str]:
+    """A second opinion on the double backward at one small input, exact (Python integers): the engine's
+    forms against the first-order closed forms read with ggW for h and ggI for x, and ggO against the forward
+    passes of (ggI, h) and (x, ggW) (plus ggb) — L's linearity, an identity the engine never used.
+
+    Returns (input size, whether they agree, entries compared, where they differ)."""
+    import numpy as np
+    from ..derivation import ops
+    from .exact import small_input_size
+    spec = d.spec
+    size = tuple(small_input_size(spec, 3))
+    rng = np.random.default_rng(seed)
+    ints = lambda shape: np.vectorize(int, otypes=[object])(rng.integers(-5, 6, shape))  # noqa: E731
+    x = ints((1, spec.in_channels) + size)
+    h = ints(spec.weight_channels + tuple(spec.kernel_size))  # type: ignore[operator]
+    g = ints((1, spec.out_channels) + spec.output_size(size))
+    ggI, ggW = ints(x.shape), ints(h.shape)
+    ggb = ints((spec.out_channels,)) if spec.bias else None
+    got = d.evaluate(x, h, g, ggI, ggW, ggb)
+    first = d.first
+    sizes = first.sizes(x, g)
+    forward = ops.Correlate(ops.pad(ops.Tensor("x"), spec.pads), ops.Tensor("h"), tuple(spec.stride),  # type: ignore
+                            tuple(spec.dilation), spec.groups)  # type: ignore[arg-type]
+    want = {"grad_input": first.grad_input.evaluate({"g": g, "h": ggW}, sizes),
+            "grad_weight": first.grad_weight.evaluate({"x": ggI, "g": g}, sizes),
+            "grad_output": forward.evaluate({"x": ggI, "h": h}, sizes) + forward.evaluate({"x": x, "h": ggW}, sizes)}
+    if ggb is not None:
+        want["grad_output"] = want["grad_output"] + ggb.reshape((1, -1) + (1,) * spec.ndim)
+    checked = 0
+    for key, value in want.items():
+        if got[key].shape != value.shape:
+            return size, False, checked, f"{key}: shape {got[key].shape}, expected {value.shape}"
+        differ = np.argwhere(np.asarray(got[key] != value))
+        if len(differ):
+            at = tuple(int(i) for i in differ[0])
+            return size, False, checked, f"{key}{list(at)}: {got[key][at]} != {value[at]}"
+        checked += value.size
+    return size, True, checked, ""
+
+
+def unary_check(spec: Any, seed: int = 22, derivation: Any = None) -> tuple[tuple[int, ...], bool, int, str]:
+    """A second opinion on ∂L/∂x of an operator of one input (slicing, constant padding, unfold, fold, average
+    pooling) at one small input, exact (Python integers and fractions): the closed form's evaluator against
+    the derivative of the definition, L = Σ g·y with y made from each unit input e_u by an independent forward
+    pass (NumPy's own slicing or padding; plain loops for unfold, fold and the pooling windows), as L is
+    linear in x, ∂L/∂x[u] = L(e_u). ``derivation`` is the derived object (derived here when not given).
+
+    Returns (input size, whether they agree, entries compared, where they differ).
+
+    >>> from symconv.derivation.spec import SliceSpec, AvgPoolSpec
+    >>> unary_check(SliceSpec(1, start=1, step=2))
+    ((7,), True, 14, '')
+    >>> unary_check(AvgPoolSpec(1, 3, stride=2, padding=1, count_include_pad=False))[1:]
+    (True, 14, '')
+    """
+    import numpy as np
+    size, make = _forward(spec)
+    rng = np.random.default_rng(seed)
+    x_shape = (1, 2) + size
+    y_shape = make(np.zeros(x_shape, dtype=object)).shape
+    g = np.vectorize(int, otypes=[object])(rng.integers(-5, 6, y_shape))
+    x = np.zeros(x_shape, dtype=object)
+    if derivation is None:
+        derivation = _derived(spec)
+    got = derivation.evaluate(x, g)["grad_input"]
+    want = np.zeros(x_shape, dtype=object)
+    for flat in range(want.size):
+        unit = np.zeros(want.size, dtype=object)
+        unit[flat] = 1
+        want.reshape(-1)[flat] = (g * make(unit.reshape(x_shape))).sum()
+    if got.shape != want.shape:
+        return size, False, 0, f"shape {got.shape}, the derivative's {want.shape}"
+    differ = np.argwhere(np.asarray(got != want))
+    if len(differ):
+        at = tuple(int(i) for i in differ[0])
+        return size, False, want.size, f"entry {list(at)}: {got[at]} != {want[at]}"
+    return size, True, want.size, ""
+
+
+def _derived(spec: Any) -> Any:
+    if spec.op in ("unfold", "fold"):
+        from ..derivation.unfold import derive_fold_forms
+        return derive_fold_forms(spec)
+    if spec.op == "avg_pool":
+        from ..derivation.pooling import derive_pool_forms
+        return derive_pool_forms(spec)
+    return derive_unary_forms(spec)
+
+
+def _forward(spec: Any) -> tuple[tuple[int, ...], Any]:
+    """A small input size and the operator's forward pass on it, written independently of the engine."""
+    import numpy as np
+    if spec.op == "slice":
+        # three outputs and one entry past the last read (the stop, when given, must fit)
+        size = tuple(max(a + 2 * s + 2, b or 0) for a, b, s in zip(spec.start, spec.stop, spec.step))
+        window = tuple(slice(a, b, s) for a, b, s in zip(spec.start, spec.stop, spec.step))
+        return size, lambda v: v[(slice(None), slice(None)) + window]
+    if spec.op == "pad":
+        return (3,) * spec.ndim, lambda v: np.pad(v, ((0, 0), (0, 0)) + tuple(spec.pads))
+    if spec.op == "unfold":
+        from .presburger_fold import unfold_loop
+        # two blocks on each axis (one more stride than the dilated kernel needs, less the padding)
+        size = tuple(max(1, d * (k - 1) + 1 - 2 * p + s) for k, s, d, p in
+                     zip(spec.kernel_size, spec.stride, spec.dilation, spec.padding))
+        return size, lambda v: unfold_loop(v, tuple(spec.kernel_size), tuple(spec.stride), tuple(spec.dilation),
+                                           tuple(spec.padding))
+    if spec.op == "fold":
+        from .presburger_fold import fold_loop
+        size = tuple(spec.kernel_size) + tuple(spec.blocks)
+        return size, lambda v: fold_loop(v, tuple(spec.output_size_), tuple(spec.stride), tuple(spec.dilation),
+                                         tuple(spec.padding))
+    # average pooling: three windows and one more entry, each window's sum over the entries inside the input
+    size = tuple(2 * s + k - 2 * p + 1 for k, s, p in zip(spec.kernel_size, spec.stride, spec.padding))
+    return size, lambda v: _avg_pool_loop(v, spec)
+
+
+def _avg_pool_loop(x: Any, spec: Any) -> Any:
+    """PyTorch's average pooling by plain loops (its CPU kernel's reading): window i starts at S·i − P and
+    ends at min(S·i − P + K, H + P); the divisor is divisor_override, else that window's length
+    (count_include_pad) or the number of its entries inside x."""
+    import itertools
+    import numpy as np
+    import sympy as sp
+    size = x.shape[2:]
+    outs = spec.output_size(tuple(size))
+    y = np.zeros(x.shape[:2] + outs, dtype=object)
+    for i in itertools.product(*map(range, outs)):
+        lo = [s * ii - p for s, ii, p in zip(spec.stride, i, spec.padding)]
+        hi = [min(a + k, n + p) for a, k, n, p in zip(lo, spec.kernel_size, size, spec.padding)]
+        inside = [range(max(a, 0), min(b, n)) for a, b, n in zip(lo, hi, size)]
+        if spec.divisor_override is not None:
+            divisor = spec.divisor_override
+        elif spec.count_include_pad:
+            divisor = int(np.prod([b - a for a, b in zip(lo, hi)]))
+        else:
+            divisor = int(np.prod([len(r) for r in inside]))
+        total = sum(x[(slice(None), slice(None)) + j] for j in itertools.product(*inside))
+        y[(slice(None), slice(None)) + i] = total * sp.Rational(1, divisor)
+    return y

@@ -46,6 +46,7 @@ class ClaimProof:
     wrt: str
     form: ops.Expr
     proof: presburger.Proof
+    lhs: str = ""           # the double backward's result (gI, gW, ggO) in place of ∂L/∂wrt
 
     @property
     def result(self) -> presburger.Result:
@@ -73,7 +74,7 @@ class ClaimProof:
         return self.result.detail
 
     def __str__(self) -> str:
-        head = f"∂L/∂{self.wrt} = {self.form}"
+        head = f"{self.lhs or '∂L/∂' + self.wrt} = {self.form}"
         if self.ok:
             return f"{head}: proved {self.statement}"
         if self.counterexample is not None:
@@ -170,6 +171,96 @@ def prove_pool_claim(spec: Any, text: str) -> ClaimProof:
             raise ClaimError(f"{_short(big[0])} in {_short(node)}: a window, stride or padding is at most "
                              f"{MAX_PER_AXIS:,}")
     return ClaimProof(text, "x", form, prove_spec(spec, form))
+
+
+# ------------------------------------------------------------------------------------- the double backward
+
+SECOND_TENSORS = ("g", "x", "h", "ggI", "ggW", "ggb")
+SECOND_WRT = {"x": "gI", "h": "gW", "g": "ggO"}
+# What each result reads, and the first-order form it is read back as (L is linear in x and in h, so gI is
+# ∂L/∂x with ggW read as h, gW is ∂L/∂h with ggI read as x, and each term of ggO is a forward pass y = ∂L/∂g).
+_READS = {"x": ({"g", "ggW"}, {"ggW": "h"}), "h": ({"ggI", "g"}, {"ggI": "x"})}
+_PAIRS = (({"ggI", "h"}, {"ggI": "x"}, "conv(ggI, h)"), ({"x", "ggW"}, {"ggW": "h"}, "conv(x, ggW)"))
+
+
+def prove_second_claim(spec: ConvSpec, wrt: str, text: str) -> ClaimProof:
+    """Prove or refute a claim about the double backward of ``spec``: ``wrt`` x for gI (read from g and ggW),
+    h for gW (ggI and g), g for ggO (terms of ggI and h, terms of x and ggW, and ggb when the convolution
+    has a bias), for every N, C_in, C_out and input size at the spec's kernel, padding, stride and dilation.
+
+    >>> from symconv import ConvSpec
+    >>> spec = ConvSpec(1, 1, 3, stride=2, padding=1, ndim=1)
+    >>> print(prove_second_claim(spec, "x", "correlate(pad(dilate(g, 2), 1), rot180(swap_io(ggW)))"))
+    gI = correlate(pad(dilate(g, 2), 1), rot180(swap_io(ggW))): refuted, at C_in = 1, C_out = 1, H = 2, K = 3, P = 1: gI: the formula's result has shape (1, 1, 1) but x has (1, 1, 2)
+    """
+    from ..derivation.forms import renamed
+    if wrt not in SECOND_WRT:
+        raise InputError(f"--wrt {wrt}: the double backward's results are gI (--wrt x), gW (--wrt h) and ggO "
+                         f"(--wrt g)")
+    if spec.transposed:
+        raise InputError("--order 2: the double backward is derived for the convolution (--op conv)")
+    form = parse(text, spec.ndim, SECOND_TENSORS)
+    check_limits(form, spec)
+    lhs = SECOND_WRT[wrt]
+    if wrt in _READS:
+        reads, names = _READS[wrt]
+        if leaves(form) - reads:
+            raise ClaimError(f"the formula reads {', '.join(sorted(leaves(form) - reads))}; {lhs} is made of "
+                             f"{' and '.join(sorted(reads))}")
+        proof = _prove_first(spec, WRT[wrt], terms(renamed(form, names)))
+        return ClaimProof(text, wrt, form, _named(proof, lhs, {v: k for k, v in names.items()}), lhs)
+    parts = terms(form)
+    bias = [t for t in parts if leaves(t) == {"ggb"}]
+    if bias and (not spec.bias or len(bias) > 1 or bias[0] != ops.Tensor("ggb")):
+        raise ClaimError("ggb: add it once, as it is (ggO holds ggb on every entry of its channel), and only "
+                         "when the convolution has a bias")
+    proofs = []
+    for reads, names, what in _PAIRS:
+        group = tuple(renamed(t, names) for t in parts if leaves(t) == reads)
+        proofs.append(_named(_prove_first(spec, "grad_output", group), lhs, {v: k for k, v in names.items()}))
+    stray = [t for t in parts if t not in bias and all(leaves(t) != r for r, _, _ in _PAIRS)]
+    if stray:
+        raise ClaimError(f"the term {_short(stray[0])} reads {', '.join(sorted(leaves(stray[0])))}; each term of "
+                         f"ggO reads ggI and h, or x and ggW (or is ggb)")
+    failed = [p for p in proofs if not p.ok]
+    proof = failed[0] if failed else proofs[0]
+    if not failed and spec.bias and not bias:
+        proof = dataclasses.replace(proof, results=(dataclasses.replace(
+            proof.results[0], ok=False, counterexample=_without_ggb(spec)),))
+    return ClaimProof(text, wrt, form, proof, lhs)
+
+
+def _without_ggb(spec: ConvSpec) -> presburger.Counterexample:
+    """ggO without ggb, refuted at the smallest sizes: one batch entry and channel, the shortest input that
+    gives an output; its first entry lacks ggb[0]."""
+    sizes = {"N": 1, "C": 1, "O": 1} | ({"G": spec.groups} if spec.groups > 1 else {})
+    for k, (K, S, D, (lo, hi)) in enumerate(zip(spec.kernel_size, spec.stride, spec.dilation,  # type: ignore
+                                                 spec.pads)):
+        H = max(1, D * (K - 1) + 1 - lo - hi)
+        name = lambda base: presburger._axis_name(base, spec.ndim, k)  # noqa: E731
+        sizes.update({name("H"): H, name("K"): K, name("P"): lo, name("Q"): hi,
+                      name("Ho"): (H + lo + hi - D * (K - 1) - 1) // S + 1})
+    first = ",".join("0" * (2 + spec.ndim))
+    return presburger.Counterexample("grad_output", "no_bias", sizes, spec.ndim, spec.groups > 1,
+                                     tuple(spec.stride), tuple(spec.dilation),  # type: ignore[arg-type]
+                                     reason=f"no term adds ggb, but the convolution has a bias: ggO[{first}] "
+                                            f"holds ggb[0]", lhs="ggO")
+
+
+def _prove_first(spec: ConvSpec, target: str, parts: tuple[ops.Expr, ...]) -> presburger.Proof:
+    grouped = spec.groups > 1
+    fixed = presburger.Fixed(tuple(spec.kernel_size), tuple(spec.pads),  # type: ignore[arg-type]
+                             spec.groups if grouped else None)
+    return presburger.prove(spec.ndim, grouped, False, tuple(spec.stride),  # type: ignore[arg-type]
+                            tuple(spec.dilation), {target: parts}, fixed, [target])  # type: ignore[arg-type]
+
+
+def _named(proof: presburger.Proof, lhs: str, names: dict[str, str]) -> presburger.Proof:
+    """The proof's counterexample printed with the double backward's names (gI, ggW ...)."""
+    results = tuple(dataclasses.replace(r, counterexample=dataclasses.replace(
+        r.counterexample, lhs=lhs, names=tuple(sorted(names.items())))) if r.counterexample is not None else r
+        for r in proof.results)
+    return dataclasses.replace(proof, results=results)
 
 
 def size_values(spec: ConvSpec, batch: int, input_size: Sequence[int]) -> dict[sp.Symbol, int]:

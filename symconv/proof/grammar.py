@@ -226,12 +226,13 @@ def _num(value: Any) -> Any:
 
 
 class _Parser:
-    def __init__(self, text: str, ndim: int) -> None:
+    def __init__(self, text: str, ndim: int, tensors: tuple[str, ...] = TENSORS) -> None:
         if ndim not in (1, 2, 3):
             raise ClaimError(f"the spatial rank must be 1, 2 or 3, got {ndim!r}")
         self.tokens = tokenize(text)
         self.pos = 0
         self.ndim = ndim
+        self.names = tensors                   # the tensors a claim may read (the double backward's: ggI ...)
         self.sizes = _size_names(ndim)
         self.groups: list[Any] = []            # the G of each LaTeX ⊗ whose kernel is being read
         self.latex_subscript = False           # juxtaposition multiplies inside LaTeX subscripts only
@@ -294,7 +295,7 @@ class _Parser:
 
     def operand(self) -> ops.Expr:
         t = self.tok
-        if t.kind == "name" and t.value in TENSORS:
+        if t.kind == "name" and t.value in self.names:
             self.take()
             return ops.Tensor(t.value)
         if t.kind == "name" and t.value in OPERATORS:
@@ -311,8 +312,10 @@ class _Parser:
         if t.kind == "name" and t.value in self.sizes:
             raise self.fail(f"{t.text!r} is a size, but a tensor or an operator is expected", t)
         if t.kind == "name":
-            raise ClaimError(f"unknown name {t.text!r} at column {t.col} ({_NAMES_HELP})", t.col)
-        raise self.fail(f"expected a tensor ({', '.join(TENSORS)}) or an operator", t, got=True)
+            help_ = _NAMES_HELP if self.names == TENSORS else \
+                f"names: {', '.join(self.names)}; operators: {', '.join(OPERATORS)}"
+            raise ClaimError(f"unknown name {t.text!r} at column {t.col} ({help_})", t.col)
+        raise self.fail(f"expected a tensor ({', '.join(self.names)}) or an operator", t, got=True)
 
     def call(self, name: Token) -> ops.Expr:
         op = name.value
@@ -646,7 +649,7 @@ class _Parser:
             if t.value in self.sizes:
                 self.take()
                 return self.sizes[t.value]
-            if t.value in TENSORS:
+            if t.value in self.names:
                 raise self.fail(f"{t.text!r} is a tensor, but a size is expected", t)
             raise ClaimError(f"unknown size {t.text!r} at column {t.col} (sizes here: "
                              f"{', '.join(self.sizes)})", t.col)
@@ -698,10 +701,11 @@ class _Parser:
 
 
 
-def parse(text: str, ndim: int) -> ops.Expr:
+def parse(text: str, ndim: int, tensors: tuple[str, ...] = TENSORS) -> ops.Expr:
     """The closed form a claim writes, for a convolution with ``ndim`` spatial axes (see the module's
-    grammar). Raises :class:`ClaimError` naming the token and its column."""
-    return _Parser(text, ndim).claim()
+    grammar), reading the tensors ``tensors`` (the double backward's claims also read ggI, ggW and ggb).
+    Raises :class:`ClaimError` naming the token and its column."""
+    return _Parser(text, ndim, tensors).claim()
 
 
 def parse_size(text: str, ndim: int) -> Any:

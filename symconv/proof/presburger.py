@@ -346,6 +346,10 @@ class Counterexample:
     reason: str = ""
     transposed: bool = False                # a transposed convolution's (sizes hold R, not Q)
     op: str = "conv"                        # or slice, pad (sizes hold P and the output size, no kernel)
+    # the double backward's claims are proved as first-order forms: the result's name (gI, gW, ggO) and the
+    # tensors' (x read as ggI ...) put back when printed
+    lhs: str = ""
+    names: tuple[tuple[str, str], ...] = ()
 
     def _axis(self, base: str) -> list[int]:
         return [self.sizes[_axis_name(base, self.ndim, k)] for k in range(self.ndim)]
@@ -431,9 +435,10 @@ class Counterexample:
 
     def __str__(self) -> str:
         tensor = TARGETS[self.target]
-        entry = f"∂L/∂{tensor}[{','.join(map(str, self.entry))}]"
-        mono = _show(self.monomial)
-        gives = " + ".join(_show(m) for m in self.formula) or "0"
+        entry = f"{self.lhs or '∂L/∂' + tensor}[{','.join(map(str, self.entry))}]"
+        names = dict(self.names)
+        mono = _show(self.monomial, names)
+        gives = " + ".join(_show(m, names) for m in self.formula) or "0"
         at = f"at {self.where()}: "
         if self.kind == "missing":
             return at + f"{entry} should contain {mono} but the formula gives {gives}"
@@ -442,11 +447,11 @@ class Counterexample:
                          f"the definition gives {gives}")
         if self.kind == "doubled":
             return at + f"the formula counts {mono} in {entry} {self.count} times; the definition has it once"
-        return at + f"∂L/∂{tensor}: {self.reason}"
+        return at + f"{self.lhs or '∂L/∂' + tensor}: {self.reason}"
 
 
-def _show(mono: Sequence[tuple[str, tuple[int, ...]]]) -> str:
-    return "·".join(f"{name}[{','.join(map(str, idx))}]" for name, idx in mono)
+def _show(mono: Sequence[tuple[str, tuple[int, ...]]], names: Mapping[str, str] | None = None) -> str:
+    return "·".join(f"{(names or {}).get(name, name)}[{','.join(map(str, idx))}]" for name, idx in mono)
 
 
 @dataclass(frozen=True)
@@ -790,7 +795,8 @@ def _misread(st: _Structure, target: str, parts: tuple[ops.Expr, ...]) -> list[t
                 return found
             raise
     defined = st.definition.range()
-    got = monos[0].range()
+    # no term at all (a double backward's ggO claim without its conv(x, ggW)): every monomial is missing
+    got = monos[0].range() if monos else defined.subtract(defined)
     for m in monos[1:]:
         got = got.union(m.range())
     for kind, bad in (("missing", defined.subtract(got)), ("extra", got.subtract(defined))):
@@ -896,7 +902,8 @@ def _counterexample(st: _Structure, target: str, parts: tuple[ops.Expr, ...],
     # The other side's monomials at the same gradient entry, to show what it gives instead.
     if kind == "missing":
         other = functools.reduce(lambda a, b: a.union(b),
-                                 [form_relation(space, p, tensor).range() for p in parts])
+                                 [form_relation(space, p, tensor).range() for p in parts],
+                                 st.definition.range().subtract(st.definition.range()))
     else:
         other = st.definition.range()
     if kind == "doubled":

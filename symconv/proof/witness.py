@@ -172,7 +172,7 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
               "g": (n, cx.out_channels) + out, "b": (cx.out_channels,)}
     over = _over_limit(parts, sizes) or _cost(cx.target, shapes, out, groups)     # before anything is made
     try:
-        built = ops.largest(functools.reduce(ops.AddBias, parts), shapes, sizes)
+        built = ops.largest(functools.reduce(ops.AddBias, parts), shapes, sizes) if parts else 0
     except (ValueError, ZeroDivisionError, SymconvError):
         built = 0                                        # evaluating says why it cannot
     if not over and built > MAX_ENTRIES:
@@ -194,7 +194,9 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
             return False, f"too large to evaluate ({exc})"
         try:
             # the terms summed as the claim's + sums them (a bias broadcast over data, else entrywise)
-            got = np.asarray(functools.reduce(ops.AddBias, parts).evaluate(env, sizes))
+            # no term at all (a double backward's ggO claim without one of its forward passes) gives zeros
+            got = np.asarray(functools.reduce(ops.AddBias, parts).evaluate(env, sizes)) if parts \
+                else np.zeros_like(want)
         except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, SymconvError) as exc:
             verdicts.append(f"the formula cannot be evaluated there ({exc})")
             continue

@@ -16,6 +16,7 @@ from ..derivation.spec import ConvSpec
 from ..derivation import store
 from ..grading.grade import Grade
 from .figure import svg, tikz
+from ..proof.attach import unary_check
 from ..proof.stored import evaluator_checks
 from ..proof.seed import SeedClaim
 from ..wording import w
@@ -139,8 +140,9 @@ def _gradient_cell(target: str) -> str | Mono:
 def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     """The proof for every size: what was proved, the obligation per gradient, and a second opinion."""
     p = d.proof
-    blocks: list[Block] = [Heading(w("h.proof", lang), 2), Para(w("proof.intro", lang))]
-    once = w("proof.once", lang)
+    unary = d.spec.op in ("slice", "pad", "unfold", "fold", "avg_pool")     # one input: pairs, not monomials
+    blocks: list[Block] = [Heading(w("h.proof", lang), 2), Para(w("proof.intro.unary" if unary else "proof.intro", lang))]
+    once = w("proof.once.unary" if unary else "proof.once", lang)
     for name, form in d.closed_forms.items():
         t = _SYMBOL[name]
         blocks.append(Math(rf"\mathcal{{M}}\!\left(\frac{{\partial L}}{{\partial {t}}}\right) = "
@@ -152,10 +154,12 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     if d.spec.op == "avg_pool":          # its terms carry a weight 1/d(i): proved apart (presburger_pool)
         blocks.append(Para(w("proof.divisor", lang)))
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang), lang))))
-    if d.spec.op in ("slice", "pad", "unfold", "fold", "avg_pool"):       # no exact second opinion for these yet
-        return blocks
-    size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
-    verdict = w("proof.detail", lang, checked=checked) if ok else detail
+    if unary:       # the closed form's evaluator against the definition's derivative, entry by entry
+        size, ok, checked, detail = unary_check(d.spec, derivation=d)
+        verdict = w("proof.detail.unary", lang, checked=checked) if ok else detail
+    else:
+        size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
+        verdict = w("proof.detail", lang, checked=checked) if ok else detail
     blocks.append(Para(w("proof.second", lang, size="$" + r" \times ".join(map(str, size)) + "$", verdict=verdict)))
     return blocks
 
@@ -211,7 +215,8 @@ def _general_proved(d: Derivation, lang: str) -> list[Block]:
         return []
     # unfold's and fold's 3-D families in the sweep are a representative set (presburger_fold.families)
     key = ("general.proved_pool" if d.spec.op == "avg_pool" else
-           "general.proved.windows3d" if d.spec.op in ("unfold", "fold") and d.spec.ndim == 3 else "general.proved")
+           "general.proved.windows3d" if d.spec.op in ("unfold", "fold") and d.spec.ndim == 3 else
+           f"general.proved.{d.spec.op}" if d.spec.op in ("slice", "pad") else "general.proved")
     return [Para(w(key, lang, statement=_sizes_as_math(statement_text(d.general_proof.statement, lang), lang)))]
 
 
@@ -322,14 +327,15 @@ def at_unit_stride(d: Derivation) -> Any:
                           transposed=s.transposed)
 
 
-def step_blocks(steps: Any, lang: str = "en", level: int = 2) -> list[Block]:
-    """Every step, numbered, under a heading per gradient: its rule in words, its equation, its note."""
+def step_blocks(steps: Any, lang: str = "en", level: int = 2, heads: str = "h.") -> list[Block]:
+    """Every step, numbered, under a heading per gradient (``heads`` + its target: the double backward's
+    results are headed ``h2.``): its rule in words, its equation, its note."""
     blocks: list[Block] = []
     current = None
     for number, step in enumerate(steps, start=1):
         if step.target != current:
             current = step.target
-            blocks.append(Heading(w("h." + step.target, lang), level))
+            blocks.append(Heading(w(heads + step.target, lang), level))
         blocks.append(Para(w("step", lang, n=number, rule=step.rule_text(lang))))
         blocks.append(Math(step.latex))
         if step.note_text(lang):
@@ -352,6 +358,34 @@ def title_name(spec: ConvSpec, lang: str = "en") -> str:
     if spec.bias:
         parts.append(w("title.bias", lang))
     return ("，" if lang == "zh" else ", ").join(parts)
+
+
+def report_title(spec: Any, lang: str = "en") -> str:
+    """A derive report's title: the operator and its configuration in words (``Backward pass of strided
+    slicing x[..., 1::2]``), never the file stem.
+
+    >>> from symconv.derivation.spec import SliceSpec, PadSpec
+    >>> report_title(SliceSpec(2, start=(1, 0), stop=(None, 5), step=(2, 1)))
+    'Backward pass of strided slicing x[..., 1::2, :5]'
+    >>> report_title(PadSpec(1, ((1, 2),)), "zh")
+    '常数填充 (1, 2) 的反向传播'
+    """
+    if spec.op == "slice":
+        def one(a: int, b: Any, s: int) -> str:
+            text = f"{a or ''}:{'' if b is None else b}" + (f":{s}" if s != 1 else "")
+            return text
+        return w("derive.title_slice", lang, name="x[..., " + ", ".join(
+            one(a, b, s) for a, b, s in zip(spec.start, spec.stop, spec.step)) + "]")
+    if spec.op == "pad":
+        pads = {tuple(p) for p in spec.pads}
+        name = ", ".join(f"({lo}, {hi})" for lo, hi in (spec.pads[:1] if len(pads) == 1 else spec.pads))
+        return w("derive.title_pad", lang, name=name)
+    if spec.transposed:
+        axes = (lambda v: str(v[0]) if len(set(v)) == 1 else "×".join(map(str, v)))  # noqa: E731
+        sep = "，" if lang == "zh" else ", "
+        return w("derive.title_transposed", lang, name=title_name(spec, lang) + sep
+                 + w("title.output_padding", lang, r=axes(spec.output_padding)))
+    return w("derive.title", lang, name=title_name(spec, lang))
 
 
 def figure_name(spec: Any, lang: str = "en") -> str:

@@ -18,6 +18,7 @@ $$
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..derivation.layout import aligned, display
@@ -212,8 +213,14 @@ _LINE = 80      # characters of 11 pt text a line of the A4 text block holds (ab
 
 
 def _visible(cell: str) -> int:
-    """About how many characters a cell sets: commands, braces and math shifts are not counted."""
-    return len(re.sub(r"\\[a-zA-Z]+|[{}$^_&]|\\[,;!]", "", cell))
+    """About how many characters a cell sets: commands, braces and math shifts are not counted; a Chinese
+    character (or full-width punctuation) is set about twice as wide as a Latin letter, so it counts twice.
+
+    >>> _visible("步长 1"), _visible(r"$\\mathit{gI}$")
+    (6, 2)
+    """
+    text = re.sub(r"\\[a-zA-Z]+|[{}$^_&]|\\[,;!]", "", cell)
+    return len(text) + sum(1 for ch in text if unicodedata.east_asian_width(ch) in "WF")
 
 
 def _table_latex(b: Table) -> str:

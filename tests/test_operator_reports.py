@@ -1,0 +1,188 @@
+"""The reports of the operators beside the convolution (issue 22): the double backward's (derive --order 2),
+strided slicing's, constant padding's and the transposed convolution's. Compiled and read back with
+pdfplumber (nothing shrunk, nothing past the margin, every body table at 8 pt or more), titled in words,
+byte-identical on a second run, and with an exact second opinion for slicing and padding."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from symconv.derivation import ops
+from symconv.derivation.spec import ConvSpec, PadSpec, SliceSpec
+from symconv.report.derivation import report_title
+
+from test_layout import _faults
+
+RUNS = {
+    "order2": ("derive", "--order", "2", "--ndim", "1", "--stride", "2", "--bias"),
+    "order2_zh": ("derive", "--order", "2", "--ndim", "1", "--stride", "2", "--bias", "--lang", "zh"),
+    # 2-D, grouped, in Chinese: its proof table's statements ran past the margin (a Chinese character was
+    # counted as wide as a Latin letter when a table chose to wrap), and ggO's derivative was one display of
+    # three sums wider than the page
+    "order2_2d_zh": ("derive", "--order", "2", "--ndim", "2", "--groups", "2", "--in-channels", "2",
+                     "--out-channels", "2", "--lang", "zh"),
+    "order2_2d": ("derive", "--order", "2", "--ndim", "2", "--groups", "2", "--in-channels", "4",
+                  "--out-channels", "4", "--stride", "2", "--dilation", "2", "--bias"),
+    "slice": ("derive", "--op", "slice", "--ndim", "1", "--start", "1", "--step", "2"),
+    "slice_zh": ("derive", "--op", "slice", "--ndim", "1", "--start", "1", "--step", "2", "--lang", "zh"),
+    "pad": ("derive", "--op", "pad", "--ndim", "2", "--padding", "1,2", "--padding-high", "0,3"),
+    "transposed": ("derive", "--op", "conv_transpose", "--ndim", "1", "--stride", "2", "--padding", "1",
+                   "--output-padding", "1"),
+}
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symconv", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=900)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict[str, Path]:
+    """Each report's folder, written with its PDF."""
+    if shutil.which("latexmk") is None or shutil.which("xelatex") is None:
+        pytest.skip("needs latexmk and xelatex")
+    root = tmp_path_factory.mktemp("operators")
+    for name, args in RUNS.items():
+        done = _run(*args, "--out", name, cwd=root)
+        assert done.returncode == 0, (name, done.stderr)
+    return {name: root / name for name in RUNS}
+
+
+def _only(folder: Path, ext: str) -> Path:
+    (path,) = folder.glob(f"*.{ext}")
+    return path
+
+
+def test_every_report_is_readable_and_inside_the_text_block(built):
+    faults = [f for folder in built.values() for f in _faults(_only(folder, "pdf"))]
+    assert not faults, f"{len(faults)} faults, first: " + "; ".join(faults[:12])
+
+
+def _table_chars(page) -> list[dict]:
+    """The characters of each table's rows. A table opens with two rules one header row apart (about 18 pt:
+    its head, repeated on each page it continues on); its body runs to the next rule, or to the page's end
+    where it breaks across pages."""
+    rules = sorted({round(r["top"], 1) for r in page.lines + page.rects if r["width"] > 50 and r["height"] < 2})
+    regions, i = [], 0
+    while i + 1 < len(rules):
+        if 14 < rules[i + 1] - rules[i] < 24:
+            end = rules[i + 2] if i + 2 < len(rules) else page.height
+            regions.append((rules[i], end))
+            i += 3
+        else:
+            i += 1
+    return [c for c in page.chars if any(top <= c["top"] <= end for top, end in regions)]
+
+
+def test_body_tables_are_set_at_8_pt_or_more(built):
+    pdfplumber = pytest.importorskip("pdfplumber")
+    seen = 0
+    for name, folder in built.items():
+        with pdfplumber.open(_only(folder, "pdf")) as pdf:
+            for page in pdf.pages:
+                chars = _table_chars(page)
+                seen += len(chars)
+                small = [c["text"] for c in chars if c["size"] < 7.9]
+                assert not small, (name, small[:20])
+    assert seen > 500                   # the configuration, closed-form and proof tables of every report
+
+
+@pytest.mark.parametrize("spec, lang, title", [
+    (SliceSpec(1, start=1, step=2), "en", "Backward pass of strided slicing x[..., 1::2]"),
+    (SliceSpec(2, start=(0, 2), stop=(4, None), step=(1, 3)), "en", "Backward pass of strided slicing x[..., :4, 2::3]"),
+    (SliceSpec(1, start=1, step=2), "zh", "带步长切片 x[..., 1::2] 的反向传播"),
+    (PadSpec(2, ((1, 0), (2, 3))), "en", "Backward pass of constant padding (1, 0), (2, 3)"),
+    (PadSpec(1, 2), "en", "Backward pass of constant padding (2, 2)"),
+    (ConvSpec(2, 2, 3, stride=2, padding=1, ndim=1, transposed=True, output_padding=1), "en",
+     "Backward pass of a transposed convolution (1-D, 3 kernel, stride 2, padding 1, output padding 1)"),
+    (ConvSpec(2, 2, 3, stride=2, padding=1, ndim=1, transposed=True, output_padding=1), "zh",
+     "转置卷积的反向传播（1 维，3 卷积核，步长 2，填充 1，输出填充 1）"),
+    (ConvSpec(2, 2, 3, padding=1), "en", "Backward pass of a convolution (2-D, 3×3 kernel, stride 1, padding 1)"),
+])
+def test_titles_say_the_operator_in_words(spec, lang, title):
+    # they were "Backward pass of slice (slice_1d_a1_bend_s2)" and, for the transposed convolution, "Backward
+    # pass of a convolution (...)" without its output padding
+    assert report_title(spec, lang) == title
+
+
+def test_titles_in_the_files(built):
+    md = _only(built["slice"], "md").read_text(encoding="utf-8")
+    assert md.splitlines()[0] == r"# Backward pass of strided slicing x\[\.\.\., 1\:\:2\]"
+    tex = _only(built["transposed"], "tex").read_text(encoding="utf-8")
+    assert "output padding 1" in tex and "conv\\_transpose\\_1d" not in tex
+    assert _only(built["order2"], "md").read_text(encoding="utf-8").splitlines()[0] == (
+        r"# Double backward of a convolution \(1\-D, 3 kernel, stride 2, padding 1, bias\)")
+
+
+def test_reports_are_byte_identical_on_a_second_run(built, tmp_path):
+    for name in ("order2", "order2_zh", "slice", "pad"):
+        done = _run(*RUNS[name], "--no-pdf", "--out", "again", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        for ext in ("tex", "md"):
+            first = _only(built[name], ext)
+            assert (tmp_path / "again" / first.name).read_bytes() == first.read_bytes(), (name, ext)
+        for f in (tmp_path / "again").iterdir():
+            f.unlink()
+
+
+def test_slice_and_pad_reports_have_their_own_legend_and_a_second_opinion(built):
+    for name, checked in (("slice", "14 entries"), ("pad", "18 entries")):
+        md = _only(built[name], "md").read_text(encoding="utf-8")
+        # no correlation, rotation or channel swap appears in their forms: the legend names none of them (and
+        # padding's none of slicing's dilation); their general proof has no stride and dilation "put in"
+        assert "template operation" not in md and "swap" not in md
+        assert (r"\operatorname{dilate}_S" in md) == (name == "slice")
+        assert "stride and dilation put in" not in md
+        assert "trilinear" not in md and "linear in $x$ and in $g$" in md
+        assert f"compared exactly: {checked} equal to those of the derivative of the definition" in md
+    zh = _only(built["slice_zh"], "md").read_text(encoding="utf-8")
+    assert "14 个元素与定义的导数" in zh and "模板运算" not in zh
+
+
+def test_the_unary_second_opinion_catches_a_wrong_form(monkeypatch):
+    from symconv.proof import attach
+    from symconv.derivation.forms import derive_unary_forms
+    spec = SliceSpec(1, start=1, step=2)
+    assert attach.unary_check(spec) == ((7,), True, 14, "")
+    right = derive_unary_forms(spec)
+    wrong = ops.Pad(right.grad_input.arg, ((0, 2),))              # the offset dropped: the start at 0
+
+    def mutated(s):
+        import dataclasses
+        return dataclasses.replace(right, grad_input=wrong)
+    monkeypatch.setattr(attach, "derive_unary_forms", mutated)
+    size, ok, checked, detail = attach.unary_check(spec)
+    assert (size, ok) == ((7,), False) and detail.startswith("entry [0, 0, 0]: ")
+
+
+def test_the_double_backward_report_shows_every_step_under_its_result(built):
+    md = _only(built["order2"], "md").read_text(encoding="utf-8")
+    heads = [line for line in md.splitlines() if line.startswith("### ")]
+    assert heads == ["### Definition",
+                     r"### $\mathit{gI}$: the derivative of $L_2$ with respect to the input $x$",
+                     r"### $\mathit{gW}$: the derivative of $L_2$ with respect to the kernel $h$",
+                     r"### $\mathit{ggO}$: the derivative of $L_2$ with respect to $g = \partial L/\partial y$"]
+    from symconv.derivation.second import derive_second_general
+    steps = derive_second_general(1, False, True).steps
+    assert md.count("Step ") == len(steps) and f"Step {len(steps)}: recognise" in md
+    assert "also holds $\\mathit{ggb}$" in md and "exact (integers): the forms above equal, on 28 entries" in md
+    assert "texttt" not in md                                 # PyTorch's function named as plain text
+    assert md.count("| proved |") == 4                        # gI, gW and ggO's two forward passes
+    zh = _only(built["order2_zh"], "md").read_text(encoding="utf-8")
+    assert "### $\\mathit{gI}$：$L_2$ 相对于输入 $x$ 的导数" in zh and "第 1 步" in zh
+
+
+def test_order_2_report_exact_check_agrees_on_pytorch_configs():
+    # the second opinion (the forms against L's linearity) on the gradgradcheck configurations
+    from data.torch_double_backward_configs import CONV2D
+    from symconv.derivation.second import derive_second_order
+    from symconv.proof.attach import check_second_order
+    for src, b, cin, cout, k, n, s, p, d, g in CONV2D:
+        spec = ConvSpec(cin, cout, k, stride=s, padding=p, dilation=d, groups=g, bias=True)
+        size, ok, checked, detail = check_second_order(derive_second_order(spec))
+        assert ok and checked > 0, (src, detail)
