@@ -5,6 +5,7 @@ byte-identical on a second run, and with an exact second opinion for slicing and
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import sys
@@ -186,3 +187,28 @@ def test_order_2_report_exact_check_agrees_on_pytorch_configs():
         spec = ConvSpec(cin, cout, k, stride=s, padding=p, dilation=d, groups=g, bias=True)
         size, ok, checked, detail = check_second_order(derive_second_order(spec))
         assert ok and checked > 0, (src, detail)
+
+
+@pytest.mark.parametrize("kind", ["avg_pool", "unfold", "fold"])
+def test_the_second_opinion_of_pooling_unfold_and_fold_catches_a_wrong_form(kind):
+    """Their reports had no exact second opinion: now each closed form's evaluator is compared with the
+    derivative of an independent forward loop (PyTorch's pooling windows, plain unfold/fold loops), entry by
+    entry; the engine's form agrees and a mutant of it does not."""
+    import dataclasses
+    from symconv.derivation.spec import AvgPoolSpec
+    from symconv.derivation.spec_fold import FoldSpec, UnfoldSpec
+    from symconv.proof import attach
+    from symconv.proof.mutants import mutate
+    spec, mutant = {
+        "avg_pool": (AvgPoolSpec(2, (3, 2), stride=(2, 1), padding=(1, 1), ceil_mode=True, count_include_pad=False),
+                     "count_include_pad_flipped"),
+        "unfold": (UnfoldSpec(2, (2, 3), dilation=(1, 2), padding=(1, 0), stride=(2, 1)), "fold_padding_off_by_one"),
+        "fold": (FoldSpec(2, (5, 4), (2, 2), stride=(1, 2), padding=(1, 0)), "unfold_stride_dilation_swapped"),
+    }[kind]
+    right = attach._derived(spec)
+    size, ok, checked, detail = attach.unary_check(spec, derivation=right)
+    assert ok and checked == 2 * math.prod(size) and detail == ""
+    wrong = dataclasses.replace(right, grad_input=mutate(right.grad_input, mutant))
+    assert wrong.grad_input != right.grad_input
+    size, ok, checked, detail = attach.unary_check(spec, derivation=wrong)
+    assert not ok and detail.startswith(("entry [", "shape ", "the closed form cannot be evaluated: ")), detail
