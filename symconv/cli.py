@@ -104,7 +104,7 @@ def _add_spec_options(p: argparse.ArgumentParser) -> None:
                    help="stride: one integer or one per axis (default: 1; avg_pool: the kernel size)")
     p.add_argument("--padding", type=_padding, default=None, metavar="P|valid|same|full",
                    help="zero padding: an integer, comma-separated integers (one per axis), or valid/same/full "
-                        "(default: 1, the homework's problem 1; avg_pool: 0)")
+                        "(default: 1, the homework's problem 1; avg_pool, unfold and fold: 0, as PyTorch)")
     p.add_argument("--dilation", type=_per_axis("--dilation"), default=1, metavar="D",
                    help="kernel dilation: one integer or one per axis (default: 1)")
     p.add_argument("--groups", type=_per_axis("--groups", 1, MAX_CHANNELS, single=True), default=1, metavar="G",
@@ -189,8 +189,8 @@ def _spec(args: argparse.Namespace) -> Any:
         raise InputError(f"--{pool_only[0].replace('_', '-')}: only with --op avg_pool")
     if args.op == "avg_pool":
         return _pool_spec(args)
-    if args.padding is None:
-        args.padding = 1
+    if args.padding is None:     # the seed's convolution pads by 1; F.unfold and F.fold, like PyTorch, by 0
+        args.padding = 0 if args.op in ("unfold", "fold") else 1
     if args.stride is None:
         args.stride = 1
     slice_only = [name for name in ("start", "stop", "step") if getattr(args, name) is not None]

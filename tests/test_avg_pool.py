@@ -281,12 +281,34 @@ def test_mutants_fail(spec, kind):
 
 @needs_torch
 def test_ceil_mode_ignored_is_refuted():
-    # The form derived without ceil_mode, claimed for the configuration with it: at H = 3 ceil_mode adds a
-    # second window (H = 1 has no output at K = 2), whose g entry the form never reads.
+    # The form derived without ceil_mode, claimed for the configuration with it: at H = 1 ceil_mode gives one
+    # clipped window (without it, no output: PyTorch's avg_pool1d(ones(1), 2, ceil_mode=True) is [1.]), whose
+    # g entry the form never reads. (The prover's domain once began at H + 2P ≥ K and answered H = 3.)
     spec = AvgPoolSpec(1, 2, stride=2, ceil_mode=True)
     form = derive_pool_forms(AvgPoolSpec(1, 2, stride=2)).grad_input
     proof = prove_spec(spec, form)
-    assert not proof.ok and proof.counterexample.where() == "C = 1, H = 3, P = 0"
+    assert not proof.ok and proof.counterexample.where() == "C = 1, H = 1, P = 0"
+    _confirm_with_torch(spec, form, proof.counterexample)
+
+
+@needs_torch
+@pytest.mark.parametrize("kernel, stride, padding, include", [(2, 2, 0, False), (2, 2, 0, True), (3, 2, 1, False),
+                                                               (4, 3, 1, False)])
+def test_ceil_mode_inputs_shorter_than_the_window_are_in_the_domain(kernel, stride, padding, include):
+    """With ceil_mode an input shorter than the window (H + 2P < K) still has one clipped window in PyTorch:
+    the engine's form is proved there too (the statement says every H), and a divisor ignoring the clip is
+    refuted at H = 1, confirmed by autograd (a blind tester's claim got H = 3 as the smallest counterexample)."""
+    import torch
+    spec = AvgPoolSpec(1, kernel, stride=stride, padding=padding, ceil_mode=True, count_include_pad=include)
+    assert spec.output_size((1,)) == (1,)
+    assert torch.nn.functional.avg_pool1d(torch.ones(1, 1, 1), kernel, stride, padding, ceil_mode=True,
+                                          count_include_pad=include).shape == (1, 1, 1)
+    right = derive_pool_forms(spec).grad_input
+    assert prove_spec(spec, right).ok
+    wrong = Divide(right.arg.arg.arg.arg, Divisor("constant", value=kernel))   # every window divided by K
+    form = SumWindows(ops.pad(ops.Dilate(wrong, (stride,)), right.arg.widths), (kernel,))
+    proof = prove_spec(spec, form)
+    assert not proof.ok and proof.counterexample.where().startswith("C = 1, H = 1"), proof.counterexample.where()
     _confirm_with_torch(spec, form, proof.counterexample)
 
 

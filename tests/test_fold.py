@@ -297,13 +297,21 @@ def test_cli_derive_json_names_form_and_wrt(tmp_path):
 
 def test_cli_report_en_zh(tmp_path):
     for lang in ("en", "zh"):
-        r = run("derive", "--op", "unfold", "--kernel-size", "2", "--stride", "2", "--no-pdf", "--lang", lang,
-                "--out", str(tmp_path))
+        r = run("derive", "--op", "unfold", "--kernel-size", "2", "--stride", "2", "--padding", "1", "--no-pdf",
+                "--lang", lang, "--out", str(tmp_path))
         assert r.returncode == 0, r.stderr
     en = (tmp_path / "unfold_backward_2d_k2_s2_p1_d1.md").read_text()
     zh = (tmp_path / "unfold_backward_2d_k2_s2_p1_d1_zh.md").read_text()
     assert "fold(g, (H_1, H_2), 2, stride=2, padding=1)" in en and "PyTorch's F.unfold" in en
     assert "滑动块" in zh
+    assert en.startswith(r"# Backward pass of unfold, im2col \(2\-D, 2×2 kernel, stride 2, padding 1\)")
+    r = run("derive", "--op", "unfold", "--kernel-size", "2", "--no-pdf", "--out", str(tmp_path))   # as PyTorch:
+    assert r.stdout.startswith("dL/dx = fold(g, (H_1, H_2), 2)\n")                             # padding 0
+
+
+def test_unfold_and_fold_default_to_pytorchs_padding_0(tmp_path):
+    r = run("derive", "--op", "fold", "--output-size", "4,5", "--kernel-size", "2", "--no-pdf", "--out", str(tmp_path))
+    assert r.returncode == 0 and r.stdout.startswith("dL/dx = unfold(g, 2)\n"), r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("args, message", [

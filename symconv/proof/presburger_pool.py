@@ -109,10 +109,12 @@ def pool_space(family: PoolFamily) -> tuple[IndexSpace, Symbols, Any]:
             P = str(family.padding[k])
             values[sym.P[k]] = family.padding[k]
         span = f"{H} + 2*{P} - {K}"
-        context += [f"{H} >= 1", f"{span} >= 0"]
+        context += [f"{H} >= 1", f"{Ho} >= 1"]
         if not family.ceil_mode:            # ⌊(H + 2P − K)/S⌋ + 1
-            context.append(f"{S}*({Ho} - 1) <= {span} < {S}*{Ho}")
+            context.append(f"{span} >= 0 and {S}*({Ho} - 1) <= {span} < {S}*{Ho}")
         else:                               # rounded up, the last window starting before H + P
+            # (an input shorter than the window, H + 2P < K, still has one clipped window when rounding up:
+            # PyTorch's avg_pool1d(ones(1), 2, ceil_mode=True) is [1.]; those sizes are in the domain too)
             up = f"{S}*({Ho} - 2) < {span} <= {S}*({Ho} - 1) and {S}*({Ho} - 1) < {H} + {P}"
             dropped = f"{S}*({Ho} - 1) < {span} <= {S}*{Ho} and {S}*{Ho} >= {H} + {P}"
             context.append(f"(({up}) or ({dropped}))")

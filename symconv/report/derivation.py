@@ -369,6 +369,9 @@ def report_title(spec: Any, lang: str = "en") -> str:
     'Backward pass of strided slicing x[..., 1::2, :5]'
     >>> report_title(PadSpec(1, ((1, 2),)), "zh")
     '常数填充 (1, 2) 的反向传播'
+    >>> from symconv.derivation.spec import AvgPoolSpec
+    >>> report_title(AvgPoolSpec(1, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False))
+    'Backward pass of average pooling (1-D, 3 kernel, stride 2, padding 1, ceil mode, real entries counted)'
     """
     if spec.op == "slice":
         def one(a: int, b: Any, s: int) -> str:
@@ -380,11 +383,23 @@ def report_title(spec: Any, lang: str = "en") -> str:
         pads = {tuple(p) for p in spec.pads}
         name = ", ".join(f"({lo}, {hi})" for lo, hi in (spec.pads[:1] if len(pads) == 1 else spec.pads))
         return w("derive.title_pad", lang, name=name)
+    axes = (lambda v: str(v[0]) if len(set(v)) == 1 else "×".join(map(str, v)))  # noqa: E731
+    sep = "，" if lang == "zh" else ", "
     if spec.transposed:
-        axes = (lambda v: str(v[0]) if len(set(v)) == 1 else "×".join(map(str, v)))  # noqa: E731
-        sep = "，" if lang == "zh" else ", "
         return w("derive.title_transposed", lang, name=title_name(spec, lang) + sep
                  + w("title.output_padding", lang, r=axes(spec.output_padding)))
+    if spec.op in ("avg_pool", "unfold", "fold"):
+        parts = [w("title.ndim", lang, n=spec.ndim), w("title.kernel", lang, k="×".join(map(str, spec.kernel_size))),
+                 w("title.stride", lang, s=axes(spec.stride)), w("title.padding", lang, p=axes(spec.padding))]
+        if spec.op != "avg_pool" and set(spec.dilation) != {1}:
+            parts.append(w("title.dilation", lang, d=axes(spec.dilation)))
+        if spec.op == "avg_pool":
+            parts += ([w("title.ceil_mode", lang)] if spec.ceil_mode else []) + [
+                w("title.divisor_override", lang, d=spec.divisor_override) if spec.divisor_override is not None
+                else w("title.count_include_pad" if spec.count_include_pad else "title.count_real", lang)]
+        key = "derive.title_" + spec.op
+        extra = {"size": "×".join(map(str, spec.output_size_))} if spec.op == "fold" else {}
+        return w(key, lang, name=sep.join(parts), **extra)
     return w("derive.title", lang, name=title_name(spec, lang))
 
 
