@@ -444,7 +444,8 @@ def unary_sizes(spec: Any, sym: Symbols) -> dict[sp.Symbol, Any]:
 
 @dataclass(frozen=True)
 class UnaryDerivation:
-    """The closed form of ∂L/∂x for slicing or constant padding, with the steps that produced it."""
+    """The closed form of ∂L/∂x of an operator of one input (slicing, constant padding; average pooling,
+    unfold and fold subclass it), with the steps that produced it."""
 
     spec: Any
     general: General
@@ -469,6 +470,9 @@ class UnaryDerivation:
     def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
         """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""
         x, g = np.asarray(x), np.asarray(g)
+        if x.ndim != self.spec.ndim + 2:
+            raise InputError(f"x must have {self.spec.ndim + 2} axes (N, C and {self.spec.ndim} spatial), "
+                             f"got shape {x.shape}")
         want = x.shape[:2] + self.spec.output_size(tuple(x.shape[2:]))
         if g.shape != want:
             raise InputError(f"g (dL/dy) must have the output's shape {want}, got {g.shape}")

@@ -38,7 +38,7 @@ import sympy as sp
 from . import ops
 from .affine import Extent, IndexSpace, tup, variables
 from .engine import RULES, Context, Step, _coeff, _derived, recognise, unary_tensors
-from .forms import General, _load, _printer, _store, derive_gradient
+from .forms import General, UnaryDerivation, _load, _printer, _store, derive_gradient
 from .index import Factor, Symbols, TensorInfo, Term
 from .printing import Printer
 from ..errors import DerivationError, InputError
@@ -411,44 +411,15 @@ def concrete_form(general: ops.Expr, spec: Any, sym: Symbols) -> ops.Expr:
     return put(general).map_sizes(pool_sizes(spec, sym))
 
 
-@dataclass(frozen=True)
-class PoolDerivation:
+@dataclass(frozen=True, repr=False)     # the base's short repr
+class PoolDerivation(UnaryDerivation):
     """The closed form of ∂L/∂x for average pooling, with the steps that produced it."""
 
-    spec: Any
-    general: General
-    grad_input: ops.Expr
-    proof: Any = None
-    general_proof: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def steps(self) -> tuple[Step, ...]:
-        return self.general.steps
-
-    @property
-    def closed_forms(self) -> dict[str, ops.Expr]:
-        return {"grad_input": self.grad_input}
 
     @property
     def legend_key(self) -> str:
         return "legend"
-
-    def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
-        """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""
-        x, g = np.asarray(x), np.asarray(g)
-        if x.ndim != self.spec.ndim + 2:
-            raise InputError(f"x must have {self.spec.ndim + 2} axes (N, C and {self.spec.ndim} spatial), "
-                             f"got shape {x.shape}")
-        want = x.shape[:2] + self.spec.output_size(tuple(x.shape[2:]))
-        if g.shape != want:
-            raise InputError(f"g (dL/dy) must have the output's shape {want}, got {g.shape}")
-        sym = self.general.sym
-        sizes = {h: int(n) for h, n in zip(sym.H, x.shape[2:])} | {o: int(n) for o, n in zip(sym.Ho, g.shape[2:])}
-        return {"grad_input": self.grad_input.evaluate({"x": x, "g": g}, sizes)}
-
-    def __repr__(self) -> str:
-        return f"<Derivation {self.spec.describe()}: dL/dx = {self.grad_input}; {len(self.steps)} steps>"
 
 
 def derive_pool_forms(spec: Any) -> PoolDerivation:

@@ -34,7 +34,7 @@ import sympy as sp
 
 from . import ops
 from .engine import Context, Step, eliminate_deltas, shift_index
-from .forms import General, _load, _printer, _store, derive_gradient
+from .forms import General, UnaryDerivation, _load, _printer, _store, derive_gradient
 from .index import Factor, Symbols, TensorInfo, Term
 from .ops_fold import Fold, Unfold
 from ..errors import InputError
@@ -188,23 +188,9 @@ def spec_sizes(spec: Any, sym: Symbols) -> dict[sp.Symbol, Any]:
     return values
 
 
-@dataclass(frozen=True)
-class FoldDerivation:
+@dataclass(frozen=True, repr=False)     # the base's short repr
+class FoldDerivation(UnaryDerivation):
     """The closed form of ∂L/∂x for unfold or fold, with the steps that produced it."""
-
-    spec: Any
-    general: General
-    grad_input: ops.Expr
-    proof: Any = None
-    general_proof: Any = None
-
-    @property
-    def steps(self) -> tuple[Step, ...]:
-        return self.general.steps
-
-    @property
-    def closed_forms(self) -> dict[str, ops.Expr]:
-        return {"grad_input": self.grad_input}
 
     @property
     def legend_key(self) -> str:
@@ -227,9 +213,6 @@ class FoldDerivation:
         sizes = {h: int(n) for h, n in zip(sym.H, image)}
         sizes.update({o: int(n) for o, n in zip(sym.Ho, (want if self.spec.op == "unfold" else x.shape)[2 + d:])})
         return {"grad_input": self.grad_input.evaluate({"x": x, "g": g}, sizes)}
-
-    def __repr__(self) -> str:
-        return f"<Derivation {self.spec.describe()}: dL/dx = {self.grad_input}; {len(self.steps)} steps>"
 
 
 def derive_fold_forms(spec: Any) -> FoldDerivation:

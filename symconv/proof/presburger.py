@@ -1093,6 +1093,25 @@ def _unary_statement(op: str, ndim: int, step: tuple[int, ...], fixed: tuple[Any
            f"step = {one(step)}"
 
 
+def grad_input_result(st: _Structure, form: Any, witnessed: Callable[[Any, tuple[ops.Expr, ...]], tuple[bool, str]]
+                      ) -> Result:
+    """∂L/∂x of an operator of one input (a form, or a sum given as a list) proved on ``st``, or refuted with
+    the smallest counterexample, kept only when ``witnessed`` confirms it by evaluating the formula there."""
+    parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
+    try:
+        spread = tuple(t for p in parts for t in _spread(p, st.space))
+        found = _refute(st, "grad_input", spread)
+    except UnsupportedError as exc:
+        return Result("grad_input", False, detail=str(exc))
+    if not found:
+        return Result("grad_input", True)
+    example = _counterexample(st, "grad_input", spread, found)
+    held, why = witnessed(example, parts)
+    return Result("grad_input", False, example, str(example)) if held else Result(
+        "grad_input", False, detail=f"the prover's counterexample ({example.where()}) was not confirmed by "
+                                    f"evaluating the formula there: {why}")
+
+
 def prove_unary(op: str, ndim: int, step: tuple[int, ...] | None = None, forms: Mapping[str, Any] | None = None,
                 fixed: tuple[Any, ...] | None = None) -> Proof:
     """∂L/∂x of slicing (at ``step``) or padding proved, or refuted with the smallest counterexample, for
@@ -1108,22 +1127,8 @@ def prove_unary(op: str, ndim: int, step: tuple[int, ...] | None = None, forms: 
     if forms is None:
         forms = {"grad_input": derive_unary_general(op, ndim).closed["grad_input"].map_sizes(
             dict(zip(sym.S, step)))}
-    form = forms["grad_input"]
-    parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
-    try:
-        spread = tuple(t for p in parts for t in _spread(p, space))
-        found = _refute(st, "grad_input", spread)
-    except UnsupportedError as exc:
-        result = Result("grad_input", False, detail=str(exc))
-    else:
-        result = Result("grad_input", True)
-        if found:
-            example = _counterexample(st, "grad_input", spread, found)
-            from .witness import witnessed
-            held, why = witnessed(example, parts)
-            result = Result("grad_input", False, example, str(example)) if held else Result(
-                "grad_input", False, detail=f"the prover's counterexample ({example.where()}) was not confirmed "
-                                            f"by evaluating the formula there: {why}")
+    from .witness import witnessed
+    result = grad_input_result(st, forms["grad_input"], witnessed)
     return Proof(ndim, False, False, step, (1,) * ndim, (result,), time.perf_counter() - start,
                  _unary_statement(op, ndim, step, fixed), op=op)
 

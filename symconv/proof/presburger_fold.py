@@ -30,9 +30,10 @@ from ..derivation import ops
 from ..derivation.affine import IndexSpace
 from ..derivation.index import Symbols, Term, from_sympy
 from ..derivation.unfold import block_index, definition, derive_general, tensors
-from ..errors import SymconvError, UnsupportedError
+from ..errors import SymconvError
 from . import presburger
-from .presburger import Proof, Result, _axis_name, _counterexample, _refute, _spread, _Structure, isl
+from .presburger import Proof, _axis_name, _Structure, isl
+from .witness import differs
 
 OPS = ("unfold", "fold")
 ALL_OPS = presburger.OPS + OPS         # every operator the all-sizes sweep proves
@@ -117,20 +118,7 @@ def prove(op: str, ndim: int, stride: tuple[int, ...], dilation: tuple[int, ...]
         known.update({_axis_name(b, ndim, k): v[k] for b, v in zip("KP", fixed) for k in range(ndim)})
     st = _Structure(space, sym, context, rel, known, False, op)
     form = (forms or {}).get("grad_input") or general_form(op, ndim, stride, dilation)
-    parts = tuple(form) if isinstance(form, (list, tuple)) else (form,)
-    try:
-        spread = tuple(t for p in parts for t in _spread(p, space))
-        found = _refute(st, "grad_input", spread)
-    except UnsupportedError as exc:
-        result = Result("grad_input", False, detail=str(exc))
-    else:
-        result = Result("grad_input", True)
-        if found:
-            example = _counterexample(st, "grad_input", spread, found)
-            held, why = witnessed(example, parts)
-            result = Result("grad_input", False, example, str(example)) if held else Result(
-                "grad_input", False, detail=f"the prover's counterexample ({example.where()}) was not confirmed "
-                                            f"by evaluating the formula there: {why}")
+    result = presburger.grad_input_result(st, form, witnessed)
     return Proof(ndim, False, False, stride, dilation, (result,), time.perf_counter() - start,
                  statement(ndim, stride, dilation, fixed), op=op)
 
@@ -199,17 +187,7 @@ def witnessed(cx: Any, parts: tuple[ops.Expr, ...], seed: int = 18) -> tuple[boo
         y = unfold_loop(unit, kernel, cx.stride, cx.dilation, pads) if cx.op == "unfold" else \
             fold_loop(unit, size, cx.stride, cx.dilation, pads)
         flat[k] = (g * y).sum()
-    try:
-        got = np.asarray(functools.reduce(ops.AddBias, parts).evaluate({"x": x, "g": g}, sizes))
-    except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, SymconvError) as exc:
-        return True, f"the formula cannot be evaluated there ({exc})"
-    if got.shape != want.shape:
-        return True, f"its result has shape {got.shape}, the derivative {want.shape}"
-    differ = np.argwhere(np.asarray(got != want))
-    if len(differ) == 0:
-        return False, "the formula equals the derivative there (exactly)"
-    at = tuple(int(i) for i in differ[0])
-    return True, f"entry {list(at)}: the formula gives {got[at]}, the derivative {want[at]}"
+    return differs(parts, x, g, sizes, want)
 
 
 # ------------------------------------------------------------------------------------------------ sweep

@@ -146,6 +146,13 @@ def _witnessed_unary(cx: Any, parts: tuple[ops.Expr, ...], seed: int) -> tuple[b
     rng = np.random.default_rng(seed)
     x, g = rng.integers(-50, 51, x_shape).astype(object), rng.integers(-50, 51, g_shape).astype(object)
     want = _unary_truth(cx, x, g)
+    return differs(parts, x, g, sizes, want)
+
+
+def differs(parts: tuple[ops.Expr, ...], x: np.ndarray, g: np.ndarray, sizes: Any, want: np.ndarray
+            ) -> tuple[bool, str]:
+    """Whether the formula (the sum of ``parts``) differs from ``want``, ∂L/∂x of an operator of one input at
+    these x and g, and where: a formula that cannot be evaluated there, or has another shape, differs."""
     try:
         got = np.asarray(functools.reduce(ops.AddBias, parts).evaluate({"x": x, "g": g}, sizes))
     except (ValueError, IndexError, KeyError, TypeError, ZeroDivisionError, SymconvError) as exc:
