@@ -143,7 +143,7 @@ def derive_gradient(ctx: Context, L: sp.Expr, L_terms: list[Any], tensor: str, s
     sym, target = ctx.sym, ctx.target
     wrt = sp.IndexedBase(tensor)[ctx.free]
     term = from_sympy(L.diff(wrt))
-    _check_derivative(ctx, term, L_terms, tensor)
+    check_derivative(ctx, [term], L_terms, tensor)
     lhs = rf"\frac{{\partial L}}{{\partial {_printer(sym, ctx.tensors).doprint(wrt)}}}"
     steps.append(Step(target, "differentiate",
                       rf"{lhs} = {_printer(sym, ctx.tensors).doprint(term.to_sympy(_bases(ctx)))}"))
@@ -200,8 +200,9 @@ def _bases(ctx: Context) -> dict[str, sp.IndexedBase]:
     return {name: sp.IndexedBase(name) for name in ctx.tensors}
 
 
-def _check_derivative(ctx: Context, term: Any, L_terms: list[Any], tensor: str) -> None:
-    """SymPy's derivative against the exact difference L(v + e) − L(v) (L is linear in each argument)."""
+def check_derivative(ctx: Context, terms: list[Any], L_terms: list[Any], tensor: str) -> None:
+    """SymPy's derivative (the sum of ``terms``) against the exact difference L(v + e) − L(v): L is linear in
+    each argument (the double backward's L₂ too)."""
     def bumped(sizes: Any, env: Any, point: Any) -> Any:
         plus = {k: v.copy() for k, v in env.items()}
         flat = np.zeros(plus[tensor].shape, dtype=int)
@@ -209,8 +210,8 @@ def _check_derivative(ctx: Context, term: Any, L_terms: list[Any], tensor: str) 
         plus[tensor] = plus[tensor] + flat
         return (sum(evaluate_term(t, ctx.tensors, plus, sizes, {}) for t in L_terms)
                 - sum(evaluate_term(t, ctx.tensors, env, sizes, {}) for t in L_terms))
-    _check(ctx, "differentiate", lambda s, e, p: evaluate_term(term, ctx.tensors, e, s, p), bumped,
-           trials=2, most=4)
+    _check(ctx, "differentiate", lambda s, e, p: sum(evaluate_term(t, ctx.tensors, e, s, p) for t in terms),
+           bumped, trials=2, most=4)
 
 
 def to_layout_index(ctx: Context, array: np.ndarray, point: Any, sizes: Any) -> None:

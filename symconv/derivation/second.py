@@ -35,8 +35,8 @@ import sympy as sp
 from . import ops
 from . import store
 from .engine import Context, Step, _check, base_tensors, definition
-from .forms import (_SOURCES, Derivation, _bases, _breakable_rows, _printer, concrete_sizes, derive_forms,
-                    recognise_checked, rewrite, to_layout_index)
+from .forms import (_SOURCES, Derivation, _bases, _breakable_rows, _printer, check_derivative, concrete_sizes,
+                    derive_forms, recognise_checked, rewrite)
 from .index import Symbols, Term, TensorInfo, evaluate_term, from_sympy
 from .layout import form_latex, named_widths
 from .spec import ConvSpec
@@ -164,7 +164,7 @@ def _derive_one(ctx: Context, L2: sp.Expr, L2_terms: list[Term], tensor: str,
     wrt = sp.IndexedBase(tensor)[ctx.free]
     terms = sorted((_directions_last(from_sympy(p)) for p in sp.Add.make_args(L2.diff(wrt)) if p != 0),
                    key=_direction_order)
-    _check_derivative_parts(ctx, terms, L2_terms, tensor)
+    check_derivative(ctx, terms, L2_terms, tensor)
     pr = _printer(sym, ctx.tensors)
     lhs = rf"\frac{{\partial L_2}}{{\partial {pr.doprint(wrt)}}}"
     index = ",".join(pr.doprint(f) for f in ctx.free)
@@ -221,20 +221,6 @@ def _directions_last(term: Term) -> Term:
     # stride's dilation) must meet them in that order, with the direction (ggW, ggI) in the place of h or x.
     names = {name for _, name in DIRECTIONS}
     return Term(tuple(sorted(term.factors, key=lambda f: f.tensor in names)), term.deltas, term.limits)
-
-
-def _check_derivative_parts(ctx: Context, terms: list[Term], L2_terms: list[Term], tensor: str) -> None:
-    """SymPy's derivative (the sum of its parts) against the exact difference L₂(v + e) − L₂(v): L₂ is linear
-    in each of x, h and g."""
-    def bumped(sizes: Any, env: Any, point: Any) -> Any:
-        plus = {k: v.copy() for k, v in env.items()}
-        unit = np.zeros(plus[tensor].shape, dtype=int)
-        to_layout_index(ctx, unit, point, sizes)
-        plus[tensor] = plus[tensor] + unit
-        return (sum(evaluate_term(t, ctx.tensors, plus, sizes, {}) for t in L2_terms)
-                - sum(evaluate_term(t, ctx.tensors, env, sizes, {}) for t in L2_terms))
-    _check(ctx, "differentiate", lambda s, e, p: sum(evaluate_term(t, ctx.tensors, e, s, p) for t in terms),
-           bumped, trials=2, most=4)
 
 
 def _is_bias_direction(term: Term, ctx: Context) -> bool:
