@@ -195,7 +195,9 @@ MALFORMED = [
     (r"\frac{g}", r"^claim: expected '\{' and the divisor of \\frac at column 9, got the end of the claim$"),
     (r"\frac{g}{(1, 2)}", r"^claim: a divisor is one number or size, .* at column 10$"),
     (r"\frac{1}{9} g", r"^claim: expected a tensor \(g, x, h, b\) or an operator at column 7, got the number 1$"),
-    (r"\operatorname{count}_{3;2;1}\left(g\right)", r"^claim: unknown operator '\\\\operatorname\{count\}' at column 1"),
+    (r"\operatorname{count}_{3;2;1}\left(g\right)",
+     r"^claim: \\operatorname\{count\} is a divisor: write it as \\operatorname\{divide\}\\left\(T,\\ "
+     r"\\operatorname\{count\}_\{K;S;P\}\\right\) at column 1$"),
     (r"\mathit{ggW}", r"^claim: unknown name '\\\\mathit\{ggW\}' at column 1 \(names: g, x, h, b;"),
 ]
 

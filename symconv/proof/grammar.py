@@ -16,6 +16,10 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
     operand   := TENSOR | "(" tensors ")"
                | OPERATOR "(" tensors ["," value] {"," KEY "=" value} ")"          operator syntax
                | "\operatorname{" LATEXOP "}" ["_" subscript] "(" tensors ")"          LaTeX
+               | "\operatorname{divide}" "(" tensors "," divisor ")" | "\frac{" tensors "}{" divisor "}"
+    divisor   := size | "d" | ("count" | "valid_count") "(" value "," value "," value ")"
+               | "\operatorname{count}" ["^{\mathrm{valid}}"] "_{" axes ";" axes ";" axes "}"
+    axes      := size {"," size}                                       one value, or one per spatial axis
     options   := option {"," option}     option := "\Sigma n" | ("s" | "d" | "G") "=" size | size
     value     := size | "(" value {"," value} [","] ")"                     a tuple, e.g. ((2, 2), (1, 1))
     size      := term {("+" | "-") term}
@@ -24,16 +28,24 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
     atom      := NUMBER | SIZE | "(" size ")"
 
 - TENSOR: ``g`` (also ``dL/dy``, ``∂L/∂y``, ``\frac{\partial L}{\partial y}``, ``\partial L / \partial y``),
-  ``x``, ``h``, ``b``.
+  ``x``, ``h``, ``b``; the double backward's claims also ``ggI``, ``ggW``, ``ggb``, in LaTeX ``\mathit{ggW}`` as
+  its report prints them (any name may be written ``\mathit{...}``).
 - OPERATOR: ``correlate``, ``batch_correlate`` (KEY: ``stride``, ``dilation``, ``groups``), ``pad`` (value:
   the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes),
   ``unfold`` (value: the kernel size) and ``fold`` (values: the output size, the kernel size), both with KEY
   ``stride``, ``dilation``, ``padding``; in LaTeX ``\operatorname{unfold}_{K=3,\ s=2}`` and
   ``\operatorname{fold}_{H_{1},H_{2},\ K=3,\ p=1}`` (s, d and p where they are not 1, 1, 0); average
-  pooling's ``sum_windows`` (the window per axis) and ``divide`` (a divisor: a size, or ``count(K, S, P)`` /
-  ``valid_count(K, S, P)``), in the operator syntax only.
-  LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``; OTIMES: ``\otimes`` or
-  ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
+  pooling's ``sum_windows`` (the window per axis) and ``divide`` (a divisor: a size, ``count(K, S, P)`` /
+  ``valid_count(K, S, P)``, or ``d``, the general derivation's divisor), in LaTeX
+  ``\operatorname{sum\_windows}_{3, 2}`` and ``\operatorname{divide}\left(T,\ D\right)`` with D a size,
+  ``\operatorname{count}_{K;S;P}`` or ``\operatorname{count}^{\mathrm{valid}}_{K;S;P}`` (three groups separated
+  by ``;``, each one value or one per axis separated by ``,``: ``_{3,2;2,1;1,0}``), as symconv prints them; by
+  hand also ``\operatorname{valid\_count}_{K;S;P}``, the superscript after the subscript, and ``\frac{T}{D}``
+  (``\dfrac``, ``\tfrac``) for ``divide(T, D)``. (A number before a tensor, ``\frac{1}{9} g``, is not read:
+  a claim's numbers are sizes; write the divisor under the tensor.)
+  LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``, ``unfold``, ``fold``,
+  ``sum\_windows``, ``divide`` (``\mathrm{...}`` reads as ``\operatorname{...}``, and ``sum_windows`` without its
+  backslash); OTIMES: ``\otimes`` or ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
 - SIZE: the names :class:`symconv.derivation.index.Symbols` prints for the spatial rank: ``N G C O`` and ``H K S D P
   H^o`` in 1-D, ``H_1 ... K_2 ... H^o_2`` in 2-D and 3-D (LaTeX: ``H_{1}``, ``H^{o}_{1}``). NUMBER: at most
   9 digits.
@@ -57,6 +69,9 @@ batch_correlate(x, g, stride=(1, 2), dilation=(2, 1))
 pad(x, ((1, 1 - ((H_1 + 1) mod 2)), (0, 0)))
 >>> print(parse(r"\operatorname{pad}_{(D K - D - P, 0)}\left(g\right)", 1))
 pad(g, (D*K - D - P, 0))
+>>> print(parse(r"\operatorname{sum\_windows}_{3}\left(\operatorname{divide}\left(g,\ "
+...             r"\operatorname{count}^{\mathrm{valid}}_{3;2;1}\right)\right)", 1))
+sum_windows(divide(g, valid_count(3, 2, 1)), 3)
 >>> parse("correlate(g, k)", 2)
 Traceback (most recent call last):
 ...
@@ -438,6 +453,9 @@ class _Parser:
 
     def latex_call(self, name: Token) -> ops.Expr:
         op = LATEX_OPERATORS.get(name.value)
+        if name.value in LATEX_DIVISORS:
+            raise self.fail(rf"{name.text} is a divisor: write it as \operatorname{{divide}}\left(T,\ {name.text}"
+                            rf"_{{K;S;P}}\right)", name)
         if op is None:
             raise ClaimError(f"unknown operator {name.text!r} at column {name.col} (LaTeX operators: "
                              f"{', '.join(LATEX_OPERATORS)})", name.col)
