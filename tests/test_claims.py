@@ -147,7 +147,8 @@ MALFORMED = [
     ("eval(g)", r"^claim: unknown name 'eval' at column 1 "),
     ("eval('1')", r"^claim: unexpected character \"'\" at column 6$"),
     ("__import__(g)", r"^claim: expected a tensor \(g, x, h, b\) or an operator at column 1, got '_'$"),
-    ("correlate(g; h)", r"^claim: unexpected character ';' at column 12$"),
+    # ';' is a token (it separates the groups of count's LaTeX subscript): the parser names what it expected
+    ("correlate(g; h)", r"^claim: expected ',' and the kernel of correlate at column 12, got ';'$"),
     (r"g \otimes_{x=2} h", r"^claim: expected \\Sigma n, s=, d= or G= in the subscript of \\otimes at column 12"),
 ]
 

@@ -211,7 +211,8 @@ def prove_second_claim(spec: ConvSpec, wrt: str, text: str) -> ClaimProof:
         return ClaimProof(text, wrt, form, _named(proof, lhs, {v: k for k, v in names.items()}), lhs)
     parts = terms(form)
     bias = [t for t in parts if leaves(t) == {"ggb"}]
-    if bias and (not spec.bias or len(bias) > 1 or bias[0] != ops.Tensor("ggb")):
+    # ggb as it is, by name: read from "ggb" or from its LaTeX \mathit{ggb}, which prints it back the same way
+    if bias and (not spec.bias or len(bias) > 1 or not isinstance(bias[0], ops.Tensor)):
         raise ClaimError("ggb: add it once, as it is (ggO holds ggb on every entry of its channel), and only "
                          "when the convolution has a bias")
     proofs = []

@@ -16,6 +16,10 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
     operand   := TENSOR | "(" tensors ")"
                | OPERATOR "(" tensors ["," value] {"," KEY "=" value} ")"          operator syntax
                | "\operatorname{" LATEXOP "}" ["_" subscript] "(" tensors ")"          LaTeX
+               | "\operatorname{divide}" "(" tensors "," divisor ")" | "\frac{" tensors "}{" divisor "}"
+    divisor   := size | "d" | ("count" | "valid_count") "(" value "," value "," value ")"
+               | "\operatorname{count}" ["^{\mathrm{valid}}"] "_{" axes ";" axes ";" axes "}"
+    axes      := size {"," size}                                       one value, or one per spatial axis
     options   := option {"," option}     option := "\Sigma n" | ("s" | "d" | "G") "=" size | size
     value     := size | "(" value {"," value} [","] ")"                     a tuple, e.g. ((2, 2), (1, 1))
     size      := term {("+" | "-") term}
@@ -24,16 +28,24 @@ repeats; ``\left(`` and ``\right)`` are ``(`` and ``)``)::
     atom      := NUMBER | SIZE | "(" size ")"
 
 - TENSOR: ``g`` (also ``dL/dy``, ``∂L/∂y``, ``\frac{\partial L}{\partial y}``, ``\partial L / \partial y``),
-  ``x``, ``h``, ``b``.
+  ``x``, ``h``, ``b``; the double backward's claims also ``ggI``, ``ggW``, ``ggb``, in LaTeX ``\mathit{ggW}`` as
+  its report prints them (any name may be written ``\mathit{...}``).
 - OPERATOR: ``correlate``, ``batch_correlate`` (KEY: ``stride``, ``dilation``, ``groups``), ``pad`` (value:
   the widths), ``dilate`` (the factors), ``rot180``, ``swap_io`` (KEY: ``groups``), ``sum_axes`` (the axes),
   ``unfold`` (value: the kernel size) and ``fold`` (values: the output size, the kernel size), both with KEY
   ``stride``, ``dilation``, ``padding``; in LaTeX ``\operatorname{unfold}_{K=3,\ s=2}`` and
   ``\operatorname{fold}_{H_{1},H_{2},\ K=3,\ p=1}`` (s, d and p where they are not 1, 1, 0); average
-  pooling's ``sum_windows`` (the window per axis) and ``divide`` (a divisor: a size, or ``count(K, S, P)`` /
-  ``valid_count(K, S, P)``), in the operator syntax only.
-  LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``; OTIMES: ``\otimes`` or
-  ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
+  pooling's ``sum_windows`` (the window per axis) and ``divide`` (a divisor: a size, ``count(K, S, P)`` /
+  ``valid_count(K, S, P)``, or ``d``, the general derivation's divisor), in LaTeX
+  ``\operatorname{sum\_windows}_{3, 2}`` and ``\operatorname{divide}\left(T,\ D\right)`` with D a size,
+  ``\operatorname{count}_{K;S;P}`` or ``\operatorname{count}^{\mathrm{valid}}_{K;S;P}`` (three groups separated
+  by ``;``, each one value or one per axis separated by ``,``: ``_{3,2;2,1;1,0}``), as symconv prints them; by
+  hand also ``\operatorname{valid\_count}_{K;S;P}``, the superscript after the subscript, and ``\frac{T}{D}``
+  (``\dfrac``, ``\tfrac``) for ``divide(T, D)``. (A number before a tensor, ``\frac{1}{9} g``, is not read:
+  a claim's numbers are sizes; write the divisor under the tensor.)
+  LATEXOP: ``pad``, ``dilate``, ``rot180``, ``swap`` (subscript ``io``), ``sum``, ``unfold``, ``fold``,
+  ``sum\_windows``, ``divide`` (``\mathrm{...}`` reads as ``\operatorname{...}``, and ``sum_windows`` without its
+  backslash); OTIMES: ``\otimes`` or ``⊗``, a correlation (``\Sigma n`` among its options: a batch correlation).
 - SIZE: the names :class:`symconv.derivation.index.Symbols` prints for the spatial rank: ``N G C O`` and ``H K S D P
   H^o`` in 1-D, ``H_1 ... K_2 ... H^o_2`` in 2-D and 3-D (LaTeX: ``H_{1}``, ``H^{o}_{1}``). NUMBER: at most
   9 digits.
@@ -57,6 +69,9 @@ batch_correlate(x, g, stride=(1, 2), dilation=(2, 1))
 pad(x, ((1, 1 - ((H_1 + 1) mod 2)), (0, 0)))
 >>> print(parse(r"\operatorname{pad}_{(D K - D - P, 0)}\left(g\right)", 1))
 pad(g, (D*K - D - P, 0))
+>>> print(parse(r"\operatorname{sum\_windows}_{3}\left(\operatorname{divide}\left(g,\ "
+...             r"\operatorname{count}^{\mathrm{valid}}_{3;2;1}\right)\right)", 1))
+sum_windows(divide(g, valid_count(3, 2, 1)), 3)
 >>> parse("correlate(g, k)", 2)
 Traceback (most recent call last):
 ...
@@ -85,6 +100,7 @@ import sympy as sp
 from ..derivation import ops
 from ..derivation.index import Symbols
 from ..derivation.pooling import Divide, Divisor, SumWindows
+from ..derivation.second import LATEX as SECOND_LATEX
 from ..errors import InputError
 
 TENSORS = ("g", "x", "h", "b")
@@ -92,14 +108,17 @@ OPERATORS = ("correlate", "batch_correlate", "pad", "dilate", "rot180", "swap_io
              "sum_windows", "divide")
 DIVISORS = ("count", "valid_count")      # average pooling's divisors by name: divide(g, count(K, S, P))
 LATEX_OPERATORS = {"pad": "pad", "dilate": "dilate", "rot180": "rot180", "swap": "swap_io", "sum": "sum_axes",
-                   "unfold": "unfold", "fold": "fold"}
+                   "unfold": "unfold", "fold": "fold", "sum_windows": "sum_windows", "divide": "divide"}
+LATEX_DIVISORS = {"count": "count", "valid_count": "valid_count"}   # \operatorname{count}^{\mathrm{valid}} too
+GENERAL_DIVISOR = "d"      # the general derivation's divisor, one number per output position (divide(g, d))
 MAX_LENGTH = 10_000        # characters; symconv's longest printed form (3-D, LaTeX) has about 900
 MAX_DEPTH = 64             # nested parentheses and braces; a printed form nests fewer than 10
 MAX_DIGITS = 9
 MAX_OPERATORS = 12         # operators in one claim; a printed form has at most 6
 MAX_POWER = 64             # a size's exponent (``K**2``, ``K^{2}``)
 _NAMES_HELP = f"names: {', '.join(TENSORS)}; operators: {', '.join(OPERATORS)}"
-_LATEX_HELP = "LaTeX: " + ", ".join(r"\operatorname{%s}" % k for k in LATEX_OPERATORS) + r", \otimes, \bmod"
+_LATEX_HELP = "LaTeX: " + ", ".join(r"\operatorname{%s}" % k.replace("_", r"\_") for k in LATEX_OPERATORS) + \
+    r", \operatorname{count}, \otimes, \frac, \mathit, \bmod"
 
 
 class ClaimError(InputError):
@@ -131,7 +150,10 @@ _G = (r"(?:dL/dy|∂L/∂y|\\frac\s*\{\s*\\partial\s*L\s*\}\s*\{\s*\\partial\s*y
 _RULES = [
     ("space", re.compile(r"\s+|\\[,;!: ]|\\q?quad\b")),
     ("g", re.compile(_G)),
-    ("op", re.compile(r"\\(?:operatorname|mathrm)\s*\{\s*([A-Za-z0-9]+)\s*\}")),
+    # \operatorname{sum\_windows} as printed; \mathrm{sum_windows} as a person may type it
+    ("op", re.compile(r"\\(?:operatorname|mathrm)\s*\{\s*([A-Za-z0-9]+(?:\\?_[A-Za-z0-9]+)*)\s*\}")),
+    ("mathit", re.compile(r"\\mathit\s*\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}")),     # \mathit{ggW}: a tensor's name
+    ("frac", re.compile(r"\\[dt]?frac(?![A-Za-z])")),
     ("(", re.compile(r"\\left\s*\(")),
     (")", re.compile(r"\\right\s*\)")),
     ("otimes", re.compile(r"\\otimes(?![A-Za-z])|⊗")),
@@ -145,7 +167,7 @@ _RULES = [
     ("name", re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*"
                         r"(?:\^(?:o|\{o\}))?(?:_(?:[0-9]|\{[0-9]+\}))?")),
     ("-", re.compile(r"-|−")),
-    ("punct", re.compile(r"[(),=+{}_]")),
+    ("punct", re.compile(r"[(),=+{}_;]")),
 ]
 
 
@@ -172,7 +194,9 @@ def tokenize(text: str) -> list[Token]:
         if kind == "g":
             tokens.append(Token("name", word, col, "g"))
         elif kind == "op":
-            tokens.append(Token("op", word, col, m.group(1)))
+            tokens.append(Token("op", word, col, m.group(1).replace("\\_", "_")))
+        elif kind == "mathit":
+            tokens.append(Token("name", word, col, m.group(1)))
         elif kind == "latex":
             raise ClaimError(f"unknown LaTeX command {word!r} at column {col} ({_LATEX_HELP})", col)
         elif kind == "num":
@@ -297,7 +321,10 @@ class _Parser:
         t = self.tok
         if t.kind == "name" and t.value in self.names:
             self.take()
-            return ops.Tensor(t.value)
+            return ops.Tensor(t.value, SECOND_LATEX.get(t.value, ""))      # ggW prints as \mathit{ggW}
+        if t.kind == "frac":
+            self.take()
+            return self.fraction(t)
         if t.kind == "name" and t.value in OPERATORS:
             self.take()
             return self.call(t)
@@ -426,6 +453,9 @@ class _Parser:
 
     def latex_call(self, name: Token) -> ops.Expr:
         op = LATEX_OPERATORS.get(name.value)
+        if name.value in LATEX_DIVISORS:
+            raise self.fail(rf"{name.text} is a divisor: write it as \operatorname{{divide}}\left(T,\ {name.text}"
+                            rf"_{{K;S;P}}\right)", name)
         if op is None:
             raise ClaimError(f"unknown operator {name.text!r} at column {name.col} (LaTeX operators: "
                              f"{', '.join(LATEX_OPERATORS)})", name.col)
@@ -434,6 +464,8 @@ class _Parser:
         groups = 1                  # swap_{io} has one group unless its subscript states G (as printed)
         if op in ("unfold", "fold"):
             return self.latex_window(op, name)
+        if op == "divide":
+            return self.latex_divide(name)
         if op == "swap_io":
             self.expect("_", r"'_{io}' after \operatorname{swap}")
             groups = self.swap_subscript(groups)
@@ -465,10 +497,84 @@ class _Parser:
             return SumWindows(arg, self.per_axis(value, "sum_windows window", start, positive=True))
         return ops.SumAxes(arg, self.axes(value, start))
 
-    def divisor(self) -> Divisor:
-        """A number or size (``divide(g, 9)``), or ``count(K, S, P)`` / ``valid_count(K, S, P)``: average
-        pooling's window clipped at the padded input, or its real entries (:class:`Divisor`)."""
+    def latex_divide(self, name: Token) -> ops.Expr:
+        r"""``\operatorname{divide}\left(T,\ D\right)`` as symconv prints it (plain parentheses too)."""
+        self.expect("(", f"'(' after {name.text}")
+        arg = self.tensors()
+        self.expect(",", f"',' and the divisor of {name.text}")
+        divisor = self.latex_divisor()
+        self.expect(")", "')'")
+        return Divide(arg, divisor)
+
+    def fraction(self, frac: Token) -> ops.Expr:
+        r"""``\frac{T}{D}``: T divided by the divisor D, as ``divide(T, D)`` (``\frac{g}{9}``)."""
+        self.expect("{", f"'{{' after {frac.text}")
+        arg = self.tensors()
+        self.expect("}", f"'}}' after the numerator of {frac.text}")
+        self.expect("{", f"'{{' and the divisor of {frac.text}")
+        divisor = self.latex_divisor()
+        self.expect("}", f"'}}' after the divisor of {frac.text}")
+        return Divide(arg, divisor)
+
+    def latex_divisor(self) -> Divisor:
+        r"""The divisor in LaTeX, where juxtaposition multiplies (``K_{1} K_{2}``, as symconv prints a product)."""
+        outer, self.latex_subscript = self.latex_subscript, True
+        divisor = self.divisor()
+        self.latex_subscript = outer
+        return divisor
+
+    def latex_count(self, name: Token) -> Divisor:
+        r"""``\operatorname{count}_{K;S;P}`` and ``\operatorname{count}^{\mathrm{valid}}_{K;S;P}`` as symconv
+        prints them (the superscript before or after the subscript; ``\operatorname{valid\_count}_{...}``
+        too): three groups separated by ';', each one value or one per spatial axis separated by ','."""
+        kind = self.valid_superscript(name, LATEX_DIVISORS[name.value])
+        self.expect("_", f"'_' and the kernel;stride;padding of {name.text}")
+        self.expect("{", f"'{{' after {name.text}_")
+        outer, self.latex_subscript = self.latex_subscript, True
+        groups: list[tuple[Token, list[Any]]] = [(self.tok, [self.size()])]
+        while self.at(",") or self.at(";"):
+            if self.take().kind == ";":
+                groups.append((self.tok, []))
+            groups[-1][1].append(self.size())
+        self.latex_subscript = outer
+        self.expect("}", "',', ';' or '}'")
+        if len(groups) != 3:
+            raise ClaimError(f"{name.text} subscript at column {groups[0][0].col}: expected kernel;stride;padding "
+                             f"(three groups separated by ';'), got {len(groups)}", groups[0][0].col)
+        kind = self.valid_superscript(name, kind)           # the superscript may follow the subscript
+        parts = []
+        for what, (start, items) in zip(("kernel", "stride", "padding"), groups):
+            value = items[0] if len(items) == 1 else _Tuple(tuple(items), start.col)
+            parts.append(self.per_axis(value, f"{kind} {what}", start, positive=what != "padding"))
+        return Divisor(kind, None, *parts, Symbols(self.ndim, False).H)
+
+    def valid_superscript(self, name: Token, kind: str) -> str:
+        r"""``^{\mathrm{valid}}`` after ``\operatorname{count}``: the real entries' count."""
+        if not self.at("^"):
+            return kind
+        hat = self.take()
+        if kind == "valid_count":
+            raise self.fail(f"a second superscript on {name.text}", hat)
+        self.expect("{", f"'{{' after {name.text}^")
         t = self.tok
+        if not (t.kind in ("op", "name") and t.value == "valid"):
+            raise self.fail(rf"expected \mathrm{{valid}} in the superscript of {name.text}", t, got=True)
+        self.take()
+        self.expect("}", "'}'")
+        return "valid_count"
+
+    def divisor(self) -> Divisor:
+        r"""A number or size (``divide(g, 9)``), or ``count(K, S, P)`` / ``valid_count(K, S, P)``: average
+        pooling's window clipped at the padded input, or its real entries (:class:`Divisor`); in LaTeX
+        ``\operatorname{count}_{K;S;P}`` and ``\operatorname{count}^{\mathrm{valid}}_{K;S;P}``; ``d``, the general
+        derivation's divisor (which the prover asks to name)."""
+        t = self.tok
+        if t.kind == "op" and t.value in LATEX_DIVISORS:
+            self.take()
+            return self.latex_count(t)
+        if t.kind == "name" and t.value == GENERAL_DIVISOR:
+            self.take()
+            return Divisor("tensor")
         if not (t.kind == "name" and t.value in DIVISORS):
             start = self.tok
             value = self.value()
