@@ -122,11 +122,10 @@ def prove_form(spec: ConvSpec, wrt: str, form: ops.Expr, fixed_sizes: bool = Tru
     return ClaimProof(str(form) if text is None else text, wrt, form, proof)
 
 
-def prove_unary_claim(spec: Any, text: str) -> ClaimProof:
-    """``∂L/∂x = claim`` for a slicing or a constant padding (a :class:`~symconv.derivation.spec.SliceSpec` or
-    :class:`~symconv.derivation.spec.PadSpec`), proved or refuted for every N, C and input size at its
-    parameters."""
-    from .attach import unary_fixed
+def one_input_claim(spec: Any, text: str) -> ops.Expr:
+    """A claim about ∂L/∂x of an operator of one input (slicing, padding, pooling, unfold, fold) read, and
+    refused when it reads anything but g, has over :data:`MAX_OPERATORS` operators or a parameter over its
+    bound (before any proof is attempted)."""
     form = parse(text, spec.ndim)
     if leaves(form) - {"g"}:
         raise ClaimError(f"the formula reads {', '.join(sorted(leaves(form) - {'g'}))}; ∂L/∂x of {spec.op} is "
@@ -138,6 +137,15 @@ def prove_unary_claim(spec: Any, text: str) -> ClaimProof:
         for what, value, _ in ops.parameters(node):
             if isinstance(value, int) and abs(value) > MAX_VALUE[what]:
                 raise ClaimError(f"{what} {_short(value)} in {_short(node)}: at most {MAX_VALUE[what]:,}")
+    return form
+
+
+def prove_unary_claim(spec: Any, text: str) -> ClaimProof:
+    """``∂L/∂x = claim`` for a slicing or a constant padding (a :class:`~symconv.derivation.spec.SliceSpec` or
+    :class:`~symconv.derivation.spec.PadSpec`), proved or refuted for every N, C and input size at its
+    parameters."""
+    from .attach import unary_fixed
+    form = one_input_claim(spec, text)
     step = tuple(spec.step) if spec.op == "slice" else None
     proof = presburger.prove_unary(spec.op, spec.ndim, step, {"grad_input": terms(form)}, unary_fixed(spec))
     return ClaimProof(text, "x", form, proof)
@@ -148,17 +156,7 @@ def prove_pool_claim(spec: Any, text: str) -> ClaimProof:
     refuted for every N, C and input size at its kernel, stride, padding and flags
     (:mod:`.presburger_pool`)."""
     from .presburger_pool import prove_spec
-    form = parse(text, spec.ndim)
-    if leaves(form) - {"g"}:
-        raise ClaimError(f"the formula reads {', '.join(sorted(leaves(form) - {'g'}))}; ∂L/∂x of avg_pool is "
-                         f"made of g alone")
-    count = sum(not isinstance(n, (ops.Tensor, ops.AddBias)) for n in ops.nodes(form))
-    if count > MAX_OPERATORS:
-        raise ClaimError(f"{count} operators; a claim has at most {MAX_OPERATORS}")
-    for node in ops.nodes(form):
-        for what, value, _ in ops.parameters(node):
-            if isinstance(value, int) and abs(value) > MAX_VALUE[what]:
-                raise ClaimError(f"{what} {_short(value)} in {_short(node)}: at most {MAX_VALUE[what]:,}")
+    form = one_input_claim(spec, text)
     if isinstance(form, ops.AddBias):
         raise ClaimError("∂L/∂x of avg_pool is one sum of windows; a sum of formulas is not read")
     from ..derivation.pooling import Divide, SumWindows

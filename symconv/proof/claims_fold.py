@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..derivation import ops
-from .claims import MAX_OPERATORS, MAX_VALUE, ClaimError, ClaimProof, _short, leaves, parse
+from .claims import ClaimProof, one_input_claim
 from .grammar import terms
 from .presburger_fold import fixed_of, prove
 
@@ -22,17 +21,7 @@ def prove_fold_claim(spec: Any, text: str) -> ClaimProof:
     """``∂L/∂x = claim`` for an :class:`~symconv.derivation.spec_fold.UnfoldSpec` or
     :class:`~symconv.derivation.spec_fold.FoldSpec`: the claim grammar's operators, unfold and fold among them,
     over g alone."""
-    form = parse(text, spec.ndim)
-    if leaves(form) - {"g"}:
-        raise ClaimError(f"the formula reads {', '.join(sorted(leaves(form) - {'g'}))}; ∂L/∂x of {spec.op} is "
-                         f"made of g alone")
-    count = sum(not isinstance(n, (ops.Tensor, ops.AddBias)) for n in ops.nodes(form))
-    if count > MAX_OPERATORS:
-        raise ClaimError(f"{count} operators; a claim has at most {MAX_OPERATORS}")
-    for node in ops.nodes(form):
-        for what, value, _ in ops.parameters(node):
-            if isinstance(value, int) and abs(value) > MAX_VALUE[what]:
-                raise ClaimError(f"{what} {_short(value)} in {_short(node)}: at most {MAX_VALUE[what]:,}")
+    form = one_input_claim(spec, text)
     proof = prove(spec.op, spec.ndim, tuple(spec.stride), tuple(spec.dilation), {"grad_input": terms(form)},
                   fixed_of(spec))
     return ClaimProof(text, "x", form, proof)
