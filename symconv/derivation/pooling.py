@@ -432,7 +432,9 @@ class PoolDerivation:
 
     @property
     def legend_key(self) -> str:
-        return "legend"
+        """The operators' legend: pooling's divide, dilate, pad and sum_windows (no correlation, rotation or
+        channel swap appears in its form)."""
+        return "legend.pool"
 
     def evaluate(self, x: Any, g: Any) -> dict[str, np.ndarray]:
         """∂L/∂x from the closed form: float arrays give NumPy results, object arrays exact ones."""
