@@ -52,11 +52,12 @@ WORDS: dict[str, dict[str, str]] = {
                        r"$g = \partial L / \partial y$.",
         "f.window_padding": "padding $P$ (both sides)", "f.output_size": "output size $H$",
         "f.blocks": "sliding blocks $L$ per axis",
-        "rule.definition_y_avg_pool": "definition of average pooling (PyTorch's AvgPoolNd): each window of K "
-                                      "entries from S i - P summed, x zero outside its range, times the "
-                                      "position's weight 1/d (d: the kernel count, the window clipped at the "
-                                      "padded input, its real entries, or divisor\\_override)",
-        "rule.absorb_weight": "the position's weight 1/d is taken into g",
+        "rule.definition_y_avg_pool": r"definition of average pooling (PyTorch's AvgPoolNd): each window of $K$ "
+                                      r"entries from $S i - P$ summed, $x$ zero outside its range, times the "
+                                      r"position's weight $1/d_i$ (the divisor $d_i$: the window's number of "
+                                      r"entries, that number with the window cut off at the padded input's end, "
+                                      r"its real entries, or divisor\_override; the closed forms above say which)",
+        "rule.absorb_weight": r"the position's weight $1/d_i$ is taken into $g$",
         "rule.reverse_window_index": r"change of summation variable ${arg}$ (the window is constant: read "
                                      r"backwards, it needs no rotation)",
         "rule.window_to_padding": "the windows' offset and reach become a padding (negative widths crop)",
@@ -559,10 +560,11 @@ WORDS: dict[str, dict[str, str]] = {
                        r"$\operatorname{fold}_{H, K, s, d, p}$ 把这样的列加回尺寸为 $H$ 的图像，重叠的窗口相加"
                        r"（F.fold）。$g = \partial L / \partial y$。",
         "f.window_padding": "填充 $P$（两侧）", "f.output_size": "输出尺寸 $H$", "f.blocks": "每个轴的滑动块数 $L$",
-        "rule.definition_y_avg_pool": "平均池化的定义（PyTorch 的 AvgPoolNd）：从 S i - P 起每个长为 K 的窗口求和，"
-                                      "x 在其范围之外为 0，再乘以该位置的权重 1/d（d：核的元素个数、截到填充后输入的窗口长度、"
-                                      "窗口内真实元素个数或 divisor\\_override）",
-        "rule.absorb_weight": "把该位置的权重 1/d 并入 g",
+        "rule.definition_y_avg_pool": r"平均池化的定义（PyTorch 的 AvgPoolNd）：从 $S i - P$ 起每个长为 $K$ 的窗口求和，"
+                                      r"$x$ 在其范围之外为 0，再乘以该位置的权重 $1/d_i$（除数 $d_i$：窗口的元素个数、"
+                                      r"截止于填充后输入末端的窗口长度、窗口内真实元素个数或 divisor\_override；"
+                                      r"上面的闭式解说明是哪一种）",
+        "rule.absorb_weight": r"把该位置的权重 $1/d_i$ 并入 $g$",
         "rule.reverse_window_index": r"换求和变量 ${arg}$（窗口是常数：反向读取无需旋转）",
         "rule.window_to_padding": "窗口的偏移与跨度化为填充（负宽度表示裁剪）",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",

@@ -50,7 +50,7 @@ def _faults(pdf_path: Path) -> list[str]:
                 if c["size"] < SMALLEST:
                     faults.append(f"{where} at {c['size']:.2f} pt")
                 overhang = c["size"] if c["text"] in CJK_CLOSING else 0
-                underhang = c["size"] / 2 if c["text"] in CJK_OPENING else 0
+                underhang = c["size"] if c["text"] in CJK_OPENING else 0
                 if c["x0"] < left - underhang or c["x1"] > right + overhang or c["top"] < top - RISE:
                     faults.append(f"{where} outside the text block at x {c['x0']:.1f}-{c['x1']:.1f}")
                 elif c in footer and not footer_text.isdigit():
