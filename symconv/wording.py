@@ -392,7 +392,8 @@ WORDS: dict[str, dict[str, str]] = {
                        r"neighbours, $\operatorname{pad}_{(l, r)}$ adds zeros (a negative width crops), "
                        r"$\operatorname{sum\_windows}_K$ replaces each position by the sum of the $K$ entries "
                        r"from it on (every window of $K$ consecutive entries, on each axis), $[S \mid t]$ is 1 "
-                       r"when $S$ divides $t$ and 0 otherwise. $g = \partial L / \partial y$.",
+                       r"when $S$ divides $t$ and 0 otherwise; $H^{o}$ is the output's length. "
+                       r"$g = \partial L / \partial y$.",
         "pool.divisor.count": r"The divisor $\operatorname{count}_{K;S;P}$: how many entries the window of "
                               r"output position $i$ covers, padding included but cut off at the end of the padded "
                               r"input (PyTorch's count\_include\_pad); it is $K$ except for a last window that "
@@ -832,7 +833,7 @@ WORDS: dict[str, dict[str, str]] = {
         "legend.pool": r"算子：$\operatorname{divide}(g,\ d)$ 把 $g$ 的每个元素除以其输出位置的除数 $d$（见下文）；"
                        r"$\operatorname{dilate}_S$ 在相邻元素之间插入 $S-1$ 个零，$\operatorname{pad}_{(l, r)}$ 补零"
                        r"（宽度为负表示裁剪），$\operatorname{sum\_windows}_K$ 把每个位置换成从它起 $K$ 个元素之和"
-                       r"（每个轴上每个长为 $K$ 的连续窗口），$[S \mid t]$ 在 $S$ 整除 $t$ 时为 1，否则为 0。"
+                       r"（每个轴上每个长为 $K$ 的连续窗口），$[S \mid t]$ 在 $S$ 整除 $t$ 时为 1，否则为 0；$H^{o}$ 是输出的长度。"
                        r"$g = \partial L / \partial y$。",
         "pool.divisor.count": r"除数 $\operatorname{count}_{K;S;P}$：输出位置 $i$ 的窗口覆盖的元素个数，计入填充，"
                               r"但截止于填充后输入的末端（PyTorch 的 count\_include\_pad）；除了 ceil\_mode 让最后一个"

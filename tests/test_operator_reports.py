@@ -252,6 +252,8 @@ def test_pooling_reports_have_their_own_legend(built, name):
     # the convolution's operators never appear in a pooling form: its legend named them and not its own
     assert "template operation" not in md and "模板运算" not in md and "swap" not in md and "rot180" not in md
     assert r"\operatorname{sum\_windows}_K$" in md and r"\operatorname{divide}(g,\ d)$" in md
+    # H^o (the output's length) stands in every pooling form's padding, under ceil_mode in the configuration's
+    assert "$H^{o}$ is the output's length" in md or "$H^{o}$ 是输出的长度" in md
     assert "monomial" not in md and "单项式" not in md and "stride and dilation put in" not in md
     assert "trilinear" not in md and "NumPy's own" not in md and "NumPy 自身" not in md
 

@@ -49,10 +49,12 @@ def _between_factors(latex: str) -> str:
     limits are not part of its summand's product and are never followed by a break; a short product is left
     as it was (so are the 1-D and 2-D reports).
 
-    >>> print(_between_factors(r"\sum_{a} \hat{g}_{" + "n,o," * 20 + r"a} h^{\top}_{c,o,a} \delta_{a,\,b}"))
-    \sum_{a} \hat{g}_{n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,n,o,a} \allowbreak h^{\top}_{c,o,a} \allowbreak \delta_{a,\,b}
-    >>> _between_factors(r"\sum_{" + "a," * 60 + r"a} \hat{g}_{a} h_{a} + g_{" + "b," * 30 + "b} h_{b}")
-    '\\sum_{a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a,a} \\hat{g}_{a} h_{a} + g_{b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b,b} h_{b}'
+    >>> out = _between_factors(r"\sum_{a} \hat{g}_{" + "n,o," * 20 + r"a} h^{\top}_{c,o,a} \delta_{a,\,b}")
+    >>> out.count(r"\allowbreak"), out.endswith(r"a} \allowbreak h^{\top}_{c,o,a} \allowbreak \delta_{a,\,b}")
+    (2, True)
+    >>> short = r"\sum_{" + "a," * 60 + r"a} \hat{g}_{a} h_{a} + g_{" + "b," * 30 + "b} h_{b}"
+    >>> _between_factors(short) == short      # a sum's limits are not its summand's width
+    True
     """
     points: list[tuple[int, int]] = []        # (where a break may go, the product it is in)
     widths = [0]
