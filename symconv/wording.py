@@ -52,11 +52,12 @@ WORDS: dict[str, dict[str, str]] = {
                        r"$g = \partial L / \partial y$.",
         "f.window_padding": "padding $P$ (both sides)", "f.output_size": "output size $H$",
         "f.blocks": "sliding blocks $L$ per axis",
-        "rule.definition_y_avg_pool": "definition of average pooling (PyTorch's AvgPoolNd): each window of K "
-                                      "entries from S i - P summed, x zero outside its range, times the "
-                                      "position's weight 1/d (d: the kernel count, the window clipped at the "
-                                      "padded input, its real entries, or divisor\\_override)",
-        "rule.absorb_weight": "the position's weight 1/d is taken into g",
+        "rule.definition_y_avg_pool": r"definition of average pooling (PyTorch's AvgPoolNd): each window of $K$ "
+                                      r"entries from $S i - P$ summed, $x$ zero outside its range, times the "
+                                      r"position's weight $1/d_i$ (the divisor $d_i$: the window's number of "
+                                      r"entries, that number with the window cut off at the padded input's end, "
+                                      r"its real entries, or divisor\_override; the closed forms above say which)",
+        "rule.absorb_weight": r"the position's weight $1/d_i$ is taken into $g$",
         "rule.reverse_window_index": r"change of summation variable ${arg}$ (the window is constant: read "
                                      r"backwards, it needs no rotation)",
         "rule.window_to_padding": "the windows' offset and reach become a padding (negative widths crop)",
@@ -153,15 +154,15 @@ WORDS: dict[str, dict[str, str]] = {
         "general.proved": "Proved (isl) {statement}, with the stride and dilation put in; the forms of the "
                           "configuration above are these with its sizes substituted. symconv's all-sizes "
                           "sweep proves them at every stride and dilation from 1 to 3 per axis.",
-        "general.proved.windows3d": "Proved (isl) {statement}, with the stride and dilation put in; the forms of "
-                                    "the configuration above are these with its sizes substituted. symconv's "
-                                    "all-sizes sweep proves them in 3-D at the strides and dilations (1, 1, 1), "
+        "general.proved.windows3d": "Proved (isl) {statement}, with the stride and dilation put in; the form of "
+                                    "the configuration above is this one with its sizes substituted. symconv's "
+                                    "all-sizes sweep proves it in 3-D at the strides and dilations (1, 1, 1), "
                                     "(2, 2, 2), (3, 3, 3), (1, 2, 3) and (3, 2, 1), each with each.",
         "general.proved_pool": "Proved (isl) {statement}, with the kernel, stride and divisor put in; the form of "
                                "the configuration above is this one with its sizes substituted. symconv's all-sizes "
                                "sweep proves it for a representative set of kernels, strides and flags.",
         "proof.divisor": "Average pooling's terms carry a weight, one over the divisor of their output position: "
-                         "the monomials are compared with the weight taken out, and the formula's divisor must "
+                         "the (entry, entry of g) pairs are compared with the weight taken out, and the formula's divisor must "
                          "divide g itself and equal PyTorch's at every output position, axis by axis (each a "
                          "piecewise-affine function of the position and the sizes, compared by isl).",
         "general.proved.slice": "Proved (isl) {statement}; the form of the configuration above is this one with "
@@ -381,6 +382,33 @@ WORDS: dict[str, dict[str, str]] = {
                              "pair once:",
         "proof.detail.unary": "{checked} entries equal to those of the derivative of the definition (NumPy's own "
                               "slicing or padding of each unit input)",
+        "proof.detail.windows": "{checked} entries equal to those of the derivative of the definition (a plain "
+                                "loop over the windows of each unit input, written apart from the engine)",
+        "general.proved.windows": "Proved (isl) {statement}, with the stride and dilation put in; the form of the "
+                                  "configuration above is this one with its sizes substituted. symconv's "
+                                  "all-sizes sweep proves it at every stride and dilation from 1 to 3 per axis.",
+        "legend.pool": r"Operators: $\operatorname{divide}(g,\ d)$ divides each entry of $g$ by the divisor $d$ "
+                       r"of its output position (see below); $\operatorname{dilate}_S$ puts $S-1$ zeros between "
+                       r"neighbours, $\operatorname{pad}_{(l, r)}$ adds zeros (a negative width crops), "
+                       r"$\operatorname{sum\_windows}_K$ replaces each position by the sum of the $K$ entries "
+                       r"from it on (every window of $K$ consecutive entries, on each axis), $[S \mid t]$ is 1 "
+                       r"when $S$ divides $t$ and 0 otherwise; $H^{o}$ is the output's length. "
+                       r"$g = \partial L / \partial y$.",
+        "pool.divisor.count": r"The divisor $\operatorname{count}_{K;S;P}$: how many entries the window of "
+                              r"output position $i$ covers, padding included but cut off at the end of the padded "
+                              r"input (PyTorch's count\_include\_pad); it is $K$ except for a last window that "
+                              r"ceil\_mode lets run past the end.",
+        "pool.divisor.valid_count": r"The divisor $\operatorname{count}^{\mathrm{valid}}_{K;S;P}$: how many "
+                                    r"real entries of $x$ (not padding) the window of output position $i$ covers "
+                                    r"(PyTorch's count\_include\_pad=False), so that each output is the mean of "
+                                    r"the entries it really averages.",
+        "pool.divisor.kernel": r"The divisor is the number of entries in a window, {value}, at every output "
+                               r"position: each output is the mean of its window, padding counted.",
+        "pool.divisor.override": r"The divisor is divisor\_override = {value} at every output position, whatever "
+                                 r"the window covers.",
+        "pool.divisor.values": r"At an input of {size} it is {values}.",
+        "pool.divisor.axis": "on axis {k}: {values}",
+        "pool.divisor.values.axes": r"At an input of {size} it is the product of its factor on each axis, {values}.",
         "derive.title_slice": "Backward pass of strided slicing {name}",
         "derive.title_pad": "Backward pass of constant padding {name}",
         "derive.title_transposed": "Backward pass of a transposed convolution ({name})",
@@ -533,10 +561,11 @@ WORDS: dict[str, dict[str, str]] = {
                        r"$\operatorname{fold}_{H, K, s, d, p}$ 把这样的列加回尺寸为 $H$ 的图像，重叠的窗口相加"
                        r"（F.fold）。$g = \partial L / \partial y$。",
         "f.window_padding": "填充 $P$（两侧）", "f.output_size": "输出尺寸 $H$", "f.blocks": "每个轴的滑动块数 $L$",
-        "rule.definition_y_avg_pool": "平均池化的定义（PyTorch 的 AvgPoolNd）：从 S i - P 起每个长为 K 的窗口求和，"
-                                      "x 在其范围之外为 0，再乘以该位置的权重 1/d（d：核的元素个数、截到填充后输入的窗口长度、"
-                                      "窗口内真实元素个数或 divisor\\_override）",
-        "rule.absorb_weight": "把该位置的权重 1/d 并入 g",
+        "rule.definition_y_avg_pool": r"平均池化的定义（PyTorch 的 AvgPoolNd）：从 $S i - P$ 起每个长为 $K$ 的窗口求和，"
+                                      r"$x$ 在其范围之外为 0，再乘以该位置的权重 $1/d_i$（除数 $d_i$：窗口的元素个数、"
+                                      r"截止于填充后输入末端的窗口长度、窗口内真实元素个数或 divisor\_override；"
+                                      r"上面的闭式解说明是哪一种）",
+        "rule.absorb_weight": r"把该位置的权重 $1/d_i$ 并入 $g$",
         "rule.reverse_window_index": r"换求和变量 ${arg}$（窗口是常数：反向读取无需旋转）",
         "rule.window_to_padding": "窗口的偏移与跨度化为填充（负宽度表示裁剪）",
         "rule.definition_L": r"损失函数，其中 g 是已知的 $\partial L/\partial y$",
@@ -611,11 +640,11 @@ WORDS: dict[str, dict[str, str]] = {
         "general.proved": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的这些式子。"
                           "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长与膨胀证明它们。",
         "general.proved.windows3d": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的"
-                                    "这些式子。symconv 的全尺寸扫描在三维中对步长与膨胀 (1, 1, 1)、(2, 2, 2)、"
-                                    "(3, 3, 3)、(1, 2, 3) 与 (3, 2, 1) 的两两组合证明它们。",
+                                    "这个式子。symconv 的全尺寸扫描在三维中对步长与膨胀 (1, 1, 1)、(2, 2, 2)、"
+                                    "(3, 3, 3)、(1, 2, 3) 与 (3, 2, 1) 的两两组合证明它。",
         "general.proved_pool": "已证明（isl）：{statement}（代入窗口、步长与除数后）；上面配置的闭式解就是代入其尺寸后的这个式子。"
                                "symconv 的全尺寸扫描对一组有代表性的窗口、步长与选项证明它。",
-        "proof.divisor": "平均池化的每一项带一个权重，即其输出位置除数的倒数：比较单项式时先去掉权重；公式的除数必须直接作用于 g，"
+        "proof.divisor": "平均池化的每一项带一个权重，即其输出位置除数的倒数：比较（元素，g 的元素）对时先去掉权重；公式的除数必须直接作用于 g，"
                          "并在每个输出位置上逐轴等于 PyTorch 的除数（每个都是位置与尺寸的分段仿射函数，由 isl 比较）。",
         "general.proved.slice": "已证明（isl）：{statement}；上面配置的闭式解就是代入其尺寸后的这个式子。"
                                 "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长证明它。",
@@ -798,6 +827,25 @@ WORDS: dict[str, dict[str, str]] = {
                              "（元素，$g$ 的元素）对的集合。由定义（其指标表达式）求导得到的集合必须等于闭式解（每个算子"
                              "读作指标上的仿射关系）给出的集合，且每对只出现一次：",
         "proof.detail.unary": "{checked} 个元素与定义的导数（NumPy 自身对每个单位输入做切片或填充）相同",
+        "proof.detail.windows": "{checked} 个元素与定义的导数（对每个单位输入的窗口逐个循环，独立于推导引擎编写）相同",
+        "general.proved.windows": "已证明（isl）：{statement}（代入步长与膨胀后）；上面配置的闭式解就是代入其尺寸后的这个式子。"
+                                  "symconv 的全尺寸扫描对每个轴上 1 到 3 的每种步长与膨胀证明它。",
+        "legend.pool": r"算子：$\operatorname{divide}(g,\ d)$ 把 $g$ 的每个元素除以其输出位置的除数 $d$（见下文）；"
+                       r"$\operatorname{dilate}_S$ 在相邻元素之间插入 $S-1$ 个零，$\operatorname{pad}_{(l, r)}$ 补零"
+                       r"（宽度为负表示裁剪），$\operatorname{sum\_windows}_K$ 把每个位置换成从它起 $K$ 个元素之和"
+                       r"（每个轴上每个长为 $K$ 的连续窗口），$[S \mid t]$ 在 $S$ 整除 $t$ 时为 1，否则为 0；$H^{o}$ 是输出的长度。"
+                       r"$g = \partial L / \partial y$。",
+        "pool.divisor.count": r"除数 $\operatorname{count}_{K;S;P}$：输出位置 $i$ 的窗口覆盖的元素个数，计入填充，"
+                              r"但截止于填充后输入的末端（PyTorch 的 count\_include\_pad）；除了 ceil\_mode 让最后一个"
+                              r"窗口越过末端的情形，它都等于 $K$。",
+        "pool.divisor.valid_count": r"除数 $\operatorname{count}^{\mathrm{valid}}_{K;S;P}$：输出位置 $i$ 的窗口"
+                                    r"覆盖的 $x$ 的真实元素（不含填充）个数（PyTorch 的 count\_include\_pad=False），"
+                                    r"于是每个输出都是它真正平均的那些元素的均值。",
+        "pool.divisor.kernel": r"除数在每个输出位置都是一个窗口的元素个数 {value}：每个输出是其窗口的均值，计入填充。",
+        "pool.divisor.override": r"除数在每个输出位置都是 divisor\_override = {value}，与窗口覆盖什么无关。",
+        "pool.divisor.values": r"在输入 {size} 上，它是 {values}。",
+        "pool.divisor.axis": "第 {k} 轴：{values}",
+        "pool.divisor.values.axes": r"在输入 {size} 上，它是各轴因子之积，{values}。",
         "derive.title_slice": "带步长切片 {name} 的反向传播",
         "derive.title_pad": "常数填充 {name} 的反向传播",
         "derive.title_transposed": "转置卷积的反向传播（{name}）",

@@ -408,9 +408,10 @@ def test_cli_report_en_zh(tmp_path):
     md = (tmp_path / "o" / "avg_pool_backward_1d_k3_s2_p1_nopad.md").read_text()
     assert "| operator | avg\\_pool |" in md and "| count\\_include\\_pad | no |" in md
     assert "`sum_windows(pad(dilate(divide(g, valid_count(3, 2, 1)), 2), (1, ((H + 1) mod 2) + 1)), 3)`" in md
-    assert "Step 5: the position's weight 1/d is taken into g." in md
+    # the rule in math, as the reader sees d_i in the display (it was plain "1/d ... into g")
+    assert "Step 5: the position's weight $1/d_i$ is taken into $g$." in md
     zh = (tmp_path / "o" / "avg_pool_backward_1d_k3_s2_p1_nopad_zh.md").read_text()
-    assert "除数只计真实元素" in zh and "把该位置的权重 1/d 并入 g" in zh
+    assert "除数只计真实元素" in zh and "把该位置的权重 $1/d_i$ 并入 $g$" in zh
 
 
 def test_all_sizes_sweep_names_avg_pool(capsys):

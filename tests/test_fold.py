@@ -158,8 +158,9 @@ def test_engine_derives_fold_and_unfold():
     assert str(derive_general("unfold", 1).closed["grad_input"]) == "fold(g, H, K, stride=S, dilation=D, padding=P)"
     assert str(derive_general("fold", 1).closed["grad_input"]) == "unfold(g, K, stride=S, dilation=D, padding=P)"
     keys = [st.key for st in derive_general("fold", 2).steps]
-    assert keys == ["definition_y_fold", "definition_L", "differentiate", "eliminate_deltas", "shift_index",
-                    "shift_index", "window_to_unfold", "recognise"]
+    # the sum over the image index is read off a delta (shift_index's rule, worded as slicing's: no stride)
+    assert keys == ["definition_y_fold", "definition_L", "differentiate", "eliminate_deltas", "read_off_delta",
+                    "read_off_delta", "window_to_unfold", "recognise"]
     assert [st.key for st in derive_general("unfold", 3).steps][-2:] == ["windows_to_fold", "recognise"]
 
 

@@ -31,6 +31,9 @@ RISE = 12                      # points a page's first line may rise above the b
 # Full-width closing punctuation is set half-width at a line's end (ctex's compression): its glyph box, a
 # full em, reaches past the margin while its ink (the left half) stays about inside.
 CJK_CLOSING = set("，。、；：！？）」』】》")
+# and full-width opening punctuation at a line's start likewise: its glyph box reaches left of the margin, its
+# ink (the right half) stays inside
+CJK_OPENING = set("（「『【《")
 
 
 def _faults(pdf_path: Path) -> list[str]:
@@ -47,7 +50,8 @@ def _faults(pdf_path: Path) -> list[str]:
                 if c["size"] < SMALLEST:
                     faults.append(f"{where} at {c['size']:.2f} pt")
                 overhang = c["size"] if c["text"] in CJK_CLOSING else 0
-                if c["x0"] < left or c["x1"] > right + overhang or c["top"] < top - RISE:
+                underhang = c["size"] if c["text"] in CJK_OPENING else 0
+                if c["x0"] < left - underhang or c["x1"] > right + overhang or c["top"] < top - RISE:
                     faults.append(f"{where} outside the text block at x {c['x0']:.1f}-{c['x1']:.1f}")
                 elif c in footer and not footer_text.isdigit():
                     faults.append(f"{where} below the text block (footer {footer_text!r})")

@@ -34,7 +34,33 @@ RUNS = {
     "pad": ("derive", "--op", "pad", "--ndim", "2", "--padding", "1,2", "--padding-high", "0,3"),
     "transposed": ("derive", "--op", "conv_transpose", "--ndim", "1", "--stride", "2", "--padding", "1",
                    "--output-padding", "1"),
+    # average pooling, unfold and fold (issue 22's report review): the pooling reports had the convolution's
+    # legend (no word on sum_windows, divide or the divisor) and called their pairs monomials
+    "pool_valid": ("derive", "--op", "avg_pool", "--ndim", "1", "--kernel-size", "3", "--stride", "2",
+                   "--padding", "1", "--no-count-include-pad"),
+    "pool_valid_zh": ("derive", "--op", "avg_pool", "--ndim", "1", "--kernel-size", "3", "--stride", "2",
+                      "--padding", "1", "--no-count-include-pad", "--lang", "zh"),
+    "pool_ceil_zh": ("derive", "--op", "avg_pool", "--ndim", "1", "--kernel-size", "3", "--stride", "2",
+                     "--padding", "1", "--ceil-mode", "--lang", "zh"),
+    "pool_override": ("derive", "--op", "avg_pool", "--ndim", "1", "--kernel-size", "3", "--stride", "2",
+                      "--padding", "1", "--divisor-override", "4"),
+    "pool_2d": ("derive", "--op", "avg_pool", "--ndim", "2", "--kernel-size", "3,2", "--stride", "2",
+                "--padding", "1", "--no-count-include-pad"),
+    "unfold": ("derive", "--op", "unfold", "--ndim", "1", "--kernel-size", "3", "--padding", "1", "--stride", "2",
+               "--dilation", "2"),
+    "unfold_3d_zh": ("derive", "--op", "unfold", "--ndim", "3", "--kernel-size", "2", "--padding", "1",
+                     "--stride", "2", "--lang", "zh"),
+    "fold": ("derive", "--op", "fold", "--ndim", "2", "--output-size", "5,4", "--kernel-size", "2",
+             "--stride", "1,2"),
+    # a 3-D strided convolution: its change-of-variable step, one product of two tensors with three long
+    # offsets each, ran ~18 pt past the right margin (no break allowed inside a product)
+    "conv_3d": ("derive", "--ndim", "3", "--stride", "2", "--padding", "1"),
 }
+
+
+# reports with a drawing: its grid lines read as a table's rules, so their tables are not measured here (the
+# convolution's are, in test_layout)
+FIGURED = {"conv_3d"}
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -84,6 +110,8 @@ def test_body_tables_are_set_at_8_pt_or_more(built):
     pdfplumber = pytest.importorskip("pdfplumber")
     seen = 0
     for name, folder in built.items():
+        if name in FIGURED:
+            continue
         with pdfplumber.open(_only(folder, "pdf")) as pdf:
             for page in pdf.pages:
                 chars = _table_chars(page)
@@ -121,7 +149,7 @@ def test_titles_in_the_files(built):
 
 
 def test_reports_are_byte_identical_on_a_second_run(built, tmp_path):
-    for name in ("order2", "order2_zh", "slice", "pad"):
+    for name in ("order2", "order2_zh", "slice", "pad", "pool_valid_zh", "pool_2d", "unfold", "fold", "conv_3d"):
         done = _run(*RUNS[name], "--no-pdf", "--out", "again", cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         for ext in ("tex", "md"):
@@ -212,3 +240,88 @@ def test_the_second_opinion_of_pooling_unfold_and_fold_catches_a_wrong_form(kind
     assert wrong.grad_input != right.grad_input
     size, ok, checked, detail = attach.unary_check(spec, derivation=wrong)
     assert not ok and detail.startswith(("entry [", "shape ", "the closed form cannot be evaluated: ")), detail
+
+
+def _md(built, name: str) -> str:
+    return _only(built[name], "md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", ["pool_valid", "pool_valid_zh", "pool_ceil_zh", "pool_override", "pool_2d"])
+def test_pooling_reports_have_their_own_legend(built, name):
+    md = _md(built, name)
+    # the convolution's operators never appear in a pooling form: its legend named them and not its own
+    assert "template operation" not in md and "模板运算" not in md and "swap" not in md and "rot180" not in md
+    assert r"\operatorname{sum\_windows}_K$" in md and r"\operatorname{divide}(g,\ d)$" in md
+    # H^o (the output's length) stands in every pooling form's padding, under ceil_mode in the configuration's
+    assert "$H^{o}$ is the output's length" in md or "$H^{o}$ 是输出的长度" in md
+    assert "monomial" not in md and "单项式" not in md and "stride and dilation put in" not in md
+    assert "trilinear" not in md and "NumPy's own" not in md and "NumPy 自身" not in md
+
+
+def _pytorch_divisor(flags: dict, size: tuple[int, ...]) -> list[list[int]]:
+    """The divisor per axis from PyTorch itself, one axis at a time (the divisor is a product over the axes):
+    the window's sum of ones (divisor_override=1) over the pooled mean of ones."""
+    torch = pytest.importorskip("torch")
+    pool = torch.nn.functional.avg_pool2d
+    out = []
+    for k, n in enumerate(size):
+        K, S, P = ((v[k] if isinstance(v, tuple) else v) for v in (flags["kernel_size"], flags["stride"],
+                                                                    flags["padding"]))
+        ones = torch.ones(1, 1, 1, n, dtype=torch.float64)
+        total = pool(ones, (1, K), (1, S), (0, P), flags["ceil_mode"], True, 1)
+        mean = pool(ones, (1, K), (1, S), (0, P), flags["ceil_mode"], flags["count_include_pad"])
+        out.append([round(float(t / m)) for t, m in zip(total.flatten(), mean.flatten())])
+    return out
+
+
+def test_the_divisor_is_said_in_words_with_pytorchs_values(built):
+    valid = dict(kernel_size=3, stride=2, padding=1, ceil_mode=False, count_include_pad=False)
+    ceil = dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=True)
+    two = dict(kernel_size=(3, 2), stride=(2, 2), padding=(1, 1), ceil_mode=False, count_include_pad=False)
+    (d,) = _pytorch_divisor(valid, (6,))
+    assert d == [2, 3, 3]
+    md = _md(built, "pool_valid")
+    assert "how many real entries of $x$ (not padding) the window of output position $i$ covers" in md
+    assert f"At an input of $6$ it is ({', '.join(map(str, d))})." in md
+    zh = _md(built, "pool_valid_zh")
+    assert "真实元素（不含填充）个数" in zh and f"在输入 $6$ 上，它是 ({', '.join(map(str, d))})。" in zh
+    (d,) = _pytorch_divisor(ceil, (6,))
+    assert d == [3, 3, 3, 2]                       # ceil_mode's last window clipped at the padded end
+    assert f"在输入 $6$ 上，它是 ({', '.join(map(str, d))})。" in _md(built, "pool_ceil_zh")
+    d1, d2 = _pytorch_divisor(two, (6, 5))
+    assert (f"At an input of $6 \\times 5$ it is the product of its factor on each axis, on axis 1: "
+            f"({', '.join(map(str, d1))}); on axis 2: ({', '.join(map(str, d2))}).") in _md(built, "pool_2d")
+    assert "The divisor is divisor\\_override = 4 at every output position" in _md(built, "pool_override")
+
+
+@pytest.mark.parametrize("name, zh", [("unfold", False), ("fold", False), ("unfold_3d_zh", True),
+                                      ("pool_valid", False), ("pool_valid_zh", True)])
+def test_window_reports_name_their_second_opinion_and_their_one_form(built, name, zh):
+    md = _md(built, name)
+    # their second opinion is a plain loop over each unit input's windows, not NumPy's slicing or padding;
+    # their general proof proves one form, not "these forms"
+    assert ("对每个单位输入的窗口逐个循环" if zh else "a plain loop over the windows of each unit input") in md
+    assert "these with its sizes" not in md and "这些式子" not in md and "proves them" not in md
+    if name.startswith(("unfold", "fold")):
+        assert ("上面配置的闭式解就是代入其尺寸后的这个式子" if zh
+                else "the form of the configuration above is this one with its sizes substituted") in md
+        assert r"\operatorname{fold}_{H, K, s, d, p}" in md          # the legend names fold and unfold
+
+
+def test_a_long_product_may_break_between_its_factors(built):
+    tex = _only(built["conv_3d"], "tex").read_text(encoding="utf-8")
+    assert r"+ u_{3}'} \allowbreak h^{\top}_{c',o,K_{1} - a_{1} - 1" in tex
+    assert r"} \allowbreak h^{\top}" not in _md(built, "conv_3d")   # Markdown's renderers scroll instead
+    from symconv.derivation.layout import display
+    short = r"\sum_{a} g_{a} h_{a}"
+    assert display(short) == "\\begin{center}\n$\\displaystyle " + short + "$\n\\end{center}"
+
+
+def test_folds_sum_over_the_image_index_is_not_called_stride_1(built):
+    # fold's ∂L/∂x sums g over the image index j (coefficient 1 whatever fold's stride): its report, at stride
+    # (1, 2), said "stride 1" for both axes, the convolution's wording
+    md = _md(built, "fold")
+    assert "stride 1:" not in md and md.count("a sum read off a delta") == 2
+    from symconv.derivation.unfold import derive_general
+    rules = [step.rule_text("zh") for step in derive_general("fold", 2).steps]
+    assert sum(r.startswith("由 $\\delta$ 读出求和") for r in rules) == 2 and not any("步长为 1" in r for r in rules)

@@ -182,9 +182,10 @@ def rewrite(ctx: Context, term: Any, lhs: str, steps: list[Step], rules: tuple[A
 
 # A rule whose wording differs where it is taken: in the double backward's L₂ a sum over the first-order
 # gradient's own index, and in constant padding's derivative a sum over the output, is read off a delta where
-# there is no stride at all (the convolution's wording says "stride 1").
+# there is no stride at all (the convolution's wording says "stride 1"); so is fold's sum over the image
+# index j, whose coefficient is 1 whatever fold's stride (a report of stride (1, 2) said "stride 1" twice).
 _STEP_KEY = {("conv_double", "shift_index"): "read_off_delta", ("slice", "shift_index"): "read_off_delta",
-             ("pad", "shift_index"): "read_off_delta"}
+             ("pad", "shift_index"): "read_off_delta", ("fold", "shift_index"): "read_off_delta"}
 
 
 def recognise_checked(ctx: Context, term: Any, read: Any = None) -> ops.Expr:

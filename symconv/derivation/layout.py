@@ -16,6 +16,7 @@ $\displaystyle y = x$
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, replace
 from typing import Any
 
@@ -27,7 +28,80 @@ _LONG = 24      # characters of a pad's width expressions beyond which they are 
 
 
 def display(latex: str) -> str:
-    return f"\\begin{{center}}\n$\\displaystyle {latex}$\n\\end{{center}}"
+    return f"\\begin{{center}}\n$\\displaystyle {_between_factors(latex)}$\n\\end{{center}}"
+
+
+_WIDE = 80      # visible characters of a product beyond which a break between its factors is allowed
+_FACTOR_START = re.compile(r" (?=\\(?:hat|bar|tilde|check|overline|delta|mathit)(?![A-Za-z])|[A-Za-z][_^])")
+_BIG = (r"\sum", r"\prod")
+
+
+def _visible(latex: str) -> int:
+    """About how many characters wide ``latex`` is set: a command one glyph, braces and scripts' marks none."""
+    return len(re.sub(r"[{}_^ ]", "", re.sub(r"\\[A-Za-z]+", "x", latex)))
+
+
+def _between_factors(latex: str) -> str:
+    r"""``latex`` with a line break allowed between two factors of a product (after a factor's subscript,
+    before the next tensor or delta) when the product is longer than a line. TeX breaks inline math only
+    after a relation or a binary operator: a step's summand at three spatial axes (a tensor whose subscript
+    holds three long offsets, times the kernel's) was one unbreakable product wider than the page. A sum's
+    limits are not part of its summand's product and are never followed by a break; a short product is left
+    as it was (so are the 1-D and 2-D reports).
+
+    >>> out = _between_factors(r"\sum_{a} \hat{g}_{" + "n,o," * 20 + r"a} h^{\top}_{c,o,a} \delta_{a,\,b}")
+    >>> out.count(r"\allowbreak"), out.endswith(r"a} \allowbreak h^{\top}_{c,o,a} \allowbreak \delta_{a,\,b}")
+    (2, True)
+    >>> short = r"\sum_{" + "a," * 60 + r"a} \hat{g}_{a} h_{a} + g_{" + "b," * 30 + "b} h_{b}"
+    >>> _between_factors(short) == short      # a sum's limits are not its summand's width
+    True
+    """
+    points: list[tuple[int, int]] = []        # (where a break may go, the product it is in)
+    widths = [0]
+    i, depth, base = 0, 0, ""
+    while i < len(latex):
+        ch = latex[i]
+        command = re.match(r"\\[A-Za-z]+", latex[i:]) if ch == "\\" else None
+        if depth == 0 and command:
+            base = command.group()
+            if base in _BIG:
+                widths.append(0)                # the summand is a new product
+            else:
+                widths[-1] += 1
+            i += len(base)
+            continue
+        if depth == 0 and ch in "_^" and latex[i + 1:i + 2] == "{":
+            end = _group_end(latex, i + 1)
+            if base not in _BIG:
+                widths[-1] += _visible(latex[i:end])
+                if _FACTOR_START.match(latex, end):
+                    points.append((end, len(widths) - 1))
+            i = end
+            continue
+        depth += (ch == "{") - (ch == "}")
+        if depth == 0 and ch in "=+-<>":
+            widths.append(0)                    # TeX may break after a relation or a binary operator
+        elif ch not in "{} ":
+            widths[-1] += 1
+            if depth == 0 and ch.isalpha():
+                base = ch
+        i += 1
+    out, last = [], 0
+    for at, product in points:
+        if widths[product] > _WIDE:
+            out += [latex[last:at], r" \allowbreak"]
+            last = at
+    return "".join(out) + latex[last:]
+
+
+def _group_end(latex: str, start: int) -> int:
+    """The index just after the brace group that opens at ``start``."""
+    depth = 0
+    for i in range(start, len(latex)):
+        depth += (latex[i] == "{") - (latex[i] == "}")
+        if depth == 0:
+            return i + 1
+    return len(latex)
 
 
 def aligned(lhs: str, rows: tuple[str, ...], rel: str = "=") -> str:

@@ -419,7 +419,9 @@ class PoolDerivation(UnaryDerivation):
 
     @property
     def legend_key(self) -> str:
-        return "legend"
+        """The operators' legend: pooling's divide, dilate, pad and sum_windows (no correlation, rotation or
+        channel swap appears in its form)."""
+        return "legend.pool"
 
 
 def derive_pool_forms(spec: Any) -> PoolDerivation:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from ..derivation import ops
 from ..derivation.forms import Derivation, derive_general
 from ..derivation.layout import form_latex, gradient_displays
+from ..derivation.pooling import Divide, Divisor
+from ..derivation.spec import pool_output_length
 from .doc import Block, Figure, Heading, Lines, Math, Mono, Para, Table, Words, to_latex, to_markdown, user_text
 from ..derivation.spec import ConvSpec
 from ..derivation import store
@@ -67,6 +69,40 @@ def spec_table(d: Derivation, lang: str = "en") -> Table:
     return Table((w("field", lang), w("value", lang)), tuple(rows))
 
 
+def _divisor(form: ops.Expr) -> Divisor | None:
+    """The divisor of the first ``divide`` in ``form`` (average pooling's), or None."""
+    if isinstance(form, Divide):
+        return form.divisor
+    for f in fields(form):
+        part = getattr(form, f.name)
+        found = _divisor(part) if isinstance(part, ops.Expr) else None
+        if found is not None:
+            return found
+    return None
+
+
+def pool_divisor_blocks(d: Derivation, lang: str = "en") -> list[Block]:
+    """Average pooling's divisor in words, and its values at the second opinion's input: the number a
+    student checks first."""
+    divisor, s = _divisor(d.grad_input), d.spec
+    if divisor is None:
+        return []
+    if divisor.kind == "constant":
+        key = "pool.divisor.kernel" if s.divisor_override is None else "pool.divisor.override"
+        return [Para(w(key, lang, value=divisor.value))]
+    size = unary_check(s, derivation=d)[0]
+    sizes = {length: n for length, n in zip(divisor.length, size)}
+    per_axis = [divisor.axis_counts(k, pool_output_length(n, s.kernel_size[k], s.stride[k], s.padding[k],
+                                                          s.ceil_mode), sizes) for k, n in enumerate(size)]
+    shown = ["(" + ", ".join(map(str, counts)) + ")" for counts in per_axis]
+    sep = "；" if lang == "zh" else "; "
+    values = w("pool.divisor.values", lang, size="$" + r" \times ".join(map(str, size)) + "$",
+               values=shown[0]) if len(shown) == 1 else \
+        w("pool.divisor.values.axes", lang, size="$" + r" \times ".join(map(str, size)) + "$",
+          values=sep.join(w("pool.divisor.axis", lang, k=k + 1, values=v) for k, v in enumerate(shown)))
+    return [Para(w("pool.divisor." + divisor.kind, lang) + ("" if lang == "zh" else " ") + values)]
+
+
 def closed_form_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     blocks: list[Block] = [Para(w(d.legend_key, lang))]
     rows = []
@@ -78,6 +114,8 @@ def closed_form_blocks(d: Derivation, lang: str = "en") -> list[Block]:
             f"${form_latex(form)}$ ({w('summed_positions', lang)})"
         rows.append((f"$\\partial L / \\partial {_SYMBOL[name]}$", cell))
     blocks.append(Table((w("gradient", lang), w("closed_form", lang)), tuple(rows)))
+    if d.spec.op == "avg_pool":
+        blocks += pool_divisor_blocks(d, lang)
     return blocks
 
 
@@ -156,7 +194,8 @@ def proof_blocks(d: Derivation, lang: str = "en") -> list[Block]:
     blocks.append(Para(w("proof.statement", lang, statement=_sizes_as_math(statement_text(p.statement, lang), lang))))
     if unary:       # the closed form's evaluator against the definition's derivative, entry by entry
         size, ok, checked, detail = unary_check(d.spec, derivation=d)
-        verdict = w("proof.detail.unary", lang, checked=checked) if ok else detail
+        key = "proof.detail.unary" if d.spec.op in ("slice", "pad") else "proof.detail.windows"
+        verdict = w(key, lang, checked=checked) if ok else detail
     else:
         size, ok, checked, detail = evaluator_checks(d.spec)[-1]     # derive() ran it: cached, or stored
         verdict = w("proof.detail", lang, checked=checked) if ok else detail
@@ -216,6 +255,7 @@ def _general_proved(d: Derivation, lang: str) -> list[Block]:
     # unfold's and fold's 3-D families in the sweep are a representative set (presburger_fold.families)
     key = ("general.proved_pool" if d.spec.op == "avg_pool" else
            "general.proved.windows3d" if d.spec.op in ("unfold", "fold") and d.spec.ndim == 3 else
+           "general.proved.windows" if d.spec.op in ("unfold", "fold") else
            f"general.proved.{d.spec.op}" if d.spec.op in ("slice", "pad") else "general.proved")
     return [Para(w(key, lang, statement=_sizes_as_math(statement_text(d.general_proof.statement, lang), lang)))]
 
