@@ -46,12 +46,13 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.window_to_unfold": r"a block's window is read: $T_{S i + D a - P} = \operatorname{unfold}(T)_{a, i}$",
         "legend.fold": r"Operators: $\operatorname{unfold}_{K, s, d, p}$ lists every sliding block of its argument "
                        r"(kernel size $K$, stride $s$, dilation $d$, zero padding $p$ on both sides) as the "
-                       r"columns $(n, c, a, i)$, kernel tap $a$ and block $i$ (PyTorch's F.unfold is the same "
-                       r"numbers reshaped to $(N, C \prod K, \prod L)$); $\operatorname{fold}_{H, K, s, d, p}$ "
+                       r"columns $(n, c, a, i)$, kernel tap $a$ and block $i$, $H^{o}$ blocks per axis (PyTorch's "
+                       r"$L$; F.unfold is the same numbers reshaped to $(N, C \prod K, \prod L)$); "
+                       r"$\operatorname{fold}_{H, K, s, d, p}$ "
                        r"adds such columns back into an image of size $H$, overlapping windows summed (F.fold). "
                        r"$g = \partial L / \partial y$.",
         "f.window_padding": "padding $P$ (both sides)", "f.output_size": "output size $H$",
-        "f.blocks": "sliding blocks $L$ per axis",
+        "f.blocks": "sliding blocks $H^{o}$ (PyTorch's $L$) per axis",
         "rule.definition_y_avg_pool": r"definition of average pooling (PyTorch's AvgPoolNd): each window of $K$ "
                                       r"entries from $S i - P$ summed, $x$ zero outside its range, times the "
                                       r"position's weight $1/d_i$ (the divisor $d_i$: the window's number of "
@@ -415,7 +416,7 @@ WORDS: dict[str, dict[str, str]] = {
         "derive.title_avg_pool": "Backward pass of average pooling ({name})",
         "derive.title_unfold": "Backward pass of unfold, im2col ({name})",
         "derive.title_fold": "Backward pass of fold, col2im, to {size} ({name})",
-        "title.ceil_mode": "ceil mode", "title.count_include_pad": "padding counted",
+        "title.window": "{k} window", "title.ceil_mode": "ceil mode", "title.count_include_pad": "padding counted",
         "title.count_real": "real entries counted", "title.divisor_override": "divisor {d}",
         "title.output_padding": "output padding {r}",
         "g.missing": "no answer given",
@@ -557,10 +558,11 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.window_to_unfold": r"读取一个滑动块的窗口：$T_{S i + D a - P} = \operatorname{unfold}(T)_{a, i}$",
         "legend.fold": r"算子：$\operatorname{unfold}_{K, s, d, p}$ 把参数的每个滑动块（卷积核尺寸 $K$，步长 $s$，"
                        r"膨胀 $d$，两侧零填充 $p$）列为列 $(n, c, a, i)$，其中 $a$ 为卷积核位置、$i$ 为滑动块"
-                       r"（PyTorch 的 F.unfold 是同样的数重排为 $(N, C \prod K, \prod L)$）；"
+                       r"，每个轴 $H^{o}$ 个滑动块（即 PyTorch 的 $L$；F.unfold 是同样的数重排为 "
+                       r"$(N, C \prod K, \prod L)$）；"
                        r"$\operatorname{fold}_{H, K, s, d, p}$ 把这样的列加回尺寸为 $H$ 的图像，重叠的窗口相加"
                        r"（F.fold）。$g = \partial L / \partial y$。",
-        "f.window_padding": "填充 $P$（两侧）", "f.output_size": "输出尺寸 $H$", "f.blocks": "每个轴的滑动块数 $L$",
+        "f.window_padding": "填充 $P$（两侧）", "f.output_size": "输出尺寸 $H$", "f.blocks": "每个轴的滑动块数 $H^{o}$（PyTorch 的 $L$）",
         "rule.definition_y_avg_pool": r"平均池化的定义（PyTorch 的 AvgPoolNd）：从 $S i - P$ 起每个长为 $K$ 的窗口求和，"
                                       r"$x$ 在其范围之外为 0，再乘以该位置的权重 $1/d_i$（除数 $d_i$：窗口的元素个数、"
                                       r"截止于填充后输入末端的窗口长度、窗口内真实元素个数或 divisor\_override；"
@@ -852,7 +854,7 @@ WORDS: dict[str, dict[str, str]] = {
         "derive.title_avg_pool": "平均池化的反向传播（{name}）",
         "derive.title_unfold": "unfold（im2col）的反向传播（{name}）",
         "derive.title_fold": "fold（col2im）到 {size} 的反向传播（{name}）",
-        "title.ceil_mode": "向上取整", "title.count_include_pad": "计入填充",
+        "title.window": "{k} 窗口", "title.ceil_mode": "向上取整", "title.count_include_pad": "计入填充",
         "title.count_real": "只计真实元素", "title.divisor_override": "除数 {d}",
         "title.output_padding": "输出填充 {r}",
         "g.missing": "未作答",

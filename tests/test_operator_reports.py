@@ -325,3 +325,15 @@ def test_folds_sum_over_the_image_index_is_not_called_stride_1(built):
     from symconv.derivation.unfold import derive_general
     rules = [step.rule_text("zh") for step in derive_general("fold", 2).steps]
     assert sum(r.startswith("由 $\\delta$ 读出求和") for r in rules) == 2 and not any("步长为 1" in r for r in rules)
+
+
+def test_pooling_is_titled_by_its_window_and_unfold_names_its_blocks_as_its_steps_do():
+    """A reader meets 'window K' in the pooling table and H^o for the blocks in unfold's steps: the title said
+    '3 kernel' and the legend and table called the blocks L only."""
+    from symconv.derivation.spec import AvgPoolSpec
+    from symconv.report.derivation import report_title
+    from symconv.wording import w
+    assert report_title(AvgPoolSpec(2, (3, 2)), "en").startswith("Backward pass of average pooling (2-D, 3×2 window,")
+    assert report_title(AvgPoolSpec(1, 3), "zh").startswith("平均池化的反向传播（1 维，3 窗口，")
+    for lang in ("en", "zh"):
+        assert r"$H^{o}$" in w("legend.fold", lang) and r"$H^{o}$" in w("f.blocks", lang)

@@ -411,7 +411,7 @@ def report_title(spec: Any, lang: str = "en") -> str:
     '常数填充 (1, 2) 的反向传播'
     >>> from symconv.derivation.spec import AvgPoolSpec
     >>> report_title(AvgPoolSpec(1, 3, stride=2, padding=1, ceil_mode=True, count_include_pad=False))
-    'Backward pass of average pooling (1-D, 3 kernel, stride 2, padding 1, ceil mode, real entries counted)'
+    'Backward pass of average pooling (1-D, 3 window, stride 2, padding 1, ceil mode, real entries counted)'
     """
     if spec.op == "slice":
         def one(a: int, b: Any, s: int) -> str:
@@ -429,8 +429,10 @@ def report_title(spec: Any, lang: str = "en") -> str:
         return w("derive.title_transposed", lang, name=title_name(spec, lang) + sep
                  + w("title.output_padding", lang, r=axes(spec.output_padding)))
     if spec.op in ("avg_pool", "unfold", "fold"):
-        parts = [w("title.ndim", lang, n=spec.ndim), w("title.kernel", lang, k="×".join(map(str, spec.kernel_size))),
-                 w("title.stride", lang, s=axes(spec.stride)), w("title.padding", lang, p=axes(spec.padding))]
+        size = w("title.window" if spec.op == "avg_pool" else "title.kernel", lang,
+                 k="×".join(map(str, spec.kernel_size)))          # pooling has a window, no kernel tensor
+        parts = [w("title.ndim", lang, n=spec.ndim), size, w("title.stride", lang, s=axes(spec.stride)),
+                 w("title.padding", lang, p=axes(spec.padding))]
         if spec.op != "avg_pool" and set(spec.dilation) != {1}:
             parts.append(w("title.dilation", lang, d=axes(spec.dilation)))
         if spec.op == "avg_pool":
