@@ -90,6 +90,9 @@ WORDS: dict[str, dict[str, str]] = {
         "rule.part": "part {arg} of that sum, rewritten on its own",
         "rule.first_order": r"the first-order derivative with respect to {arg}, as SymPy gives it from the "
                             r"definition, at a barred index",
+        "rule.shift_delta": r"a sum read off a delta: $\sum_j T_j\,\delta_{{j,\,t + r}} = T_{{t + r}}$ ($T$ is zero "
+                            r"outside its range; the scattered output is read where the delta puts it, at any "
+                            r"stride), the sum over ${arg}$",
         "rule.read_off_delta": r"a sum read off a delta: $\sum_j T_j\,\delta_{{j,\,t}} = T_{{t}}$ ($T$ is zero "
                                r"outside its range), the sum over ${arg}$",
         "rule.recognise_bias": r"recognise $\mathit{ggb}$ at the output channel, the same at every batch entry "
@@ -593,6 +596,8 @@ WORDS: dict[str, dict[str, str]] = {
                                  r"$g$ 各自是线性的）",
         "rule.part": "该和式的第 {arg} 部分，单独改写",
         "rule.first_order": r"相对于 {arg} 的一阶导数（SymPy 由定义求得），下标加横线",
+        "rule.shift_delta": r"由 $\delta$ 读出求和：$\sum_j T_j\,\delta_{{j,\,t + r}} = T_{{t + r}}$（$T$ 在其范围外为零；"
+                            r"被分散的输出在 $\delta$ 指定处读出，与步长无关），消去对 ${arg}$ 的求和",
         "rule.read_off_delta": r"由 $\delta$ 读出求和：$\sum_j T_j\,\delta_{{j,\,t}} = T_{{t}}$（$T$ 在其范围外为零），"
                                r"消去对 ${arg}$ 的求和",
         "rule.recognise_bias": r"识别出 $\mathit{ggb}$（取输出通道处的值，对每个批次元素与位置相同；已在随机尺寸上核对）",

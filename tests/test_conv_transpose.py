@@ -97,7 +97,9 @@ def test_general_forms_and_every_step():
         "grad_bias": "sum_axes(g, (0, 2))"}
     keys = [s.key for s in general.steps if s.target == "grad_input"]
     # The scatter's delta is taken by reading g at j (no dilation of g is needed, unlike the convolution's).
-    assert keys == ["differentiate", "eliminate_deltas", "shift_index", "bounds_to_padding", "recognise"]
+    assert keys == ["differentiate", "eliminate_deltas", "shift_delta", "bounds_to_padding", "recognise"]
+    from symconv.wording import w         # not the convolution's "stride 1": this is taken at any stride
+    assert not w("rule.shift_delta", "en").startswith("stride 1") and "步长为 1" not in w("rule.shift_delta", "zh")
     assert general.steps[0].key == "definition_y_transposed"
 
 

@@ -185,7 +185,9 @@ def rewrite(ctx: Context, term: Any, lhs: str, steps: list[Step], rules: tuple[A
 # there is no stride at all (the convolution's wording says "stride 1"); so is fold's sum over the image
 # index j, whose coefficient is 1 whatever fold's stride (a report of stride (1, 2) said "stride 1" twice).
 _STEP_KEY = {("conv_double", "shift_index"): "read_off_delta", ("slice", "shift_index"): "read_off_delta",
-             ("pad", "shift_index"): "read_off_delta", ("fold", "shift_index"): "read_off_delta"}
+             ("pad", "shift_index"): "read_off_delta", ("fold", "shift_index"): "read_off_delta",
+             # a transposed convolution's scatter, j = S·i + D·a − P, read off at any stride: a shift, no stride 1
+             ("conv_transpose", "shift_index"): "shift_delta"}
 
 
 def recognise_checked(ctx: Context, term: Any, read: Any = None) -> ops.Expr:
