@@ -38,7 +38,7 @@ from ..derivation.numeric import conv
 from ..proof.stored import derive
 from .degeneracy import find as find_degenerate
 from .layers import Layer, Network, windows
-from .rules import (_EXACT, STEP, TOLERANCES, Checked, _to_float, abs_difference, any_digits, power_of_ten_above,
+from .rules import (_EXACT, STEP, TOLERANCES, Checked, _to_float, any_digits, power_of_ten_above,
                     rule)
 
 MAX_EXPONENTIALS = 6   # an entry with more distinct exponentials is kept as SymPy's sum, not one fraction
@@ -455,11 +455,9 @@ class NetworkSolution(Checked):
         return False
 
     def max_error(self, name: str, against: str) -> float | None:
-        other = self.approx if against == "float64" else self.finite_difference
-        if name not in other:
+        diff = self.differences(name, against)
+        if diff is None:
             return None
-        exact, theirs = self.floats(name), np.asarray(other[name], dtype=float)
-        diff = abs_difference(exact, theirs)
         if np.isnan(diff).any():
             return math.nan
         return float(diff.max()) if diff.size else 0.0

@@ -67,6 +67,14 @@ class Checked:
     def magnitude(self, name: str) -> float:
         raise NotImplementedError
 
+    def differences(self, name: str, against: str) -> np.ndarray | None:
+        """|exact − other| entry by entry (flattened) against the float64 recomputation (``approx``) or the
+        finite differences; None when that check does not apply to part ``name``."""
+        other = self.approx if against == "float64" else self.finite_difference  # type: ignore[attr-defined]
+        if name not in other:
+            return None
+        return abs_difference(self.floats(name), np.asarray(other[name], dtype=float))  # type: ignore[attr-defined]
+
     def check(self, name: str, against: str) -> Check | None:
         """The float64 (``against="float64"``) or finite-difference check of part ``name``; None when it does
         not apply (no finite differences of L for the forward parts)."""

@@ -229,11 +229,9 @@ class Solution(Checked):
         (or a conv1 entry within one step of 0, :meth:`near_ties`) are left out: at a kink it is one-sided
         and differs from the derivative taken as 0 there; so are ties in the float64 check when float
         rounding moved a tie off 0."""
-        other = self.approx if against == "float64" else self.finite_difference
-        if name not in other:
+        diff = self.differences(name, against)
+        if diff is None:
             return None
-        exact, theirs = self.floats(name), np.asarray(other[name], dtype=float)
-        diff = abs_difference(exact, theirs)
         if np.isnan(diff).any():
             return math.nan
         # float64 rounding can put a tie a few ulps off 0, on either side of the kink: those entries are left
